@@ -1,0 +1,31 @@
+# One command per task. `make demo` and `make test` install what they need first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint bench system-deps clean
+
+demo: $(STAMP)  ## Run the service with demo data on embedded SQLite
+	$(BIN)/safeguarding demo
+
+test: $(STAMP) system-deps  ## Lint, type-check and run the whole test suite (SQLite and PostgreSQL)
+	bash scripts/test.sh
+
+lint: $(STAMP)
+	bash scripts/lint.sh
+
+bench: $(STAMP) system-deps  ## Benchmarks (not run in CI)
+	bash scripts/with-postgres.sh $(BIN)/python bench/ingest.py
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .safeguarding test-artifacts .pytest_cache .ruff_cache .mypy_cache

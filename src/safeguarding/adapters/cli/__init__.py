@@ -1,0 +1,1 @@
+"""The command line (Typer + Rich): each command parses, calls a service, renders."""

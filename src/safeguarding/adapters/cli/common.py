@@ -1,0 +1,40 @@
+"""What every command shares: loading settings and the container, and error display."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from safeguarding.bootstrap import Container, build
+from safeguarding.domain.errors import SafeguardingError
+from safeguarding.settings import Settings, load_settings
+
+console = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def settings(**overrides: Any) -> Settings:
+    return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def open_container(**overrides: Any) -> Container:
+    return build(settings(**overrides))
+
+
+def friendly_errors(func: F) -> F:
+    """Show a SafeguardingError as one red message and exit 2, not as a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SafeguardingError as exc:
+            err.print(f"[bold red]error:[/] {exc.detail}", highlight=False, markup=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]

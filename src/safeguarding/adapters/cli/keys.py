@@ -1,0 +1,64 @@
+"""`safeguarding keys`: create, list and revoke API keys."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from safeguarding.adapters.cli.common import console, friendly_errors, open_container
+from safeguarding.domain.access import Role
+
+app = typer.Typer(
+    help="Create, list and revoke API keys. Keys are stored only as Argon2 hashes.",
+    no_args_is_help=True,
+)
+ROLES = ", ".join(r.value for r in Role)
+
+
+@app.command("create")
+@friendly_errors
+def create(
+    role: str = typer.Option(..., help=f"The key's role: {ROLES}."),
+    name: str = typer.Option(..., help="Who or what uses the key, e.g. 'chat-backend' or 'alex'."),
+) -> None:
+    """Create a key and print it once. Store it now: it cannot be shown again."""
+    container = open_container()
+    try:
+        key, record = container.keys.create(name, role, by="cli")
+    finally:
+        container.close()
+    console.print(f"Created {record.role} key [bold]{record.key_id}[/] for {record.name}:")
+    console.print(key, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("list")
+@friendly_errors
+def list_keys() -> None:
+    """List keys: id, name, role, created and revoked (secrets are never shown)."""
+    container = open_container()
+    try:
+        records = container.keys.list()
+    finally:
+        container.close()
+    table = Table("id", "name", "role", "created", "revoked")
+    for r in records:
+        table.add_row(
+            r.key_id,
+            r.name,
+            r.role,
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "",
+        )
+    console.print(table)
+
+
+@app.command("revoke")
+@friendly_errors
+def revoke(key_id: str = typer.Argument(..., help="The id shown by `keys list`.")) -> None:
+    """Revoke a key; it stops working within the key cache time (30 s by default)."""
+    container = open_container()
+    try:
+        container.keys.revoke(key_id, by="cli")
+    finally:
+        container.close()
+    console.print(f"Revoked key {key_id}.")

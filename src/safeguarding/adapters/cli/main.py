@@ -1,0 +1,179 @@
+"""The `safeguarding` command."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from safeguarding import __version__
+from safeguarding.adapters import logs
+from safeguarding.adapters.cli import db, keys, policy
+from safeguarding.adapters.cli.common import console, err, friendly_errors, open_container, settings
+from safeguarding.adapters.cli.demo import run_demo
+from safeguarding.adapters.cli.ingest import ingest_file, print_summary, read_events
+from safeguarding.adapters.http.app import create_app
+from safeguarding.bootstrap import Container
+from safeguarding.domain.audit import first_break
+from safeguarding.settings import settings_table
+
+app = typer.Typer(
+    help="Safeguarding: a child online-safety engine. Events in, explained decisions out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(keys.app, name="keys")
+app.add_typer(policy.app, name="policy")
+app.add_typer(db.app, name="db")
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"safeguarding {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    _version_flag: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Settings come from SAFEGUARDING_* environment variables; see `safeguarding settings`."""
+
+
+def serve_container(container: Container, host: str, port: int) -> None:
+    logs.configure(container.settings.log_level)
+    base = f"http://{host}:{port}"
+    console.print(
+        f"API docs:  {base}/docs\nWeb UI:    {base}/ui/\nMetrics:   {base}/metrics", highlight=False
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(container),
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+    )
+    try:
+        server.run()
+    finally:
+        container.close()
+
+
+@app.command()
+@friendly_errors
+def serve(
+    host: str = typer.Option(None, help="Address to listen on (default: setting host)."),
+    port: int = typer.Option(None, help="Port (default: setting port)."),
+) -> None:
+    """Run the HTTP API, the web UI and (unless turned off in settings) the outbox worker."""
+    container = open_container()
+    serve_container(container, host or container.settings.host, port or container.settings.port)
+
+
+@app.command()
+@friendly_errors
+def demo(
+    port: int = typer.Option(8000, help="Port to serve the demo on."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    data_dir: Path = typer.Option(
+        Path(".safeguarding/demo"), help="Where the demo database lives."
+    ),
+    serve_after: bool = typer.Option(
+        True, "--serve/--no-serve", help="Serve after loading the data."
+    ),
+) -> None:
+    """Start afresh with demo data on SQLite, print a key per role, and serve."""
+    container = run_demo(data_dir)
+    if serve_after:
+        serve_container(container, host, port)
+    else:
+        container.close()
+
+
+@app.command()
+@friendly_errors
+def ingest(
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True, help="Events, one JSON object per line."
+    ),
+    batch_size: int = typer.Option(500, min=1, max=1000, help="Events per transaction."),
+    skip_invalid: bool = typer.Option(
+        False, help="Ingest the valid lines even if some are invalid."
+    ),
+) -> None:
+    """Decide and record a file of events. Re-running skips what is already stored."""
+    events, problems = read_events(file)
+    for problem in problems[:50]:
+        err.print(problem, markup=False, highlight=False)
+    if problems and not skip_invalid:
+        err.print(
+            f"{len(problems)} invalid line(s); nothing ingested. Fix them or pass --skip-invalid."
+        )
+        raise typer.Exit(1)
+    container = open_container()
+    try:
+        verdicts = ingest_file(container, events, batch_size)
+        container.outbox.run_once(limit=len(events) * 10 + 100)
+    finally:
+        container.close()
+    print_summary(file, len(events), verdicts)
+
+
+@app.command()
+@friendly_errors
+def worker(
+    once: bool = typer.Option(False, "--once", help="Process what is due, then exit."),
+) -> None:
+    """Carry out side effects from the outbox (cases, evidence, webhooks) in their own process."""
+    container = open_container()
+    logs.configure(container.settings.log_level)
+    try:
+        if once:
+            console.print(f"processed {container.outbox.run_once(limit=1_000_000)} outbox item(s)")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        container.outbox.run_until(stop, container.settings.outbox_poll_seconds)
+    finally:
+        container.close()
+
+
+@app.command("settings")
+@friendly_errors
+def show_settings() -> None:
+    """Every setting: environment variable, value in force (secrets masked) and help."""
+    values = settings().masked()
+    table = Table("variable", "value", "help")
+    for row in settings_table():
+        table.add_row(row["env"], str(values[row["name"]]), row["help"])
+    console.print(table)
+
+
+@audit_app.command("verify")
+@friendly_errors
+def audit_verify() -> None:
+    """Check the whole hash chain; name the first record that does not verify. Exit 1 if broken."""
+    container = open_container()
+    try:
+        with container.store.read() as uow:
+            records = list(uow.audit_records())
+    finally:
+        container.close()
+    broken = first_break(records)
+    if broken is not None:
+        err.print(f"audit chain broken at record {broken.seq}: {broken.reason}")
+        raise typer.Exit(1)
+    head = records[-1].hash[:16] if records else "(empty)"
+    console.print(f"audit chain verifies: {len(records)} records, head {head}")

@@ -1,0 +1,69 @@
+"""``create_app(container)``: the FastAPI application.
+
+Middleware, outermost first:
+1. RequestLog: one structured line and metrics per request (sees refusals too);
+2. BodyLimit: 413 for bodies over ``max_body_bytes`` before anything reads them;
+3. SessionMiddleware: signed cookie sessions for the web UI only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from safeguarding import __version__
+from safeguarding.adapters.http import problems
+from safeguarding.adapters.http.middleware import BodyLimit, Metrics, RequestLog
+from safeguarding.adapters.http.routes import admin, events, health, policy
+from safeguarding.adapters.web import routes as web
+from safeguarding.bootstrap import Container, session_secret
+
+DESCRIPTION = """Safeguarding decides on platform events (messages, uploads, contact requests,
+reports) and explains each decision. Authenticate with `Authorization: Bearer <API key>`;
+each operation lists the roles it admits. Errors are `application/problem+json`."""
+
+
+def create_app(container: Container, *, run_outbox_worker: bool | None = None) -> FastAPI:
+    settings = container.settings
+    run_worker = settings.outbox_worker if run_outbox_worker is None else run_outbox_worker
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        worker = None
+        if run_worker:
+            worker = threading.Thread(
+                target=container.outbox.run_until,
+                args=(stop, settings.outbox_poll_seconds),
+                name="outbox-worker",
+                daemon=True,
+            )
+            worker.start()
+        yield
+        stop.set()
+        if worker is not None:
+            worker.join(timeout=10)
+
+    app = FastAPI(
+        title="Safeguarding", version=__version__, description=DESCRIPTION, lifespan=lifespan
+    )
+    app.state.container = container
+    app.state.metrics = Metrics()
+    problems.install(app)
+    for router in (events.router, policy.router, admin.router, health.router, web.router):
+        app.include_router(router)
+    web.mount_static(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings),
+        session_cookie="safeguarding_session",
+        max_age=8 * 3600,
+        same_site="strict",
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestLog, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,133 @@
+"""Every error becomes ``application/problem+json`` (RFC 9457), from one table.
+
+Domain errors carry fields, not status codes; this table gives each class its
+status. Validation errors name the field (and the index, in a batch).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from safeguarding.domain import errors
+from safeguarding.domain.events import EVENT_TYPES
+
+log = logging.getLogger("safeguarding.http")
+PROBLEM = "application/problem+json"
+
+STATUS: list[tuple[type[errors.SafeguardingError], int]] = [
+    (errors.Unauthenticated, 401),
+    (errors.AccessDenied, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.TooLarge, 413),
+    (errors.InvalidInput, 422),
+    (errors.StoreClosed, 503),
+]
+
+
+def status_for(exc: errors.SafeguardingError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+    slug = title.lower().replace(" ", "-")
+    body = {
+        "type": f"urn:safeguarding:problem:{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.SafeguardingError)
+    return problem(status_for(exc), exc.title, exc.detail, request, **exc.extra())
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    found = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in found):
+        ctx = found[0].get("ctx") or {}
+        return problem(
+            400,
+            "Malformed JSON",
+            f"the body is not valid JSON: {ctx.get('error', 'parse error')}",
+            request,
+        )
+    described = [describe(e) for e in found]
+    return problem(422, "Invalid request", _summary(described), request, errors=described)
+
+
+def describe(error: dict[str, Any]) -> dict[str, Any]:
+    """One validation error as {field, index?, message}: where, in words a caller can act on."""
+    loc = [p for p in error.get("loc", ()) if p != "body" and not _is_union_tag(p)]
+    out: dict[str, Any] = {}
+    if len(loc) >= 2 and loc[0] == "events" and isinstance(loc[1], int):
+        out["index"] = loc[1]
+        loc = loc[2:]
+    out["field"] = ".".join(str(p) for p in loc) or "(body)"
+    out["message"] = _message(error)
+    return out
+
+
+def _is_union_tag(part: Any) -> bool:
+    return part in {"event", "batch"} or part in EVENT_TYPES
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind, ctx = error.get("type"), error.get("ctx") or {}
+    if kind == "union_tag_invalid":
+        return f"unknown event type {ctx.get('tag')!r}; expected one of: {', '.join(EVENT_TYPES)}"
+    if kind == "union_tag_not_found":
+        return "field 'type' is required (the event type)"
+    if kind == "missing":
+        return "field required"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    return str(error.get("msg", "invalid"))
+
+
+def _summary(described: list[dict[str, Any]]) -> str:
+    first = described[0] if described else {"field": "(body)", "message": "invalid"}
+    where = f"event {first['index']}: " if "index" in first else ""
+    more = f" (and {len(described) - 1} more)" if len(described) > 1 else ""
+    return f"{where}{first['field']}: {first['message']}{more}; nothing was recorded"
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Too large",
+        415: "Unsupported media type",
+    }
+    return problem(
+        exc.status_code, titles.get(exc.status_code, "HTTP error"), str(exc.detail), request
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return problem(500, "Internal error", "the server failed; the error is logged", request)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.SafeguardingError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,116 @@
+"""API keys, settings, cases and figures."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.schemas import CaseOut, Figures, KeyCreate, KeyCreated, KeyOut
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.audit import AuditEntry
+from safeguarding.ports.store import ApiKeyRecord
+
+router = APIRouter(prefix="/v1", tags=["administration"])
+
+
+def key_out(record: ApiKeyRecord) -> KeyOut:
+    return KeyOut(
+        key_id=record.key_id,
+        name=record.name,
+        role=record.role,
+        created_at=record.created_at,
+        revoked_at=record.revoked_at,
+    )
+
+
+@router.post(
+    "/keys",
+    response_model=KeyCreated,
+    status_code=201,
+    responses=problems(415, 422),
+    summary="Create an API key (admin; audited)",
+)
+def create_key(
+    body: KeyCreate,
+    request: Request,
+    principal: Principal = Depends(Allow(Role.ADMIN)),
+    _json: None = Depends(require_json),
+) -> KeyCreated:
+    key, record = container(request).keys.create(body.name, body.role, by=principal.audit_name)
+    return KeyCreated(**key_out(record).model_dump(), key=key)
+
+
+@router.get("/keys", response_model=list[KeyOut], responses=problems(), summary="List API keys")
+def list_keys(request: Request, _p: Principal = Depends(Allow(Role.ADMIN))) -> list[KeyOut]:
+    return [key_out(r) for r in container(request).keys.list()]
+
+
+@router.delete(
+    "/keys/{key_id}",
+    status_code=204,
+    responses=problems(404),
+    summary="Revoke an API key (admin; audited)",
+)
+def revoke_key(
+    key_id: str, request: Request, principal: Principal = Depends(Allow(Role.ADMIN))
+) -> Response:
+    container(request).keys.revoke(key_id, by=principal.audit_name)
+    return Response(status_code=204)
+
+
+@router.get("/settings", responses=problems(), summary="Settings in force, secrets masked")
+def get_settings(request: Request, _p: Principal = Depends(Allow(Role.ADMIN))) -> dict[str, object]:
+    return container(request).settings.masked()
+
+
+@router.get(
+    "/cases",
+    response_model=list[CaseOut],
+    responses=problems(422),
+    summary="Open cases, most urgent first",
+)
+def list_cases(
+    request: Request,
+    limit: int = Query(100, ge=1, le=1000),
+    _p: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN)),
+) -> list[CaseOut]:
+    return [
+        CaseOut(**c.model_dump(exclude={"assignee"}))
+        for c in container(request).review.queue(limit)
+    ]
+
+
+@router.get(
+    "/figures",
+    response_model=Figures,
+    responses=problems(),
+    summary="Running figures (regulator reads are audited)",
+)
+def figures(
+    request: Request,
+    principal: Principal = Depends(
+        Allow(Role.ADMIN, Role.REGULATOR, Role.ADVOCATE, Role.MODERATOR)
+    ),
+) -> Figures:
+    app = container(request)
+    counts = app.review.counts()
+    if principal.role is Role.REGULATOR:
+        record_access(request, principal, "figures")
+    return Figures(**counts.__dict__, policy_version=app.policies.current_readonly().version)
+
+
+def record_access(request: Request, principal: Principal, what: str) -> None:
+    """Append a regulator's read to the audit log."""
+    app = container(request)
+    with app.store.write() as uow:
+        uow.audit_append(
+            [
+                AuditEntry(
+                    at=app.clock.now(),
+                    actor=principal.audit_name,
+                    action="regulator.read",
+                    subject=what,
+                )
+            ]
+        )

@@ -1,0 +1,52 @@
+"""Liveness, readiness and Prometheus metrics. No key needed; no personal data shown."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from safeguarding.adapters.http.routes.common import container
+from safeguarding.adapters.storage.sqlalchemy import migrate
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is up")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The database answers and its schema is current")
+def readyz(request: Request) -> JSONResponse:
+    app = container(request)
+    try:
+        with app.store.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current, head = (
+            migrate.current_revision(app.store.engine),
+            migrate.head_revision(app.store.engine),
+        )
+    except Exception as exc:  # any failure to reach the database means not ready
+        return JSONResponse(
+            {"status": "unavailable", "reason": type(exc).__name__}, status_code=503
+        )
+    if current != head:
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "reason": f"schema at {current}, code needs {head}; run `safeguarding db upgrade`",
+            },
+            status_code=503,
+        )
+    return JSONResponse(
+        {"status": "ready", "schema": current, "outbox_pending": app.review.outbox_pending()}
+    )
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+def metrics(request: Request) -> Response:
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

@@ -1,0 +1,111 @@
+"""The policy in force, its history, checks, and (admin only) changes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.adapters.http.schemas import PolicyCheckOut, PolicyOut
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.policy import PolicyVersion
+
+router = APIRouter(prefix="/v1/policy", tags=["policy"])
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
+YAML_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/yaml": {"schema": {"type": "string", "description": "Policy YAML"}}
+        },
+    }
+}
+MAX_POLICY_BYTES = 1024 * 1024
+
+
+def policy_out(policy: PolicyVersion) -> PolicyOut:
+    return PolicyOut(
+        version=policy.version,
+        sha256=policy.sha256,
+        created_at=policy.created_at,
+        created_by=policy.created_by,
+        note=policy.note,
+        source=policy.source,
+        rules=[r.model_dump(mode="json") for r in policy.document.rules],
+    )
+
+
+async def yaml_body(request: Request) -> str:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in YAML_TYPES:
+        raise HTTPException(
+            415, f"send the policy as application/yaml (got {kind or 'no content type'})"
+        )
+    raw = await request.body()
+    if len(raw) > MAX_POLICY_BYTES:
+        raise HTTPException(413, f"a policy may be at most {MAX_POLICY_BYTES} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(400, "the policy is not UTF-8 text") from None
+
+
+@router.get("", response_model=PolicyOut, responses=problems(), summary="The policy in force")
+def get_policy(
+    request: Request,
+    _p: Principal = Depends(Allow(Role.PLATFORM, Role.MODERATOR, Role.ADMIN, Role.REGULATOR)),
+) -> PolicyOut:
+    return policy_out(container(request).policies.current_readonly())
+
+
+@router.get(
+    "/history",
+    response_model=list[PolicyOut],
+    responses=problems(),
+    summary="Every policy version, newest first",
+)
+def get_history(
+    request: Request,
+    _p: Principal = Depends(Allow(Role.ADMIN, Role.REGULATOR)),
+) -> list[PolicyOut]:
+    return [policy_out(p) for p in container(request).policies.history()]
+
+
+@router.put(
+    "",
+    response_model=PolicyOut,
+    responses=problems(400, 413, 415, 422),
+    openapi_extra=YAML_BODY,
+    summary="Replace the policy (admin; audited)",
+)
+def put_policy(
+    request: Request,
+    note: str = "",
+    principal: Principal = Depends(Allow(Role.ADMIN)),
+    source: str = Depends(yaml_body),
+) -> PolicyOut:
+    """Validate and store a new policy version. Invalid YAML changes nothing (422, every error)."""
+    return policy_out(
+        container(request).policies.replace(source, by=principal.audit_name, note=note)
+    )
+
+
+@router.post(
+    "/check",
+    response_model=PolicyCheckOut,
+    responses=problems(400, 413, 415, 422),
+    openapi_extra=YAML_BODY,
+    summary="Validate a policy without storing it",
+)
+def check_policy(
+    request: Request,
+    _p: Principal = Depends(Allow(Role.ADMIN)),
+    source: str = Depends(yaml_body),
+) -> PolicyCheckOut:
+    checked = container(request).policies.check(source)
+    return PolicyCheckOut(
+        valid=True,
+        sha256=checked.sha256,
+        rules=len(checked.document.rules),
+        warnings=[w.as_field_error().as_dict() for w in checked.warnings],
+    )

@@ -1,0 +1,125 @@
+"""Request and response models of the HTTP API (the source of its OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from safeguarding.domain.decisions import Decision
+from safeguarding.domain.events import Event
+
+
+class EventBatch(BaseModel):
+    """A batch of events, decided in order and recorded all together or not at all."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[Event] = Field(min_length=1)
+
+
+def _body_kind(data: Any) -> str:
+    return "batch" if isinstance(data, dict) and "events" in data else "event"
+
+
+EventsBody = Annotated[
+    Annotated[Event, Tag("event")] | Annotated[EventBatch, Tag("batch")],
+    Discriminator(_body_kind),
+]
+
+
+class EventResult(BaseModel):
+    """One event's decision; ``replayed`` is true when it had been stored before."""
+
+    index: int
+    event_id: str
+    replayed: bool
+    decision: Decision
+
+
+class EventResults(BaseModel):
+    """The decisions for a batch, in the batch's order."""
+
+    results: list[EventResult]
+
+
+class PolicyOut(BaseModel):
+    """A policy version: number, digest, YAML source, rules, author and time."""
+
+    version: int
+    sha256: str
+    created_at: datetime
+    created_by: str
+    note: str
+    source: str
+    rules: list[dict[str, Any]]
+
+
+class PolicyCheckOut(BaseModel):
+    """Outcome of checking a policy without storing it."""
+
+    valid: bool
+    sha256: str
+    rules: int
+    warnings: list[dict[str, Any]]
+
+
+class KeyCreate(BaseModel):
+    """A new API key's name and role."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=128)
+    role: str
+
+
+class KeyOut(BaseModel):
+    """An API key's public record (never its secret)."""
+
+    key_id: str
+    name: str
+    role: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyOut):
+    """A new key, shown once: store ``key`` now, it cannot be read back."""
+
+    key: str
+
+
+class CaseOut(BaseModel):
+    """A case in the review queue."""
+
+    case_id: str
+    queue: str
+    priority: int
+    status: str
+    subject_account_id: str
+    event_ids: list[str]
+    rule: str
+    opened_at: datetime
+    deadline: datetime
+    report_to_authority: bool
+
+
+class Figures(BaseModel):
+    """Simple running figures: events by type, decisions by verdict, cases by status."""
+
+    events_by_type: dict[str, int]
+    decisions_by_verdict: dict[str, int]
+    cases_by_status: dict[str, int]
+    policy_version: int
+
+
+class Problem(BaseModel):
+    """An error, as application/problem+json."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, Any]] | None = None

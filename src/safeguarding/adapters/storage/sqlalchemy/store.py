@@ -1,0 +1,103 @@
+"""The SQL store: engines, transactions and their rules, for SQLite and PostgreSQL.
+
+On SQLite (the embedded default) there is one writer: a process-wide lock and
+``BEGIN IMMEDIATE`` make writers queue instead of failing with "database is
+locked", WAL lets readers run beside the writer, and readers are query-only.
+Synchronous mode is FULL, since decisions and audit records are written in
+every write transaction and must survive a power cut.
+On PostgreSQL, transactions run concurrently and row locks order what must be ordered.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from safeguarding.adapters.storage.crypto import ContentCipher
+from safeguarding.adapters.storage.sqlalchemy.uow import SqlUnitOfWork
+from safeguarding.domain.errors import StoreClosed
+
+
+class SqlStore:
+    """Transactions over one database; ``close()`` is idempotent, and use after it raises."""
+
+    def __init__(self, url: str, cipher: ContentCipher, *, pool_size: int = 8) -> None:
+        self.url = make_url(url)
+        self.cipher = cipher
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._closed = False
+        if self.is_sqlite:
+            self._writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", query_only=False)
+            self._reader = _sqlite_engine(url, begin="BEGIN", query_only=True)
+        else:
+            self._writer = create_engine(
+                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+            self._reader = self._writer
+
+    @property
+    def engine(self) -> Engine:
+        return self._writer
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosed("the store is closed; make a new one")
+
+    @contextmanager
+    def write(self) -> Iterator[SqlUnitOfWork]:
+        self._check_open()
+        if self._write_lock is None:
+            yield from self._transaction(self._writer)
+            return
+        with self._write_lock:
+            yield from self._transaction(self._writer)
+
+    @contextmanager
+    def read(self) -> Iterator[SqlUnitOfWork]:
+        self._check_open()
+        yield from self._transaction(self._reader)
+
+    def _transaction(self, engine: Engine) -> Iterator[SqlUnitOfWork]:
+        with engine.begin() as conn:
+            yield SqlUnitOfWork(conn, self.cipher)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._writer.dispose()
+        if self._reader is not self._writer:
+            self._reader.dispose()
+
+
+def _sqlite_engine(url: str, *, begin: str, query_only: bool) -> Engine:
+    parsed = make_url(url)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN is ours to issue.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if query_only:
+            cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine

@@ -1,0 +1,223 @@
+"""The tables, in SQLAlchemy Core. Rows become domain objects in ``store.py`` and go no further."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite (which stores naive text) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Id = String(128)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", Id, primary_key=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime),
+    Column("age_band", String(16), nullable=False),
+    Column("declared_ages", JSON, nullable=False),
+    Column("assurance", JSON),
+)
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("account_a", Id, primary_key=True),
+    Column("account_b", Id, primary_key=True),
+)
+
+restrictions = Table(
+    "restrictions",
+    metadata,
+    Column("account_id", Id, primary_key=True),
+    Column("kind", String(64), primary_key=True),
+    Column("event_id", Id, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("conversation_id", Id, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("participants", JSON, nullable=False),
+    Column("message_count", Integer, nullable=False),
+    Column("last_message_at", UTCDateTime),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("actor_id", Id, primary_key=True),
+    Column("target_id", Id, primary_key=True),
+    Column("first_at", UTCDateTime, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Id, nullable=False, unique=True),
+    Column("type", String(32), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("actor_id", Id, nullable=False, index=True),
+    Column("conversation_id", Id, index=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("event_id", Id, ForeignKey("events.event_id"), primary_key=True),
+    Column("verdict", String(8), nullable=False, index=True),
+    Column("policy_version", Integer, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+    Column("body", JSON, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("item_id", Id, primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("event_id", Id, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime),
+    Column("result", Text),
+    Column("last_error", Text),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", Id, primary_key=True),
+    Column("source_key", Id, nullable=False, unique=True),
+    Column("queue", String(64), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("subject_account_id", Id, nullable=False, index=True),
+    Column("event_ids", JSON, nullable=False),
+    Column("rule", String(128), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("report_to_authority", Boolean, nullable=False),
+    Column("assignee", String(128)),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("event_id", Id, primary_key=True),
+    Column("preserved_at", UTCDateTime, nullable=False),
+    Column("retain_until", UTCDateTime, nullable=False),
+    Column("preserved_by", String(128), nullable=False),
+    Column("legal_hold", Boolean, nullable=False, default=False),
+)
+
+authority_reports = Table(
+    "authority_reports",
+    metadata,
+    Column("event_id", Id, primary_key=True),
+    Column("authority", String(64), primary_key=True),
+    Column("status", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+policies = Table(
+    "policies",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("secret_hash", String(256), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False, index=True),
+    Column("subject", String(256), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# One row: the chain's head, locked by every appender so records get gapless numbers.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)

@@ -1,0 +1,459 @@
+"""One transaction's worth of storage operations: the ports, implemented in SQLAlchemy Core.
+
+Rows are turned into domain objects here and never leave as rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from safeguarding.adapters.storage.crypto import ContentCipher
+from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.domain.accounts import Account, AgeAssurance, DeclaredAge
+from safeguarding.domain.audit import AuditEntry, AuditRecord
+from safeguarding.domain.cases import Case, CaseStatus
+from safeguarding.domain.conversations import Conversation
+from safeguarding.domain.decisions import Decision
+from safeguarding.domain.events import EVENT_ADAPTER, ConversationKind, Event
+from safeguarding.domain.policy import PolicyDocument, PolicyVersion
+from safeguarding.ports.store import (
+    ApiKeyRecord,
+    Counts,
+    EventSummary,
+    NewEvent,
+    OutboxItem,
+    Restriction,
+    StoredEvent,
+)
+
+
+class SqlUnitOfWork:
+    """The storage ports over one SQLAlchemy connection inside one transaction."""
+
+    def __init__(self, conn: Connection, cipher: ContentCipher) -> None:
+        self.conn = conn
+        self.cipher = cipher
+        self._dialect = conn.dialect.name
+
+    # -- helpers ----------------------------------------------------------
+    def _insert_ignoring(self, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+        if not rows:
+            return 0
+        statement = self._insert(table).on_conflict_do_nothing()
+        return self.conn.execute(statement, list(rows)).rowcount
+
+    def _upsert(self, table: Table, rows: Sequence[dict[str, Any]], keys: list[str]) -> None:
+        if not rows:
+            return
+        statement = self._insert(table)
+        changed = {c: statement.excluded[c] for c in rows[0] if c not in keys}
+        self.conn.execute(
+            statement.on_conflict_do_update(index_elements=keys, set_=changed), list(rows)
+        )
+
+    def _insert(self, table: Table) -> Any:
+        module = postgresql if self._dialect == "postgresql" else sqlite
+        return module.insert(table)
+
+    # -- events -----------------------------------------------------------
+    def events_find(self, event_ids: Collection[str]) -> dict[str, StoredEvent]:
+        if not event_ids:
+            return {}
+        query = (
+            select(t.events.c.event_id, t.events.c.fingerprint, t.decisions.c.body)
+            .join(t.decisions, t.decisions.c.event_id == t.events.c.event_id)
+            .where(t.events.c.event_id.in_(list(event_ids)))
+        )
+        return {
+            row.event_id: StoredEvent(
+                row.event_id, row.fingerprint, Decision.model_validate(row.body)
+            )
+            for row in self.conn.execute(query)
+        }
+
+    def events_add(self, items: Sequence[NewEvent]) -> None:
+        if not items:
+            return
+        self.conn.execute(t.events.insert(), [self._event_row(item) for item in items])
+        self.conn.execute(t.decisions.insert(), [_decision_row(item.decision) for item in items])
+
+    def _event_row(self, item: NewEvent) -> dict[str, Any]:
+        event = item.event
+        key_id, sealed = self.cipher.seal(event.model_dump_json().encode(), event.event_id.encode())
+        return {
+            "event_id": event.event_id,
+            "type": event.type,
+            "occurred_at": event.occurred_at,
+            "received_at": item.received_at,
+            "actor_id": event.actor_id,
+            "conversation_id": event.conversation(),
+            "fingerprint": item.fingerprint,
+            "key_id": key_id,
+            "payload": sealed,
+        }
+
+    def event_get(self, event_id: str) -> Event | None:
+        row = self.conn.execute(
+            select(t.events.c.key_id, t.events.c.payload).where(t.events.c.event_id == event_id)
+        ).first()
+        if row is None:
+            return None
+        return EVENT_ADAPTER.validate_json(
+            self.cipher.open(row.key_id, row.payload, event_id.encode())
+        )
+
+    def _summaries(self, where: Any, limit: int) -> list[EventSummary]:
+        e = t.events.c
+        query = (
+            select(
+                e.event_id,
+                e.type,
+                e.occurred_at,
+                e.actor_id,
+                e.conversation_id,
+                t.decisions.c.verdict,
+            )
+            .join(t.decisions, t.decisions.c.event_id == e.event_id)
+            .where(where)
+            .order_by(e.seq.desc())
+            .limit(limit)
+        )
+        return [EventSummary(*row) for row in self.conn.execute(query)]
+
+    def events_recent(self, limit: int) -> list[EventSummary]:
+        return self._summaries(True, limit)
+
+    def events_of_conversation(self, conversation_id: str, limit: int) -> list[EventSummary]:
+        return self._summaries(t.events.c.conversation_id == conversation_id, limit)
+
+    # -- accounts ---------------------------------------------------------
+    def accounts_get(self, account_ids: Collection[str]) -> dict[str, Account]:
+        if not account_ids:
+            return {}
+        rows = self.conn.execute(
+            select(t.accounts).where(t.accounts.c.account_id.in_(list(account_ids)))
+        )
+        return {row.account_id: _account(row) for row in rows}
+
+    def accounts_put(self, accounts: Collection[Account]) -> None:
+        self._upsert(t.accounts, [_account_row(a) for a in accounts], ["account_id"])
+
+    def connections_of(self, account_id: str, others: Collection[str]) -> set[str]:
+        pairs = [_pair(account_id, other) for other in others]
+        if not pairs:
+            return set()
+        c = t.connections.c
+        rows = self.conn.execute(
+            select(c.account_a, c.account_b).where(tuple_(c.account_a, c.account_b).in_(pairs))
+        )
+        return {b if a == account_id else a for a, b in rows}
+
+    def connections_add(self, pairs: Collection[tuple[str, str]]) -> None:
+        rows = [dict(zip(("account_a", "account_b"), _pair(a, b), strict=True)) for a, b in pairs]
+        self._insert_ignoring(t.connections, rows)
+
+    def restrictions_of(self, account_ids: Collection[str]) -> set[str]:
+        if not account_ids:
+            return set()
+        c = t.restrictions.c
+        rows = self.conn.execute(select(c.account_id).where(c.account_id.in_(list(account_ids))))
+        return {row.account_id for row in rows}
+
+    def restriction_add(self, restriction: Restriction) -> None:
+        self._insert_ignoring(t.restrictions, [restriction.__dict__])
+
+    # -- conversations ----------------------------------------------------
+    def conversations_get(self, conversation_ids: Collection[str]) -> dict[str, Conversation]:
+        if not conversation_ids:
+            return {}
+        c = t.conversations.c
+        rows = self.conn.execute(
+            select(t.conversations).where(c.conversation_id.in_(list(conversation_ids)))
+        )
+        return {row.conversation_id: _conversation(row) for row in rows}
+
+    def conversations_put(self, conversations: Collection[Conversation]) -> None:
+        rows = [_conversation_row(c) for c in conversations]
+        self._upsert(t.conversations, rows, ["conversation_id"])
+
+    def contacts_started(self, actor_id: str, targets: Collection[str]) -> set[str]:
+        """Which of the targets the actor has contacted before."""
+        if not targets:
+            return set()
+        c = t.contacts.c
+        rows = self.conn.execute(
+            select(c.target_id).where(and_(c.actor_id == actor_id, c.target_id.in_(list(targets))))
+        )
+        return {row.target_id for row in rows}
+
+    def contacts_add(self, contacts: Collection[tuple[str, str, datetime]]) -> None:
+        rows = [{"actor_id": a, "target_id": b, "first_at": at} for a, b, at in contacts]
+        self._insert_ignoring(t.contacts, rows)
+
+    # -- outbox -----------------------------------------------------------
+    def outbox_add(self, items: Sequence[OutboxItem]) -> None:
+        if items:
+            self.conn.execute(t.outbox.insert(), [_outbox_row(i) for i in items])
+
+    def outbox_next(self, now: datetime, lease_seconds: float) -> OutboxItem | None:
+        o = t.outbox.c
+        query = (
+            select(t.outbox)
+            .where(and_(o.status == "pending", o.next_attempt_at <= now))
+            .order_by(o.next_attempt_at, o.item_id)
+            .limit(1)
+        )
+        if self._dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        row = self.conn.execute(query).first()
+        if row is None:
+            return None
+        self.conn.execute(
+            update(t.outbox)
+            .where(o.item_id == row.item_id)
+            .values(attempts=o.attempts + 1, next_attempt_at=now + timedelta(seconds=lease_seconds))
+        )
+        return OutboxItem(
+            row.item_id, row.kind, row.event_id, row.payload, row.created_at, row.attempts + 1
+        )
+
+    def outbox_done(self, item_id: str, now: datetime, result: str) -> None:
+        self.conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.item_id == item_id)
+            .values(status="done", done_at=now, result=result)
+        )
+
+    def outbox_retry(self, item_id: str, error: str, at: datetime) -> None:
+        self.conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.item_id == item_id)
+            .values(next_attempt_at=at, last_error=error[:2000])
+        )
+
+    def outbox_pending(self) -> int:
+        o = t.outbox.c
+        return self.conn.execute(select(func.count()).where(o.status == "pending")).scalar_one()
+
+    # -- cases and evidence -----------------------------------------------
+    def case_add(self, case: Case, source_key: str) -> bool:
+        return self._insert_ignoring(t.cases, [{**_case_row(case), "source_key": source_key}]) == 1
+
+    def case_get(self, case_id: str) -> Case | None:
+        row = self.conn.execute(select(t.cases).where(t.cases.c.case_id == case_id)).first()
+        return _case(row) if row else None
+
+    def cases_list(self, statuses: Collection[CaseStatus], limit: int) -> list[Case]:
+        c = t.cases.c
+        query = (
+            select(t.cases)
+            .where(c.status.in_([s.value for s in statuses]))
+            .order_by(c.priority, c.deadline, c.case_id)
+            .limit(limit)
+        )
+        return [_case(row) for row in self.conn.execute(query)]
+
+    def evidence_preserve(self, event_id: str, at: datetime, until: datetime, by: str) -> bool:
+        row = {
+            "event_id": event_id,
+            "preserved_at": at,
+            "retain_until": until,
+            "preserved_by": by,
+            "legal_hold": False,
+        }
+        return self._insert_ignoring(t.evidence, [row]) == 1
+
+    def authority_report_draft(self, event_id: str, authority: str, at: datetime) -> bool:
+        row = {
+            "event_id": event_id,
+            "authority": authority,
+            "status": "awaiting_confirmation",
+            "created_at": at,
+        }
+        return self._insert_ignoring(t.authority_reports, [row]) == 1
+
+    # -- policy -----------------------------------------------------------
+    def policy_current(self) -> PolicyVersion | None:
+        row = self.conn.execute(
+            select(t.policies).order_by(t.policies.c.version.desc()).limit(1)
+        ).first()
+        return _policy(row) if row else None
+
+    def policy_current_version(self) -> int:
+        return self.conn.execute(
+            select(func.coalesce(func.max(t.policies.c.version), 0))
+        ).scalar_one()
+
+    def policy_add(self, policy: PolicyVersion) -> None:
+        row = policy.model_dump(mode="json", exclude={"created_at"})
+        self.conn.execute(t.policies.insert(), [{**row, "created_at": policy.created_at}])
+
+    def policy_history(self) -> list[PolicyVersion]:
+        rows = self.conn.execute(select(t.policies).order_by(t.policies.c.version.desc()))
+        return [_policy(row) for row in rows]
+
+    # -- API keys ---------------------------------------------------------
+    def key_add(self, key: ApiKeyRecord) -> None:
+        self.conn.execute(t.api_keys.insert(), [key.__dict__])
+
+    def key_get(self, key_id: str) -> ApiKeyRecord | None:
+        row = self.conn.execute(select(t.api_keys).where(t.api_keys.c.key_id == key_id)).first()
+        return ApiKeyRecord(**row._mapping) if row else None
+
+    def keys_list(self) -> list[ApiKeyRecord]:
+        rows = self.conn.execute(select(t.api_keys).order_by(t.api_keys.c.created_at))
+        return [ApiKeyRecord(**row._mapping) for row in rows]
+
+    def key_revoke(self, key_id: str, at: datetime) -> bool:
+        k = t.api_keys.c
+        result = self.conn.execute(
+            update(t.api_keys)
+            .where(and_(k.key_id == key_id, k.revoked_at.is_(None)))
+            .values(revoked_at=at)
+        )
+        return result.rowcount == 1
+
+    # -- audit ------------------------------------------------------------
+    def audit_append(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
+        if not entries:
+            return []
+        head = select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1)
+        if self._dialect == "postgresql":
+            head = head.with_for_update()
+        seq, prev = self.conn.execute(head).one()
+        records = []
+        for entry in entries:
+            seq += 1
+            record = entry.chained(seq, prev)
+            records.append(record)
+            prev = record.hash
+        self.conn.execute(
+            t.audit_log.insert(), [r.model_dump(mode="json") | {"at": r.at} for r in records]
+        )
+        self.conn.execute(
+            update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=seq, hash=prev)
+        )
+        return records
+
+    def audit_records(self, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditRecord]:
+        query = select(t.audit_log).where(t.audit_log.c.seq > after_seq).order_by(t.audit_log.c.seq)
+        if limit is not None:
+            query = query.limit(limit)
+        for row in self.conn.execute(query.execution_options(yield_per=1000)):
+            yield AuditRecord(**row._mapping)
+
+    def audit_head(self) -> AuditRecord | None:
+        row = self.conn.execute(
+            select(t.audit_log).order_by(t.audit_log.c.seq.desc()).limit(1)
+        ).first()
+        return AuditRecord(**row._mapping) if row else None
+
+    # -- figures ----------------------------------------------------------
+    def counts(self) -> Counts:
+        def grouped(column: Any) -> dict[str, int]:
+            rows = self.conn.execute(select(column, func.count()).group_by(column))
+            return {str(key): int(n) for key, n in rows}
+
+        return Counts(
+            events_by_type=grouped(t.events.c.type),
+            decisions_by_verdict=grouped(t.decisions.c.verdict),
+            cases_by_status=grouped(t.cases.c.status),
+        )
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def _decision_row(decision: Decision) -> dict[str, Any]:
+    return {
+        "event_id": decision.event_id,
+        "verdict": decision.verdict.value,
+        "policy_version": decision.policy_version,
+        "decided_at": decision.decided_at,
+        "body": decision.model_dump(mode="json"),
+    }
+
+
+def _account(row: Any) -> Account:
+    return Account(
+        account_id=row.account_id,
+        first_seen_at=row.first_seen_at,
+        created_at=row.created_at,
+        declared_ages=tuple(DeclaredAge.model_validate(d) for d in row.declared_ages),
+        assurance=AgeAssurance.model_validate(row.assurance) if row.assurance else None,
+    )
+
+
+def _account_row(account: Account) -> dict[str, Any]:
+    return {
+        "account_id": account.account_id,
+        "first_seen_at": account.first_seen_at,
+        "created_at": account.created_at,
+        "age_band": account.age_band.value,
+        "declared_ages": [d.model_dump(mode="json") for d in account.declared_ages],
+        "assurance": account.assurance.model_dump(mode="json") if account.assurance else None,
+    }
+
+
+def _conversation(row: Any) -> Conversation:
+    return Conversation(
+        conversation_id=row.conversation_id,
+        kind=ConversationKind(row.kind),
+        started_at=row.started_at,
+        participants=frozenset(row.participants),
+        message_count=row.message_count,
+        last_message_at=row.last_message_at,
+    )
+
+
+def _conversation_row(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation.conversation_id,
+        "kind": conversation.kind.value,
+        "started_at": conversation.started_at,
+        "participants": sorted(conversation.participants),
+        "message_count": conversation.message_count,
+        "last_message_at": conversation.last_message_at,
+    }
+
+
+def _outbox_row(item: OutboxItem) -> dict[str, Any]:
+    return {
+        "item_id": item.item_id,
+        "kind": item.kind,
+        "event_id": item.event_id,
+        "payload": item.payload,
+        "created_at": item.created_at,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": item.created_at,
+    }
+
+
+def _case(row: Any) -> Case:
+    data = dict(row._mapping)
+    data.pop("source_key", None)
+    data["event_ids"] = tuple(data["event_ids"])
+    return Case(**data)
+
+
+def _case_row(case: Case) -> dict[str, Any]:
+    return {**case.model_dump(), "status": case.status.value, "event_ids": list(case.event_ids)}
+
+
+def _policy(row: Any) -> PolicyVersion:
+    return PolicyVersion(
+        version=row.version,
+        sha256=row.sha256,
+        source=row.source,
+        document=PolicyDocument.model_validate(row.document),
+        created_at=row.created_at,
+        created_by=row.created_by,
+        note=row.note,
+    )

@@ -1,0 +1,198 @@
+"""The web UI's pages: log in with an API key, then one landing page per role.
+
+Sessions are signed cookies (SameSite=Strict) holding the key's id and role,
+never the key. Each page re-checks that the key is still active.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.errors import Unauthenticated
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+LANDING = {
+    Role.MODERATOR: "/ui/queue",
+    Role.ADMIN: "/ui/policy",
+    Role.REGULATOR: "/ui/regulator",
+    Role.ADVOCATE: "/ui/advocate",
+    Role.PLATFORM: "/ui/platform",
+}
+NAV = {
+    Role.MODERATOR: [("Queue", "/ui/queue")],
+    Role.ADMIN: [("Policy", "/ui/policy"), ("Queue", "/ui/queue")],
+    Role.REGULATOR: [("Overview", "/ui/regulator")],
+    Role.ADVOCATE: [("Overview", "/ui/advocate")],
+    Role.PLATFORM: [("Overview", "/ui/platform")],
+}
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+def _principal(request: Request) -> Principal | None:
+    data = request.session.get("principal")
+    if not data:
+        return None
+    with request.app.state.container.store.read() as uow:
+        record = uow.key_get(data["key_id"])
+    if record is None or record.revoked_at is not None:
+        request.session.clear()
+        return None
+    return Principal(key_id=record.key_id, name=record.name, role=Role(record.role))
+
+
+def _page(
+    request: Request, name: str, principal: Principal | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    nav = NAV.get(principal.role, []) if principal else []
+    return templates.TemplateResponse(
+        request, name, {"principal": principal, "nav": nav, **context}, status_code=status
+    )
+
+
+def _gate(request: Request, *roles: Role) -> Principal | Response:
+    principal = _principal(request)
+    if principal is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    if principal.role not in roles:
+        return _page(
+            request,
+            "pages/error.html",
+            principal,
+            403,
+            title="Not for your role",
+            detail=f"This page is for: {', '.join(r.value for r in roles)}.",
+        )
+    return principal
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    principal = _principal(request)
+    return RedirectResponse(LANDING[principal.role] if principal else "/ui/login", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    return _page(request, "pages/login.html", None)
+
+
+@router.post("/login")
+def login(request: Request, api_key: str = Form("")) -> Response:
+    try:
+        principal = request.app.state.container.keys.verify(api_key.strip())
+    except Unauthenticated:
+        return _page(request, "pages/login.html", None, 401, error="That key is not valid.")
+    request.session["principal"] = {"key_id": principal.key_id, "role": principal.role.value}
+    return RedirectResponse(LANDING[principal.role], status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/ui/login", status_code=303)
+
+
+@router.get("/queue")
+def queue(request: Request) -> Response:
+    gate = _gate(request, Role.MODERATOR, Role.ADMIN)
+    if not isinstance(gate, Principal):
+        return gate
+    review = request.app.state.container.review
+    return _page(request, "pages/queue.html", gate, cases=review.queue(), counts=review.counts())
+
+
+@router.get("/queue/rows")
+def queue_rows(request: Request) -> Response:
+    gate = _gate(request, Role.MODERATOR, Role.ADMIN)
+    if not isinstance(gate, Principal):
+        return gate
+    return _page(
+        request, "components/case_rows.html", gate, cases=request.app.state.container.review.queue()
+    )
+
+
+@router.get("/policy")
+def policy(request: Request) -> Response:
+    gate = _gate(request, Role.ADMIN)
+    if not isinstance(gate, Principal):
+        return gate
+    policies = request.app.state.container.policies
+    return _page(
+        request,
+        "pages/policy.html",
+        gate,
+        policy=policies.current_readonly(),
+        history=policies.history(),
+    )
+
+
+def _figures_page(request: Request, role: Role, heading: str, intro: str) -> Response:
+    gate = _gate(request, role)
+    if not isinstance(gate, Principal):
+        return gate
+    app = request.app.state.container
+    if role is Role.REGULATOR:
+        with app.store.write() as uow:
+            uow.audit_append(
+                [
+                    AuditEntry(
+                        at=app.clock.now(),
+                        actor=gate.audit_name,
+                        action="regulator.read",
+                        subject="ui:overview",
+                    )
+                ]
+            )
+    return _page(
+        request,
+        "pages/figures.html",
+        gate,
+        heading=heading,
+        intro=intro,
+        counts=app.review.counts(),
+        policy=app.policies.current_readonly(),
+    )
+
+
+@router.get("/regulator")
+def regulator(request: Request) -> Response:
+    return _figures_page(
+        request,
+        Role.REGULATOR,
+        "Regulator overview",
+        "Read-only figures from the store. Every visit is recorded in the audit log.",
+    )
+
+
+@router.get("/advocate")
+def advocate(request: Request) -> Response:
+    return _figures_page(
+        request,
+        Role.ADVOCATE,
+        "Advocacy overview",
+        "How the service is handling reports and harms, from its own records.",
+    )
+
+
+@router.get("/platform")
+def platform(request: Request) -> Response:
+    return _figures_page(
+        request,
+        Role.PLATFORM,
+        "Platform overview",
+        "What the engine has decided on the events your platform sent.",
+    )

@@ -1,0 +1,119 @@
+"""The composition root: settings in, a wired container of stores and services out.
+
+The only module that sees both the core and the adapters.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from safeguarding.adapters.storage.crypto import ContentCipher, cipher_from_file, parse_key_ring
+from safeguarding.adapters.storage.sqlalchemy import migrate
+from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
+from safeguarding.adapters.system import SystemClock, UuidIds
+from safeguarding.adapters.webhooks import HttpWebhookSender
+from safeguarding.detectors import registry
+from safeguarding.domain.errors import InvalidInput
+from safeguarding.domain.ids import Clock, IdFactory
+from safeguarding.services.evaluate import Evaluator
+from safeguarding.services.ingest import IngestService
+from safeguarding.services.keys import KeyService
+from safeguarding.services.outbox import OutboxWorker
+from safeguarding.services.policy import PolicyService
+from safeguarding.services.review import ReviewService
+from safeguarding.settings import Settings
+
+
+@dataclass
+class Container:
+    """Everything a process needs, built once and shared by every request."""
+
+    settings: Settings
+    store: SqlStore
+    clock: Clock
+    ids: IdFactory
+    evaluator: Evaluator
+    policies: PolicyService
+    ingest: IngestService
+    keys: KeyService
+    outbox: OutboxWorker
+    review: ReviewService
+    webhooks: HttpWebhookSender | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def close(self) -> None:
+        if self.webhooks is not None:
+            self.webhooks.close()
+        self.store.close()
+
+
+def content_cipher(settings: Settings) -> ContentCipher:
+    if settings.content_key is not None:
+        keys, active = parse_key_ring(settings.content_key.get_secret_value())
+        return ContentCipher(keys, active)
+    path = settings.content_key_file or settings.data_dir / "content.key"
+    return cipher_from_file(Path(path), create=settings.content_key_file is None)
+
+
+def session_secret(settings: Settings) -> str:
+    """The cookie-signing secret: configured, or made once and kept under data_dir."""
+    if settings.session_secret is not None:
+        return settings.session_secret.get_secret_value()
+    path = settings.data_dir / "session.secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def detector_options(settings: Settings) -> dict[str, dict[str, object]]:
+    options: dict[str, dict[str, object]] = {}
+    if settings.sha256_list_path is not None:
+        options["sha256_list"] = {"path": str(settings.sha256_list_path)}
+    return options
+
+
+def build(
+    settings: Settings, *, clock: Clock | None = None, migrate_schema: bool = True
+) -> Container:
+    """Wire a container; by default bring the schema up to date and store the first policy."""
+    clock = clock or SystemClock()
+    ids = UuidIds()
+    store = SqlStore(settings.database_url, content_cipher(settings))
+    if migrate_schema:
+        migrate.upgrade(store.engine)
+    evaluator = Evaluator(
+        registry.build(registry.discover(), settings.detectors, detector_options(settings))
+    )
+    policies = PolicyService(store, clock, evaluator.detector_names)
+    if migrate_schema:
+        policies.ensure_initial(_policy_source(settings))
+    webhooks = None
+    if settings.webhook_url:
+        if settings.webhook_secret is None:
+            raise InvalidInput(
+                "SAFEGUARDING_WEBHOOK_URL is set but SAFEGUARDING_WEBHOOK_SECRET is not"
+            )
+        webhooks = HttpWebhookSender(
+            settings.webhook_url, settings.webhook_secret.get_secret_value()
+        )
+    return Container(
+        settings=settings,
+        store=store,
+        clock=clock,
+        ids=ids,
+        evaluator=evaluator,
+        policies=policies,
+        ingest=IngestService(store, evaluator, policies, clock, ids),
+        keys=KeyService(store, clock, settings.key_cache_seconds),
+        outbox=OutboxWorker(store, clock, webhooks),
+        review=ReviewService(store),
+        webhooks=webhooks,
+    )
+
+
+def _policy_source(settings: Settings) -> str | None:
+    return settings.policy_file.read_text() if settings.policy_file else None

@@ -1,0 +1,199 @@
+"""Demo data: a small platform's day, with benign stand-ins for every harm.
+
+The "known image" is a generated pattern of squares; the demo's hash list
+holds its SHA-256 to stand in for a list of known abuse imagery. Conversations
+show only non-explicit warning signs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from safeguarding.domain.events import EVENT_ADAPTER, Event
+
+
+def image_bytes(name: str) -> bytes:
+    return resources.files("safeguarding.demo").joinpath(name).read_bytes()
+
+
+def known_hash_list() -> str:
+    digest = hashlib.sha256(image_bytes("known_benign.png")).hexdigest()
+    return f"# Demo list standing in for known abuse imagery (a benign pattern)\n{digest}\n"
+
+
+def demo_events(now: datetime) -> list[Event]:
+    """About forty events over the last two hours, in the order they happened."""
+    raw = [
+        *_profiles(now),
+        *_school_chat(now),
+        *_risky_contact(now),
+        *_uploads(now),
+        *_reports(now),
+    ]
+    raw.sort(key=lambda e: e["occurred_at"])
+    return [EVENT_ADAPTER.validate_python(e) for e in raw]
+
+
+def _at(now: datetime, minutes_ago: float) -> str:
+    return (now - timedelta(minutes=minutes_ago)).isoformat()
+
+
+def _profiles(now: datetime) -> list[dict[str, Any]]:
+    people = {
+        "maya": 13,
+        "leo": 14,
+        "sam": 15,
+        "priya": 12,
+        "dan": 34,
+        "coach_ali": 41,
+        "newacct_88": 19,
+    }
+    events = []
+    for i, (who, age) in enumerate(people.items()):
+        created = now - timedelta(days=2 if who == "newacct_88" else 400 + i)
+        events.append(
+            {
+                "type": "profile_update",
+                "event_id": f"demo-profile-{who}",
+                "actor_id": who,
+                "occurred_at": _at(now, 130 - i),
+                "declared_age": age,
+                "account_created_at": created.isoformat(),
+            }
+        )
+    events.append(
+        {
+            "type": "profile_update",
+            "event_id": "demo-assurance-dan",
+            "actor_id": "dan",
+            "occurred_at": _at(now, 121),
+            "age_assurance": {"method": "verified", "age": 34, "confidence": 0.99},
+        }
+    )
+    events.append(
+        {
+            "type": "contact_accepted",
+            "event_id": "demo-friends-maya-leo",
+            "actor_id": "maya",
+            "target_id": "leo",
+            "occurred_at": _at(now, 118),
+        }
+    )
+    return events
+
+
+def _message(
+    now: datetime, n: int, minutes: float, sender: str, to: str, conv: str, text: str
+) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "event_id": f"demo-msg-{n:03d}",
+        "actor_id": sender,
+        "recipient_ids": [to],
+        "conversation_id": conv,
+        "occurred_at": _at(now, minutes),
+        "text": text,
+    }
+
+
+def _school_chat(now: datetime) -> list[dict[str, Any]]:
+    lines = [
+        ("maya", "leo", "did u finish the science homework"),
+        ("leo", "maya", "nearly, the graph bit is hard"),
+        ("maya", "leo", "same lol. cinema saturday with sam?"),
+        ("leo", "maya", "yes!! ask ur mum if she can drive"),
+        ("sam", "leo", "count me in, 2pm showing"),
+        ("maya", "leo", "mum says yes 🎬"),
+    ]
+    return [
+        _message(now, i, 100 - 3 * i, s, t, "demo-conv-friends", text)
+        for i, (s, t, text) in enumerate(lines)
+    ]
+
+
+def _risky_contact(now: datetime) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = [
+        {
+            "type": "contact_request",
+            "event_id": "demo-contact-newacct-priya",
+            "actor_id": "newacct_88",
+            "target_id": "priya",
+            "via": "friend_of_friend",
+            "occurred_at": _at(now, 80),
+        },
+    ]
+    lines = [
+        "hey ur friend said u like drawing",
+        "how old r u btw?",
+        "ur really mature for ur age",
+        "dont tell ur mum we talk ok, she wouldnt get it",
+    ]
+    for i, text in enumerate(lines):
+        events.append(
+            _message(now, 20 + i, 78 - 2 * i, "newacct_88", "priya", "demo-conv-stranger", text)
+        )
+    events.append(
+        _message(
+            now,
+            30,
+            60,
+            "coach_ali",
+            "sam",
+            "demo-conv-coach",
+            "Training moves to 6pm Thursday, I've told your dad too.",
+        )
+    )
+    return events
+
+
+def _uploads(now: datetime) -> list[dict[str, Any]]:
+    def upload(event_id: str, actor: str, name: str, minutes: float) -> dict[str, Any]:
+        return {
+            "type": "media",
+            "event_id": event_id,
+            "actor_id": actor,
+            "media_kind": "image",
+            "recipient_ids": ["leo"],
+            "conversation_id": "demo-conv-media",
+            "content_base64": base64.b64encode(image_bytes(name)).decode(),
+            "occurred_at": _at(now, minutes),
+        }
+
+    return [
+        upload("demo-upload-holiday", "dan", "holiday_benign.png", 50),
+        upload("demo-upload-known", "dan", "known_benign.png", 45),
+    ]
+
+
+def _reports(now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "user_report",
+            "event_id": "demo-report-grooming",
+            "actor_id": "priya",
+            "reported_account_id": "newacct_88",
+            "reported_event_id": "demo-msg-023",
+            "reason": "grooming",
+            "occurred_at": _at(now, 40),
+        },
+        {
+            "type": "user_report",
+            "event_id": "demo-report-self-harm",
+            "actor_id": "leo",
+            "reported_account_id": "sam",
+            "reason": "self_harm",
+            "occurred_at": _at(now, 30),
+        },
+        {
+            "type": "user_report",
+            "event_id": "demo-report-spam",
+            "actor_id": "maya",
+            "reported_account_id": "newacct_88",
+            "reason": "spam",
+            "occurred_at": _at(now, 20),
+        },
+    ]

@@ -1,0 +1,57 @@
+"""Find detectors by entry point, check their names, and build the enabled ones.
+
+Names are checked at start-up: an entry point whose name differs from its
+class's ``get_name()``, two plugins with one name, or an enabled name nobody
+installed each stop start-up with a message that names the plugin.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+from safeguarding.domain.detectors import Detector
+from safeguarding.domain.errors import InvalidInput
+from safeguarding.plugins import DETECTORS_GROUP
+
+
+def discover(points: Iterable[EntryPoint] | None = None) -> dict[str, type[Detector]]:
+    """Every installed detector class by name."""
+    found: dict[str, type[Detector]] = {}
+    for point in entry_points(group=DETECTORS_GROUP) if points is None else points:
+        cls = point.load()
+        if not (isinstance(cls, type) and issubclass(cls, Detector)):
+            raise InvalidInput(f"entry point {point.name} ({point.value}) is not a Detector class")
+        name = cls.get_name()
+        if name != point.name:
+            raise InvalidInput(
+                f"entry point {point.name} ({point.value}) names a detector called '{name}'; "
+                "the entry point's name must be the detector's name"
+            )
+        if name in found and found[name] is not cls:
+            raise InvalidInput(f"two installed detectors are named '{name}'")
+        found[name] = cls
+    return found
+
+
+def build(
+    available: Mapping[str, type[Detector]],
+    enabled: Iterable[str] | None,
+    options: Mapping[str, Mapping[str, Any]],
+) -> list[Detector]:
+    """Instantiate the enabled detectors (all when ``enabled`` is None), in a stable order."""
+    names = sorted(available) if enabled is None else list(enabled)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        hints = [difflib.get_close_matches(n, list(available), n=1) for n in unknown]
+        raise InvalidInput(
+            "unknown detector(s): "
+            + ", ".join(
+                f"{n}" + (f" (did you mean {h[0]}?)" if h else "")
+                for n, h in zip(unknown, hints, strict=True)
+            )
+            + f"; installed: {', '.join(sorted(available))}"
+        )
+    return [available[n].configure(options.get(n, {})) for n in names]

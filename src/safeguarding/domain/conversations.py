@@ -1,0 +1,36 @@
+"""Conversations: a DM, group chat, comment thread or live-stream chat and its people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from safeguarding.domain.events import ConversationKind
+
+
+class Conversation(BaseModel):
+    """A conversation's participants and how much has been said in it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    conversation_id: str
+    kind: ConversationKind
+    started_at: datetime
+    participants: frozenset[str] = frozenset()
+    message_count: int = 0
+    last_message_at: datetime | None = None
+
+    def with_message(self, sender: str, recipients: tuple[str, ...], at: datetime) -> Conversation:
+        last = at if self.last_message_at is None else max(at, self.last_message_at)
+        return self.model_copy(
+            update={
+                "participants": self.participants | {sender, *recipients},
+                "message_count": self.message_count + 1,
+                "last_message_at": last,
+            }
+        )
+
+    @classmethod
+    def started(cls, conversation_id: str, kind: ConversationKind, at: datetime) -> Conversation:
+        return cls(conversation_id=conversation_id, kind=kind, started_at=at)

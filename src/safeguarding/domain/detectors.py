@@ -1,0 +1,66 @@
+"""The detector contract: ``observe(event, context) -> list[Signal]``.
+
+A detector is a plugin. Built-in and third-party detectors register the same
+way, through the ``safeguarding.detectors`` entry point group, and are named
+from their class (``Sha256ListDetector`` is ``sha256_list``) so two plugins
+cannot silently share a name.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict
+
+from safeguarding.domain.accounts import Account
+from safeguarding.domain.conversations import Conversation
+from safeguarding.domain.events import Event, EventType
+from safeguarding.domain.signals import Signal
+
+
+class DetectorContext(BaseModel):
+    """What a detector may know beyond the event: accounts, connections, the conversation."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    now: datetime
+    actor: Account
+    targets: tuple[Account, ...] = ()
+    connected_to: frozenset[str] = frozenset()
+    conversation: Conversation | None = None
+
+    def is_connected(self, account_id: str) -> bool:
+        return account_id in self.connected_to
+
+
+class Detector(ABC):
+    """A plugin that looks at one event in its context and reports signals.
+
+    Subclasses set ``event_types`` to the events they read, so the pipeline
+    skips them for the rest, and override ``configure`` when they take options.
+    """
+
+    event_types: ClassVar[frozenset[EventType]] = frozenset(EventType)
+
+    @classmethod
+    def get_name(cls) -> str:
+        base = cls.__name__.removesuffix("Detector")
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", base).lower()
+
+    @classmethod
+    def configure(cls, options: Mapping[str, Any]) -> Self:
+        """Build the detector from its options (settings); the default takes none."""
+        if options:
+            raise ValueError(f"detector {cls.get_name()} takes no options, got {sorted(options)}")
+        return cls()
+
+    def reads(self, event: Event) -> bool:
+        return EventType(event.type) in self.event_types
+
+    @abstractmethod
+    def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
+        """Return what this detector saw in the event; an empty list when nothing."""

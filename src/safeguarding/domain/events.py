@@ -1,0 +1,270 @@
+"""Events: what happened on the platform, as the platform tells it.
+
+Every event has a unique ``event_id`` (ingest is idempotent on it), the time it
+``occurred_at`` (timezone-aware), and the ``actor_id`` of the account that did
+it. The ``type`` field selects one of the models below; unknown fields are
+refused so a typo is an error, not a silently ignored field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+from safeguarding.domain.accounts import AgeAssurance
+
+OpaqueId = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")
+]
+MAX_TEXT_CHARS = 20_000
+
+
+class EventType(StrEnum):
+    """The kinds of event a platform sends."""
+
+    MESSAGE = "message"
+    MEDIA = "media"
+    CONTACT_REQUEST = "contact_request"
+    CONTACT_ACCEPTED = "contact_accepted"
+    PROFILE_UPDATE = "profile_update"
+    USER_REPORT = "user_report"
+    BLOCK = "block"
+    LIVESTREAM_START = "livestream_start"
+    POST = "post"
+
+
+class ConversationKind(StrEnum):
+    """Where a message was sent."""
+
+    DIRECT = "direct"
+    GROUP = "group"
+    COMMENTS = "comments"
+    LIVESTREAM = "livestream"
+
+
+class _EventBase(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+    event_id: OpaqueId
+    occurred_at: AwareDatetime
+    actor_id: OpaqueId
+
+    def target_ids(self) -> tuple[str, ...]:
+        """Accounts this event is aimed at (recipients, the requested, the reported)."""
+        return ()
+
+    def conversation(self) -> str | None:
+        return None
+
+    def has_content(self) -> bool:
+        """Whether the event carries user content (text or media) that counts as evidence."""
+        return False
+
+
+class MessageEvent(_EventBase):
+    """A message sent in a conversation."""
+
+    type: Literal[EventType.MESSAGE]
+    conversation_id: OpaqueId
+    conversation_kind: ConversationKind = ConversationKind.DIRECT
+    recipient_ids: tuple[OpaqueId, ...] = Field(default=(), max_length=1000)
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+
+    def target_ids(self) -> tuple[str, ...]:
+        return self.recipient_ids
+
+    def conversation(self) -> str | None:
+        return self.conversation_id
+
+    def has_content(self) -> bool:
+        return True
+
+
+class MediaKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+class MediaHashes(BaseModel):
+    """Hashes the platform computed itself, for when it sends no bytes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
+    md5: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
+    pdq: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
+
+    @field_validator("sha256", "md5", "pdq")
+    @classmethod
+    def _lowercase(cls, value: str | None) -> str | None:
+        return value.lower() if value else value
+
+
+class MediaEvent(_EventBase):
+    """An image or video upload: its bytes (base64), or hashes computed by the platform."""
+
+    type: Literal[EventType.MEDIA]
+    media_kind: MediaKind
+    conversation_id: OpaqueId | None = None
+    recipient_ids: tuple[OpaqueId, ...] = Field(default=(), max_length=1000)
+    content_base64: str | None = None
+    hashes: MediaHashes | None = None
+
+    @field_validator("content_base64")
+    @classmethod
+    def _valid_base64(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("content_base64 is not valid base64") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _bytes_or_hashes(self) -> MediaEvent:
+        if self.content_base64 is None and (self.hashes is None or self.hashes == MediaHashes()):
+            raise ValueError("a media event needs content_base64 or at least one hash in hashes")
+        return self
+
+    def content(self) -> bytes | None:
+        return base64.b64decode(self.content_base64) if self.content_base64 is not None else None
+
+    def sha256(self) -> str | None:
+        """The SHA-256 of the bytes when sent, else the platform's."""
+        data = self.content()
+        if data is not None:
+            return hashlib.sha256(data).hexdigest()
+        return self.hashes.sha256 if self.hashes else None
+
+    def target_ids(self) -> tuple[str, ...]:
+        return self.recipient_ids
+
+    def conversation(self) -> str | None:
+        return self.conversation_id
+
+    def has_content(self) -> bool:
+        return self.content_base64 is not None
+
+
+class ContactRequestEvent(_EventBase):
+    """The actor asks to connect with (or message) the target."""
+
+    type: Literal[EventType.CONTACT_REQUEST]
+    target_id: OpaqueId
+    via: Literal["search", "suggestion", "friend_of_friend", "group", "other"] = "other"
+
+    def target_ids(self) -> tuple[str, ...]:
+        return (self.target_id,)
+
+
+class ContactAcceptedEvent(_EventBase):
+    """The actor accepted the target's request: the two are now connected."""
+
+    type: Literal[EventType.CONTACT_ACCEPTED]
+    target_id: OpaqueId
+
+    def target_ids(self) -> tuple[str, ...]:
+        return (self.target_id,)
+
+
+class ProfileUpdateEvent(_EventBase):
+    """The actor's profile changed: a declared age, an age check, the creation date."""
+
+    type: Literal[EventType.PROFILE_UPDATE]
+    declared_age: int | None = Field(default=None, ge=0, le=130)
+    age_assurance: AgeAssurance | None = None
+    account_created_at: AwareDatetime | None = None
+
+
+class ReportReason(StrEnum):
+    """Why a user reported something."""
+
+    GROOMING = "grooming"
+    ABUSE_IMAGERY = "abuse_imagery"
+    SELF_HARM = "self_harm"
+    BULLYING = "bullying"
+    SPAM = "spam"
+    OTHER = "other"
+
+
+class UserReportEvent(_EventBase):
+    """A user reported an account or a piece of content."""
+
+    type: Literal[EventType.USER_REPORT]
+    reported_account_id: OpaqueId
+    reported_event_id: OpaqueId | None = None
+    reason: ReportReason
+    comment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+
+    def target_ids(self) -> tuple[str, ...]:
+        return (self.reported_account_id,)
+
+    def has_content(self) -> bool:
+        return self.comment is not None
+
+
+class BlockEvent(_EventBase):
+    """The actor blocked the target."""
+
+    type: Literal[EventType.BLOCK]
+    target_id: OpaqueId
+
+    def target_ids(self) -> tuple[str, ...]:
+        return (self.target_id,)
+
+
+class LivestreamStartEvent(_EventBase):
+    """The actor started a live stream."""
+
+    type: Literal[EventType.LIVESTREAM_START]
+    stream_id: OpaqueId
+    audience: Literal["public", "friends", "private"] = "public"
+
+
+class PostEvent(_EventBase):
+    """A public or semi-public post or comment."""
+
+    type: Literal[EventType.POST]
+    post_id: OpaqueId | None = None
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+    audience: Literal["public", "friends", "private"] = "public"
+
+    def has_content(self) -> bool:
+        return True
+
+
+Event = Annotated[
+    MessageEvent
+    | MediaEvent
+    | ContactRequestEvent
+    | ContactAcceptedEvent
+    | ProfileUpdateEvent
+    | UserReportEvent
+    | BlockEvent
+    | LivestreamStartEvent
+    | PostEvent,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
+
+
+def event_fingerprint(event: Event) -> str:
+    """A stable digest of an event's content, to tell a replay from a reused event_id."""
+    return hashlib.sha256(event.model_dump_json().encode()).hexdigest()

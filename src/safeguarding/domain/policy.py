@@ -1,0 +1,90 @@
+"""Policy: ordered, versioned rules. ``when`` conditions hold, ``then`` actions follow.
+
+A rule's conditions are all required (a logical AND); write two rules for an OR.
+Target conditions hold when any one target of the event meets them all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from safeguarding.domain.accounts import AgeBand
+from safeguarding.domain.actions import Action
+from safeguarding.domain.events import EventType
+
+
+class Mode(StrEnum):
+    """Enforce a rule, or only record what it would have done."""
+
+    ENFORCE = "enforce"
+    SHADOW = "shadow"
+
+
+class SignalCondition(BaseModel):
+    """Holds when the event has a signal of this detector and kind at or above min_score."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    detector: str | None = None
+    kind: str | None = None
+    min_score: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class AccountCondition(BaseModel):
+    """Conditions over one account's facts; every one given must hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    age_band: tuple[AgeBand, ...] | None = None
+    account_age_days_under: int | None = Field(default=None, ge=0)
+    restricted: bool | None = None
+
+
+class Condition(BaseModel):
+    """A rule's ``when``: every part given must hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: tuple[EventType, ...] | None = None
+    signal: SignalCondition | None = None
+    actor: AccountCondition | None = None
+    target: AccountCondition | None = None
+    connected: bool | None = None
+    first_contact: bool | None = None
+
+
+class Rule(BaseModel):
+    """One named rule, enforced or in shadow mode."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    description: str = ""
+    when: Condition
+    then: tuple[Action, ...]
+    mode: Mode = Mode.ENFORCE
+
+
+class PolicyDocument(BaseModel):
+    """The rules, in the order they are evaluated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rules: tuple[Rule, ...]
+
+
+class PolicyVersion(BaseModel):
+    """A stored policy: its number, digest, source text, and who made it when."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int
+    sha256: str
+    source: str
+    document: PolicyDocument
+    created_at: datetime
+    created_by: str
+    note: str = ""

@@ -1,0 +1,12 @@
+"""Entry-point groups through which Safeguarding finds its plugins, built-in and third-party.
+
+A package adds a detector by declaring, in its pyproject.toml::
+
+    [project.entry-points."safeguarding.detectors"]
+    my_detector = "my_package.module:MyDetector"
+
+The entry point's name must equal the class's ``get_name()``.
+"""
+
+DETECTORS_GROUP = "safeguarding.detectors"
+"""Detector classes (subclasses of ``safeguarding.domain.detectors.Detector``)."""

@@ -1,0 +1,142 @@
+"""Evaluate a policy over an event's signals and account facts, giving a Decision.
+
+Rules run in order. Every matching enforced rule adds its actions; every
+matching shadow rule is recorded with what it would have done, and does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from safeguarding.domain.accounts import AgeBand
+from safeguarding.domain.actions import Action
+from safeguarding.domain.decisions import Decision, RuleOutcome, Verdict
+from safeguarding.domain.events import EventType
+from safeguarding.domain.policy import (
+    AccountCondition,
+    Mode,
+    PolicyVersion,
+    Rule,
+    SignalCondition,
+)
+from safeguarding.domain.signals import Signal
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """The facts about one account that rules may test."""
+
+    account_id: str
+    age_band: AgeBand
+    account_age_days: int
+    restricted: bool = False
+
+
+@dataclass(frozen=True)
+class TargetFacts(AccountFacts):
+    """A target account's facts, plus its relation to the actor."""
+
+    connected: bool = False
+    first_contact: bool = False
+
+
+@dataclass(frozen=True)
+class PolicyFacts:
+    """Everything a rule may look at for one event."""
+
+    event_type: EventType
+    actor: AccountFacts
+    targets: tuple[TargetFacts, ...] = ()
+
+
+def evaluate(
+    policy: PolicyVersion,
+    event_id: str,
+    signals: tuple[Signal, ...],
+    facts: PolicyFacts,
+    decided_at: datetime,
+) -> Decision:
+    enforced: list[RuleOutcome] = []
+    shadow: list[RuleOutcome] = []
+    for rule in policy.document.rules:
+        matched = _match(rule, signals, facts)
+        if matched is None:
+            continue
+        outcome = RuleOutcome(
+            rule=rule.name, mode=rule.mode.value, actions=rule.then, signal_indexes=matched
+        )
+        (enforced if rule.mode is Mode.ENFORCE else shadow).append(outcome)
+    actions = merge_actions(o.actions for o in enforced)
+    return Decision(
+        event_id=event_id,
+        verdict=Verdict.for_actions(actions),
+        actions=actions,
+        signals=signals,
+        rules=tuple(enforced),
+        shadow=tuple(shadow),
+        policy_version=policy.version,
+        decided_at=decided_at,
+    )
+
+
+def merge_actions(groups: Iterable[tuple[Action, ...]]) -> tuple[Action, ...]:
+    """Each action once, in first-seen order; a later rule's parameters fill gaps only."""
+    merged: dict[str, Action] = {}
+    for group in groups:
+        for action in group:
+            held = merged.get(action.name)
+            if held is None:
+                merged[action.name] = action
+            else:
+                merged[action.name] = Action(
+                    name=action.name, params={**action.params, **held.params}
+                )
+    return tuple(merged.values())
+
+
+def _match(rule: Rule, signals: tuple[Signal, ...], facts: PolicyFacts) -> tuple[int, ...] | None:
+    """The indexes of the signals that made the rule match, or None when it does not."""
+    when = rule.when
+    if when.event_type is not None and facts.event_type not in when.event_type:
+        return None
+    if when.actor is not None and not _account_holds(when.actor, facts.actor):
+        return None
+    if not _some_target_holds(rule, facts):
+        return None
+    if when.signal is None:
+        return ()
+    hits = tuple(i for i, s in enumerate(signals) if _signal_holds(when.signal, s))
+    return hits or None
+
+
+def _some_target_holds(rule: Rule, facts: PolicyFacts) -> bool:
+    when = rule.when
+    if when.target is None and when.connected is None and when.first_contact is None:
+        return True
+    return any(
+        (when.target is None or _account_holds(when.target, t))
+        and (when.connected is None or t.connected == when.connected)
+        and (when.first_contact is None or t.first_contact == when.first_contact)
+        for t in facts.targets
+    )
+
+
+def _account_holds(condition: AccountCondition, facts: AccountFacts) -> bool:
+    if condition.age_band is not None and facts.age_band not in condition.age_band:
+        return False
+    if (
+        condition.account_age_days_under is not None
+        and facts.account_age_days >= condition.account_age_days_under
+    ):
+        return False
+    return condition.restricted is None or facts.restricted == condition.restricted
+
+
+def _signal_holds(condition: SignalCondition, signal: Signal) -> bool:
+    return (
+        (condition.detector is None or condition.detector == signal.detector)
+        and (condition.kind is None or condition.kind == signal.kind)
+        and signal.score >= condition.min_score
+    )

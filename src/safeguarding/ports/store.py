@@ -1,0 +1,185 @@
+"""Storage interfaces: one per aggregate, noun-first method names, domain objects in and out.
+
+A ``Store`` hands out units of work. ``write()`` is one transaction: everything
+done through it commits together or not at all; that is what makes the outbox
+safe. ``read()`` never writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from safeguarding.domain.accounts import Account
+from safeguarding.domain.audit import AuditEntry, AuditRecord
+from safeguarding.domain.cases import Case, CaseStatus
+from safeguarding.domain.conversations import Conversation
+from safeguarding.domain.decisions import Decision
+from safeguarding.domain.events import Event
+from safeguarding.domain.policy import PolicyVersion
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """What ingest needs to know of an event already stored: its content digest and decision."""
+
+    event_id: str
+    fingerprint: str
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to store with its decision, in one go."""
+
+    event: Event
+    fingerprint: str
+    received_at: datetime
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """An event's metadata without its content, for lists and timelines."""
+
+    event_id: str
+    type: str
+    occurred_at: datetime
+    actor_id: str
+    conversation_id: str | None
+    verdict: str
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A side effect waiting to be carried out, written with the decision that caused it."""
+
+    item_id: str
+    kind: str
+    event_id: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """A stored API key: its public prefix, the hash of its secret, and its role."""
+
+    key_id: str
+    name: str
+    role: str
+    secret_hash: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """A restriction on an account, and the event that caused it."""
+
+    account_id: str
+    kind: str
+    event_id: str
+    created_at: datetime
+
+
+@dataclass
+class Counts:
+    """Simple figures for dashboards: events by type, decisions by verdict."""
+
+    events_by_type: dict[str, int] = field(default_factory=dict)
+    decisions_by_verdict: dict[str, int] = field(default_factory=dict)
+    cases_by_status: dict[str, int] = field(default_factory=dict)
+
+
+class EventStore(Protocol):
+    def events_find(self, event_ids: Collection[str]) -> dict[str, StoredEvent]: ...
+    def events_add(self, items: Sequence[NewEvent]) -> None: ...
+    def event_get(self, event_id: str) -> Event | None: ...
+    def events_recent(self, limit: int) -> list[EventSummary]: ...
+    def events_of_conversation(self, conversation_id: str, limit: int) -> list[EventSummary]: ...
+
+
+class AccountStore(Protocol):
+    def accounts_get(self, account_ids: Collection[str]) -> dict[str, Account]: ...
+    def accounts_put(self, accounts: Collection[Account]) -> None: ...
+    def connections_of(self, account_id: str, others: Collection[str]) -> set[str]: ...
+    def connections_add(self, pairs: Collection[tuple[str, str]]) -> None: ...
+    def restrictions_of(self, account_ids: Collection[str]) -> set[str]: ...
+    def restriction_add(self, restriction: Restriction) -> None: ...
+
+
+class ConversationStore(Protocol):
+    def conversations_get(self, conversation_ids: Collection[str]) -> dict[str, Conversation]: ...
+    def conversations_put(self, conversations: Collection[Conversation]) -> None: ...
+    def contacts_started(self, actor_id: str, targets: Collection[str]) -> set[str]: ...
+    def contacts_add(self, contacts: Collection[tuple[str, str, datetime]]) -> None: ...
+
+
+class OutboxStore(Protocol):
+    def outbox_add(self, items: Sequence[OutboxItem]) -> None: ...
+    def outbox_next(self, now: datetime, lease_seconds: float) -> OutboxItem | None: ...
+    def outbox_done(self, item_id: str, now: datetime, result: str) -> None: ...
+    def outbox_retry(self, item_id: str, error: str, at: datetime) -> None: ...
+    def outbox_pending(self) -> int: ...
+
+
+class CaseStore(Protocol):
+    def case_add(self, case: Case, source_key: str) -> bool: ...
+    def case_get(self, case_id: str) -> Case | None: ...
+    def cases_list(self, statuses: Collection[CaseStatus], limit: int) -> list[Case]: ...
+    def evidence_preserve(self, event_id: str, at: datetime, until: datetime, by: str) -> bool: ...
+    def authority_report_draft(self, event_id: str, authority: str, at: datetime) -> bool: ...
+
+
+class PolicyStore(Protocol):
+    def policy_current(self) -> PolicyVersion | None: ...
+    def policy_current_version(self) -> int: ...
+    def policy_add(self, policy: PolicyVersion) -> None: ...
+    def policy_history(self) -> list[PolicyVersion]: ...
+
+
+class KeyStore(Protocol):
+    def key_add(self, key: ApiKeyRecord) -> None: ...
+    def key_get(self, key_id: str) -> ApiKeyRecord | None: ...
+    def keys_list(self) -> list[ApiKeyRecord]: ...
+    def key_revoke(self, key_id: str, at: datetime) -> bool: ...
+
+
+class AuditLog(Protocol):
+    def audit_append(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]: ...
+    def audit_records(
+        self, after_seq: int = 0, limit: int | None = None
+    ) -> Iterator[AuditRecord]: ...
+    def audit_head(self) -> AuditRecord | None: ...
+
+
+class Reports(Protocol):
+    def counts(self) -> Counts: ...
+
+
+class UnitOfWork(
+    EventStore,
+    AccountStore,
+    ConversationStore,
+    OutboxStore,
+    CaseStore,
+    PolicyStore,
+    KeyStore,
+    AuditLog,
+    Reports,
+    Protocol,
+):
+    """Everything the services may do inside one transaction."""
+
+
+class Store(Protocol):
+    """Hands out transactions; ``close()`` is idempotent and use after it raises StoreClosed."""
+
+    def write(self) -> AbstractContextManager[UnitOfWork]: ...
+    def read(self) -> AbstractContextManager[UnitOfWork]: ...
+    def close(self) -> None: ...

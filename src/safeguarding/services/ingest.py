@@ -1,0 +1,174 @@
+"""Ingest: accept events, decide each, and record everything in one transaction.
+
+Idempotent on ``event_id``: an event sent again gets its stored decision back
+and is not stored twice. A batch is all or nothing: if any event is invalid, or
+reuses a stored event_id for different content, nothing in it is recorded.
+Side effects go to the outbox in the same transaction as the decisions, so a
+crash can neither lose them nor run them twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.decisions import Decision
+from safeguarding.domain.errors import ConcurrentWrite, EventIdReused
+from safeguarding.domain.events import Event, event_fingerprint
+from safeguarding.domain.ids import Clock, IdFactory
+from safeguarding.ports.store import NewEvent, OutboxItem, Store, StoredEvent, UnitOfWork
+from safeguarding.services.evaluate import Evaluator
+from safeguarding.services.policy import PolicyService
+from safeguarding.services.state import BatchState
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """One event's outcome: its decision, and whether it had been stored already."""
+
+    index: int
+    event_id: str
+    decision: Decision
+    replayed: bool
+
+
+class IngestService:
+    """Decides and records batches of events."""
+
+    def __init__(
+        self,
+        store: Store,
+        evaluator: Evaluator,
+        policies: PolicyService,
+        clock: Clock,
+        ids: IdFactory,
+    ) -> None:
+        self.store = store
+        self.evaluator = evaluator
+        self.policies = policies
+        self.clock = clock
+        self.ids = ids
+
+    def ingest(self, events: Sequence[Event], *, source: str) -> list[IngestResult]:
+        try:
+            return self._ingest_once(events, source)
+        except ConcurrentWrite:
+            # Another writer stored one of these events first; now it is a replay.
+            return self._ingest_once(events, source)
+
+    def stored_ids(self, event_ids: Sequence[str]) -> set[str]:
+        with self.store.read() as uow:
+            return set(uow.events_find(event_ids))
+
+    def _ingest_once(self, events: Sequence[Event], source: str) -> list[IngestResult]:
+        fingerprints = [event_fingerprint(e) for e in events]
+        _reject_reused_ids(events, fingerprints, {})
+        with self.store.write() as uow:
+            stored = uow.events_find({e.event_id for e in events})
+            _reject_reused_ids(events, fingerprints, stored)
+            fresh = _first_of_each(events, stored)
+            batch = [(events[i], fingerprints[i]) for i in fresh.values()]
+            decided = self._decide(uow, batch, source)
+        return [
+            IngestResult(
+                i,
+                e.event_id,
+                decided.get(e.event_id) or stored[e.event_id].decision,
+                replayed=e.event_id in stored or fresh.get(e.event_id, -1) != i,
+            )
+            for i, e in enumerate(events)
+        ]
+
+    def _decide(
+        self, uow: UnitOfWork, batch: list[tuple[Event, str]], source: str
+    ) -> dict[str, Decision]:
+        if not batch:
+            return {}
+        policy = self.policies.current(uow)
+        state = BatchState(uow, [event for event, _ in batch])
+        now = self.clock.now()
+        new_events, outbox, audit, decisions = [], [], [], {}
+        for event, fingerprint in batch:
+            context, facts = state.context_for(event, now)
+            decision = self.evaluator.decide(event, context, facts, policy, now)
+            state.apply(event)
+            decisions[event.event_id] = decision
+            new_events.append(NewEvent(event, fingerprint, now, decision))
+            outbox.extend(self._outbox_items(event, decision, now))
+            audit.append(_audit_entry(decision, source))
+        state.flush()
+        uow.events_add(new_events)
+        uow.outbox_add(outbox)
+        uow.audit_append(audit)
+        return decisions
+
+    def _outbox_items(self, event: Event, decision: Decision, now: datetime) -> list[OutboxItem]:
+        effects = decision.side_effects()
+        if not effects:
+            return []
+        reporting = any(a.name == "report_to_authority" for a in effects)
+        items = []
+        for action in effects:
+            rule = next((r.rule for r in decision.rules if action in r.actions), "")
+            payload = {
+                "action": action.name.value,
+                "params": action.params,
+                "rule": rule,
+                "actor_id": event.actor_id,
+                "target_ids": list(event.target_ids()),
+                "report_to_authority": reporting,
+                "verdict": decision.verdict.value,
+                "subject_account_id": _subject(event, decision),
+            }
+            items.append(
+                OutboxItem(self.ids.new("obx"), action.name.value, event.event_id, payload, now)
+            )
+        return items
+
+
+def _subject(event: Event, decision: Decision) -> str:
+    """The account a case is about: the reported one for a report, else the actor."""
+    for signal in decision.signals:
+        if signal.subject == "account":
+            return signal.subject_id
+    return event.actor_id
+
+
+def _audit_entry(decision: Decision, source: str) -> AuditEntry:
+    return AuditEntry(
+        at=decision.decided_at,
+        actor=source,
+        action="decision",
+        subject=decision.event_id,
+        details={
+            "verdict": decision.verdict.value,
+            "policy_version": decision.policy_version,
+            "rules": [r.rule for r in decision.rules],
+            "shadow": [r.rule for r in decision.shadow],
+            "signals": [f"{s.detector}:{s.kind}" for s in decision.signals],
+        },
+    )
+
+
+def _reject_reused_ids(
+    events: Sequence[Event], fingerprints: list[str], stored: dict[str, StoredEvent]
+) -> None:
+    seen: dict[str, str] = {eid: s.fingerprint for eid, s in stored.items()}
+    reused: list[tuple[int, str]] = []
+    for i, (event, fingerprint) in enumerate(zip(events, fingerprints, strict=True)):
+        held = seen.setdefault(event.event_id, fingerprint)
+        if held != fingerprint:
+            reused.append((i, event.event_id))
+    if reused:
+        raise EventIdReused([e for _, e in reused], [i for i, _ in reused])
+
+
+def _first_of_each(events: Sequence[Event], stored: dict[str, StoredEvent]) -> dict[str, int]:
+    """Index of the first occurrence of each event not yet stored, in batch order."""
+    first: dict[str, int] = {}
+    for i, event in enumerate(events):
+        if event.event_id not in stored:
+            first.setdefault(event.event_id, i)
+    return first

@@ -1,0 +1,112 @@
+"""API keys: created for a role, stored only as an Argon2 hash, verified with a short cache.
+
+A key reads ``sgk_<id>_<secret>``. The id finds the record; the secret is
+checked against its Argon2 hash. Argon2 is deliberately slow, so a verified key
+is remembered for ``cache_seconds`` (keyed by a SHA-256 of the whole key) and a
+revocation takes effect within that time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.errors import InvalidInput, NotFound, Unauthenticated
+from safeguarding.domain.ids import Clock
+from safeguarding.ports.store import ApiKeyRecord, Store
+
+_HASHER = PasswordHasher()
+
+
+class KeyService:
+    """Creates, lists, revokes and verifies API keys."""
+
+    def __init__(self, store: Store, clock: Clock, cache_seconds: float = 30.0) -> None:
+        self.store = store
+        self.clock = clock
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def create(self, name: str, role: str, *, by: str = "cli") -> tuple[str, ApiKeyRecord]:
+        """Make a key; the plain key is returned once and never stored."""
+        try:
+            role_value = Role(role)
+        except ValueError:
+            raise InvalidInput(
+                f"unknown role '{role}'; roles are: {', '.join(r.value for r in Role)}"
+            ) from None
+        if not name.strip():
+            raise InvalidInput("a key needs a name, for example the service or person using it")
+        key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+        record = ApiKeyRecord(
+            key_id=key_id,
+            name=name.strip(),
+            role=role_value.value,
+            secret_hash=_HASHER.hash(secret),
+            created_at=self.clock.now(),
+        )
+        with self.store.write() as uow:
+            uow.key_add(record)
+            uow.audit_append(
+                [
+                    AuditEntry(
+                        at=record.created_at,
+                        actor=by,
+                        action="key.create",
+                        subject=f"key:{key_id}",
+                        details={"role": record.role, "name": record.name},
+                    )
+                ]
+            )
+        return f"sgk_{key_id}_{secret}", record
+
+    def list(self) -> list[ApiKeyRecord]:
+        with self.store.read() as uow:
+            return uow.keys_list()
+
+    def revoke(self, key_id: str, *, by: str = "cli") -> None:
+        now = self.clock.now()
+        with self.store.write() as uow:
+            if not uow.key_revoke(key_id, now):
+                raise NotFound(f"no active key with id '{key_id}'")
+            uow.audit_append(
+                [AuditEntry(at=now, actor=by, action="key.revoke", subject=f"key:{key_id}")]
+            )
+        with self._lock:
+            self._cache = {k: v for k, v in self._cache.items() if v[1].key_id != key_id}
+
+    def verify(self, presented: str | None) -> Principal:
+        if not presented:
+            raise Unauthenticated("an API key is required (header: Authorization: Bearer <key>)")
+        cache_key = hashlib.sha256(presented.encode()).hexdigest()
+        with self._lock:
+            hit = self._cache.get(cache_key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        principal = self._verify_stored(presented)
+        with self._lock:
+            self._cache[cache_key] = (time.monotonic() + self.cache_seconds, principal)
+        return principal
+
+    def _verify_stored(self, presented: str) -> Principal:
+        prefix, _, rest = presented.partition("_")
+        key_id, _, secret = rest.partition("_")
+        if prefix != "sgk" or not key_id or not secret:
+            raise Unauthenticated("the API key is not valid")
+        with self.store.read() as uow:
+            record = uow.key_get(key_id)
+        if record is None or record.revoked_at is not None:
+            raise Unauthenticated("the API key is not valid")
+        try:
+            _HASHER.verify(record.secret_hash, secret)
+        except (VerificationError, InvalidHashError):
+            raise Unauthenticated("the API key is not valid") from None
+        return Principal(key_id=record.key_id, name=record.name, role=Role(record.role))

@@ -1,0 +1,156 @@
+"""Carry out the side effects that decisions left in the outbox.
+
+Effects inside the database (a case, preserved evidence, a restriction, a
+report draft) are applied in the same transaction that marks the item done,
+and each is keyed on its outbox item, so it happens exactly once however often
+a worker dies and retries. Effects outside (webhooks) are leased first and
+marked done after delivery: at least once, with the item id as the delivery id
+so a receiver can drop repeats.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol
+
+from safeguarding.domain.actions import OpenCaseParams, PreserveParams
+from safeguarding.domain.cases import Case, CaseStatus
+from safeguarding.domain.ids import Clock
+from safeguarding.ports.store import OutboxItem, Restriction, Store, UnitOfWork
+
+log = logging.getLogger("safeguarding.outbox")
+LEASE_SECONDS = 60.0
+MAX_BACKOFF_SECONDS = 3600.0
+
+
+class WebhookSender(Protocol):
+    """Delivers one signed webhook; raises on failure."""
+
+    def send(self, delivery_id: str, topic: str, body: dict[str, object]) -> None: ...
+
+
+Handler = Callable[[UnitOfWork, OutboxItem], str]
+
+
+class OutboxWorker:
+    """Processes due outbox items, one transaction each."""
+
+    def __init__(self, store: Store, clock: Clock, webhooks: WebhookSender | None) -> None:
+        self.store = store
+        self.clock = clock
+        self.webhooks = webhooks
+        self.internal: dict[str, Handler] = {
+            "open_case": self._open_case,
+            "preserve_evidence": self._preserve_evidence,
+            "restrict_contact_with_children": self._restrict,
+            "suspend_account": self._restrict,
+            "report_to_authority": self._draft_report,
+        }
+
+    def run_once(self, limit: int = 100) -> int:
+        """Process up to ``limit`` due items; returns how many were processed."""
+        done = 0
+        while done < limit and self._process_next():
+            done += 1
+        return done
+
+    def run_until(self, stop: threading.Event, poll_seconds: float) -> None:
+        while not stop.is_set():
+            try:
+                if self.run_once() == 0:
+                    stop.wait(poll_seconds)
+            except Exception:  # keep the loop alive; the item is retried after its lease
+                log.exception("outbox worker error")
+                stop.wait(poll_seconds)
+
+    def _process_next(self) -> bool:
+        with self.store.write() as uow:
+            item = uow.outbox_next(self.clock.now(), LEASE_SECONDS)
+            if item is None:
+                return False
+            handler = self.internal.get(item.kind)
+            if handler is not None:
+                uow.outbox_done(item.item_id, self.clock.now(), handler(uow, item))
+                return True
+        self._deliver(item)
+        return True
+
+    def _deliver(self, item: OutboxItem) -> None:
+        try:
+            result = self._notify(item)
+        except Exception as exc:
+            delay = min(MAX_BACKOFF_SECONDS, 2.0**item.attempts)
+            log.warning(
+                "side effect failed; will retry",
+                extra={"item_id": item.item_id, "kind": item.kind, "error": type(exc).__name__},
+            )
+            with self.store.write() as uow:
+                uow.outbox_retry(
+                    item.item_id,
+                    f"{type(exc).__name__}: {exc}",
+                    self.clock.now() + timedelta(seconds=delay),
+                )
+            return
+        with self.store.write() as uow:
+            uow.outbox_done(item.item_id, self.clock.now(), result)
+
+    def _notify(self, item: OutboxItem) -> str:
+        if item.kind != "notify":
+            return f"no handler for {item.kind}; skipped"
+        if self.webhooks is None:
+            return "no webhook_url configured; nothing sent"
+        topic = str(item.payload.get("params", {}).get("topic", "decision"))
+        body = {
+            "delivery_id": item.item_id,
+            "topic": topic,
+            "event_id": item.event_id,
+            "verdict": item.payload.get("verdict"),
+            "rule": item.payload.get("rule"),
+            "actor_id": item.payload.get("actor_id"),
+        }
+        self.webhooks.send(item.item_id, topic, body)
+        return "delivered"
+
+    # -- effects inside the database ---------------------------------------
+    def _open_case(self, uow: UnitOfWork, item: OutboxItem) -> str:
+        params = OpenCaseParams.model_validate(item.payload.get("params", {}))
+        opened = self.clock.now()
+        case = Case(
+            case_id=f"case_{item.item_id.removeprefix('obx_')}",
+            queue=params.queue,
+            priority=params.priority,
+            status=CaseStatus.OPEN,
+            subject_account_id=item.payload.get("subject_account_id") or item.payload["actor_id"],
+            event_ids=(item.event_id,),
+            rule=item.payload.get("rule", ""),
+            opened_at=opened,
+            deadline=Case.deadline_for(params.priority, opened, params.deadline_hours),
+            report_to_authority=bool(item.payload.get("report_to_authority")),
+        )
+        created = uow.case_add(case, source_key=item.item_id)
+        return f"opened {case.case_id}" if created else f"{case.case_id} already open"
+
+    def _preserve_evidence(self, uow: UnitOfWork, item: OutboxItem) -> str:
+        params = PreserveParams.model_validate(item.payload.get("params", {}))
+        now = self.clock.now()
+        fresh = uow.evidence_preserve(
+            item.event_id,
+            now,
+            now + timedelta(days=params.retention_days),
+            f"policy:{item.payload.get('rule', '')}",
+        )
+        return "preserved" if fresh else "already preserved"
+
+    def _restrict(self, uow: UnitOfWork, item: OutboxItem) -> str:
+        uow.restriction_add(
+            Restriction(item.payload["actor_id"], item.kind, item.event_id, self.clock.now())
+        )
+        return f"{item.kind} applied"
+
+    def _draft_report(self, uow: UnitOfWork, item: OutboxItem) -> str:
+        authority = str(item.payload.get("params", {}).get("authority", "default"))
+        fresh = uow.authority_report_draft(item.event_id, authority, self.clock.now())
+        return "report drafted, awaiting a moderator's confirmation" if fresh else "already drafted"

@@ -1,0 +1,100 @@
+"""Policy administration: the version in force, its history, and audited changes."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.errors import NotFound
+from safeguarding.domain.ids import Clock
+from safeguarding.domain.policy import PolicyVersion
+from safeguarding.policy.validate import CheckedPolicy, check_policy
+from safeguarding.ports.store import Store, UnitOfWork
+
+
+def default_policy_source() -> str:
+    return resources.files("safeguarding.policy").joinpath("default_policy.yaml").read_text()
+
+
+class PolicyService:
+    """Keeps the policy in force, parsed once per version and shared by every request."""
+
+    def __init__(self, store: Store, clock: Clock, detector_names: tuple[str, ...]) -> None:
+        self.store = store
+        self.clock = clock
+        self.detector_names = detector_names
+        self._cached: PolicyVersion | None = None
+
+    def check(
+        self, source: str, filename: str = "policy.yaml", strict: bool = False
+    ) -> CheckedPolicy:
+        return check_policy(
+            source,
+            filename=filename,
+            known_detectors=self.detector_names,
+            warnings_as_errors=strict,
+        )
+
+    def current(self, uow: UnitOfWork) -> PolicyVersion:
+        """The newest version; one cheap query tells whether the cached parse is still current."""
+        version = uow.policy_current_version()
+        if self._cached is None or self._cached.version != version:
+            found = uow.policy_current()
+            if found is None:
+                raise NotFound("no policy is stored; run `safeguarding db upgrade` first")
+            self._cached = found
+        return self._cached
+
+    def current_readonly(self) -> PolicyVersion:
+        with self.store.read() as uow:
+            return self.current(uow)
+
+    def history(self) -> list[PolicyVersion]:
+        with self.store.read() as uow:
+            return uow.policy_history()
+
+    def ensure_initial(self, source: str | None = None) -> PolicyVersion | None:
+        """Store version 1 from ``source`` (the built-in default if None) on an empty store."""
+        with self.store.write() as uow:
+            if uow.policy_current_version() != 0:
+                return None
+            return self._store(
+                uow, self.check(source or default_policy_source()), "system", "initial policy"
+            )
+
+    def replace(self, source: str, *, by: str, note: str = "") -> PolicyVersion:
+        """Validate and store a new version; the change goes into the audit log."""
+        checked = self.check(source)
+        with self.store.write() as uow:
+            return self._store(uow, checked, by, note)
+
+    def _store(self, uow: UnitOfWork, checked: CheckedPolicy, by: str, note: str) -> PolicyVersion:
+        previous = uow.policy_current_version()
+        version = PolicyVersion(
+            version=previous + 1,
+            sha256=checked.sha256,
+            source=checked.source,
+            document=checked.document,
+            created_at=self.clock.now(),
+            created_by=by,
+            note=note,
+        )
+        uow.policy_add(version)
+        uow.audit_append(
+            [
+                AuditEntry(
+                    at=version.created_at,
+                    actor=by,
+                    action="policy.update",
+                    subject=f"policy:v{version.version}",
+                    details={
+                        "version": version.version,
+                        "previous": previous,
+                        "sha256": version.sha256,
+                        "rules": len(version.document.rules),
+                        "note": note,
+                    },
+                )
+            ]
+        )
+        return version

@@ -1,0 +1,160 @@
+"""Every setting, declared once: name, type, default and help.
+
+Settings come from ``SAFEGUARDING_*`` environment variables. The same table feeds
+``safeguarding settings``, the docs, and the admin
+endpoint ``GET /v1/settings``. An unknown ``SAFEGUARDING_`` variable or a wrong
+type stops start-up with a message naming it; secrets are masked everywhere.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from safeguarding.domain.errors import InvalidInput
+
+PREFIX = "SAFEGUARDING_"
+
+
+class Settings(BaseModel):
+    """The engine's configuration."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite:///.safeguarding/safeguarding.db",
+        description="SQLAlchemy URL of the database: SQLite by default, or postgresql+psycopg://...",
+    )
+    data_dir: Path = Field(
+        default=Path(".safeguarding"),
+        description="Directory for the embedded database's key files and local state.",
+    )
+    content_key: SecretStr | None = Field(
+        default=None,
+        description="Key ring for content at rest: 'id:base64-32-bytes' entries, first is active.",
+    )
+    content_key_file: Path | None = Field(
+        default=None,
+        description="File holding the key ring; created under data_dir when neither key is set.",
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret that signs web UI session cookies; generated under data_dir if unset.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `safeguarding serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `safeguarding serve` uses.")
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (413 past it).",
+    )
+    max_batch_events: int = Field(
+        default=1000, ge=1, le=10_000, description="Most events one POST /v1/events may carry."
+    )
+    detectors: list[str] | None = Field(
+        default=None, description="Detectors to enable, by name; all installed ones when unset."
+    )
+    sha256_list_path: Path | None = Field(
+        default=None,
+        description="Plain-text list of SHA-256 hashes for the sha256_list detector.",
+    )
+    policy_file: Path | None = Field(
+        default=None,
+        description="Policy YAML stored as version 1 in a new database (built-in one if unset).",
+    )
+    webhook_url: str | None = Field(
+        default=None, description="Where `notify` actions POST signed webhooks; none sent if unset."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 secret that signs webhook bodies."
+    )
+    outbox_worker: bool = Field(
+        default=True, description="Run the outbox worker inside `safeguarding serve`."
+    )
+    outbox_poll_seconds: float = Field(
+        default=0.5, gt=0, description="How often the outbox worker looks for due side effects."
+    )
+    key_cache_seconds: float = Field(
+        default=30.0, ge=0, description="How long a verified API key is trusted before re-checking."
+    )
+    log_level: str = Field(
+        default="INFO", description="Logging level: DEBUG, INFO, WARNING, ERROR."
+    )
+
+    def masked(self) -> dict[str, Any]:
+        """Every setting with secrets shown as '**********'."""
+        return {name: _mask(getattr(self, name)) for name in type(self).model_fields}
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "**********"
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def settings_table() -> list[dict[str, str]]:
+    """Name, environment variable, type, default and help of every setting."""
+    rows = []
+    for name, info in Settings.model_fields.items():
+        default = "" if info.default is None else str(_mask(info.default))
+        annotation = str(info.annotation).replace("typing.", "").replace("pathlib.", "")
+        rows.append(
+            {
+                "name": name,
+                "env": PREFIX + name.upper(),
+                "type": annotation.replace("<class '", "").replace("'>", ""),
+                "default": default,
+                "help": info.description or "",
+            }
+        )
+    return rows
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    known = {PREFIX + name.upper() for name in Settings.model_fields}
+    return sorted(k for k in environ if k.startswith(PREFIX) and k not in known)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read settings, failing with every unknown variable and wrong type named."""
+    environ = os.environ if environ is None else environ
+    problems = []
+    known = [PREFIX + name.upper() for name in Settings.model_fields]
+    for name in unknown_variables(environ):
+        close = difflib.get_close_matches(name, known, n=1)
+        problems.append(
+            f"{name}: unknown setting" + (f" (did you mean {close[0]}?)" if close else "")
+        )
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    values = {
+        name[len(PREFIX) :].lower(): value
+        for name, value in environ.items()
+        if name.startswith(PREFIX)
+    }
+    try:
+        return Settings.model_validate({**_parse_env(values), **overrides})
+    except ValidationError as exc:
+        raise InvalidInput(
+            "; ".join(
+                f"{PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+            )
+        ) from exc
+
+
+def _parse_env(values: dict[str, str]) -> dict[str, Any]:
+    parsed: dict[str, Any] = dict(values)
+    if "detectors" in parsed:
+        parsed["detectors"] = [d.strip() for d in parsed["detectors"].split(",") if d.strip()]
+    return parsed

@@ -1,0 +1,171 @@
+"""POST /v1/events: decisions, idempotency, and the all-or-nothing batch."""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+import pytest
+
+from safeguarding.bootstrap import Container
+from safeguarding.domain.access import Role
+from tests.conftest import auth
+from tests.factories import media, message, profile, report
+
+pytestmark = pytest.mark.anyio
+KNOWN = b"a benign stand-in for a known image"
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    from tests.conftest import make_settings
+
+    hashes = tmp_path / "hashes.txt"
+    hashes.write_text(f"# test list\n{hashlib.sha256(KNOWN).hexdigest()}\n")
+    return make_settings(database_url, tmp_path, sha256_list_path=hashes)
+
+
+def counts(container: Container) -> tuple:
+    with container.store.read() as uow:
+        head = uow.audit_head()
+        figures = uow.counts()
+        return figures.events_by_type, figures.decisions_by_verdict, head.seq if head else 0
+
+
+async def test_one_event_gets_a_decision_with_policy_version(
+    client: httpx.AsyncClient, keys
+) -> None:
+    response = await client.post("/v1/events", json=message(), headers=auth(keys[Role.PLATFORM]))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["replayed"] is False
+    assert body["decision"]["verdict"] == "allow"
+    assert body["decision"]["policy_version"] == 1
+
+
+async def test_known_hash_blocks_and_explains(client, keys, container) -> None:
+    response = await client.post(
+        "/v1/events", json=media(data=KNOWN), headers=auth(keys[Role.PLATFORM])
+    )
+    decision = response.json()["decision"]
+    assert decision["verdict"] == "block"
+    names = [a["name"] for a in decision["actions"]]
+    assert {"block", "preserve_evidence", "open_case", "report_to_authority"} <= set(names)
+    (signal,) = decision["signals"]
+    assert signal["kind"] == "hash_match"
+    assert signal["evidence"]["matched_hash"] == hashlib.sha256(KNOWN).hexdigest()
+    assert "SHA-256" in signal["explanation"]
+    assert decision["rules"][0]["rule"] == "known-abuse-image"
+    assert decision["rules"][0]["signal_indexes"] == [0]
+
+
+async def test_same_event_twice_is_stored_once_with_same_decision(client, keys, container) -> None:
+    event = media(data=KNOWN)
+    first = (await client.post("/v1/events", json=event, headers=auth(keys[Role.PLATFORM]))).json()
+    before = counts(container)
+    second = (await client.post("/v1/events", json=event, headers=auth(keys[Role.PLATFORM]))).json()
+    assert second["replayed"] is True
+    assert second["decision"] == first["decision"]
+    assert counts(container) == before
+    with container.store.read() as uow:
+        assert uow.outbox_pending() == len(
+            [a for a in first["decision"]["actions"] if a["name"] not in ("block",)]
+        )
+
+
+async def test_reused_event_id_with_other_content_is_409_and_changes_nothing(
+    client, keys, container
+):
+    event = message(text="first")
+    await client.post("/v1/events", json=event, headers=auth(keys[Role.PLATFORM]))
+    before = counts(container)
+    response = await client.post(
+        "/v1/events", json={**event, "text": "second"}, headers=auth(keys[Role.PLATFORM])
+    )
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["event_id"] == event["event_id"]
+    assert counts(container) == before
+
+
+async def test_batch_with_an_invalid_event_records_nothing_and_names_each(client, keys, container):
+    before = counts(container)
+    batch = [message(), {"type": "message", "event_id": "x"}, message(), {"type": "nope"}]
+    response = await client.post(
+        "/v1/events", json={"events": batch}, headers=auth(keys[Role.PLATFORM])
+    )
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert {e["index"] for e in errors} == {1, 3}
+    assert any(e["index"] == 3 and "unknown event type 'nope'" in e["message"] for e in errors)
+    assert any(e["index"] == 1 and e["field"] == "occurred_at" for e in errors)
+    assert counts(container) == before
+
+
+async def test_batch_decides_in_order_and_duplicates_inside_a_batch_count_once(
+    client, keys, container
+):
+    repeated = message(text="hello")
+    batch = [profile("kid", 12), repeated, repeated, report("kid", "adult1")]
+    response = await client.post(
+        "/v1/events", json={"events": batch}, headers=auth(keys[Role.PLATFORM])
+    )
+    results = response.json()["results"]
+    assert [r["index"] for r in results] == [0, 1, 2, 3]
+    assert [r["replayed"] for r in results] == [False, False, True, False]
+    assert results[3]["decision"]["signals"][0]["explanation"] == "reported for grooming by a child"
+    assert counts(container)[0] == {"profile_update": 1, "message": 1, "user_report": 1}
+
+
+async def test_batch_over_the_limit_is_413(client, keys, container) -> None:
+    batch = [message() for _ in range(container.settings.max_batch_events + 1)]
+    response = await client.post(
+        "/v1/events", json={"events": batch}, headers=auth(keys[Role.PLATFORM])
+    )
+    assert response.status_code == 413
+    assert response.json()["limit"] == container.settings.max_batch_events
+
+
+async def test_restricted_account_is_blocked_from_children_after_the_outbox_runs(
+    client, keys, container
+):
+    headers = auth(keys[Role.PLATFORM])
+    await client.post(
+        "/v1/events", json={"events": [profile("kid", 13), profile("adult1", 30)]}, headers=headers
+    )
+    blocked = await client.post("/v1/events", json=media(data=KNOWN, to="kid"), headers=headers)
+    assert blocked.json()["decision"]["verdict"] == "block"
+    container.outbox.run_once()
+    later = await client.post("/v1/events", json=message(to="kid"), headers=headers)
+    decision = later.json()["decision"]
+    assert decision["verdict"] == "block"
+    assert decision["rules"][0]["rule"] == "restricted-account-contacting-child"
+
+
+async def test_shadow_rule_is_recorded_but_not_enforced(client, keys) -> None:
+    headers = auth(keys[Role.PLATFORM])
+    await client.post(
+        "/v1/events",
+        json={"events": [profile("kid", 12), profile("fresh", 30, created_days_ago=1)]},
+        headers=headers,
+    )
+    response = await client.post("/v1/events", json=message("fresh", "kid"), headers=headers)
+    decision = response.json()["decision"]
+    assert decision["verdict"] == "allow"
+    assert decision["actions"] == []
+    (shadow,) = decision["shadow"]
+    assert shadow["rule"] == "new-adult-account-first-contact-with-child"
+    assert {a["name"] for a in shadow["actions"]} == {"hold_for_review", "open_case"}
+    second = await client.post("/v1/events", json=message("fresh", "kid"), headers=headers)
+    assert second.json()["decision"]["shadow"] == []
+
+
+async def test_stored_decision_can_be_read_back(client, keys) -> None:
+    event = message()
+    posted = await client.post("/v1/events", json=event, headers=auth(keys[Role.PLATFORM]))
+    read = await client.get(
+        f"/v1/events/{event['event_id']}/decision", headers=auth(keys[Role.MODERATOR])
+    )
+    assert read.json()["decision"] == posted.json()["decision"]
+    missing = await client.get("/v1/events/nope/decision", headers=auth(keys[Role.MODERATOR]))
+    assert missing.status_code == 404

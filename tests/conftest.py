@@ -1,0 +1,116 @@
+"""Shared fixtures: settings and containers over SQLite and a real PostgreSQL, API clients, keys.
+
+Tests that touch storage run on both backends. PostgreSQL comes from
+SAFEGUARDING_TEST_POSTGRES_URL (``make test`` starts a throwaway server); without
+it those tests are skipped locally and fail in CI.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from safeguarding.adapters.http.app import create_app
+from safeguarding.bootstrap import Container, build
+from safeguarding.domain.access import Role
+from safeguarding.settings import Settings, load_settings
+
+TEST_KEY = "test:" + base64.b64encode(b"k" * 32).decode()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--write-outputs",
+        action="store_true",
+        help="Rewrite golden files from the current output (review the diff).",
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url(worker_id: str) -> str | None:
+    """A database of this test worker's own on the test server, or None when there is no server."""
+    url = os.environ.get("SAFEGUARDING_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs PostgreSQL: SAFEGUARDING_TEST_POSTGRES_URL is not set")
+        return None
+    name = f"sg_test_{worker_id}"
+    admin = make_url(url).set(drivername="postgresql")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def fresh_postgres(url: str) -> str:
+    with psycopg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
+        autocommit=True,
+    ) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_base_url: str | None
+) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'safeguarding.db'}"
+    if postgres_base_url is None:
+        pytest.skip("no PostgreSQL server (run `make test`, or set SAFEGUARDING_TEST_POSTGRES_URL)")
+    return fresh_postgres(postgres_base_url)
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    return load_settings(
+        {},
+        database_url=database_url,
+        data_dir=data_dir,
+        content_key=TEST_KEY,
+        key_cache_seconds=0,
+        **overrides,
+    )
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    built = build(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def keys(container: Container) -> dict[Role, str]:
+    return {role: container.keys.create(f"test-{role.value}", role.value)[0] for role in Role}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(container, run_outbox_worker=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
