@@ -177,3 +177,7 @@ def audit_verify() -> None:
         raise typer.Exit(1)
     head = records[-1].hash[:16] if records else "(empty)"
     console.print(f"audit chain verifies: {len(records)} records, head {head}")
+
+
+if __name__ == "__main__":
+    app()

@@ -44,8 +44,10 @@ class SqlUnitOfWork:
     def _insert_ignoring(self, table: Table, rows: Sequence[dict[str, Any]]) -> int:
         if not rows:
             return 0
-        statement = self._insert(table).on_conflict_do_nothing()
-        return self.conn.execute(statement, list(rows)).rowcount
+        # RETURNING counts what was inserted; rowcount is not reliable on every driver.
+        key = list(table.primary_key.columns)[0]
+        statement = self._insert(table).on_conflict_do_nothing().returning(key)
+        return len(self.conn.execute(statement, list(rows)).all())
 
     def _upsert(self, table: Table, rows: Sequence[dict[str, Any]], keys: list[str]) -> None:
         if not rows:
