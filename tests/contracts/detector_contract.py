@@ -36,7 +36,9 @@ class DetectorContract:
     def test_name_is_snake_case_and_matches_signals(self) -> None:
         detector = self.make_detector()
         name = detector.get_name()
-        assert name and name == name.lower() and " " not in name
+        assert name
+        assert name == name.lower()
+        assert " " not in name
         assert all(s.detector == name for s in self.observe(self.positive_event()))
 
     def test_flags_the_positive_event_with_explained_evidence(self) -> None:
@@ -45,7 +47,8 @@ class DetectorContract:
         assert signals, "the detector must flag its positive example"
         for signal in signals:
             assert 0.0 <= signal.score <= 1.0
-            assert signal.explanation.strip() and "\n" not in signal.explanation
+            assert signal.explanation.strip()
+            assert "\n" not in signal.explanation
             assert ev.event_id in signal.evidence.event_ids
 
     def test_ignores_an_everyday_message(self) -> None:

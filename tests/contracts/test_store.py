@@ -28,7 +28,8 @@ def test_event_round_trips_and_content_is_encrypted_at_rest(container: Container
         assert uow.event_get(sent.event_id) == sent
         assert uow.event_get("missing") is None
     raw = _raw_payloads(container.store)
-    assert raw and all(b"distinctive" not in blob for blob in raw)
+    assert raw
+    assert all(b"distinctive" not in blob for blob in raw)
 
 
 def _raw_payloads(store: SqlStore) -> list[bytes]:
@@ -43,7 +44,7 @@ def _raw_payloads(store: SqlStore) -> list[bytes]:
 def test_write_rolls_back_everything_on_error(container: Container) -> None:
     with container.store.read() as uow:
         head_before = uow.audit_head()
-    with pytest.raises(RuntimeError), container.store.write() as uow:
+    with pytest.raises(RuntimeError), container.store.write() as uow:  # noqa: PT012
         uow.accounts_put([Account.first_seen("ghost", T0)])
         uow.audit_append([AuditEntry(at=T0, actor="t", action="x", subject="y")])
         raise RuntimeError("boom")

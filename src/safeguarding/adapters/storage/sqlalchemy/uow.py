@@ -45,7 +45,7 @@ class SqlUnitOfWork:
         if not rows:
             return 0
         # RETURNING counts what was inserted; rowcount is not reliable on every driver.
-        key = list(table.primary_key.columns)[0]
+        key = next(iter(table.primary_key.columns))
         statement = self._insert(table).on_conflict_do_nothing().returning(key)
         return len(self.conn.execute(statement, list(rows)).all())
 
