@@ -35,19 +35,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_base_url(worker_id: str) -> str | None:
+def postgres_base_url(worker_id: str) -> Iterator[str | None]:
     """A database of this test worker's own on the test server, or None when there is no server."""
     url = os.environ.get("SAFEGUARDING_TEST_POSTGRES_URL")
     if not url:
         if os.environ.get("CI"):
             pytest.fail("CI needs PostgreSQL: SAFEGUARDING_TEST_POSTGRES_URL is not set")
-        return None
-    name = f"sg_test_{worker_id}"
-    admin = make_url(url).set(drivername="postgresql")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        yield None
+        return
+    # One database per pytest process, so parallel runs never reset each other's schema.
+    name = f"sg_test_{worker_id}_{os.getpid()}"
+    admin = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
+    yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def fresh_postgres(url: str) -> str:

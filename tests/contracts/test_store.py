@@ -60,8 +60,8 @@ def test_accounts_upsert_and_connections_are_symmetric(container: Container) -> 
         uow.connections_add([("b", "a"), ("a", "b")])
     with container.store.read() as uow:
         assert [d.age for d in uow.accounts_get(["a"])["a"].declared_ages] == [14, 15]
-        assert uow.connections_of("a", ["b", "c"]) == {"b"}
-        assert uow.connections_of("b", ["a"]) == {"a"}
+        assert uow.connections_among([("a", "b"), ("a", "c")]) == {("a", "b")}
+        assert uow.connections_among([("b", "a")]) == {("b", "a")}
 
 
 def test_restrictions_and_contacts(container: Container) -> None:
@@ -71,7 +71,7 @@ def test_restrictions_and_contacts(container: Container) -> None:
         uow.contacts_add([("a", "b", T0), ("a", "b", T0)])
     with container.store.read() as uow:
         assert uow.restrictions_of(["a", "b"]) == {"a"}
-        assert uow.contacts_started("a", ["b", "c"]) == {"b"}
+        assert uow.contacts_among([("a", "b"), ("a", "c"), ("b", "a")]) == {("a", "b")}
 
 
 def test_outbox_leases_items_and_done_items_are_not_returned(container: Container) -> None:

@@ -33,8 +33,9 @@ class BatchState:
         self.restricted = uow.restrictions_of(account_ids)
         conversation_ids = {c for e in events if (c := e.conversation())}
         self.conversations = uow.conversations_get(conversation_ids)
-        self.connected: dict[str, set[str]] = {}
-        self.contacted: dict[str, set[str]] = {}
+        pairs = {(e.actor_id, t) for e in events for t in _targets(e)}
+        self.connected = uow.connections_among(pairs)
+        self.contacted = uow.contacts_among(pairs)
         self._changed_accounts: set[str] = set()
         self._changed_conversations: set[str] = set()
         self._new_connections: set[tuple[str, str]] = set()
@@ -48,38 +49,22 @@ class BatchState:
             self._changed_accounts.add(account_id)
         return found
 
-    def _connections(self, actor_id: str, targets: tuple[str, ...]) -> set[str]:
-        known = self.connected.setdefault(actor_id, set())
-        return known | self.uow.connections_of(actor_id, [t for t in targets if t not in known])
-
-    def _contacts(self, actor_id: str, targets: tuple[str, ...]) -> set[str]:
-        known = self.contacted.setdefault(actor_id, set())
-        return known | self.uow.contacts_started(actor_id, [t for t in targets if t not in known])
-
     def context_for(self, event: Event, now: datetime) -> tuple[DetectorContext, PolicyFacts]:
-        at = event.occurred_at
-        actor = self.account(event.actor_id, at)
-        target_ids = tuple(t for t in event.target_ids() if t != event.actor_id)
-        targets = tuple(self.account(t, at) for t in target_ids)
-        connected = self._connections(event.actor_id, target_ids) if target_ids else set()
-        contacted = self._contacts(event.actor_id, target_ids) if target_ids else set()
+        at, actor_id = event.occurred_at, event.actor_id
+        actor = self.account(actor_id, at)
+        targets = tuple(self.account(t, at) for t in _targets(event))
+        connected = {t.account_id for t in targets if (actor_id, t.account_id) in self.connected}
         conversation_id = event.conversation()
         context = DetectorContext(
-            now=now,
-            actor=actor,
-            targets=targets,
-            connected_to=frozenset(connected),
+            now=now, actor=actor, targets=targets, connected_to=frozenset(connected),
             conversation=self.conversations.get(conversation_id) if conversation_id else None,
         )
         facts = PolicyFacts(
             event_type=event.type,
             actor=self._facts(actor, at),
             targets=tuple(
-                TargetFacts(
-                    **self._facts(t, at).__dict__,
-                    connected=t.account_id in connected,
-                    first_contact=t.account_id not in contacted,
-                )
+                TargetFacts(**self._facts(t, at).__dict__, connected=t.account_id in connected,
+                            first_contact=(actor_id, t.account_id) not in self.contacted)
                 for t in targets
             ),
         )
@@ -87,8 +72,7 @@ class BatchState:
 
     def _facts(self, account: Account, at: datetime) -> AccountFacts:
         return AccountFacts(
-            account_id=account.account_id,
-            age_band=account.age_band,
+            account_id=account.account_id, age_band=account.age_band,
             account_age_days=account.account_age_days(at),
             restricted=account.account_id in self.restricted,
         )
@@ -100,14 +84,13 @@ class BatchState:
             self._update_profile(event)
         elif isinstance(event, ContactAcceptedEvent):
             self._new_connections.add((event.actor_id, event.target_id))
-            self.connected.setdefault(event.actor_id, set()).add(event.target_id)
-            self.connected.setdefault(event.target_id, set()).add(event.actor_id)
+            self.connected |= {(event.actor_id, event.target_id), (event.target_id, event.actor_id)}
         if isinstance(event, MessageEvent | MediaEvent):
             self._record_message(event)
-        targets = tuple(t for t in event.target_ids() if t != event.actor_id)
-        if targets and not isinstance(event, ProfileUpdateEvent):
-            self.contacted.setdefault(event.actor_id, set()).update(targets)
-            self._new_contacts.extend((event.actor_id, t, event.occurred_at) for t in targets)
+        for target in _targets(event):
+            if (event.actor_id, target) not in self.contacted:
+                self.contacted.add((event.actor_id, target))
+                self._new_contacts.append((event.actor_id, target, event.occurred_at))
 
     def _update_profile(self, event: ProfileUpdateEvent) -> None:
         account = self.account(event.actor_id, event.occurred_at)
@@ -124,22 +107,23 @@ class BatchState:
         conversation_id = event.conversation_id
         if conversation_id is None:
             return
-        kind = (
-            event.conversation_kind if isinstance(event, MessageEvent) else ConversationKind.DIRECT
-        )
+        kind = event.conversation_kind if isinstance(event, MessageEvent) else ConversationKind.DIRECT
         held = self.conversations.get(conversation_id) or Conversation.started(
-            conversation_id, kind, event.occurred_at
-        )
+            conversation_id, kind, event.occurred_at)
         self.conversations[conversation_id] = held.with_message(
-            event.actor_id, event.recipient_ids, event.occurred_at
-        )
+            event.actor_id, event.recipient_ids, event.occurred_at)
         self._changed_conversations.add(conversation_id)
 
     def flush(self) -> None:
         """Write back everything the batch changed."""
         self.uow.accounts_put([self.accounts[a] for a in sorted(self._changed_accounts)])
-        self.uow.conversations_put(
-            [self.conversations[c] for c in sorted(self._changed_conversations)]
-        )
+        self.uow.conversations_put([self.conversations[c] for c in sorted(self._changed_conversations)])
         self.uow.connections_add(sorted(self._new_connections))
         self.uow.contacts_add(self._new_contacts)
+
+
+def _targets(event: Event) -> tuple[str, ...]:
+    """The accounts an event is aimed at, without the actor (a message to oneself is no contact)."""
+    if isinstance(event, ProfileUpdateEvent):
+        return ()
+    return tuple(t for t in event.target_ids() if t != event.actor_id)

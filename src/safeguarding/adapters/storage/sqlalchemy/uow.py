@@ -145,15 +145,17 @@ class SqlUnitOfWork:
     def accounts_put(self, accounts: Collection[Account]) -> None:
         self._upsert(t.accounts, [_account_row(a) for a in accounts], ["account_id"])
 
-    def connections_of(self, account_id: str, others: Collection[str]) -> set[str]:
-        pairs = [_pair(account_id, other) for other in others]
-        if not pairs:
+    def connections_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of the (a, b) pairs are connected, each pair as asked."""
+        wanted = {_pair(a, b): (a, b) for a, b in pairs}
+        if not wanted:
             return set()
         c = t.connections.c
-        rows = self.conn.execute(
-            select(c.account_a, c.account_b).where(tuple_(c.account_a, c.account_b).in_(pairs))
-        )
-        return {b if a == account_id else a for a, b in rows}
+        found = set()
+        for chunk in _chunks(list(wanted), 400):
+            query = select(c.account_a, c.account_b).where(tuple_(c.account_a, c.account_b).in_(chunk))
+            found |= {tuple(row) for row in self.conn.execute(query)}
+        return {asked for key, asked in wanted.items() if key in found}
 
     def connections_add(self, pairs: Collection[tuple[str, str]]) -> None:
         rows = [dict(zip(("account_a", "account_b"), _pair(a, b), strict=True)) for a, b in pairs]
@@ -183,15 +185,14 @@ class SqlUnitOfWork:
         rows = [_conversation_row(c) for c in conversations]
         self._upsert(t.conversations, rows, ["conversation_id"])
 
-    def contacts_started(self, actor_id: str, targets: Collection[str]) -> set[str]:
-        """Which of the targets the actor has contacted before."""
-        if not targets:
-            return set()
+    def contacts_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (actor, target) pairs have been in contact before."""
         c = t.contacts.c
-        rows = self.conn.execute(
-            select(c.target_id).where(and_(c.actor_id == actor_id, c.target_id.in_(list(targets))))
-        )
-        return {row.target_id for row in rows}
+        found: set[tuple[str, str]] = set()
+        for chunk in _chunks(list(set(pairs)), 400):
+            query = select(c.actor_id, c.target_id).where(tuple_(c.actor_id, c.target_id).in_(chunk))
+            found |= {(row.actor_id, row.target_id) for row in self.conn.execute(query)}
+        return found
 
     def contacts_add(self, contacts: Collection[tuple[str, str, datetime]]) -> None:
         rows = [{"actor_id": a, "target_id": b, "first_at": at} for a, b, at in contacts]
@@ -366,6 +367,11 @@ class SqlUnitOfWork:
             decisions_by_verdict=grouped(t.decisions.c.verdict),
             cases_by_status=grouped(t.cases.c.status),
         )
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
