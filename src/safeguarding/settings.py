@@ -121,9 +121,17 @@ def settings_table() -> list[dict[str, str]]:
     return rows
 
 
+# Variables under this prefix belong to the test suite (a test database URL), not the engine.
+RESERVED_PREFIX = PREFIX + "TEST_"
+
+
+def _ours(name: str) -> bool:
+    return name.startswith(PREFIX) and not name.startswith(RESERVED_PREFIX)
+
+
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     known = {PREFIX + name.upper() for name in Settings.model_fields}
-    return sorted(k for k in environ if k.startswith(PREFIX) and k not in known)
+    return sorted(k for k in environ if _ours(k) and k not in known)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -141,7 +149,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     values = {
         name[len(PREFIX) :].lower(): value
         for name, value in environ.items()
-        if name.startswith(PREFIX)
+        if _ours(name)
     }
     try:
         return Settings.model_validate({**_parse_env(values), **overrides})
