@@ -17,6 +17,7 @@ from safeguarding.adapters.webhooks import HttpWebhookSender
 from safeguarding.detectors import registry
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.ids import Clock, IdFactory
+from safeguarding.services.access import AccessLog
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.ingest import IngestService
 from safeguarding.services.keys import KeyService
@@ -40,6 +41,7 @@ class Container:
     keys: KeyService
     outbox: OutboxWorker
     review: ReviewService
+    access: AccessLog
     webhooks: HttpWebhookSender | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -111,6 +113,7 @@ def build(
         keys=KeyService(store, clock, settings.key_cache_seconds),
         outbox=OutboxWorker(store, clock, webhooks),
         review=ReviewService(store),
+        access=AccessLog(store, clock),
         webhooks=webhooks,
     )
 

@@ -108,7 +108,12 @@ def settings_table() -> list[dict[str, str]]:
     rows = []
     for name, info in Settings.model_fields.items():
         default = "" if info.default is None else str(_mask(info.default))
-        annotation = str(info.annotation).replace("typing.", "").replace("pathlib.", "")
+        annotation = (
+            str(info.annotation)
+            .replace("typing.", "")
+            .replace("pathlib.", "")
+            .replace("pydantic.types.SecretStr", "secret")
+        )
         rows.append(
             {
                 "name": name,
@@ -146,11 +151,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         )
     if problems:
         raise InvalidInput("; ".join(problems))
-    values = {
-        name[len(PREFIX) :].lower(): value
-        for name, value in environ.items()
-        if _ours(name)
-    }
+    values = {name[len(PREFIX) :].lower(): value for name, value in environ.items() if _ours(name)}
     try:
         return Settings.model_validate({**_parse_env(values), **overrides})
     except ValidationError as exc:

@@ -30,7 +30,16 @@ class AuditEntry(BaseModel):
 
     def chained(self, seq: int, prev_hash: str) -> AuditRecord:
         digest = record_hash(seq, self, prev_hash)
-        return AuditRecord(seq=seq, prev_hash=prev_hash, hash=digest, **self.model_dump())
+        return AuditRecord.model_construct(
+            seq=seq,
+            prev_hash=prev_hash,
+            hash=digest,
+            at=self.at,
+            actor=self.actor,
+            action=self.action,
+            subject=self.subject,
+            details=self.details,
+        )
 
 
 class AuditRecord(AuditEntry):

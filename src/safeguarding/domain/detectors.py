@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Self
-
-from pydantic import BaseModel, ConfigDict
 
 from safeguarding.domain.accounts import Account
 from safeguarding.domain.conversations import Conversation
@@ -22,10 +21,12 @@ from safeguarding.domain.events import Event, EventType
 from safeguarding.domain.signals import Signal
 
 
-class DetectorContext(BaseModel):
-    """What a detector may know beyond the event: accounts, connections, the conversation."""
+@dataclass(frozen=True, slots=True)
+class DetectorContext:
+    """What a detector may know beyond the event: accounts, connections, the conversation.
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    A plain dataclass: one is made per event on the hot path, from already-validated parts.
+    """
 
     now: datetime
     actor: Account

@@ -64,12 +64,13 @@ def evaluate(
         matched = _match(rule, signals, facts)
         if matched is None:
             continue
-        outcome = RuleOutcome(
+        outcome = RuleOutcome.model_construct(
             rule=rule.name, mode=rule.mode.value, actions=rule.then, signal_indexes=matched
         )
         (enforced if rule.mode is Mode.ENFORCE else shadow).append(outcome)
     actions = merge_actions(o.actions for o in enforced)
-    return Decision(
+    # Every part is already a validated domain object: construct, don't validate again.
+    return Decision.model_construct(
         event_id=event_id,
         verdict=Verdict.for_actions(actions),
         actions=actions,

@@ -50,43 +50,78 @@ class YamlSyntaxError(ValueError):
         self.position = position
 
 
+MAX_NODES = 20_000  # a policy is a few hundred nodes; aliases must not multiply it
+MAX_DEPTH = 64
+
+
 def load_yaml(text: str) -> LoadedYaml:
+    """Parse ``text``; every failure, hostile input included, is a YamlSyntaxError."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        loaded = LoadedYaml(data=None)
+        if root is not None:
+            loaded.data = _walk(root, (), loaded, _Budget())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
         raise YamlSyntaxError(str(exc.problem or exc), where) from exc
-    loaded = LoadedYaml(data=None)
-    if root is not None:
-        loaded.data = _walk(root, (), loaded)
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        raise YamlSyntaxError(str(exc).splitlines()[0], Position(1, 1)) from exc
+    except RecursionError as exc:
+        raise YamlSyntaxError("the document is nested too deeply", Position(1, 1)) from exc
     return loaded
+
+
+class _Budget:
+    """Counts nodes as they are expanded, so an alias bomb stops early instead of eating memory."""
+
+    def __init__(self) -> None:
+        self.nodes = 0
+
+    def spend(self, node: Node, depth: int) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise YamlSyntaxError(
+                f"the document expands to over {MAX_NODES} values (too large, or too many aliases)",
+                _mark(node),
+            )
+        if depth > MAX_DEPTH:
+            raise YamlSyntaxError(
+                f"the document is nested over {MAX_DEPTH} levels deep", _mark(node)
+            )
 
 
 def _mark(node: Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _walk(node: Node, path: Path, out: LoadedYaml) -> Any:
+def _walk(node: Node, path: Path, out: LoadedYaml, budget: _Budget) -> Any:
+    budget.spend(node, len(path))
     out.value_positions.setdefault(path, _mark(node))
     if isinstance(node, MappingNode):
-        return _walk_mapping(node, path, out)
+        return _walk_mapping(node, path, out, budget)
     if isinstance(node, SequenceNode):
-        return [_walk(child, (*path, i), out) for i, child in enumerate(node.value)]
+        return [_walk(child, (*path, i), out, budget) for i, child in enumerate(node.value)]
     assert isinstance(node, ScalarNode)
     return _scalar(node)
 
 
-def _walk_mapping(node: MappingNode, path: Path, out: LoadedYaml) -> dict[str, Any]:
+def _walk_mapping(
+    node: MappingNode, path: Path, out: LoadedYaml, budget: _Budget
+) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
-        key = str(_scalar(key_node)) if isinstance(key_node, ScalarNode) else str(key_node.value)
+        if not isinstance(key_node, ScalarNode):
+            raise YamlSyntaxError(
+                "a key must be a plain name, not a list or mapping", _mark(key_node)
+            )
+        key = str(_scalar(key_node))
         child = (*path, key)
         if key in result:
             out.duplicate_keys.append(child)
         out.key_positions[child] = _mark(key_node)
         out.value_positions[child] = _mark(value_node)
-        result[key] = _walk(value_node, child, out)
+        result[key] = _walk(value_node, child, out, budget)
     return result
 
 

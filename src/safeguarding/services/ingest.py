@@ -9,6 +9,7 @@ crash can neither lose them nor run them twice.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,7 +90,7 @@ class IngestService:
         policy = self.policies.current(uow)
         state = BatchState(uow, [event for event, _ in batch])
         now = self.clock.now()
-        new_events, outbox, audit, decisions = [], [], [], {}
+        new_events, outbox, decisions = [], [], {}
         for event, fingerprint in batch:
             context, facts = state.context_for(event, now)
             decision = self.evaluator.decide(event, context, facts, policy, now)
@@ -97,11 +98,10 @@ class IngestService:
             decisions[event.event_id] = decision
             new_events.append(NewEvent(event, fingerprint, now, decision))
             outbox.extend(self._outbox_items(event, decision, now))
-            audit.append(_audit_entry(decision, source))
         state.flush()
         uow.events_add(new_events)
         uow.outbox_add(outbox)
-        uow.audit_append(audit)
+        uow.audit_append([_audit_entry(list(decisions.values()), source)])
         return decisions
 
     def _outbox_items(self, event: Event, decision: Decision, now: datetime) -> list[OutboxItem]:
@@ -136,20 +136,23 @@ def _subject(event: Event, decision: Decision) -> str:
     return event.actor_id
 
 
-def _audit_entry(decision: Decision, source: str) -> AuditEntry:
+def _audit_entry(decisions: list[Decision], source: str) -> AuditEntry:
+    """One chained record per transaction, committing to every decision in it by digest."""
     return AuditEntry(
-        at=decision.decided_at,
+        at=decisions[0].decided_at,
         actor=source,
-        action="decision",
-        subject=decision.event_id,
+        action="decisions",
+        subject=f"{len(decisions)} event(s) from {decisions[0].event_id}",
         details={
-            "verdict": decision.verdict.value,
-            "policy_version": decision.policy_version,
-            "rules": [r.rule for r in decision.rules],
-            "shadow": [r.rule for r in decision.shadow],
-            "signals": [f"{s.detector}:{s.kind}" for s in decision.signals],
+            "policy_version": decisions[0].policy_version,
+            "decisions": [[d.event_id, d.verdict.value, decision_digest(d)] for d in decisions],
         },
     )
+
+
+def decision_digest(decision: Decision) -> str:
+    """SHA-256 of the decision as stored, so the audit chain also guards decisions' content."""
+    return hashlib.sha256(decision.model_dump_json().encode()).hexdigest()
 
 
 def _reject_reused_ids(

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit import AuditEntry
-from safeguarding.domain.errors import InvalidInput, NotFound, Unauthenticated
+from safeguarding.domain.errors import FieldError, InvalidInput, NotFound, Unauthenticated
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import ApiKeyRecord, Store
 
@@ -39,18 +39,12 @@ class KeyService:
 
     def create(self, name: str, role: str, *, by: str = "cli") -> tuple[str, ApiKeyRecord]:
         """Make a key; the plain key is returned once and never stored."""
-        try:
-            role_value = Role(role)
-        except ValueError:
-            raise InvalidInput(
-                f"unknown role '{role}'; roles are: {', '.join(r.value for r in Role)}"
-            ) from None
-        if not name.strip():
-            raise InvalidInput("a key needs a name, for example the service or person using it")
+        role_value = _checked_role(role)
+        name = _checked_name(name)
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         record = ApiKeyRecord(
             key_id=key_id,
-            name=name.strip(),
+            name=name,
             role=role_value.value,
             secret_hash=_HASHER.hash(secret),
             created_at=self.clock.now(),
@@ -112,3 +106,24 @@ class KeyService:
         except (VerificationError, InvalidHashError):
             raise Unauthenticated("the API key is not valid") from None
         return Principal(key_id=record.key_id, name=record.name, role=Role(record.role))
+
+
+def _checked_role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise InvalidInput(
+            f"unknown role '{role}'; roles are: {roles}",
+            [FieldError(("role",), f"must be one of: {roles}")],
+        ) from None
+
+
+def _checked_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > 128 or any(ord(c) < 32 or ord(c) == 127 for c in cleaned):
+        raise InvalidInput(
+            "a key needs a name (1 to 128 printable characters), such as the service using it",
+            [FieldError(("name",), "1 to 128 printable characters, not blank")],
+        )
+    return cleaned

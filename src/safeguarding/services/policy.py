@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from importlib import resources
 
 from safeguarding.domain.audit import AuditEntry
@@ -10,6 +11,8 @@ from safeguarding.domain.ids import Clock
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.policy.validate import CheckedPolicy, check_policy
 from safeguarding.ports.store import Store, UnitOfWork
+
+RECHECK_SECONDS = 1.0
 
 
 def default_policy_source() -> str:
@@ -24,6 +27,7 @@ class PolicyService:
         self.clock = clock
         self.detector_names = detector_names
         self._cached: PolicyVersion | None = None
+        self._checked_until = 0.0
 
     def check(
         self, source: str, filename: str = "policy.yaml", strict: bool = False
@@ -36,13 +40,18 @@ class PolicyService:
         )
 
     def current(self, uow: UnitOfWork) -> PolicyVersion:
-        """The newest version; one cheap query tells whether the cached parse is still current."""
+        """The newest version. Checked against the store at most once a second, because
+        another process may have changed it; a change made here is seen at once."""
+        now = time.monotonic()
+        if self._cached is not None and now < self._checked_until:
+            return self._cached
         version = uow.policy_current_version()
         if self._cached is None or self._cached.version != version:
             found = uow.policy_current()
             if found is None:
                 raise NotFound("no policy is stored; run `safeguarding db upgrade` first")
             self._cached = found
+        self._checked_until = now + RECHECK_SECONDS
         return self._cached
 
     def current_readonly(self) -> PolicyVersion:
@@ -80,6 +89,7 @@ class PolicyService:
             note=note,
         )
         uow.policy_add(version)
+        self._checked_until = 0.0  # see the new version on the next request
         uow.audit_append(
             [
                 AuditEntry(

@@ -56,15 +56,21 @@ class BatchState:
         connected = {t.account_id for t in targets if (actor_id, t.account_id) in self.connected}
         conversation_id = event.conversation()
         context = DetectorContext(
-            now=now, actor=actor, targets=targets, connected_to=frozenset(connected),
+            now=now,
+            actor=actor,
+            targets=targets,
+            connected_to=frozenset(connected),
             conversation=self.conversations.get(conversation_id) if conversation_id else None,
         )
         facts = PolicyFacts(
             event_type=event.type,
             actor=self._facts(actor, at),
             targets=tuple(
-                TargetFacts(**self._facts(t, at).__dict__, connected=t.account_id in connected,
-                            first_contact=(actor_id, t.account_id) not in self.contacted)
+                TargetFacts(
+                    **self._facts(t, at).__dict__,
+                    connected=t.account_id in connected,
+                    first_contact=(actor_id, t.account_id) not in self.contacted,
+                )
                 for t in targets
             ),
         )
@@ -72,7 +78,8 @@ class BatchState:
 
     def _facts(self, account: Account, at: datetime) -> AccountFacts:
         return AccountFacts(
-            account_id=account.account_id, age_band=account.age_band,
+            account_id=account.account_id,
+            age_band=account.age_band,
             account_age_days=account.account_age_days(at),
             restricted=account.account_id in self.restricted,
         )
@@ -107,17 +114,23 @@ class BatchState:
         conversation_id = event.conversation_id
         if conversation_id is None:
             return
-        kind = event.conversation_kind if isinstance(event, MessageEvent) else ConversationKind.DIRECT
+        kind = (
+            event.conversation_kind if isinstance(event, MessageEvent) else ConversationKind.DIRECT
+        )
         held = self.conversations.get(conversation_id) or Conversation.started(
-            conversation_id, kind, event.occurred_at)
+            conversation_id, kind, event.occurred_at
+        )
         self.conversations[conversation_id] = held.with_message(
-            event.actor_id, event.recipient_ids, event.occurred_at)
+            event.actor_id, event.recipient_ids, event.occurred_at
+        )
         self._changed_conversations.add(conversation_id)
 
     def flush(self) -> None:
         """Write back everything the batch changed."""
         self.uow.accounts_put([self.accounts[a] for a in sorted(self._changed_accounts)])
-        self.uow.conversations_put([self.conversations[c] for c in sorted(self._changed_conversations)])
+        self.uow.conversations_put(
+            [self.conversations[c] for c in sorted(self._changed_conversations)]
+        )
         self.uow.connections_add(sorted(self._new_connections))
         self.uow.contacts_add(self._new_contacts)
 

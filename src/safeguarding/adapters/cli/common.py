@@ -8,14 +8,24 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from safeguarding.bootstrap import Container, build
 from safeguarding.domain.errors import SafeguardingError
 from safeguarding.settings import Settings, load_settings
 
-console = Console()
-err = Console(stderr=True)
+# soft_wrap: long lines (keys, YAML, file:line:col messages) are never broken by the console.
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def table(*columns: str, title: str | None = None) -> Table:
+    """A Rich table whose cells fold rather than cut, so no value is ever shown with '…'."""
+    made = Table(title=title)
+    for column in columns:
+        made.add_column(column, overflow="fold")
+    return made
 
 
 def settings(**overrides: Any) -> Settings:

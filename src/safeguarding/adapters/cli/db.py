@@ -33,6 +33,9 @@ def current() -> None:
         head = migrate.head_revision(container.store.engine)
     finally:
         container.close()
+    if now is None:
+        console.print(f"no schema yet; run `safeguarding db upgrade` (newest revision is {head})")
+        return
     state = (
         "up to date" if now == head else f"behind; run `safeguarding db upgrade` (newest is {head})"
     )

@@ -5,9 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from rich.table import Table
-
-from safeguarding.adapters.cli.common import console, settings
+from safeguarding.adapters.cli.common import console, settings, table
 from safeguarding.bootstrap import Container, build
 from safeguarding.demo import demo_events, known_hash_list
 from safeguarding.domain.access import Role
@@ -26,16 +24,16 @@ def run_demo(data_dir: Path) -> Container:
             sha256_list_path=hash_list,
         )
     )
-    table = Table(
+    grid = table(
         "role", "API key", title="Demo API keys (shown once; the demo starts afresh each run)"
     )
     for role in Role:
         key, _ = container.keys.create(f"demo-{role.value}", role.value, by="demo")
-        table.add_row(role.value, key)
+        grid.add_row(role.value, key)
     results = container.ingest.ingest(demo_events(container.clock.now()), source="demo")
     container.outbox.run_once(limit=1000)
     blocked = sum(r.decision.verdict == "block" for r in results)
-    console.print(table)
+    console.print(grid)
     console.print(
         f"Loaded {len(results)} demo events ({blocked} blocked) into {data_dir / 'demo.db'}.",
         highlight=False,

@@ -9,9 +9,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from safeguarding.adapters.cli.common import console, err
+from safeguarding.adapters.cli.common import console, err, table
 from safeguarding.bootstrap import Container
 from safeguarding.domain.events import EVENT_ADAPTER, Event
 
@@ -58,7 +57,7 @@ def ingest_file(container: Container, events: list[Event], batch_size: int) -> C
 
 
 def print_summary(path: Path, total: int, verdicts: Counter[str]) -> None:
-    table = Table("outcome", "events", title=f"{path.name}: {total} events")
+    grid = table("outcome", "events", title=f"{path.name}: {total} events")
     for outcome in ("allow", "hold", "block", "replayed", "already stored (skipped)"):
-        table.add_row(outcome, str(verdicts.get(outcome, 0)))
-    console.print(table)
+        grid.add_row(outcome, str(verdicts.get(outcome, 0)))
+    console.print(grid)

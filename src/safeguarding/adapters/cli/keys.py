@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from safeguarding.adapters.cli.common import console, friendly_errors, open_container
+from safeguarding.adapters.cli.common import console, friendly_errors, open_container, table
 from safeguarding.domain.access import Role
 
 app = typer.Typer(
@@ -40,16 +39,16 @@ def list_keys() -> None:
         records = container.keys.list()
     finally:
         container.close()
-    table = Table("id", "name", "role", "created", "revoked")
+    grid = table("id", "name", "role", "created", "revoked")
     for r in records:
-        table.add_row(
+        grid.add_row(
             r.key_id,
             r.name,
             r.role,
             f"{r.created_at:%Y-%m-%d %H:%M}",
             f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "",
         )
-    console.print(table)
+    console.print(grid)
 
 
 @app.command("revoke")

@@ -8,12 +8,17 @@ from pathlib import Path
 
 import typer
 import uvicorn
-from rich.table import Table
 
 from safeguarding import __version__
 from safeguarding.adapters import logs
 from safeguarding.adapters.cli import db, keys, policy
-from safeguarding.adapters.cli.common import console, err, friendly_errors, open_container, settings
+from safeguarding.adapters.cli.common import (
+    console,
+    err,
+    friendly_errors,
+    open_container,
+    settings,
+)
 from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.adapters.cli.ingest import ingest_file, print_summary, read_events
 from safeguarding.adapters.http.app import create_app
@@ -155,10 +160,9 @@ def worker(
 def show_settings() -> None:
     """Every setting: environment variable, value in force (secrets masked) and help."""
     values = settings().masked()
-    table = Table("variable", "value", "help")
     for row in settings_table():
-        table.add_row(row["env"], str(values[row["name"]]), row["help"])
-    console.print(table)
+        console.print(f"{row['env']} = {values[row['name']]}", markup=False, highlight=False)
+        console.print(f"    {row['help']}", markup=False, highlight=False)
 
 
 @audit_app.command("verify")

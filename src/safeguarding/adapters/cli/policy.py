@@ -15,6 +15,7 @@ app = typer.Typer(help="Check, show and apply policy files.", no_args_is_help=Tr
 
 
 @app.command("check")
+@friendly_errors
 def check(
     file: Path = typer.Argument(
         ..., exists=True, dir_okay=False, readable=True, help="Policy YAML."

@@ -64,9 +64,20 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and not declared.isdigit():
+            await self._refuse(scope, send, 400, "the Content-Length header is not a number")
+            return
+        if declared is not None and int(declared) > self.limit:
             await self._refuse(scope, send)
             return
+        if declared is None:
+            # A chunked body: read it to the limit before the app starts, since an error raised
+            # while the app parses it would come out as a 400 or 500, not this 413.
+            buffered = await _read_within(receive, self.limit)
+            if buffered is None:
+                await self._refuse(scope, send)
+                return
+            receive = _replay(buffered, receive)
         seen = 0
 
         async def limited() -> Message:
@@ -82,34 +93,58 @@ class BodyLimit:
         except _TooLarge:
             await self._refuse(scope, send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "urn:safeguarding:problem:too-large",
-                "title": "Too large",
-                "status": 413,
-                "detail": f"the request body is over the limit of {self.limit} bytes "
-                "(setting SAFEGUARDING_MAX_BODY_BYTES); send smaller batches",
-                "instance": scope.get("path", ""),
-                "limit": self.limit,
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
+    async def _refuse(
+        self, scope: Scope, send: Send, status: int = 413, detail: str | None = None
+    ) -> None:
+        problem = {
+            "type": "urn:safeguarding:problem:" + ("too-large" if status == 413 else "bad-request"),
+            "title": "Too large" if status == 413 else "Bad request",
+            "status": status,
+            "detail": detail
+            or f"the request body is over the limit of {self.limit} bytes "
+            "(setting SAFEGUARDING_MAX_BODY_BYTES); send smaller batches",
+            "instance": scope.get("path", ""),
+        }
+        if status == 413:
+            problem["limit"] = self.limit
+        body = json.dumps(problem).encode()
+        headers = [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
 class _TooLarge(Exception):
     pass
+
+
+async def _read_within(receive: Receive, limit: int) -> list[Message] | None:
+    """The request's messages up to the end of its body, or None once it passes ``limit``."""
+    messages: list[Message] = []
+    seen = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            return None
+        if not message.get("more_body", False):
+            return messages
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A receive that gives the buffered messages first, then the server's own."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
 
 
 class RequestLog:

@@ -75,6 +75,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def describe(error: dict[str, Any]) -> dict[str, Any]:
     """One validation error as {field, index?, message}: where, in words a caller can act on."""
     loc = [p for p in error.get("loc", ()) if p != "body" and not _is_union_tag(p)]
+    if error.get("type") in ("union_tag_not_found", "union_tag_invalid"):
+        loc.append("type")  # the field at fault is the tag itself
     out: dict[str, Any] = {}
     if len(loc) >= 2 and loc[0] == "events" and isinstance(loc[1], int):
         out["index"] = loc[1]
@@ -111,6 +113,7 @@ def _summary(described: list[dict[str, Any]]) -> str:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     titles = {
+        400: "Bad request",
         404: "Not found",
         405: "Method not allowed",
         413: "Too large",
@@ -122,7 +125,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", extra={"path": request.url.path})
+    # The route's template, not the path: a path carries ids, and logs carry none.
+    route = getattr(request.scope.get("route"), "path", None) or "(unmatched)"
+    log.exception("unhandled error", extra={"route": route})
     return problem(500, "Internal error", "the server failed; the error is logged", request)
 
 

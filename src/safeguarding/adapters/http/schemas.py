@@ -7,8 +7,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
+from safeguarding.domain.access import Role
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.events import Event
+
+# Printable text with at least one visible character: no NUL or other control characters.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\s][^\x00-\x1f\x7f]*$"
+# Ids in paths follow the same rule as ids in events.
+ID_PATTERN = r"^[A-Za-z0-9_.:@\-]{1,128}$"
 
 
 class EventBatch(BaseModel):
@@ -70,8 +76,8 @@ class KeyCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=128)
-    role: str
+    name: str = Field(min_length=1, max_length=128, pattern=PRINTABLE)
+    role: Role
 
 
 class KeyOut(BaseModel):

@@ -15,7 +15,6 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.errors import Unauthenticated
 
 HERE = Path(__file__).parent
@@ -145,18 +144,7 @@ def _figures_page(request: Request, role: Role, heading: str, intro: str) -> Res
     if not isinstance(gate, Principal):
         return gate
     app = request.app.state.container
-    if role is Role.REGULATOR:
-        with app.store.write() as uow:
-            uow.audit_append(
-                [
-                    AuditEntry(
-                        at=app.clock.now(),
-                        actor=gate.audit_name,
-                        action="regulator.read",
-                        subject="ui:overview",
-                    )
-                ]
-            )
+    app.access.read(gate, "ui:overview")
     return _page(
         request,
         "pages/figures.html",

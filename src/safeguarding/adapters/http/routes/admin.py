@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems, require_json
-from safeguarding.adapters.http.schemas import CaseOut, Figures, KeyCreate, KeyCreated, KeyOut
+from safeguarding.adapters.http.schemas import (
+    ID_PATTERN,
+    CaseOut,
+    Figures,
+    KeyCreate,
+    KeyCreated,
+    KeyOut,
+)
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.audit import AuditEntry
 from safeguarding.ports.store import ApiKeyRecord
 
 router = APIRouter(prefix="/v1", tags=["administration"])
@@ -37,7 +45,9 @@ def create_key(
     principal: Principal = Depends(Allow(Role.ADMIN)),
     _json: None = Depends(require_json),
 ) -> KeyCreated:
-    key, record = container(request).keys.create(body.name, body.role, by=principal.audit_name)
+    key, record = container(request).keys.create(
+        body.name, body.role.value, by=principal.audit_name
+    )
     return KeyCreated(**key_out(record).model_dump(), key=key)
 
 
@@ -53,7 +63,9 @@ def list_keys(request: Request, _p: Principal = Depends(Allow(Role.ADMIN))) -> l
     summary="Revoke an API key (admin; audited)",
 )
 def revoke_key(
-    key_id: str, request: Request, principal: Principal = Depends(Allow(Role.ADMIN))
+    key_id: Annotated[str, Path(pattern=ID_PATTERN)],
+    request: Request,
+    principal: Principal = Depends(Allow(Role.ADMIN)),
 ) -> Response:
     container(request).keys.revoke(key_id, by=principal.audit_name)
     return Response(status_code=204)
@@ -95,22 +107,5 @@ def figures(
 ) -> Figures:
     app = container(request)
     counts = app.review.counts()
-    if principal.role is Role.REGULATOR:
-        record_access(request, principal, "figures")
+    app.access.read(principal, "figures")
     return Figures(**counts.__dict__, policy_version=app.policies.current_readonly().version)
-
-
-def record_access(request: Request, principal: Principal, what: str) -> None:
-    """Append a regulator's read to the audit log."""
-    app = container(request)
-    with app.store.write() as uow:
-        uow.audit_append(
-            [
-                AuditEntry(
-                    at=app.clock.now(),
-                    actor=principal.audit_name,
-                    action="regulator.read",
-                    subject=what,
-                )
-            ]
-        )

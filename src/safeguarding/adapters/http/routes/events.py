@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems, require_json
-from safeguarding.adapters.http.schemas import EventBatch, EventResult, EventResults, EventsBody
+from safeguarding.adapters.http.schemas import (
+    ID_PATTERN,
+    EventBatch,
+    EventResult,
+    EventResults,
+    EventsBody,
+)
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.errors import NotFound, TooLarge
 from safeguarding.services.ingest import IngestResult
@@ -57,7 +64,7 @@ def post_events(
     summary="The stored decision for an event",
 )
 def get_decision(
-    event_id: str,
+    event_id: Annotated[str, Path(pattern=ID_PATTERN)],
     request: Request,
     _principal: Principal = Depends(Allow(Role.PLATFORM, Role.MODERATOR, Role.ADMIN)),
 ) -> EventResult:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems
@@ -21,6 +23,7 @@ YAML_BODY = {
     }
 }
 MAX_POLICY_BYTES = 1024 * 1024
+NOTE_PATTERN = r"^[^\x00-\x1f\x7f]*$"  # any text without control characters
 
 
 def policy_out(policy: PolicyVersion) -> PolicyOut:
@@ -53,8 +56,11 @@ async def yaml_body(request: Request) -> str:
 @router.get("", response_model=PolicyOut, responses=problems(), summary="The policy in force")
 def get_policy(
     request: Request,
-    _p: Principal = Depends(Allow(Role.PLATFORM, Role.MODERATOR, Role.ADMIN, Role.REGULATOR)),
+    principal: Principal = Depends(
+        Allow(Role.PLATFORM, Role.MODERATOR, Role.ADMIN, Role.REGULATOR)
+    ),
 ) -> PolicyOut:
+    container(request).access.read(principal, "policy")
     return policy_out(container(request).policies.current_readonly())
 
 
@@ -66,8 +72,9 @@ def get_policy(
 )
 def get_history(
     request: Request,
-    _p: Principal = Depends(Allow(Role.ADMIN, Role.REGULATOR)),
+    principal: Principal = Depends(Allow(Role.ADMIN, Role.REGULATOR)),
 ) -> list[PolicyOut]:
+    container(request).access.read(principal, "policy.history")
     return [policy_out(p) for p in container(request).policies.history()]
 
 
@@ -80,7 +87,7 @@ def get_history(
 )
 def put_policy(
     request: Request,
-    note: str = "",
+    note: Annotated[str, Query(max_length=500, pattern=NOTE_PATTERN)] = "",
     principal: Principal = Depends(Allow(Role.ADMIN)),
     source: str = Depends(yaml_body),
 ) -> PolicyOut:

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -112,16 +111,11 @@ events = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("key_id", String(64), nullable=False),
     Column("payload", LargeBinary, nullable=False),
-)
-
-decisions = Table(
-    "decisions",
-    metadata,
-    Column("event_id", Id, ForeignKey("events.event_id"), primary_key=True),
+    # The decision lives on its event's row: one row per event, written once, never updated.
     Column("verdict", String(8), nullable=False, index=True),
     Column("policy_version", Integer, nullable=False),
     Column("decided_at", UTCDateTime, nullable=False),
-    Column("body", JSON, nullable=False),
+    Column("decision", JSON, nullable=False),
 )
 
 outbox = Table(
@@ -210,14 +204,5 @@ audit_log = Table(
     Column("subject", String(256), nullable=False),
     Column("details", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-
-# One row: the chain's head, locked by every appender so records get gapless numbers.
-audit_head = Table(
-    "audit_head",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
 )

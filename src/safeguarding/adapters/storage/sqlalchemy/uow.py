@@ -5,17 +5,18 @@ Rows are turned into domain objects here and never leave as rows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, select, tuple_, update
+from sqlalchemy import Connection, Table, and_, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
-from safeguarding.domain.accounts import Account, AgeAssurance, DeclaredAge
-from safeguarding.domain.audit import AuditEntry, AuditRecord
+from safeguarding.domain.accounts import Account
+from safeguarding.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord
 from safeguarding.domain.cases import Case, CaseStatus
 from safeguarding.domain.conversations import Conversation
 from safeguarding.domain.decisions import Decision
@@ -31,6 +32,8 @@ from safeguarding.ports.store import (
     StoredEvent,
 )
 
+AUDIT_LOCK_KEY = 0x5AFE6A4D  # the PostgreSQL advisory lock that orders audit appends
+
 
 class SqlUnitOfWork:
     """The storage ports over one SQLAlchemy connection inside one transaction."""
@@ -45,35 +48,23 @@ class SqlUnitOfWork:
         if not rows:
             return 0
         # RETURNING counts what was inserted; rowcount is not reliable on every driver.
-        key = next(iter(table.primary_key.columns))
-        statement = self._insert(table).on_conflict_do_nothing().returning(key)
+        statement = _statement(self._dialect, table, "ignore", ())
         return len(self.conn.execute(statement, list(rows)).all())
 
-    def _upsert(self, table: Table, rows: Sequence[dict[str, Any]], keys: list[str]) -> None:
-        if not rows:
-            return
-        statement = self._insert(table)
-        changed = {c: statement.excluded[c] for c in rows[0] if c not in keys}
-        self.conn.execute(
-            statement.on_conflict_do_update(index_elements=keys, set_=changed), list(rows)
-        )
-
-    def _insert(self, table: Table) -> Any:
-        module = postgresql if self._dialect == "postgresql" else sqlite
-        return module.insert(table)
+    def _upsert(self, table: Table, rows: Sequence[dict[str, Any]], keys: tuple[str, ...]) -> None:
+        if rows:
+            self.conn.execute(_statement(self._dialect, table, "upsert", keys), list(rows))
 
     # -- events -----------------------------------------------------------
     def events_find(self, event_ids: Collection[str]) -> dict[str, StoredEvent]:
         if not event_ids:
             return {}
-        query = (
-            select(t.events.c.event_id, t.events.c.fingerprint, t.decisions.c.body)
-            .join(t.decisions, t.decisions.c.event_id == t.events.c.event_id)
-            .where(t.events.c.event_id.in_(list(event_ids)))
+        query = select(t.events.c.event_id, t.events.c.fingerprint, t.events.c.decision).where(
+            t.events.c.event_id.in_(list(event_ids))
         )
         return {
             row.event_id: StoredEvent(
-                row.event_id, row.fingerprint, Decision.model_validate(row.body)
+                row.event_id, row.fingerprint, Decision.model_validate(row.decision)
             )
             for row in self.conn.execute(query)
         }
@@ -82,7 +73,6 @@ class SqlUnitOfWork:
         if not items:
             return
         self.conn.execute(t.events.insert(), [self._event_row(item) for item in items])
-        self.conn.execute(t.decisions.insert(), [_decision_row(item.decision) for item in items])
 
     def _event_row(self, item: NewEvent) -> dict[str, Any]:
         event = item.event
@@ -97,6 +87,7 @@ class SqlUnitOfWork:
             "fingerprint": item.fingerprint,
             "key_id": key_id,
             "payload": sealed,
+            **_decision_columns(item.decision),
         }
 
     def event_get(self, event_id: str) -> Event | None:
@@ -118,9 +109,8 @@ class SqlUnitOfWork:
                 e.occurred_at,
                 e.actor_id,
                 e.conversation_id,
-                t.decisions.c.verdict,
+                e.verdict,
             )
-            .join(t.decisions, t.decisions.c.event_id == e.event_id)
             .where(where)
             .order_by(e.seq.desc())
             .limit(limit)
@@ -143,7 +133,7 @@ class SqlUnitOfWork:
         return {row.account_id: _account(row) for row in rows}
 
     def accounts_put(self, accounts: Collection[Account]) -> None:
-        self._upsert(t.accounts, [_account_row(a) for a in accounts], ["account_id"])
+        self._upsert(t.accounts, [_account_row(a) for a in accounts], ("account_id",))
 
     def connections_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of the (a, b) pairs are connected, each pair as asked."""
@@ -153,7 +143,9 @@ class SqlUnitOfWork:
         c = t.connections.c
         found = set()
         for chunk in _chunks(list(wanted), 400):
-            query = select(c.account_a, c.account_b).where(tuple_(c.account_a, c.account_b).in_(chunk))
+            query = select(c.account_a, c.account_b).where(
+                tuple_(c.account_a, c.account_b).in_(chunk)
+            )
             found |= {tuple(row) for row in self.conn.execute(query)}
         return {asked for key, asked in wanted.items() if key in found}
 
@@ -183,14 +175,16 @@ class SqlUnitOfWork:
 
     def conversations_put(self, conversations: Collection[Conversation]) -> None:
         rows = [_conversation_row(c) for c in conversations]
-        self._upsert(t.conversations, rows, ["conversation_id"])
+        self._upsert(t.conversations, rows, ("conversation_id",))
 
     def contacts_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which (actor, target) pairs have been in contact before."""
         c = t.contacts.c
         found: set[tuple[str, str]] = set()
         for chunk in _chunks(list(set(pairs)), 400):
-            query = select(c.actor_id, c.target_id).where(tuple_(c.actor_id, c.target_id).in_(chunk))
+            query = select(c.actor_id, c.target_id).where(
+                tuple_(c.actor_id, c.target_id).in_(chunk)
+            )
             found |= {(row.actor_id, row.target_id) for row in self.conn.execute(query)}
         return found
 
@@ -325,22 +319,22 @@ class SqlUnitOfWork:
     def audit_append(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
         if not entries:
             return []
-        head = select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1)
         if self._dialect == "postgresql":
-            head = head.with_for_update()
-        seq, prev = self.conn.execute(head).one()
+            # Appenders queue here, so sequence numbers stay gapless and the chain unforked.
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+        last = self.conn.execute(
+            select(t.audit_log.c.seq, t.audit_log.c.hash)
+            .order_by(t.audit_log.c.seq.desc())
+            .limit(1)
+        ).first()
+        seq, prev = (last.seq, last.hash) if last else (0, GENESIS_HASH)
         records = []
         for entry in entries:
             seq += 1
             record = entry.chained(seq, prev)
             records.append(record)
             prev = record.hash
-        self.conn.execute(
-            t.audit_log.insert(), [r.model_dump(mode="json") | {"at": r.at} for r in records]
-        )
-        self.conn.execute(
-            update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=seq, hash=prev)
-        )
+        self.conn.execute(t.audit_log.insert(), [_audit_row(r) for r in records])
         return records
 
     def audit_records(self, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditRecord]:
@@ -364,9 +358,20 @@ class SqlUnitOfWork:
 
         return Counts(
             events_by_type=grouped(t.events.c.type),
-            decisions_by_verdict=grouped(t.decisions.c.verdict),
+            decisions_by_verdict=grouped(t.events.c.verdict),
             cases_by_status=grouped(t.cases.c.status),
         )
+
+
+@functools.cache
+def _statement(dialect: str, table: Table, kind: str, keys: tuple[str, ...]) -> Any:
+    """Upsert and insert-or-ignore statements, built once per table (building them is costly)."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    if kind == "ignore":
+        key = next(iter(table.primary_key.columns))
+        return insert.on_conflict_do_nothing().returning(key)
+    changed = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
+    return insert.on_conflict_do_update(index_elements=list(keys), set_=changed)
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -378,23 +383,38 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
-def _decision_row(decision: Decision) -> dict[str, Any]:
+def _audit_row(record: AuditRecord) -> dict[str, Any]:
     return {
-        "event_id": decision.event_id,
+        "seq": record.seq,
+        "at": record.at,
+        "actor": record.actor,
+        "action": record.action,
+        "subject": record.subject,
+        "details": record.details,
+        "prev_hash": record.prev_hash,
+        "hash": record.hash,
+    }
+
+
+def _decision_columns(decision: Decision) -> dict[str, Any]:
+    return {
         "verdict": decision.verdict.value,
         "policy_version": decision.policy_version,
         "decided_at": decision.decided_at,
-        "body": decision.model_dump(mode="json"),
+        "decision": decision.model_dump(mode="json"),
     }
 
 
 def _account(row: Any) -> Account:
-    return Account(
-        account_id=row.account_id,
-        first_seen_at=row.first_seen_at,
-        created_at=row.created_at,
-        declared_ages=tuple(DeclaredAge.model_validate(d) for d in row.declared_ages),
-        assurance=AgeAssurance.model_validate(row.assurance) if row.assurance else None,
+    # One validation call for the whole account: nested calls from Python cost several times more.
+    return Account.model_validate(
+        {
+            "account_id": row.account_id,
+            "first_seen_at": row.first_seen_at,
+            "created_at": row.created_at,
+            "declared_ages": row.declared_ages,
+            "assurance": row.assurance,
+        }
     )
 
 

@@ -1,8 +1,8 @@
-"""Initial schema: events, decisions, accounts, outbox, cases, policy, keys and the audit chain.
+"""Initial schema: events with their decisions, accounts, outbox, cases, policy, keys, audit.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 08:37:30.161726
+Create Date: 2026-11-23 09:08:38.557348
 """
 
 import sqlalchemy as sa
@@ -34,13 +34,6 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key_id", name=op.f("pk_api_keys")),
-    )
-    op.create_table(
-        "audit_head",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
     op.create_table(
         "audit_log",
@@ -123,6 +116,10 @@ def upgrade() -> None:
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("key_id", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column("verdict", sa.String(length=8), nullable=False),
+        sa.Column("policy_version", sa.Integer(), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decision", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_events")),
         sa.UniqueConstraint("event_id", name=op.f("uq_events_event_id")),
     )
@@ -131,6 +128,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_events_conversation_id"), ["conversation_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_events_verdict"), ["verdict"], unique=False)
 
     op.create_table(
         "evidence",
@@ -178,37 +176,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("account_id", "kind", name=op.f("pk_restrictions")),
     )
-    op.create_table(
-        "decisions",
-        sa.Column("event_id", sa.String(length=128), nullable=False),
-        sa.Column("verdict", sa.String(length=8), nullable=False),
-        sa.Column("policy_version", sa.Integer(), nullable=False),
-        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("body", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["event_id"], ["events.event_id"], name=op.f("fk_decisions_event_id_events")
-        ),
-        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_decisions")),
-    )
-    with op.batch_alter_table("decisions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_decisions_verdict"), ["verdict"], unique=False)
-    # The audit chain starts from a fixed genesis; appenders lock this one row.
-    op.bulk_insert(
-        sa.table(
-            "audit_head",
-            sa.column("id", sa.Integer),
-            sa.column("seq", sa.Integer),
-            sa.column("hash", sa.String),
-        ),
-        [{"id": 1, "seq": 0, "hash": "0" * 64}],
-    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("decisions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_decisions_verdict"))
-
-    op.drop_table("decisions")
     op.drop_table("restrictions")
     op.drop_table("policies")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
@@ -217,6 +187,7 @@ def downgrade() -> None:
     op.drop_table("outbox")
     op.drop_table("evidence")
     with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_events_verdict"))
         batch_op.drop_index(batch_op.f("ix_events_conversation_id"))
         batch_op.drop_index(batch_op.f("ix_events_actor_id"))
 
@@ -234,6 +205,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_log_action"))
 
     op.drop_table("audit_log")
-    op.drop_table("audit_head")
     op.drop_table("api_keys")
     op.drop_table("accounts")
