@@ -1,0 +1,245 @@
+"""Every endpoint declares its roles; every role is tried on every endpoint.
+
+The walk reads the app's own route table, so a route added without
+``Depends(Allow(...))`` fails here, and a role left out of a route's
+declaration is proved to get 403. Missing, wrong and revoked keys get 401.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from fastapi import Depends, FastAPI
+from fastapi.dependencies.models import Dependant
+
+from safeguarding.adapters.http.app import create_app
+from safeguarding.adapters.http.auth import Allow
+from safeguarding.bootstrap import Container
+from safeguarding.domain.access import Role
+from safeguarding.services import keys as key_service
+from tests.conftest import auth
+
+pytestmark = pytest.mark.anyio
+
+# Open without a key: operations, the API docs, and the web UI (which has its own session login).
+OPEN_PATHS = frozenset(
+    {"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect"}
+)
+PROBLEM = "application/problem+json"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+@pytest.fixture(autouse=True)
+def cheap_key_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its cheapest: the walk verifies a key per request; it tests roles, not hashing."""
+    monkeypatch.setattr(
+        key_service, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One method on one route, with the roles its ``Allow`` admits (None: no Allow at all)."""
+
+    method: str
+    path: str
+    roles: tuple[Role, ...] | None
+
+    @property
+    def url(self) -> str:
+        # Any value will do for a path parameter: the auth answer comes before any lookup.
+        return re.sub(r"\{[^}]+\}", "x", self.path)
+
+    @property
+    def is_open(self) -> bool:
+        return self.path in OPEN_PATHS or self.path == "/ui" or self.path.startswith("/ui/")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def route_table(app: FastAPI) -> list[Any]:
+    """Every route with its router prefix applied, whichever way this FastAPI stores them."""
+    try:
+        # FastAPI 0.16x keeps each included router as one entry of app.routes.
+        from fastapi.routing import iter_route_contexts
+    except ImportError:
+        return list(app.routes)
+    return list(iter_route_contexts(app.routes))
+
+
+def find_allow(dependant: Dependant | None) -> Allow | None:
+    """The ``Allow`` among a route's dependencies, at any depth."""
+    for dep in dependant.dependencies if dependant is not None else ():
+        if isinstance(dep.call, Allow):
+            return dep.call
+        found = find_allow(dep)
+        if found is not None:
+            return found
+    return None
+
+
+def endpoints(app: FastAPI) -> list[Endpoint]:
+    found = []
+    for route in route_table(app):
+        allow = find_allow(getattr(route, "dependant", None))
+        roles = tuple(allow.roles) if allow is not None else None
+        # A mount (static files) has no methods; it stands for every method on its path.
+        for method in sorted(getattr(route, "methods", None) or {"*"}):
+            found.append(Endpoint(method, route.path, roles))
+    return found
+
+
+def protected(container: Container) -> list[Endpoint]:
+    table = [e for e in endpoints(create_app(container, run_outbox_worker=False)) if e.roles]
+    # The walk must see the API; an empty walk would prove nothing.
+    assert {"POST /v1/events", "PUT /v1/policy", "POST /v1/keys"} <= {str(e) for e in table}
+    return table
+
+
+async def call(
+    client: httpx.AsyncClient, endpoint: Endpoint, headers: dict[str, str]
+) -> httpx.Response:
+    # A minimal body: allowed roles then get a 4xx about the body, never 401 or 403.
+    body = {} if endpoint.method in BODY_METHODS else None
+    return await client.request(endpoint.method, endpoint.url, headers=headers, json=body)
+
+
+def failures(results: Iterable[tuple[Endpoint, str | None]]) -> list[str]:
+    return [f"{endpoint}: {problem}" for endpoint, problem in results if problem]
+
+
+async def test_every_api_route_declares_roles_and_only_documented_routes_are_open(
+    container: Container,
+) -> None:
+    table = endpoints(create_app(container, run_outbox_worker=False))
+    undeclared = [str(e) for e in table if e.roles is None and not e.is_open]
+    empty = [str(e) for e in table if e.roles == ()]
+    api_without_roles = [str(e) for e in table if e.path.startswith("/v1/") and not e.roles]
+    assert undeclared == [], "routes without Depends(Allow(...)) that are not documented as open"
+    assert empty == [], "Allow() with no roles admits nobody; declare the roles"
+    assert api_without_roles == []
+    assert len([e for e in table if e.roles]) >= 10
+
+
+async def test_the_walk_catches_a_route_added_without_roles(container: Container) -> None:
+    app = create_app(container, run_outbox_worker=False)
+    nested = Depends(Allow(Role.ADMIN))
+
+    def admin_only(_p: Any = nested) -> None:
+        return None
+
+    app.get("/v1/forgotten")(lambda: {})
+    app.get("/v1/nested", dependencies=[Depends(admin_only)])(lambda: {})
+    table = {str(e): e for e in endpoints(app)}
+    assert table["GET /v1/forgotten"].roles is None
+    assert not table["GET /v1/forgotten"].is_open
+    assert table["GET /v1/nested"].roles == (Role.ADMIN,)
+
+
+async def test_the_regulator_role_only_reads(container: Container) -> None:
+    writes = [
+        str(e) for e in protected(container) if Role.REGULATOR in e.roles and e.method != "GET"
+    ]
+    assert writes == [], "the regulator role is read-only"
+
+
+def role_problem(endpoint: Endpoint, role: Role, response: httpx.Response) -> str | None:
+    assert endpoint.roles is not None
+    if role in endpoint.roles:
+        if response.status_code in (401, 403):
+            return f"{role.value} is declared but got {response.status_code}"
+        return None
+    if response.status_code != 403:
+        return f"{role.value} is not declared but got {response.status_code}"
+    body = response.json()
+    if response.headers["content-type"] != PROBLEM:
+        return f"403 as {response.headers['content-type']}"
+    if body["role"] != role.value or role.value not in body["detail"]:
+        return f"403 does not name the role: {body}"
+    if body["allowed_roles"] != [r.value for r in endpoint.roles]:
+        return f"403 lists {body['allowed_roles']}, the route declares {endpoint.roles}"
+    return None
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+async def test_each_role_gets_403_wherever_it_is_not_declared(
+    client: httpx.AsyncClient, container: Container, keys: dict[Role, str], role: Role
+) -> None:
+    results = []
+    for endpoint in protected(container):
+        response = await call(client, endpoint, auth(keys[role]))
+        results.append((endpoint, role_problem(endpoint, role, response)))
+    assert failures(results) == []
+
+
+def unauthenticated_problem(response: httpx.Response) -> str | None:
+    if response.status_code != 401:
+        return f"got {response.status_code}"
+    if response.headers.get("www-authenticate") != "Bearer":
+        return "401 without 'WWW-Authenticate: Bearer'"
+    if response.headers["content-type"] != PROBLEM:
+        return f"401 as {response.headers['content-type']}"
+    return None
+
+
+async def test_no_key_gets_401_with_a_bearer_challenge(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    results = []
+    for endpoint in protected(container):
+        response = await call(client, endpoint, {})
+        results.append((endpoint, unauthenticated_problem(response)))
+    assert failures(results) == []
+
+
+def _wrong_secret(keys: dict[Role, str]) -> dict[str, str]:
+    key = keys[Role.ADMIN]
+    return auth(key[:-4] + ("AAAA" if not key.endswith("AAAA") else "BBBB"))
+
+
+WRONG_CREDENTIALS: dict[str, Callable[[dict[Role, str]], dict[str, str]]] = {
+    "unknown-key-id": lambda _: auth("sgk_000000000000_" + "A" * 43),
+    "malformed-key": lambda _: auth("not-a-key"),
+    "wrong-secret": _wrong_secret,
+    "empty-bearer": lambda _: {"Authorization": "Bearer "},
+    "basic-scheme": lambda keys: {"Authorization": f"Basic {keys[Role.ADMIN]}"},
+    "key-without-scheme": lambda keys: {"Authorization": keys[Role.ADMIN]},
+    "unknown-x-api-key": lambda _: {"X-Api-Key": "sgk_ffffffffffff_secret"},
+}
+
+
+@pytest.mark.parametrize("credentials", list(WRONG_CREDENTIALS))
+async def test_a_wrong_key_gets_401(
+    client: httpx.AsyncClient, container: Container, keys: dict[Role, str], credentials: str
+) -> None:
+    headers = WRONG_CREDENTIALS[credentials](keys)
+    results = []
+    for endpoint in protected(container):
+        response = await call(client, endpoint, headers)
+        results.append((endpoint, unauthenticated_problem(response)))
+    assert failures(results) == []
+
+
+async def test_a_revoked_key_gets_401_everywhere(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    issued = {
+        role: container.keys.create(f"soon-revoked-{role.value}", role.value) for role in Role
+    }
+    figures = await client.get("/v1/figures", headers=auth(issued[Role.ADMIN][0]))
+    assert figures.status_code == 200, "the key worked before it was revoked"
+    for _key, record in issued.values():
+        container.keys.revoke(record.key_id)
+    results = []
+    for endpoint in protected(container):
+        for role in endpoint.roles or ():
+            response = await call(client, endpoint, auth(issued[role][0]))
+            results.append((endpoint, unauthenticated_problem(response)))
+    assert failures(results) == []

@@ -1,0 +1,1 @@
+"""Tests of the `safeguarding` command line, through Typer's CliRunner."""
