@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, select, text, tuple_, update
+from sqlalchemy import Connection, Table, and_, bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from safeguarding.adapters.storage.crypto import ContentCipher
@@ -33,6 +33,34 @@ from safeguarding.ports.store import (
 )
 
 AUDIT_LOCK_KEY = 0x5AFE6A4D  # the PostgreSQL advisory lock that orders audit appends
+
+
+def _ids() -> Any:
+    return bindparam("ids", expanding=True)
+
+
+# The hot path's queries, built once: building and keying a statement costs more than running it.
+_EVENTS_BY_ID = select(t.events.c.event_id, t.events.c.fingerprint, t.events.c.decision).where(
+    t.events.c.event_id.in_(_ids())
+)
+_ACCOUNTS_BY_ID = select(t.accounts).where(t.accounts.c.account_id.in_(_ids()))
+_RESTRICTED_BY_ID = select(t.restrictions.c.account_id).where(
+    t.restrictions.c.account_id.in_(_ids())
+)
+_CONVERSATIONS_BY_ID = select(t.conversations).where(t.conversations.c.conversation_id.in_(_ids()))
+_CONNECTED_PAIRS = select(t.connections.c.account_a, t.connections.c.account_b).where(
+    tuple_(t.connections.c.account_a, t.connections.c.account_b).in_(
+        bindparam("pairs", expanding=True)
+    )
+)
+_CONTACTED_PAIRS = select(t.contacts.c.actor_id, t.contacts.c.target_id).where(
+    tuple_(t.contacts.c.actor_id, t.contacts.c.target_id).in_(bindparam("pairs", expanding=True))
+)
+_AUDIT_LAST = (
+    select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
+)
+_EVENTS_INSERT = t.events.insert()
+_AUDIT_INSERT = t.audit_log.insert()
 
 
 class SqlUnitOfWork:
@@ -59,20 +87,17 @@ class SqlUnitOfWork:
     def events_find(self, event_ids: Collection[str]) -> dict[str, StoredEvent]:
         if not event_ids:
             return {}
-        query = select(t.events.c.event_id, t.events.c.fingerprint, t.events.c.decision).where(
-            t.events.c.event_id.in_(list(event_ids))
-        )
         return {
             row.event_id: StoredEvent(
                 row.event_id, row.fingerprint, Decision.model_validate(row.decision)
             )
-            for row in self.conn.execute(query)
+            for row in self.conn.execute(_EVENTS_BY_ID, {"ids": list(event_ids)})
         }
 
     def events_add(self, items: Sequence[NewEvent]) -> None:
         if not items:
             return
-        self.conn.execute(t.events.insert(), [self._event_row(item) for item in items])
+        self.conn.execute(_EVENTS_INSERT, [self._event_row(item) for item in items])
 
     def _event_row(self, item: NewEvent) -> dict[str, Any]:
         event = item.event
@@ -127,9 +152,7 @@ class SqlUnitOfWork:
     def accounts_get(self, account_ids: Collection[str]) -> dict[str, Account]:
         if not account_ids:
             return {}
-        rows = self.conn.execute(
-            select(t.accounts).where(t.accounts.c.account_id.in_(list(account_ids)))
-        )
+        rows = self.conn.execute(_ACCOUNTS_BY_ID, {"ids": list(account_ids)})
         return {row.account_id: _account(row) for row in rows}
 
     def accounts_put(self, accounts: Collection[Account]) -> None:
@@ -140,13 +163,9 @@ class SqlUnitOfWork:
         wanted = {_pair(a, b): (a, b) for a, b in pairs}
         if not wanted:
             return set()
-        c = t.connections.c
         found = set()
         for chunk in _chunks(list(wanted), 400):
-            query = select(c.account_a, c.account_b).where(
-                tuple_(c.account_a, c.account_b).in_(chunk)
-            )
-            found |= {tuple(row) for row in self.conn.execute(query)}
+            found |= {tuple(row) for row in self.conn.execute(_CONNECTED_PAIRS, {"pairs": chunk})}
         return {asked for key, asked in wanted.items() if key in found}
 
     def connections_add(self, pairs: Collection[tuple[str, str]]) -> None:
@@ -156,8 +175,7 @@ class SqlUnitOfWork:
     def restrictions_of(self, account_ids: Collection[str]) -> set[str]:
         if not account_ids:
             return set()
-        c = t.restrictions.c
-        rows = self.conn.execute(select(c.account_id).where(c.account_id.in_(list(account_ids))))
+        rows = self.conn.execute(_RESTRICTED_BY_ID, {"ids": list(account_ids)})
         return {row.account_id for row in rows}
 
     def restriction_add(self, restriction: Restriction) -> None:
@@ -167,10 +185,7 @@ class SqlUnitOfWork:
     def conversations_get(self, conversation_ids: Collection[str]) -> dict[str, Conversation]:
         if not conversation_ids:
             return {}
-        c = t.conversations.c
-        rows = self.conn.execute(
-            select(t.conversations).where(c.conversation_id.in_(list(conversation_ids)))
-        )
+        rows = self.conn.execute(_CONVERSATIONS_BY_ID, {"ids": list(conversation_ids)})
         return {row.conversation_id: _conversation(row) for row in rows}
 
     def conversations_put(self, conversations: Collection[Conversation]) -> None:
@@ -179,13 +194,10 @@ class SqlUnitOfWork:
 
     def contacts_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which (actor, target) pairs have been in contact before."""
-        c = t.contacts.c
         found: set[tuple[str, str]] = set()
         for chunk in _chunks(list(set(pairs)), 400):
-            query = select(c.actor_id, c.target_id).where(
-                tuple_(c.actor_id, c.target_id).in_(chunk)
-            )
-            found |= {(row.actor_id, row.target_id) for row in self.conn.execute(query)}
+            rows = self.conn.execute(_CONTACTED_PAIRS, {"pairs": chunk})
+            found |= {(row.actor_id, row.target_id) for row in rows}
         return found
 
     def contacts_add(self, contacts: Collection[tuple[str, str, datetime]]) -> None:
@@ -322,11 +334,7 @@ class SqlUnitOfWork:
         if self._dialect == "postgresql":
             # Appenders queue here, so sequence numbers stay gapless and the chain unforked.
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-        last = self.conn.execute(
-            select(t.audit_log.c.seq, t.audit_log.c.hash)
-            .order_by(t.audit_log.c.seq.desc())
-            .limit(1)
-        ).first()
+        last = self.conn.execute(_AUDIT_LAST).first()
         seq, prev = (last.seq, last.hash) if last else (0, GENESIS_HASH)
         records = []
         for entry in entries:
@@ -334,7 +342,7 @@ class SqlUnitOfWork:
             record = entry.chained(seq, prev)
             records.append(record)
             prev = record.hash
-        self.conn.execute(t.audit_log.insert(), [_audit_row(r) for r in records])
+        self.conn.execute(_AUDIT_INSERT, [_audit_row(r) for r in records])
         return records
 
     def audit_records(self, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditRecord]:
