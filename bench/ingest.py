@@ -278,7 +278,9 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def engine_target(name: str, database_url: str, data_dir: Path, port: int) -> Target:
+def engine_target(
+    name: str, database_url: str, data_dir: Path, port: int, workers: int = 1
+) -> Target:
     """Settings for ``safeguarding serve``, with a platform key created in-process first."""
     from safeguarding.bootstrap import build
     from safeguarding.settings import load_settings
@@ -296,7 +298,7 @@ def engine_target(name: str, database_url: str, data_dir: Path, port: int) -> Ta
         container.close()
     script = Path(sys.executable).with_name("safeguarding")
     command = [str(script)] if script.exists() else [shutil.which("safeguarding") or "safeguarding"]
-    command += ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     return Target(name, command, {**base_env(), **settings}, key)
 
 
@@ -398,7 +400,7 @@ def run_all(args: argparse.Namespace, work: Workload, tmp: Path) -> dict[str, di
 def _engine(args: argparse.Namespace, work: Workload, tmp: Path, name: str, url: str) -> dict:
     port = free_port()
     try:
-        target = engine_target(name, url, tmp / name.lower(), port)
+        target = engine_target(name, url, tmp / name.lower(), port, args.workers)
     except Exception as exc:  # the schema or key could not be made
         return {"error": f"{type(exc).__name__}: {exc}"}
     return measure(target, port, work, args, tmp)
@@ -472,6 +474,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batches", type=int, default=200, help="batched requests")
     parser.add_argument("--batch-size", type=int, default=100, help="events per batch")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="engine server processes (default: one per core)",
+    )
     parser.add_argument("--seed", type=int, default=20260301, help="workload seed")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the figures here")
     return parser.parse_args(argv)

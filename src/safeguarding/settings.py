@@ -48,6 +48,12 @@ class Settings(BaseModel):
     )
     host: str = Field(default="127.0.0.1", description="Address `safeguarding serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `safeguarding serve` uses.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="HTTP worker processes of `safeguarding serve` (one per core).",
+    )
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024,
         ge=1024,

@@ -5,14 +5,21 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
 from safeguarding.domain.access import Role
+from tests.conftest import fresh_postgres
 from tests.factories import message
-from tests.servers import RunningServer, live_server, server_database_url  # noqa: F401
+from tests.servers import (  # noqa: F401
+    RunningServer,
+    live_server,
+    running_server,
+    server_database_url,
+)
 
 pytestmark = pytest.mark.server
 
@@ -140,3 +147,26 @@ def test_logs_are_json_without_content_or_account_ids(
     raw = live_server.stderr()
     for secret in [*TEXTS, SENDER, RECIPIENT, *live_server.keys.values()]:
         assert secret not in raw
+
+
+def test_several_worker_processes_share_one_postgres(tmp_path, postgres_base_url) -> None:
+    """`serve --workers 2` on PostgreSQL: concurrent requests land in either process, each once."""
+    if postgres_base_url is None:
+        pytest.skip("needs PostgreSQL (several processes are for PostgreSQL, not SQLite)")
+    url = fresh_postgres(postgres_base_url)
+    events = [
+        message(f"adult{i % 3}", f"kid{i % 5}", f"hello {i}", event_id=f"mw-{i}") for i in range(40)
+    ]
+    with running_server(tmp_path, database_url=url, settings={"workers": "2"}) as server:
+        headers = server.auth(Role.PLATFORM)
+
+        def send(event: dict[str, Any]) -> dict[str, Any]:
+            with httpx.Client(base_url=server.base_url, timeout=30) as client:
+                return client.post("/v1/events", json=event, headers=headers).json()
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            first = list(pool.map(send, events))
+            again = list(pool.map(send, events))
+    assert [r["replayed"] for r in first] == [False] * 40
+    assert [r["replayed"] for r in again] == [True] * 40
+    assert [r["decision"] for r in again] == [r["decision"] for r in first]

@@ -53,12 +53,16 @@ def main(
     """Settings come from SAFEGUARDING_* environment variables; see `safeguarding settings`."""
 
 
-def serve_container(container: Container, host: str, port: int) -> None:
-    logs.configure(container.settings.log_level)
+def _print_urls(host: str, port: int) -> None:
     base = f"http://{host}:{port}"
     console.print(
         f"API docs:  {base}/docs\nWeb UI:    {base}/ui/\nMetrics:   {base}/metrics", highlight=False
     )
+
+
+def serve_container(container: Container, host: str, port: int) -> None:
+    logs.configure(container.settings.log_level)
+    _print_urls(host, port)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(container),
@@ -80,10 +84,35 @@ def serve_container(container: Container, host: str, port: int) -> None:
 def serve(
     host: str = typer.Option(None, help="Address to listen on (default: setting host)."),
     port: int = typer.Option(None, help="Port (default: setting port)."),
+    workers: int = typer.Option(
+        None, min=1, max=64, help="Worker processes (default: setting workers)."
+    ),
 ) -> None:
     """Run the HTTP API, the web UI and (unless turned off in settings) the outbox worker."""
-    container = open_container()
-    serve_container(container, host or container.settings.host, port or container.settings.port)
+    container = open_container()  # brings the schema up to date once, before any worker starts
+    settings_in_force = container.settings
+    host, port = host or settings_in_force.host, port or settings_in_force.port
+    workers = workers or settings_in_force.workers
+    if workers == 1:
+        serve_container(container, host, port)
+        return
+    container.close()
+    if settings_in_force.is_sqlite:
+        err.print(
+            "warning: SQLite has one writer; processes would queue on its lock. "
+            "Use one worker with SQLite, or PostgreSQL for several."
+        )
+    _print_urls(host, port)
+    uvicorn.run(
+        "safeguarding.adapters.http.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
 
 
 @app.command()

@@ -16,18 +16,29 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from safeguarding import __version__
+from safeguarding.adapters import logs
 from safeguarding.adapters.http import problems
 from safeguarding.adapters.http.middleware import BodyLimit, Metrics, RequestLog
 from safeguarding.adapters.http.routes import admin, events, health, policy
 from safeguarding.adapters.web import routes as web
-from safeguarding.bootstrap import Container, session_secret
+from safeguarding.bootstrap import Container, build, session_secret
+from safeguarding.settings import load_settings
 
 DESCRIPTION = """Safeguarding decides on platform events (messages, uploads, contact requests,
 reports) and explains each decision. Authenticate with `Authorization: Bearer <API key>`;
 each operation lists the roles it admits. Errors are `application/problem+json`."""
 
 
-def create_app(container: Container, *, run_outbox_worker: bool | None = None) -> FastAPI:
+def app_from_environment() -> FastAPI:
+    """The app of one `serve --workers N` process: settings from the environment, schema ready."""
+    settings = load_settings()
+    logs.configure(settings.log_level)
+    return create_app(build(settings, migrate_schema=False), close_on_shutdown=True)
+
+
+def create_app(
+    container: Container, *, run_outbox_worker: bool | None = None, close_on_shutdown: bool = False
+) -> FastAPI:
     settings = container.settings
     run_worker = settings.outbox_worker if run_outbox_worker is None else run_outbox_worker
 
@@ -47,6 +58,8 @@ def create_app(container: Container, *, run_outbox_worker: bool | None = None) -
         stop.set()
         if worker is not None:
             worker.join(timeout=10)
+        if close_on_shutdown:
+            container.close()
 
     app = FastAPI(
         title="Safeguarding", version=__version__, description=DESCRIPTION, lifespan=lifespan
