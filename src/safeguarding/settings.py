@@ -9,6 +9,7 @@ type stops start-up with a message naming it; secrets are masked everywhere.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,6 +73,11 @@ class Settings(BaseModel):
     policy_file: Path | None = Field(
         default=None,
         description="Policy YAML stored as version 1 in a new database (built-in one if unset).",
+    )
+    support_resources: dict[str, str] | None = Field(
+        default=None,
+        description="Support resources by name, as a JSON object of name to text; "
+        "they replace or add to the built-in childline, samaritans and shout.",
     )
     webhook_url: str | None = Field(
         default=None, description="Where `notify` actions POST signed webhooks; none sent if unset."
@@ -168,8 +174,17 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         ) from exc
 
 
+def _json_object(raw: str, name: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{PREFIX}{name}: not valid JSON ({exc.msg})") from None
+
+
 def _parse_env(values: dict[str, str]) -> dict[str, Any]:
     parsed: dict[str, Any] = dict(values)
+    if "support_resources" in parsed:
+        parsed["support_resources"] = _json_object(parsed["support_resources"], "SUPPORT_RESOURCES")
     if "detectors" in parsed:
         parsed["detectors"] = [d.strip() for d in parsed["detectors"].split(",") if d.strip()]
     return parsed

@@ -149,15 +149,61 @@ async def test_shadow_rule_is_recorded_but_not_enforced(client, keys) -> None:
         json={"events": [profile("kid", 12), profile("fresh", 30, created_days_ago=1)]},
         headers=headers,
     )
-    response = await client.post("/v1/events", json=message("fresh", "kid"), headers=headers)
+    in_a_group = {**message("fresh", "kid"), "conversation_kind": "group"}
+    response = await client.post("/v1/events", json=in_a_group, headers=headers)
     decision = response.json()["decision"]
     assert decision["verdict"] == "allow"
     assert decision["actions"] == []
     (shadow,) = decision["shadow"]
     assert shadow["rule"] == "new-adult-account-first-contact-with-child"
     assert {a["name"] for a in shadow["actions"]} == {"hold_for_review", "open_case"}
-    second = await client.post("/v1/events", json=message("fresh", "kid"), headers=headers)
+    again = {**message("fresh", "kid"), "conversation_kind": "group"}
+    second = await client.post("/v1/events", json=again, headers=headers)
     assert second.json()["decision"]["shadow"] == []
+
+
+async def test_unconnected_adult_cannot_open_a_direct_conversation_with_a_child(client, keys):
+    headers = auth(keys[Role.PLATFORM])
+    await client.post(
+        "/v1/events",
+        json={"events": [profile("kid", 12), profile("grown", 35), profile("teen", 15)]},
+        headers=headers,
+    )
+    first = (await client.post("/v1/events", json=message("grown", "kid"), headers=headers)).json()
+    assert first["decision"]["verdict"] == "block"
+    assert first["decision"]["rules"][0]["rule"] == "adult-first-message-to-unconnected-child"
+    (support,) = first["decision"]["support"]
+    assert support["account_ids"] == ["kid"]
+    assert any("0800 1111" in r for r in support["resources"])
+    peer = (await client.post("/v1/events", json=message("teen", "kid"), headers=headers)).json()
+    assert peer["decision"]["verdict"] == "allow"
+    accepted = {
+        "type": "contact_accepted",
+        "event_id": "acc-1",
+        "occurred_at": "2026-03-01T17:00:00Z",
+        "actor_id": "kid",
+        "target_id": "grown",
+    }
+    await client.post("/v1/events", json=accepted, headers=headers)
+    later = (await client.post("/v1/events", json=message("grown", "kid"), headers=headers)).json()
+    assert later["decision"]["verdict"] == "allow"
+
+
+async def test_unconnected_adult_contact_request_to_a_child_is_blocked(client, keys) -> None:
+    headers = auth(keys[Role.PLATFORM])
+    await client.post(
+        "/v1/events", json={"events": [profile("kid", 14), profile("grown", 40)]}, headers=headers
+    )
+    request = {
+        "type": "contact_request",
+        "event_id": "cr-1",
+        "occurred_at": "2026-03-01T18:00:00Z",
+        "actor_id": "grown",
+        "target_id": "kid",
+    }
+    decision = (await client.post("/v1/events", json=request, headers=headers)).json()["decision"]
+    assert decision["verdict"] == "block"
+    assert decision["support"][0]["audience"] == "targets"
 
 
 async def test_stored_decision_can_be_read_back(client, keys) -> None:
@@ -169,3 +215,20 @@ async def test_stored_decision_can_be_read_back(client, keys) -> None:
     assert read.json()["decision"] == posted.json()["decision"]
     missing = await client.get("/v1/events/nope/decision", headers=auth(keys[Role.MODERATOR]))
     assert missing.status_code == 404
+
+
+async def test_support_resources_are_configurable(database_url, tmp_path) -> None:
+    from safeguarding.bootstrap import build
+    from tests.conftest import make_settings
+    from tests.factories import event
+
+    custom = {"childline": "Our helpline: call 0000 0000"}
+    built = build(make_settings(database_url, tmp_path, support_resources=custom))
+    try:
+        built.ingest.ingest([event(profile("kid", 12)), event(profile("grown", 35))], source="t")
+        (result,) = built.ingest.ingest([event(message("grown", "kid"))], source="t")
+    finally:
+        built.close()
+    (support,) = result.decision.support
+    assert support.resources == ("Our helpline: call 0000 0000",)
+    assert "block and report" in support.message

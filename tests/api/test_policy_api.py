@@ -116,3 +116,37 @@ async def test_policy_conditions_on_account_facts(client, keys) -> None:
     ).json()
     assert to_small["decision"]["verdict"] == "hold"
     assert to_teen["decision"]["verdict"] == "allow"
+
+
+async def test_relaxing_a_child_safe_default_is_recorded_in_the_audit_log(
+    client, keys, container: Container
+) -> None:
+    relaxed = default_policy_source().replace(
+        "  - name: adult-contact-request-to-unconnected-child\n",
+        "  - name: adult-contact-request-to-unconnected-child\n    mode: shadow\n",
+    )
+    headers = {**auth(keys[Role.ADMIN]), **YAML}
+    changed = await client.put(
+        "/v1/policy", params={"note": "gaming platform trial"}, content=relaxed, headers=headers
+    )
+    assert changed.status_code == 200
+    with container.store.read() as uow:
+        records = list(uow.audit_records())
+    update = next(r for r in records if r.action == "policy.update" and r.details["version"] == 2)
+    assert update.details["relaxed_defaults"] == ["adult-contact-request-to-unconnected-child"]
+    (relaxation,) = [r for r in records if r.action == "policy.relax_default"]
+    assert relaxation.subject == "rule:adult-contact-request-to-unconnected-child"
+    assert relaxation.details == {
+        "version": 2,
+        "how": "set to shadow mode",
+        "note": "gaming platform trial",
+    }
+    assert relaxation.actor == "admin:test-admin"
+
+
+async def test_an_unrelated_change_relaxes_nothing(client, keys, container: Container) -> None:
+    tightened = default_policy_source().replace("priority: 3", "priority: 2")
+    await client.put("/v1/policy", content=tightened, headers={**auth(keys[Role.ADMIN]), **YAML})
+    with container.store.read() as uow:
+        records = list(uow.audit_records())
+    assert [r for r in records if r.action == "policy.relax_default"] == []

@@ -14,6 +14,7 @@ class ActionName(StrEnum):
     BLOCK = "block"
     HOLD_FOR_REVIEW = "hold_for_review"
     REMOVE = "remove"
+    HIDE_FROM_CHILDREN = "hide_from_children"
     RESTRICT_CONTACT_WITH_CHILDREN = "restrict_contact_with_children"
     SUSPEND_ACCOUNT = "suspend_account"
     SUPPORT_MESSAGE = "support_message"
@@ -57,7 +58,7 @@ class SupportMessageParams(_Params):
 
     audience: Literal["actor", "targets", "reported"] = "targets"
     text: str | None = None
-    resources: tuple[str, ...] = ("childline",)
+    resources: tuple[str, ...] = ("childline", "samaritans", "shout")
 
 
 class NotifyParams(_Params):

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from safeguarding.domain.actions import Action, ActionName
 from safeguarding.domain.signals import Signal
+from safeguarding.domain.support import SupportNotice
 
 
 class Verdict(StrEnum):
@@ -61,6 +62,7 @@ class Decision(BaseModel):
     shadow: tuple[RuleOutcome, ...]
     policy_version: int
     decided_at: datetime
+    support: tuple[SupportNotice, ...] = ()
 
     def side_effects(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.name.has_side_effect)

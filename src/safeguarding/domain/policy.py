@@ -13,7 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.actions import Action
-from safeguarding.domain.events import EventType
+from safeguarding.domain.events import ConversationKind, EventType
+
+# Rules with this tag are the child-safe defaults: relaxing one is recorded in the audit log.
+CHILD_SAFETY_DEFAULT = "child_safety_default"
 
 
 class Mode(StrEnum):
@@ -54,6 +57,7 @@ class Condition(BaseModel):
     target: AccountCondition | None = None
     connected: bool | None = None
     first_contact: bool | None = None
+    conversation_kind: tuple[ConversationKind, ...] | None = None
 
 
 class Rule(BaseModel):
@@ -66,6 +70,11 @@ class Rule(BaseModel):
     when: Condition
     then: tuple[Action, ...]
     mode: Mode = Mode.ENFORCE
+    tags: tuple[str, ...] = ()
+
+    @property
+    def is_child_safety_default(self) -> bool:
+        return CHILD_SAFETY_DEFAULT in self.tags
 
 
 class PolicyDocument(BaseModel):
@@ -74,6 +83,22 @@ class PolicyDocument(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     rules: tuple[Rule, ...]
+
+    def relaxed_defaults(self, newer: PolicyDocument) -> list[tuple[str, str]]:
+        """Child-safe default rules of this document that ``newer`` removes, changes or shadows."""
+        after = {r.name: r for r in newer.rules}
+        relaxed = []
+        for rule in self.rules:
+            if not rule.is_child_safety_default:
+                continue
+            kept = after.get(rule.name)
+            if kept is None:
+                relaxed.append((rule.name, "removed"))
+            elif kept.mode is not Mode.ENFORCE and rule.mode is Mode.ENFORCE:
+                relaxed.append((rule.name, "set to shadow mode"))
+            elif kept != rule:
+                relaxed.append((rule.name, "changed"))
+        return relaxed
 
 
 class PolicyVersion(BaseModel):

@@ -13,7 +13,7 @@ from datetime import datetime
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.actions import Action
 from safeguarding.domain.decisions import Decision, RuleOutcome, Verdict
-from safeguarding.domain.events import EventType
+from safeguarding.domain.events import ConversationKind, EventType
 from safeguarding.domain.policy import (
     AccountCondition,
     Mode,
@@ -49,6 +49,7 @@ class PolicyFacts:
     event_type: EventType
     actor: AccountFacts
     targets: tuple[TargetFacts, ...] = ()
+    conversation_kind: ConversationKind | None = None
 
 
 def evaluate(
@@ -101,6 +102,8 @@ def _match(rule: Rule, signals: tuple[Signal, ...], facts: PolicyFacts) -> tuple
     """The indexes of the signals that made the rule match, or None when it does not."""
     when = rule.when
     if when.event_type is not None and facts.event_type not in when.event_type:
+        return None
+    if when.conversation_kind is not None and facts.conversation_kind not in when.conversation_kind:
         return None
     if when.actor is not None and not _account_holds(when.actor, facts.actor):
         return None

@@ -135,6 +135,8 @@ def _normalise(data: Any) -> Any:
                 rule["then"] = [_action(item) for item in rule["then"]]
             if isinstance(rule.get("when"), dict):
                 rule["when"] = _listify_when(rule["when"])
+            if isinstance(rule.get("tags"), str):
+                rule["tags"] = [rule["tags"]]
         rules.append(rule)
     return {**data, "rules": rules}
 
@@ -150,8 +152,9 @@ def _action(item: Any) -> Any:
 
 def _listify_when(when: dict[str, Any]) -> dict[str, Any]:
     when = dict(when)
-    if isinstance(when.get("event_type"), str):
-        when["event_type"] = [when["event_type"]]
+    for listed in ("event_type", "conversation_kind"):
+        if isinstance(when.get(listed), str):
+            when[listed] = [when[listed]]
     for side in ("actor", "target"):
         part = when.get(side)
         if isinstance(part, dict) and isinstance(part.get("age_band"), str):

@@ -10,15 +10,17 @@ crash can neither lose them nor run them twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from safeguarding.domain.actions import ActionName
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.errors import ConcurrentWrite, EventIdReused
 from safeguarding.domain.events import Event, event_fingerprint
 from safeguarding.domain.ids import Clock, IdFactory
+from safeguarding.domain.support import DEFAULT_RESOURCES, notice
 from safeguarding.ports.store import NewEvent, OutboxItem, Store, StoredEvent, UnitOfWork
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.policy import PolicyService
@@ -45,7 +47,9 @@ class IngestService:
         policies: PolicyService,
         clock: Clock,
         ids: IdFactory,
+        support_resources: Mapping[str, str] | None = None,
     ) -> None:
+        self.support_resources = {**DEFAULT_RESOURCES, **(support_resources or {})}
         self.store = store
         self.evaluator = evaluator
         self.policies = policies
@@ -93,7 +97,9 @@ class IngestService:
         new_events, outbox, decisions = [], [], {}
         for event, fingerprint in batch:
             context, facts = state.context_for(event, now)
-            decision = self.evaluator.decide(event, context, facts, policy, now)
+            decision = self._with_support(
+                event, self.evaluator.decide(event, context, facts, policy, now)
+            )
             state.apply(event)
             decisions[event.event_id] = decision
             new_events.append(NewEvent(event, fingerprint, now, decision))
@@ -103,6 +109,22 @@ class IngestService:
         uow.outbox_add(outbox)
         uow.audit_append([_audit_entry(list(decisions.values()), source)])
         return decisions
+
+    def _with_support(self, event: Event, decision: Decision) -> Decision:
+        """Resolve support_message actions into the notices the platform shows."""
+        notices = tuple(
+            notice(
+                p.audience,
+                _audience(event, p.audience),
+                p.text,
+                p.resources,
+                self.support_resources,
+            )
+            for action in decision.actions
+            if action.name is ActionName.SUPPORT_MESSAGE
+            for p in [action.parsed_params()]
+        )
+        return decision.model_copy(update={"support": notices}) if notices else decision
 
     def _outbox_items(self, event: Event, decision: Decision, now: datetime) -> list[OutboxItem]:
         effects = decision.side_effects()
@@ -126,6 +148,11 @@ class IngestService:
                 OutboxItem(self.ids.new("obx"), action.name.value, event.event_id, payload, now)
             )
         return items
+
+
+def _audience(event: Event, audience: str) -> tuple[str, ...]:
+    """The accounts a support notice is for: the actor, or the event's targets (or reported)."""
+    return (event.actor_id,) if audience == "actor" else event.target_ids()
 
 
 def _subject(event: Event, decision: Decision) -> str:

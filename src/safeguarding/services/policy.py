@@ -78,9 +78,9 @@ class PolicyService:
             return self._store(uow, checked, by, note)
 
     def _store(self, uow: UnitOfWork, checked: CheckedPolicy, by: str, note: str) -> PolicyVersion:
-        previous = uow.policy_current_version()
+        before = uow.policy_current()
         version = PolicyVersion(
-            version=previous + 1,
+            version=(before.version if before else 0) + 1,
             sha256=checked.sha256,
             source=checked.source,
             document=checked.document,
@@ -88,23 +88,39 @@ class PolicyService:
             created_by=by,
             note=note,
         )
+        relaxed = before.document.relaxed_defaults(version.document) if before else []
         uow.policy_add(version)
+        uow.audit_append(_policy_audit(version, before, relaxed))
         self._checked_until = 0.0  # see the new version on the next request
-        uow.audit_append(
-            [
-                AuditEntry(
-                    at=version.created_at,
-                    actor=by,
-                    action="policy.update",
-                    subject=f"policy:v{version.version}",
-                    details={
-                        "version": version.version,
-                        "previous": previous,
-                        "sha256": version.sha256,
-                        "rules": len(version.document.rules),
-                        "note": note,
-                    },
-                )
-            ]
-        )
         return version
+
+
+def _policy_audit(
+    version: PolicyVersion, before: PolicyVersion | None, relaxed: list[tuple[str, str]]
+) -> list[AuditEntry]:
+    """The change itself, then one record per child-safe default it relaxes."""
+    change = AuditEntry(
+        at=version.created_at,
+        actor=version.created_by,
+        action="policy.update",
+        subject=f"policy:v{version.version}",
+        details={
+            "version": version.version,
+            "previous": before.version if before else 0,
+            "sha256": version.sha256,
+            "rules": len(version.document.rules),
+            "note": version.note,
+            "relaxed_defaults": [name for name, _ in relaxed],
+        },
+    )
+    relaxations = [
+        AuditEntry(
+            at=version.created_at,
+            actor=version.created_by,
+            action="policy.relax_default",
+            subject=f"rule:{name}",
+            details={"version": version.version, "how": how, "note": version.note},
+        )
+        for name, how in relaxed
+    ]
+    return [change, *relaxations]

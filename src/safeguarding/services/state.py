@@ -64,6 +64,7 @@ class BatchState:
         )
         facts = PolicyFacts(
             event_type=event.type,
+            conversation_kind=getattr(event, "conversation_kind", None),
             actor=self._facts(actor, at),
             targets=tuple(
                 TargetFacts(
