@@ -24,6 +24,7 @@ from safeguarding.services.keys import KeyService
 from safeguarding.services.outbox import OutboxWorker
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.review import ReviewService
+from safeguarding.services.visibility import VisibilityService
 from safeguarding.settings import Settings
 
 
@@ -42,6 +43,7 @@ class Container:
     outbox: OutboxWorker
     review: ReviewService
     access: AccessLog
+    visibility: VisibilityService
     webhooks: HttpWebhookSender | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -109,11 +111,12 @@ def build(
         ids=ids,
         evaluator=evaluator,
         policies=policies,
-        ingest=IngestService(store, evaluator, policies, clock, ids),
+        ingest=IngestService(store, evaluator, policies, clock, ids, settings.support_resources),
         keys=KeyService(store, clock, settings.key_cache_seconds),
         outbox=OutboxWorker(store, clock, webhooks),
         review=ReviewService(store),
         access=AccessLog(store, clock),
+        visibility=VisibilityService(store, policies, clock),
         webhooks=webhooks,
     )
 

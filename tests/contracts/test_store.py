@@ -137,3 +137,13 @@ def test_close_is_idempotent_and_use_after_close_raises(container: Container) ->
         pass
     with pytest.raises(StoreClosed), container.store.write():
         pass
+
+
+def test_a_duplicate_row_is_reported_as_a_concurrent_write(container: Container) -> None:
+    from safeguarding.domain.errors import ConcurrentWrite
+    from safeguarding.ports.store import NewEvent
+
+    sent = event(message())
+    (result,) = container.ingest.ingest([sent], source="test")
+    with pytest.raises(ConcurrentWrite), container.store.write() as uow:
+        uow.events_add([NewEvent(sent, "x" * 64, T0, result.decision)])

@@ -14,7 +14,8 @@ to a problem+json status in one table (``adapters/http/problems.py``).
     ├── AccessDenied                 authenticated, but the role may not do this
     ├── Unauthenticated              no credentials, or wrong ones
     ├── TooLarge                     a body or batch past a configured limit
-    └── StoreClosed                  a store was used after close()
+    ├── StoreClosed                  a store was used after close()
+    └── StoreBusy                    the store cannot take the work now; retry later
 """
 
 from __future__ import annotations
@@ -162,3 +163,10 @@ class StoreClosed(SafeguardingError):
     """A store was used after ``close()``."""
 
     title = "Store closed"
+
+
+class StoreBusy(SafeguardingError):
+    """The store is overloaded or locked; the same request may succeed shortly."""
+
+    title = "Busy"
+    retry_after_seconds = 1

@@ -28,6 +28,7 @@ STATUS: list[tuple[type[errors.SafeguardingError], int]] = [
     (errors.TooLarge, 413),
     (errors.InvalidInput, 422),
     (errors.StoreClosed, 503),
+    (errors.StoreBusy, 503),
 ]
 
 
@@ -38,7 +39,14 @@ def status_for(exc: errors.SafeguardingError) -> int:
     return 400
 
 
-def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    request: Request,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     slug = title.lower().replace(" ", "-")
     body = {
         "type": f"urn:safeguarding:problem:{slug}",
@@ -48,13 +56,17 @@ def problem(status: int, title: str, detail: str, request: Request, **extra: Any
         "instance": request.url.path,
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.SafeguardingError)
-    return problem(status_for(exc), exc.title, exc.detail, request, **exc.extra())
+    retry = getattr(exc, "retry_after_seconds", None)
+    headers = {"Retry-After": str(retry)} if retry is not None else None
+    return problem(status_for(exc), exc.title, exc.detail, request, headers, **exc.extra())
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

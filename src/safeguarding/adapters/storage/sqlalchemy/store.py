@@ -18,10 +18,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy.uow import SqlUnitOfWork
-from safeguarding.domain.errors import StoreClosed
+from safeguarding.domain.errors import ConcurrentWrite, StoreBusy, StoreClosed
 
 
 class SqlStore:
@@ -65,8 +66,16 @@ class SqlStore:
         yield from self._transaction(self._reader)
 
     def _transaction(self, engine: Engine) -> Iterator[SqlUnitOfWork]:
-        with engine.begin() as conn:
-            yield SqlUnitOfWork(conn, self.cipher)
+        try:
+            with engine.begin() as conn:
+                yield SqlUnitOfWork(conn, self.cipher)
+        except IntegrityError as exc:
+            # Two writers raced to store the same row; the caller may retry and find it stored.
+            raise ConcurrentWrite("another writer stored the same record first") from exc
+        except OperationalError as exc:
+            if "locked" in str(exc.orig).lower() or "could not serialize" in str(exc.orig).lower():
+                raise StoreBusy("the database is busy; retry shortly") from exc
+            raise
 
     def close(self) -> None:
         if self._closed:

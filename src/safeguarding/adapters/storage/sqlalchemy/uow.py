@@ -43,6 +43,9 @@ def _ids() -> Any:
 _EVENTS_BY_ID = select(t.events.c.event_id, t.events.c.fingerprint, t.events.c.decision).where(
     t.events.c.event_id.in_(_ids())
 )
+_DECISIONS_BY_ID = select(t.events.c.event_id, t.events.c.actor_id, t.events.c.decision).where(
+    t.events.c.event_id.in_(_ids())
+)
 _ACCOUNTS_BY_ID = select(t.accounts).where(t.accounts.c.account_id.in_(_ids()))
 _RESTRICTED_BY_ID = select(t.restrictions.c.account_id).where(
     t.restrictions.c.account_id.in_(_ids())
@@ -93,6 +96,13 @@ class SqlUnitOfWork:
             )
             for row in self.conn.execute(_EVENTS_BY_ID, {"ids": list(event_ids)})
         }
+
+    def decisions_for(self, event_ids: Collection[str]) -> dict[str, tuple[str, Decision]]:
+        """Each stored event's author (its actor_id) and decision, by event_id."""
+        if not event_ids:
+            return {}
+        rows = self.conn.execute(_DECISIONS_BY_ID, {"ids": list(event_ids)})
+        return {row.event_id: (row.actor_id, Decision.model_validate(row.decision)) for row in rows}
 
     def events_add(self, items: Sequence[NewEvent]) -> None:
         if not items:
