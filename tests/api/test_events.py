@@ -232,3 +232,22 @@ async def test_support_resources_are_configurable(database_url, tmp_path) -> Non
     (support,) = result.decision.support
     assert support.resources == ("Our helpline: call 0000 0000",)
     assert "block and report" in support.message
+
+
+async def test_figures_count_cases_by_harm(client, keys, container) -> None:
+    headers = auth(keys[Role.PLATFORM])
+    await client.post(
+        "/v1/events",
+        json={
+            "events": [
+                report("kid", "adult1", "grooming"),
+                report("kid", "friend", "self_harm"),
+                media(data=KNOWN),
+            ]
+        },
+        headers=headers,
+    )
+    container.outbox.run_once()
+    figures = (await client.get("/v1/figures", headers=auth(keys[Role.REGULATOR]))).json()
+    assert figures["cases_by_queue"] == {"grooming": 1, "self_harm": 1, "abuse_imagery": 1}
+    assert figures["decisions_by_verdict"] == {"allow": 2, "block": 1}

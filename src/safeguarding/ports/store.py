@@ -89,11 +89,12 @@ class Restriction:
 
 @dataclass
 class Counts:
-    """Simple figures for dashboards: events by type, decisions by verdict."""
+    """Simple figures for dashboards: events by type, decisions by verdict, cases by harm."""
 
     events_by_type: dict[str, int] = field(default_factory=dict)
     decisions_by_verdict: dict[str, int] = field(default_factory=dict)
     cases_by_status: dict[str, int] = field(default_factory=dict)
+    cases_by_queue: dict[str, int] = field(default_factory=dict)
 
 
 class EventStore(Protocol):

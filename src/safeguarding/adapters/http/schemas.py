@@ -112,11 +112,12 @@ class CaseOut(BaseModel):
 
 
 class Figures(BaseModel):
-    """Simple running figures: events by type, decisions by verdict, cases by status."""
+    """Running figures: events by type, decisions by verdict, cases by status and by harm queue."""
 
     events_by_type: dict[str, int]
     decisions_by_verdict: dict[str, int]
     cases_by_status: dict[str, int]
+    cases_by_queue: dict[str, int]
     policy_version: int
 
 

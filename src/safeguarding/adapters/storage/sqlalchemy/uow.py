@@ -378,6 +378,7 @@ class SqlUnitOfWork:
             events_by_type=grouped(t.events.c.type),
             decisions_by_verdict=grouped(t.events.c.verdict),
             cases_by_status=grouped(t.cases.c.status),
+            cases_by_queue=grouped(t.cases.c.queue),
         )
 
 
