@@ -11,7 +11,7 @@ import uvicorn
 
 from safeguarding import __version__
 from safeguarding.adapters import logs
-from safeguarding.adapters.cli import db, keys, policy
+from safeguarding.adapters.cli import db, keys, policy, text
 from safeguarding.adapters.cli.common import (
     console,
     err,
@@ -36,6 +36,12 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(db.app, name="db")
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+eval_app = typer.Typer(
+    help="Measure detectors on labelled data, beside a baseline.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
+app.command("classify-text")(text.classify_text)
+eval_app.command("self-harm")(text.eval_self_harm)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,88 @@
+"""Benchmark the self-harm classifier against the keyword baseline on one CPU core.
+
+Run: ``python bench/self_harm.py [--passes 5]``. The process pins itself to one
+core and to one numpy thread, then classifies the development texts one at a
+time (as the live path does) and prints items per second and latency
+percentiles. The first pass meets every word for the first time (the model
+caches per word); it is reported apart from the warm passes.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"  # before numpy is imported
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from safeguarding.detectors.text.keyword_baseline import KeywordBaseline  # noqa: E402
+from safeguarding.detectors.text.self_harm_model import load  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "datasets" / "self_harm"
+
+
+def texts() -> list[str]:
+    found = []
+    for split in ("train", "test"):
+        path = DATA / f"{split}.texts.jsonl"
+        found += [json.loads(line)["text"] for line in path.open(encoding="utf-8")]
+    return found
+
+
+def timed(classify: Callable[[str], object], items: Sequence[str], passes: int) -> dict[str, float]:
+    """Items per second over all passes, and latency percentiles in microseconds."""
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(passes):
+        for item in items:
+            begun = time.perf_counter()
+            classify(item)
+            latencies.append(time.perf_counter() - begun)
+    elapsed = time.perf_counter() - started
+    micros = np.array(latencies) * 1e6
+    return {
+        "items_per_s": len(latencies) / elapsed,
+        "p50_us": float(np.percentile(micros, 50)),
+        "p99_us": float(np.percentile(micros, 99)),
+    }
+
+
+def pin_to_one_core() -> str:
+    if hasattr(os, "sched_setaffinity"):
+        core = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {core})
+        return f"core {core}"
+    return "unpinned (no sched_setaffinity here)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passes", type=int, default=5, help="warm passes over the texts")
+    args = parser.parse_args()
+    where = pin_to_one_core()
+    items = texts()
+    began = time.perf_counter()
+    model = load()
+    loaded = time.perf_counter() - began
+    baseline = KeywordBaseline()
+    rows = {
+        "model, first pass": timed(model.classify_one, items, 1),
+        "model, warm": timed(model.classify_one, items, args.passes),
+        "keyword baseline": timed(baseline.classify_one, items, args.passes),
+    }
+    print(f"self-harm classifier, {len(items)} texts one at a time, {where}, 1 numpy thread")
+    print(f"model load: {loaded * 1000:.0f} ms")
+    print(f"{'':20s} {'items/s':>10s} {'p50 µs':>9s} {'p99 µs':>9s}")
+    for name, row in rows.items():
+        print(f"{name:20s} {row['items_per_s']:10.0f} {row['p50_us']:9.1f} {row['p99_us']:9.1f}")
+
+
+if __name__ == "__main__":
+    main()

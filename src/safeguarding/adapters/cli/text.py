@@ -1,0 +1,199 @@
+"""`safeguarding classify-text` and `safeguarding eval self-harm`: the self-harm classifier's CLI.
+
+Plain functions with Typer annotations; ``main.py`` registers them. Both read
+the Text JSONL format (``{"id", "text"}`` per line); ``eval`` also reads the
+labels (``{"id", "label"}``) and shows the classifier beside the keyword
+baseline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.table import Table
+
+from safeguarding.adapters.cli.common import console as out
+from safeguarding.adapters.cli.common import err
+from safeguarding.detectors.text.keyword_baseline import KeywordBaseline
+from safeguarding.detectors.text.self_harm_model import ACTION_LABELS, LABELS, Prediction
+from safeguarding.detectors.text.self_harm_model import shared_model as self_harm_model
+
+SHORT = {
+    "ideation": "idea",
+    "intent_or_plan": "plan",
+    "encouragement": "enc",
+    "self_harm_disclosure": "sh",
+    "recovery_support": "rec",
+    "news_or_education": "news",
+    "idiom_or_hyperbole": "idiom",
+    "other_negative": "neg",
+    "benign": "ben",
+}
+TextsFile = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, help="Text JSONL: one {id, text} per line.")
+]
+
+
+def classify_text(
+    file: TextsFile,
+    threshold: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Action threshold; the fitted one by default."),
+    ] = None,
+) -> None:
+    """Classify each text for self-harm and suicide risk; print one JSON line per text.
+
+    Output lines are {"id", "label", "action", "score"}, score being the
+    probability that the text needs action.
+    """
+    rows = list(_read_jsonl(file, ("id", "text")))
+    model = self_harm_model()
+    for row in rows:
+        found = model.classify_one(row["text"], threshold)
+        line = {"id": row["id"], "label": found.label, "action": found.action}
+        out.print(json.dumps(line | {"score": round(found.score, 4)}), highlight=False)
+
+
+def eval_self_harm(
+    texts: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="Text JSONL: {id, text} per line.")
+    ],
+    labels: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="Labels JSONL: {id, label} per line.")
+    ],
+    threshold: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Action threshold; the fitted one by default."),
+    ] = None,
+) -> None:
+    """Score the self-harm classifier and the keyword baseline against labelled texts."""
+    items, truth = read_labelled(texts, labels)
+    model = self_harm_model().classify(items, threshold)
+    baseline = KeywordBaseline().classify(items)
+    results = {"model": Figures.of(model, truth), "keyword baseline": Figures.of(baseline, truth)}
+    out.print(action_table(results))
+    out.print(label_table(results, truth))
+    out.print(confusion_table(model, truth))
+
+
+@dataclass(frozen=True)
+class Figures:
+    """How well a classifier's action decision matches the labels."""
+
+    predictions: tuple[Prediction, ...]
+    truth: tuple[str, ...]
+
+    @classmethod
+    def of(cls, predictions: Sequence[Prediction], truth: Sequence[str]) -> Figures:
+        return cls(tuple(predictions), tuple(truth))
+
+    def count(self, flagged: bool, needs_action: bool) -> int:
+        return sum(
+            p.action == flagged and (t in ACTION_LABELS) == needs_action
+            for p, t in zip(self.predictions, self.truth, strict=True)
+        )
+
+    @property
+    def recall(self) -> float:
+        hits = self.count(True, True)
+        return hits / max(hits + self.count(False, True), 1)
+
+    @property
+    def precision(self) -> float:
+        hits = self.count(True, True)
+        return hits / max(hits + self.count(True, False), 1)
+
+    def flagged_share(self, label: str) -> tuple[int, int]:
+        """(flagged, all) among the items with this true label."""
+        rows = [p for p, t in zip(self.predictions, self.truth, strict=True) if t == label]
+        return sum(p.action for p in rows), len(rows)
+
+
+def read_labelled(texts: Path, labels: Path) -> tuple[list[str], list[str]]:
+    """Texts and their labels, matched by id; every text needs a known label."""
+    by_id = {row["id"]: row["label"] for row in _read_jsonl(labels, ("id", "label"))}
+    rows = list(_read_jsonl(texts, ("id", "text")))
+    missing = [row["id"] for row in rows if row["id"] not in by_id]
+    unknown = sorted({label for label in by_id.values() if label not in LABELS})
+    if missing or unknown:
+        problem = f"no label for ids {missing[:5]}" if missing else f"unknown labels {unknown}"
+        err.print(f"[bold red]error:[/] {labels}: {problem}", highlight=False)
+        raise typer.Exit(2)
+    return [row["text"] for row in rows], [by_id[row["id"]] for row in rows]
+
+
+def action_table(results: dict[str, Figures]) -> Table:
+    table = Table(title="Action decision (ideation, intent, encouragement, disclosure)")
+    table.add_column("figure")
+    for name in results:
+        table.add_column(name, justify="right")
+    table.add_row("precision", *(f"{f.precision:.3f}" for f in results.values()))
+    table.add_row("recall", *(f"{f.recall:.3f}" for f in results.values()))
+    table.add_row(
+        "idioms flagged", *(_share(f.flagged_share("idiom_or_hyperbole")) for f in results.values())
+    )
+    table.add_row("true positives", *(str(f.count(True, True)) for f in results.values()))
+    table.add_row("false positives", *(str(f.count(True, False)) for f in results.values()))
+    table.add_row("false negatives", *(str(f.count(False, True)) for f in results.values()))
+    return table
+
+
+def label_table(results: dict[str, Figures], truth: Sequence[str]) -> Table:
+    table = Table(title="Flagged for action, by true label")
+    table.add_column("label")
+    table.add_column("action")
+    table.add_column("items", justify="right")
+    for name in results:
+        table.add_column(name, justify="right")
+    counts = Counter(truth)
+    for label in LABELS:
+        if counts[label]:
+            shares = (_share(f.flagged_share(label)) for f in results.values())
+            table.add_row(
+                label, "yes" if label in ACTION_LABELS else "no", str(counts[label]), *shares
+            )
+    return table
+
+
+def confusion_table(predictions: Sequence[Prediction], truth: Sequence[str]) -> Table:
+    """True label (rows) by the model's label (columns, abbreviated)."""
+    pairs = Counter((t, p.label) for p, t in zip(predictions, truth, strict=True))
+    present = [label for label in LABELS if any(label in pair for pair in pairs)]
+    table = Table(title="Label confusion, model (rows: true label; columns: predicted)")
+    table.add_column("true label", overflow="fold")
+    for label in present:
+        table.add_column(SHORT[label], justify="right")
+    for label in present:
+        table.add_row(label, *(str(pairs[(label, other)] or ".") for other in present))
+    return table
+
+
+def _share(flagged_of: tuple[int, int]) -> str:
+    flagged, total = flagged_of
+    return f"{flagged}/{total} ({flagged / max(total, 1):.1%})"
+
+
+def _read_jsonl(path: Path, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """Each line's object, checked for its keys; a bad line stops with file:line."""
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                _bad(path, number, f"not JSON ({exc.msg})")
+            if not isinstance(row, dict) or any(not isinstance(row.get(k), str) for k in keys):
+                _bad(path, number, f"needs string fields {', '.join(keys)}")
+            yield row
+
+
+def _bad(path: Path, number: int, problem: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {path}:{number}: {problem}", highlight=False)
+    raise typer.Exit(2)

@@ -1,0 +1,1 @@
+"""Text detectors: self-harm and suicide content, with teen-register normalisation to share."""

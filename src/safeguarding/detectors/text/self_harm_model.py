@@ -1,0 +1,402 @@
+"""The self-harm and suicide text classifier: numpy only, loaded once per process.
+
+A message is read by ``normalise`` (teen register to plain words), then scored
+from three blocks of features:
+
+- a static sentence embedding: the mean of word-piece vectors distilled from
+  all-MiniLM-L6-v2 with model2vec (``scripts/fit_self_harm.py`` says how),
+  stored int8 in ``models/self_harm/embeddings.npz``;
+- cue counts from ``models/self_harm/lexicon.json`` (death wish, self-harm,
+  telling someone else to, finality, timing; and against: recovery, news,
+  jokes, trivial triggers, gaming, idioms);
+- grams: character 2-5-grams inside each word (misspellings, coded words),
+  the words themselves and adjacent word pairs, weighted idf * count and
+  L2-normalised (``Featuriser.sparse``).
+
+One multinomial logistic regression over the nine labels scores them; the
+action decision is P(action labels) >= the threshold chosen by
+cross-validation. Each word's share of the logits is cached, so a message
+costs a few dictionary look-ups per word.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from safeguarding.detectors.text.normalise import Lexicon, Normalised, normalise
+
+MODEL_DIR = Path(__file__).parent / "models" / "self_harm"
+LABELS = (
+    "ideation",
+    "intent_or_plan",
+    "encouragement",
+    "self_harm_disclosure",
+    "recovery_support",
+    "news_or_education",
+    "idiom_or_hyperbole",
+    "other_negative",
+    "benign",
+)
+ACTION_LABELS = frozenset(LABELS[:4])
+NGRAM_SIZES = (2, 3, 4, 5)
+MAX_CUES = 3
+_CACHE_LIMIT = 100_000
+_MAX_COUNT = 16  # cue counts above this are read as this (log1p flattens them anyway)
+Matches = list[tuple[int, int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A short stretch of the original text that drove the score."""
+
+    start: int
+    end: int
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The label, whether it needs action, P(action), every label's probability, and the cues."""
+
+    label: str
+    action: bool
+    score: float
+    label_scores: dict[str, float] = field(default_factory=dict)
+    cues: tuple[Cue, ...] = ()
+
+    def top_labels(self, n: int = 3) -> dict[str, float]:
+        ranked = sorted(self.label_scores.items(), key=lambda kv: -kv[1])[:n]
+        return {label: round(score, 4) for label, score in ranked}
+
+
+def word_grams(word: str) -> list[str]:
+    """The word itself (tab-marked) and its character 2-5-grams, word edges marked by spaces."""
+    padded = f" {word} "
+    grams = ["\t" + word]
+    for size in NGRAM_SIZES:
+        grams.extend(padded[at : at + size] for at in range(len(padded) - size + 1))
+    return grams
+
+
+def pair_grams(words: Sequence[str]) -> list[str]:
+    return [f"\t{a} {b}" for a, b in pairwise(words)]
+
+
+class WordPieces:
+    """BERT's greedy longest-match word pieces over a fixed vocabulary, cached per word."""
+
+    def __init__(self, tokens: Sequence[str]) -> None:
+        self.vocab = {token: at for at, token in enumerate(tokens)}
+        self._cache: dict[str, tuple[int, ...]] = {}
+
+    def ids(self, word: str) -> tuple[int, ...]:
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = self._split(word)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[word] = cached
+        return cached
+
+    def _split(self, word: str) -> tuple[int, ...]:
+        if word in self.vocab:
+            return (self.vocab[word],)
+        pieces, start = [], 0
+        while start < len(word):
+            for end in range(len(word), start, -1):
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                if piece in self.vocab:
+                    pieces.append(self.vocab[piece])
+                    start = end
+                    break
+            else:
+                return ()  # BERT reads the whole word as [UNK]; an unknown word adds nothing
+        return tuple(pieces)
+
+
+class Featuriser:
+    """Normalised text to [embedding ; cue counts] (dense) and grams (sparse), as fitted."""
+
+    def __init__(
+        self,
+        pieces: WordPieces,
+        vectors: np.ndarray,
+        lexicon: Lexicon,
+        grams: Sequence[str] = (),
+        idf: np.ndarray | None = None,
+    ) -> None:
+        self.pieces = pieces
+        self.vectors = vectors
+        self.lexicon = lexicon
+        self.grams = {gram: at for at, gram in enumerate(grams)}
+        self.idf = idf if idf is not None else np.ones(len(grams), dtype=np.float32)
+
+    @property
+    def width(self) -> int:
+        return int(self.vectors.shape[1])
+
+    @property
+    def dense_size(self) -> int:
+        return self.width + len(self.lexicon.names)
+
+    def embed(self, words: Iterable[str]) -> np.ndarray:
+        """Mean of the word-piece vectors (zeros when no word is known)."""
+        ids = [i for word in words for i in self.pieces.ids(word)]
+        if not ids:
+            return np.zeros(self.width, dtype=np.float32)
+        return self.vectors.take(ids, axis=0).mean(axis=0)
+
+    def cue_counts(self, norm: Normalised, matches: Matches | None = None) -> np.ndarray:
+        """log(1 + matches) per lexicon group."""
+        if matches is None:
+            matches = self.lexicon.matches(norm.words)
+        counts = np.zeros(len(self.lexicon.names), dtype=np.float32)
+        for group, _, _ in matches:
+            counts[group] += 1
+        return np.log1p(np.minimum(counts, _MAX_COUNT))
+
+    def dense(self, norm: Normalised) -> np.ndarray:
+        return np.concatenate((self.embed(norm.words), self.cue_counts(norm)))
+
+    def sparse(self, norm: Normalised) -> tuple[np.ndarray, np.ndarray]:
+        """Column ids and weights of the known grams (see ``unit_values`` for the scaling)."""
+        total: dict[int, float] = {}
+        squares = 0.0
+        for unit in [word_grams(w) for w in norm.words] + [[p] for p in pair_grams(norm.words)]:
+            for col, value in self.unit_values(unit).items():
+                total[col] = total.get(col, 0.0) + value
+                squares += value * value
+        cols = np.fromiter(total, dtype=np.int64, count=len(total))
+        vals = np.fromiter(total.values(), dtype=np.float32, count=len(total))
+        return cols, vals / math.sqrt(squares) if squares > 0 else vals
+
+    def unit_values(self, grams: Iterable[str]) -> dict[int, float]:
+        """idf * count of each known gram of one word (or one word pair).
+
+        A text's gram vector is the sum over its words and pairs, divided by the
+        root of the summed squares of these per-unit values: an L2 norm that
+        can be cached word by word.
+        """
+        counts: dict[int, int] = {}
+        for col in map(self.grams.get, grams):
+            if col is not None:
+                counts[col] = counts.get(col, 0) + 1
+        return {col: n * float(self.idf[col]) for col, n in counts.items()}
+
+
+class SelfHarmModel:
+    """The fitted classifier: featuriser, weights, and the action threshold.
+
+    Scoring is linear up to two per-message scalings (the embedding mean and
+    the gram norm), so each word's share of the logits is cached once; a
+    message then costs a few look-ups per word and one small matrix sum.
+    """
+
+    def __init__(
+        self,
+        featuriser: Featuriser,
+        dense_weights: np.ndarray,
+        sparse_weights: np.ndarray,
+        bias: np.ndarray,
+        threshold: float,
+        labels: Sequence[str] = LABELS,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.featuriser = featuriser
+        width = featuriser.width
+        self.embedding_weights = np.ascontiguousarray(dense_weights[:, :width], dtype=np.float32)
+        self.cue_weights = np.ascontiguousarray(dense_weights[:, width:], dtype=np.float32)
+        self.sparse_weights = sparse_weights
+        self.bias = bias.astype(np.float32)
+        self.threshold = float(threshold)
+        self.labels = tuple(labels)
+        self.meta = meta or {}
+        self.action_mask = np.array([label in ACTION_LABELS for label in self.labels])
+        self._action_ids = [i for i, label in enumerate(self.labels) if label in ACTION_LABELS]
+        self._label_ids = {
+            True: self._action_ids,
+            False: [i for i in range(len(self.labels)) if i not in self._action_ids],
+        }
+        # log(1 + count) * weights for each cue group and count, so cue logits are a row sum.
+        counts = np.log1p(np.arange(_MAX_COUNT + 1, dtype=np.float32))
+        self._cue_table = (self.cue_weights.T[:, None, :] * counts[None, :, None]).reshape(
+            -1, len(self.labels)
+        )
+        # Each word piece's and each gram's push on every label, so logits are sums of rows.
+        self._piece_logits = featuriser.vectors @ self.embedding_weights.T
+        self._gram_logits = np.ascontiguousarray(
+            (sparse_weights * featuriser.idf[None, :]).T, dtype=np.float32
+        )
+        self._cache_lock = threading.Lock()
+        self._words: dict[str, tuple[int, int, float]] = {}
+        self._word_rows = np.zeros((4096, 2 * len(self.labels)), dtype=np.float32)
+        self._zero = np.zeros(2 * len(self.labels), dtype=np.float32)
+
+    def logits(self, norm: Normalised, matches: Matches | None = None) -> np.ndarray:
+        """Equal to weights @ [embedding ; cue counts ; grams] + bias, from per-word rows."""
+        f, size = self.featuriser, len(self.labels)
+        rows, pieces, squares, uncached = [], 0, 0.0, []
+        for word in norm.words:
+            row, count, square = self._words.get(word) or self._add_word(word)
+            if row < 0:
+                uncached.append(self._word_vector(word)[0])
+            else:
+                rows.append(row)
+            pieces += count
+            squares += square
+        parts = self._word_rows.take(rows, axis=0).sum(axis=0) if rows else self._zero
+        if uncached:
+            parts = parts + np.sum(uncached, axis=0)
+        pairs = [c for c in map(f.grams.get, pair_grams(norm.words)) if c is not None]
+        grams = parts[size:]
+        if pairs:
+            grams = grams + self._gram_logits.take(pairs, axis=0).sum(axis=0)
+            squares += float(f.idf.take(pairs) @ f.idf.take(pairs))
+        out = self._cue_logits(norm, matches) + self.bias
+        if pieces:
+            out += parts[:size] / pieces
+        if squares > 0:
+            out += grams / math.sqrt(squares)
+        return out
+
+    def _cue_logits(self, norm: Normalised, matches: Matches | None) -> np.ndarray:
+        if matches is None:
+            matches = self.featuriser.lexicon.matches(norm.words)
+        if not matches:
+            return self._zero[: len(self.labels)]
+        counts: dict[int, int] = {}
+        for group, _, _ in matches:
+            counts[group] = counts.get(group, 0) + 1
+        rows = [g * (_MAX_COUNT + 1) + min(n, _MAX_COUNT) for g, n in counts.items()]
+        return self._cue_table.take(rows, axis=0).sum(axis=0)
+
+    def probabilities(self, norm: Normalised, matches: Matches | None = None) -> np.ndarray:
+        logits = self.logits(norm, matches)
+        exp = np.exp(logits - logits.max())
+        return exp / exp.sum()
+
+    def p_action(self, norm: Normalised) -> float:
+        return float(self.probabilities(norm)[self.action_mask].sum())
+
+    def classify_one(self, text: str, threshold: float | None = None) -> Prediction:
+        """Classify one text; ``threshold`` replaces the fitted action threshold."""
+        norm = normalise(text)
+        matches = self.featuriser.lexicon.matches(norm.words)
+        probs = self.probabilities(norm, matches)
+        values = probs.tolist()
+        p_action = sum(values[i] for i in self._action_ids)
+        action = p_action >= (self.threshold if threshold is None else threshold)
+        label = self.labels[max(self._label_ids[action], key=values.__getitem__)]
+        scores = dict(zip(self.labels, values, strict=True))
+        cues = self._cues(norm, matches, label) if action else ()
+        return Prediction(label, action, p_action, scores, cues)
+
+    def classify(self, texts: Iterable[str], threshold: float | None = None) -> list[Prediction]:
+        return [self.classify_one(text, threshold) for text in texts]
+
+    def _add_word(self, word: str) -> tuple[int, int, float]:
+        """Cache a word's row: [summed piece logits | unscaled gram logits], piece count, norm².
+
+        Writers take the lock and publish a row only once it is filled; readers need no lock.
+        Past the cache limit nothing more is cached: the row is -1 and the caller computes it.
+        """
+        with self._cache_lock:
+            cached = self._words.get(word)
+            if cached is not None:
+                return cached
+            vector, count, square = self._word_vector(word)
+            row = len(self._words)
+            if row >= _CACHE_LIMIT:
+                return -1, count, square
+            if row == len(self._word_rows):
+                grown = np.zeros((2 * row, self._word_rows.shape[1]), dtype=np.float32)
+                grown[:row] = self._word_rows
+                self._word_rows = grown
+            self._word_rows[row] = vector
+            self._words[word] = (row, count, square)
+            return row, count, square
+
+    def _word_vector(self, word: str) -> tuple[np.ndarray, int, float]:
+        size = len(self.labels)
+        vector = np.zeros(2 * size, dtype=np.float32)
+        ids = self.featuriser.pieces.ids(word)
+        if ids:
+            vector[:size] = self._piece_logits.take(ids, axis=0).sum(axis=0)
+        values = self.featuriser.unit_values(word_grams(word))
+        square = 0.0
+        if values:
+            cols = list(values)
+            counts = np.fromiter(values.values(), dtype=np.float32, count=len(cols))
+            vector[size:] = (counts / self.featuriser.idf[cols]) @ self._gram_logits[cols]
+            square = float(counts @ counts)
+        return vector, len(ids), square
+
+    def _cues(self, norm: Normalised, matches: Matches, label: str) -> tuple[Cue, ...]:
+        """Cue-word matches; for veiled text with none, the words pushing hardest to the label."""
+        found = self.featuriser.lexicon.cues(norm.words, matches)
+        if found:
+            picked = [(first, last) for _, first, last in found[:MAX_CUES]]
+        else:
+            column = self.labels.index(label)
+            pushes = []
+            for at, word in enumerate(norm.words):
+                ids = self.featuriser.pieces.ids(word)
+                if ids:
+                    pushes.append((float(self._piece_logits[list(ids), column].mean()), at))
+            picked = [(at, at) for push, at in sorted(pushes, reverse=True)[:2] if push > 0]
+        cues = {norm.span(a, b): " ".join(norm.words[a : b + 1]) for a, b in picked}
+        return tuple(Cue(start, end, words) for (start, end), words in sorted(cues.items()))
+
+
+def load_embeddings(path: Path) -> tuple[list[str], np.ndarray]:
+    """Word-piece tokens and their vectors, stored int8 with one scale per row."""
+    with np.load(path, allow_pickle=False) as data:
+        tokens = str(data["tokens"]).split("\n")
+        vectors = data["vectors"].astype(np.float32) * data["scales"][:, None]
+    return tokens, vectors
+
+
+def load(model_dir: Path = MODEL_DIR) -> SelfHarmModel:
+    """Read a fitted model from its directory."""
+    tokens, vectors = load_embeddings(model_dir / "embeddings.npz")
+    lexicon = Lexicon.load(model_dir / "lexicon.json")
+    with np.load(model_dir / "classifier.npz", allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        grams = str(data["grams"]).split("\n")
+        featuriser = Featuriser(WordPieces(tokens), vectors, lexicon, grams, data["idf"])
+        return SelfHarmModel(
+            featuriser,
+            data["dense_weights"],
+            data["sparse_weights"].astype(np.float32),
+            data["bias"],
+            float(data["threshold"]),
+            tuple(meta["labels"]),
+            meta,
+        )
+
+
+_lock = threading.Lock()
+_model: SelfHarmModel | None = None
+
+
+def shared_model() -> SelfHarmModel:
+    """The shipped model, read once per process."""
+    global _model
+    with _lock:
+        if _model is None:
+            _model = load()
+        return _model
+
+
+def classify(texts: Iterable[str]) -> list[Prediction]:
+    """Classify texts with the shipped model."""
+    return shared_model().classify(texts)

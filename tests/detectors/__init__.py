@@ -1,0 +1,1 @@
+"""Tests of the built-in detectors beyond the shared contract."""
