@@ -6,7 +6,7 @@ The only module that sees both the core and the adapters.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from safeguarding.adapters.storage.crypto import ContentCipher, cipher_from_file, parse_key_ring
@@ -45,7 +45,6 @@ class Container:
     access: AccessLog
     visibility: VisibilityService
     webhooks: HttpWebhookSender | None = None
-    extras: dict[str, object] = field(default_factory=dict)
 
     def close(self) -> None:
         if self.webhooks is not None:

@@ -42,18 +42,6 @@ class NewEvent:
 
 
 @dataclass(frozen=True)
-class EventSummary:
-    """An event's metadata without its content, for lists and timelines."""
-
-    event_id: str
-    type: str
-    occurred_at: datetime
-    actor_id: str
-    conversation_id: str | None
-    verdict: str
-
-
-@dataclass(frozen=True)
 class OutboxItem:
     """A side effect waiting to be carried out, written with the decision that caused it."""
 
@@ -102,8 +90,6 @@ class EventStore(Protocol):
     def decisions_for(self, event_ids: Collection[str]) -> dict[str, tuple[str, Decision]]: ...
     def events_add(self, items: Sequence[NewEvent]) -> None: ...
     def event_get(self, event_id: str) -> Event | None: ...
-    def events_recent(self, limit: int) -> list[EventSummary]: ...
-    def events_of_conversation(self, conversation_id: str, limit: int) -> list[EventSummary]: ...
 
 
 class AccountStore(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from safeguarding.domain.cases import Case, CaseStatus
-from safeguarding.ports.store import Counts, EventSummary, Store
+from safeguarding.ports.store import Counts, Store
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.ESCALATED)
 
@@ -21,10 +21,6 @@ class ReviewService:
     def counts(self) -> Counts:
         with self.store.read() as uow:
             return uow.counts()
-
-    def recent_events(self, limit: int = 20) -> list[EventSummary]:
-        with self.store.read() as uow:
-            return uow.events_recent(limit)
 
     def outbox_pending(self) -> int:
         with self.store.read() as uow:

@@ -25,7 +25,6 @@ from safeguarding.domain.policy import PolicyDocument, PolicyVersion
 from safeguarding.ports.store import (
     ApiKeyRecord,
     Counts,
-    EventSummary,
     NewEvent,
     OutboxItem,
     Restriction,
@@ -134,29 +133,6 @@ class SqlUnitOfWork:
         return EVENT_ADAPTER.validate_json(
             self.cipher.open(row.key_id, row.payload, event_id.encode())
         )
-
-    def _summaries(self, where: Any, limit: int) -> list[EventSummary]:
-        e = t.events.c
-        query = (
-            select(
-                e.event_id,
-                e.type,
-                e.occurred_at,
-                e.actor_id,
-                e.conversation_id,
-                e.verdict,
-            )
-            .where(where)
-            .order_by(e.seq.desc())
-            .limit(limit)
-        )
-        return [EventSummary(*row) for row in self.conn.execute(query)]
-
-    def events_recent(self, limit: int) -> list[EventSummary]:
-        return self._summaries(True, limit)
-
-    def events_of_conversation(self, conversation_id: str, limit: int) -> list[EventSummary]:
-        return self._summaries(t.events.c.conversation_id == conversation_id, limit)
 
     # -- accounts ---------------------------------------------------------
     def accounts_get(self, account_ids: Collection[str]) -> dict[str, Account]:
