@@ -17,10 +17,9 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
+from timing import pin_to_one_core, timed  # noqa: E402
 
 from safeguarding.detectors.text.keyword_baseline import KeywordBaseline  # noqa: E402
 from safeguarding.detectors.text.self_harm_model import load  # noqa: E402
@@ -34,32 +33,6 @@ def texts() -> list[str]:
         path = DATA / f"{split}.texts.jsonl"
         found += [json.loads(line)["text"] for line in path.open(encoding="utf-8")]
     return found
-
-
-def timed(classify: Callable[[str], object], items: Sequence[str], passes: int) -> dict[str, float]:
-    """Items per second over all passes, and latency percentiles in microseconds."""
-    latencies = []
-    started = time.perf_counter()
-    for _ in range(passes):
-        for item in items:
-            begun = time.perf_counter()
-            classify(item)
-            latencies.append(time.perf_counter() - begun)
-    elapsed = time.perf_counter() - started
-    micros = np.array(latencies) * 1e6
-    return {
-        "items_per_s": len(latencies) / elapsed,
-        "p50_us": float(np.percentile(micros, 50)),
-        "p99_us": float(np.percentile(micros, 99)),
-    }
-
-
-def pin_to_one_core() -> str:
-    if hasattr(os, "sched_setaffinity"):
-        core = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {core})
-        return f"core {core}"
-    return "unpinned (no sched_setaffinity here)"
 
 
 def main() -> None:

@@ -133,7 +133,9 @@ def test_moderator_queue_lists_the_open_cases(page: Page, demo: Demo) -> None:
     log_in(page, demo.server.keys[Role.MODERATOR])
     expect(page).to_have_url(re.compile(r"/ui/queue$"))
     expect(page.get_by_test_id("who")).to_contain_text("moderator")
-    assert demo.cases == 4  # the known-hash upload and the three user reports
+    # the known-hash upload, the three user reports, and the demo stranger conversation
+    # raising the grooming flag level and then the high level
+    assert demo.cases == 6
     wait_for_rows(page, demo.cases)
     known = page.locator("tr", has=page.get_by_text("known-abuse-image", exact=True))
     expect(known.locator("td").nth(0)).to_have_text("P1")

@@ -56,7 +56,7 @@ class OpenCaseParams(_Params):
 class SupportMessageParams(_Params):
     """Who sees the support message, and which resources it signposts."""
 
-    audience: Literal["actor", "targets", "reported"] = "targets"
+    audience: Literal["actor", "targets", "reported", "child"] = "targets"
     text: str | None = None
     resources: tuple[str, ...] = ("childline", "samaritans", "shout")
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.domain.events import ConversationKind
 
 
 class Conversation(BaseModel):
-    """A conversation's participants and how much has been said in it."""
+    """A conversation's participants, how much has been said in it, and what stateful detectors
+    remember about it between messages (``detector_state``, by detector name; never text)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -20,6 +22,10 @@ class Conversation(BaseModel):
     participants: frozenset[str] = frozenset()
     message_count: int = 0
     last_message_at: datetime | None = None
+    detector_state: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    def with_detector_state(self, states: dict[str, dict[str, Any]]) -> Conversation:
+        return self.model_copy(update={"detector_state": {**self.detector_state, **states}})
 
     def with_message(self, sender: str, recipients: tuple[str, ...], at: datetime) -> Conversation:
         last = at if self.last_message_at is None else max(at, self.last_message_at)

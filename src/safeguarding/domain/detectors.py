@@ -65,3 +65,24 @@ class Detector(ABC):
     @abstractmethod
     def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
         """Return what this detector saw in the event; an empty list when nothing."""
+
+
+class ConversationMemory(Detector):
+    """Capability: a detector that keeps a small state per conversation between messages.
+
+    The pipeline hands it the state it returned for the conversation's last
+    message (None for the first) and stores the new one in the same transaction
+    as the decision, so scoring is incremental: nothing re-reads the history.
+    The state must be JSON-serialisable and must not hold message text.
+    """
+
+    @abstractmethod
+    def observe_in_conversation(
+        self, event: Event, context: DetectorContext, state: Mapping[str, Any] | None
+    ) -> tuple[list[Signal], dict[str, Any] | None]:
+        """Signals for the event, and the conversation's new state (None: unchanged)."""
+
+    def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
+        conversation = context.conversation
+        state = conversation.detector_state.get(self.get_name()) if conversation else None
+        return self.observe_in_conversation(event, context, state)[0]

@@ -30,6 +30,11 @@ DEFAULT_MESSAGES: dict[str, str] = {
         "Someone who cares about you was worried and asked us to check in. "
         "You can talk to someone now, for free."
     ),
+    "child": (
+        "Some messages in this chat worried us. If anyone asks you to keep secrets, send photos, "
+        "move to another app or meet up, you can stop replying, block and report them, and talk "
+        "to an adult you trust. Childline is free and private."
+    ),
 }
 
 

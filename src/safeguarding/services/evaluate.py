@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from safeguarding.domain.decisions import Decision
-from safeguarding.domain.detectors import Detector, DetectorContext
+from safeguarding.domain.detectors import ConversationMemory, Detector, DetectorContext
 from safeguarding.domain.events import Event
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.domain.signals import Signal, SubjectKind
 from safeguarding.policy.engine import PolicyFacts, evaluate
 
 log = logging.getLogger("safeguarding.evaluate")
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A decision, and the conversation state each stateful detector wants kept."""
+
+    decision: Decision
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Observed:
+    signals: list[Signal] = field(default_factory=list)
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Evaluator:
@@ -27,14 +43,30 @@ class Evaluator:
         return tuple(d.get_name() for d in self.detectors)
 
     def signals(self, event: Event, context: DetectorContext) -> tuple[Signal, ...]:
-        found: list[Signal] = []
+        return tuple(self._observe_all(event, context).signals)
+
+    def _observe_all(self, event: Event, context: DetectorContext) -> _Observed:
+        found = _Observed()
         for detector in self.detectors:
             if detector.reads(event):
-                found.extend(self._observe(detector, event, context))
-        return tuple(found)
+                found.signals.extend(self._observe(detector, event, context, found.states))
+        return found
 
-    def _observe(self, detector: Detector, event: Event, context: DetectorContext) -> list[Signal]:
+    def _observe(
+        self,
+        detector: Detector,
+        event: Event,
+        context: DetectorContext,
+        states: dict[str, dict[str, Any]],
+    ) -> list[Signal]:
         try:
+            if isinstance(detector, ConversationMemory) and context.conversation is not None:
+                name = detector.get_name()
+                held = context.conversation.detector_state.get(name)
+                signals, state = detector.observe_in_conversation(event, context, held)
+                if state is not None:
+                    states[name] = state
+                return signals
             return detector.observe(event, context)
         except Exception as exc:  # a plugin's bug must not stop the event being decided
             log.exception(
@@ -59,5 +91,7 @@ class Evaluator:
         facts: PolicyFacts,
         policy: PolicyVersion,
         now: datetime,
-    ) -> Decision:
-        return evaluate(policy, event.event_id, self.signals(event, context), facts, now)
+    ) -> Evaluated:
+        observed = self._observe_all(event, context)
+        decision = evaluate(policy, event.event_id, tuple(observed.signals), facts, now)
+        return Evaluated(decision, observed.states)

@@ -97,10 +97,9 @@ class IngestService:
         new_events, outbox, decisions = [], [], {}
         for event, fingerprint in batch:
             context, facts = state.context_for(event, now)
-            decision = self._with_support(
-                event, self.evaluator.decide(event, context, facts, policy, now)
-            )
-            state.apply(event)
+            evaluated = self.evaluator.decide(event, context, facts, policy, now)
+            decision = self._with_support(event, evaluated.decision)
+            state.apply(event, evaluated.states)
             decisions[event.event_id] = decision
             new_events.append(NewEvent(event, fingerprint, now, decision))
             outbox.extend(self._outbox_items(event, decision, now))
@@ -115,7 +114,7 @@ class IngestService:
         notices = tuple(
             notice(
                 p.audience,
-                _audience(event, p.audience),
+                _audience(event, decision, p.audience),
                 p.text,
                 p.resources,
                 self.support_resources,
@@ -150,16 +149,31 @@ class IngestService:
         return items
 
 
-def _audience(event: Event, audience: str) -> tuple[str, ...]:
-    """The accounts a support notice is for: the actor, or the event's targets (or reported)."""
-    return (event.actor_id,) if audience == "actor" else event.target_ids()
+def _audience(event: Event, decision: Decision, audience: str) -> tuple[str, ...]:
+    """The accounts a support notice is for: the actor, the event's targets (or reported), or
+    the child a conversation signal names (falling back to the targets)."""
+    if audience == "actor":
+        return (event.actor_id,)
+    if audience == "child":
+        children = [
+            child
+            for s in decision.signals
+            if isinstance(child := s.evidence.details.get("child_account_id"), str)
+        ]
+        if children:
+            return tuple(dict.fromkeys(children))
+    return event.target_ids()
 
 
 def _subject(event: Event, decision: Decision) -> str:
-    """The account a case is about: the reported one for a report, else the actor."""
+    """The account a case is about: the reported one for a report, the suspect a conversation
+    signal names, else the actor."""
     for signal in decision.signals:
         if signal.subject == "account":
             return signal.subject_id
+        suspect = signal.evidence.details.get("suspect_account_id")
+        if isinstance(suspect, str):
+            return suspect
     return event.actor_id
 
 

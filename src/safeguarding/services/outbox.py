@@ -146,7 +146,7 @@ class OutboxWorker:
 
     def _restrict(self, uow: UnitOfWork, item: OutboxItem) -> str:
         uow.restriction_add(
-            Restriction(item.payload["actor_id"], item.kind, item.event_id, self.clock.now())
+            Restriction(_subject_of(item), item.kind, item.event_id, self.clock.now())
         )
         return f"{item.kind} applied"
 
@@ -154,3 +154,8 @@ class OutboxWorker:
         authority = str(item.payload.get("params", {}).get("authority", "default"))
         fresh = uow.authority_report_draft(item.event_id, authority, self.clock.now())
         return "report drafted, awaiting a moderator's confirmation" if fresh else "already drafted"
+
+
+def _subject_of(item: OutboxItem) -> str:
+    """The account an action is about (the suspect, for a conversation signal), else the actor."""
+    return str(item.payload.get("subject_account_id") or item.payload["actor_id"])

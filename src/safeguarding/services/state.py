@@ -7,6 +7,7 @@ costs a handful of queries rather than thousands.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from safeguarding.domain.accounts import Account
 from safeguarding.domain.conversations import Conversation
@@ -54,13 +55,12 @@ class BatchState:
         actor = self.account(actor_id, at)
         targets = tuple(self.account(t, at) for t in _targets(event))
         connected = {t.account_id for t in targets if (actor_id, t.account_id) in self.connected}
-        conversation_id = event.conversation()
         context = DetectorContext(
             now=now,
             actor=actor,
             targets=targets,
             connected_to=frozenset(connected),
-            conversation=self.conversations.get(conversation_id) if conversation_id else None,
+            conversation=self._conversation_for(event),
         )
         facts = PolicyFacts(
             event_type=event.type,
@@ -77,6 +77,15 @@ class BatchState:
         )
         return context, facts
 
+    def _conversation_for(self, event: Event) -> Conversation | None:
+        """The event's conversation as stored, or as it starts with this event (not yet kept)."""
+        conversation_id = event.conversation()
+        if conversation_id is None or not isinstance(event, MessageEvent | MediaEvent):
+            return None
+        return self.conversations.get(conversation_id) or Conversation.started(
+            conversation_id, _kind(event), event.occurred_at
+        )
+
     def _facts(self, account: Account, at: datetime) -> AccountFacts:
         return AccountFacts(
             account_id=account.account_id,
@@ -86,15 +95,16 @@ class BatchState:
         )
 
     # -- changing ---------------------------------------------------------
-    def apply(self, event: Event) -> None:
-        """Record what the event changes: ages, connections, conversations, first contacts."""
+    def apply(self, event: Event, detector_states: dict[str, dict[str, Any]] | None = None) -> None:
+        """Record what the event changes: ages, connections, conversations, first contacts,
+        and the conversation state that stateful detectors kept."""
         if isinstance(event, ProfileUpdateEvent):
             self._update_profile(event)
         elif isinstance(event, ContactAcceptedEvent):
             self._new_connections.add((event.actor_id, event.target_id))
             self.connected |= {(event.actor_id, event.target_id), (event.target_id, event.actor_id)}
         if isinstance(event, MessageEvent | MediaEvent):
-            self._record_message(event)
+            self._record_message(event, detector_states or {})
         for target in _targets(event):
             if (event.actor_id, target) not in self.contacted:
                 self.contacted.add((event.actor_id, target))
@@ -111,19 +121,19 @@ class BatchState:
         self.accounts[event.actor_id] = account
         self._changed_accounts.add(event.actor_id)
 
-    def _record_message(self, event: MessageEvent | MediaEvent) -> None:
+    def _record_message(
+        self, event: MessageEvent | MediaEvent, detector_states: dict[str, dict[str, Any]]
+    ) -> None:
         conversation_id = event.conversation_id
         if conversation_id is None:
             return
-        kind = (
-            event.conversation_kind if isinstance(event, MessageEvent) else ConversationKind.DIRECT
-        )
         held = self.conversations.get(conversation_id) or Conversation.started(
-            conversation_id, kind, event.occurred_at
+            conversation_id, _kind(event), event.occurred_at
         )
-        self.conversations[conversation_id] = held.with_message(
-            event.actor_id, event.recipient_ids, event.occurred_at
-        )
+        held = held.with_message(event.actor_id, event.recipient_ids, event.occurred_at)
+        if detector_states:
+            held = held.with_detector_state(detector_states)
+        self.conversations[conversation_id] = held
         self._changed_conversations.add(conversation_id)
 
     def flush(self) -> None:
@@ -134,6 +144,10 @@ class BatchState:
         )
         self.uow.connections_add(sorted(self._new_connections))
         self.uow.contacts_add(self._new_contacts)
+
+
+def _kind(event: MessageEvent | MediaEvent) -> ConversationKind:
+    return event.conversation_kind if isinstance(event, MessageEvent) else ConversationKind.DIRECT
 
 
 def _targets(event: Event) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import uvicorn
 
 from safeguarding import __version__
 from safeguarding.adapters import logs
-from safeguarding.adapters.cli import db, keys, policy, text
+from safeguarding.adapters.cli import conversations, db, keys, policy, text
 from safeguarding.adapters.cli.common import (
     console,
     err,
@@ -42,6 +42,8 @@ eval_app = typer.Typer(
 app.add_typer(eval_app, name="eval")
 app.command("classify-text")(text.classify_text)
 eval_app.command("self-harm")(text.eval_self_harm)
+app.command("score-conversations")(conversations.score_conversations)
+eval_app.command("grooming")(conversations.eval_grooming)
 
 
 def _version(value: bool) -> None:

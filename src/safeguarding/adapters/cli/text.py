@@ -52,7 +52,7 @@ def classify_text(
     Output lines are {"id", "label", "action", "score"}, score being the
     probability that the text needs action.
     """
-    rows = list(_read_jsonl(file, ("id", "text")))
+    rows = list(read_jsonl(file, ("id", "text")))
     model = self_harm_model()
     for row in rows:
         found = model.classify_one(row["text"], threshold)
@@ -117,8 +117,8 @@ class Figures:
 
 def read_labelled(texts: Path, labels: Path) -> tuple[list[str], list[str]]:
     """Texts and their labels, matched by id; every text needs a known label."""
-    by_id = {row["id"]: row["label"] for row in _read_jsonl(labels, ("id", "label"))}
-    rows = list(_read_jsonl(texts, ("id", "text")))
+    by_id = {row["id"]: row["label"] for row in read_jsonl(labels, ("id", "label"))}
+    rows = list(read_jsonl(texts, ("id", "text")))
     missing = [row["id"] for row in rows if row["id"] not in by_id]
     unknown = sorted({label for label in by_id.values() if label not in LABELS})
     if missing or unknown:
@@ -179,8 +179,14 @@ def _share(flagged_of: tuple[int, int]) -> str:
     return f"{flagged}/{total} ({flagged / max(total, 1):.1%})"
 
 
-def _read_jsonl(path: Path, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+def read_jsonl(path: Path, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
     """Each line's object, checked for its keys; a bad line stops with file:line."""
+    for _, row in numbered_jsonl(path, keys):
+        yield row
+
+
+def numbered_jsonl(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line, checked for its string keys."""
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -188,12 +194,12 @@ def _read_jsonl(path: Path, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                _bad(path, number, f"not JSON ({exc.msg})")
+                bad_line(path, number, f"not JSON ({exc.msg})")
             if not isinstance(row, dict) or any(not isinstance(row.get(k), str) for k in keys):
-                _bad(path, number, f"needs string fields {', '.join(keys)}")
-            yield row
+                bad_line(path, number, f"needs string fields {', '.join(keys)}")
+            yield number, row
 
 
-def _bad(path: Path, number: int, problem: str) -> NoReturn:
+def bad_line(path: Path, number: int, problem: str) -> NoReturn:
     err.print(f"[bold red]error:[/] {path}:{number}: {problem}", highlight=False)
     raise typer.Exit(2)

@@ -88,6 +88,7 @@ conversations = Table(
     Column("participants", JSON, nullable=False),
     Column("message_count", Integer, nullable=False),
     Column("last_message_at", UTCDateTime),
+    Column("detector_state", JSON, nullable=False, server_default="{}"),
 )
 
 contacts = Table(

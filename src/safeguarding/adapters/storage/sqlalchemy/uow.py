@@ -432,6 +432,7 @@ def _conversation(row: Any) -> Conversation:
         participants=frozenset(row.participants),
         message_count=row.message_count,
         last_message_at=row.last_message_at,
+        detector_state=row.detector_state or {},
     )
 
 
@@ -443,6 +444,7 @@ def _conversation_row(conversation: Conversation) -> dict[str, Any]:
         "participants": sorted(conversation.participants),
         "message_count": conversation.message_count,
         "last_message_at": conversation.last_message_at,
+        "detector_state": conversation.detector_state,
     }
 
 

@@ -1,0 +1,173 @@
+"""The grooming-risk detector: a conversation's risk, updated with every message.
+
+For each ``message`` it reads the conversation's stored state (see
+``grooming_model.ConversationState``: counts and ages, never text), adds the
+message, and stores the new state with the decision. Once a conversation
+shows any warning sign, every message's decision carries a signal with the
+conversation's risk, its level, the stage timeline and the messages that
+drove it:
+
+- ``grooming_watch``: warning signs seen, risk below the flag threshold;
+- ``grooming_risk``: the message that takes the risk to the fitted flag threshold;
+- ``grooming_risk_high``: the message that takes it to the fitted high threshold;
+- ``grooming_ongoing``: later messages while the risk stays at a level already raised.
+
+Each level is raised once per conversation, so the policy opens one case per
+level, not one per message; ``grooming_ongoing`` lets it keep preserving the
+evidence. Options: ``flag`` and ``high``
+(probabilities in (0, 1)) replace the fitted thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+from safeguarding.detectors.text.grooming_model import (
+    Assessment,
+    ConversationState,
+    GroomingModel,
+    Profile,
+    shared_model,
+)
+from safeguarding.domain.accounts import Account, AssuranceMethod
+from safeguarding.domain.detectors import ConversationMemory, DetectorContext
+from safeguarding.domain.events import Event, EventType, MessageEvent
+from safeguarding.domain.signals import Evidence, Signal, SubjectKind
+
+KINDS = {"none": "grooming_watch", "flag": "grooming_risk", "high": "grooming_risk_high"}
+ORDER = ("none", "flag", "high")
+_READABLE = {
+    "other_is_child": "the other person is a child",
+    "writer_is_adult": "the writer is an adult",
+    "writer_age_unknown": "the writer's age is unknown",
+    "age_gap": "age gap",
+    "age_deception": "age deception",
+    "asked_child_age": "asked the child's age",
+    "stages_with_child": "several grooming stages with a child",
+    "stages_distinct": "several grooming stages",
+    "new_account": "new account",
+    "late_night": "late-night contact",
+    "child_cues_other": "the other person writes as a child",
+    "adult_cues_writer": "the writer writes as an adult",
+}
+
+
+class GroomingDetector(ConversationMemory):
+    """Scores each message's conversation for grooming, incrementally, and explains the score."""
+
+    event_types: ClassVar[frozenset[EventType]] = frozenset({EventType.MESSAGE})
+
+    def __init__(
+        self,
+        model: GroomingModel | None = None,
+        flag: float | None = None,
+        high: float | None = None,
+    ) -> None:
+        self._model = model
+        self.flag = flag
+        self.high = high
+
+    @classmethod
+    def configure(cls, options: Mapping[str, Any]) -> Self:
+        unknown = sorted(set(options) - {"flag", "high"})
+        if unknown:
+            raise ValueError(
+                f"detector {cls.get_name()} takes only 'flag' and 'high', got {unknown}"
+            )
+        found = {k: float(v) for k, v in options.items()}
+        if any(not 0.0 < v < 1.0 for v in found.values()):
+            raise ValueError(f"detector {cls.get_name()}: thresholds must be in (0, 1)")
+        return cls(flag=found.get("flag"), high=found.get("high"))
+
+    @property
+    def model(self) -> GroomingModel:
+        if self._model is None:
+            self._model = shared_model()
+        return self._model
+
+    def observe_in_conversation(
+        self, event: Event, context: DetectorContext, state: Mapping[str, Any] | None
+    ) -> tuple[list[Signal], dict[str, Any] | None]:
+        if not isinstance(event, MessageEvent):
+            return [], None
+        held = ConversationState.from_json(dict(state)) if state else ConversationState()
+        profiles = {a.account_id: profile_of(a, event) for a in (context.actor, *context.targets)}
+        found = self.model.update(
+            held, event.actor_id, event.text, event.occurred_at, event.event_id, profiles
+        )
+        if not held.timeline:
+            return [], held.to_json()
+        signal = self._signal(event, held, found)
+        return [signal], held.to_json()
+
+    def level(self, risk: float) -> str:
+        high = self.high if self.high is not None else self.model.high
+        flag = self.flag if self.flag is not None else self.model.flag
+        return "high" if risk >= high else "flag" if risk >= flag else "none"
+
+    def _signal(self, event: MessageEvent, state: ConversationState, found: Assessment) -> Signal:
+        level = self.level(found.risk)
+        kind = KINDS[level]
+        if ORDER.index(level) > ORDER.index(state.alerted):
+            state.alerted = level
+        elif level != "none":
+            kind = "grooming_ongoing"
+        drivers = [e for _, _, e in sorted(state.drivers, key=lambda d: d[1])]
+        timeline = [
+            {"stage": s.stage, "account_id": s.writer, "message": s.index, "event_id": s.event_id}
+            for s in state.timeline
+        ]
+        return Signal(
+            detector=self.get_name(),
+            kind=kind,
+            score=min(max(found.risk, 0.0), 1.0),
+            subject=SubjectKind.CONVERSATION,
+            subject_id=event.conversation_id,
+            explanation=explain(found, level, state),
+            evidence=Evidence(
+                event_ids=tuple(dict.fromkeys([*drivers, event.event_id])),
+                details={
+                    "risk": round(found.risk, 4),
+                    "level": level,
+                    "suspect_account_id": found.writer,
+                    "child_account_id": found.other,
+                    "reasons": list(found.reasons[:8]),
+                    "timeline": timeline,
+                    "messages_scored": state.messages,
+                },
+            ),
+        )
+
+
+def profile_of(account: Account, event: Event) -> Profile:
+    """The age facts the model reads: the assured age where there is one, else the declared."""
+    assurance = account.assurance
+    strong = assurance is not None and assurance.method != AssuranceMethod.SELF_DECLARED
+    assured = assurance.best_age() if strong and assurance else None
+    ages = [d.age for d in account.declared_ages if d.age is not None]
+    return Profile(
+        declared_age=assured if assured is not None else account.declared_age,
+        declared_history_gap=max(ages) - min(ages) if ages else 0,
+        account_age_days=account.account_age_days(event.occurred_at),
+    )
+
+
+def explain(found: Assessment, level: str, state: ConversationState) -> str:
+    """One line: "grooming risk 0.91 (high): age deception, secrecy, meeting; 3 stages"."""
+    reasons = [readable(r) for r in found.reasons[:4]]
+    stages = sorted({s.stage for s in state.timeline if s.writer == found.writer})
+    line = f"grooming risk {found.risk:.2f} ({level})"
+    if reasons:
+        line += ": " + ", ".join(reasons)
+    if stages:
+        line += "; stages: " + ", ".join(s.replace("_", " ") for s in stages)
+    return line
+
+
+def readable(reason: str) -> str:
+    if reason.startswith("stage_"):
+        return reason.removeprefix("stage_").replace("_", " ")
+    if reason.startswith("context_"):
+        return reason.removeprefix("context_").replace("_", " ") + " context"
+    return _READABLE.get(reason, reason.replace("_", " "))
