@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench system-deps clean
+.PHONY: demo test lint bench system-deps build-deps clean
 
 demo: $(STAMP)  ## Run the service with demo data on embedded SQLite
 	$(BIN)/safeguarding demo
@@ -17,14 +17,18 @@ lint: $(STAMP)
 
 bench: $(STAMP) system-deps  ## Benchmarks (not run in CI)
 	bash scripts/with-postgres.sh $(BIN)/python bench/ingest.py
+	$(BIN)/python bench/pdq_match.py --bank-size 1000000
 
 system-deps:
 	bash scripts/install-system-deps.sh
 
-$(STAMP): pyproject.toml
+build-deps:  ## what pip needs to build vpdq (FFmpeg's libraries, a C++ compiler)
+	bash scripts/install-system-deps.sh build
+
+$(STAMP): pyproject.toml | build-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	touch $(STAMP)
 
 clean:
