@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from io import BytesIO
 from itertools import count
 from typing import Any
+
+from PIL import Image, ImageDraw
 
 from safeguarding.domain.events import EVENT_ADAPTER, Event
 
@@ -61,9 +65,34 @@ def profile(
     return event
 
 
+@lru_cache(maxsize=64)
+def benign_png(label: str = "default", size: int = 64) -> bytes:
+    """A small benign PNG (a gradient and shapes placed by ``label``); the same label gives
+    the same bytes, different labels give different pictures."""
+    seed = sum(map(ord, label)) * 7919
+    image = Image.new("RGB", (size, size))
+    image.putdata(
+        [
+            ((x * 4 + seed) % 256, (y * 4 + seed // 3) % 256, (x + y) % 256)
+            for y in range(size)
+            for x in range(size)
+        ]
+    )
+    draw = ImageDraw.Draw(image)
+    for k in range(4):
+        at = (seed // (k + 1)) % (size - 16)
+        draw.rectangle(
+            (at, (at * 3) % (size - 16), at + 12, (at * 3) % (size - 16) + 12),
+            fill=((seed * (k + 3)) % 256, 40 * k, 255 - 50 * k),
+        )
+    out = BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 def media(
     actor: str = "adult1",
-    data: bytes = b"benign-bytes",
+    data: bytes | None = None,
     *,
     to: str = "child1",
     event_id: str | None = None,
@@ -77,7 +106,7 @@ def media(
         "media_kind": "image",
         "recipient_ids": [to],
         "conversation_id": "c-media",
-        "content_base64": base64.b64encode(data).decode(),
+        "content_base64": base64.b64encode(data if data is not None else benign_png()).decode(),
     }
 
 

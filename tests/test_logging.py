@@ -25,11 +25,11 @@ from safeguarding.detectors.user_report import UserReportDetector
 from safeguarding.domain.access import Role
 from safeguarding.settings import Settings
 from tests.conftest import auth, make_settings
-from tests.factories import media, message, profile, report
+from tests.factories import benign_png, media, message, profile, report
 
 pytestmark = pytest.mark.anyio
 
-KNOWN_IMAGE = b"a benign stand-in for a listed image"
+KNOWN_IMAGE = benign_png("logging-known")
 TEXT = "tangerine-lighthouse-4471 which school do you go to"
 OTHER_TEXT = "saffron-windmill-2290 you can tell me anything"
 ADULT = "acct-quokka-8812"

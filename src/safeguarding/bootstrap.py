@@ -15,12 +15,18 @@ from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
 from safeguarding.adapters.system import SystemClock, UuidIds
 from safeguarding.adapters.webhooks import HttpWebhookSender
 from safeguarding.detectors import registry
+from safeguarding.detectors.media.bank_index import IndexHolder
+from safeguarding.detectors.media.bank_match import HashBankDetector
+from safeguarding.detectors.media.safe_decode import MIB
+from safeguarding.detectors.media.worker import MediaHasher
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.services.access import AccessLog
+from safeguarding.services.banks import BankService
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.ingest import IngestService
 from safeguarding.services.keys import KeyService
+from safeguarding.services.media import MediaHashing
 from safeguarding.services.outbox import OutboxWorker
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.review import ReviewService
@@ -44,9 +50,12 @@ class Container:
     review: ReviewService
     access: AccessLog
     visibility: VisibilityService
+    banks: BankService
+    media: MediaHashing
     webhooks: HttpWebhookSender | None = None
 
     def close(self) -> None:
+        self.media.close()
         if self.webhooks is not None:
             self.webhooks.close()
         self.store.close()
@@ -92,6 +101,11 @@ def build(
         registry.build(registry.discover(), settings.detectors, detector_options(settings))
     )
     policies = PolicyService(store, clock, evaluator.detector_names)
+    banks = BankService(store, clock, IndexHolder(), settings.bank_recheck_seconds)
+    for detector in evaluator.detectors:
+        if isinstance(detector, HashBankDetector):
+            detector.index = banks.index
+    media = MediaHashing(lambda: media_hasher(settings))
     if migrate_schema:
         policies.ensure_initial(_policy_source(settings))
     webhooks = None
@@ -110,13 +124,26 @@ def build(
         ids=ids,
         evaluator=evaluator,
         policies=policies,
-        ingest=IngestService(store, evaluator, policies, clock, ids, settings.support_resources),
+        ingest=IngestService(
+            store, evaluator, policies, clock, ids, settings.support_resources, media
+        ),
         keys=KeyService(store, clock, settings.key_cache_seconds),
         outbox=OutboxWorker(store, clock, webhooks),
         review=ReviewService(store),
         access=AccessLog(store, clock),
         visibility=VisibilityService(store, policies, clock),
+        banks=banks,
+        media=media,
         webhooks=webhooks,
+    )
+
+
+def media_hasher(settings: Settings) -> MediaHasher:
+    return MediaHasher(
+        max_workers=settings.media_workers,
+        memory_limit_bytes=settings.media_memory_mb * MIB,
+        timeout_s=settings.media_timeout_seconds,
+        video_timeout_s=4 * settings.media_timeout_seconds,
     )
 
 

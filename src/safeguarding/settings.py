@@ -94,6 +94,22 @@ class Settings(BaseModel):
     key_cache_seconds: float = Field(
         default=30.0, ge=0, description="How long a verified API key is trusted before re-checking."
     )
+    media_workers: int = Field(
+        default=1, ge=1, le=16, description="Processes that hash uploads (each on its own CPU)."
+    )
+    media_memory_mb: int = Field(
+        default=256,
+        ge=32,
+        description="Memory one upload's hashing may take beyond a worker's start-up size.",
+    )
+    media_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest an image may take to hash (videos get 4 times)."
+    )
+    bank_recheck_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How often a process checks whether a hash bank changed (then rebuilds).",
+    )
     log_level: str = Field(
         default="INFO", description="Logging level: DEBUG, INFO, WARNING, ERROR."
     )

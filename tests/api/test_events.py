@@ -10,10 +10,10 @@ import pytest
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
 from tests.conftest import auth
-from tests.factories import media, message, profile, report
+from tests.factories import benign_png, media, message, profile, report
 
 pytestmark = pytest.mark.anyio
-KNOWN = b"a benign stand-in for a known image"
+KNOWN = benign_png("events-known")
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ import pytest
 from safeguarding.bootstrap import Container, build
 from safeguarding.settings import Settings
 from tests.conftest import make_settings
-from tests.factories import event, media
+from tests.factories import benign_png, event, media
 
 SECRET = "webhook-test-secret"
-KNOWN = b"a benign image stand-in for webhooks"
+KNOWN = benign_png("webhook-known")
 
 
 class Receiver(BaseHTTPRequestHandler):

@@ -41,7 +41,7 @@ DEFAULT_RULES = len(check_policy(default_policy_source()).document.rules)
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-LISTED_IMAGE = b"stand-in bytes for an image on the test hash list"
+LISTED_IMAGE = f.benign_png("cli-listed")
 Check = Callable[[str, str], None]
 
 
@@ -349,7 +349,7 @@ def fifty_events() -> list[dict[str, Any]]:
         events.append(f.message(sender, receiver, "see you at practice", minutes=i))
     events.append(f.report("child1", "adult1", "grooming", minutes=41))
     events.append(f.contact_request("adult1", "child2", minutes=42))
-    events += [f.media("adult1", b"holiday photo %d" % i, minutes=43 + i) for i in range(5)]
+    events += [f.media("adult1", f.benign_png(f"holiday {i}"), minutes=43 + i) for i in range(5)]
     events.append(f.media("adult1", LISTED_IMAGE, minutes=49))
     for i, event in enumerate(events):
         event["event_id"] = f"cli-{i:03d}"

@@ -17,9 +17,9 @@ from safeguarding.detectors.user_report import UserReportDetector
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.events import Event
 from tests.contracts.detector_contract import DetectorContract
-from tests.factories import event, media, report
+from tests.factories import benign_png, event, media, report
 
-KNOWN = b"a benign stand-in"
+KNOWN = benign_png("contract-known")
 
 
 class TestSha256List(DetectorContract):
@@ -36,7 +36,7 @@ class TestSha256List(DetectorContract):
         assert (signal.evidence.bank, signal.evidence.matched_hash) == ("test-bank", digest)
 
     def test_other_bytes_do_not_match(self) -> None:
-        assert self.observe(event(media(data=b"something else"))) == []
+        assert self.observe(event(media(data=benign_png("something else")))) == []
 
 
 class TestUserReport(DetectorContract):

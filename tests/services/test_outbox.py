@@ -11,9 +11,9 @@ from safeguarding.bootstrap import Container, build
 from safeguarding.domain.cases import CaseStatus
 from safeguarding.settings import Settings
 from tests.conftest import make_settings
-from tests.factories import event, media, report
+from tests.factories import benign_png, event, media, report
 
-KNOWN = b"another benign stand-in"
+KNOWN = benign_png("outbox-known")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ to a problem+json status in one table (``adapters/http/problems.py``).
     SafeguardingError
     ├── InvalidInput                 bad data from a caller; names the fields
     │   ├── InvalidEvents            some events of a batch are invalid (by index)
+    │   ├── MediaRefused             an upload the media hasher refused (``reason``)
     │   └── PolicyInvalid            a policy document failed validation
     ├── Conflict                     the request contradicts what is stored
     │   ├── EventIdReused            an event_id already names a different event
@@ -73,6 +74,22 @@ class InvalidEvents(InvalidInput):
     """Events of a batch failed validation; nothing in the batch was recorded."""
 
     title = "Invalid events"
+
+
+class MediaRefused(InvalidInput):
+    """An upload was refused (empty, corrupt, a bomb, a polyglot, a format not allowed...).
+
+    ``reason`` is the hasher's stable code (``too_large``, ``unsupported_format``, ...).
+    """
+
+    title = "Media refused"
+
+    def __init__(self, reason: str, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail, errors)
+        self.reason = reason
+
+    def extra(self) -> dict[str, Any]:
+        return {"reason": self.reason, **super().extra()}
 
 
 class PolicyInvalid(InvalidInput):

@@ -99,6 +99,9 @@ class MediaKind(StrEnum):
     VIDEO = "video"
 
 
+MAX_VIDEO_FRAMES = 36_000  # one PDQ per second: ten hours
+
+
 class MediaHashes(BaseModel):
     """Hashes the platform computed itself, for when it sends no bytes."""
 
@@ -107,11 +110,19 @@ class MediaHashes(BaseModel):
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
     md5: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     pdq: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
+    vpdq: (
+        tuple[Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")], ...] | None
+    ) = Field(default=None, max_length=MAX_VIDEO_FRAMES)
 
     @field_validator("sha256", "md5", "pdq")
     @classmethod
     def _lowercase(cls, value: str | None) -> str | None:
         return value.lower() if value else value
+
+    @field_validator("vpdq")
+    @classmethod
+    def _lowercase_frames(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return tuple(v.lower() for v in value) if value else value
 
 
 class MediaEvent(_EventBase):

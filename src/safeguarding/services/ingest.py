@@ -23,6 +23,7 @@ from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.domain.support import DEFAULT_RESOURCES, notice
 from safeguarding.ports.store import NewEvent, OutboxItem, Store, StoredEvent, UnitOfWork
 from safeguarding.services.evaluate import Evaluator
+from safeguarding.services.media import MediaHashing
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.state import BatchState
 
@@ -48,7 +49,9 @@ class IngestService:
         clock: Clock,
         ids: IdFactory,
         support_resources: Mapping[str, str] | None = None,
+        media: MediaHashing | None = None,
     ) -> None:
+        self.media = media
         self.support_resources = {**DEFAULT_RESOURCES, **(support_resources or {})}
         self.store = store
         self.evaluator = evaluator
@@ -68,8 +71,10 @@ class IngestService:
             return set(uow.events_find(event_ids))
 
     def _ingest_once(self, events: Sequence[Event], source: str) -> list[IngestResult]:
-        fingerprints = [event_fingerprint(e) for e in events]
+        fingerprints = [event_fingerprint(e) for e in events]  # of what the platform sent
         _reject_reused_ids(events, fingerprints, {})
+        if self.media is not None:
+            events = self.media.with_hashes(events)
         with self.store.write() as uow:
             stored = uow.events_find({e.event_id for e in events})
             _reject_reused_ids(events, fingerprints, stored)

@@ -32,7 +32,14 @@ STATUS: list[tuple[type[errors.SafeguardingError], int]] = [
 ]
 
 
+# A refused upload's status follows its reason: too big is 413, a format not allowed 415.
+MEDIA_STATUS = {"too_large": 413, "too_many_pixels": 413, "too_long": 413,
+                "unsupported_format": 415}
+
+
 def status_for(exc: errors.SafeguardingError) -> int:
+    if isinstance(exc, errors.MediaRefused):
+        return MEDIA_STATUS.get(exc.reason, 422)
     for cls, status in STATUS:
         if isinstance(exc, cls):
             return status

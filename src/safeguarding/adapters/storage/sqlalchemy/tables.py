@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -77,6 +78,56 @@ restrictions = Table(
     Column("kind", String(64), primary_key=True),
     Column("event_id", Id, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+banks = Table(
+    "banks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("pdq_threshold", Integer, nullable=False),
+    Column("vpdq_match_percent", Float, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+bank_versions = Table(
+    "bank_versions",
+    metadata,
+    Column("bank", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", Id, nullable=False),
+    Column("source", String(500), nullable=False),
+    Column("licence", Text, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("rolled_back_to", Integer),
+)
+
+# A hash is live from added_version until removed_version (exclusive); a bank's content at
+# version v is every row with added_version <= v < removed_version (or removed_version NULL).
+bank_hashes = Table(
+    "bank_hashes",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("bank", String(64), nullable=False),
+    Column("hash_type", String(8), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("added_version", Integer, nullable=False),
+    Column("removed_version", Integer),
+    Index("ix_bank_hashes_bank_live", "bank", "removed_version"),
+)
+
+# One row per change to any bank: its count is the revision each process's index follows.
+bank_changes = Table(
+    "bank_changes",
+    metadata,
+    Column("change_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
 )
 
 conversations = Table(

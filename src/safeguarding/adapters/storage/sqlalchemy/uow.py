@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
 from safeguarding.domain.accounts import Account
 from safeguarding.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord
 from safeguarding.domain.cases import Case, CaseStatus
@@ -65,7 +66,7 @@ _EVENTS_INSERT = t.events.insert()
 _AUDIT_INSERT = t.audit_log.insert()
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(BankRows):
     """The storage ports over one SQLAlchemy connection inside one transaction."""
 
     def __init__(self, conn: Connection, cipher: ContentCipher) -> None:

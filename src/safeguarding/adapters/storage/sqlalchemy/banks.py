@@ -1,0 +1,120 @@
+"""The hash-bank part of the unit of work (``ports.store.BankStore``), kept apart for size."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
+
+from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.domain.banks import Bank, BankEntry, BankKind, BankVersion, HashType
+
+_LIVE = t.bank_hashes.c.removed_version.is_(None)
+_INSERT_CHUNK = 5_000
+
+
+class BankRows:
+    """Bank rows to and from domain objects; mixed into ``SqlUnitOfWork``."""
+
+    conn: Connection
+
+    def banks_list(self) -> list[Bank]:
+        rows = self.conn.execute(select(t.banks).order_by(t.banks.c.name))
+        return [_bank(row) for row in rows]
+
+    def bank_get(self, name: str) -> Bank | None:
+        row = self.conn.execute(select(t.banks).where(t.banks.c.name == name)).first()
+        return _bank(row) if row else None
+
+    def bank_put(self, bank: Bank) -> None:
+        row = bank.model_dump(mode="python")
+        row["kind"] = bank.kind.value
+        found = self.conn.execute(
+            update(t.banks).where(t.banks.c.name == bank.name).values(**row)
+        ).rowcount
+        if not found:
+            self.conn.execute(t.banks.insert().values(**row))
+
+    def bank_delete(self, name: str) -> int:
+        """Remove a bank with its versions and hashes; returns how many hashes went."""
+        gone = self.conn.execute(delete(t.bank_hashes).where(t.bank_hashes.c.bank == name))
+        self.conn.execute(delete(t.bank_versions).where(t.bank_versions.c.bank == name))
+        self.conn.execute(delete(t.banks).where(t.banks.c.name == name))
+        return int(gone.rowcount or 0)
+
+    def bank_versions(self, name: str) -> list[BankVersion]:
+        v = t.bank_versions.c
+        rows = self.conn.execute(select(t.bank_versions).where(v.bank == name).order_by(v.version))
+        return [BankVersion.model_validate(row._asdict()) for row in rows]
+
+    def bank_version_add(self, version: BankVersion) -> None:
+        self.conn.execute(t.bank_versions.insert().values(**version.model_dump()))
+
+    def bank_hashes_live(self, name: str) -> dict[tuple[HashType, str], int]:
+        h = t.bank_hashes.c
+        rows = self.conn.execute(
+            select(h.entry_id, h.hash_type, h.value).where(h.bank == name, _LIVE)
+        )
+        return {(HashType(row.hash_type), row.value): row.entry_id for row in rows}
+
+    def bank_hashes_at(self, name: str, version: int) -> set[tuple[HashType, str]]:
+        h = t.bank_hashes.c
+        alive = or_(h.removed_version.is_(None), h.removed_version > version)
+        rows = self.conn.execute(
+            select(h.hash_type, h.value).where(h.bank == name, h.added_version <= version, alive)
+        )
+        return {(HashType(row.hash_type), row.value) for row in rows}
+
+    def bank_hashes_add(
+        self, name: str, version: int, hashes: Collection[tuple[HashType, str]]
+    ) -> None:
+        rows = [
+            {"bank": name, "hash_type": kind.value, "value": value, "added_version": version}
+            for kind, value in hashes
+        ]
+        for at in range(0, len(rows), _INSERT_CHUNK):
+            self.conn.execute(t.bank_hashes.insert(), rows[at : at + _INSERT_CHUNK])
+
+    def bank_hashes_remove(self, name: str, version: int, entry_ids: Collection[int]) -> None:
+        h = t.bank_hashes.c
+        ids = list(entry_ids)
+        for at in range(0, len(ids), _INSERT_CHUNK):
+            self.conn.execute(
+                update(t.bank_hashes)
+                .where(and_(h.bank == name, h.entry_id.in_(ids[at : at + _INSERT_CHUNK])))
+                .values(removed_version=version)
+            )
+
+    def bank_entries_live(self) -> list[BankEntry]:
+        h = t.bank_hashes.c
+        rows = self.conn.execute(
+            select(h.entry_id, h.bank, h.hash_type, h.value, h.added_version)
+            .where(_LIVE)
+            .order_by(h.entry_id)
+        )
+        return [
+            BankEntry(
+                entry_id=row.entry_id,
+                bank=row.bank,
+                hash_type=HashType(row.hash_type),
+                value=row.value,
+                version=row.added_version,
+            )
+            for row in rows
+        ]
+
+    def bank_revision(self) -> int:
+        found = self.conn.execute(select(func.max(t.bank_changes.c.change_id))).scalar()
+        return int(found or 0)
+
+    def bank_revision_bump(self, at: datetime) -> int:
+        self.conn.execute(t.bank_changes.insert().values(at=at))
+        return self.bank_revision()
+
+
+def _bank(row: Any) -> Bank:
+    data = row._asdict()
+    data["kind"] = BankKind(data["kind"])
+    return Bank.model_validate(data)

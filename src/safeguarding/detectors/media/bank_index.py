@@ -1,0 +1,213 @@
+"""What the banks hold, as one immutable in-memory snapshot that every request in a process shares.
+
+``BankIndex`` answers "which bank entries does this upload match?": exact look-ups for
+SHA-256 and MD5, the multi-index ``PdqIndex`` for PDQ within each bank's distance, and for
+vPDQ the share of matching frames both ways (of the upload's frames, and of the banked
+video's). Entries of disabled banks are left out; allowlist banks (kind ``allow``) remove
+matches: an upload whose hash is on an allowlist exactly, or whose PDQ is within an
+allowlist's distance of an allowlisted PDQ, matches nothing of that type.
+
+``IndexHolder`` holds the current snapshot. A new snapshot is built beside it and swapped
+in with one assignment, so matching never waits for a rebuild.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from safeguarding.detectors.media.pdq_index import PdqIndex
+from safeguarding.domain.banks import Bank, BankEntry, BankKind, HashType
+
+EXACT = (HashType.SHA256, HashType.MD5)
+
+
+@dataclass(frozen=True, slots=True)
+class UploadHashes:
+    """The hashes of one upload (any may be missing)."""
+
+    sha256: str | None = None
+    md5: str | None = None
+    pdq: str | None = None
+    vpdq: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BankMatch:
+    """One bank entry an upload matches, and how closely."""
+
+    bank: str
+    entry_id: int
+    hash_type: HashType
+    matched_hash: str
+    distance: int = 0
+    query_share: float | None = None  # vPDQ: share of the upload's frames that matched
+    compared_share: float | None = None  # vPDQ: share of the banked video's frames matched
+
+
+@dataclass(frozen=True)
+class _Pdq:
+    index: PdqIndex
+    entries: dict[int, tuple[str, str]]  # id -> (bank, hash)
+
+
+@dataclass(frozen=True)
+class _Videos:
+    index: PdqIndex  # one row per frame; its id is the frame's position in ``frame_entry``
+    frame_entry: tuple[int, ...]  # frame id -> entry id
+    frames: dict[int, int]  # entry id -> frame count
+    entries: dict[int, tuple[str, str]]  # entry id -> (bank, value)
+
+
+@dataclass(frozen=True)
+class BankIndex:
+    """One snapshot of every enabled bank, ready to match."""
+
+    revision: int
+    banks: dict[str, Bank]
+    exact: dict[tuple[HashType, str], tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    allowed: frozenset[tuple[HashType, str]] = frozenset()
+    pdq: _Pdq | None = None
+    allow_pdq: _Pdq | None = None
+    videos: _Videos | None = None
+
+    @classmethod
+    def build(cls, revision: int, banks: Iterable[Bank], entries: Iterable[BankEntry]) -> BankIndex:
+        by_name = {b.name: b for b in banks if b.enabled}
+        live = [e for e in entries if e.bank in by_name]
+        block = [e for e in live if by_name[e.bank].kind is BankKind.BLOCK]
+        allow = [e for e in live if by_name[e.bank].kind is BankKind.ALLOW]
+        exact: dict[tuple[HashType, str], list[tuple[str, int]]] = defaultdict(list)
+        for e in block:
+            if e.hash_type in EXACT:
+                exact[(e.hash_type, e.value)].append((e.bank, e.entry_id))
+        return cls(
+            revision=revision,
+            banks=by_name,
+            exact={k: tuple(v) for k, v in exact.items()},
+            allowed=frozenset((e.hash_type, e.value) for e in allow),
+            pdq=_pdq([e for e in block if e.hash_type is HashType.PDQ]),
+            allow_pdq=_pdq([e for e in allow if e.hash_type is HashType.PDQ]),
+            videos=_videos([e for e in block if e.hash_type is HashType.VPDQ]),
+        )
+
+    @property
+    def size(self) -> int:
+        pdq = len(self.pdq.entries) if self.pdq else 0
+        videos = len(self.videos.entries) if self.videos else 0
+        return sum(len(v) for v in self.exact.values()) + pdq + videos
+
+    def counts(self) -> dict[str, int]:
+        """Live hashes per type across enabled blocking banks (for status pages)."""
+        found = {t.value: 0 for t in HashType}
+        for (kind, _), owners in self.exact.items():
+            found[kind.value] += len(owners)
+        found["pdq"] = len(self.pdq.entries) if self.pdq else 0
+        found["vpdq"] = len(self.videos.entries) if self.videos else 0
+        return found
+
+    def match(self, upload: UploadHashes) -> list[BankMatch]:
+        """Every entry the upload matches, exact first, then nearest first."""
+        found: list[BankMatch] = []
+        for kind, value in ((HashType.SHA256, upload.sha256), (HashType.MD5, upload.md5)):
+            if value and (kind, value) not in self.allowed:
+                found += [
+                    BankMatch(b, i, kind, value) for b, i in self.exact.get((kind, value), ())
+                ]
+        if upload.pdq and not self._pdq_allowed(upload.pdq):
+            found += self._pdq_matches(upload.pdq)
+        if upload.vpdq:
+            found += self._video_matches(upload.vpdq)
+        return found
+
+    def _pdq_allowed(self, pdq: str) -> bool:
+        if (HashType.PDQ, pdq) in self.allowed:
+            return True
+        if self.allow_pdq is None:
+            return False
+        hits = self.allow_pdq.index.query(pdq, _widest(self.banks, self.allow_pdq))
+        return any(
+            hit.distance <= self.banks[self.allow_pdq.entries[hit.id][0]].pdq_threshold
+            for hit in hits
+        )
+
+    def _pdq_matches(self, pdq: str) -> list[BankMatch]:
+        if self.pdq is None:
+            return []
+        found = []
+        for hit in self.pdq.index.query(pdq, _widest(self.banks, self.pdq)):
+            bank, value = self.pdq.entries[hit.id]
+            if hit.distance <= self.banks[bank].pdq_threshold and (
+                (HashType.PDQ, value) not in self.allowed
+            ):
+                found.append(BankMatch(bank, hit.id, HashType.PDQ, value, hit.distance))
+        return found
+
+    def _video_matches(self, frames: Sequence[str]) -> list[BankMatch]:
+        videos = self.videos
+        if videos is None:
+            return []
+        widest = max(self.banks[b].pdq_threshold for b, _ in videos.entries.values())
+        query_hits: dict[int, set[int]] = defaultdict(set)  # entry -> upload frames matched
+        bank_hits: dict[int, set[int]] = defaultdict(set)  # entry -> banked frames matched
+        best: dict[int, int] = {}
+        for at, frame in enumerate(dict.fromkeys(frames)):
+            for hit in videos.index.query(frame, widest):
+                entry = videos.frame_entry[hit.id]
+                if hit.distance <= self.banks[videos.entries[entry][0]].pdq_threshold:
+                    query_hits[entry].add(at)
+                    bank_hits[entry].add(hit.id)
+                    best[entry] = min(best.get(entry, 256), hit.distance)
+        unique = len(dict.fromkeys(frames))
+        found = []
+        for entry, matched in query_hits.items():
+            bank, value = videos.entries[entry]
+            query_share = len(matched) / unique
+            compared = len(bank_hits[entry]) / videos.frames[entry]
+            needed = self.banks[bank].vpdq_match_percent / 100
+            if query_share >= needed and compared >= needed:
+                found.append(
+                    BankMatch(bank, entry, HashType.VPDQ, value, best[entry], query_share, compared)
+                )
+        return found
+
+
+def _widest(banks: dict[str, Bank], part: _Pdq) -> int:
+    return max(banks[bank].pdq_threshold for bank, _ in part.entries.values())
+
+
+def _pdq(entries: list[BankEntry]) -> _Pdq | None:
+    if not entries:
+        return None
+    index = PdqIndex.build([e.value for e in entries], [e.entry_id for e in entries])
+    return _Pdq(index, {e.entry_id: (e.bank, e.value) for e in entries})
+
+
+def _videos(entries: list[BankEntry]) -> _Videos | None:
+    if not entries:
+        return None
+    hashes: list[str] = []
+    owners: list[int] = []
+    counts: dict[int, int] = {}
+    for e in entries:
+        frames = list(dict.fromkeys(e.value.split(",")))
+        hashes += frames
+        owners += [e.entry_id] * len(frames)
+        counts[e.entry_id] = len(frames)
+    index = PdqIndex.build(hashes, list(range(len(hashes))))
+    return _Videos(index, tuple(owners), counts, {e.entry_id: (e.bank, e.value) for e in entries})
+
+
+class IndexHolder:
+    """The current ``BankIndex``; readers take it without a lock, a swap is one assignment."""
+
+    def __init__(self, index: BankIndex | None = None) -> None:
+        self.current = index or BankIndex.build(0, (), ())
+        self._lock = threading.Lock()
+
+    def swap(self, index: BankIndex) -> None:
+        with self._lock:
+            if index.revision >= self.current.revision:
+                self.current = index

@@ -1,0 +1,83 @@
+"""The hash-bank detector: an upload that matches a bank entry is known abuse imagery.
+
+It reads a ``media`` event's hashes (computed by the engine from the bytes, or sent by the
+platform) and asks the shared ``BankIndex``: exact SHA-256 and MD5, PDQ within each bank's
+distance, vPDQ by the share of matching frames. Each match is one ``hash_match`` signal
+with score 1.0, naming the bank, the matched hash and the distance, so a moderator can
+check it without opening the image. The default policy blocks the upload, preserves it,
+opens a priority-1 case and drafts an authority report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from safeguarding.detectors.media.bank_index import BankIndex, BankMatch, UploadHashes
+from safeguarding.domain.banks import HashType
+from safeguarding.domain.detectors import Detector, DetectorContext
+from safeguarding.domain.events import Event, EventType, MediaEvent
+from safeguarding.domain.signals import Evidence, Signal, SubjectKind
+
+IndexSource = Callable[[], BankIndex]
+
+
+class HashBankDetector(Detector):
+    """Flags an upload whose hashes match an enabled bank (and no allowlist)."""
+
+    event_types: ClassVar[frozenset[EventType]] = frozenset({EventType.MEDIA})
+
+    def __init__(self, index: IndexSource | None = None) -> None:
+        self.index = index  # bootstrap attaches the process's shared index
+
+    def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
+        if not isinstance(event, MediaEvent) or self.index is None:
+            return []
+        return [_signal(event.event_id, m) for m in self.index().match(upload_hashes(event))]
+
+
+def upload_hashes(event: MediaEvent) -> UploadHashes:
+    given = event.hashes
+    return UploadHashes(
+        sha256=event.sha256(),
+        md5=given.md5 if given else None,
+        pdq=given.pdq if given else None,
+        vpdq=tuple(given.vpdq) if given and given.vpdq else (),
+    )
+
+
+def _signal(event_id: str, match: BankMatch) -> Signal:
+    details: dict[str, object] = {"entry_id": match.entry_id}
+    if match.query_share is not None:
+        details |= {
+            "upload_frames_matched": round(match.query_share, 3),
+            "bank_frames_matched": round(match.compared_share or 0.0, 3),
+        }
+    return Signal(
+        detector=HashBankDetector.get_name(),
+        kind="hash_match",
+        score=1.0,
+        subject=SubjectKind.CONTENT,
+        subject_id=event_id,
+        explanation=explain(match),
+        evidence=Evidence(
+            event_ids=(event_id,),
+            matched_hash=match.matched_hash if match.hash_type is not HashType.VPDQ else None,
+            hash_type=match.hash_type.value,
+            bank=match.bank,
+            distance=match.distance,
+            details=details,
+        ),
+    )
+
+
+def explain(match: BankMatch) -> str:
+    """One line a moderator can check: which hash, which bank, how close."""
+    if match.hash_type is HashType.VPDQ:
+        return (
+            f"vPDQ: {match.query_share:.0%} of the video's frames match a video in bank "
+            f"'{match.bank}' ({match.compared_share:.0%} of its frames)"
+        )
+    if match.hash_type is HashType.PDQ:
+        return f"PDQ within distance {match.distance} of a hash in bank '{match.bank}'"
+    return f"{match.hash_type.value.upper()} of the upload is in bank '{match.bank}' (exact)"

@@ -1,0 +1,156 @@
+"""Reading hash lists in the formats banks are imported from.
+
+- ``text``: one hash per line, ``#`` comments and blank lines skipped; the type is given
+  (SHA-256 and PDQ are both 64 hex digits, so it cannot be guessed).
+- ``csv``: a header naming the hash column (``hash``, ``value``, ``signal``,
+  ``signal_value`` or ``hash_value``) and, unless the type is given, the type column
+  (``type``, ``hash_type`` or ``signal_type``).
+- ``hma``: JSON or JSON Lines as Hasher-Matcher-Actioner and ThreatExchange export them:
+  objects with ``signal_type`` and ``signal_value`` (or ``signal``), or ThreatExchange
+  descriptors with ``type`` (``HASH_PDQ``, ``HASH_MD5``, ``HASH_SHA256``,
+  ``HASH_VIDEO_MD5``) and ``raw_indicator``; a top-level list or ``{"data": [...]}``.
+
+Every reader yields ``(line, HashType, value)`` with the value in canonical form, and
+raises ``HashListError`` naming the line of the first bad entry, so nothing is imported
+from a file with a mistake in it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Any
+
+from safeguarding.domain.banks import HashType
+
+HASH_COLUMNS = ("hash", "value", "signal", "signal_value", "hash_value")
+TYPE_COLUMNS = ("type", "hash_type", "signal_type")
+# Type names other tools use, to ours.
+TYPE_NAMES = {
+    "sha256": HashType.SHA256,
+    "hash_sha256": HashType.SHA256,
+    "md5": HashType.MD5,
+    "hash_md5": HashType.MD5,
+    "video_md5": HashType.MD5,
+    "photo_md5": HashType.MD5,
+    "hash_video_md5": HashType.MD5,
+    "pdq": HashType.PDQ,
+    "hash_pdq": HashType.PDQ,
+    "vpdq": HashType.VPDQ,
+    "hash_vpdq": HashType.VPDQ,
+}
+Entry = tuple[int, HashType, str]
+
+
+class ListFormat(StrEnum):
+    """The formats ``read_hash_list`` understands."""
+
+    TEXT = "text"
+    CSV = "csv"
+    HMA = "hma"
+
+
+class HashListError(ValueError):
+    """A hash list that cannot be read, with the line of the first problem."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.line = line
+        self.message = message
+
+
+def hash_type_named(name: str) -> HashType:
+    found = TYPE_NAMES.get(name.strip().lower())
+    if found is None:
+        raise ValueError(f"unknown hash type {name!r}; known: {', '.join(sorted(TYPE_NAMES))}")
+    return found
+
+
+def read_hash_list(text: str, fmt: ListFormat, hash_type: HashType | None = None) -> list[Entry]:
+    """Every entry of a list, or HashListError for the first bad one."""
+    readers = {ListFormat.TEXT: _text, ListFormat.CSV: _csv, ListFormat.HMA: _hma}
+    if fmt is ListFormat.TEXT and hash_type is None:
+        raise HashListError(None, "a plain-text list needs its hash type (sha256, md5, pdq, vpdq)")
+    return list(readers[fmt](text, hash_type))
+
+
+def _entry(line: int, kind: HashType, value: str) -> Entry:
+    try:
+        return line, kind, kind.normalise(value)
+    except ValueError as exc:
+        raise HashListError(line, str(exc)) from None
+
+
+def _text(text: str, hash_type: HashType | None) -> Iterator[Entry]:
+    assert hash_type is not None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        value = raw.split("#", 1)[0].strip()
+        if value:
+            yield _entry(number, hash_type, value)
+
+
+def _csv(text: str, hash_type: HashType | None) -> Iterator[Entry]:
+    rows = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(rows, [])]
+    value_at = _column(header, HASH_COLUMNS, "hash")
+    type_at = None if hash_type else _column(header, TYPE_COLUMNS, "type")
+    for number, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= max(value_at, type_at or 0):
+            raise HashListError(number, f"expected {len(header)} columns, found {len(row)}")
+        kind = hash_type or _named(number, row[type_at or 0])
+        yield _entry(number, kind, row[value_at])
+
+
+def _column(header: list[str], names: tuple[str, ...], what: str) -> int:
+    for name in names:
+        if name in header:
+            return header.index(name)
+    raise HashListError(1, f"the header names no {what} column (one of: {', '.join(names)})")
+
+
+def _named(line: int, name: str) -> HashType:
+    try:
+        return hash_type_named(name)
+    except ValueError as exc:
+        raise HashListError(line, str(exc)) from None
+
+
+def _hma(text: str, hash_type: HashType | None) -> Iterator[Entry]:
+    for line, item in _json_items(text):
+        if not isinstance(item, dict):
+            raise HashListError(line, "each item must be an object")
+        value = item.get("signal_value", item.get("signal", item.get("raw_indicator")))
+        name = item.get("signal_type", item.get("type"))
+        if not isinstance(value, str) or (hash_type is None and not isinstance(name, str)):
+            raise HashListError(
+                line, "needs signal_type and signal_value (or type and raw_indicator)"
+            )
+        yield _entry(line, hash_type or _named(line, str(name)), value)
+
+
+def _json_items(text: str) -> Iterator[tuple[int, Any]]:
+    """Items of a JSON document (list, or {"data": list}) or of JSON Lines, with line numbers."""
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        yield from ((1, item) for item in _loads(text, 1))
+        return
+    if stripped.startswith("{") and "\n{" not in stripped.rstrip():
+        document = _loads(text, 1)
+        if isinstance(document, dict) and isinstance(document.get("data"), list):
+            yield from ((1, item) for item in document["data"])
+            return
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if raw.strip():
+            yield number, _loads(raw, number)
+
+
+def _loads(text: str, line: int) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HashListError(line + exc.lineno - 1, f"not JSON ({exc.msg})") from None

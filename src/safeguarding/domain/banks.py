@@ -1,0 +1,113 @@
+"""Hash banks: lists of hashes of known abuse imagery, versioned import by import.
+
+A bank holds hashes of one or more types (exact SHA-256 and MD5, perceptual
+PDQ for images, vPDQ for videos). Every import makes a new version recording
+its source, date, licence note and counts; a rollback makes a new version whose
+content is an earlier one's, so history is never rewritten. A bank of kind
+``allow`` is an allowlist: hashes known to be false positives, which override
+every blocking bank.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from safeguarding.domain.events import OpaqueId
+
+BANK_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+DEFAULT_PDQ_THRESHOLD = 31
+DEFAULT_VPDQ_PERCENT = 80.0
+_HEX_LENGTHS = {"sha256": 64, "md5": 32, "pdq": 64}
+
+
+class HashType(StrEnum):
+    """The kinds of hash a bank can hold."""
+
+    SHA256 = "sha256"
+    MD5 = "md5"
+    PDQ = "pdq"
+    VPDQ = "vpdq"  # a video: its frames' PDQ hashes, comma-separated
+
+    def normalise(self, value: str) -> str:
+        """The canonical (lower-case) form of a hash value; ValueError names what is wrong."""
+        cleaned = value.strip().lower()
+        if self is HashType.VPDQ:
+            frames = [f.strip() for f in cleaned.split(",") if f.strip()]
+            if not frames:
+                raise ValueError("a vpdq hash needs at least one 64-hex frame hash")
+            return ",".join(HashType.PDQ.normalise(f) for f in frames)
+        length = _HEX_LENGTHS[self.value]
+        if len(cleaned) != length or any(c not in "0123456789abcdef" for c in cleaned):
+            raise ValueError(f"a {self.value} hash is {length} hex digits, got {value.strip()!r}")
+        return cleaned
+
+
+class BankKind(StrEnum):
+    """A bank blocks what matches it; an allowlist stops matches to what it holds."""
+
+    BLOCK = "block"
+    ALLOW = "allow"
+
+
+class Bank(BaseModel):
+    """A named bank and its matching settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    kind: BankKind = BankKind.BLOCK
+    description: str = Field(default="", max_length=2000)
+    enabled: bool = True
+    pdq_threshold: int = Field(default=DEFAULT_PDQ_THRESHOLD, ge=0, le=128)
+    vpdq_match_percent: float = Field(default=DEFAULT_VPDQ_PERCENT, gt=0, le=100)
+    created_at: datetime
+    version: int = 0  # the version whose content is live; 0 before the first import
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not BANK_NAME.match(value):
+            raise ValueError(
+                "a bank name is 1-64 characters: lowercase letters, digits, '_', '.', '-'"
+            )
+        return value
+
+
+class BankVersion(BaseModel):
+    """One import (or rollback): where it came from, when, under what licence, what changed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bank: str
+    version: int = Field(ge=1)
+    created_at: datetime
+    created_by: OpaqueId
+    source: str = Field(max_length=500)
+    licence: str = Field(default="", max_length=2000)
+    added: int = 0
+    removed: int = 0
+    total: int = 0
+    rolled_back_to: int | None = None
+
+
+class BankEntry(BaseModel):
+    """One live hash in a bank; ``entry_id`` is stable for as long as the hash stays."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    entry_id: int
+    bank: str
+    hash_type: HashType
+    value: str
+    version: int
+
+
+class ImportMode(StrEnum):
+    """``add`` keeps what the bank holds; ``replace`` makes the import its whole content."""
+
+    ADD = "add"
+    REPLACE = "replace"

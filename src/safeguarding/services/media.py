@@ -1,0 +1,77 @@
+"""Hash the bytes of ``media`` events before they are decided, in the bounded worker pool.
+
+The engine's own hashes (SHA-256, MD5, PDQ; vPDQ frames for video) replace any the
+platform sent for the same upload; a hash it did not compute (none, for bytes it could
+hash) is kept from the platform. A file the hasher refuses stops the whole batch with a
+``MediaRefused`` naming the event and the reason, before anything is stored.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+from safeguarding.detectors.media.hashing import ImageHashes, VideoHashes
+from safeguarding.detectors.media.safe_decode import HasherUnavailable, MediaRejected
+from safeguarding.detectors.media.worker import MediaHasher
+from safeguarding.domain.errors import FieldError, MediaRefused, StoreBusy
+from safeguarding.domain.events import Event, MediaEvent, MediaHashes, MediaKind
+
+
+class MediaHashing:
+    """Adds computed hashes to the media events of a batch.
+
+    The worker pool starts with the first upload that carries bytes, so a process that
+    never sees one (a CLI command, a test) never pays for it.
+    """
+
+    def __init__(self, make_hasher: Callable[[], MediaHasher]) -> None:
+        self._make_hasher = make_hasher
+        self._hasher: MediaHasher | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def hasher(self) -> MediaHasher:
+        with self._lock:
+            if self._hasher is None:
+                self._hasher = self._make_hasher()
+            return self._hasher
+
+    def with_hashes(self, events: Sequence[Event]) -> list[Event]:
+        return [self._hashed(i, e) if _has_bytes(e) else e for i, e in enumerate(events)]
+
+    def _hashed(self, index: int, event: MediaEvent) -> MediaEvent:
+        data = event.content() or b""
+        try:
+            if event.media_kind is MediaKind.VIDEO:
+                found: ImageHashes | VideoHashes = self.hasher.hash_video(data)
+            else:
+                found = self.hasher.hash_image(data)
+        except MediaRejected as exc:
+            raise MediaRefused(
+                str(exc.reason),
+                f"event {index} ({event.event_id}): {exc.message}",
+                [FieldError(("content_base64",), exc.message, index, {"reason": str(exc.reason)})],
+            ) from None
+        except HasherUnavailable as exc:
+            raise StoreBusy(f"media hashing cannot take this upload now: {exc}") from None
+        return event.model_copy(update={"hashes": _merged(event.hashes, found)})
+
+    def close(self) -> None:
+        with self._lock:
+            if self._hasher is not None:
+                self._hasher.close()
+
+
+def _has_bytes(event: Event) -> bool:
+    return isinstance(event, MediaEvent) and event.content_base64 is not None
+
+
+def _merged(given: MediaHashes | None, found: ImageHashes | VideoHashes) -> MediaHashes:
+    computed: dict[str, object] = {"sha256": found.sha256, "md5": found.md5}
+    if isinstance(found, ImageHashes):
+        computed["pdq"] = found.pdq
+    else:
+        computed["vpdq"] = tuple(f.pdq for f in found.frames)
+    base = given.model_dump(exclude_none=True) if given else {}
+    return MediaHashes.model_validate({**base, **computed})
