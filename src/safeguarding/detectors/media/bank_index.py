@@ -18,6 +18,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from safeguarding.detectors.media.pdq_index import PdqIndex
 from safeguarding.domain.banks import Bank, BankEntry, BankKind, HashType
 
@@ -49,8 +52,20 @@ class BankMatch:
 
 @dataclass(frozen=True)
 class _Pdq:
+    """PDQ entries: the index, and each id's bank as a 2-byte code (not a dict of strings:
+    at ten million hashes the index must stay within four times the raw 32 bytes a hash)."""
+
     index: PdqIndex
-    entries: dict[int, tuple[str, str]]  # id -> (bank, hash)
+    ids: npt.NDArray[np.int64]  # sorted
+    codes: npt.NDArray[np.uint16]  # bank of ids[i], as a position in ``names``
+    names: tuple[str, ...]
+    widest: int  # the largest distance any of these banks accepts
+
+    def bank_of(self, entry_id: int) -> str:
+        return self.names[int(self.codes[np.searchsorted(self.ids, entry_id)])]
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 @dataclass(frozen=True)
@@ -88,14 +103,14 @@ class BankIndex:
             banks=by_name,
             exact={k: tuple(v) for k, v in exact.items()},
             allowed=frozenset((e.hash_type, e.value) for e in allow),
-            pdq=_pdq([e for e in block if e.hash_type is HashType.PDQ]),
-            allow_pdq=_pdq([e for e in allow if e.hash_type is HashType.PDQ]),
+            pdq=_pdq([e for e in block if e.hash_type is HashType.PDQ], by_name),
+            allow_pdq=_pdq([e for e in allow if e.hash_type is HashType.PDQ], by_name),
             videos=_videos([e for e in block if e.hash_type is HashType.VPDQ]),
         )
 
     @property
     def size(self) -> int:
-        pdq = len(self.pdq.entries) if self.pdq else 0
+        pdq = len(self.pdq) if self.pdq else 0
         videos = len(self.videos.entries) if self.videos else 0
         return sum(len(v) for v in self.exact.values()) + pdq + videos
 
@@ -104,7 +119,7 @@ class BankIndex:
         found = {t.value: 0 for t in HashType}
         for (kind, _), owners in self.exact.items():
             found[kind.value] += len(owners)
-        found["pdq"] = len(self.pdq.entries) if self.pdq else 0
+        found["pdq"] = len(self.pdq) if self.pdq else 0
         found["vpdq"] = len(self.videos.entries) if self.videos else 0
         return found
 
@@ -127,21 +142,20 @@ class BankIndex:
             return True
         if self.allow_pdq is None:
             return False
-        hits = self.allow_pdq.index.query(pdq, _widest(self.banks, self.allow_pdq))
-        return any(
-            hit.distance <= self.banks[self.allow_pdq.entries[hit.id][0]].pdq_threshold
-            for hit in hits
-        )
+        allow = self.allow_pdq
+        hits = allow.index.query(pdq, allow.widest)
+        return any(hit.distance <= self.banks[allow.bank_of(hit.id)].pdq_threshold for hit in hits)
 
     def _pdq_matches(self, pdq: str) -> list[BankMatch]:
         if self.pdq is None:
             return []
         found = []
-        for hit in self.pdq.index.query(pdq, _widest(self.banks, self.pdq)):
-            bank, value = self.pdq.entries[hit.id]
-            if hit.distance <= self.banks[bank].pdq_threshold and (
-                (HashType.PDQ, value) not in self.allowed
-            ):
+        for hit in self.pdq.index.query(pdq, self.pdq.widest):
+            bank = self.pdq.bank_of(hit.id)
+            if hit.distance > self.banks[bank].pdq_threshold:
+                continue
+            value = self.pdq.index.hash_of(hit.id) or ""
+            if (HashType.PDQ, value) not in self.allowed:
                 found.append(BankMatch(bank, hit.id, HashType.PDQ, value, hit.distance))
         return found
 
@@ -174,15 +188,17 @@ class BankIndex:
         return found
 
 
-def _widest(banks: dict[str, Bank], part: _Pdq) -> int:
-    return max(banks[bank].pdq_threshold for bank, _ in part.entries.values())
-
-
-def _pdq(entries: list[BankEntry]) -> _Pdq | None:
+def _pdq(entries: list[BankEntry], banks: dict[str, Bank]) -> _Pdq | None:
     if not entries:
         return None
-    index = PdqIndex.build([e.value for e in entries], [e.entry_id for e in entries])
-    return _Pdq(index, {e.entry_id: (e.bank, e.value) for e in entries})
+    ids = np.fromiter((e.entry_id for e in entries), np.int64, len(entries))
+    index = PdqIndex.build([e.value for e in entries], ids)
+    names = tuple(sorted({e.bank for e in entries}))
+    position = {name: at for at, name in enumerate(names)}
+    codes = np.fromiter((position[e.bank] for e in entries), np.uint16, len(entries))
+    order = np.argsort(ids, kind="stable")
+    widest = max(banks[name].pdq_threshold for name in names)
+    return _Pdq(index, ids[order], codes[order], names, widest)
 
 
 def _videos(entries: list[BankEntry]) -> _Videos | None:

@@ -343,6 +343,15 @@ class PdqIndex:
     def __len__(self) -> int:
         return sum(len(part) for part in self._parts)
 
+    def hash_of(self, id: int) -> str | None:
+        """The stored hash with this id, as hex; a scan, for reporting a match, not matching."""
+        for part in self._parts:
+            rows = np.flatnonzero(part.table.ids == id)
+            if rows.size and id not in part.removed:
+                words = part.table.halves[:, int(rows[0]), :].reshape(4)
+                return np.asarray(words, dtype=">u8").tobytes().hex()
+        return None
+
     @property
     def nbytes(self) -> int:
         """Bytes held by the index's arrays: hashes, ids, postings and bucket offsets."""
