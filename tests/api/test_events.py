@@ -251,3 +251,28 @@ async def test_figures_count_cases_by_harm(client, keys, container) -> None:
     figures = (await client.get("/v1/figures", headers=auth(keys[Role.REGULATOR]))).json()
     assert figures["cases_by_queue"] == {"grooming": 1, "self_harm": 1, "abuse_imagery": 1}
     assert figures["decisions_by_verdict"] == {"allow": 2, "block": 1}
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "reason"),
+    [
+        (b"", 422, "empty"),
+        (b"%PDF-1.7 not an image", 415, "unsupported_format"),
+        (None, 413, "too_many_pixels"),  # a PNG whose header claims 100,000 x 100,000 pixels
+        (benign_png("truncated")[:60], 422, "corrupt"),
+    ],
+)
+async def test_hostile_uploads_get_a_problem_naming_the_reason(
+    client, keys, container, data: bytes | None, status: int, reason: str
+) -> None:
+    from tests.detectors.media.fixtures.media import png_bomb
+
+    upload = media(data=png_bomb(100_000, 100_000) if data is None else data)
+    response = await client.post("/v1/events", json=upload, headers=auth(keys[Role.PLATFORM]))
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["reason"] == reason
+    assert body["errors"][0]["field"] == "content_base64"
+    with container.store.read() as uow:
+        assert uow.counts().events_by_type == {}

@@ -33,6 +33,8 @@ class DetectorContext:
     targets: tuple[Account, ...] = ()
     connected_to: frozenset[str] = frozenset()
     conversation: Conversation | None = None
+    # Children the actor first contacted in the last CONTACT_WINDOW, this event's included.
+    children_contacted: int = 0
 
     def is_connected(self, account_id: str) -> bool:
         return account_id in self.connected_to

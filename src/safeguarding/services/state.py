@@ -6,7 +6,7 @@ costs a handful of queries rather than thousands.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from safeguarding.domain.accounts import Account
@@ -23,6 +23,8 @@ from safeguarding.domain.events import (
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts
 from safeguarding.ports.store import UnitOfWork
 
+CONTACT_WINDOW = timedelta(days=7)
+
 
 class BatchState:
     """Working copies of the state a batch touches, with what it changed."""
@@ -37,6 +39,12 @@ class BatchState:
         pairs = {(e.actor_id, t) for e in events for t in _targets(e)}
         self.connected = uow.connections_among(pairs)
         self.contacted = uow.contacts_among(pairs)
+        since = min((e.occurred_at for e in events), default=None)
+        self.children_contacted = (
+            uow.children_contacted({e.actor_id for e in events}, since - CONTACT_WINDOW)
+            if since is not None
+            else {}
+        )
         self._changed_accounts: set[str] = set()
         self._changed_conversations: set[str] = set()
         self._new_connections: set[tuple[str, str]] = set()
@@ -61,6 +69,7 @@ class BatchState:
             targets=targets,
             connected_to=frozenset(connected),
             conversation=self._conversation_for(event),
+            children_contacted=self._children_contacted(actor_id, targets),
         )
         facts = PolicyFacts(
             event_type=event.type,
@@ -76,6 +85,10 @@ class BatchState:
             ),
         )
         return context, facts
+
+    def _children_contacted(self, actor_id: str, targets: tuple[Account, ...]) -> int:
+        known = self.children_contacted.get(actor_id, set())
+        return len(known | {t.account_id for t in targets if t.age_band.is_child})
 
     def _conversation_for(self, event: Event) -> Conversation | None:
         """The event's conversation as stored, or as it starts with this event (not yet kept)."""
@@ -108,6 +121,8 @@ class BatchState:
         for target in _targets(event):
             if (event.actor_id, target) not in self.contacted:
                 self.contacted.add((event.actor_id, target))
+                if self.account(target, event.occurred_at).age_band.is_child:
+                    self.children_contacted.setdefault(event.actor_id, set()).add(target)
                 self._new_contacts.append((event.actor_id, target, event.occurred_at))
 
     def _update_profile(self, event: ProfileUpdateEvent) -> None:

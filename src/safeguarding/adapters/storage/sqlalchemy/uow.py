@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
-from safeguarding.domain.accounts import Account
+from safeguarding.domain.accounts import Account, AgeBand
 from safeguarding.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord
 from safeguarding.domain.cases import Case, CaseStatus
 from safeguarding.domain.conversations import Conversation
@@ -185,6 +185,27 @@ class SqlUnitOfWork(BankRows):
         for chunk in _chunks(list(set(pairs)), 400):
             rows = self.conn.execute(_CONTACTED_PAIRS, {"pairs": chunk})
             found |= {(row.actor_id, row.target_id) for row in rows}
+        return found
+
+    def children_contacted(
+        self, actor_ids: Collection[str], since: datetime
+    ) -> dict[str, set[str]]:
+        """The children each actor first contacted at or after ``since``."""
+        if not actor_ids:
+            return {}
+        c, a = t.contacts.c, t.accounts.c
+        rows = self.conn.execute(
+            select(c.actor_id, c.target_id)
+            .join(t.accounts, a.account_id == c.target_id)
+            .where(
+                c.actor_id.in_(list(actor_ids)),
+                c.first_at >= since,
+                a.age_band.in_([b.value for b in AgeBand if b.is_child]),
+            )
+        )
+        found: dict[str, set[str]] = {}
+        for row in rows:
+            found.setdefault(row.actor_id, set()).add(row.target_id)
         return found
 
     def contacts_add(self, contacts: Collection[tuple[str, str, datetime]]) -> None:
