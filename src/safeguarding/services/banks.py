@@ -75,10 +75,11 @@ class BankService:
         return changed
 
     def delete(self, name: str, actor: str) -> int:
-        """Delete a bank and all it holds; returns how many hashes went with it."""
+        """Delete a bank and all it holds; returns how many live hashes went with it."""
         with self.store.write() as uow:
             _existing(uow, name)
-            removed = uow.bank_delete(name)
+            removed = len(uow.bank_hashes_live(name))
+            uow.bank_delete(name)
             self._changed(uow, actor, "bank.delete", name, {"hashes": removed})
         self.rebuild()
         return removed

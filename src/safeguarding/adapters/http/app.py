@@ -19,7 +19,7 @@ from safeguarding import __version__
 from safeguarding.adapters import logs
 from safeguarding.adapters.http import problems
 from safeguarding.adapters.http.middleware import BodyLimit, Metrics, RequestLog
-from safeguarding.adapters.http.routes import admin, events, feeds, health, policy
+from safeguarding.adapters.http.routes import admin, banks, events, feeds, health, hma, policy
 from safeguarding.adapters.web import routes as web
 from safeguarding.bootstrap import Container, build, session_secret
 from safeguarding.settings import load_settings
@@ -67,7 +67,8 @@ def create_app(
     app.state.container = container
     app.state.metrics = Metrics()
     problems.install(app)
-    routers = (events.router, feeds.router, policy.router, admin.router, health.router)
+    routers = (events.router, feeds.router, policy.router, admin.router, banks.router)
+    routers += (hma.hashing, hma.matching, health.router)
     for router in (*routers, web.router):
         app.include_router(router)
     web.mount_static(app)

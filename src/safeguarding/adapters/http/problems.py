@@ -33,8 +33,12 @@ STATUS: list[tuple[type[errors.SafeguardingError], int]] = [
 
 
 # A refused upload's status follows its reason: too big is 413, a format not allowed 415.
-MEDIA_STATUS = {"too_large": 413, "too_many_pixels": 413, "too_long": 413,
-                "unsupported_format": 415}
+MEDIA_STATUS = {
+    "too_large": 413,
+    "too_many_pixels": 413,
+    "too_long": 413,
+    "unsupported_format": 415,
+}
 
 
 def status_for(exc: errors.SafeguardingError) -> int:

@@ -1,0 +1,256 @@
+"""Hash banks (admin): create, change, import into, roll back; admins and regulators read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.detectors.media.hash_lists import (
+    HashListError,
+    ListFormat,
+    hash_type_named,
+    read_hash_list,
+)
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.banks import Bank, BankKind, BankVersion, HashType, ImportMode
+from safeguarding.domain.errors import FieldError, InvalidInput
+
+router = APIRouter(prefix="/v1/banks", tags=["hash banks"])
+NAME = Annotated[str, Path(min_length=1, max_length=64)]
+READERS = (Role.ADMIN, Role.REGULATOR)
+MAX_IMPORT_CHARS = 50_000_000  # the body limit bounds it first; this stops a raised limit
+_T = TypeVar("_T")
+
+
+class BankCreate(BaseModel):
+    """A new bank; what is left out takes the defaults shown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: BankKind = BankKind.BLOCK
+    description: str = ""
+    enabled: bool = True
+    pdq_threshold: int | None = None
+    vpdq_match_percent: float | None = None
+
+
+class BankPatch(BaseModel):
+    """The settings of a bank that can change; only those sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = None
+    description: str | None = None
+    pdq_threshold: int | None = None
+    vpdq_match_percent: float | None = None
+
+
+class BankOut(BaseModel):
+    """A bank, its settings, its live version and its live hashes by type."""
+
+    name: str
+    kind: BankKind
+    description: str
+    enabled: bool
+    pdq_threshold: int
+    vpdq_match_percent: float
+    created_at: datetime
+    version: int
+    counts: dict[str, int]
+
+
+class BankDetail(BankOut):
+    """A bank with every version it has had, oldest first."""
+
+    versions: list[BankVersion]
+
+
+class BankImport(BaseModel):
+    """A hash list to import, in one of the formats of ``read_hash_list``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: ListFormat
+    hash_type: str | None = Field(default=None, description="Needed for text lists.")
+    content: str = Field(max_length=MAX_IMPORT_CHARS)
+    source: str = Field(min_length=1, max_length=500)
+    licence: str = Field(default="", max_length=2000)
+    mode: ImportMode = ImportMode.ADD
+
+
+class BankRollback(BaseModel):
+    """The version whose content the bank goes back to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+
+
+class BankDeleted(BaseModel):
+    """What a delete removed."""
+
+    deleted: str
+    hashes: int
+
+
+def bank_out(bank: Bank, counts: dict[str, int]) -> BankOut:
+    return BankOut(**bank.model_dump(), counts=counts)
+
+
+def checked(make: Callable[[], _T]) -> _T:
+    """Run ``make``; a model's ValidationError becomes a 422 naming each field."""
+    try:
+        return make()
+    except ValidationError as exc:
+        found = [FieldError(tuple(e["loc"]), e["msg"]) for e in exc.errors()]
+        first = found[0]
+        where = ".".join(str(p) for p in first.location)
+        raise InvalidInput(f"{where}: {first.message}", found) from None
+
+
+def _counts(request: Request, name: str) -> dict[str, int]:
+    """One bank's live hashes by type (the service counts them per bank in ``list``)."""
+    for bank, counts in container(request).banks.list():
+        if bank.name == name:
+            return counts
+    return {t.value: 0 for t in HashType}
+
+
+@router.get("", response_model=list[BankOut], responses=problems(), summary="Every hash bank")
+def list_banks(request: Request, principal: Principal = Depends(Allow(*READERS))) -> list[BankOut]:
+    app = container(request)
+    app.access.read(principal, "banks")
+    return [bank_out(bank, counts) for bank, counts in app.banks.list()]
+
+
+@router.post(
+    "",
+    response_model=BankOut,
+    status_code=201,
+    responses=problems(409, 415, 422),
+    summary="Create a hash bank (admin; audited)",
+)
+def create_bank(
+    body: BankCreate,
+    request: Request,
+    principal: Principal = Depends(Allow(Role.ADMIN)),
+    _json: None = Depends(require_json),
+) -> BankOut:
+    app = container(request)
+    fields = body.model_dump(exclude_none=True)
+    bank = checked(lambda: Bank(**fields, created_at=app.clock.now()))
+    made = app.banks.create(bank, actor=principal.key_id)
+    return bank_out(made, {t.value: 0 for t in HashType})
+
+
+@router.get(
+    "/{name}",
+    response_model=BankDetail,
+    responses=problems(404),
+    summary="A hash bank and its versions",
+)
+def get_bank(
+    name: NAME, request: Request, principal: Principal = Depends(Allow(*READERS))
+) -> BankDetail:
+    app = container(request)
+    bank, versions = app.banks.get(name)
+    app.access.read(principal, f"bank:{name}")
+    return BankDetail(**bank_out(bank, _counts(request, name)).model_dump(), versions=versions)
+
+
+@router.patch(
+    "/{name}",
+    response_model=BankOut,
+    responses=problems(404, 415, 422),
+    summary="Enable, disable or retune a hash bank (admin; audited)",
+)
+def patch_bank(
+    name: NAME,
+    body: BankPatch,
+    request: Request,
+    principal: Principal = Depends(Allow(Role.ADMIN)),
+    _json: None = Depends(require_json),
+) -> BankOut:
+    changes = body.model_dump(exclude_unset=True)
+    changed = checked(
+        lambda: container(request).banks.update(name, changes, actor=principal.key_id)
+    )
+    return bank_out(changed, _counts(request, name))
+
+
+@router.delete(
+    "/{name}",
+    response_model=BankDeleted,
+    responses=problems(404),
+    summary="Delete a hash bank and everything in it (admin; audited)",
+)
+def delete_bank(
+    name: NAME, request: Request, principal: Principal = Depends(Allow(Role.ADMIN))
+) -> BankDeleted:
+    removed = container(request).banks.delete(name, actor=principal.key_id)
+    return BankDeleted(deleted=name, hashes=removed)
+
+
+@router.post(
+    "/{name}/import",
+    response_model=BankVersion,
+    status_code=201,
+    responses=problems(404, 413, 415, 422),
+    summary="Import a hash list as a new version (admin; audited)",
+)
+def import_list(
+    name: NAME,
+    body: BankImport,
+    request: Request,
+    principal: Principal = Depends(Allow(Role.ADMIN)),
+    _json: None = Depends(require_json),
+) -> BankVersion:
+    """A list with one bad line is refused whole (422 naming the line): nothing is stored."""
+    hashes = parsed_list(body)
+    return container(request).banks.import_hashes(
+        name,
+        hashes,
+        source=body.source,
+        licence=body.licence,
+        actor=principal.key_id,
+        mode=body.mode,
+    )
+
+
+def parsed_list(body: BankImport) -> list[tuple[HashType, str]]:
+    try:
+        kind = hash_type_named(body.hash_type) if body.hash_type else None
+    except ValueError as exc:
+        raise InvalidInput(str(exc), [FieldError(("hash_type",), str(exc))]) from None
+    try:
+        entries = read_hash_list(body.content, body.format, kind)
+    except HashListError as exc:
+        extra = {"line": exc.line} if exc.line else {}
+        raise InvalidInput(
+            f"{exc}; nothing was imported", [FieldError(("content",), exc.message, None, extra)]
+        ) from None
+    return [(hash_type, value) for _, hash_type, value in entries]
+
+
+@router.post(
+    "/{name}/rollback",
+    response_model=BankVersion,
+    status_code=201,
+    responses=problems(404, 415, 422),
+    summary="Make a new version with an earlier version's content (admin; audited)",
+)
+def rollback_bank(
+    name: NAME,
+    body: BankRollback,
+    request: Request,
+    principal: Principal = Depends(Allow(Role.ADMIN)),
+    _json: None = Depends(require_json),
+) -> BankVersion:
+    return container(request).banks.rollback(name, body.version, actor=principal.key_id)

@@ -1,0 +1,78 @@
+"""`safeguarding banks`, run in-process through Typer's CliRunner on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from safeguarding.adapters.cli import common
+from safeguarding.adapters.cli.main import app
+from tests.conftest import TEST_KEY
+
+PDQ_A = "a" * 64
+PDQ_B = "5" * 64
+
+
+@pytest.fixture(autouse=True)
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Only our SAFEGUARDING_ variables, pointing at a SQLite file in tmp_path; a wide console."""
+    for name in list(os.environ):
+        if name.startswith("SAFEGUARDING_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SAFEGUARDING_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SAFEGUARDING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SAFEGUARDING_CONTENT_KEY", TEST_KEY)
+    monkeypatch.setenv("COLUMNS", "160")
+    for console in (common.console, common.err):
+        monkeypatch.setattr(console, "_width", 160)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str, code: int = 0) -> Result:
+    result = CliRunner().invoke(app, ["banks", *args], prog_name="safeguarding")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"
+    return result
+
+
+def test_create_import_list_and_roll_back(workdir: Path) -> None:
+    assert "Created block bank known" in run("create", "known", "--pdq-threshold", "20").stdout
+    first = workdir / "first.txt"
+    first.write_text(f"# synthetic\n{PDQ_A}\n")
+    second = workdir / "second.txt"
+    second.write_text(f"{PDQ_A}\n{PDQ_B}\n")
+    imported = run(
+        "import", "known", str(first), "--format", "text", "--type", "pdq", "--source", "test"
+    )
+    assert "known: version 1, added 1, removed 0, total 1" in imported.stdout
+    assert "importing" in imported.stderr  # the progress bar
+    run("import", "known", str(second), "--format", "text", "--type", "pdq", "--source", "test")
+    listed = run("list").stdout
+    assert "known" in listed
+    assert "block" in listed
+    back = run("rollback", "known", "1")
+    assert "known: version 3, added 0, removed 1, total 1" in back.stdout
+    shown = run("show", "known").stdout
+    assert "rollback to version 1 (rollback)" in shown
+    assert "Disabled bank known." in run("disable", "known").stdout
+    assert "Deleted bank known (" in run("delete", "known", "--yes").stdout
+
+
+def test_a_bad_line_names_file_and_line_and_imports_nothing(workdir: Path) -> None:
+    run("create", "careful")
+    bad = workdir / "bad.csv"
+    bad.write_text(f"hash,type\n{PDQ_A},pdq\nnot-a-hash,pdq\n")
+    refused = run("import", "careful", str(bad), "--format", "csv", "--source", "test", code=2)
+    assert f"error: {bad}:3: " in refused.stderr
+    assert "version 0" in run("show", "careful").stdout
+
+
+def test_an_unknown_bank_is_one_line(workdir: Path) -> None:
+    refused = run("rollback", "nowhere", "1", code=2)
+    assert "error: no bank named 'nowhere'" in refused.stderr
