@@ -66,6 +66,16 @@ class Replayed:
 
 
 def read(split: str) -> tuple[list[dict], dict[str, dict]]:
+    """A split's conversations and labels; ``train`` includes ``extra_train`` (more hard
+    benign conversations and grooming that imitates family or club talk)."""
+    if split == "train" and (DATA / "extra_train.labels.jsonl").exists():
+        conversations, labels = _read("train")
+        more, more_labels = _read("extra_train")
+        return conversations + more, labels | more_labels
+    return _read(split)
+
+
+def _read(split: str) -> tuple[list[dict], dict[str, dict]]:
     conversations = [json.loads(x) for x in (DATA / f"{split}.conversations.jsonl").open()]
     labels = {
         r["conversation_id"]: r for r in map(json.loads, (DATA / f"{split}.labels.jsonl").open())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -94,10 +95,12 @@ class BankVersion(BaseModel):
     rolled_back_to: int | None = None
 
 
-class BankEntry(BaseModel):
-    """One live hash in a bank; ``entry_id`` is stable for as long as the hash stays."""
+class BankEntry(NamedTuple):
+    """One live hash in a bank; ``entry_id`` is stable for as long as the hash stays.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    A tuple, not a model: an index rebuild reads millions of these, already valid (they were
+    checked on import), and a tuple costs a fifth of the memory.
+    """
 
     entry_id: int
     bank: str

@@ -82,6 +82,12 @@ _AFFIRM = frozenset({"yes", "yep", "yeah", "ya", "yh", "ye", "yup", "mhm", "corr
 _NOT_AGE_AFTER = frozenset({"min", "mins", "minutes", "hours", "hrs", "am", "pm", "%", "quid", "k"})
 # Words that may sit between "i am" and an age: "im actually 24", "im only 12".
 _FILLERS = frozenset({"actually", "really", "only", "just", "literally", "honestly", "like", "now"})
+_QUOTED = re.compile(r"[\"\u201c\u201d][^\"\u201c\u201d]{4,}[\"\u201c\u201d]")
+_REPORTED = re.compile(
+    r"\b(he|she|they|someone|somebody|this (guy|man|person|account)|a (guy|man|stranger)|"
+    r"some (guy|man|one)|the man|the guy)\s+(said|says|asked|asks|told|keeps asking|"
+    r"kept asking|wanted|wants|messaged|sent)\b"
+)
 _AGE_QUESTION_NUMBER = re.compile(r"^\d{1,2}$")
 
 
@@ -122,15 +128,33 @@ class CueReader:
         counts = [0] * len(self.lexicon.names)
         for group, _, _ in matches:
             counts[group] += 1
+        reported = reports_speech(text)
+        if reported:
+            self._as_reported(counts)
         asks_age = counts[self.group["age_question"]] > 0
         return MessageCues(
             words=words,
             counts=tuple(counts),
             spans=tuple(matches),
-            stated_age=stated_age(words, reply_to_age_question),
+            stated_age=None if reported else stated_age(words, reply_to_age_question),
             asks_age=asks_age,
             asked_number=_asked_number(words) if asks_age else None,
         )
+
+
+    def _as_reported(self, counts: list[int]) -> None:
+        """Warning signs someone reports ("he asked how old i was and said dont tell") are
+        not the writer's own: they count as talk about safety, not as stages (and an age
+        in them is not the writer's)."""
+        reported = sum(counts[g] for g in self.stage_ids)
+        for group in self.stage_ids:
+            counts[group] = 0
+        counts[self.group["safety_talk"]] += reported
+
+
+def reports_speech(text: str) -> bool:
+    """Whether the message quotes or reports what a third person said or asked."""
+    return bool(_QUOTED.search(text) or _REPORTED.search(text.lower()))
 
 
 def words_of(text: str) -> tuple[str, ...]:

@@ -94,14 +94,9 @@ class BankRows:
             .where(_LIVE)
             .order_by(h.entry_id)
         )
+        types = {t.value: t for t in HashType}
         return [
-            BankEntry(
-                entry_id=row.entry_id,
-                bank=row.bank,
-                hash_type=HashType(row.hash_type),
-                value=row.value,
-                version=row.added_version,
-            )
+            BankEntry(row.entry_id, row.bank, types[row.hash_type], row.value, row.added_version)
             for row in rows
         ]
 
