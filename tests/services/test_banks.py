@@ -241,3 +241,23 @@ def test_another_process_rebuilds_its_index_when_a_bank_changes(container, secon
     while second_process.banks.index().size == 0 and time.monotonic() < deadline:
         time.sleep(0.05)  # the rebuild runs in the background; matching went on meanwhile
     assert second_process.banks.index().match(UploadHashes(pdq=pdq_of(NEAR_DUPLICATE)))
+
+
+def test_a_known_video_is_matched_by_its_frames_through_ingest(container, tmp_path) -> None:
+    from safeguarding.detectors.media.hashing import hash_video_bytes
+    from tests.detectors.media.fixtures.media import FFMPEG, video
+
+    if FFMPEG is None:
+        pytest.skip("ffmpeg is not installed (scripts/install-system-deps.sh installs it)")
+    known = video(tmp_path, "mp4", seconds=4)
+    frames = ",".join(f.pdq for f in hash_video_bytes(known).frames)
+    container.banks.create(bank("videos"), "t")
+    container.banks.import_hashes(
+        "videos", [(HashType.VPDQ, frames)], source="s", licence="", actor="t"
+    )
+    upload = {**media(data=known), "media_kind": "video"}
+    (result,) = container.ingest.ingest([event(upload)], source="test")
+    (signal,) = [s for s in result.decision.signals if s.detector == "hash_bank"]
+    assert (signal.evidence.hash_type, signal.evidence.bank) == ("vpdq", "videos")
+    assert signal.evidence.details["upload_frames_matched"] == 1.0
+    assert result.decision.verdict.value == "block"
