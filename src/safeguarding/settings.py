@@ -110,6 +110,10 @@ class Settings(BaseModel):
         ge=0,
         description="How often a process checks whether a hash bank changed (then rebuilds).",
     )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 key (PEM) that signs audit checkpoints; made under data_dir if unset.",
+    )
     log_level: str = Field(
         default="INFO", description="Logging level: DEBUG, INFO, WARNING, ERROR."
     )

@@ -432,6 +432,97 @@ def test_audit_verify_passes_then_names_a_tampered_record(ingest_env: Path) -> N
     assert "audit chain broken at record 2: content does not match its hash" in words(result.stderr)
 
 
+@pytest.mark.parametrize(
+    ("tamper", "found"),
+    [
+        (
+            ["DELETE FROM audit_log WHERE seq = 1"],
+            "audit chain broken at record 2: expected record 1",
+        ),
+        (
+            [
+                "UPDATE audit_log SET seq = -1 WHERE seq = 1",
+                "UPDATE audit_log SET seq = 1 WHERE seq = 2",
+                "UPDATE audit_log SET seq = 2 WHERE seq = -1",
+            ],
+            "audit chain broken at record 1: does not follow the record before it",
+        ),
+    ],
+    ids=["deleted", "reordered"],
+)
+def test_audit_verify_names_deleted_and_reordered_records(
+    ingest_env: Path, tamper: list[str], found: str
+) -> None:
+    write_jsonl(Path("events.jsonl"), fifty_events())
+    run("ingest", "events.jsonl")
+    with sqlite3.connect(ingest_env / "cli.db") as db:
+        for statement in tamper:
+            db.execute(statement)
+    db.close()
+    assert found in words(run("audit", "verify", code=1).stderr)
+
+
+def test_a_checkpoint_catches_a_chain_rewritten_with_recomputed_hashes(ingest_env: Path) -> None:
+    write_jsonl(Path("events.jsonl"), fifty_events())
+    run("ingest", "events.jsonl")
+    assert "checkpoint of record" in run("audit", "checkpoint", "--out", "cp.json").stdout
+    assert "matches the checkpoint" in run("audit", "verify", "--checkpoint", "cp.json").stdout
+
+    rewrite_chain_from(ingest_env / "cli.db", seq=2)
+    assert "audit chain verifies" in run("audit", "verify").stdout  # the plain chain is fooled
+    result = run("audit", "verify", "--checkpoint", "cp.json", code=1)
+    assert "differs from the checkpoint" in words(result.stderr)
+    assert "the chain was rewritten" in words(result.stderr)
+
+
+def test_a_forged_checkpoint_is_refused(ingest_env: Path) -> None:
+    write_jsonl(Path("events.jsonl"), fifty_events())
+    run("ingest", "events.jsonl")
+    run("audit", "checkpoint", "--out", "cp.json")
+    forged = json.loads(Path("cp.json").read_text()) | {"hash": "0" * 64}
+    Path("cp.json").write_text(json.dumps(forged))
+    result = run("audit", "verify", "--checkpoint", "cp.json", code=1)
+    assert "its signature does not match its content" in words(result.stderr)
+
+
+def rewrite_chain_from(database: Path, seq: int) -> None:
+    """What someone with database access could do: edit a record, recompute every later hash."""
+    from datetime import UTC, datetime
+
+    from safeguarding.domain.audit import GENESIS_HASH, AuditRecord
+
+    with sqlite3.connect(database) as db:
+        rows = db.execute(
+            "SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_log "
+            "ORDER BY seq"
+        ).fetchall()
+        prev = GENESIS_HASH
+        for row in rows:
+            record = AuditRecord(
+                seq=row[0],
+                at=datetime.fromisoformat(row[1]).replace(tzinfo=UTC),
+                actor=row[2],
+                action=row[3],
+                subject=row[4],
+                details=json.loads(row[5]),
+                prev_hash=row[6],
+                hash=row[7],
+            )
+            entry = record.entry()
+            if record.seq == seq:
+                entry = entry.model_copy(update={"actor": "someone else"})
+            if record.seq >= seq:
+                new = entry.chained(record.seq, prev)
+                db.execute(
+                    "UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                    (new.actor, new.prev_hash, new.hash, record.seq),
+                )
+                prev = new.hash
+            else:
+                prev = record.hash
+    db.close()
+
+
 def test_worker_once_processes_what_is_due(ingest_env: Path) -> None:
     write_jsonl(Path("events.jsonl"), fifty_events())
     run("ingest", "events.jsonl")  # runs the outbox itself, so nothing is left

@@ -94,3 +94,40 @@ def first_break(records: Iterable[AuditRecord]) -> ChainBreak | None:
             return ChainBreak(seq=record.seq, reason="content does not match its hash")
         expected_prev, expected_seq = record.hash, expected_seq + 1
     return None
+
+
+class Checkpoint(BaseModel):
+    """The chain's head at a moment, signed, for a third party to keep.
+
+    A plain chain catches edits, deletions and reordering, but not someone with database
+    access who rewrites a record and recomputes every hash after it. A checkpoint held
+    outside the database catches that: the rewritten chain no longer has the hash the
+    checkpoint recorded at its sequence number.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seq: int
+    hash: str
+    taken_at: datetime
+    public_key: str  # hex, Ed25519: whoever holds the file can check the signature
+    signature: str = ""  # hex, over ``payload()``
+
+    def payload(self) -> bytes:
+        fields = {"seq": self.seq, "hash": self.hash, "taken_at": self.taken_at.isoformat()}
+        return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+
+def checkpoint_break(records: Iterable[AuditRecord], checkpoint: Checkpoint) -> ChainBreak | None:
+    """Whether the chain still holds, at the checkpoint's sequence number, the hash it recorded."""
+    for record in records:
+        if record.seq == checkpoint.seq:
+            if record.hash != checkpoint.hash:
+                taken = checkpoint.taken_at.strftime("%Y-%m-%d %H:%M")
+                return ChainBreak(
+                    seq=record.seq,
+                    reason=f"differs from the checkpoint taken at {taken} UTC: "
+                    "the chain was rewritten",
+                )
+            return None
+    return ChainBreak(seq=checkpoint.seq, reason="is missing, but a checkpoint recorded it")

@@ -10,7 +10,7 @@ import typer
 import uvicorn
 
 from safeguarding import __version__
-from safeguarding.adapters import logs
+from safeguarding.adapters import audit_signing, logs
 from safeguarding.adapters.cli import banks, conversations, db, hashes, keys, policy, text
 from safeguarding.adapters.cli.common import (
     console,
@@ -23,7 +23,7 @@ from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.adapters.cli.ingest import ingest_file, print_summary, read_events
 from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import Container
-from safeguarding.domain.audit import first_break
+from safeguarding.domain.audit import Checkpoint, checkpoint_break, first_break
 from safeguarding.settings import settings_table
 
 app = typer.Typer(
@@ -206,20 +206,69 @@ def show_settings() -> None:
 
 @audit_app.command("verify")
 @friendly_errors
-def audit_verify() -> None:
+def audit_verify(
+    checkpoint: Path | None = typer.Option(
+        None,
+        "--checkpoint",
+        exists=True,
+        dir_okay=False,
+        help="A checkpoint file from `audit checkpoint`: also prove the chain was not rewritten.",
+    ),
+) -> None:
     """Check the whole hash chain; name the first record that does not verify. Exit 1 if broken."""
     container = open_container()
     try:
         with container.store.read() as uow:
             records = list(uow.audit_records())
+        held = _checked_checkpoint(checkpoint, container) if checkpoint else None
     finally:
         container.close()
-    broken = first_break(records)
+    broken = first_break(records) or (checkpoint_break(records, held) if held else None)
     if broken is not None:
         err.print(f"audit chain broken at record {broken.seq}: {broken.reason}")
         raise typer.Exit(1)
     head = records[-1].hash[:16] if records else "(empty)"
     console.print(f"audit chain verifies: {len(records)} records, head {head}")
+    if held is not None:
+        console.print(f"and matches the checkpoint at record {held.seq}")
+
+
+def _checked_checkpoint(path: Path, container: Container) -> Checkpoint:
+    try:
+        held = Checkpoint.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        err.print(f"error: {path} is not a checkpoint file ({type(exc).__name__})")
+        raise typer.Exit(2) from None
+    problem = audit_signing.signature_problem(held, audit_signing.signing_key(container.settings))
+    if problem is not None:
+        err.print(f"checkpoint {path} is not to be trusted: {problem}")
+        raise typer.Exit(1)
+    return held
+
+
+@audit_app.command("checkpoint")
+@friendly_errors
+def audit_checkpoint(
+    out: Path = typer.Option(..., "--out", dir_okay=False, help="Where to write the checkpoint."),
+) -> None:
+    """Sign the chain's head and write it to a file for a third party to keep.
+
+    `audit verify --checkpoint FILE` then proves the chain up to that point was not
+    rewritten, even by someone who recomputed every hash in the database.
+    """
+    container = open_container()
+    try:
+        with container.store.read() as uow:
+            head = uow.audit_head()
+        if head is None:
+            err.print("error: the audit log is empty; nothing to checkpoint")
+            raise typer.Exit(2)
+        key = audit_signing.signing_key(container.settings)
+        taken = audit_signing.take(head, key, container.clock.now())
+    finally:
+        container.close()
+    out.write_text(taken.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    console.print(f"checkpoint of record {taken.seq} (head {taken.hash[:16]}) written to {out}")
 
 
 if __name__ == "__main__":
