@@ -24,6 +24,7 @@ from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.services.access import AccessLog
 from safeguarding.services.banks import BankService
 from safeguarding.services.evaluate import Evaluator
+from safeguarding.services.evidence import EvidenceService
 from safeguarding.services.ingest import IngestService
 from safeguarding.services.keys import KeyService
 from safeguarding.services.media import MediaHashing
@@ -52,6 +53,7 @@ class Container:
     visibility: VisibilityService
     banks: BankService
     media: MediaHashing
+    evidence: EvidenceService
     webhooks: HttpWebhookSender | None = None
 
     def close(self) -> None:
@@ -134,6 +136,7 @@ def build(
         visibility=VisibilityService(store, policies, clock),
         banks=banks,
         media=media,
+        evidence=EvidenceService(store, clock),
         webhooks=webhooks,
     )
 

@@ -11,7 +11,16 @@ import uvicorn
 
 from safeguarding import __version__
 from safeguarding.adapters import audit_signing, logs
-from safeguarding.adapters.cli import banks, conversations, db, hashes, keys, policy, text
+from safeguarding.adapters.cli import (
+    banks,
+    conversations,
+    db,
+    evidence,
+    hashes,
+    keys,
+    policy,
+    text,
+)
 from safeguarding.adapters.cli.common import (
     console,
     err,
@@ -35,6 +44,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(policy.app, name="policy")
 app.add_typer(db.app, name="db")
 app.add_typer(hashes.app, name="hashes")
+app.add_typer(evidence.app, name="evidence")
 app.add_typer(banks.app, name="banks")
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")

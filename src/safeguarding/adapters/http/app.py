@@ -19,7 +19,16 @@ from safeguarding import __version__
 from safeguarding.adapters import logs
 from safeguarding.adapters.http import problems
 from safeguarding.adapters.http.middleware import BodyLimit, Metrics, RequestLog
-from safeguarding.adapters.http.routes import admin, banks, events, feeds, health, hma, policy
+from safeguarding.adapters.http.routes import (
+    admin,
+    banks,
+    events,
+    evidence,
+    feeds,
+    health,
+    hma,
+    policy,
+)
 from safeguarding.adapters.web import routes as web
 from safeguarding.bootstrap import Container, build, session_secret
 from safeguarding.settings import load_settings
@@ -68,6 +77,7 @@ def create_app(
     app.state.metrics = Metrics()
     problems.install(app)
     routers = (events.router, feeds.router, policy.router, admin.router, banks.router)
+    routers += (evidence.router,)
     routers += (hma.hashing, hma.matching, health.router)
     for router in (*routers, web.router):
         app.include_router(router)

@@ -212,6 +212,24 @@ evidence = Table(
     Column("retain_until", UTCDateTime, nullable=False),
     Column("preserved_by", String(128), nullable=False),
     Column("legal_hold", Boolean, nullable=False, default=False),
+    Column("content_sha256", String(64)),
+    Column("content_kind", String(8)),
+    Column("size", Integer),
+    Column("hashes", JSON, nullable=False, server_default="{}"),
+    Column("hold_reason", Text),
+    Column("purged_at", UTCDateTime),
+)
+
+# Content-addressed copies of preserved content, AES-GCM sealed with the SHA-256 as the
+# associated data, so a copy cannot be swapped under another address.
+evidence_content = Table(
+    "evidence_content",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("key_id", String(32), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("stored_at", UTCDateTime, nullable=False),
 )
 
 authority_reports = Table(

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
+from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
 from safeguarding.domain.accounts import Account, AgeBand
 from safeguarding.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord
 from safeguarding.domain.cases import Case, CaseStatus
@@ -66,7 +67,7 @@ _EVENTS_INSERT = t.events.insert()
 _AUDIT_INSERT = t.audit_log.insert()
 
 
-class SqlUnitOfWork(BankRows):
+class SqlUnitOfWork(BankRows, EvidenceRows):
     """The storage ports over one SQLAlchemy connection inside one transaction."""
 
     def __init__(self, conn: Connection, cipher: ContentCipher) -> None:
@@ -274,16 +275,6 @@ class SqlUnitOfWork(BankRows):
             .limit(limit)
         )
         return [_case(row) for row in self.conn.execute(query)]
-
-    def evidence_preserve(self, event_id: str, at: datetime, until: datetime, by: str) -> bool:
-        row = {
-            "event_id": event_id,
-            "preserved_at": at,
-            "retain_until": until,
-            "preserved_by": by,
-            "legal_hold": False,
-        }
-        return self._insert_ignoring(t.evidence, [row]) == 1
 
     def authority_report_draft(self, event_id: str, authority: str, at: datetime) -> bool:
         row = {

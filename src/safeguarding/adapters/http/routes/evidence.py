@@ -1,0 +1,111 @@
+"""Preserved evidence: its record, its content (with a reason, audited), and legal holds."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.evidence import EvidenceRecord
+
+router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
+
+
+class ReasonIn(BaseModel):
+    """Why the caller needs this: it goes into the audit log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=10, max_length=2000, pattern=r"^[^\x00-\x1f\x7f]*$")
+
+
+class EvidenceOut(BaseModel):
+    """What is known about one event's preserved evidence."""
+
+    event_id: str
+    content_sha256: str | None
+    content_kind: str | None
+    size: int | None
+    hashes: dict[str, str]
+    preserved_at: datetime
+    preserved_by: str
+    retain_until: datetime
+    legal_hold: bool
+    hold_reason: str | None
+    purged_at: datetime | None
+
+
+class EvidenceContentOut(EvidenceOut):
+    """The record with its content, base64."""
+
+    content_base64: str
+
+
+def record_out(record: EvidenceRecord) -> dict[str, Any]:
+    return record.model_dump()
+
+
+@router.get(
+    "/{event_id}", response_model=EvidenceOut, responses=problems(404), summary="An evidence record"
+)
+def get_record(
+    event_id: str,
+    request: Request,
+    principal: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN, Role.REGULATOR)),
+) -> dict[str, Any]:
+    record = container(request).evidence.record(event_id)
+    container(request).access.read(principal, f"evidence record {event_id}")
+    return record_out(record)
+
+
+@router.post(
+    "/{event_id}/read",
+    response_model=EvidenceContentOut,
+    responses=problems(404, 415, 422),
+    summary="Read preserved content, giving a reason (audited)",
+    dependencies=[Depends(require_json)],
+)
+def read_content(
+    event_id: str,
+    body: ReasonIn,
+    request: Request,
+    principal: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN)),
+) -> dict[str, Any]:
+    found = container(request).evidence.read(event_id, principal, body.reason)
+    encoded = base64.b64encode(found.content).decode()
+    return {**record_out(found.record), "content_base64": encoded}
+
+
+@router.put(
+    "/{event_id}/hold",
+    response_model=EvidenceOut,
+    responses=problems(404, 415, 422),
+    summary="Put evidence on legal hold (it does not expire)",
+    dependencies=[Depends(require_json)],
+)
+def put_hold(
+    event_id: str,
+    body: ReasonIn,
+    request: Request,
+    principal: Principal = Depends(Allow(Role.ADMIN)),
+) -> dict[str, Any]:
+    held = container(request).evidence.hold(event_id, body.reason, principal.audit_name)
+    return record_out(held)
+
+
+@router.delete(
+    "/{event_id}/hold",
+    response_model=EvidenceOut,
+    responses=problems(404),
+    summary="Lift a legal hold (retention applies again)",
+)
+def delete_hold(
+    event_id: str, request: Request, principal: Principal = Depends(Allow(Role.ADMIN))
+) -> dict[str, Any]:
+    return record_out(container(request).evidence.hold(event_id, None, principal.audit_name))

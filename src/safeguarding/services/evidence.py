@@ -1,0 +1,117 @@
+"""Evidence: reading it (a role and a reason, audited), legal holds, and purging what expired.
+
+Every read, hold, release and purge appends an audit record in the same transaction, so
+there is no access to evidence that the audit log does not show. A purge leaves the record
+as a tombstone (what was kept, from which event, under which rule, until when) and removes
+the sealed content once nothing unpurged points to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.errors import AccessDenied, InvalidInput, NotFound
+from safeguarding.domain.evidence import EvidenceContent, EvidenceRecord
+from safeguarding.domain.ids import Clock
+from safeguarding.ports.store import Store, UnitOfWork
+
+READERS = frozenset({Role.MODERATOR, Role.ADMIN})
+MIN_REASON = 10
+_PURGE_CHUNK = 500
+
+
+class EvidenceService:
+    """The use cases of preserved evidence."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def record(self, event_id: str) -> EvidenceRecord:
+        with self.store.read() as uow:
+            return _existing(uow, event_id)
+
+    def read(self, event_id: str, principal: Principal, reason: str) -> EvidenceContent:
+        """The content itself, for a moderator or admin who says why; the read is audited."""
+        if principal.role not in READERS:
+            raise AccessDenied(
+                f"role {principal.role.value} may not read evidence content; a regulator's "
+                "formal information request is answered by an admin",
+                principal.role.value,
+                tuple(sorted(r.value for r in READERS)),
+            )
+        _check_reason(reason)
+        with self.store.write() as uow:
+            record = _existing(uow, event_id)
+            content = uow.evidence_content(record.content_sha256) if record.content_sha256 else None
+            if content is None:
+                why = "was purged" if record.purged_at else "holds no content"
+                raise NotFound(f"the evidence for event {event_id!r} {why}")
+            self._audit(uow, principal.audit_name, "evidence.read", event_id, {"reason": reason})
+        return EvidenceContent(record=record, content=content)
+
+    def hold(self, event_id: str, reason: str | None, actor: str) -> EvidenceRecord:
+        """Set a legal hold (with its reason), or lift it (``reason=None``)."""
+        if reason is not None:
+            _check_reason(reason)
+        with self.store.write() as uow:
+            record = _existing(uow, event_id)
+            if not uow.evidence_hold(event_id, reason):
+                raise NotFound(f"the evidence for event {event_id!r} was purged")
+            action = "evidence.hold" if reason else "evidence.release"
+            self._audit(uow, actor, action, event_id, {"reason": reason})
+        return record.model_copy(update={"legal_hold": reason is not None, "hold_reason": reason})
+
+    def purge(
+        self, actor: str, now: datetime | None = None, progress: Callable[[int], None] | None = None
+    ) -> list[EvidenceRecord]:
+        """Purge everything past its retention and not on hold, leaving audited tombstones."""
+        now = now or self.clock.now()
+        purged: list[EvidenceRecord] = []
+        while True:
+            with self.store.write() as uow:
+                due = uow.evidence_expired(now, _PURGE_CHUNK)
+                for record in due:
+                    uow.evidence_purge(record.event_id, now)
+                    self._audit(uow, actor, "evidence.purge", record.event_id, _tombstone(record))
+            purged += due
+            if progress is not None and due:
+                progress(len(due))
+            if len(due) < _PURGE_CHUNK:
+                return purged
+
+    def _audit(
+        self, uow: UnitOfWork, actor: str, action: str, subject: str, details: dict[str, Any]
+    ) -> None:
+        entry = AuditEntry(
+            at=self.clock.now(), actor=actor, action=action, subject=subject, details=details
+        )
+        uow.audit_append([entry])
+
+
+def _existing(uow: UnitOfWork, event_id: str) -> EvidenceRecord:
+    record = uow.evidence_get(event_id)
+    if record is None:
+        raise NotFound(f"no evidence was preserved for event {event_id!r}")
+    return record
+
+
+def _check_reason(reason: str) -> None:
+    if len(reason.strip()) < MIN_REASON:
+        raise InvalidInput(
+            f"give a reason of at least {MIN_REASON} characters (it goes into the audit log)"
+        )
+
+
+def _tombstone(record: EvidenceRecord) -> dict[str, Any]:
+    return {
+        "content_sha256": record.content_sha256,
+        "content_kind": record.content_kind,
+        "preserved_at": record.preserved_at.isoformat(),
+        "preserved_by": record.preserved_by,
+        "retain_until": record.retain_until.isoformat(),
+    }
