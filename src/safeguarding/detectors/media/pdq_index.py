@@ -150,7 +150,20 @@ class PdqMatcher(Protocol):
     def nbytes(self) -> int: ...
 
 
-class BruteForcePdqIndex:
+class _ManyQueries:
+    """``query_many`` for both matchers: one ``query`` per hash."""
+
+    def query(self, pdq: PdqHashLike, threshold: int | None = None) -> list[PdqMatch]:
+        raise NotImplementedError
+
+    def query_many(
+        self, pdqs: HashRows | Sequence[str], threshold: int | None = None
+    ) -> list[list[PdqMatch]]:
+        rows = pdqs if isinstance(pdqs, np.ndarray) else pdq_rows(pdqs)
+        return [self.query(row, threshold) for row in rows]
+
+
+class BruteForcePdqIndex(_ManyQueries):
     """Checks every stored hash: obviously correct, and the oracle for `PdqIndex`."""
 
     _BLOCK = 32768  # rows per step, so the temporaries stay in cache
@@ -185,12 +198,6 @@ class BruteForcePdqIndex:
         if not found_ids:
             return []
         return _matches(np.concatenate(found_ids), np.concatenate(found_distances))
-
-    def query_many(
-        self, pdqs: HashRows | Sequence[str], threshold: int | None = None
-    ) -> list[list[PdqMatch]]:
-        rows = pdqs if isinstance(pdqs, np.ndarray) else pdq_rows(pdqs)
-        return [self.query(row, threshold) for row in rows]
 
     def add(
         self,
@@ -241,7 +248,7 @@ class _Part:
         return [m for m in found if m.id not in self.removed] if self.removed else found
 
 
-class PdqIndex:
+class PdqIndex(_ManyQueries):
     """Exact PDQ matching within a threshold, sub-linear in the bank; safe to share.
 
     Readers take `self._parts` once per query: a tuple that is never changed, only replaced.
@@ -282,12 +289,6 @@ class PdqIndex:
             return parts[0].search(q, limit)  # already nearest first
         found = [match for part in parts for match in part.search(q, limit)]
         return sorted(found, key=_NEAREST_FIRST)
-
-    def query_many(
-        self, pdqs: HashRows | Sequence[str], threshold: int | None = None
-    ) -> list[list[PdqMatch]]:
-        rows = pdqs if isinstance(pdqs, np.ndarray) else pdq_rows(pdqs)
-        return [self.query(row, threshold) for row in rows]
 
     def add(
         self,
