@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from safeguarding.adapters.report_senders import FileReportSender, HttpReportSender
 from safeguarding.adapters.storage.crypto import ContentCipher, cipher_from_file, parse_key_ring
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
@@ -30,6 +31,7 @@ from safeguarding.services.keys import KeyService
 from safeguarding.services.media import MediaHashing
 from safeguarding.services.outbox import OutboxWorker
 from safeguarding.services.policy import PolicyService
+from safeguarding.services.reporting import ReportingService, ReportSender
 from safeguarding.services.review import ReviewService
 from safeguarding.services.visibility import VisibilityService
 from safeguarding.settings import Settings
@@ -54,10 +56,13 @@ class Container:
     banks: BankService
     media: MediaHashing
     evidence: EvidenceService
+    reports: ReportingService
     webhooks: HttpWebhookSender | None = None
 
     def close(self) -> None:
         self.media.close()
+        if isinstance(self.reports.sender, HttpReportSender):
+            self.reports.sender.close()
         if self.webhooks is not None:
             self.webhooks.close()
         self.store.close()
@@ -137,8 +142,16 @@ def build(
         banks=banks,
         media=media,
         evidence=EvidenceService(store, clock),
+        reports=ReportingService(store, clock, settings.organisation, report_sender(settings)),
         webhooks=webhooks,
     )
+
+
+def report_sender(settings: Settings) -> ReportSender:
+    if settings.report_endpoint:
+        token = settings.report_token.get_secret_value() if settings.report_token else None
+        return HttpReportSender(settings.report_endpoint, token)
+    return FileReportSender(Path(settings.report_dir or settings.data_dir / "reports"))
 
 
 def media_hasher(settings: Settings) -> MediaHasher:

@@ -114,6 +114,21 @@ class Settings(BaseModel):
         default=None,
         description="Ed25519 key (PEM) that signs audit checkpoints; made under data_dir if unset.",
     )
+    organisation: str = Field(
+        default="Safeguarding deployment",
+        description="The reporting organisation named in authority reports.",
+    )
+    report_endpoint: str | None = Field(
+        default=None,
+        description="HTTPS endpoint that confirmed authority reports are POSTed to.",
+    )
+    report_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the report endpoint."
+    )
+    report_dir: Path | None = Field(
+        default=None,
+        description="Folder for confirmed reports when no endpoint is set (data_dir/reports).",
+    )
     log_level: str = Field(
         default="INFO", description="Logging level: DEBUG, INFO, WARNING, ERROR."
     )

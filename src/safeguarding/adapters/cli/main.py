@@ -19,6 +19,7 @@ from safeguarding.adapters.cli import (
     hashes,
     keys,
     policy,
+    reports,
     text,
 )
 from safeguarding.adapters.cli.common import (
@@ -45,6 +46,7 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(db.app, name="db")
 app.add_typer(hashes.app, name="hashes")
 app.add_typer(evidence.app, name="evidence")
+app.add_typer(reports.app, name="reports")
 app.add_typer(banks.app, name="banks")
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")

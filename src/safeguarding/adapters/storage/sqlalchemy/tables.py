@@ -239,6 +239,11 @@ authority_reports = Table(
     Column("authority", String(64), primary_key=True),
     Column("status", String(32), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("confirmed_by", String(128)),
+    Column("confirmed_at", UTCDateTime),
+    Column("package", JSON),
+    Column("submitted_at", UTCDateTime),
+    Column("destination", Text),
 )
 
 policies = Table(

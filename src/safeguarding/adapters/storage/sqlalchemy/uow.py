@@ -24,6 +24,7 @@ from safeguarding.domain.conversations import Conversation
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.events import EVENT_ADAPTER, ConversationKind, Event
 from safeguarding.domain.policy import PolicyDocument, PolicyVersion
+from safeguarding.domain.reports import ReportRecord
 from safeguarding.ports.store import (
     ApiKeyRecord,
     Counts,
@@ -275,6 +276,29 @@ class SqlUnitOfWork(BankRows, EvidenceRows):
             .limit(limit)
         )
         return [_case(row) for row in self.conn.execute(query)]
+
+    def authority_reports(self, limit: int = 500) -> list[ReportRecord]:
+        r = t.authority_reports.c
+        rows = self.conn.execute(
+            select(t.authority_reports).order_by(r.created_at.desc(), r.event_id).limit(limit)
+        )
+        return [ReportRecord.model_validate(row._asdict()) for row in rows]
+
+    def authority_report_get(self, event_id: str, authority: str) -> ReportRecord | None:
+        r = t.authority_reports.c
+        row = self.conn.execute(
+            select(t.authority_reports).where(r.event_id == event_id, r.authority == authority)
+        ).first()
+        return ReportRecord.model_validate(row._asdict()) if row else None
+
+    def authority_report_put(self, report: ReportRecord) -> None:
+        r = t.authority_reports.c
+        values = report.model_dump(exclude={"event_id", "authority"})
+        self.conn.execute(
+            update(t.authority_reports)
+            .where(r.event_id == report.event_id, r.authority == report.authority)
+            .values(**values)
+        )
 
     def authority_report_draft(self, event_id: str, authority: str, at: datetime) -> bool:
         row = {

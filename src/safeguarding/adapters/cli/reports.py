@@ -1,0 +1,79 @@
+"""`safeguarding reports`: list drafted authority reports, show a package, confirm, submit."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from safeguarding.adapters.cli.common import console, friendly_errors, open_container, table
+from safeguarding.domain.access import Principal, Role
+
+app = typer.Typer(
+    help="Authority reports: drafted by policy, confirmed by a moderator, then sent.",
+    no_args_is_help=True,
+)
+AUTHORITY = typer.Option("default", help="The authority the report is for (nca, ncmec, default).")
+
+
+@app.command("list")
+@friendly_errors
+def list_reports() -> None:
+    """Every drafted report with its status."""
+    container = open_container()
+    try:
+        records = container.reports.list()
+    finally:
+        container.close()
+    grid = table("event", "authority", "status", "drafted", "confirmed by", "sent to")
+    for r in records:
+        grid.add_row(
+            r.event_id,
+            r.authority,
+            r.status.value,
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            r.confirmed_by or "",
+            r.destination or "",
+        )
+    console.print(grid)
+
+
+@app.command("show")
+@friendly_errors
+def show(event_id: str = typer.Argument(...), authority: str = AUTHORITY) -> None:
+    """Print the report package as it would be sent (JSON in the authority's format)."""
+    container = open_container()
+    try:
+        package = container.reports.package(event_id, authority)
+    finally:
+        container.close()
+    console.print(json.dumps(package, indent=2, sort_keys=True), markup=False, highlight=False)
+
+
+@app.command("confirm")
+@friendly_errors
+def confirm(
+    event_id: str = typer.Argument(...),
+    authority: str = AUTHORITY,
+    by: str = typer.Option(..., help="The moderator confirming (recorded in the audit log)."),
+) -> None:
+    """Confirm a drafted report: it is checked, frozen as confirmed, and may then be sent."""
+    container = open_container()
+    try:
+        who = Principal(key_id="cli", name=by, role=Role.MODERATOR)
+        record = container.reports.confirm(event_id, authority, who)
+    finally:
+        container.close()
+    console.print(f"report {record.authority}-{record.event_id} confirmed by {record.confirmed_by}")
+
+
+@app.command("submit")
+@friendly_errors
+def submit(event_id: str = typer.Argument(...), authority: str = AUTHORITY) -> None:
+    """Send a confirmed report to the configured endpoint, or write it for manual upload."""
+    container = open_container()
+    try:
+        record = container.reports.submit(event_id, authority, "cli")
+    finally:
+        container.close()
+    console.print(f"report {record.authority}-{record.event_id} sent to {record.destination}")

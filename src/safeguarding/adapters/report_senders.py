@@ -1,0 +1,45 @@
+"""Where confirmed authority reports go: a receiver's HTTPS endpoint, or files for upload."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+class FileReportSender:
+    """Writes each package to ``folder/NAME.json`` (mode 0600) for manual upload."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, name: str, package: dict[str, Any]) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = self.folder / f"{name}.json"
+        # Written beside the target and renamed, so a reader never sees half a report.
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".report-")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(package, out, indent=2, sort_keys=True)
+        os.replace(temporary, target)
+        return str(target)
+
+
+class HttpReportSender:
+    """POSTs each package as JSON to the configured endpoint; any non-2xx answer is an error."""
+
+    def __init__(self, url: str, token: str | None = None, timeout: float = 30.0) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.url = url
+        self.client = httpx.Client(timeout=timeout, headers=headers)
+
+    def send(self, name: str, package: dict[str, Any]) -> str:
+        answer = self.client.post(self.url, json=package, headers={"Idempotency-Key": name})
+        answer.raise_for_status()
+        return self.url
+
+    def close(self) -> None:
+        self.client.close()

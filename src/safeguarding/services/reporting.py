@@ -1,0 +1,240 @@
+"""Authority reports: build the package from what is stored, confirm it, send it.
+
+Policy drafts a report (``report_to_authority``); nothing leaves until a moderator or admin
+confirms it. Confirming builds the package from the stored event, its decision, the accounts'
+age facts, the preserved evidence and, for grooming, the messages that drove the signal,
+checks it is complete and valid in the receiver's format, and keeps it as confirmed; sending
+sends exactly that. Each step is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.decisions import Decision
+from safeguarding.domain.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from safeguarding.domain.events import Event, MediaEvent, MessageEvent, PostEvent
+from safeguarding.domain.ids import Clock
+from safeguarding.domain.reports import (
+    FORMATS,
+    AuthorityReport,
+    ExcerptLine,
+    IncidentType,
+    ReportedAccount,
+    ReportedContent,
+    ReportRecord,
+    ReportStatus,
+)
+from safeguarding.ports.store import Store, UnitOfWork
+
+CONFIRMERS = frozenset({Role.MODERATOR, Role.ADMIN})
+
+
+class ReportSender(Protocol):
+    """Delivers a confirmed package; returns where it went (a URL or a file path)."""
+
+    def send(self, name: str, package: dict[str, Any]) -> str: ...
+
+
+def format_for(authority: str) -> str:
+    """The wire format an authority takes: the NCA's for "nca", NCMEC's otherwise."""
+    return "nca" if authority == "nca" else "ncmec"
+
+
+class ReportingService:
+    """Drafted reports: list, build, confirm, submit."""
+
+    def __init__(self, store: Store, clock: Clock, reporter: str, sender: ReportSender) -> None:
+        self.store = store
+        self.clock = clock
+        self.reporter = reporter
+        self.sender = sender
+
+    def list(self) -> list[ReportRecord]:
+        with self.store.read() as uow:
+            return uow.authority_reports()
+
+    def build(self, event_id: str, authority: str) -> AuthorityReport:
+        with self.store.read() as uow:
+            _record(uow, event_id, authority)
+            return self._build(uow, event_id, authority)
+
+    def package(self, event_id: str, authority: str) -> dict[str, Any]:
+        report = self.build(event_id, authority)
+        return FORMATS[format_for(authority)](report).model_dump(mode="json")
+
+    def confirm(self, event_id: str, authority: str, principal: Principal) -> ReportRecord:
+        if principal.role not in CONFIRMERS:
+            raise AccessDenied(
+                "only a moderator or admin confirms an authority report",
+                principal.role.value,
+                tuple(sorted(r.value for r in CONFIRMERS)),
+            )
+        with self.store.write() as uow:
+            record = _record(uow, event_id, authority)
+            if record.status is not ReportStatus.AWAITING_CONFIRMATION:
+                raise Conflict(f"the report is {record.status.value}, not awaiting confirmation")
+            report = self._build(uow, event_id, authority)
+            missing = report.complete()
+            if missing:
+                raise InvalidInput("the report is not complete: " + "; ".join(missing))
+            package = FORMATS[format_for(authority)](report).model_dump(mode="json")
+            now = self.clock.now()
+            confirmed = record.model_copy(
+                update={
+                    "status": ReportStatus.CONFIRMED,
+                    "confirmed_by": principal.audit_name,
+                    "confirmed_at": now,
+                    "package": package,
+                }
+            )
+            uow.authority_report_put(confirmed)
+            _audit(uow, now, principal.audit_name, "report.confirm", event_id, authority)
+        return confirmed
+
+    def submit(self, event_id: str, authority: str, actor: str) -> ReportRecord:
+        with self.store.read() as uow:
+            record = _record(uow, event_id, authority)
+        if record.status is not ReportStatus.CONFIRMED or record.package is None:
+            raise Conflict(
+                f"the report is {record.status.value}: a moderator confirms it before it is sent"
+            )
+        destination = self.sender.send(f"{authority}-{event_id}", record.package)
+        with self.store.write() as uow:
+            now = self.clock.now()
+            sent = record.model_copy(
+                update={
+                    "status": ReportStatus.SUBMITTED,
+                    "submitted_at": now,
+                    "destination": destination,
+                }
+            )
+            uow.authority_report_put(sent)
+            _audit(uow, now, actor, "report.submit", event_id, authority)
+        return sent
+
+    # -- building ------------------------------------------------------------
+    def _build(self, uow: UnitOfWork, event_id: str, authority: str) -> AuthorityReport:
+        event = uow.event_get(event_id)
+        found = uow.decisions_for([event_id]).get(event_id)
+        if event is None or found is None:
+            raise NotFound(f"event {event_id!r} or its decision is not stored")
+        decision = found[1]
+        signals = decision.signals
+        return AuthorityReport(
+            report_id=f"{authority}-{event_id}",
+            authority=authority,
+            incident_type=_incident(decision),
+            incident_time=event.occurred_at,
+            reporter=self.reporter,
+            accounts=self._accounts(uow, event, decision),
+            contents=self._contents(uow, event, decision),
+            excerpt=self._excerpt(uow, event, decision),
+            reasons=tuple(s.explanation for s in signals if s.kind != "detector_error"),
+            policy_version=decision.policy_version,
+        )
+
+    def _accounts(
+        self, uow: UnitOfWork, event: Event, decision: Decision
+    ) -> tuple[ReportedAccount, ...]:
+        suspect = _named(decision, "suspect_account_id") or [event.actor_id]
+        children = _named(decision, "child_account_id") or list(event.target_ids())
+        roles = dict.fromkeys(children, "child") | dict.fromkeys(suspect, "suspect")
+        stored = uow.accounts_get(list(roles))
+        found = []
+        for account_id, role in roles.items():
+            account = stored.get(account_id)
+            if role == "child" and account is not None and not account.age_band.is_child:
+                role = "other"
+            found.append(
+                ReportedAccount(
+                    account_id=account_id,
+                    role=role,
+                    age_band=account.age_band.value if account else "unknown",
+                    declared_age=account.declared_age if account else None,
+                    age_assurance=(
+                        account.assurance.method.value if account and account.assurance else None
+                    ),
+                )
+            )
+        return tuple(found)
+
+    def _contents(
+        self, uow: UnitOfWork, event: Event, decision: Decision
+    ) -> tuple[ReportedContent, ...]:
+        if not isinstance(event, MediaEvent):
+            return ()
+        hashes = event.hashes
+        banks = [s.evidence.bank for s in decision.signals if s.kind == "hash_match"]
+        evidence = uow.evidence_get(event.event_id)
+        return (
+            ReportedContent(
+                event_id=event.event_id,
+                kind=event.media_kind.value,
+                sent_at=event.occurred_at,
+                sha256=event.sha256(),
+                md5=hashes.md5 if hashes else None,
+                pdq=hashes.pdq if hashes else None,
+                matched_bank=next((b for b in banks if b), None),
+                evidence_sha256=evidence.content_sha256 if evidence else None,
+            ),
+        )
+
+    def _excerpt(
+        self, uow: UnitOfWork, event: Event, decision: Decision
+    ) -> tuple[ExcerptLine, ...]:
+        ids = dict.fromkeys(
+            [i for s in decision.signals for i in s.evidence.event_ids] + [event.event_id]
+        )
+        lines = []
+        for event_id in ids:
+            found = uow.event_get(event_id)
+            if isinstance(found, MessageEvent | PostEvent):
+                lines.append(
+                    ExcerptLine(
+                        event_id=found.event_id,
+                        sender=found.actor_id,
+                        sent_at=found.occurred_at,
+                        text=found.text,
+                    )
+                )
+        return tuple(sorted(lines, key=lambda line: (line.sent_at, line.event_id)))
+
+
+def _incident(decision: Decision) -> IncidentType:
+    if any(s.kind == "hash_match" for s in decision.signals):
+        return IncidentType.CHILD_SEXUAL_ABUSE_MATERIAL
+    return IncidentType.ONLINE_ENTICEMENT
+
+
+def _named(decision: Decision, key: str) -> Sequence[str]:
+    return [
+        value for s in decision.signals if isinstance(value := s.evidence.details.get(key), str)
+    ]
+
+
+def _record(uow: UnitOfWork, event_id: str, authority: str) -> ReportRecord:
+    record = uow.authority_report_get(event_id, authority)
+    if record is None:
+        raise NotFound(f"no report for {authority!r} was drafted for event {event_id!r}")
+    return record
+
+
+def _audit(
+    uow: UnitOfWork, at: datetime, actor: str, action: str, event_id: str, authority: str
+) -> None:
+    uow.audit_append(
+        [
+            AuditEntry(
+                at=at,
+                actor=actor,
+                action=action,
+                subject=event_id,
+                details={"authority": authority},
+            )
+        ]
+    )
