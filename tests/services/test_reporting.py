@@ -124,3 +124,27 @@ def test_an_image_report_is_posted_to_the_configured_endpoint(
     (file,) = package["files"]
     assert (file["sha256"], file["matched_bank"]) == (digest, "known")
     assert file["evidence_sha256"] == digest
+
+
+@pytest.mark.anyio
+async def test_the_report_flow_over_http(client, keys, container) -> None:
+    from tests.conftest import auth
+
+    event_id = run_seed_case(container)
+    base = f"/v1/reports/default/{event_id}"
+    listed = await client.get("/v1/reports", headers=auth(keys[Role.REGULATOR]))
+    assert [r["status"] for r in listed.json()] == ["awaiting_confirmation"]
+    early = await client.post(f"{base}/submit", headers=auth(keys[Role.MODERATOR]))
+    assert early.status_code == 409
+    assert early.headers["content-type"].startswith("application/problem+json")
+    assert (
+        await client.post(f"{base}/confirm", headers=auth(keys[Role.PLATFORM]))
+    ).status_code == 403
+    package = await client.get(base, headers=auth(keys[Role.MODERATOR]))
+    assert package.json()["format"] == "ncmec-cybertipline-v1"
+    confirmed = await client.post(f"{base}/confirm", headers=auth(keys[Role.MODERATOR]))
+    assert confirmed.json()["status"] == "confirmed"
+    sent = await client.post(f"{base}/submit", headers=auth(keys[Role.MODERATOR]))
+    assert sent.json()["status"] == "submitted"
+    container.reports.acknowledge(event_id, "default", "cli")
+    assert container.reports.list()[0].status is ReportStatus.ACKNOWLEDGED

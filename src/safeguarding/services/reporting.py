@@ -117,6 +117,17 @@ class ReportingService:
             _audit(uow, now, actor, "report.submit", event_id, authority)
         return sent
 
+    def acknowledge(self, event_id: str, authority: str, actor: str) -> ReportRecord:
+        """Record that the receiver acknowledged a submitted report."""
+        with self.store.write() as uow:
+            record = _record(uow, event_id, authority)
+            if record.status is not ReportStatus.SUBMITTED:
+                raise Conflict(f"the report is {record.status.value}, not submitted")
+            done = record.model_copy(update={"status": ReportStatus.ACKNOWLEDGED})
+            uow.authority_report_put(done)
+            _audit(uow, self.clock.now(), actor, "report.acknowledge", event_id, authority)
+        return done
+
     # -- building ------------------------------------------------------------
     def _build(self, uow: UnitOfWork, event_id: str, authority: str) -> AuthorityReport:
         event = uow.event_get(event_id)

@@ -77,3 +77,15 @@ def submit(event_id: str = typer.Argument(...), authority: str = AUTHORITY) -> N
     finally:
         container.close()
     console.print(f"report {record.authority}-{record.event_id} sent to {record.destination}")
+
+
+@app.command("acknowledge")
+@friendly_errors
+def acknowledge(event_id: str = typer.Argument(...), authority: str = AUTHORITY) -> None:
+    """Record that the authority acknowledged a submitted report."""
+    container = open_container()
+    try:
+        record = container.reports.acknowledge(event_id, authority, "cli")
+    finally:
+        container.close()
+    console.print(f"report {record.authority}-{record.event_id} acknowledged")

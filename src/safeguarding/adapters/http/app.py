@@ -28,6 +28,7 @@ from safeguarding.adapters.http.routes import (
     health,
     hma,
     policy,
+    reports,
 )
 from safeguarding.adapters.web import routes as web
 from safeguarding.bootstrap import Container, build, session_secret
@@ -77,7 +78,7 @@ def create_app(
     app.state.metrics = Metrics()
     problems.install(app)
     routers = (events.router, feeds.router, policy.router, admin.router, banks.router)
-    routers += (evidence.router,)
+    routers += (evidence.router, reports.router)
     routers += (hma.hashing, hma.matching, health.router)
     for router in (*routers, web.router):
         app.include_router(router)

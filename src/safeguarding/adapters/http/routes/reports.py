@@ -1,0 +1,67 @@
+"""Authority reports over HTTP: list, read a package, confirm (a moderator), submit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.reports import ReportRecord
+
+router = APIRouter(prefix="/v1/reports", tags=["authority reports"])
+REVIEWERS = (Role.MODERATOR, Role.ADMIN)
+
+
+@router.get("", response_model=list[ReportRecord], summary="Drafted and sent reports")
+def list_reports(
+    request: Request, principal: Principal = Depends(Allow(*REVIEWERS, Role.REGULATOR))
+) -> list[ReportRecord]:
+    container(request).access.read(principal, "authority reports")
+    return container(request).reports.list()
+
+
+@router.get(
+    "/{authority}/{event_id}",
+    responses=problems(404),
+    summary="The report package as it would be sent",
+)
+def get_package(
+    authority: str,
+    event_id: str,
+    request: Request,
+    principal: Principal = Depends(Allow(*REVIEWERS)),
+) -> dict[str, Any]:
+    return container(request).reports.package(event_id, authority)
+
+
+@router.post(
+    "/{authority}/{event_id}/confirm",
+    response_model=ReportRecord,
+    responses=problems(404, 409, 422),
+    summary="Confirm a drafted report (checked, then frozen)",
+)
+def confirm(
+    authority: str,
+    event_id: str,
+    request: Request,
+    principal: Principal = Depends(Allow(*REVIEWERS)),
+) -> ReportRecord:
+    return container(request).reports.confirm(event_id, authority, principal)
+
+
+@router.post(
+    "/{authority}/{event_id}/submit",
+    response_model=ReportRecord,
+    responses=problems(404, 409),
+    summary="Send a confirmed report",
+)
+def submit(
+    authority: str,
+    event_id: str,
+    request: Request,
+    principal: Principal = Depends(Allow(*REVIEWERS)),
+) -> ReportRecord:
+    return container(request).reports.submit(event_id, authority, principal.audit_name)
