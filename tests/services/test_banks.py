@@ -261,3 +261,12 @@ def test_a_known_video_is_matched_by_its_frames_through_ingest(container, tmp_pa
     assert (signal.evidence.hash_type, signal.evidence.bank) == ("vpdq", "videos")
     assert signal.evidence.details["upload_frames_matched"] == 1.0
     assert result.decision.verdict.value == "block"
+
+
+def test_a_retried_upload_is_not_hashed_again(container) -> None:
+    upload = event(media(data=ORIGINAL, event_id="retry-me"))
+    (first,) = container.ingest.ingest([upload], source="t")
+    container.media.close()  # a retry must not need the workers: its decision is stored
+    (again,) = container.ingest.ingest([upload], source="t")
+    assert again.replayed
+    assert again.decision == first.decision

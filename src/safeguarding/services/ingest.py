@@ -73,8 +73,9 @@ class IngestService:
     def _ingest_once(self, events: Sequence[Event], source: str) -> list[IngestResult]:
         fingerprints = [event_fingerprint(e) for e in events]  # of what the platform sent
         _reject_reused_ids(events, fingerprints, {})
-        if self.media is not None:
-            events = self.media.with_hashes(events)
+        uploads = self.media.uploads(events) if self.media is not None else []
+        if self.media is not None and uploads:
+            events = self.media.with_hashes(events, skip=self.stored_ids(uploads))
         with self.store.write() as uow:
             stored = uow.events_find({e.event_id for e in events})
             _reject_reused_ids(events, fingerprints, stored)

@@ -9,7 +9,7 @@ hash) is kept from the platform. A file the hasher refuses stops the whole batch
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from safeguarding.detectors.media.hashing import ImageHashes, VideoHashes
 from safeguarding.detectors.media.safe_decode import HasherUnavailable, MediaRejected
@@ -37,8 +37,18 @@ class MediaHashing:
                 self._hasher = self._make_hasher()
             return self._hasher
 
-    def with_hashes(self, events: Sequence[Event]) -> list[Event]:
-        return [self._hashed(i, e) if _has_bytes(e) else e for i, e in enumerate(events)]
+    def with_hashes(self, events: Sequence[Event], skip: Collection[str] = ()) -> list[Event]:
+        """The events with their uploads hashed; those in ``skip`` (already stored: a retry
+        gets its stored decision back) are left as they are."""
+        return [
+            self._hashed(i, e) if _has_bytes(e) and e.event_id not in skip else e
+            for i, e in enumerate(events)
+        ]
+
+    @staticmethod
+    def uploads(events: Sequence[Event]) -> list[str]:
+        """Ids of the events that carry bytes to hash."""
+        return [e.event_id for e in events if _has_bytes(e)]
 
     def _hashed(self, index: int, event: MediaEvent) -> MediaEvent:
         data = event.content() or b""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -84,6 +85,7 @@ class VideoHashes:
 
 
 DEFAULT_LIMITS = MediaLimits()
+SHM = "/dev/shm"
 
 
 def hash_image_bytes(
@@ -103,10 +105,16 @@ def hash_video_bytes(
     data: bytes, limits: MediaLimits = DEFAULT_LIMITS, declared_mime: str | None = None
 ) -> VideoHashes:
     """Check and hash one video held in memory (it is written to a private temp file)."""
-    with tempfile.TemporaryDirectory(prefix="safeguarding-video-") as folder:
+    with tempfile.TemporaryDirectory(prefix="safeguarding-video-", dir=memory_dir()) as folder:
         path = Path(folder) / "upload"
         path.write_bytes(data)
         return hash_video_file(path, limits, declared_mime)
+
+
+def memory_dir() -> str | None:
+    """A RAM-backed folder for a video on its way to the decoder (``/dev/shm`` where there is
+    one), so an upload is never written to persistent disk in the clear; else the default."""
+    return SHM if os.path.isdir(SHM) and os.access(SHM, os.W_OK) else None
 
 
 def hash_video_file(

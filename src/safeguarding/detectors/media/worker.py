@@ -46,6 +46,7 @@ from safeguarding.detectors.media.hashing import (
     VideoHashes,
     hash_image_bytes,
     hash_video_file,
+    memory_dir,
 )
 from safeguarding.detectors.media.safe_decode import (
     MIB,
@@ -125,8 +126,9 @@ class MediaHasher:
         """SHA-256, MD5 and vPDQ frame features of a video, computed in a worker."""
         self._screen(data, MediaKind.VIDEO, declared_mime)
         # The worker reads the video from a file, so its bytes never count against the
-        # worker's memory bound; the folder is private to this user (mode 0700).
-        with tempfile.TemporaryDirectory(prefix="safeguarding-video-") as folder:
+        # worker's memory bound; the folder is private to this user (mode 0700) and in RAM
+        # where the system has /dev/shm, so the upload never reaches disk in the clear.
+        with tempfile.TemporaryDirectory(prefix="safeguarding-video-", dir=memory_dir()) as folder:
             path = Path(folder) / "upload"
             path.write_bytes(data)
             args = (path, self.limits, declared_mime)
