@@ -136,7 +136,7 @@ def build(
         ),
         keys=KeyService(store, clock, settings.key_cache_seconds),
         outbox=OutboxWorker(store, clock, webhooks),
-        review=ReviewService(store),
+        review=ReviewService(store, clock),
         access=AccessLog(store, clock),
         visibility=VisibilityService(store, policies, clock),
         banks=banks,

@@ -1,18 +1,30 @@
-"""The review queue as moderators and dashboards read it."""
+"""The review queue: list it, claim and release cases, and decide them with a reason.
+
+A decision is recorded with who made it and why (an outcome, a reason code, a note) in the
+audit log, in the same transaction as its effects: a dismissal lifts the restrictions the
+case's events put on the account; an escalation raises the case to priority 1; a
+confirmation keeps the restrictions (and any drafted authority report awaits its own
+confirmation).
+"""
 
 from __future__ import annotations
 
-from safeguarding.domain.cases import Case, CaseStatus
-from safeguarding.ports.store import Counts, Store
+from safeguarding.domain.access import Principal
+from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.cases import OUTCOME_STATUS, Case, CaseDecision, CaseStatus, Outcome
+from safeguarding.domain.errors import Conflict, NotFound
+from safeguarding.domain.ids import Clock
+from safeguarding.ports.store import Counts, Store, UnitOfWork
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.ESCALATED)
 
 
 class ReviewService:
-    """Lists cases by priority and deadline, and the figures behind the dashboards."""
+    """Lists cases by priority and deadline; claims, releases and decides them."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
+        self.clock = clock
 
     def queue(self, limit: int = 100) -> list[Case]:
         with self.store.read() as uow:
@@ -25,3 +37,73 @@ class ReviewService:
     def outbox_pending(self) -> int:
         with self.store.read() as uow:
             return uow.outbox_pending()
+
+    def claim(self, case_id: str, principal: Principal) -> Case:
+        """Take a case into review; nobody else can decide it until it is released."""
+        with self.store.write() as uow:
+            case = _existing(uow, case_id)
+            claimed = case.move_to(CaseStatus.IN_REVIEW).model_copy(
+                update={"assignee": principal.audit_name}
+            )
+            uow.case_put(claimed)
+            self._audit(uow, principal.audit_name, "case.claim", case_id, {})
+        return claimed
+
+    def release(self, case_id: str, principal: Principal) -> Case:
+        with self.store.write() as uow:
+            case = self._assigned(uow, case_id, principal)
+            released = case.move_to(CaseStatus.OPEN).model_copy(update={"assignee": None})
+            uow.case_put(released)
+            self._audit(uow, principal.audit_name, "case.release", case_id, {})
+        return released
+
+    def decide(self, decision: CaseDecision, principal: Principal) -> Case:
+        decision.check()
+        with self.store.write() as uow:
+            case = self._assigned(uow, decision.case_id, principal)
+            decided = case.move_to(OUTCOME_STATUS[decision.outcome])
+            lifted = 0
+            if decision.outcome is Outcome.DISMISS:
+                lifted = uow.restrictions_remove(case.subject_account_id, case.event_ids)
+            if decision.outcome is Outcome.ESCALATE:
+                decided = decided.model_copy(update={"priority": 1, "assignee": None})
+            uow.case_put(decided)
+            details = decision.model_dump(mode="json", exclude={"case_id", "by", "at"})
+            self._audit(
+                uow,
+                principal.audit_name,
+                "case.decide",
+                case.case_id,
+                details | {"restrictions_lifted": lifted},
+            )
+        return decided
+
+    def _assigned(self, uow: UnitOfWork, case_id: str, principal: Principal) -> Case:
+        case = _existing(uow, case_id)
+        if case.status is not CaseStatus.IN_REVIEW or case.assignee != principal.audit_name:
+            raise Conflict(
+                f"case {case_id} is {case.status.value}"
+                + (f", claimed by {case.assignee}" if case.assignee else "")
+                + "; claim it first"
+            )
+        return case
+
+    def _audit(self, uow: UnitOfWork, actor: str, action: str, subject: str, details: dict) -> None:
+        uow.audit_append(
+            [
+                AuditEntry(
+                    at=self.clock.now(),
+                    actor=actor,
+                    action=action,
+                    subject=subject,
+                    details=details,
+                )
+            ]
+        )
+
+
+def _existing(uow: UnitOfWork, case_id: str) -> Case:
+    case = uow.case_get(case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id!r}")
+    return case

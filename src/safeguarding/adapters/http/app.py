@@ -29,6 +29,7 @@ from safeguarding.adapters.http.routes import (
     hma,
     policy,
     reports,
+    review,
 )
 from safeguarding.adapters.web import routes as web
 from safeguarding.bootstrap import Container, build, session_secret
@@ -78,7 +79,7 @@ def create_app(
     app.state.metrics = Metrics()
     problems.install(app)
     routers = (events.router, feeds.router, policy.router, admin.router, banks.router)
-    routers += (evidence.router, reports.router)
+    routers += (evidence.router, reports.router, review.router)
     routers += (hma.hashing, hma.matching, health.router)
     for router in (*routers, web.router):
         app.include_router(router)

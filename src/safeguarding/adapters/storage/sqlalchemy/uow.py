@@ -263,6 +263,22 @@ class SqlUnitOfWork(BankRows, EvidenceRows):
     def case_add(self, case: Case, source_key: str) -> bool:
         return self._insert_ignoring(t.cases, [{**_case_row(case), "source_key": source_key}]) == 1
 
+    def case_put(self, case: Case) -> None:
+        c = t.cases.c
+        self.conn.execute(
+            update(t.cases)
+            .where(c.case_id == case.case_id)
+            .values(status=case.status.value, assignee=case.assignee, priority=case.priority)
+        )
+
+    def restrictions_remove(self, account_id: str, event_ids: Collection[str]) -> int:
+        """Lift the restrictions on an account that these events caused."""
+        r = t.restrictions.c
+        done = self.conn.execute(
+            t.restrictions.delete().where(r.account_id == account_id, r.event_id.in_(event_ids))
+        )
+        return int(done.rowcount or 0)
+
     def case_get(self, case_id: str) -> Case | None:
         row = self.conn.execute(select(t.cases).where(t.cases.c.case_id == case_id)).first()
         return _case(row) if row else None

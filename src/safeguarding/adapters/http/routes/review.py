@@ -1,0 +1,63 @@
+"""Working a case: claim it, release it, decide it with an outcome and a reason code."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.cases import Case, CaseDecision, Outcome
+
+router = APIRouter(prefix="/v1/cases", tags=["review"])
+REVIEWERS = Allow(Role.MODERATOR, Role.ADMIN)
+
+
+class DecisionIn(BaseModel):
+    """A moderator's decision: outcome, a reason code that fits it, and an optional note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome
+    reason_code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z_]+$")
+    note: str = Field(default="", max_length=2000, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")
+
+
+@router.post(
+    "/{case_id}/claim", response_model=Case, responses=problems(404, 409), summary="Claim a case"
+)
+def claim(case_id: str, request: Request, principal: Principal = Depends(REVIEWERS)) -> Case:
+    return container(request).review.claim(case_id, principal)
+
+
+@router.post(
+    "/{case_id}/release",
+    response_model=Case,
+    responses=problems(404, 409),
+    summary="Give a claimed case back to the queue",
+)
+def release(case_id: str, request: Request, principal: Principal = Depends(REVIEWERS)) -> Case:
+    return container(request).review.release(case_id, principal)
+
+
+@router.post(
+    "/{case_id}/decision",
+    response_model=Case,
+    responses=problems(404, 409, 415, 422),
+    summary="Decide a claimed case: confirm, dismiss or escalate, with a reason code",
+    dependencies=[Depends(require_json)],
+)
+def decide(
+    case_id: str, body: DecisionIn, request: Request, principal: Principal = Depends(REVIEWERS)
+) -> Case:
+    built = container(request)
+    decision = CaseDecision(
+        case_id=case_id,
+        outcome=body.outcome,
+        reason_code=body.reason_code,
+        note=body.note,
+        by=principal.audit_name,
+        at=built.clock.now(),
+    )
+    return built.review.decide(decision, principal)
