@@ -24,8 +24,10 @@ from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.services.access import AccessLog
 from safeguarding.services.banks import BankService
+from safeguarding.services.case_view import CaseViewService
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.evidence import EvidenceService
+from safeguarding.services.information_requests import InformationRequestService
 from safeguarding.services.ingest import IngestService
 from safeguarding.services.keys import KeyService
 from safeguarding.services.media import MediaHashing
@@ -57,6 +59,8 @@ class Container:
     media: MediaHashing
     evidence: EvidenceService
     reports: ReportingService
+    case_views: CaseViewService
+    information_requests: InformationRequestService
     webhooks: HttpWebhookSender | None = None
 
     def close(self) -> None:
@@ -124,6 +128,7 @@ def build(
         webhooks = HttpWebhookSender(
             settings.webhook_url, settings.webhook_secret.get_secret_value()
         )
+    visibility = VisibilityService(store, policies, clock)
     return Container(
         settings=settings,
         store=store,
@@ -136,13 +141,15 @@ def build(
         ),
         keys=KeyService(store, clock, settings.key_cache_seconds),
         outbox=OutboxWorker(store, clock, webhooks),
-        review=ReviewService(store, clock),
+        review=ReviewService(store, clock, visibility.invalidate),
         access=AccessLog(store, clock),
-        visibility=VisibilityService(store, policies, clock),
+        visibility=visibility,
         banks=banks,
         media=media,
         evidence=EvidenceService(store, clock),
         reports=ReportingService(store, clock, settings.organisation, report_sender(settings)),
+        case_views=CaseViewService(store, clock),
+        information_requests=InformationRequestService(store, clock, ids),
         webhooks=webhooks,
     )
 

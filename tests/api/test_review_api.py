@@ -58,6 +58,7 @@ async def test_a_dismissal_lifts_the_restriction_and_is_audited(client, keys, co
         "reason_code": "false_positive",
         "note": "a cousin",
         "restrictions_lifted": 1,
+        "content_reinstated": 1,
     }
     assert record.actor.startswith("moderator:")
 

@@ -571,3 +571,28 @@ def test_an_unknown_variable_stops_the_command_with_a_hint(
         in words(result.stderr)
     )
     assert not (workdir / "elsewhere.db").exists()
+
+
+def test_a_moderator_key_can_be_limited_to_queues(workdir: Path) -> None:
+    created = run(
+        "keys", "create", "--role", "moderator", "--name", "g", "--queue", "grooming",
+        "--queue", "self_harm",
+    )  # fmt: skip
+    heading, key = created.stdout.strip().splitlines()
+    assert "(queues: grooming, self_harm)" in heading
+    with opened() as container:
+        principal = container.keys.verify(key)
+    assert principal.queues == frozenset({"grooming", "self_harm"})
+    assert principal.works("grooming")
+    assert not principal.works("abuse_imagery")
+    row = next(line for line in run("keys", "list").stdout.splitlines() if principal.key_id in line)
+    assert "grooming, self_harm" in row
+
+
+def test_queues_on_a_key_that_is_not_a_moderators_are_refused(workdir: Path) -> None:
+    result = run("keys", "create", "--role", "platform", "--name", "p", "--queue", "x", code=2)
+    assert "only moderator keys have queues" in words(result.stderr)
+    bad = run("keys", "create", "--role", "moderator", "--name", "m", "--queue", "Bad Name", code=2)
+    assert "not 'Bad Name'" in words(bad.stderr)
+    with opened() as container:
+        assert container.keys.list() == []

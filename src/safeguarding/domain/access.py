@@ -18,14 +18,27 @@ class Role(StrEnum):
 
 
 class Principal(BaseModel):
-    """An authenticated caller: the key's id and name, and its role."""
+    """An authenticated caller: the key's id and name, its role, and (moderators) its queues.
+
+    ``queues`` of ``None`` means every queue. A moderator works only the cases of their
+    queues: sees them, claims them, and reads their evidence. An admin works every queue.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     key_id: str
     name: str
     role: Role
+    queues: frozenset[str] | None = None
 
     @property
     def audit_name(self) -> str:
         return f"{self.role.value}:{self.name}"
+
+    def works(self, queue: str) -> bool:
+        """Whether this caller may review the cases of ``queue``."""
+        if self.role is Role.ADMIN:
+            return True
+        if self.role is not Role.MODERATOR:
+            return False
+        return self.queues is None or queue in self.queues

@@ -21,6 +21,7 @@ from safeguarding.domain.conversations import Conversation
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.events import Event
 from safeguarding.domain.evidence import EvidenceRecord
+from safeguarding.domain.information_requests import InformationRequest, RequestStatus
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.domain.reports import ReportRecord
 
@@ -58,7 +59,10 @@ class OutboxItem:
 
 @dataclass(frozen=True)
 class ApiKeyRecord:
-    """A stored API key: its public prefix, the hash of its secret, and its role."""
+    """A stored API key: its public prefix, the hash of its secret, its role and queues.
+
+    ``queues`` limits a moderator's key to those review queues; ``None`` means all of them.
+    """
 
     key_id: str
     name: str
@@ -66,6 +70,7 @@ class ApiKeyRecord:
     secret_hash: str
     created_at: datetime
     revoked_at: datetime | None = None
+    queues: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,12 @@ class CaseStore(Protocol):
     def case_get(self, case_id: str) -> Case | None: ...
     def case_put(self, case: Case) -> None: ...
     def restrictions_remove(self, account_id: str, event_ids: Collection[str]) -> int: ...
-    def cases_list(self, statuses: Collection[CaseStatus], limit: int) -> list[Case]: ...
+    def cases_list(
+        self,
+        statuses: Collection[CaseStatus],
+        limit: int,
+        queues: Collection[str] | None = None,
+    ) -> list[Case]: ...
     def evidence_preserve(self, event_id: str, at: datetime, until: datetime, by: str) -> bool: ...
     def evidence_get(self, event_id: str) -> EvidenceRecord | None: ...
     def evidence_content(self, sha256: str) -> bytes | None: ...
@@ -138,6 +148,35 @@ class CaseStore(Protocol):
     def authority_reports(self, limit: int = 500) -> list[ReportRecord]: ...
     def authority_report_get(self, event_id: str, authority: str) -> ReportRecord | None: ...
     def authority_report_put(self, report: ReportRecord) -> None: ...
+
+
+class ReviewStore(Protocol):
+    """What a case page reads, and the audit counts behind moderators' exposure figures."""
+
+    def cases_of_event(self, event_id: str) -> list[Case]: ...
+    def cases_of_subject(self, account_id: str, limit: int = 50) -> list[Case]: ...
+    def conversation_events(
+        self, conversation_id: str, limit: int = 200
+    ) -> list[tuple[Event, Decision]]: ...
+    def audit_counts(
+        self, action: str, actors: Collection[str] | None = None
+    ) -> dict[str, int]: ...
+    def authority_reports_for(self, event_ids: Collection[str]) -> list[ReportRecord]: ...
+    def events_reinstate(
+        self, event_ids: Collection[str], case_id: str, at: datetime, by: str
+    ) -> int: ...
+    def reinstated_among(self, event_ids: Collection[str]) -> set[str]: ...
+
+
+class InformationRequestStore(Protocol):
+    """The regulator's formal information requests."""
+
+    def information_request_add(self, request: InformationRequest) -> None: ...
+    def information_request_put(self, request: InformationRequest) -> None: ...
+    def information_request_get(self, request_id: str) -> InformationRequest | None: ...
+    def information_requests_list(
+        self, status: RequestStatus | None = None, limit: int = 500
+    ) -> list[InformationRequest]: ...
 
 
 class PolicyStore(Protocol):
@@ -193,6 +232,8 @@ class UnitOfWork(
     ConversationStore,
     OutboxStore,
     CaseStore,
+    ReviewStore,
+    InformationRequestStore,
     PolicyStore,
     KeyStore,
     AuditLog,

@@ -17,9 +17,10 @@ from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.errors import AccessDenied, InvalidInput, NotFound
 from safeguarding.domain.evidence import EvidenceContent, EvidenceRecord
 from safeguarding.domain.ids import Clock
+from safeguarding.domain.information_requests import RequestStatus
 from safeguarding.ports.store import Store, UnitOfWork
 
-READERS = frozenset({Role.MODERATOR, Role.ADMIN})
+READERS = frozenset({Role.MODERATOR, Role.ADMIN, Role.REGULATOR})
 MIN_REASON = 10
 _PURGE_CHUNK = 500
 
@@ -36,22 +37,23 @@ class EvidenceService:
             return _existing(uow, event_id)
 
     def read(self, event_id: str, principal: Principal, reason: str) -> EvidenceContent:
-        """The content itself, for a moderator or admin who says why; the read is audited."""
+        """The content itself, for someone entitled to it who says why; the read is audited.
+
+        An admin may read any evidence; a moderator, that of cases in the queues they work;
+        a regulator, that of events named by an open formal information request.
+        """
         if principal.role not in READERS:
-            raise AccessDenied(
-                f"role {principal.role.value} may not read evidence content; a regulator's "
-                "formal information request is answered by an admin",
-                principal.role.value,
-                tuple(sorted(r.value for r in READERS)),
-            )
+            raise _denied(principal, f"role {principal.role.value} may not read evidence content")
         _check_reason(reason)
         with self.store.write() as uow:
             record = _existing(uow, event_id)
+            grounds = _grounds(uow, event_id, principal)
             content = uow.evidence_content(record.content_sha256) if record.content_sha256 else None
             if content is None:
                 why = "was purged" if record.purged_at else "holds no content"
                 raise NotFound(f"the evidence for event {event_id!r} {why}")
-            self._audit(uow, principal.audit_name, "evidence.read", event_id, {"reason": reason})
+            details = {"reason": reason, **grounds}
+            self._audit(uow, principal.audit_name, "evidence.read", event_id, details)
         return EvidenceContent(record=record, content=content)
 
     def hold(self, event_id: str, reason: str | None, actor: str) -> EvidenceRecord:
@@ -98,6 +100,36 @@ def _existing(uow: UnitOfWork, event_id: str) -> EvidenceRecord:
     if record is None:
         raise NotFound(f"no evidence was preserved for event {event_id!r}")
     return record
+
+
+def _grounds(uow: UnitOfWork, event_id: str, principal: Principal) -> dict[str, Any]:
+    """Why this principal may read this event's evidence, or AccessDenied."""
+    if principal.role is Role.ADMIN:
+        return {}
+    if principal.role is Role.REGULATOR:
+        open_requests = uow.information_requests_list(RequestStatus.OPEN)
+        covering = [r for r in open_requests if r.covers(event_id)]
+        if not covering:
+            raise _denied(
+                principal,
+                f"a regulator reads evidence only under an open formal information request "
+                f"naming event {event_id!r}; none does",
+            )
+        return {"information_request": covering[0].request_id}
+    queues = sorted({c.queue for c in uow.cases_of_event(event_id)})
+    worked = [q for q in queues if principal.works(q)]
+    if not worked:
+        raise _denied(
+            principal,
+            f"the evidence for event {event_id!r} belongs to "
+            + (f"the {', '.join(queues)} queue(s)" if queues else "no case")
+            + f", which {principal.name} does not work",
+        )
+    return {"queue": worked[0]}
+
+
+def _denied(principal: Principal, detail: str) -> AccessDenied:
+    return AccessDenied(detail, principal.role.value, tuple(sorted(r.value for r in READERS)))
 
 
 def _check_reason(reason: str) -> None:

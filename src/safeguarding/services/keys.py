@@ -9,9 +9,11 @@ revocation takes effect within that time.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,6 +27,7 @@ from safeguarding.ports.store import ApiKeyRecord, Store
 # OWASP's minimum Argon2id profile. The secret is 256 random bits, so the hash is defence in
 # depth against a leaked table, not what makes a key hard to guess; keep verification cheap.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_QUEUE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 class KeyService:
@@ -37,10 +40,16 @@ class KeyService:
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
 
-    def create(self, name: str, role: str, *, by: str = "cli") -> tuple[str, ApiKeyRecord]:
-        """Make a key; the plain key is returned once and never stored."""
+    def create(
+        self, name: str, role: str, *, by: str = "cli", queues: Sequence[str] | None = None
+    ) -> tuple[str, ApiKeyRecord]:
+        """Make a key; the plain key is returned once and never stored.
+
+        ``queues`` limits a moderator key to those review queues (``None``: every queue).
+        """
         role_value = _checked_role(role)
         name = _checked_name(name)
+        checked_queues = _checked_queues(role_value, queues)
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         record = ApiKeyRecord(
             key_id=key_id,
@@ -48,6 +57,7 @@ class KeyService:
             role=role_value.value,
             secret_hash=_HASHER.hash(secret),
             created_at=self.clock.now(),
+            queues=checked_queues,
         )
         with self.store.write() as uow:
             uow.key_add(record)
@@ -58,7 +68,11 @@ class KeyService:
                         actor=by,
                         action="key.create",
                         subject=f"key:{key_id}",
-                        details={"role": record.role, "name": record.name},
+                        details={
+                            "role": record.role,
+                            "name": record.name,
+                            "queues": list(checked_queues) if checked_queues else None,
+                        },
                     )
                 ]
             )
@@ -105,7 +119,17 @@ class KeyService:
             _HASHER.verify(record.secret_hash, secret)
         except (VerificationError, InvalidHashError):
             raise Unauthenticated("the API key is not valid") from None
-        return Principal(key_id=record.key_id, name=record.name, role=Role(record.role))
+        return principal_of(record)
+
+
+def principal_of(record: ApiKeyRecord) -> Principal:
+    """The caller a stored key stands for."""
+    return Principal(
+        key_id=record.key_id,
+        name=record.name,
+        role=Role(record.role),
+        queues=frozenset(record.queues) if record.queues is not None else None,
+    )
 
 
 def _checked_role(role: str) -> Role:
@@ -127,3 +151,20 @@ def _checked_name(name: str) -> str:
             [FieldError(("name",), "1 to 128 printable characters, not blank")],
         )
     return cleaned
+
+
+def _checked_queues(role: Role, queues: Sequence[str] | None) -> tuple[str, ...] | None:
+    if not queues:
+        return None
+    if role is not Role.MODERATOR:
+        raise InvalidInput(
+            f"only moderator keys have queues; a {role.value} key works no queue or every one",
+            [FieldError(("queues",), "only for the moderator role")],
+        )
+    bad = [q for q in queues if not _QUEUE.fullmatch(q)]
+    if bad:
+        raise InvalidInput(
+            f"a queue name is lowercase words joined by underscores (grooming); not {bad[0]!r}",
+            [FieldError(("queues",), "lowercase letters, digits and underscores")],
+        )
+    return tuple(sorted(set(queues)))

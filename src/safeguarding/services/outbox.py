@@ -127,7 +127,9 @@ class OutboxWorker:
             event_ids=(item.event_id,),
             rule=item.payload.get("rule", ""),
             opened_at=opened,
-            deadline=Case.deadline_for(params.priority, opened, params.deadline_hours),
+            # The clock runs from the decision, not from when this worker got to it: a
+            # backlog must not push a deadline back.
+            deadline=Case.deadline_for(params.priority, item.created_at, params.deadline_hours),
             report_to_authority=bool(item.payload.get("report_to_authority")),
         )
         created = uow.case_add(case, source_key=item.item_id)

@@ -2,17 +2,19 @@
 
 A decision is recorded with who made it and why (an outcome, a reason code, a note) in the
 audit log, in the same transaction as its effects: a dismissal lifts the restrictions the
-case's events put on the account; an escalation raises the case to priority 1; a
-confirmation keeps the restrictions (and any drafted authority report awaits its own
-confirmation).
+case's events put on the account and reinstates their content in feeds; an escalation
+raises the case to priority 1; a confirmation keeps the restrictions (and any drafted
+authority report awaits its own confirmation).
 """
 
 from __future__ import annotations
 
-from safeguarding.domain.access import Principal
+from collections.abc import Callable, Collection
+
+from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.cases import OUTCOME_STATUS, Case, CaseDecision, CaseStatus, Outcome
-from safeguarding.domain.errors import Conflict, NotFound
+from safeguarding.domain.errors import AccessDenied, Conflict, NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Counts, Store, UnitOfWork
 
@@ -22,13 +24,28 @@ OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.ESCALATED)
 class ReviewService:
     """Lists cases by priority and deadline; claims, releases and decides them."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        on_reinstated: Callable[[Collection[str]], None] | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        # Told which events a dismissal restored, after commit (the feed cache forgets them).
+        self.on_reinstated = on_reinstated
 
-    def queue(self, limit: int = 100) -> list[Case]:
+    def queue(
+        self, limit: int = 100, principal: Principal | None = None, harm: str | None = None
+    ) -> list[Case]:
+        """Open cases, most urgent first: all, or those ``principal`` works (of one harm)."""
+        queues: set[str] | None = None
+        if principal is not None and principal.role is Role.MODERATOR and principal.queues:
+            queues = set(principal.queues)
+        if harm is not None:
+            queues = {harm} & queues if queues is not None else {harm}
         with self.store.read() as uow:
-            return uow.cases_list(OPEN_STATUSES, limit)
+            return uow.cases_list(OPEN_STATUSES, limit, queues)
 
     def counts(self) -> Counts:
         with self.store.read() as uow:
@@ -41,7 +58,8 @@ class ReviewService:
     def claim(self, case_id: str, principal: Principal) -> Case:
         """Take a case into review; nobody else can decide it until it is released."""
         with self.store.write() as uow:
-            case = _existing(uow, case_id)
+            case = existing_case(uow, case_id)
+            check_works(principal, case)
             claimed = case.move_to(CaseStatus.IN_REVIEW).model_copy(
                 update={"assignee": principal.audit_name}
             )
@@ -62,9 +80,12 @@ class ReviewService:
         with self.store.write() as uow:
             case = self._assigned(uow, decision.case_id, principal)
             decided = case.move_to(OUTCOME_STATUS[decision.outcome])
-            lifted = 0
+            lifted = restored = 0
             if decision.outcome is Outcome.DISMISS:
                 lifted = uow.restrictions_remove(case.subject_account_id, case.event_ids)
+                restored = uow.events_reinstate(
+                    case.event_ids, case.case_id, decision.at, principal.audit_name
+                )
             if decision.outcome is Outcome.ESCALATE:
                 decided = decided.model_copy(update={"priority": 1, "assignee": None})
             uow.case_put(decided)
@@ -74,12 +95,14 @@ class ReviewService:
                 principal.audit_name,
                 "case.decide",
                 case.case_id,
-                details | {"restrictions_lifted": lifted},
+                details | {"restrictions_lifted": lifted, "content_reinstated": restored},
             )
+        if restored and self.on_reinstated is not None:
+            self.on_reinstated(case.event_ids)
         return decided
 
     def _assigned(self, uow: UnitOfWork, case_id: str, principal: Principal) -> Case:
-        case = _existing(uow, case_id)
+        case = existing_case(uow, case_id)
         if case.status is not CaseStatus.IN_REVIEW or case.assignee != principal.audit_name:
             raise Conflict(
                 f"case {case_id} is {case.status.value}"
@@ -102,7 +125,18 @@ class ReviewService:
         )
 
 
-def _existing(uow: UnitOfWork, case_id: str) -> Case:
+def check_works(principal: Principal, case: Case) -> None:
+    """Raise AccessDenied unless ``principal`` reviews ``case``'s queue."""
+    if not principal.works(case.queue):
+        raise AccessDenied(
+            f"case {case.case_id} is in the {case.queue} queue, which {principal.name} "
+            "does not work",
+            principal.role.value,
+            ("admin", "moderator"),
+        )
+
+
+def existing_case(uow: UnitOfWork, case_id: str) -> Case:
     case = uow.case_get(case_id)
     if case is None:
         raise NotFound(f"no case {case_id!r}")

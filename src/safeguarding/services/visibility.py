@@ -5,6 +5,7 @@ The answer comes from each item's stored decision and the viewer's age band:
 
     the item is not on record            visible: the engine has no objection
     the viewer wrote the item            visible: the poster keeps their voice
+    a moderator dismissed its case       visible again (reinstated)
     verdict block, or a remove action    hidden from everyone else
     a hide_from_children action          hidden from children and from viewers of unknown age
     anything else                        visible
@@ -85,6 +86,10 @@ class ItemRecord:
     views: tuple[View, View, View]  # indexed by Audience
 
     @classmethod
+    def reinstated(cls, author_id: str) -> ItemRecord:
+        return cls(author_id, HiddenFor.NONE, REINSTATED)
+
+    @classmethod
     def of(cls, author_id: str, decision: Decision) -> ItemRecord:
         names = {a.name for a in decision.actions}
         if decision.verdict is Verdict.BLOCK or ActionName.REMOVE in names:
@@ -115,6 +120,8 @@ _NO_OBJECTION = (_SEEN, _SEEN, _SEEN)
 _UNSEEN = View(True, "not on record", None)
 NOT_ON_RECORD = ItemRecord(None, HiddenFor.NONE, (_UNSEEN, _UNSEEN, _UNSEEN))
 OWN_ITEM = View(True, "the author sees their own item", None)
+_BACK = View(True, "reinstated: a moderator dismissed the case about it", None)
+REINSTATED = (_BACK, _BACK, _BACK)
 
 
 class ItemVisibility(NamedTuple):
@@ -262,9 +269,13 @@ class VisibilityService:
         with self.store.read() as uow:
             band = _band(uow, viewer_id) if viewer_id is not None else None
             stored = uow.decisions_for(set(item_ids)) if item_ids else {}
+            restored = uow.reinstated_among(stored.keys())
         if band is not None and viewer_id is not None:
             self._viewers.put_many(((viewer_id, band),), now)
-        loaded = {i: ItemRecord.of(author, d) for i, (author, d) in stored.items()}
+        loaded = {
+            i: ItemRecord.reinstated(author) if i in restored else ItemRecord.of(author, d)
+            for i, (author, d) in stored.items()
+        }
         self._items.put_many(loaded.items(), now)
         unseen = [(i, NOT_ON_RECORD) for i in item_ids if i not in loaded]
         self._items.put_many(unseen, now, self.miss_ttl_seconds)

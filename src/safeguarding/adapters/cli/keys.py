@@ -19,32 +19,38 @@ ROLES = ", ".join(r.value for r in Role)
 def create(
     role: str = typer.Option(..., help=f"The key's role: {ROLES}."),
     name: str = typer.Option(..., help="Who or what uses the key, e.g. 'chat-backend' or 'alex'."),
+    queue: list[str] = typer.Option(
+        [],
+        help="A review queue this moderator works (repeat it); without it, every queue.",
+    ),
 ) -> None:
     """Create a key and print it once. Store it now: it cannot be shown again."""
     container = open_container()
     try:
-        key, record = container.keys.create(name, role, by="cli")
+        key, record = container.keys.create(name, role, by="cli", queues=queue or None)
     finally:
         container.close()
-    console.print(f"Created {record.role} key [bold]{record.key_id}[/] for {record.name}:")
+    works = f" (queues: {', '.join(record.queues)})" if record.queues else ""
+    console.print(f"Created {record.role} key [bold]{record.key_id}[/] for {record.name}{works}:")
     console.print(key, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("list")
 @friendly_errors
 def list_keys() -> None:
-    """List keys: id, name, role, created and revoked (secrets are never shown)."""
+    """List keys: id, name, role, queues, created and revoked (secrets are never shown)."""
     container = open_container()
     try:
         records = container.keys.list()
     finally:
         container.close()
-    grid = table("id", "name", "role", "created", "revoked")
+    grid = table("id", "name", "role", "queues", "created", "revoked")
     for r in records:
         grid.add_row(
             r.key_id,
             r.name,
             r.role,
+            ", ".join(r.queues) if r.queues else ("all" if r.role == "moderator" else ""),
             f"{r.created_at:%Y-%m-%d %H:%M}",
             f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "",
         )

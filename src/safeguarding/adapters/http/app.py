@@ -27,10 +27,12 @@ from safeguarding.adapters.http.routes import (
     feeds,
     health,
     hma,
+    information_requests,
     policy,
     reports,
     review,
 )
+from safeguarding.adapters.web import review as web_review
 from safeguarding.adapters.web import routes as web
 from safeguarding.bootstrap import Container, build, session_secret
 from safeguarding.settings import load_settings
@@ -79,9 +81,9 @@ def create_app(
     app.state.metrics = Metrics()
     problems.install(app)
     routers = (events.router, feeds.router, policy.router, admin.router, banks.router)
-    routers += (evidence.router, reports.router, review.router)
+    routers += (evidence.router, reports.router, review.router, information_requests.router)
     routers += (hma.hashing, hma.matching, health.router)
-    for router in (*routers, web.router):
+    for router in (*routers, web.router, web_review.router):
         app.include_router(router)
     web.mount_static(app)
     app.add_middleware(

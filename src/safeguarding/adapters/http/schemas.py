@@ -78,6 +78,11 @@ class KeyCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=128, pattern=PRINTABLE)
     role: Role
+    queues: list[str] | None = Field(
+        default=None,
+        max_length=50,
+        description="A moderator key's review queues (such as grooming); omit for every queue.",
+    )
 
 
 class KeyOut(BaseModel):
@@ -88,6 +93,7 @@ class KeyOut(BaseModel):
     role: str
     created_at: datetime
     revoked_at: datetime | None
+    queues: list[str] | None = None
 
 
 class KeyCreated(KeyOut):

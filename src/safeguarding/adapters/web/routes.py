@@ -6,6 +6,7 @@ never the key. Each page re-checks that the key is still active.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,30 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.errors import Unauthenticated
+from safeguarding.services.keys import principal_of
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def due(deadline: datetime, now: datetime) -> Markup:
+    """How long until a deadline, or how far past it, in words a moderator scans."""
+    minutes = int((deadline - now).total_seconds() // 60)
+    span = abs(minutes)
+    if span < 90:
+        words = f"{span} min"
+    else:
+        words = f"{round(span / 60)} h" if span < 48 * 60 else f"{round(span / 1440)} d"
+    if minutes < 0:
+        return Markup('<span class="overdue">overdue by {}</span>').format(words)
+    return Markup("in {}").format(words)
+
+
+templates.env.filters["due"] = due
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 LANDING = {
@@ -30,7 +49,7 @@ LANDING = {
 }
 NAV = {
     Role.MODERATOR: [("Queue", "/ui/queue")],
-    Role.ADMIN: [("Policy", "/ui/policy"), ("Queue", "/ui/queue")],
+    Role.ADMIN: [("Policy", "/ui/policy"), ("Queue", "/ui/queue"), ("Exposures", "/ui/exposures")],
     Role.REGULATOR: [("Overview", "/ui/regulator")],
     Role.ADVOCATE: [("Overview", "/ui/advocate")],
     Role.PLATFORM: [("Overview", "/ui/platform")],
@@ -50,10 +69,10 @@ def _principal(request: Request) -> Principal | None:
     if record is None or record.revoked_at is not None:
         request.session.clear()
         return None
-    return Principal(key_id=record.key_id, name=record.name, role=Role(record.role))
+    return principal_of(record)
 
 
-def _page(
+def page(
     request: Request, name: str, principal: Principal | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     nav = NAV.get(principal.role, []) if principal else []
@@ -62,12 +81,12 @@ def _page(
     )
 
 
-def _gate(request: Request, *roles: Role) -> Principal | Response:
+def gate(request: Request, *roles: Role) -> Principal | Response:
     principal = _principal(request)
     if principal is None:
         return RedirectResponse("/ui/login", status_code=303)
     if principal.role not in roles:
-        return _page(
+        return page(
             request,
             "pages/error.html",
             principal,
@@ -86,7 +105,7 @@ def home(request: Request) -> Response:
 
 @router.get("/login")
 def login_form(request: Request) -> Response:
-    return _page(request, "pages/login.html", None)
+    return page(request, "pages/login.html", None)
 
 
 @router.post("/login")
@@ -94,7 +113,7 @@ def login(request: Request, api_key: str = Form("")) -> Response:
     try:
         principal = request.app.state.container.keys.verify(api_key.strip())
     except Unauthenticated:
-        return _page(request, "pages/login.html", None, 401, error="That key is not valid.")
+        return page(request, "pages/login.html", None, 401, error="That key is not valid.")
     request.session["principal"] = {"key_id": principal.key_id, "role": principal.role.value}
     return RedirectResponse(LANDING[principal.role], status_code=303)
 
@@ -106,49 +125,60 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/queue")
-def queue(request: Request) -> Response:
-    gate = _gate(request, Role.MODERATOR, Role.ADMIN)
-    if not isinstance(gate, Principal):
-        return gate
-    review = request.app.state.container.review
-    return _page(request, "pages/queue.html", gate, cases=review.queue(), counts=review.counts())
+def queue(request: Request, harm: str | None = None) -> Response:
+    who = gate(request, Role.MODERATOR, Role.ADMIN)
+    if not isinstance(who, Principal):
+        return who
+    app = request.app.state.container
+    counts = app.review.counts()
+    return page(
+        request,
+        "pages/queue.html",
+        who,
+        cases=app.review.queue(principal=who, harm=harm),
+        counts=counts,
+        harms=[q for q in sorted(counts.cases_by_queue) if who.works(q)],
+        harm=harm,
+        exposures=app.case_views.exposures([who.audit_name]).get(who.audit_name, 0),
+        now=app.clock.now(),
+    )
 
 
 @router.get("/queue/rows")
-def queue_rows(request: Request) -> Response:
-    gate = _gate(request, Role.MODERATOR, Role.ADMIN)
-    if not isinstance(gate, Principal):
-        return gate
-    return _page(
-        request, "components/case_rows.html", gate, cases=request.app.state.container.review.queue()
-    )
+def queue_rows(request: Request, harm: str | None = None) -> Response:
+    who = gate(request, Role.MODERATOR, Role.ADMIN)
+    if not isinstance(who, Principal):
+        return who
+    app = request.app.state.container
+    cases = app.review.queue(principal=who, harm=harm)
+    return page(request, "components/case_rows.html", who, cases=cases, now=app.clock.now())
 
 
 @router.get("/policy")
 def policy(request: Request) -> Response:
-    gate = _gate(request, Role.ADMIN)
-    if not isinstance(gate, Principal):
-        return gate
+    who = gate(request, Role.ADMIN)
+    if not isinstance(who, Principal):
+        return who
     policies = request.app.state.container.policies
-    return _page(
+    return page(
         request,
         "pages/policy.html",
-        gate,
+        who,
         policy=policies.current_readonly(),
         history=policies.history(),
     )
 
 
 def _figures_page(request: Request, role: Role, heading: str, intro: str) -> Response:
-    gate = _gate(request, role)
-    if not isinstance(gate, Principal):
-        return gate
+    who = gate(request, role)
+    if not isinstance(who, Principal):
+        return who
     app = request.app.state.container
-    app.access.read(gate, "ui:overview")
-    return _page(
+    app.access.read(who, "ui:overview")
+    return page(
         request,
         "pages/figures.html",
-        gate,
+        who,
         heading=heading,
         intro=intro,
         counts=app.review.counts(),

@@ -29,6 +29,7 @@ def key_out(record: ApiKeyRecord) -> KeyOut:
         role=record.role,
         created_at=record.created_at,
         revoked_at=record.revoked_at,
+        queues=list(record.queues) if record.queues is not None else None,
     )
 
 
@@ -46,7 +47,7 @@ def create_key(
     _json: None = Depends(require_json),
 ) -> KeyCreated:
     key, record = container(request).keys.create(
-        body.name, body.role.value, by=principal.audit_name
+        body.name, body.role.value, by=principal.audit_name, queues=body.queues
     )
     return KeyCreated(**key_out(record).model_dump(), key=key)
 
@@ -80,16 +81,16 @@ def get_settings(request: Request, _p: Principal = Depends(Allow(Role.ADMIN))) -
     "/cases",
     response_model=list[CaseOut],
     responses=problems(422),
-    summary="Open cases, most urgent first",
+    summary="Open cases, most urgent first (a moderator sees the queues they work)",
 )
 def list_cases(
     request: Request,
     limit: int = Query(100, ge=1, le=1000),
-    _p: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN)),
+    principal: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN)),
 ) -> list[CaseOut]:
     return [
         CaseOut(**c.model_dump(exclude={"assignee"}))
-        for c in container(request).review.queue(limit)
+        for c in container(request).review.queue(limit, principal)
     ]
 
 

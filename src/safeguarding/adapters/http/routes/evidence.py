@@ -67,15 +67,18 @@ def get_record(
 @router.post(
     "/{event_id}/read",
     response_model=EvidenceContentOut,
-    responses=problems(404, 415, 422),
-    summary="Read preserved content, giving a reason (audited)",
+    responses=problems(403, 404, 415, 422),
+    summary=(
+        "Read preserved content, giving a reason (audited): an admin; a moderator of the "
+        "case's queue; a regulator under an open information request naming the event"
+    ),
     dependencies=[Depends(require_json)],
 )
 def read_content(
     event_id: str,
     body: ReasonIn,
     request: Request,
-    principal: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN)),
+    principal: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN, Role.REGULATOR)),
 ) -> dict[str, Any]:
     found = container(request).evidence.read(event_id, principal, body.reason)
     encoded = base64.b64encode(found.content).decode()

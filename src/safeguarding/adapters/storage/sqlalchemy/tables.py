@@ -267,6 +267,41 @@ api_keys = Table(
     Column("secret_hash", String(256), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    Column("queues", JSON),  # a moderator key's review queues; NULL: every queue
+)
+
+# Which cases each event belongs to, so evidence access can be checked against a queue.
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("event_id", Id, primary_key=True),
+    Column("case_id", Id, primary_key=True),
+)
+
+# Content a moderator's dismissal restored: shown again whatever its decision said.
+reinstatements = Table(
+    "reinstatements",
+    metadata,
+    Column("event_id", Id, primary_key=True),
+    Column("case_id", Id, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(128), nullable=False),
+)
+
+information_requests = Table(
+    "information_requests",
+    metadata,
+    Column("request_id", Id, primary_key=True),
+    Column("filed_by", String(128), nullable=False),
+    Column("filed_at", UTCDateTime, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("legal_basis", Text, nullable=False),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("event_ids", JSON, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("response", Text),
+    Column("responded_by", String(128)),
+    Column("responded_at", UTCDateTime),
 )
 
 audit_log = Table(

@@ -17,6 +17,7 @@ from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
 from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
+from safeguarding.adapters.storage.sqlalchemy.review import ReviewRows, case_of_row
 from safeguarding.domain.accounts import Account, AgeBand
 from safeguarding.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord
 from safeguarding.domain.cases import Case, CaseStatus
@@ -68,7 +69,7 @@ _EVENTS_INSERT = t.events.insert()
 _AUDIT_INSERT = t.audit_log.insert()
 
 
-class SqlUnitOfWork(BankRows, EvidenceRows):
+class SqlUnitOfWork(BankRows, EvidenceRows, ReviewRows):
     """The storage ports over one SQLAlchemy connection inside one transaction."""
 
     def __init__(self, conn: Connection, cipher: ContentCipher) -> None:
@@ -261,7 +262,11 @@ class SqlUnitOfWork(BankRows, EvidenceRows):
 
     # -- cases and evidence -----------------------------------------------
     def case_add(self, case: Case, source_key: str) -> bool:
-        return self._insert_ignoring(t.cases, [{**_case_row(case), "source_key": source_key}]) == 1
+        row = {**_case_row(case), "source_key": source_key}
+        added = self._insert_ignoring(t.cases, [row]) == 1
+        if added:
+            self.case_events_link(case)
+        return added
 
     def case_put(self, case: Case) -> None:
         c = t.cases.c
@@ -281,9 +286,14 @@ class SqlUnitOfWork(BankRows, EvidenceRows):
 
     def case_get(self, case_id: str) -> Case | None:
         row = self.conn.execute(select(t.cases).where(t.cases.c.case_id == case_id)).first()
-        return _case(row) if row else None
+        return case_of_row(row) if row else None
 
-    def cases_list(self, statuses: Collection[CaseStatus], limit: int) -> list[Case]:
+    def cases_list(
+        self,
+        statuses: Collection[CaseStatus],
+        limit: int,
+        queues: Collection[str] | None = None,
+    ) -> list[Case]:
         c = t.cases.c
         query = (
             select(t.cases)
@@ -291,7 +301,9 @@ class SqlUnitOfWork(BankRows, EvidenceRows):
             .order_by(c.priority, c.deadline, c.case_id)
             .limit(limit)
         )
-        return [_case(row) for row in self.conn.execute(query)]
+        if queues is not None:
+            query = query.where(c.queue.in_(list(queues)))
+        return [case_of_row(row) for row in self.conn.execute(query)]
 
     def authority_reports(self, limit: int = 500) -> list[ReportRecord]:
         r = t.authority_reports.c
@@ -351,11 +363,11 @@ class SqlUnitOfWork(BankRows, EvidenceRows):
 
     def key_get(self, key_id: str) -> ApiKeyRecord | None:
         row = self.conn.execute(select(t.api_keys).where(t.api_keys.c.key_id == key_id)).first()
-        return ApiKeyRecord(**row._mapping) if row else None
+        return _key(row) if row else None
 
     def keys_list(self) -> list[ApiKeyRecord]:
         rows = self.conn.execute(select(t.api_keys).order_by(t.api_keys.c.created_at))
-        return [ApiKeyRecord(**row._mapping) for row in rows]
+        return [_key(row) for row in rows]
 
     def key_revoke(self, key_id: str, at: datetime) -> bool:
         k = t.api_keys.c
@@ -514,11 +526,11 @@ def _outbox_row(item: OutboxItem) -> dict[str, Any]:
     }
 
 
-def _case(row: Any) -> Case:
+def _key(row: Any) -> ApiKeyRecord:
     data = dict(row._mapping)
-    data.pop("source_key", None)
-    data["event_ids"] = tuple(data["event_ids"])
-    return Case(**data)
+    if data["queues"] is not None:
+        data["queues"] = tuple(data["queues"])
+    return ApiKeyRecord(**data)
 
 
 def _case_row(case: Case) -> dict[str, Any]:

@@ -1,0 +1,104 @@
+"""The regulator's formal information requests: filed by the regulator, answered by an admin.
+
+An open request that names events lets the regulator read those events' evidence content
+through ``/v1/evidence/{event_id}/read``; every step is in the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.schemas import ID_PATTERN
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.information_requests import InformationRequest
+
+router = APIRouter(prefix="/v1/information-requests", tags=["regulator"])
+READERS = (Role.REGULATOR, Role.ADMIN)
+TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+class RequestIn(BaseModel):
+    """A formal information request: the question, its legal basis, a deadline, the events."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=10, max_length=10_000, pattern=TEXT)
+    legal_basis: str = Field(min_length=5, max_length=500, pattern=TEXT)
+    deadline: AwareDatetime
+    event_ids: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(
+        default_factory=list, max_length=500
+    )
+
+
+class AnswerIn(BaseModel):
+    """The service's answer to a request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    response: str = Field(min_length=1, max_length=50_000, pattern=TEXT)
+
+
+RequestId = Annotated[str, Path(pattern=ID_PATTERN)]
+
+
+@router.post(
+    "",
+    response_model=InformationRequest,
+    status_code=201,
+    responses=problems(415, 422),
+    summary="File a formal information request (regulator; audited)",
+)
+def file_request(
+    body: RequestIn,
+    request: Request,
+    principal: Principal = Depends(Allow(Role.REGULATOR)),
+    _json: None = Depends(require_json),
+) -> InformationRequest:
+    return container(request).information_requests.file(
+        principal, body.question, body.legal_basis, body.deadline, tuple(body.event_ids)
+    )
+
+
+@router.get(
+    "",
+    response_model=list[InformationRequest],
+    responses=problems(),
+    summary="Every information request, newest first (audited)",
+)
+def list_requests(
+    request: Request, principal: Principal = Depends(Allow(*READERS))
+) -> list[InformationRequest]:
+    return container(request).information_requests.list(principal)
+
+
+@router.get(
+    "/{request_id}",
+    response_model=InformationRequest,
+    responses=problems(404),
+    summary="One information request (audited)",
+)
+def get_request(
+    request_id: RequestId, request: Request, principal: Principal = Depends(Allow(*READERS))
+) -> InformationRequest:
+    return container(request).information_requests.get(request_id, principal)
+
+
+@router.post(
+    "/{request_id}/answer",
+    response_model=InformationRequest,
+    responses=problems(404, 409, 415, 422),
+    summary="Answer a request (admin; closes the regulator's access to its evidence)",
+)
+def answer_request(
+    request_id: RequestId,
+    body: AnswerIn,
+    request: Request,
+    principal: Principal = Depends(Allow(Role.ADMIN)),
+    _json: None = Depends(require_json),
+) -> InformationRequest:
+    return container(request).information_requests.answer(request_id, body.response, principal)

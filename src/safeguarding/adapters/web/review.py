@@ -1,0 +1,177 @@
+"""The moderator's case page: the case's story, its evidence behind blur, and the decision.
+
+Every action is a plain form POST answered with a redirect (so the page works without
+JavaScript); htmx swaps in a revealed image in place, and ``review.js`` adds keyboard
+shortcuts. Services do the checking and the auditing; refusals render the error page with
+the status the API would give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup, escape
+
+from safeguarding.adapters.http.problems import status_for
+from safeguarding.adapters.web import media
+from safeguarding.adapters.web.routes import gate, page, templates
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.cases import REASON_CODES, CaseDecision, CaseStatus, Outcome
+from safeguarding.domain.errors import Conflict, InvalidInput, SafeguardingError
+from safeguarding.domain.events import MediaEvent
+from safeguarding.services.case_view import CaseView
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+REVIEWERS = (Role.MODERATOR, Role.ADMIN)
+
+
+def marked(text: str, spans: tuple[tuple[int, int], ...]) -> Markup:
+    """The text, escaped, with each cue span that fired wrapped in <mark>."""
+    out, at = [], 0
+    for start, end in spans:
+        if start < at or end > len(text):
+            continue  # overlapping or stale spans are skipped rather than mangled
+        out += [escape(text[at:start]), Markup("<mark>"), escape(text[start:end])]
+        out.append(Markup("</mark>"))
+        at = end
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
+
+
+BAND_LABELS = {"under_13": "under 13", "13_15": "13 to 15", "16_17": "16 to 17"}
+
+templates.env.filters["marked"] = marked
+templates.env.filters["band"] = lambda band: BAND_LABELS.get(band.value, band.value)
+
+
+def _refused(request: Request, who: Principal, exc: SafeguardingError) -> Response:
+    status = status_for(exc)
+    return page(request, "pages/error.html", who, status, title=exc.title, detail=str(exc))
+
+
+def _acting(request: Request, action: Callable[[Principal], Any], case_id: str) -> Response:
+    """Run one reviewer action and go back to the case page, or show why it was refused."""
+    who = gate(request, *REVIEWERS)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        action(who)
+    except SafeguardingError as exc:
+        return _refused(request, who, exc)
+    return RedirectResponse(f"/ui/cases/{case_id}", status_code=303)
+
+
+@router.get("/cases/{case_id}")
+def case_page(case_id: str, request: Request) -> Response:
+    who = gate(request, *REVIEWERS)
+    if not isinstance(who, Principal):
+        return who
+    app = request.app.state.container
+    try:
+        view = app.case_views.view(case_id, who)
+    except SafeguardingError as exc:
+        return _refused(request, who, exc)
+    return page(
+        request,
+        "pages/case.html",
+        who,
+        view=view,
+        previews=_previews(view),
+        reasons={o.value: codes for o, codes in REASON_CODES.items()},
+        exposures=app.case_views.exposures([who.audit_name]).get(who.audit_name, 0),
+    )
+
+
+def _previews(view: CaseView) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for item in view.media:
+        event = item.event
+        assert isinstance(event, MediaEvent)
+        content = event.content()
+        found[event.event_id] = media.preview_uri(content, event.media_kind) if content else None
+    return found
+
+
+@router.post("/cases/{case_id}/claim")
+def claim(case_id: str, request: Request) -> Response:
+    review = request.app.state.container.review
+    return _acting(request, lambda who: review.claim(case_id, who), case_id)
+
+
+@router.post("/cases/{case_id}/release")
+def release(case_id: str, request: Request) -> Response:
+    review = request.app.state.container.review
+    return _acting(request, lambda who: review.release(case_id, who), case_id)
+
+
+@router.post("/cases/{case_id}/decision")
+def decide(
+    case_id: str,
+    request: Request,
+    outcome: str = Form(""),
+    reason_code: str = Form(""),
+    note: str = Form(""),
+) -> Response:
+    app = request.app.state.container
+
+    def act(who: Principal) -> None:
+        if outcome not in {o.value for o in Outcome}:
+            raise InvalidInput("choose an outcome: confirm, dismiss or escalate")
+        decision = CaseDecision(
+            case_id=case_id,
+            outcome=Outcome(outcome),
+            reason_code=reason_code,
+            note=note.strip()[:2000],
+            by=who.audit_name,
+            at=app.clock.now(),
+        )
+        app.review.decide(decision, who)
+
+    return _acting(request, act, case_id)
+
+
+@router.post("/cases/{case_id}/reports/{authority}/{event_id}/confirm")
+def confirm_report(case_id: str, authority: str, event_id: str, request: Request) -> Response:
+    """A moderator confirms a drafted report of a confirmed case; submission follows."""
+    app = request.app.state.container
+
+    def act(who: Principal) -> None:
+        view = app.case_views.view(case_id, who)
+        if event_id not in view.case.event_ids or view.case.status is not CaseStatus.CONFIRMED:
+            raise Conflict(f"confirm case {case_id} before its reports, from its own page")
+        app.reports.confirm(event_id, authority, who)
+
+    return _acting(request, act, case_id)
+
+
+@router.post("/cases/{case_id}/reveal/{event_id}")
+def reveal(case_id: str, event_id: str, request: Request) -> Response:
+    """One image in the clear, swapped in by htmx; the service audits it as an exposure."""
+    who = gate(request, *REVIEWERS)
+    if not isinstance(who, Principal):
+        return who
+    app = request.app.state.container
+    try:
+        event = app.case_views.reveal(case_id, event_id, who)
+    except SafeguardingError as exc:
+        return _refused(request, who, exc)
+    content = event.content()
+    uri = media.revealed_uri(content, event.media_kind) if content else None
+    count = app.case_views.exposures([who.audit_name]).get(who.audit_name, 0)
+    return page(
+        request, "components/revealed.html", who, event_id=event_id, uri=uri, exposures=count
+    )
+
+
+@router.get("/exposures")
+def exposures(request: Request) -> Response:
+    """Every moderator's count of revealed images, for admins looking after their team."""
+    who = gate(request, Role.ADMIN)
+    if not isinstance(who, Principal):
+        return who
+    counts = request.app.state.container.case_views.exposures()
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return page(request, "pages/exposures.html", who, rows=rows)

@@ -1,0 +1,238 @@
+"""The case page in-process: what it shows, who may open it, reveals, decisions, and refusals.
+
+The demo data goes through the live ingest path (with its known image in a hash list),
+then moderators with different queues use the UI over HTTP as a browser would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from safeguarding.adapters.http.app import create_app
+from safeguarding.bootstrap import Container, build
+from safeguarding.demo import demo_events, known_hash_list
+from safeguarding.domain.access import Role
+from safeguarding.domain.cases import Case
+from tests.conftest import auth, make_settings
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def demo(database_url: str, tmp_path: Path) -> Iterator[Container]:
+    hashes = tmp_path / "known.txt"
+    hashes.write_text(known_hash_list())
+    built = build(make_settings(database_url, tmp_path, sha256_list_path=hashes))
+    built.ingest.ingest(demo_events(datetime.now(UTC)), source="test")
+    built.outbox.run_once(1000)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def app(demo: Container) -> object:
+    return create_app(demo, run_outbox_worker=False)
+
+
+@asynccontextmanager
+async def browser(app: object, key: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client holding a UI session, as a logged-in browser would."""
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        done = await client.post("/ui/login", data={"api_key": key})
+        assert done.status_code == 303
+        yield client
+
+
+def key(container: Container, role: Role, queues: list[str] | None = None) -> str:
+    return container.keys.create(f"{role.value}-{queues}", role.value, queues=queues)[0]
+
+
+def case_in(container: Container, queue: str, subject: str) -> Case:
+    cases = container.review.queue()
+    found = [c for c in cases if (c.queue, c.subject_account_id) == (queue, subject)]
+    assert found, f"no {queue} case about {subject}"
+    return found[0]
+
+
+def audit(container: Container, action: str) -> list[tuple[str, str, dict]]:
+    with container.store.read() as uow:
+        return [(r.actor, r.subject, r.details) for r in uow.audit_records() if r.action == action]
+
+
+@pytest.fixture
+async def moderator(app: object, demo: Container) -> AsyncIterator[httpx.AsyncClient]:
+    async with browser(app, key(demo, Role.MODERATOR)) as client:
+        yield client
+
+
+async def test_grooming_case_page_explains_itself(demo, moderator) -> None:
+    case = case_in(demo, "grooming", "newacct_88")
+    page = await moderator.get(f"/ui/cases/{case.case_id}")
+    assert page.status_code == 200
+    html = page.text
+    assert "grooming-risk-high" in html
+    # the message that asked the child's age is in the timeline, flagged with its stage
+    asked = html.split('data-event-id="demo-msg-021"')[1].split("</li>")[0]
+    assert "how old r u" in asked
+    assert "grooming: grooming risk" in asked
+    assert '<span class="tag stage">age question</span>' in asked
+    # account facts: the adult and the child, with their age bands
+    assert re.search(r"<code>priya</code>.*?under 13", html, re.S)
+    # related: the same adult's other cases, naming the child involved
+    related = html.split('data-testid="related"')[1].split("</table>")[0]
+    assert "user-report-grooming" in related
+    assert "<code>priya</code>" in related
+    (view,) = audit(demo, "case.view")
+    assert view[1] == case.case_id
+
+
+async def test_a_moderator_of_other_queues_is_refused_everywhere(app, demo) -> None:
+    case = case_in(demo, "abuse_imagery", "dan")
+    async with browser(app, key(demo, Role.MODERATOR, ["self_harm"])) as client:
+        page = await client.get(f"/ui/cases/{case.case_id}")
+        assert page.status_code == 403
+        assert "abuse_imagery queue" in page.text
+        reveal = await client.post(f"/ui/cases/{case.case_id}/reveal/demo-upload-known")
+        assert reveal.status_code == 403
+        claim = await client.post(f"/ui/cases/{case.case_id}/claim")
+        assert claim.status_code == 403
+        queue = await client.get("/ui/queue")
+        assert case.case_id not in queue.text
+    assert audit(demo, "evidence.reveal") == []
+    assert demo.review.queue()[0].status.value == "open"
+
+
+async def test_images_are_blurred_until_revealed_and_each_reveal_is_counted(
+    app, demo, moderator
+) -> None:
+    case = case_in(demo, "abuse_imagery", "dan")
+    page = await moderator.get(f"/ui/cases/{case.case_id}")
+    assert 'data-testid="blurred"' in page.text
+    assert 'data-testid="revealed"' not in page.text
+    revealed = await moderator.post(f"/ui/cases/{case.case_id}/reveal/demo-upload-known")
+    assert revealed.status_code == 200
+    assert 'data-testid="revealed"' in revealed.text
+    assert "data:image/jpeg;base64," in revealed.text
+    ((actor, subject, details),) = audit(demo, "evidence.reveal")
+    assert (subject, details) == ("demo-upload-known", {"case_id": case.case_id})
+    queue = await moderator.get("/ui/queue")
+    count = queue.text.split('data-testid="my-exposures"')[1]
+    assert re.match(r'><div class="n">1</div>', count)
+    async with browser(app, key(demo, Role.ADMIN)) as admin:
+        table = (await admin.get("/ui/exposures")).text
+    assert re.search(rf"<td>{re.escape(actor)}</td><td>1</td>", table)
+    missing = await moderator.post(f"/ui/cases/{case.case_id}/reveal/demo-msg-001")
+    assert missing.status_code == 404
+
+
+async def test_deciding_from_the_page_confirms_and_the_report_awaits_confirmation(
+    demo, moderator
+) -> None:
+    case = case_in(demo, "abuse_imagery", "dan")
+    url = f"/ui/cases/{case.case_id}"
+    confirm = {"outcome": "confirm", "reason_code": "known_abuse_image"}
+    early = await moderator.post(f"{url}/decision", data=confirm)
+    assert early.status_code == 409  # not claimed yet
+    assert "claim it first" in early.text
+    assert (await moderator.post(f"{url}/claim")).status_code == 303
+    wrong = await moderator.post(
+        f"{url}/decision", data={"outcome": "confirm", "reason_code": "false_positive"}
+    )
+    assert wrong.status_code == 422
+    assert "known_abuse_image" in wrong.text
+    done = await moderator.post(f"{url}/decision", data=confirm | {"note": "bank match"})
+    assert done.status_code == 303
+    page = (await moderator.get(url)).text
+    assert 'data-testid="case-status">confirmed' in page
+    assert "awaiting confirmation" in page
+    (decided,) = audit(demo, "case.decide")
+    assert decided[2]["reason_code"] == "known_abuse_image"
+    confirm = re.search(r'action="(/ui/cases/[^"]+/confirm)"', page)
+    assert confirm is not None
+    assert (await moderator.post(confirm.group(1))).status_code == 303
+    assert "awaiting confirmation" not in (await moderator.get(url)).text
+
+
+async def test_evidence_reads_follow_the_queue_and_the_regulators_request(app, demo) -> None:
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    body = {"reason": "checking the bank match for review"}
+    url = "/v1/evidence/demo-upload-known/read"
+    async with client:
+        other = auth(key(demo, Role.MODERATOR, ["grooming"]))
+        refused = await client.post(url, json=body, headers=other)
+        assert refused.status_code == 403
+        assert "abuse_imagery" in refused.json()["detail"]
+        mine = auth(key(demo, Role.MODERATOR, ["abuse_imagery"]))
+        assert (await client.post(url, json=body, headers=mine)).status_code == 200
+        regulator = auth(key(demo, Role.REGULATOR))
+        before = await client.post(url, json=body, headers=regulator)
+        assert before.status_code == 403
+        assert "information request" in before.json()["detail"]
+        filed = await client.post(
+            "/v1/information-requests",
+            json={
+                "question": "Show the image behind the confirmed bank match.",
+                "legal_basis": "Online Safety Act 2023, s.100 information notice",
+                "deadline": (datetime.now(UTC) + timedelta(days=14)).isoformat(),
+                "event_ids": ["demo-upload-known"],
+            },
+            headers=regulator,
+        )
+        assert filed.status_code == 201, filed.text
+        request_id = filed.json()["request_id"]
+        assert (await client.post(url, json=body, headers=regulator)).status_code == 200
+        answered = await client.post(
+            f"/v1/information-requests/{request_id}/answer",
+            json={"response": "Provided under the notice."},
+            headers=auth(key(demo, Role.ADMIN)),
+        )
+        assert answered.json()["status"] == "answered"
+        after = await client.post(url, json=body, headers=regulator)
+        assert after.status_code == 403
+    reads = audit(demo, "evidence.read")
+    assert [d.get("information_request") for _, _, d in reads] == [None, request_id]
+    assert [d.get("queue") for _, _, d in reads] == ["abuse_imagery", None]
+    (filing,) = audit(demo, "information_request.file")
+    assert filing[2]["event_ids"] == ["demo-upload-known"]
+
+
+async def test_the_queue_filters_by_harm_and_says_how_long_is_left(demo, moderator) -> None:
+    page = (await moderator.get("/ui/queue?harm=grooming")).text
+    rows = re.findall(r"<tr data-case-id=.*?</tr>", page, re.S)
+    assert len(rows) == 2
+    assert all("<td>grooming</td>" in row for row in rows)
+    high = next(row for row in rows if "grooming-risk-high" in row)
+    assert "in 2 h" in high  # priority 1, due two hours after the decision
+    everything = (await moderator.get("/ui/queue")).text
+    assert len(re.findall(r"<tr data-case-id=", everything)) == len(demo.review.queue())
+
+
+async def test_a_dismissal_restores_the_content_and_lifts_the_restriction(app, demo, moderator):
+    case = case_in(demo, "abuse_imagery", "dan")
+    api = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    platform = auth(key(demo, Role.PLATFORM))
+    ask = {"viewer_id": "leo", "items": ["demo-upload-known"]}
+    async with api:
+        (before,) = (await api.post("/v1/visibility", json=ask, headers=platform)).json()["items"]
+        assert before["visible"] is False
+        await moderator.post(f"/ui/cases/{case.case_id}/claim")
+        dismissed = await moderator.post(
+            f"/ui/cases/{case.case_id}/decision",
+            data={"outcome": "dismiss", "reason_code": "false_positive"},
+        )
+        assert dismissed.status_code == 303
+        (after,) = (await api.post("/v1/visibility", json=ask, headers=platform)).json()["items"]
+    assert after["visible"] is True
+    assert after["reason"].startswith("reinstated")
+    with demo.store.read() as uow:
+        assert uow.restrictions_of(["dan"]) == set()
+    (decided,) = audit(demo, "case.decide")
+    assert decided[2]["content_reinstated"] == 1

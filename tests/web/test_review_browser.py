@@ -1,0 +1,115 @@
+"""The whole review flow in headless Chromium, against a real server with the demo data.
+
+A moderator logs in, opens the most urgent case from the queue with the keyboard, claims
+it, reveals the blurred image (which the audit log records), confirms the case with a
+reason, and sees the authority report drafted and then confirmed. Screenshots of the
+queue and the case page go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from safeguarding.bootstrap import build
+from safeguarding.demo import demo_events, known_hash_list
+from safeguarding.domain.access import Role
+from safeguarding.domain.events import EVENT_ADAPTER
+from safeguarding.settings import load_settings
+from tests.servers import RunningServer, running_server, server_environment
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, log_in, wait_for_rows
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+
+def ingest_one_by_one(server: RunningServer) -> None:
+    """The demo events as a live platform sends them, one request each, so every decision
+    (and so every case deadline) has its own time."""
+    with httpx.Client(base_url=server.base_url, headers=server.auth(Role.PLATFORM)) as client:
+        for event in demo_events(datetime.now(UTC)):
+            body = {"events": [EVENT_ADAPTER.dump_python(event, mode="json")]}
+            assert client.post("/v1/events", json=body, timeout=30).status_code == 200
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[RunningServer, dict[str, str]]]:
+    hashes = tmp_path / "known-hashes.txt"
+    hashes.write_text(known_hash_list())
+    settings = {"sha256_list_path": str(hashes)}
+    with running_server(tmp_path, settings=settings) as running:
+        ingest_one_by_one(running)
+        yield running, server_environment(tmp_path, None, settings)
+
+
+@pytest.fixture
+def page(server: tuple[RunningServer, dict[str, str]]) -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(
+            base_url=server[0].base_url, viewport={"width": 1280, "height": 900}
+        )
+        opened = context.new_page()
+        opened.set_default_timeout(10_000)
+        yield opened
+        browser.close()
+
+
+def audit_actions(environment: dict[str, str], action: str) -> list[tuple[str, str]]:
+    """Read the server's audit log from its database, as an auditor would."""
+    container = build(load_settings(environment), migrate_schema=False)
+    try:
+        with container.store.read() as uow:
+            return [(r.actor, r.subject) for r in uow.audit_records() if r.action == action]
+    finally:
+        container.close()
+
+
+def test_a_moderator_reviews_the_top_case_end_to_end(
+    page: Page, server: tuple[RunningServer, dict[str, str]]
+) -> None:
+    running, environment = server
+    log_in(page, running.keys[Role.MODERATOR])
+    expect(page).to_have_url(re.compile(r"/ui/queue$"))
+    wait_for_rows(page, 5)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "review-queue.png"), full_page=True)
+
+    # The most urgent case: the known image (P1, due within the hour, decided first).
+    page.keyboard.press("j")
+    expect(page).to_have_url(re.compile(r"/ui/cases/[^/]+$"))
+    expect(page.locator(".facts")).to_contain_text("abuse imagery")
+    page.get_by_role("button", name="Claim this case").click()
+    expect(page.get_by_test_id("case-status")).to_have_text("in review")
+
+    blurred = page.get_by_test_id("blurred")
+    expect(blurred).to_have_count(2)  # the holiday photo and the known image, both blurred
+    expect(page.get_by_test_id("my-exposures")).to_have_text("0")
+    page.keyboard.press("r")  # reveals one image: the one the case is about
+    expect(page.get_by_test_id("revealed")).to_have_count(1)
+    expect(page.locator("#media-demo-upload-known")).to_have_attribute("data-testid", "revealed")
+    expect(blurred).to_have_count(1)
+    expect(page.get_by_test_id("my-exposures")).to_have_text("1")
+    reveals = audit_actions(environment, "evidence.reveal")
+    assert reveals == [("moderator:smoke-moderator", "demo-upload-known")]
+    page.screenshot(path=str(SCREENSHOTS / "review-case.png"), full_page=True)
+
+    page.keyboard.press("c")
+    expect(page.locator('input[name="outcome"][value="confirm"]')).to_be_checked()
+    reason = page.locator('select[name="reason_code"]')
+    expect(reason).to_be_focused()
+    reason.select_option("known_abuse_image")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_test_id("case-status")).to_have_text("confirmed")
+    expect(page.get_by_test_id("report-status")).to_have_text("awaiting confirmation")
+    page.get_by_role("button", name="Confirm report").click()
+    expect(page.get_by_test_id("report-status")).not_to_have_text("awaiting confirmation")
+    decided = audit_actions(environment, "case.decide")
+    assert [actor for actor, _ in decided] == ["moderator:smoke-moderator"]
