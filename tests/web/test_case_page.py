@@ -173,6 +173,11 @@ async def test_evidence_reads_follow_the_queue_and_the_regulators_request(app, d
         mine = auth(key(demo, Role.MODERATOR, ["abuse_imagery"]))
         assert (await client.post(url, json=body, headers=mine)).status_code == 200
         regulator = auth(key(demo, Role.REGULATOR))
+        decision = await client.get("/v1/events/demo-upload-known/decision", headers=regulator)
+        assert decision.json()["decision"]["verdict"] == "block"
+        record = await client.get("/v1/evidence/demo-upload-known", headers=regulator)
+        assert record.status_code == 200
+        assert "content_base64" not in record.json()
         before = await client.post(url, json=body, headers=regulator)
         assert before.status_code == 403
         assert "information request" in before.json()["detail"]
@@ -200,6 +205,8 @@ async def test_evidence_reads_follow_the_queue_and_the_regulators_request(app, d
     reads = audit(demo, "evidence.read")
     assert [d.get("information_request") for _, _, d in reads] == [None, request_id]
     assert [d.get("queue") for _, _, d in reads] == ["abuse_imagery", None]
+    looked = [subject for _, subject, _ in audit(demo, "regulator.read")]
+    assert "decision:demo-upload-known" in looked
     (filing,) = audit(demo, "information_request.file")
     assert filing[2]["event_ids"] == ["demo-upload-known"]
 
@@ -236,3 +243,17 @@ async def test_a_dismissal_restores_the_content_and_lifts_the_restriction(app, d
         assert uow.restrictions_of(["dan"]) == set()
     (decided,) = audit(demo, "case.decide")
     assert decided[2]["content_reinstated"] == 1
+
+
+async def test_over_the_api_a_moderator_sees_and_claims_only_their_queues(app, demo) -> None:
+    case = case_in(demo, "abuse_imagery", "dan")
+    grooming_only = auth(key(demo, Role.MODERATOR, ["grooming"]))
+    api = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    async with api:
+        listed = (await api.get("/v1/cases", headers=grooming_only)).json()
+        refused = await api.post(f"/v1/cases/{case.case_id}/claim", headers=grooming_only)
+    assert {c["queue"] for c in listed} == {"grooming"}
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "abuse_imagery queue" in refused.json()["detail"]
+    assert [c.status.value for c in demo.review.queue() if c.case_id == case.case_id] == ["open"]

@@ -61,13 +61,16 @@ def post_events(
     "/events/{event_id}/decision",
     response_model=EventResult,
     responses=problems(404),
-    summary="The stored decision for an event",
+    summary="The stored decision for an event (a regulator's read is audited)",
 )
 def get_decision(
     event_id: Annotated[str, Path(pattern=ID_PATTERN)],
     request: Request,
-    _principal: Principal = Depends(Allow(Role.PLATFORM, Role.MODERATOR, Role.ADMIN)),
+    principal: Principal = Depends(
+        Allow(Role.PLATFORM, Role.MODERATOR, Role.ADMIN, Role.REGULATOR)
+    ),
 ) -> EventResult:
+    container(request).access.read(principal, f"decision:{event_id}")
     with container(request).store.read() as uow:
         found = uow.events_find([event_id]).get(event_id)
     if found is None:
