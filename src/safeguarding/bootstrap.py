@@ -20,11 +20,13 @@ from safeguarding.detectors.media.bank_index import IndexHolder
 from safeguarding.detectors.media.bank_match import HashBankDetector
 from safeguarding.detectors.media.safe_decode import MIB
 from safeguarding.detectors.media.worker import MediaHasher
+from safeguarding.domain.complaints import ComplaintKind
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.services.access import AccessLog
 from safeguarding.services.banks import BankService
 from safeguarding.services.case_view import CaseViewService
+from safeguarding.services.complaints import ComplaintService, SuperComplaintService
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.evidence import EvidenceService
 from safeguarding.services.information_requests import InformationRequestService
@@ -61,6 +63,8 @@ class Container:
     reports: ReportingService
     case_views: CaseViewService
     information_requests: InformationRequestService
+    complaints: ComplaintService
+    super_complaints: SuperComplaintService
     webhooks: HttpWebhookSender | None = None
 
     def close(self) -> None:
@@ -150,8 +154,19 @@ def build(
         reports=ReportingService(store, clock, settings.organisation, report_sender(settings)),
         case_views=CaseViewService(store, clock),
         information_requests=InformationRequestService(store, clock, ids),
+        complaints=ComplaintService(
+            store, clock, ids, complaint_deadlines(settings), visibility.invalidate
+        ),
+        super_complaints=SuperComplaintService(store, clock, ids),
         webhooks=webhooks,
     )
+
+
+def complaint_deadlines(settings: Settings) -> dict[ComplaintKind, float]:
+    return {
+        ComplaintKind.COMPLAINT: settings.complaint_deadline_days,
+        ComplaintKind.APPEAL: settings.appeal_deadline_days,
+    }
 
 
 def report_sender(settings: Settings) -> ReportSender:

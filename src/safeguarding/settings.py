@@ -118,6 +118,24 @@ class Settings(BaseModel):
         default="Safeguarding deployment",
         description="The reporting organisation named in authority reports.",
     )
+    senior_manager: str = Field(
+        default="",
+        description=(
+            "The named senior manager accountable for children's safety, as 'Name, Job title'; "
+            "named in every transparency report and compliance check."
+        ),
+    )
+    qualifying_revenue_gbp: float | None = Field(
+        default=None,
+        ge=0,
+        description="Qualifying worldwide revenue in pounds, for the maximum penalty exposure.",
+    )
+    complaint_deadline_days: float = Field(
+        default=14, gt=0, description="Days the service gives itself to resolve a complaint."
+    )
+    appeal_deadline_days: float = Field(
+        default=7, gt=0, description="Days the service gives itself to decide an appeal."
+    )
     report_endpoint: str | None = Field(
         default=None,
         description="HTTPS endpoint that confirmed authority reports are POSTed to.",

@@ -17,6 +17,7 @@ from safeguarding.domain.accounts import Account
 from safeguarding.domain.audit import AuditEntry, AuditRecord
 from safeguarding.domain.banks import Bank, BankEntry, BankVersion, HashType
 from safeguarding.domain.cases import Case, CaseStatus
+from safeguarding.domain.complaints import Complaint, ComplaintStatus, SuperComplaint
 from safeguarding.domain.conversations import Conversation
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.events import Event
@@ -168,6 +169,26 @@ class ReviewStore(Protocol):
     def reinstated_among(self, event_ids: Collection[str]) -> set[str]: ...
 
 
+class ComplaintStore(Protocol):
+    """Complaints and appeals from users, super-complaints from advocacy bodies."""
+
+    def complaint_add(self, complaint: Complaint) -> None: ...
+    def complaint_put(self, complaint: Complaint) -> None: ...
+    def complaint_get(self, complaint_id: str) -> Complaint | None: ...
+    def complaints_list(
+        self, status: ComplaintStatus | None = None, limit: int = 500
+    ) -> list[Complaint]: ...
+    def complaint_outcomes(self, start: datetime, end: datetime) -> dict[tuple[str, str], int]: ...
+    def super_complaint_add(self, complaint: SuperComplaint, files: dict[str, bytes]) -> None: ...
+    def super_complaint_put(self, complaint: SuperComplaint) -> None: ...
+    def super_complaint_get(self, super_complaint_id: str) -> SuperComplaint | None: ...
+    def super_complaints_list(
+        self, filed_by: str | None = None, limit: int = 500
+    ) -> list[SuperComplaint]: ...
+    def super_complaint_file(self, attachment_id: str) -> bytes | None: ...
+    def super_complaint_outcomes(self, start: datetime, end: datetime) -> dict[str, int]: ...
+
+
 class InformationRequestStore(Protocol):
     """The regulator's formal information requests."""
 
@@ -233,6 +254,7 @@ class UnitOfWork(
     OutboxStore,
     CaseStore,
     ReviewStore,
+    ComplaintStore,
     InformationRequestStore,
     PolicyStore,
     KeyStore,

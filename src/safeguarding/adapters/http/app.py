@@ -22,6 +22,7 @@ from safeguarding.adapters.http.middleware import BodyLimit, Metrics, RequestLog
 from safeguarding.adapters.http.routes import (
     admin,
     banks,
+    complaints,
     events,
     evidence,
     feeds,
@@ -82,6 +83,7 @@ def create_app(
     problems.install(app)
     routers = (events.router, feeds.router, policy.router, admin.router, banks.router)
     routers += (evidence.router, reports.router, review.router, information_requests.router)
+    routers += (complaints.router,)
     routers += (hma.hashing, hma.matching, health.router)
     for router in (*routers, web.router, web_review.router):
         app.include_router(router)

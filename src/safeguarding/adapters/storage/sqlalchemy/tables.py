@@ -288,6 +288,51 @@ reinstatements = Table(
     Column("by", String(128), nullable=False),
 )
 
+# A user's words are content about a child as much as a message is: kept sealed.
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("complaint_id", Id, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("account_id", Id, nullable=False, index=True),
+    Column("reason", String(64), nullable=False),
+    Column("event_id", Id),
+    Column("key_id", String(32), nullable=False),
+    Column("sealed_text", LargeBinary, nullable=False),
+    Column("filed_at", UTCDateTime, nullable=False, index=True),
+    Column("filed_via", String(128), nullable=False),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("outcome_reason", Text),
+    Column("decided_by", String(128)),
+    Column("decided_at", UTCDateTime),
+)
+
+super_complaints = Table(
+    "super_complaints",
+    metadata,
+    Column("super_complaint_id", Id, primary_key=True),
+    Column("filed_by", String(128), nullable=False, index=True),
+    Column("filed_at", UTCDateTime, nullable=False, index=True),
+    Column("title", String(300), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("harms", JSON, nullable=False),
+    Column("attachments", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("response", Text),
+    Column("responded_by", String(128)),
+    Column("responded_at", UTCDateTime),
+)
+
+super_complaint_files = Table(
+    "super_complaint_files",
+    metadata,
+    Column("attachment_id", Id, primary_key=True),
+    Column("super_complaint_id", Id, nullable=False, index=True),
+    Column("key_id", String(32), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+)
+
 information_requests = Table(
     "information_requests",
     metadata,

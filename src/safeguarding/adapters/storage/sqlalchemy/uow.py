@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
+from safeguarding.adapters.storage.sqlalchemy.complaints import ComplaintRows
 from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
 from safeguarding.adapters.storage.sqlalchemy.review import ReviewRows, case_of_row
 from safeguarding.domain.accounts import Account, AgeBand
@@ -69,7 +70,7 @@ _EVENTS_INSERT = t.events.insert()
 _AUDIT_INSERT = t.audit_log.insert()
 
 
-class SqlUnitOfWork(BankRows, EvidenceRows, ReviewRows):
+class SqlUnitOfWork(BankRows, EvidenceRows, ReviewRows, ComplaintRows):
     """The storage ports over one SQLAlchemy connection inside one transaction."""
 
     def __init__(self, conn: Connection, cipher: ContentCipher) -> None:

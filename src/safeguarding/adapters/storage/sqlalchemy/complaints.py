@@ -1,0 +1,148 @@
+"""The complaints part of the unit of work: complaints and appeals, super-complaints, files.
+
+A complaint's text and a super-complaint's files are sealed with the content cipher, like an
+event's payload: what users and advocates send can be as sensitive as the content itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from safeguarding.adapters.storage.crypto import ContentCipher
+from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.domain.complaints import Attachment, Complaint, ComplaintStatus, SuperComplaint
+
+
+class ComplaintRows:
+    """Complaint rows to and from domain objects; mixed into ``SqlUnitOfWork``."""
+
+    conn: Connection
+    cipher: ContentCipher
+
+    # -- complaints and appeals ---------------------------------------------
+    def complaint_add(self, complaint: Complaint) -> None:
+        key_id, sealed = self.cipher.seal(complaint.text.encode(), complaint.complaint_id.encode())
+        row = complaint.model_dump(exclude={"text"})
+        self.conn.execute(
+            t.complaints.insert(),
+            [row | {"kind": complaint.kind.value, "status": complaint.status.value}
+             | {"key_id": key_id, "sealed_text": sealed}],
+        )  # fmt: skip
+
+    def complaint_put(self, complaint: Complaint) -> None:
+        c = t.complaints.c
+        self.conn.execute(
+            update(t.complaints)
+            .where(c.complaint_id == complaint.complaint_id)
+            .values(
+                status=complaint.status.value,
+                outcome_reason=complaint.outcome_reason,
+                decided_by=complaint.decided_by,
+                decided_at=complaint.decided_at,
+            )
+        )
+
+    def complaint_get(self, complaint_id: str) -> Complaint | None:
+        c = t.complaints.c
+        row = self.conn.execute(select(t.complaints).where(c.complaint_id == complaint_id)).first()
+        return self._complaint(row) if row else None
+
+    def complaints_list(
+        self, status: ComplaintStatus | None = None, limit: int = 500
+    ) -> list[Complaint]:
+        c = t.complaints.c
+        query = select(t.complaints).order_by(c.deadline, c.complaint_id).limit(limit)
+        if status is not None:
+            query = query.where(c.status == status.value)
+        return [self._complaint(row) for row in self.conn.execute(query)]
+
+    def complaint_outcomes(self, start: datetime, end: datetime) -> dict[tuple[str, str], int]:
+        """How many complaints and appeals filed in [start, end) stand at each status."""
+        c = t.complaints.c
+        query = (
+            select(c.kind, c.status, func.count())
+            .where(c.filed_at >= start, c.filed_at < end)
+            .group_by(c.kind, c.status)
+        )
+        return {(kind, status): int(n) for kind, status, n in self.conn.execute(query)}
+
+    def _complaint(self, row: Any) -> Complaint:
+        data = dict(row._mapping)
+        key_id, sealed = data.pop("key_id"), data.pop("sealed_text")
+        text = self.cipher.open(key_id, sealed, row.complaint_id.encode()).decode()
+        return Complaint(**data, text=text)
+
+    # -- super-complaints ---------------------------------------------------
+    def super_complaint_add(self, complaint: SuperComplaint, files: dict[str, bytes]) -> None:
+        row = complaint.model_dump(mode="json", exclude={"filed_at", "responded_at"})
+        row |= {"filed_at": complaint.filed_at, "responded_at": complaint.responded_at}
+        self.conn.execute(t.super_complaints.insert(), [row])
+        sealed_files = []
+        for attachment_id, content in files.items():
+            key_id, sealed = self.cipher.seal(content, attachment_id.encode())
+            sealed_files.append(
+                {
+                    "attachment_id": attachment_id,
+                    "super_complaint_id": complaint.super_complaint_id,
+                    "key_id": key_id,
+                    "sealed": sealed,
+                }
+            )
+        if sealed_files:
+            self.conn.execute(t.super_complaint_files.insert(), sealed_files)
+
+    def super_complaint_put(self, complaint: SuperComplaint) -> None:
+        s = t.super_complaints.c
+        self.conn.execute(
+            update(t.super_complaints)
+            .where(s.super_complaint_id == complaint.super_complaint_id)
+            .values(
+                status=complaint.status.value,
+                response=complaint.response,
+                responded_by=complaint.responded_by,
+                responded_at=complaint.responded_at,
+            )
+        )
+
+    def super_complaint_get(self, super_complaint_id: str) -> SuperComplaint | None:
+        s = t.super_complaints.c
+        row = self.conn.execute(
+            select(t.super_complaints).where(s.super_complaint_id == super_complaint_id)
+        ).first()
+        return _super_complaint(row) if row else None
+
+    def super_complaints_list(
+        self, filed_by: str | None = None, limit: int = 500
+    ) -> list[SuperComplaint]:
+        s = t.super_complaints.c
+        query = select(t.super_complaints).order_by(s.filed_at.desc(), s.super_complaint_id)
+        if filed_by is not None:
+            query = query.where(s.filed_by == filed_by)
+        return [_super_complaint(row) for row in self.conn.execute(query.limit(limit))]
+
+    def super_complaint_file(self, attachment_id: str) -> bytes | None:
+        f = t.super_complaint_files.c
+        row = self.conn.execute(
+            select(f.key_id, f.sealed).where(f.attachment_id == attachment_id)
+        ).first()
+        return self.cipher.open(row.key_id, row.sealed, attachment_id.encode()) if row else None
+
+    def super_complaint_outcomes(self, start: datetime, end: datetime) -> dict[str, int]:
+        """How many super-complaints filed in [start, end) stand at each status."""
+        s = t.super_complaints.c
+        query = (
+            select(s.status, func.count())
+            .where(s.filed_at >= start, s.filed_at < end)
+            .group_by(s.status)
+        )
+        return {status: int(n) for status, n in self.conn.execute(query)}
+
+
+def _super_complaint(row: Any) -> SuperComplaint:
+    data = dict(row._mapping)
+    data["harms"] = tuple(data["harms"])
+    data["attachments"] = tuple(Attachment(**a) for a in data["attachments"])
+    return SuperComplaint(**data)

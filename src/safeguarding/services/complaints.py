@@ -1,0 +1,309 @@
+"""Complaints and appeals from users, super-complaints from advocacy bodies; all audited.
+
+An upheld appeal reverses what the appealed decision did to its author: the content is
+reinstated in feeds and the restrictions it caused are lifted, in the same transaction as
+the outcome. Super-complaints are read by the body that filed them, by admins and by the
+regulator (whose reads are audited); their evidence files are sealed at rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.accounts import AgeBand
+from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.complaints import (
+    WORDING,
+    Attachment,
+    Audience,
+    Complaint,
+    ComplaintKind,
+    ComplaintStatus,
+    SuperComplaint,
+    SuperComplaintStatus,
+)
+from safeguarding.domain.decisions import Verdict
+from safeguarding.domain.errors import AccessDenied, InvalidInput, NotFound
+from safeguarding.domain.ids import Clock, IdFactory
+from safeguarding.ports.store import Store, UnitOfWork
+
+MAX_FILES = 10
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class NewComplaint:
+    """What a platform sends on a user's behalf."""
+
+    kind: ComplaintKind
+    account_id: str
+    reason: str
+    text: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """One file an advocacy body attaches to a super-complaint."""
+
+    name: str
+    content_type: str
+    content: bytes
+
+
+class ComplaintService:
+    """Files, lists and decides complaints and appeals."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        ids: IdFactory,
+        deadline_days: dict[ComplaintKind, float],
+        on_reinstated: Callable[[Collection[str]], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.ids = ids
+        self.deadline_days = deadline_days
+        self.on_reinstated = on_reinstated
+
+    def file(self, new: NewComplaint, principal: Principal) -> Complaint:
+        now = self.clock.now()
+        complaint = Complaint(
+            complaint_id=self.ids.new("cmp"),
+            kind=new.kind,
+            account_id=new.account_id,
+            reason=new.reason,
+            text=new.text.strip(),
+            event_id=new.event_id,
+            filed_at=now,
+            filed_via=principal.audit_name,
+            deadline=Complaint.deadline_for(now, self.deadline_days[new.kind]),
+        )
+        complaint.check()
+        with self.store.write() as uow:
+            _check_target(uow, complaint)
+            uow.complaint_add(complaint)
+            details = {"kind": new.kind.value, "reason": new.reason, "event_id": new.event_id}
+            _audit(uow, now, principal, "complaint.file", complaint.complaint_id, details)
+        return complaint
+
+    def get(self, complaint_id: str, principal: Principal) -> Complaint:
+        with self.store.write() as uow:
+            complaint = _existing(uow, complaint_id)
+            _audit_regulator(uow, self.clock, principal, complaint_id)
+        return complaint
+
+    def list(self, principal: Principal, status: ComplaintStatus | None = None) -> list[Complaint]:
+        with self.store.write() as uow:
+            found = uow.complaints_list(status)
+            _audit_regulator(uow, self.clock, principal, "complaints")
+        return found
+
+    def decide(
+        self, complaint_id: str, status: ComplaintStatus, reason: str, principal: Principal
+    ) -> Complaint:
+        now = self.clock.now()
+        with self.store.write() as uow:
+            decided = _existing(uow, complaint_id).decided(
+                status, reason, principal.audit_name, now
+            )
+            uow.complaint_put(decided)
+            effects = _reverse(uow, decided, principal) if _reverses(decided) else {}
+            details = {"status": status.value, "reason": decided.outcome_reason, **effects}
+            _audit(uow, now, principal, "complaint.decide", complaint_id, details)
+        if effects.get("content_reinstated") and self.on_reinstated and decided.event_id:
+            self.on_reinstated([decided.event_id])
+        return decided
+
+    @staticmethod
+    def wording(band: AgeBand) -> dict[str, str]:
+        """What the platform can show this user about complaining, in words for their age."""
+        return WORDING[Audience.of(band)]
+
+
+def _check_target(uow: UnitOfWork, complaint: Complaint) -> None:
+    """An appeal is against an action on the appellant's own event; a complaint's event exists."""
+    if complaint.event_id is None:
+        return
+    found = uow.decisions_for([complaint.event_id]).get(complaint.event_id)
+    if found is None:
+        raise NotFound(f"no event {complaint.event_id!r} is stored")
+    author, decision = found
+    if complaint.kind is ComplaintKind.APPEAL:
+        if author != complaint.account_id:
+            raise InvalidInput(
+                f"account {complaint.account_id!r} did not post {complaint.event_id!r}; "
+                "only its author may appeal its decision"
+            )
+        if decision.verdict is Verdict.ALLOW and not decision.side_effects():
+            raise InvalidInput(f"the decision on {complaint.event_id!r} took no action to appeal")
+
+
+def _reverses(complaint: Complaint) -> bool:
+    return complaint.kind is ComplaintKind.APPEAL and complaint.status is ComplaintStatus.UPHELD
+
+
+def _reverse(uow: UnitOfWork, complaint: Complaint, principal: Principal) -> dict[str, int]:
+    assert complaint.event_id is not None
+    assert complaint.decided_at is not None
+    events = [complaint.event_id]
+    restored = uow.events_reinstate(
+        events, f"appeal:{complaint.complaint_id}", complaint.decided_at, principal.audit_name
+    )
+    lifted = uow.restrictions_remove(complaint.account_id, events)
+    return {"content_reinstated": restored, "restrictions_lifted": lifted}
+
+
+class SuperComplaintService:
+    """Advocacy bodies file and follow super-complaints; admins answer; the regulator reads."""
+
+    def __init__(self, store: Store, clock: Clock, ids: IdFactory) -> None:
+        self.store = store
+        self.clock = clock
+        self.ids = ids
+
+    def file(
+        self,
+        principal: Principal,
+        title: str,
+        description: str,
+        harms: Sequence[str],
+        files: Sequence[EvidenceFile] = (),
+    ) -> SuperComplaint:
+        _check_super(title, description, files)
+        now = self.clock.now()
+        attachments = {self.ids.new("att"): f for f in files}
+        complaint = SuperComplaint(
+            super_complaint_id=self.ids.new("scp"),
+            filed_by=principal.audit_name,
+            filed_at=now,
+            title=title.strip(),
+            description=description.strip(),
+            harms=tuple(dict.fromkeys(harms)),
+            attachments=tuple(_attachment(i, f) for i, f in attachments.items()),
+        )
+        with self.store.write() as uow:
+            uow.super_complaint_add(complaint, {i: f.content for i, f in attachments.items()})
+            details = {"title": complaint.title, "files": len(files)}
+            _audit(uow, now, principal, "super_complaint.file", _id(complaint), details)
+        return complaint
+
+    def list(self, principal: Principal) -> list[SuperComplaint]:
+        mine = principal.audit_name if principal.role is Role.ADVOCATE else None
+        with self.store.write() as uow:
+            found = uow.super_complaints_list(mine)
+            _audit_regulator(uow, self.clock, principal, "super_complaints")
+        return found
+
+    def get(self, super_complaint_id: str, principal: Principal) -> SuperComplaint:
+        with self.store.write() as uow:
+            complaint = self._visible(uow, super_complaint_id, principal)
+            _audit_regulator(uow, self.clock, principal, super_complaint_id)
+        return complaint
+
+    def file_content(
+        self, super_complaint_id: str, attachment_id: str, principal: Principal
+    ) -> tuple[Attachment, bytes]:
+        with self.store.write() as uow:
+            complaint = self._visible(uow, super_complaint_id, principal)
+            attachment = next(
+                (a for a in complaint.attachments if a.attachment_id == attachment_id), None
+            )
+            content = uow.super_complaint_file(attachment_id) if attachment else None
+            if attachment is None or content is None:
+                raise NotFound(
+                    f"super-complaint {super_complaint_id} has no file {attachment_id!r}"
+                )
+            details = {"super_complaint_id": super_complaint_id}
+            now = self.clock.now()
+            _audit(uow, now, principal, "super_complaint.file_read", attachment_id, details)
+        return attachment, content
+
+    def respond(
+        self,
+        super_complaint_id: str,
+        status: SuperComplaintStatus,
+        response: str,
+        principal: Principal,
+    ) -> SuperComplaint:
+        now = self.clock.now()
+        with self.store.write() as uow:
+            complaint = self._visible(uow, super_complaint_id, principal)
+            answered = complaint.answered(status, response, principal.audit_name, now)
+            uow.super_complaint_put(answered)
+            details = {"status": status.value}
+            _audit(uow, now, principal, "super_complaint.respond", _id(answered), details)
+        return answered
+
+    @staticmethod
+    def _visible(uow: UnitOfWork, super_complaint_id: str, principal: Principal) -> SuperComplaint:
+        found = uow.super_complaint_get(super_complaint_id)
+        if found is None:
+            raise NotFound(f"no super-complaint {super_complaint_id!r}")
+        if principal.role is Role.ADVOCATE and found.filed_by != principal.audit_name:
+            raise AccessDenied(
+                f"super-complaint {super_complaint_id} was filed by another body",
+                principal.role.value,
+                ("admin", "regulator", "advocate (its own)"),
+            )
+        return found
+
+
+def _check_super(title: str, description: str, files: Sequence[EvidenceFile]) -> None:
+    if not 5 <= len(title.strip()) <= 300:
+        raise InvalidInput("a super-complaint needs a title of 5 to 300 characters")
+    if len(description.strip()) < 50:
+        raise InvalidInput("describe the systemic problem in at least 50 characters")
+    if len(files) > MAX_FILES:
+        raise InvalidInput(f"attach at most {MAX_FILES} files")
+    for f in files:
+        if not f.content or len(f.content) > MAX_FILE_BYTES:
+            raise InvalidInput(
+                f"file {f.name!r} is {len(f.content)} bytes; each file takes 1 byte to "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
+            )
+
+
+def _attachment(attachment_id: str, f: EvidenceFile) -> Attachment:
+    return Attachment(
+        attachment_id=attachment_id,
+        name=f.name,
+        content_type=f.content_type,
+        size=len(f.content),
+        sha256=hashlib.sha256(f.content).hexdigest(),
+    )
+
+
+def _id(complaint: SuperComplaint) -> str:
+    return complaint.super_complaint_id
+
+
+def _existing(uow: UnitOfWork, complaint_id: str) -> Complaint:
+    found = uow.complaint_get(complaint_id)
+    if found is None:
+        raise NotFound(f"no complaint or appeal {complaint_id!r}")
+    return found
+
+
+def _audit_regulator(uow: UnitOfWork, clock: Clock, principal: Principal, subject: str) -> None:
+    if principal.role is Role.REGULATOR:
+        _audit(uow, clock.now(), principal, "regulator.read", subject, {})
+
+
+def _audit(
+    uow: UnitOfWork,
+    at: datetime,
+    who: Principal,
+    action: str,
+    subject: str,
+    details: dict[str, Any],
+) -> None:
+    entry = AuditEntry(at=at, actor=who.audit_name, action=action, subject=subject, details=details)
+    uow.audit_append([entry])
