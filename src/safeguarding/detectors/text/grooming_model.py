@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -33,6 +34,8 @@ MODEL_PATH = Path(__file__).parent / "models" / "grooming" / "model.json"
 NEW_ACCOUNT_DAYS = 30
 LATE_HOURS = frozenset({22, 23, 0, 1, 2, 3, 4})
 MAX_TIMELINE = 24
+FULL_SCAN_PEOPLE = 8  # up to this many people, every pair is scored on each message
+TOP_PAIRS = 8  # the riskiest pairs a big group's state keeps, to rescore on every message
 MAX_DRIVERS = 6
 CONTEXT_GROUPS = ("family", "surprise", "professional", "safety_talk")
 
@@ -98,6 +101,8 @@ class ConversationState:
     risk: float = 0.0
     first_flag_index: int | None = None
     alerted: str = "none"  # the highest level already raised, so each is raised once
+    # The riskiest (writer, other) pairs at the last assessment, riskiest first.
+    top: list[tuple[str, str]] = field(default_factory=list)
 
     def person(self, name: str, groups: int) -> Person:
         found = self.people.get(name)
@@ -115,6 +120,7 @@ class ConversationState:
             "risk": self.risk,
             "first_flag_index": self.first_flag_index,
             "alerted": self.alerted,
+            "top": [list(pair) for pair in self.top],
         }
 
     @classmethod
@@ -129,6 +135,7 @@ class ConversationState:
             risk=float(data["risk"]),
             first_flag_index=data.get("first_flag_index"),
             alerted=data.get("alerted", "none"),
+            top=[(a, b) for a, b in data.get("top", ())],
         )
 
 
@@ -222,7 +229,7 @@ class GroomingModel:
         self._count(state, person, cues, at)
         self._record_age_question(state, writer, cues)
         self._record_timeline(state, writer, cues, event_id)
-        assessment = self.assess(state)
+        assessment = self.assess(state, writer)
         push = self._message_push(cues) if assessment.writer == writer else 0.0
         if push > 0:
             state.drivers = sorted([*state.drivers, (push, state.messages, event_id)])[
@@ -267,23 +274,40 @@ class GroomingModel:
         return sum(self._stage_weights[g] * math.log1p(cues.counts[g]) for g in self._stage_weights)
 
     # -- reading ----------------------------------------------------------
-    def assess(self, state: ConversationState) -> Assessment:
-        """The riskiest ordered pair's risk, level and strongest reasons."""
-        best: tuple[float, str, str, np.ndarray] | None = None
+    def assess(self, state: ConversationState, writer: str | None = None) -> Assessment:
+        """The riskiest ordered pair's risk, level and strongest reasons.
+
+        A small conversation is scored pair by pair in full. In a big group that would cost
+        the square of its size on every message (a 200-member group: 40,000 pairs), so there
+        only the pairs a message can change are scored, the writer's with everyone, along
+        with the riskiest pairs found before (kept in the state). A message changes only its
+        writer's counts, so a pair left out keeps the score it had; the riskiest of those is
+        among the kept ones unless more than TOP_PAIRS pairs fell below it at once.
+        """
         group = len(state.people) > 2
-        for writer, person in state.people.items():
-            if not person.messages:
-                continue
-            for other, them in state.people.items():
-                if other == writer:
-                    continue
+        scored: list[tuple[float, str, str, np.ndarray]] = []
+        for a, b in dict.fromkeys(self._pairs(state, writer)):
+            person, them = state.people[a], state.people[b]
+            if person.messages:
                 x = self.pair_features(person, them, group)
-                risk = _sigmoid(float(self.weights @ x) + self.bias)
-                if best is None or risk > best[0]:
-                    best = (risk, writer, other, x)
-        if best is None:
+                scored.append((_sigmoid(float(self.weights @ x) + self.bias), a, b, x))
+        if not scored:
             return Assessment(0.0, "none", None, None, (), {}, 0.0)
-        return self._assessment(*best)
+        scored.sort(key=lambda item: item[0], reverse=True)
+        state.top = [(a, b) for _, a, b, _ in scored[:TOP_PAIRS]]
+        return self._assessment(*scored[0])
+
+    @staticmethod
+    def _pairs(state: ConversationState, writer: str | None) -> Iterator[tuple[str, str]]:
+        names = list(state.people)
+        if writer is None or len(names) <= FULL_SCAN_PEOPLE:
+            yield from ((a, b) for a in names for b in names if a != b)
+            return
+        for other in names:
+            if other != writer:
+                yield (writer, other)
+                yield (other, writer)
+        yield from (pair for pair in state.top if set(pair) <= state.people.keys())
 
     def pair_features(self, writer: Person, other: Person, group_chat: bool) -> np.ndarray:
         """The feature vector for "``writer`` grooming ``other``" (see ``features``)."""
