@@ -189,6 +189,22 @@ async def test_unconnected_adult_cannot_open_a_direct_conversation_with_a_child(
     assert later["decision"]["verdict"] == "allow"
 
 
+async def test_an_unconnected_adults_first_picture_to_a_child_is_blocked_too(client, keys):
+    headers = auth(keys[Role.PLATFORM])
+    await client.post(
+        "/v1/events", json={"events": [profile("kid", 11), profile("grown", 38)]}, headers=headers
+    )
+    picture = media("grown", benign_png("first-picture"), to="kid")
+    first = (await client.post("/v1/events", json=picture, headers=headers)).json()
+    assert first["decision"]["verdict"] == "block"
+    assert first["decision"]["rules"][0]["rule"] == "adult-first-message-to-unconnected-child"
+    in_group = {**media("grown", benign_png("group"), to="kid"), "conversation_kind": "group"}
+    shared = (await client.post("/v1/events", json=in_group, headers=headers)).json()
+    assert "adult-first-message-to-unconnected-child" not in [
+        r["rule"] for r in shared["decision"]["rules"]
+    ]
+
+
 async def test_unconnected_adult_contact_request_to_a_child_is_blocked(client, keys) -> None:
     headers = auth(keys[Role.PLATFORM])
     await client.post(

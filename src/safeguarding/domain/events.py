@@ -131,6 +131,9 @@ class MediaEvent(_EventBase):
     type: Literal[EventType.MEDIA]
     media_kind: MediaKind
     conversation_id: OpaqueId | None = None
+    # Sent to people directly unless the platform says it went to a group: the child-safe
+    # defaults on first contact apply to a picture as they do to words.
+    conversation_kind: ConversationKind = ConversationKind.DIRECT
     recipient_ids: tuple[OpaqueId, ...] = Field(default=(), max_length=1000)
     content_base64: str | None = None
     hashes: MediaHashes | None = None

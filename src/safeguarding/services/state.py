@@ -162,7 +162,7 @@ class BatchState:
 
 
 def _kind(event: MessageEvent | MediaEvent) -> ConversationKind:
-    return event.conversation_kind if isinstance(event, MessageEvent) else ConversationKind.DIRECT
+    return event.conversation_kind
 
 
 def _targets(event: Event) -> tuple[str, ...]:
