@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -30,7 +31,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from safeguarding.bootstrap import Container, build
+from safeguarding.demo import demo_events
 from safeguarding.domain.access import Role
+from safeguarding.domain.events import EVENT_ADAPTER
 from safeguarding.settings import PREFIX, load_settings
 from tests.conftest import TEST_KEY
 
@@ -208,3 +211,12 @@ def live_server(
         tmp_path_factory.mktemp("server"), database_url=server_database_url
     ) as server:
         yield server
+
+
+def ingest_one_by_one(server: RunningServer) -> None:
+    """The demo events as a live platform sends them, one request each, so every decision
+    (and so every case deadline) has its own time."""
+    with httpx.Client(base_url=server.base_url, headers=server.auth(Role.PLATFORM)) as client:
+        for event in demo_events(datetime.now(UTC)):
+            body = {"events": [EVENT_ADAPTER.dump_python(event, mode="json")]}
+            assert client.post("/v1/events", json=body, timeout=30).status_code == 200

@@ -27,6 +27,7 @@ from safeguarding.services.access import AccessLog
 from safeguarding.services.banks import BankService
 from safeguarding.services.case_view import CaseViewService
 from safeguarding.services.complaints import ComplaintService, SuperComplaintService
+from safeguarding.services.compliance import ComplianceConfig, ComplianceService
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.evidence import EvidenceService
 from safeguarding.services.information_requests import InformationRequestService
@@ -37,6 +38,9 @@ from safeguarding.services.outbox import OutboxWorker
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.reporting import ReportingService, ReportSender
 from safeguarding.services.review import ReviewService
+from safeguarding.services.risk import RiskService, review_prompt
+from safeguarding.services.samples import DecisionSamples
+from safeguarding.services.transparency import TransparencyService
 from safeguarding.services.visibility import VisibilityService
 from safeguarding.settings import Settings
 
@@ -64,7 +68,11 @@ class Container:
     case_views: CaseViewService
     information_requests: InformationRequestService
     complaints: ComplaintService
+    samples: DecisionSamples
     super_complaints: SuperComplaintService
+    transparency: TransparencyService
+    risk: RiskService
+    compliance: ComplianceService
     webhooks: HttpWebhookSender | None = None
 
     def close(self) -> None:
@@ -115,7 +123,7 @@ def build(
     evaluator = Evaluator(
         registry.build(registry.discover(), settings.detectors, detector_options(settings))
     )
-    policies = PolicyService(store, clock, evaluator.detector_names)
+    policies = PolicyService(store, clock, evaluator.detector_names, on_stored=review_prompt)
     banks = BankService(store, clock, IndexHolder(), settings.bank_recheck_seconds)
     for detector in evaluator.detectors:
         if isinstance(detector, HashBankDetector):
@@ -158,6 +166,21 @@ def build(
             store, clock, ids, complaint_deadlines(settings), visibility.invalidate
         ),
         super_complaints=SuperComplaintService(store, clock, ids),
+        samples=DecisionSamples(store, clock, session_secret(settings).encode()),
+        transparency=TransparencyService(
+            store, clock, settings.organisation, settings.senior_manager
+        ),
+        risk=RiskService(
+            store,
+            clock,
+            policies,
+            settings.service_features,
+            organisation=settings.organisation,
+            senior_manager=settings.senior_manager,
+        ),
+        compliance=ComplianceService(
+            store, clock, policies, banks, compliance_config(settings, evaluator.detector_names)
+        ),
         webhooks=webhooks,
     )
 
@@ -167,6 +190,18 @@ def complaint_deadlines(settings: Settings) -> dict[ComplaintKind, float]:
         ComplaintKind.COMPLAINT: settings.complaint_deadline_days,
         ComplaintKind.APPEAL: settings.appeal_deadline_days,
     }
+
+
+def compliance_config(settings: Settings, detectors: tuple[str, ...]) -> ComplianceConfig:
+    destination = "endpoint" if settings.report_endpoint else None
+    return ComplianceConfig(
+        detectors=detectors,
+        organisation=settings.organisation,
+        senior_manager=settings.senior_manager,
+        qualifying_revenue_gbp=settings.qualifying_revenue_gbp,
+        sha256_list_configured=settings.sha256_list_path is not None,
+        report_destination=destination or ("folder" if settings.report_dir else None),
+    )
 
 
 def report_sender(settings: Settings) -> ReportSender:

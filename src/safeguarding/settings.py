@@ -12,12 +12,14 @@ import difflib
 import json
 import os
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from safeguarding.domain.errors import InvalidInput
+from safeguarding.domain.risk import Feature
 
 PREFIX = "SAFEGUARDING_"
 
@@ -118,6 +120,11 @@ class Settings(BaseModel):
         default="Safeguarding deployment",
         description="The reporting organisation named in authority reports.",
     )
+    max_concurrent_requests: int = Field(
+        default=64,
+        ge=1,
+        description="Requests one server process works on at once; more get 503 + Retry-After.",
+    )
     senior_manager: str = Field(
         default="",
         description=(
@@ -129,6 +136,12 @@ class Settings(BaseModel):
         default=None,
         ge=0,
         description="Qualifying worldwide revenue in pounds, for the maximum penalty exposure.",
+    )
+    service_features: tuple[Feature, ...] = Field(
+        default=tuple(Feature),
+        description="The platform's features the risk assessment covers, comma-separated: "
+        + ", ".join(f.value for f in Feature)
+        + ".",
     )
     complaint_deadline_days: float = Field(
         default=14, gt=0, description="Days the service gives itself to resolve a complaint."
@@ -165,6 +178,10 @@ def _mask(value: Any) -> Any:
         return "**********"
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, tuple):
+        return [_mask(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
     return value
 
 
@@ -172,12 +189,13 @@ def settings_table() -> list[dict[str, str]]:
     """Name, environment variable, type, default and help of every setting."""
     rows = []
     for name, info in Settings.model_fields.items():
-        default = "" if info.default is None else str(_mask(info.default))
+        default = "" if info.default is None else _shown(_mask(info.default))
         annotation = (
             str(info.annotation)
             .replace("typing.", "")
             .replace("pathlib.", "")
             .replace("pydantic.types.SecretStr", "secret")
+            .replace("safeguarding.domain.risk.", "")
         )
         rows.append(
             {
@@ -189,6 +207,11 @@ def settings_table() -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def _shown(value: Any) -> str:
+    """A default as it is written in the environment: a list comma-separated."""
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 # Variables under this prefix belong to the test suite (a test database URL), not the engine.
@@ -240,4 +263,22 @@ def _parse_env(values: dict[str, str]) -> dict[str, Any]:
         parsed["support_resources"] = _json_object(parsed["support_resources"], "SUPPORT_RESOURCES")
     if "detectors" in parsed:
         parsed["detectors"] = [d.strip() for d in parsed["detectors"].split(",") if d.strip()]
+    if "service_features" in parsed:
+        parsed["service_features"] = _features(parsed["service_features"])
     return parsed
+
+
+def _features(raw: str) -> list[str]:
+    """Comma-separated feature names; an unknown one stops start-up, naming the closest."""
+    names = [f.strip() for f in raw.split(",") if f.strip()]
+    known = [f.value for f in Feature]
+    problems = []
+    for name in (n for n in names if n not in known):
+        close = difflib.get_close_matches(name, known, n=1)
+        problems.append(f"{name!r}" + (f" (did you mean {close[0]}?)" if close else ""))
+    if problems:
+        raise InvalidInput(
+            f"{PREFIX}SERVICE_FEATURES: unknown feature {', '.join(problems)}; "
+            f"known: {', '.join(known)}"
+        )
+    return names

@@ -6,65 +6,20 @@ then moderators with different queues use the UI over HTTP as a browser would.
 
 from __future__ import annotations
 
+import base64
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 
-from safeguarding.adapters.http.app import create_app
-from safeguarding.bootstrap import Container, build
-from safeguarding.demo import demo_events, known_hash_list
+from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
-from safeguarding.domain.cases import Case
-from tests.conftest import auth, make_settings
+from tests.conftest import auth
+from tests.web.conftest import audit, browser, case_in, key
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def demo(database_url: str, tmp_path: Path) -> Iterator[Container]:
-    hashes = tmp_path / "known.txt"
-    hashes.write_text(known_hash_list())
-    built = build(make_settings(database_url, tmp_path, sha256_list_path=hashes))
-    built.ingest.ingest(demo_events(datetime.now(UTC)), source="test")
-    built.outbox.run_once(1000)
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def app(demo: Container) -> object:
-    return create_app(demo, run_outbox_worker=False)
-
-
-@asynccontextmanager
-async def browser(app: object, key: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A client holding a UI session, as a logged-in browser would."""
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        done = await client.post("/ui/login", data={"api_key": key})
-        assert done.status_code == 303
-        yield client
-
-
-def key(container: Container, role: Role, queues: list[str] | None = None) -> str:
-    return container.keys.create(f"{role.value}-{queues}", role.value, queues=queues)[0]
-
-
-def case_in(container: Container, queue: str, subject: str) -> Case:
-    cases = container.review.queue()
-    found = [c for c in cases if (c.queue, c.subject_account_id) == (queue, subject)]
-    assert found, f"no {queue} case about {subject}"
-    return found[0]
-
-
-def audit(container: Container, action: str) -> list[tuple[str, str, dict]]:
-    with container.store.read() as uow:
-        return [(r.actor, r.subject, r.details) for r in uow.audit_records() if r.action == action]
 
 
 @pytest.fixture
@@ -194,12 +149,18 @@ async def test_evidence_reads_follow_the_queue_and_the_regulators_request(app, d
         assert filed.status_code == 201, filed.text
         request_id = filed.json()["request_id"]
         assert (await client.post(url, json=body, headers=regulator)).status_code == 200
+        sent = b"case,decided\ncase_1,2026-11-23\n"
+        file = {"name": "cases.csv", "content_type": "text/csv"}
+        file["content_base64"] = base64.b64encode(sent).decode()
         answered = await client.post(
             f"/v1/information-requests/{request_id}/answer",
-            json={"response": "Provided under the notice."},
+            json={"response": "Provided under the notice.", "files": [file]},
             headers=auth(key(demo, Role.ADMIN)),
         )
         assert answered.json()["status"] == "answered"
+        (attachment,) = answered.json()["attachments"]
+        url_file = f"/v1/information-requests/{request_id}/files/{attachment['attachment_id']}"
+        assert (await client.get(url_file, headers=regulator)).content == sent
         after = await client.post(url, json=body, headers=regulator)
         assert after.status_code == 403
     reads = audit(demo, "evidence.read")
@@ -207,6 +168,7 @@ async def test_evidence_reads_follow_the_queue_and_the_regulators_request(app, d
     assert [d.get("queue") for _, _, d in reads] == ["abuse_imagery", None]
     looked = [subject for _, subject, _ in audit(demo, "regulator.read")]
     assert "decision:demo-upload-known" in looked
+    assert len(audit(demo, "information_request.file_read")) == 1
     (filing,) = audit(demo, "information_request.file")
     assert filing[2]["event_ids"] == ["demo-upload-known"]
 
@@ -257,3 +219,25 @@ async def test_over_the_api_a_moderator_sees_and_claims_only_their_queues(app, d
     assert refused.headers["content-type"] == "application/problem+json"
     assert "abuse_imagery queue" in refused.json()["detail"]
     assert [c.status.value for c in demo.review.queue() if c.case_id == case.case_id] == ["open"]
+
+
+async def test_decision_samples_for_the_regulator_carry_no_identity_or_content(app, demo) -> None:
+    api = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    regulator = auth(key(demo, Role.REGULATOR))
+    async with api:
+        drawn = (await api.get("/v1/regulator/samples?n=50", headers=regulator)).json()
+        too_many = await api.get("/v1/regulator/samples?n=5000", headers=regulator)
+    assert too_many.status_code == 422
+    # the demo's actioned decisions and case events: known image, reports, the stranger's
+    # high-risk message, the blocked first contact
+    assert len(drawn) >= 5
+    text = repr(drawn)
+    for secret in ("dan", "priya", "newacct_88", "demo-upload-known", "how old", "leo"):
+        assert secret not in text
+    blocked = [s for s in drawn if s["rules"] == ["known-abuse-image"]]
+    assert blocked[0]["actor_age_band"] == "adult"
+    assert blocked[0]["verdict"] == "block"
+    assert list(blocked[0]["targets"].values()) == ["13_15"]
+    actors = {s["actor"] for s in drawn if s["actor_age_band"] == "adult"}
+    assert all(a.startswith("account-") and len(a) == 20 for a in actors)
+    assert [subject for _, subject, _ in audit(demo, "regulator.read")] == ["decision_samples"]

@@ -10,31 +10,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from safeguarding.bootstrap import build
-from safeguarding.demo import demo_events, known_hash_list
+from safeguarding.demo import known_hash_list
 from safeguarding.domain.access import Role
-from safeguarding.domain.events import EVENT_ADAPTER
 from safeguarding.settings import load_settings
-from tests.servers import RunningServer, running_server, server_environment
+from tests.servers import (
+    RunningServer,
+    ingest_one_by_one,
+    running_server,
+    server_environment,
+)
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, log_in, wait_for_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-
-
-def ingest_one_by_one(server: RunningServer) -> None:
-    """The demo events as a live platform sends them, one request each, so every decision
-    (and so every case deadline) has its own time."""
-    with httpx.Client(base_url=server.base_url, headers=server.auth(Role.PLATFORM)) as client:
-        for event in demo_events(datetime.now(UTC)):
-            body = {"events": [EVENT_ADAPTER.dump_python(event, mode="json")]}
-            assert client.post("/v1/events", json=body, timeout=30).status_code == 200
 
 
 @pytest.fixture

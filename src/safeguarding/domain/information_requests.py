@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from safeguarding.domain.complaints import Attachment
+
 
 class RequestStatus(StrEnum):
     """Where a request stands."""
@@ -36,17 +38,21 @@ class InformationRequest(BaseModel):
     response: str | None = None
     responded_by: str | None = None
     responded_at: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()  # files sent with the response
 
     def covers(self, event_id: str) -> bool:
         """Whether this request opens ``event_id``'s evidence to the regulator now."""
         return self.status is RequestStatus.OPEN and event_id in self.event_ids
 
-    def answered(self, response: str, by: str, at: datetime) -> InformationRequest:
+    def answered(
+        self, response: str, by: str, at: datetime, attachments: tuple[Attachment, ...] = ()
+    ) -> InformationRequest:
         return self.model_copy(
             update={
                 "status": RequestStatus.ANSWERED,
                 "response": response,
                 "responded_by": by,
                 "responded_at": at,
+                "attachments": attachments,
             }
         )

@@ -7,10 +7,10 @@ safe. ``read()`` never writes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from safeguarding.domain.accounts import Account
@@ -19,12 +19,14 @@ from safeguarding.domain.banks import Bank, BankEntry, BankVersion, HashType
 from safeguarding.domain.cases import Case, CaseStatus
 from safeguarding.domain.complaints import Complaint, ComplaintStatus, SuperComplaint
 from safeguarding.domain.conversations import Conversation
+from safeguarding.domain.decision_facts import ActionTally, DecisionFacts, TimeQuantiles
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.events import Event
 from safeguarding.domain.evidence import EvidenceRecord
 from safeguarding.domain.information_requests import InformationRequest, RequestStatus
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.domain.reports import ReportRecord
+from safeguarding.domain.risk import FeatureEvidence, Observation, RiskAssessment
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,9 @@ class ReviewStore(Protocol):
         self, event_ids: Collection[str], case_id: str, at: datetime, by: str
     ) -> int: ...
     def reinstated_among(self, event_ids: Collection[str]) -> set[str]: ...
+    def decisions_sample(
+        self, n: int, since: datetime, until: datetime
+    ) -> list[tuple[Event, Decision]]: ...
 
 
 class ComplaintStore(Protocol):
@@ -195,9 +200,53 @@ class InformationRequestStore(Protocol):
     def information_request_add(self, request: InformationRequest) -> None: ...
     def information_request_put(self, request: InformationRequest) -> None: ...
     def information_request_get(self, request_id: str) -> InformationRequest | None: ...
+    def information_request_file_add(
+        self, request_id: str, attachment_id: str, content: bytes
+    ) -> None: ...
+    def information_request_file(self, attachment_id: str) -> bytes | None: ...
     def information_requests_list(
         self, status: RequestStatus | None = None, limit: int = 500
     ) -> list[InformationRequest]: ...
+
+
+class TransparencyStore(Protocol):
+    """The aggregates of a transparency report, computed in SQL or streamed in bounded memory.
+
+    Periods are [start, end). Durations are in seconds, percentiles nearest-rank.
+    """
+
+    def transparency_snapshot(self) -> None: ...
+    def events_received(self, start: datetime, end: datetime) -> int: ...
+    def decisions_count(self, start: datetime, end: datetime) -> int: ...
+    def actioned_tally(self, start: datetime, end: datetime) -> ActionTally: ...
+    def action_times(self, start: datetime, end: datetime) -> TimeQuantiles: ...
+    def action_times_daily(self, start: datetime, end: datetime) -> dict[date, float]: ...
+    def report_decision_times(
+        self, start: datetime, end: datetime, up_to_seq: int
+    ) -> TimeQuantiles: ...
+    def authority_reports_sent(self, start: datetime, end: datetime) -> int: ...
+    def children_protected(
+        self, start: datetime, end: datetime, rules: Mapping[int, Collection[str]]
+    ) -> int: ...
+    def decision_facts(self, start: datetime, end: datetime) -> Iterator[DecisionFacts]: ...
+
+
+class RiskStore(Protocol):
+    """Risk assessments, and the figures they and the compliance checklist read (in SQL).
+
+    Periods are [start, end); ``now`` decides what is overdue.
+    """
+
+    def risk_assessment_add(self, assessment: RiskAssessment) -> None: ...
+    def risk_assessment_latest(self) -> RiskAssessment | None: ...
+    def risk_assessments(self, limit: int = 100) -> list[RiskAssessment]: ...
+    def feature_evidence(
+        self, observations: Sequence[Observation], start: datetime, end: datetime, now: datetime
+    ) -> FeatureEvidence: ...
+    def cases_overdue(self, now: datetime) -> int: ...
+    def complaints_open(self, now: datetime) -> tuple[int, int]: ...
+    def cases_decided_on_time(self, start: datetime, end: datetime) -> tuple[int, int]: ...
+    def authority_reports_waiting(self, before: datetime) -> int: ...
 
 
 class PolicyStore(Protocol):
@@ -257,6 +306,8 @@ class UnitOfWork(
     ComplaintStore,
     InformationRequestStore,
     PolicyStore,
+    RiskStore,
+    TransparencyStore,
     KeyStore,
     AuditLog,
     Reports,

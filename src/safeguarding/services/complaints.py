@@ -187,7 +187,7 @@ class SuperComplaintService:
             title=title.strip(),
             description=description.strip(),
             harms=tuple(dict.fromkeys(harms)),
-            attachments=tuple(_attachment(i, f) for i, f in attachments.items()),
+            attachments=tuple(attachment_of(i, f) for i, f in attachments.items()),
         )
         with self.store.write() as uow:
             uow.super_complaint_add(complaint, {i: f.content for i, f in attachments.items()})
@@ -261,6 +261,11 @@ def _check_super(title: str, description: str, files: Sequence[EvidenceFile]) ->
         raise InvalidInput("a super-complaint needs a title of 5 to 300 characters")
     if len(description.strip()) < 50:
         raise InvalidInput("describe the systemic problem in at least 50 characters")
+    check_files(files)
+
+
+def check_files(files: Sequence[EvidenceFile]) -> None:
+    """At most MAX_FILES files, each 1 byte to MAX_FILE_BYTES."""
     if len(files) > MAX_FILES:
         raise InvalidInput(f"attach at most {MAX_FILES} files")
     for f in files:
@@ -271,7 +276,7 @@ def _check_super(title: str, description: str, files: Sequence[EvidenceFile]) ->
             )
 
 
-def _attachment(attachment_id: str, f: EvidenceFile) -> Attachment:
+def attachment_of(attachment_id: str, f: EvidenceFile) -> Attachment:
     return Attachment(
         attachment_id=attachment_id,
         name=f.name,

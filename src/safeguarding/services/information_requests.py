@@ -7,14 +7,17 @@ admin answers the request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.complaints import Attachment
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.domain.information_requests import InformationRequest, RequestStatus
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services.complaints import EvidenceFile, attachment_of, check_files
 
 MAX_EVENTS = 500
 
@@ -64,18 +67,49 @@ class InformationRequestService:
             _audit(uow, self.clock.now(), principal.audit_name, "information_request.read", request)
         return request
 
-    def answer(self, request_id: str, response: str, principal: Principal) -> InformationRequest:
+    def answer(
+        self,
+        request_id: str,
+        response: str,
+        principal: Principal,
+        files: Sequence[EvidenceFile] = (),
+    ) -> InformationRequest:
+        """Answer with text and files (sealed at rest); this closes the evidence access."""
         if not response.strip():
             raise InvalidInput("an answer needs some text")
+        check_files(files)
         now = self.clock.now()
+        named = {self.ids.new("att"): f for f in files}
         with self.store.write() as uow:
             request = _existing(uow, request_id)
             if request.status is not RequestStatus.OPEN:
                 raise Conflict(f"information request {request_id} was already answered")
-            answered = request.answered(response.strip(), principal.audit_name, now)
+            attachments = tuple(attachment_of(i, f) for i, f in named.items())
+            answered = request.answered(response.strip(), principal.audit_name, now, attachments)
             uow.information_request_put(answered)
-            _audit(uow, now, principal.audit_name, "information_request.answer", answered)
+            for attachment_id, f in named.items():
+                uow.information_request_file_add(request_id, attachment_id, f.content)
+            details = {"files": len(named)}
+            _audit(uow, now, principal.audit_name, "information_request.answer", answered, details)
         return answered
+
+    def file_content(
+        self, request_id: str, attachment_id: str, principal: Principal
+    ) -> tuple[Attachment, bytes]:
+        """A file sent with an answer; every download is audited."""
+        with self.store.write() as uow:
+            request = _existing(uow, request_id)
+            attachment = next(
+                (a for a in request.attachments if a.attachment_id == attachment_id), None
+            )
+            content = uow.information_request_file(attachment_id) if attachment else None
+            if attachment is None or content is None:
+                raise NotFound(f"information request {request_id} has no file {attachment_id!r}")
+            details = {"attachment_id": attachment_id}
+            now = self.clock.now()
+            actor = principal.audit_name
+            _audit(uow, now, actor, "information_request.file_read", request, details)
+        return attachment, content
 
 
 def _check(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from importlib import resources
 
 from safeguarding.domain.audit import AuditEntry
@@ -22,10 +23,18 @@ def default_policy_source() -> str:
 class PolicyService:
     """Keeps the policy in force, parsed once per version and shared by every request."""
 
-    def __init__(self, store: Store, clock: Clock, detector_names: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        detector_names: tuple[str, ...],
+        on_stored: Callable[[UnitOfWork, PolicyVersion], None] | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.detector_names = detector_names
+        # Called in the transaction that stores a new version (the risk assessment's review).
+        self.on_stored = on_stored
         self._cached: PolicyVersion | None = None
         self._checked_until = 0.0
 
@@ -91,6 +100,8 @@ class PolicyService:
         relaxed = before.document.relaxed_defaults(version.document) if before else []
         uow.policy_add(version)
         uow.audit_append(_policy_audit(version, before, relaxed))
+        if self.on_stored is not None:
+            self.on_stored(uow, version)
         self._checked_until = 0.0  # see the new version on the next request
         return version
 

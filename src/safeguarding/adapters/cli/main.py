@@ -13,6 +13,7 @@ from safeguarding import __version__
 from safeguarding.adapters import audit_signing, logs
 from safeguarding.adapters.cli import (
     banks,
+    compliance,
     conversations,
     db,
     evidence,
@@ -20,7 +21,9 @@ from safeguarding.adapters.cli import (
     keys,
     policy,
     reports,
+    risk,
     text,
+    transparency,
 )
 from safeguarding.adapters.cli.common import (
     console,
@@ -47,7 +50,10 @@ app.add_typer(db.app, name="db")
 app.add_typer(hashes.app, name="hashes")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(reports.app, name="reports")
+app.add_typer(transparency.app, name="report")
 app.add_typer(banks.app, name="banks")
+app.add_typer(risk.app, name="risk")
+app.command("compliance")(compliance.compliance)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 eval_app = typer.Typer(

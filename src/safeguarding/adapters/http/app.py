@@ -18,11 +18,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from safeguarding import __version__
 from safeguarding.adapters import logs
 from safeguarding.adapters.http import problems
-from safeguarding.adapters.http.middleware import BodyLimit, Metrics, RequestLog
+from safeguarding.adapters.http.middleware import AdmissionLimit, BodyLimit, Metrics, RequestLog
 from safeguarding.adapters.http.routes import (
     admin,
     banks,
     complaints,
+    compliance,
     events,
     evidence,
     feeds,
@@ -30,11 +31,17 @@ from safeguarding.adapters.http.routes import (
     hma,
     information_requests,
     policy,
+    regulator,
     reports,
     review,
+    risk,
+    transparency,
 )
+from safeguarding.adapters.web import portals as web_portals
+from safeguarding.adapters.web import regulator_pages as web_regulator
 from safeguarding.adapters.web import review as web_review
 from safeguarding.adapters.web import routes as web
+from safeguarding.adapters.web import transparency as web_transparency
 from safeguarding.bootstrap import Container, build, session_secret
 from safeguarding.settings import load_settings
 
@@ -83,9 +90,17 @@ def create_app(
     problems.install(app)
     routers = (events.router, feeds.router, policy.router, admin.router, banks.router)
     routers += (evidence.router, reports.router, review.router, information_requests.router)
-    routers += (complaints.router,)
+    routers += (complaints.router, regulator.router)
+    routers += (transparency.router, web_transparency.router)
+    routers += (risk.router, compliance.router)
     routers += (hma.hashing, hma.matching, health.router)
-    for router in (*routers, web.router, web_review.router):
+    for router in (
+        *routers,
+        web.router,
+        web_review.router,
+        web_portals.router,
+        web_regulator.router,
+    ):
         app.include_router(router)
     web.mount_static(app)
     app.add_middleware(
@@ -96,5 +111,6 @@ def create_app(
         same_site="strict",
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(AdmissionLimit, limit=settings.max_concurrent_requests)
     app.add_middleware(RequestLog, metrics=app.state.metrics)
     return app

@@ -1,7 +1,7 @@
-"""ASGI middleware: body size limit, request logging and metrics.
+"""ASGI middleware: admission limit, body size limit, request logging and metrics.
 
-Order (outermost first): logging and metrics see every request, including the
-ones the body limit refuses.
+Order (outermost first): logging and metrics see every request, including the ones the
+admission and body limits refuse.
 """
 
 from __future__ import annotations
@@ -107,14 +107,63 @@ class BodyLimit:
         }
         if status == 413:
             problem["limit"] = self.limit
-        body = json.dumps(problem).encode()
-        headers = [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(send, problem, [(b"connection", b"close")])
+
+
+async def send_problem(
+    send: Send, problem: dict[str, Any], headers: list[tuple[bytes, bytes]]
+) -> None:
+    """Answer with a problem+json body from middleware, before the app has run."""
+    body = json.dumps(problem).encode()
+    head = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        *headers,
+    ]
+    await send({"type": "http.response.start", "status": problem["status"], "headers": head})
+    await send({"type": "http.response.body", "body": body})
+
+
+class AdmissionLimit:
+    """Past ``limit`` requests in flight, answer 503 with Retry-After at once.
+
+    Under more load than it can take, a server that queues every request grows its memory
+    and makes every caller time out; one that refuses the excess early keeps serving the rest
+    at full speed and tells clients when to come back. Health and metrics are never refused,
+    so an orchestrator can still see a busy server is alive.
+    """
+
+    EXEMPT = ("/healthz", "/readyz", "/metrics")
+
+    def __init__(self, app: ASGIApp, limit: int, retry_after_seconds: int = 1) -> None:
+        self.app = app
+        self.limit = limit
+        self.retry_after = retry_after_seconds
+        self.in_flight = 0  # one event loop: no lock needed between check and increment
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path", "") in self.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            await self._refuse(scope, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        problem = {
+            "type": "urn:safeguarding:problem:overloaded",
+            "title": "Overloaded",
+            "status": 503,
+            "detail": f"{self.limit} requests are already in progress (setting "
+            "SAFEGUARDING_MAX_CONCURRENT_REQUESTS); retry after the time in Retry-After",
+            "instance": scope.get("path", ""),
+        }
+        await send_problem(send, problem, [(b"retry-after", str(self.retry_after).encode())])
 
 
 class _TooLarge(Exception):

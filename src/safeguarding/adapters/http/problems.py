@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from safeguarding.adapters.http.schemas import Problem
 from safeguarding.domain import errors
 from safeguarding.domain.events import EVENT_TYPES
 
@@ -154,7 +155,47 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "Internal error", "the server failed; the error is logged", request)
 
 
+def document_problems(app: FastAPI) -> None:
+    """Make the published OpenAPI say what the service answers: every error is problem+json.
+
+    FastAPI documents its own validation error (422) as ``application/json`` with its own
+    shape on every route with parameters; this service answers every error, that one
+    included, as ``application/problem+json``. Clients generated from the document, and
+    schema fuzzers, then expect what they get.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        problem = {"$ref": "#/components/schemas/Problem"}
+        for operation in _operations(document):
+            for status, response in operation.get("responses", {}).items():
+                if status.isdigit() and int(status) >= 400:
+                    response["content"] = {"application/problem+json": {"schema": problem}}
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("Problem", Problem.model_json_schema())
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    methods = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+    return [
+        operation
+        for item in document.get("paths", {}).values()
+        for method, operation in item.items()
+        if method in methods
+    ]
+
+
 def install(app: FastAPI) -> None:
+    document_problems(app)
     app.add_exception_handler(errors.SafeguardingError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

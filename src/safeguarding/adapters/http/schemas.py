@@ -128,7 +128,9 @@ class Figures(BaseModel):
 
 
 class Problem(BaseModel):
-    """An error, as application/problem+json."""
+    """An error, as application/problem+json (some kinds carry more fields, such as ``limit``)."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str
     title: str

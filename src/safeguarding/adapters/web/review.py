@@ -15,9 +15,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 
-from safeguarding.adapters.http.problems import status_for
 from safeguarding.adapters.web import media
-from safeguarding.adapters.web.routes import gate, page, templates
+from safeguarding.adapters.web.routes import gate, page, refused, templates
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.cases import REASON_CODES, CaseDecision, CaseStatus, Outcome
 from safeguarding.domain.errors import Conflict, InvalidInput, SafeguardingError
@@ -47,11 +46,6 @@ templates.env.filters["marked"] = marked
 templates.env.filters["band"] = lambda band: BAND_LABELS.get(band.value, band.value)
 
 
-def _refused(request: Request, who: Principal, exc: SafeguardingError) -> Response:
-    status = status_for(exc)
-    return page(request, "pages/error.html", who, status, title=exc.title, detail=str(exc))
-
-
 def _acting(request: Request, action: Callable[[Principal], Any], case_id: str) -> Response:
     """Run one reviewer action and go back to the case page, or show why it was refused."""
     who = gate(request, *REVIEWERS)
@@ -60,7 +54,7 @@ def _acting(request: Request, action: Callable[[Principal], Any], case_id: str) 
     try:
         action(who)
     except SafeguardingError as exc:
-        return _refused(request, who, exc)
+        return refused(request, who, exc)
     return RedirectResponse(f"/ui/cases/{case_id}", status_code=303)
 
 
@@ -73,7 +67,7 @@ def case_page(case_id: str, request: Request) -> Response:
     try:
         view = app.case_views.view(case_id, who)
     except SafeguardingError as exc:
-        return _refused(request, who, exc)
+        return refused(request, who, exc)
     return page(
         request,
         "pages/case.html",
@@ -157,7 +151,7 @@ def reveal(case_id: str, event_id: str, request: Request) -> Response:
     try:
         event = app.case_views.reveal(case_id, event_id, who)
     except SafeguardingError as exc:
-        return _refused(request, who, exc)
+        return refused(request, who, exc)
     content = event.content()
     uri = media.revealed_uri(content, event.media_kind) if content else None
     count = app.case_views.exposures([who.audit_name]).get(who.audit_name, 0)

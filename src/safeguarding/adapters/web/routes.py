@@ -16,8 +16,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from safeguarding.adapters.http.problems import status_for
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.errors import Unauthenticated
+from safeguarding.domain.errors import SafeguardingError, Unauthenticated
 from safeguarding.services.keys import principal_of
 
 HERE = Path(__file__).parent
@@ -40,6 +41,17 @@ def due(deadline: datetime, now: datetime) -> Markup:
 templates.env.filters["due"] = due
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
+REGULATOR_NAV = [
+    ("Overview", "/ui/regulator"),
+    ("Transparency", "/ui/transparency"),
+    ("Risk assessment", "/ui/risk"),
+    ("Compliance", "/ui/compliance"),
+    ("Policy", "/ui/regulator/policy"),
+    ("Samples", "/ui/regulator/samples"),
+    ("Information requests", "/ui/regulator/requests"),
+    ("Complaints", "/ui/regulator/complaints"),
+]
+ADVOCATE_NAV = [("Overview", "/ui/advocate"), ("Transparency", "/ui/transparency")]
 LANDING = {
     Role.MODERATOR: "/ui/queue",
     Role.ADMIN: "/ui/policy",
@@ -49,9 +61,14 @@ LANDING = {
 }
 NAV = {
     Role.MODERATOR: [("Queue", "/ui/queue")],
-    Role.ADMIN: [("Policy", "/ui/policy"), ("Queue", "/ui/queue"), ("Exposures", "/ui/exposures")],
-    Role.REGULATOR: [("Overview", "/ui/regulator")],
-    Role.ADVOCATE: [("Overview", "/ui/advocate")],
+    Role.ADMIN: [
+        ("Policy", "/ui/policy"),
+        ("Queue", "/ui/queue"),
+        ("Exposures", "/ui/exposures"),
+        ("Requests", "/ui/admin/requests"),
+    ],
+    Role.REGULATOR: REGULATOR_NAV,
+    Role.ADVOCATE: ADVOCATE_NAV,
     Role.PLATFORM: [("Overview", "/ui/platform")],
 }
 
@@ -95,6 +112,20 @@ def gate(request: Request, *roles: Role) -> Principal | Response:
             detail=f"This page is for: {', '.join(r.value for r in roles)}.",
         )
     return principal
+
+
+def refused(request: Request, who: Principal, exc: SafeguardingError) -> Response:
+    """The error page for a refused action, with the status the API would answer."""
+    status = status_for(exc)
+    return page(request, "pages/error.html", who, status, title=exc.title, detail=str(exc))
+
+
+def audited_gate(request: Request, what: str, *roles: Role) -> Principal | Response:
+    """``gate``, and a regulator's visit to ``what`` recorded in the audit log."""
+    who = gate(request, *roles)
+    if isinstance(who, Principal):
+        request.app.state.container.access.read(who, f"ui:{what}")
+    return who
 
 
 @router.get("/")
@@ -169,48 +200,18 @@ def policy(request: Request) -> Response:
     )
 
 
-def _figures_page(request: Request, role: Role, heading: str, intro: str) -> Response:
-    who = gate(request, role)
+@router.get("/platform")
+def platform(request: Request) -> Response:
+    who = gate(request, Role.PLATFORM)
     if not isinstance(who, Principal):
         return who
     app = request.app.state.container
-    app.access.read(who, "ui:overview")
     return page(
         request,
         "pages/figures.html",
         who,
-        heading=heading,
-        intro=intro,
+        heading="Platform overview",
+        intro="What the engine has decided on the events your platform sent.",
         counts=app.review.counts(),
         policy=app.policies.current_readonly(),
-    )
-
-
-@router.get("/regulator")
-def regulator(request: Request) -> Response:
-    return _figures_page(
-        request,
-        Role.REGULATOR,
-        "Regulator overview",
-        "Read-only figures from the store. Every visit is recorded in the audit log.",
-    )
-
-
-@router.get("/advocate")
-def advocate(request: Request) -> Response:
-    return _figures_page(
-        request,
-        Role.ADVOCATE,
-        "Advocacy overview",
-        "How the service is handling reports and harms, from its own records.",
-    )
-
-
-@router.get("/platform")
-def platform(request: Request) -> Response:
-    return _figures_page(
-        request,
-        Role.PLATFORM,
-        "Platform overview",
-        "What the engine has decided on the events your platform sent.",
     )

@@ -17,6 +17,7 @@ from safeguarding.adapters.http.schemas import ID_PATTERN
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.complaints import (
+    Attachment,
     Complaint,
     ComplaintKind,
     ComplaintStatus,
@@ -169,17 +170,28 @@ def file_super_complaint(
     principal: Principal = Depends(Allow(Role.ADVOCATE)),
     _json: None = Depends(require_json),
 ) -> SuperComplaint:
-    files = [EvidenceFile(f.name, f.content_type, _decoded(f)) for f in body.files]
+    files = [decoded_file(f) for f in body.files]
     return container(request).super_complaints.file(
         principal, body.title, body.description, body.harms, files
     )
 
 
-def _decoded(f: FileIn) -> bytes:
+def decoded_file(f: FileIn) -> EvidenceFile:
     try:
-        return base64.b64decode(f.content_base64, validate=True)
+        content = base64.b64decode(f.content_base64, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput(f"file {f.name!r}: content_base64 is not valid base64") from None
+    return EvidenceFile(f.name, f.content_type, content)
+
+
+def file_response(attachment: Attachment, content: bytes) -> Response:
+    """A stored file as a download that the browser will not render or sniff."""
+    disposition = f'attachment; filename="{attachment.attachment_id}"'
+    return Response(
+        content,
+        media_type=attachment.content_type,
+        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get(
@@ -219,12 +231,7 @@ def get_super_complaint_file(
 ) -> Response:
     service = container(request).super_complaints
     attachment, content = service.file_content(super_complaint_id, attachment_id, principal)
-    disposition = f'attachment; filename="{attachment.attachment_id}"'
-    return Response(
-        content,
-        media_type=attachment.content_type,
-        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
-    )
+    return file_response(attachment, content)
 
 
 @router.post(

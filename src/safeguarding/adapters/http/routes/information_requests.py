@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.routes.complaints import FileIn, decoded_file, file_response
 from safeguarding.adapters.http.schemas import ID_PATTERN
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.information_requests import InformationRequest
@@ -36,11 +38,12 @@ class RequestIn(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    """The service's answer to a request."""
+    """The service's answer to a request, with any files it sends."""
 
     model_config = ConfigDict(extra="forbid")
 
     response: str = Field(min_length=1, max_length=50_000, pattern=TEXT)
+    files: list[FileIn] = Field(default_factory=list, max_length=10)
 
 
 RequestId = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -101,4 +104,23 @@ def answer_request(
     principal: Principal = Depends(Allow(Role.ADMIN)),
     _json: None = Depends(require_json),
 ) -> InformationRequest:
-    return container(request).information_requests.answer(request_id, body.response, principal)
+    files = [decoded_file(f) for f in body.files]
+    return container(request).information_requests.answer(
+        request_id, body.response, principal, files
+    )
+
+
+@router.get(
+    "/{request_id}/files/{attachment_id}",
+    responses=problems(404),
+    summary="A file sent with the answer (audited)",
+)
+def get_file(
+    request_id: RequestId,
+    attachment_id: RequestId,
+    request: Request,
+    principal: Principal = Depends(Allow(*READERS)),
+) -> Response:
+    service = container(request).information_requests
+    attachment, content = service.file_content(request_id, attachment_id, principal)
+    return file_response(attachment, content)

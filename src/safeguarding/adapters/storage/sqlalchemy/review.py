@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select, update
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.domain.cases import Case
+from safeguarding.domain.complaints import Attachment
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.events import EVENT_ADAPTER, Event
 from safeguarding.domain.information_requests import InformationRequest, RequestStatus
@@ -105,6 +106,23 @@ class ReviewRows:
         query = select(r.event_id).where(r.event_id.in_(list(event_ids)))
         return {row.event_id for row in self.conn.execute(query)}
 
+    def decisions_sample(
+        self, n: int, since: datetime, until: datetime
+    ) -> list[tuple[Event, Decision]]:
+        """Up to ``n`` events decided in [since, until) that were acted on or opened a case,
+        chosen at random, with their decisions."""
+        e = t.events.c
+        in_case = select(t.case_events.c.event_id)
+        query = (
+            select(e.event_id, e.key_id, e.payload, e.decision)
+            .where(e.decided_at >= since, e.decided_at < until)
+            .where((e.verdict != "allow") | e.event_id.in_(in_case))
+            .order_by(func.random())
+            .limit(n)
+        )
+        rows = self.conn.execute(query)
+        return [(self._opened(row), Decision.model_validate(row.decision)) for row in rows]
+
     # -- formal information requests --------------------------------------
     def information_request_add(self, request: InformationRequest) -> None:
         self.conn.execute(t.information_requests.insert(), [_request_row(request)])
@@ -124,6 +142,22 @@ class ReviewRows:
             select(t.information_requests).where(r.request_id == request_id)
         ).first()
         return _request(row) if row else None
+
+    def information_request_file_add(
+        self, request_id: str, attachment_id: str, content: bytes
+    ) -> None:
+        key_id, sealed = self.cipher.seal(content, attachment_id.encode())
+        row = {"attachment_id": attachment_id, "request_id": request_id}
+        self.conn.execute(
+            t.information_request_files.insert(), [row | {"key_id": key_id, "sealed": sealed}]
+        )
+
+    def information_request_file(self, attachment_id: str) -> bytes | None:
+        f = t.information_request_files.c
+        row = self.conn.execute(
+            select(f.key_id, f.sealed).where(f.attachment_id == attachment_id)
+        ).first()
+        return self.cipher.open(row.key_id, row.sealed, attachment_id.encode()) if row else None
 
     def information_requests_list(
         self, status: RequestStatus | None = None, limit: int = 500
@@ -147,10 +181,12 @@ def _request_row(request: InformationRequest) -> dict[str, Any]:
         **request.model_dump(),
         "status": request.status.value,
         "event_ids": list(request.event_ids),
+        "attachments": [a.model_dump() for a in request.attachments],
     }
 
 
 def _request(row: Any) -> InformationRequest:
     data = dict(row._mapping)
     data["event_ids"] = tuple(data["event_ids"])
+    data["attachments"] = tuple(Attachment(**a) for a in data["attachments"] or ())
     return InformationRequest(**data)

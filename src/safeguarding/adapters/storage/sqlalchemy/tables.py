@@ -157,7 +157,7 @@ events = Table(
     Column("event_id", Id, nullable=False, unique=True),
     Column("type", String(32), nullable=False),
     Column("occurred_at", UTCDateTime, nullable=False),
-    Column("received_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False, index=True),
     Column("actor_id", Id, nullable=False, index=True),
     Column("conversation_id", Id, index=True),
     Column("fingerprint", String(64), nullable=False),
@@ -166,7 +166,7 @@ events = Table(
     # The decision lives on its event's row: one row per event, written once, never updated.
     Column("verdict", String(8), nullable=False, index=True),
     Column("policy_version", Integer, nullable=False),
-    Column("decided_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False, index=True),
     Column("decision", JSON, nullable=False),
 )
 
@@ -347,6 +347,16 @@ information_requests = Table(
     Column("response", Text),
     Column("responded_by", String(128)),
     Column("responded_at", UTCDateTime),
+    Column("attachments", JSON, nullable=False, server_default="[]"),
+)
+
+information_request_files = Table(
+    "information_request_files",
+    metadata,
+    Column("attachment_id", Id, primary_key=True),
+    Column("request_id", Id, nullable=False, index=True),
+    Column("key_id", String(32), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
 )
 
 audit_log = Table(

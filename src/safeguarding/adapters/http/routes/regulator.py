@@ -1,0 +1,27 @@
+"""What the regulator reads beyond figures: anonymised samples of decisions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.domain.access import Principal, Role
+from safeguarding.services.samples import MAX_SAMPLES, DecisionSample
+
+router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
+
+
+@router.get(
+    "/samples",
+    response_model=list[DecisionSample],
+    responses=problems(422),
+    summary="Random decisions, anonymised: no content, accounts under pseudonyms (audited)",
+)
+def samples(
+    request: Request,
+    n: int = Query(20, ge=1, le=MAX_SAMPLES),
+    days: int = Query(90, ge=1, le=3660),
+    principal: Principal = Depends(Allow(Role.REGULATOR, Role.ADMIN)),
+) -> list[DecisionSample]:
+    return container(request).samples.sample(principal, n, days)

@@ -1,0 +1,116 @@
+"""The children's risk assessment: the latest, its history, a new one, the dated document.
+
+Admins and the regulator read it (a regulator's reads are audited); admins assess.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.errors import NotFound
+from safeguarding.domain.risk import RiskAssessment
+from safeguarding.services.risk import RiskStatus, document_name, markdown
+
+router = APIRouter(prefix="/v1/risk-assessment", tags=["regulator"])
+READERS = (Role.ADMIN, Role.REGULATOR)
+
+
+class RiskAssessmentOut(BaseModel):
+    """The latest assessment, and whether a policy change has made it due for review."""
+
+    review_due: bool
+    current_policy_version: int
+    assessment: RiskAssessment
+
+
+class ExportFormat(StrEnum):
+    """The dated document as Markdown, or the assessment as JSON."""
+
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+def _out(status: RiskStatus) -> RiskAssessmentOut:
+    if status.assessment is None:
+        raise NotFound("no risk assessment yet; an admin makes one with POST /v1/risk-assessment")
+    return RiskAssessmentOut(
+        review_due=status.review_due,
+        current_policy_version=status.current_policy_version,
+        assessment=status.assessment,
+    )
+
+
+@router.get(
+    "",
+    response_model=RiskAssessmentOut,
+    responses=problems(404),
+    summary="The latest risk assessment, and whether it is due for review",
+)
+def get_latest(
+    request: Request, principal: Principal = Depends(Allow(*READERS))
+) -> RiskAssessmentOut:
+    container(request).access.read(principal, "risk_assessment")
+    return _out(container(request).risk.status())
+
+
+@router.get(
+    "/history",
+    response_model=list[RiskAssessment],
+    responses=problems(422),
+    summary="Every risk assessment, newest first",
+)
+def get_history(
+    request: Request,
+    limit: int = Query(100, ge=1, le=500, description="How many, newest first."),
+    principal: Principal = Depends(Allow(*READERS)),
+) -> list[RiskAssessment]:
+    container(request).access.read(principal, "risk_assessment.history")
+    return container(request).risk.history(limit)
+
+
+@router.post(
+    "",
+    response_model=RiskAssessmentOut,
+    status_code=201,
+    responses=problems(),
+    summary="Assess every feature now, against the policy in force (admin; audited)",
+)
+def assess_now(
+    request: Request, principal: Principal = Depends(Allow(Role.ADMIN))
+) -> RiskAssessmentOut:
+    risk = container(request).risk
+    risk.assess(principal.audit_name)
+    return _out(risk.status())
+
+
+@router.get(
+    "/export",
+    responses={
+        200: {"content": {"text/markdown": {}}, "description": "The dated document"},
+        **problems(404, 422),
+    },
+    summary="The latest assessment as a dated document to download",
+)
+def export(
+    request: Request,
+    fmt: ExportFormat = Query(ExportFormat.MARKDOWN, alias="format"),
+    principal: Principal = Depends(Allow(*READERS)),
+) -> Response:
+    container(request).access.read(principal, "risk_assessment.export")
+    out = _out(container(request).risk.status())
+    if fmt is ExportFormat.MARKDOWN:
+        body = markdown(out.assessment, out.current_policy_version)
+        media_type = "text/markdown; charset=utf-8"
+    else:
+        body = out.model_dump_json(indent=2)
+        media_type = "application/json"
+    name = document_name(out.assessment, "md" if fmt is ExportFormat.MARKDOWN else "json")
+    disposition = f'attachment; filename="{name}"'
+    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})

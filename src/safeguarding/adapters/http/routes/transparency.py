@@ -1,0 +1,34 @@
+"""``GET /v1/transparency``: a period's transparency report as JSON.
+
+For admins, regulators and advocates; a regulator's every read is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.transparency import Period, TransparencyReport
+
+router = APIRouter(prefix="/v1/transparency", tags=["transparency"])
+READERS = (Role.ADMIN, Role.REGULATOR, Role.ADVOCATE)
+
+
+@router.get(
+    "",
+    response_model=TransparencyReport,
+    responses=problems(422),
+    summary="A period's transparency report, with last year's figures (regulator: audited)",
+)
+def transparency_report(
+    request: Request,
+    first: str = Query(..., alias="from", description="First day, YYYY-MM-DD (UTC)."),
+    last: str = Query(..., alias="to", description="Last day, included, YYYY-MM-DD (UTC)."),
+    principal: Principal = Depends(Allow(*READERS)),
+) -> TransparencyReport:
+    period = Period.parse(first, last)
+    app = container(request)
+    app.access.read(principal, f"api:transparency {period.start.date()}..{period.last_day}")
+    return app.transparency.report(period)

@@ -1,0 +1,238 @@
+"""The regulator's portal and the advocacy bodies' pages.
+
+The regulator reads: the policy and its history, anonymised samples of decisions,
+complaints and super-complaints, and its own formal information requests, which it files and
+follows here. Every page it opens is in the audit log. An advocacy body files
+super-complaints with evidence and follows their status and the service's response.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from safeguarding.adapters.exports.html import charts_svg
+from safeguarding.adapters.http.routes.complaints import file_response
+from safeguarding.adapters.web.routes import audited_gate, gate, page, refused
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.complaints import SuperComplaintStatus
+from safeguarding.domain.errors import InvalidInput, SafeguardingError
+from safeguarding.domain.transparency import Period
+from safeguarding.services.complaints import MAX_FILE_BYTES, EvidenceFile
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+
+@router.get("/regulator")
+def regulator_overview(request: Request) -> Response:
+    who = audited_gate(request, "overview", Role.REGULATOR)
+    if not isinstance(who, Principal):
+        return who
+    app = request.app.state.container
+    today = app.clock.now().date()
+    recent = Period.parse((today - timedelta(days=90)).isoformat(), today.isoformat())
+    harms, times = charts_svg(app.transparency.report(recent))
+    return page(
+        request,
+        "pages/regulator.html",
+        who,
+        counts=app.review.counts(),
+        policy=app.policies.current_readonly(),
+        requests=app.information_requests.list(who)[:5],
+        harms=harms,
+        times=times,
+        recent=recent,
+    )
+
+
+@router.get("/regulator/policy")
+def regulator_policy(request: Request) -> Response:
+    who = audited_gate(request, "policy", Role.REGULATOR)
+    if not isinstance(who, Principal):
+        return who
+    policies = request.app.state.container.policies
+    return page(
+        request,
+        "pages/policy.html",
+        who,
+        policy=policies.current_readonly(),
+        history=policies.history(),
+    )
+
+
+@router.get("/regulator/samples")
+def regulator_samples(request: Request, n: int = 20, days: int = 90) -> Response:
+    who = gate(request, Role.REGULATOR)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        drawn = request.app.state.container.samples.sample(who, n, days)
+    except SafeguardingError as exc:
+        return refused(request, who, exc)
+    return page(request, "pages/samples.html", who, samples=drawn, n=n, days=days)
+
+
+@router.get("/regulator/requests")
+def regulator_requests(request: Request) -> Response:
+    who = gate(request, Role.REGULATOR)
+    if not isinstance(who, Principal):
+        return who
+    found = request.app.state.container.information_requests.list(who)
+    return page(request, "pages/information_requests.html", who, requests=found)
+
+
+@router.post("/regulator/requests")
+def regulator_file_request(
+    request: Request,
+    question: str = Form(""),
+    legal_basis: str = Form(""),
+    deadline: str = Form(""),
+    event_ids: str = Form(""),
+) -> Response:
+    who = gate(request, Role.REGULATOR)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        ids = tuple(i for i in event_ids.replace(",", " ").split() if i)
+        request.app.state.container.information_requests.file(
+            who, question, legal_basis, _end_of_day(deadline), ids
+        )
+    except SafeguardingError as exc:
+        return refused(request, who, exc)
+    return RedirectResponse("/ui/regulator/requests", status_code=303)
+
+
+@router.get("/regulator/requests/{request_id}/files/{attachment_id}")
+def regulator_request_file(request_id: str, attachment_id: str, request: Request) -> Response:
+    who = gate(request, Role.REGULATOR)
+    if not isinstance(who, Principal):
+        return who
+    service = request.app.state.container.information_requests
+    try:
+        attachment, content = service.file_content(request_id, attachment_id, who)
+    except SafeguardingError as exc:
+        return refused(request, who, exc)
+    return file_response(attachment, content)
+
+
+def _end_of_day(value: str) -> datetime:
+    try:
+        day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise InvalidInput(f"the deadline {value!r} is not a date (YYYY-MM-DD)") from None
+    return datetime.combine(day, time(23, 59), tzinfo=UTC)
+
+
+@router.get("/regulator/complaints")
+def regulator_complaints(request: Request) -> Response:
+    who = gate(request, Role.REGULATOR)
+    if not isinstance(who, Principal):
+        return who
+    app = request.app.state.container
+    return page(
+        request,
+        "pages/complaints.html",
+        who,
+        complaints=app.complaints.list(who),
+        supers=app.super_complaints.list(who),
+        now=app.clock.now(),
+    )
+
+
+@router.get("/advocate")
+def advocate_overview(request: Request) -> Response:
+    who = gate(request, Role.ADVOCATE)
+    if not isinstance(who, Principal):
+        return who
+    app = request.app.state.container
+    return page(
+        request,
+        "pages/advocate.html",
+        who,
+        counts=app.review.counts(),
+        policy=app.policies.current_readonly(),
+        supers=app.super_complaints.list(who),
+    )
+
+
+@router.post("/advocate/super-complaints")
+async def advocate_file(
+    request: Request,
+    title: str = Form(""),
+    description: str = Form(""),
+    harms: str = Form(""),
+    files: list[UploadFile] = File(default=[]),
+) -> Response:
+    who = gate(request, Role.ADVOCATE)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        evidence = [await _evidence(f) for f in files if f.filename]
+        request.app.state.container.super_complaints.file(
+            who, title, description, [h for h in harms.replace(",", " ").split() if h], evidence
+        )
+    except SafeguardingError as exc:
+        return refused(request, who, exc)
+    return RedirectResponse("/ui/advocate", status_code=303)
+
+
+async def _evidence(upload: UploadFile) -> EvidenceFile:
+    content = await upload.read(MAX_FILE_BYTES + 1)
+    kind = upload.content_type or "application/octet-stream"
+    return EvidenceFile(upload.filename or "evidence", kind, content)
+
+
+@router.get("/admin/requests")
+def admin_requests(request: Request) -> Response:
+    """Admins answer the regulator's requests and the advocacy bodies' super-complaints."""
+    who = gate(request, Role.ADMIN)
+    if not isinstance(who, Principal):
+        return who
+    app = request.app.state.container
+    return page(
+        request,
+        "pages/admin_requests.html",
+        who,
+        requests=app.information_requests.list(who),
+        supers=app.super_complaints.list(who),
+    )
+
+
+@router.post("/admin/requests/{request_id}/answer")
+async def admin_answer(
+    request_id: str,
+    request: Request,
+    response: str = Form(""),
+    files: list[UploadFile] = File(default=[]),
+) -> Response:
+    who = gate(request, Role.ADMIN)
+    if not isinstance(who, Principal):
+        return who
+    try:
+        sent = [await _evidence(f) for f in files if f.filename]
+        request.app.state.container.information_requests.answer(request_id, response, who, sent)
+    except SafeguardingError as exc:
+        return refused(request, who, exc)
+    return RedirectResponse("/ui/admin/requests", status_code=303)
+
+
+@router.post("/admin/super-complaints/{super_complaint_id}/response")
+def admin_respond(
+    super_complaint_id: str,
+    request: Request,
+    status: str = Form(""),
+    response: str = Form(""),
+) -> Response:
+    who = gate(request, Role.ADMIN)
+    if not isinstance(who, Principal):
+        return who
+    service = request.app.state.container.super_complaints
+    try:
+        if status not in {s.value for s in SuperComplaintStatus}:
+            raise InvalidInput("choose under_review or responded")
+        service.respond(super_complaint_id, SuperComplaintStatus(status), response, who)
+    except SafeguardingError as exc:
+        return refused(request, who, exc)
+    return RedirectResponse("/ui/admin/requests", status_code=303)

@@ -1,0 +1,68 @@
+"""The risk assessment and compliance pages, for admins and the regulator.
+
+A regulator's visit is recorded in the audit log; an admin may also assess again from here.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from safeguarding.adapters.web.routes import audited_gate, gate, page
+from safeguarding.domain.access import Principal, Role
+from safeguarding.services.risk import document_name, markdown
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+READERS = (Role.ADMIN, Role.REGULATOR)
+
+
+@router.get("/risk")
+def risk_page(request: Request) -> Response:
+    who = audited_gate(request, "risk", *READERS)
+    if not isinstance(who, Principal):
+        return who
+    risk = request.app.state.container.risk
+    status = risk.status()
+    return page(
+        request,
+        "pages/risk.html",
+        who,
+        review=status,  # not "status": page() takes that as the HTTP status
+        assessment=status.assessment,
+        history=risk.history(20),
+    )
+
+
+@router.post("/risk/assess")
+def risk_assess(request: Request) -> Response:
+    who = gate(request, Role.ADMIN)
+    if not isinstance(who, Principal):
+        return who
+    request.app.state.container.risk.assess(who.audit_name)
+    return RedirectResponse("/ui/risk", status_code=303)
+
+
+@router.get("/risk/document")
+def risk_document(request: Request) -> Response:
+    who = audited_gate(request, "risk.export", *READERS)
+    if not isinstance(who, Principal):
+        return who
+    status = request.app.state.container.risk.status()
+    if status.assessment is None:
+        return RedirectResponse("/ui/risk", status_code=303)
+    body = markdown(status.assessment, status.current_policy_version)
+    name = document_name(status.assessment)
+    return Response(
+        body,
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/compliance")
+def compliance_page(request: Request) -> Response:
+    who = audited_gate(request, "compliance", *READERS)
+    if not isinstance(who, Principal):
+        return who
+    checklist = request.app.state.container.compliance.checklist()
+    return page(request, "pages/compliance.html", who, checklist=checklist)

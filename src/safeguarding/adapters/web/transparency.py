@@ -1,0 +1,90 @@
+"""The transparency report in the web UI, and its exports as downloads.
+
+For admins, regulators and advocates. A regulator's every visit and download is recorded in
+the audit log. Charts are drawn on the server and sent inline as SVG; downloads stream.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from safeguarding.adapters.exports import FORMATS, filename
+from safeguarding.adapters.exports.html import charts_svg
+from safeguarding.adapters.web.routes import gate, page
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.errors import InvalidInput
+from safeguarding.domain.transparency import Period
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+READERS = (Role.ADMIN, Role.REGULATOR, Role.ADVOCATE)
+FROM = Query(None, alias="from", description="First day, YYYY-MM-DD.")
+TO = Query(None, alias="to", description="Last day, included, YYYY-MM-DD.")
+
+
+def period_of(first: str | None, last: str | None, today: date) -> Period:
+    """The dates asked for; by default the twelve months up to yesterday."""
+    yesterday = today - timedelta(days=1)
+    start = first or (yesterday - timedelta(days=364)).isoformat()
+    return Period.parse(start, last or yesterday.isoformat())
+
+
+def _refused(request: Request, who: Principal, exc: InvalidInput) -> Response:
+    return page(request, "pages/error.html", who, 422, title="Invalid dates", detail=exc.detail)
+
+
+@router.get("/transparency")
+def transparency_page(
+    request: Request, first: str | None = FROM, last: str | None = TO
+) -> Response:
+    who = gate(request, *READERS)
+    if not isinstance(who, Principal):
+        return who
+    app = request.app.state.container
+    try:
+        period = period_of(first, last, app.clock.now().date())
+    except InvalidInput as exc:
+        return _refused(request, who, exc)
+    app.access.read(who, f"ui:transparency {period.start.date()}..{period.last_day}")
+    report = app.transparency.report(period)
+    harms, times = charts_svg(report)
+    dates = f"from={period.start.date()}&to={period.last_day}"
+    return page(
+        request,
+        "pages/transparency.html",
+        who,
+        report=report,
+        harms=harms,
+        times=times,
+        downloads=[(fmt, f"/ui/transparency/export?format={fmt}&{dates}") for fmt in FORMATS],
+    )
+
+
+@router.get("/transparency/export")
+def transparency_export(
+    request: Request,
+    fmt: str = Query("csv", alias="format", description="csv, dsa-csv, json, html or pdf."),
+    first: str | None = FROM,
+    last: str | None = TO,
+) -> Response:
+    who = gate(request, *READERS)
+    if not isinstance(who, Principal):
+        return who
+    app = request.app.state.container
+    try:
+        period = period_of(first, last, app.clock.now().date())
+        export = FORMATS.get(fmt)
+        if export is None:
+            raise InvalidInput(f"no export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    except InvalidInput as exc:
+        return _refused(request, who, exc)
+    app.access.read(who, f"ui:transparency.{fmt} {period.start.date()}..{period.last_day}")
+    report = app.transparency.report(period)
+    disposition = f'attachment; filename="{filename(report, fmt)}"'
+    return StreamingResponse(
+        export.write(report),
+        media_type=export.media_type,
+        headers={"Content-Disposition": disposition},
+    )

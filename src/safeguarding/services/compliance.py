@@ -1,0 +1,99 @@
+"""The compliance checklist, judged on live configuration and the store's figures.
+
+The measures and what meets each are in ``domain/compliance.py``; this service gathers the
+facts: the policy in force, the enabled detectors, the hash banks, complaints, case deadlines
+(the ``case.decide`` audit records), authority reports, and the latest risk assessment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from safeguarding.domain.banks import BankKind
+from safeguarding.domain.compliance import (
+    MODERATION_WINDOW_DAYS,
+    REPORT_WAIT_HOURS,
+    Checklist,
+    ComplianceFacts,
+    checklist,
+)
+from safeguarding.domain.ids import Clock
+from safeguarding.ports.store import Store
+from safeguarding.services.banks import BankService
+from safeguarding.services.policy import PolicyService
+
+
+@dataclass(frozen=True)
+class ComplianceConfig:
+    """What the checklist reads from settings (the composition root fills it in)."""
+
+    detectors: tuple[str, ...] = ()
+    organisation: str = ""
+    senior_manager: str = ""
+    qualifying_revenue_gbp: float | None = None
+    sha256_list_configured: bool = False
+    report_destination: str | None = None  # "endpoint" or "folder", None when neither is set
+
+
+class ComplianceService:
+    """Builds the checklist on demand; nothing is stored."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        policies: PolicyService,
+        banks: BankService,
+        config: ComplianceConfig,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.policies = policies
+        self.banks = banks
+        self.config = config
+
+    def checklist(self) -> Checklist:
+        now = self.clock.now()
+        return checklist(self.facts(now), now)
+
+    def facts(self, now: datetime) -> ComplianceFacts:
+        banks = [
+            sum(counts.values())
+            for bank, counts in self.banks.list()
+            if bank.enabled and bank.kind is BankKind.BLOCK and sum(counts.values())
+        ]
+        with self.store.read() as uow:
+            policy = self.policies.current(uow)
+            open_complaints, overdue_complaints = uow.complaints_open(now)
+            on_time, decided = uow.cases_decided_on_time(
+                now - timedelta(days=MODERATION_WINDOW_DAYS), now
+            )
+            facts = {
+                "overdue_cases": uow.cases_overdue(now),
+                "reports_waiting": uow.authority_reports_waiting(
+                    now - timedelta(hours=REPORT_WAIT_HOURS)
+                ),
+            }
+            risk = uow.risk_assessment_latest()
+        config = self.config
+        return ComplianceFacts(
+            policy=policy.document,
+            policy_version=policy.version,
+            detectors=config.detectors,
+            blocking_banks=len(banks),
+            blocking_bank_hashes=sum(banks),
+            sha256_list_configured=config.sha256_list_configured,
+            open_complaints=open_complaints,
+            overdue_complaints=overdue_complaints,
+            decided_cases=decided,
+            decided_on_time=on_time,
+            report_destination=config.report_destination,
+            risk_assessment_version=risk.version if risk else None,
+            risk_assessed_at=risk.assessed_at if risk else None,
+            risk_policy_version=risk.policy_version if risk else None,
+            organisation=config.organisation,
+            senior_manager=config.senior_manager,
+            qualifying_revenue_gbp=config.qualifying_revenue_gbp,
+            **facts,
+        )

@@ -1,0 +1,261 @@
+"""Risk assessment: a dated register of the platform's features, assessed and kept.
+
+``assess(by)`` builds a new assessment from the policy in force and the store's evidence, and
+stores it with an audit record (``risk.assess``). A change of policy makes the latest
+assessment due for review: ``review_prompt`` is called by the policy service in the
+transaction that stores a new version, and appends ``risk.review_due`` to the audit log.
+``markdown`` renders an assessment as the dated document a regulator reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.ids import Clock
+from safeguarding.domain.policy import PolicyVersion
+from safeguarding.domain.risk import (
+    DEFAULT_PERIOD_DAYS,
+    AssessmentContext,
+    Feature,
+    FeatureAssessment,
+    Mitigation,
+    RiskAssessment,
+    assess,
+    profile,
+)
+from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services.policy import PolicyService
+
+
+@dataclass(frozen=True)
+class RiskStatus:
+    """The latest assessment (if any), the policy in force, and whether a review is due."""
+
+    assessment: RiskAssessment | None
+    current_policy_version: int
+
+    @property
+    def review_due(self) -> bool:
+        """Due when nothing was assessed yet, or the policy changed since."""
+        return self.assessment is None or self.assessment.review_due(self.current_policy_version)
+
+
+class RiskService:
+    """Assesses the features the platform offers, and keeps every assessment."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        policies: PolicyService,
+        features: Iterable[Feature],
+        *,
+        organisation: str = "",
+        senior_manager: str = "",
+        period_days: int = DEFAULT_PERIOD_DAYS,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.policies = policies
+        self.features = tuple(features)
+        self.organisation = organisation
+        self.senior_manager = senior_manager
+        self.period_days = period_days
+
+    def assess(self, by: str) -> RiskAssessment:
+        """Assess now against the policy in force and the last ``period_days`` of evidence."""
+        now = self.clock.now()
+        start = now - timedelta(days=self.period_days)
+        with self.store.write() as uow:
+            policy = self.policies.current(uow)
+            evidence = {
+                f: uow.feature_evidence(profile(f).observations, start, now, now)
+                for f in self.features
+                if profile(f).observed
+            }
+            latest = uow.risk_assessment_latest()
+            context = AssessmentContext(
+                version=(latest.version if latest else 0) + 1,
+                assessed_at=now,
+                assessed_by=by,
+                policy_version=policy.version,
+                period_days=self.period_days,
+                organisation=self.organisation,
+                senior_manager=self.senior_manager,
+            )
+            made = assess(self.features, policy.document, evidence, context)
+            uow.risk_assessment_add(made)
+            uow.audit_append([_assessed(made)])
+        return made
+
+    def latest(self) -> RiskAssessment | None:
+        with self.store.read() as uow:
+            return uow.risk_assessment_latest()
+
+    def history(self, limit: int = 100) -> list[RiskAssessment]:
+        """Every stored assessment, newest first."""
+        with self.store.read() as uow:
+            return uow.risk_assessments(limit)
+
+    def status(self) -> RiskStatus:
+        with self.store.read() as uow:
+            return RiskStatus(uow.risk_assessment_latest(), self.policies.current(uow).version)
+
+    def review_due(self) -> bool:
+        return self.status().review_due
+
+
+def review_prompt(uow: UnitOfWork, version: PolicyVersion) -> None:
+    """Record that the latest assessment needs a review, when a new policy is stored."""
+    latest = uow.risk_assessment_latest()
+    if latest is None or not latest.review_due(version.version):
+        return
+    uow.audit_append(
+        [
+            AuditEntry(
+                at=version.created_at,
+                actor=version.created_by,
+                action="risk.review_due",
+                subject=f"risk_assessment:v{latest.version}",
+                details={
+                    "assessed_against": latest.policy_version,
+                    "policy_version": version.version,
+                    "note": version.note,
+                },
+            )
+        ]
+    )
+
+
+def _assessed(made: RiskAssessment) -> AuditEntry:
+    return AuditEntry(
+        at=made.assessed_at,
+        actor=made.assessed_by,
+        action="risk.assess",
+        subject=f"risk_assessment:v{made.version}",
+        details={
+            "policy_version": made.policy_version,
+            "period_days": made.period_days,
+            "features": [f.feature.value for f in made.features],
+            "residual_risk": made.residual_counts(),
+        },
+    )
+
+
+# -- the dated document -------------------------------------------------------------------
+def document_name(assessment: RiskAssessment, extension: str = "md") -> str:
+    return f"risk-assessment-{assessment.assessed_at:%Y-%m-%d}-v{assessment.version}.{extension}"
+
+
+def _cell(text: object) -> str:
+    """Table-safe text: a pipe would end the cell, a line break the row."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _header(a: RiskAssessment, current_policy_version: int) -> list[str]:
+    manager = a.senior_manager or "not named (set SAFEGUARDING_SENIOR_MANAGER)"
+    lines = [
+        f"# Children's risk assessment: {a.organisation or 'this service'}",
+        "",
+        f"- Assessed: {a.assessed_at:%Y-%m-%d %H:%M} UTC by {a.assessed_by} (version {a.version})",
+        f"- Against policy version {a.policy_version}; evidence from the last {a.period_days} days",
+        f"- Senior manager accountable for children's safety: {manager}",
+    ]
+    if a.review_due(current_policy_version):
+        lines += [
+            "",
+            f"> **Review due**: the policy in force is version {current_policy_version}, "
+            f"this assessment was made against version {a.policy_version}.",
+        ]
+    return lines
+
+
+def _summary(a: RiskAssessment) -> list[str]:
+    lines = [
+        "",
+        "## Summary",
+        "",
+        "| Feature | Residual risk | Enforced rules | Shadow rules | Events | Cases |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in a.features:
+        events = f.evidence.events if f.evidence else "not observed"
+        cases = f.evidence.cases if f.evidence else "not observed"
+        lines.append(
+            f"| {f.title} | **{f.residual_risk.value}** | {len(f.enforced)} | {len(f.shadow)} "
+            f"| {events} | {cases} |"
+        )
+    if a.not_offered:
+        offered = ", ".join(profile(f).title for f in a.not_offered)
+        lines += ["", f"Not offered by this service, so not assessed: {offered}."]
+    return lines
+
+
+def _rules_table(rules: Sequence[Mitigation]) -> list[str]:
+    if not rules:
+        return ["No rule in the policy covers it."]
+    lines = ["| Rule | Mode | Actions | What it does |", "|---|---|---|---|"]
+    lines += [
+        f"| `{m.rule}` | {m.mode.value} | {_cell(', '.join(m.actions))} | {_cell(m.description)} |"
+        for m in rules
+    ]
+    return lines
+
+
+def _evidence(f: FeatureAssessment, days: int) -> list[str]:
+    if f.evidence is None:
+        return ["Not observed by the engine: there is no evidence in the store."]
+    e = f.evidence
+    signals = ", ".join(f"{d} {n}" for d, n in sorted(e.signals_by_detector.items())) or "none"
+    return [
+        f"| Last {days} days | Count |",
+        "|---|---|",
+        f"| Events | {e.events} |",
+        f"| Held or blocked | {e.actioned} |",
+        f"| Signals by detector | {_cell(signals)} |",
+        f"| Cases opened | {e.cases} |",
+        f"| Cases open past their deadline (now) | {e.cases_overdue} |",
+    ]
+
+
+def _feature(f: FeatureAssessment, days: int) -> list[str]:
+    return [
+        "",
+        f"## {f.title}",
+        "",
+        f"Residual risk: **{f.residual_risk.value}** ({f.residual_reason}).",
+        "",
+        f"How the engine sees it: {f.observed_as}.",
+        "",
+        "### Risks to children",
+        "",
+        *(f"- {risk}" for risk in f.risks),
+        "",
+        "### Mitigations in Safeguarding",
+        "",
+        *_rules_table(f.mitigations),
+        "",
+        "### Evidence",
+        "",
+        *_evidence(f, days),
+    ]
+
+
+RATING = (
+    "Residual risk is **high** when the engine does not observe the feature or no enforced "
+    "rule covers it; **medium** when enforced rules cover it but some covering rules are only "
+    "in shadow mode, or one of its cases is open past its deadline; **low** otherwise."
+)
+
+
+def markdown(a: RiskAssessment, current_policy_version: int) -> str:
+    """The assessment as a dated Markdown document, one table per feature."""
+    lines = _header(a, current_policy_version) + _summary(a)
+    for f in a.features:
+        lines += _feature(f, a.period_days)
+    lines += ["", "## Every feature: user reports", "", *_rules_table(a.every_feature)]
+    lines += ["", "## How residual risk is rated", "", RATING, ""]
+    return "\n".join(lines)

@@ -1,0 +1,120 @@
+"""Anonymised samples of decisions, so the regulator can check how the engine decides.
+
+A sample shows what was decided and why (the rules, the signals with their scores), with the
+age bands of the people involved, but no content and no real identifiers: accounts and
+events appear under pseudonyms (a keyed HMAC, stable within a deployment, so the regulator
+can see that two samples concern the same account without learning who it is). Text cues
+that a detector quotes are dropped from explanations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.accounts import AgeBand
+from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.decisions import Decision
+from safeguarding.domain.errors import InvalidInput
+from safeguarding.domain.events import Event
+from safeguarding.domain.ids import Clock
+from safeguarding.ports.store import Store
+
+MAX_SAMPLES = 200
+_QUOTED_CUES = re.compile(r"; cues: .*$")
+
+
+class SampledSignal(BaseModel):
+    """A signal without anything quoted from the content."""
+
+    model_config = ConfigDict(frozen=True)
+
+    detector: str
+    kind: str
+    score: float
+    explanation: str
+
+
+class DecisionSample(BaseModel):
+    """One decision, anonymised."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event: str
+    event_type: str
+    occurred_at: datetime
+    decided_at: datetime
+    verdict: str
+    actions: tuple[str, ...]
+    rules: tuple[str, ...]
+    shadow_rules: tuple[str, ...]
+    signals: tuple[SampledSignal, ...]
+    actor: str
+    actor_age_band: str
+    targets: dict[str, str]  # pseudonym -> age band
+
+
+class DecisionSamples:
+    """Draws random decisions and strips them of identity and content; regulator reads audited."""
+
+    def __init__(self, store: Store, clock: Clock, secret: bytes) -> None:
+        self.store = store
+        self.clock = clock
+        self._key = hmac.new(secret, b"safeguarding pseudonyms", hashlib.sha256).digest()
+
+    def sample(self, principal: Principal, n: int = 20, days: int = 90) -> list[DecisionSample]:
+        if not 1 <= n <= MAX_SAMPLES:
+            raise InvalidInput(f"ask for 1 to {MAX_SAMPLES} samples, not {n}")
+        if not 1 <= days <= 3660:
+            raise InvalidInput(f"sample from the last 1 to 3660 days, not {days}")
+        until = self.clock.now()
+        with self.store.write() as uow:
+            drawn = uow.decisions_sample(n, until - timedelta(days=days), until)
+            people = {p for e, _ in drawn for p in (e.actor_id, *e.target_ids())}
+            bands = {a: acc.age_band for a, acc in uow.accounts_get(people).items()}
+            if principal.role is Role.REGULATOR:
+                details = {"samples": len(drawn), "days": days}
+                entry = AuditEntry(
+                    at=until, actor=principal.audit_name, action="regulator.read",
+                    subject="decision_samples", details=details,
+                )  # fmt: skip
+                uow.audit_append([entry])
+        return [self._anonymised(event, decision, bands) for event, decision in drawn]
+
+    def pseudonym(self, kind: str, value: str) -> str:
+        digest = hmac.new(self._key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+        return f"{kind}-{digest[:12]}"
+
+    def _anonymised(
+        self, event: Event, decision: Decision, bands: dict[str, AgeBand]
+    ) -> DecisionSample:
+        def band(account: str) -> str:
+            return bands.get(account, AgeBand.UNKNOWN).value
+
+        return DecisionSample(
+            event=self.pseudonym("event", event.event_id),
+            event_type=event.type,
+            occurred_at=event.occurred_at,
+            decided_at=decision.decided_at,
+            verdict=decision.verdict.value,
+            actions=tuple(a.name.value for a in decision.actions),
+            rules=tuple(r.rule for r in decision.rules),
+            shadow_rules=tuple(r.rule for r in decision.shadow),
+            signals=tuple(
+                SampledSignal(
+                    detector=s.detector,
+                    kind=s.kind,
+                    score=round(s.score, 3),
+                    explanation=_QUOTED_CUES.sub("", s.explanation),
+                )
+                for s in decision.signals
+            ),
+            actor=self.pseudonym("account", event.actor_id),
+            actor_age_band=band(event.actor_id),
+            targets={self.pseudonym("account", t): band(t) for t in event.target_ids()},
+        )

@@ -1,0 +1,107 @@
+"""`safeguarding risk` and `safeguarding compliance`, run in-process on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from safeguarding.adapters.cli import common
+from safeguarding.adapters.cli.main import app
+from safeguarding.services.policy import default_policy_source
+from tests.conftest import TEST_KEY
+
+MANAGER = "Sam Patel, Chief Safety Officer"
+
+
+@pytest.fixture(autouse=True)
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Only our SAFEGUARDING_ variables, pointing at a SQLite file in tmp_path; a wide console."""
+    for name in list(os.environ):
+        if name.startswith("SAFEGUARDING_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SAFEGUARDING_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SAFEGUARDING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SAFEGUARDING_CONTENT_KEY", TEST_KEY)
+    monkeypatch.setenv("SAFEGUARDING_SENIOR_MANAGER", MANAGER)
+    monkeypatch.setenv("COLUMNS", "200")
+    for console in (common.console, common.err):
+        monkeypatch.setattr(console, "_width", 200)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str, code: int = 0) -> Result:
+    result = CliRunner().invoke(app, list(args), prog_name="safeguarding")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"
+    return result
+
+
+def test_show_before_any_assessment_says_how_to_make_one() -> None:
+    result = run("risk", "show", code=2)
+    assert "no risk assessment yet; run `safeguarding risk assess`" in result.output
+
+
+def test_assess_then_show_the_dated_document(workdir: Path) -> None:
+    assessed = run("risk", "assess", "--by", "ops-team")
+    assert "Risk assessment version 1 stored (policy version 1" in assessed.output
+    assert "Video chat" in assessed.output
+    assert "not observed" in assessed.output
+    shown = run("risk", "show")
+    assert shown.output.startswith("# Children's risk assessment")
+    assert "by ops-team (version 1)" in shown.output
+    assert MANAGER in shown.output
+    assert "review due" not in shown.output
+    out = workdir / "assessment.md"
+    run("risk", "show", "--output", str(out))
+    assert out.read_text(encoding="utf-8").count("\n## ") >= 9
+    body = json.loads(run("risk", "show", "--format", "json").output)
+    assert body["review_due"] is False
+    assert body["assessment"]["assessed_by"] == "ops-team"
+    assert len(body["assessment"]["features"]) == 8
+
+
+def test_a_policy_change_is_shown_as_review_due(workdir: Path) -> None:
+    run("risk", "assess")
+    policy = workdir / "policy.yaml"
+    policy.write_text(default_policy_source())
+    run("policy", "apply", str(policy), "--note", "a change")
+    shown = run("risk", "show")
+    assert "**Review due**: the policy in force is version 2" in shown.output
+    assert "review due: the policy in force is version 2" in shown.output
+    assert json.loads(run("risk", "show", "--format", "json").stdout)["review_due"] is True
+
+
+@pytest.mark.parametrize(
+    "args", [("risk", "show", "--format", "pdf"), ("compliance", "--format", "pdf")]
+)
+def test_a_bad_format_exits_2_naming_the_allowed_ones(args: tuple[str, ...]) -> None:
+    result = run(*args, code=2)
+    allowed = ("markdown", "json") if args[0] == "risk" else ("text", "json")
+    assert "'pdf' is not one of" in result.output
+    assert all(f"'{name}'" in result.output for name in allowed)
+
+
+def test_compliance_is_a_table_with_the_penalty_and_the_manager(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SAFEGUARDING_QUALIFYING_REVENUE_GBP", "500000000")
+    result = run("compliance")  # measures are not met, and it still exits 0: it is a report
+    assert "Suicide and self-harm content is acted on like illegal content" in result.output
+    assert "✗" in result.output
+    assert "✓" in result.output
+    assert "Maximum penalty exposure: £50,000,000" in result.output
+    assert f"Senior manager accountable for children's safety: {MANAGER}" in result.output
+    body = json.loads(run("compliance", "--format", "json").output)
+    assert body["penalty"]["amount_gbp"] == 50_000_000
+    met = {m["id"]: m["met"] for m in body["measures"]}
+    assert (met["senior_manager"], met["self_harm"], met["transparency"]) == (True, False, False)
+    run("risk", "assess")
+    body = json.loads(run("compliance", "--format", "json").output)
+    assert {m["id"]: m["met"] for m in body["measures"]}["transparency"] is True

@@ -1,0 +1,161 @@
+"""The compliance checklist: each measure met or not from the facts, and the penalty."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from safeguarding.domain.compliance import (
+    PENALTY_FLOOR_GBP,
+    ComplianceFacts,
+    checklist,
+    penalty_exposure,
+)
+from safeguarding.domain.policy import Mode, PolicyDocument
+from safeguarding.policy.validate import check_policy
+from safeguarding.services.policy import default_policy_source
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+ALL_DETECTORS = ("sha256_list", "user_report", "self_harm", "grooming", "hash_bank")
+
+
+@pytest.fixture(scope="module")
+def default() -> PolicyDocument:
+    return check_policy(default_policy_source()).document
+
+
+def with_modes(document: PolicyDocument, mode: Mode, *names: str) -> PolicyDocument:
+    changed = [
+        r.model_copy(update={"mode": mode}) if r.name in names or "*" in names else r
+        for r in document.rules
+    ]
+    return PolicyDocument(rules=tuple(changed))
+
+
+def self_harm_enforced(document: PolicyDocument) -> PolicyDocument:
+    names = [r.name for r in document.rules if r.name.startswith("self-harm-")]
+    return with_modes(document, Mode.ENFORCE, *names)
+
+
+def met(facts: ComplianceFacts) -> dict[str, bool]:
+    return {m.id: m.met for m in checklist(facts, T0).measures}
+
+
+@pytest.fixture
+def compliant(default) -> ComplianceFacts:
+    """Everything met: every measure below changes one fact and must then fail."""
+    return ComplianceFacts(
+        policy=self_harm_enforced(default),
+        policy_version=3,
+        detectors=ALL_DETECTORS,
+        blocking_banks=1,
+        blocking_bank_hashes=10,
+        decided_cases=10,
+        decided_on_time=9,
+        report_destination="endpoint",
+        risk_assessment_version=2,
+        risk_assessed_at=T0,
+        risk_policy_version=3,
+        organisation="Example Ltd",
+        senior_manager="Sam Patel, Chief Safety Officer",
+    )
+
+
+def test_a_compliant_service_meets_every_measure(compliant) -> None:
+    found = checklist(compliant, T0)
+    assert all(m.met and m.how_to_meet is None for m in found.measures)
+    assert found.met == len(found.measures) == 9
+    assert all(m.code_measure and m.evidence for m in found.measures)
+
+
+def default_rule(name: str, default: PolicyDocument) -> dict[str, object]:
+    return {"policy": with_modes(self_harm_enforced(default), Mode.SHADOW, name)}
+
+
+@pytest.mark.parametrize(
+    ("measure", "change"),
+    [
+        ("hash_matching", {"blocking_bank_hashes": 0, "blocking_banks": 0}),
+        ("hash_matching", {"detectors": ("user_report", "self_harm", "grooming")}),
+        ("grooming_defaults", {"detectors": ("hash_bank", "user_report", "self_harm")}),
+        ("user_reporting", {"detectors": ("hash_bank", "grooming", "self_harm")}),
+        ("complaints", {"open_complaints": 3, "overdue_complaints": 1}),
+        ("moderation_deadlines", {"overdue_cases": 1}),
+        ("moderation_deadlines", {"decided_cases": 10, "decided_on_time": 8}),
+        ("self_harm", {"detectors": ("hash_bank", "user_report", "grooming")}),
+        ("authority_reporting", {"report_destination": None}),
+        ("authority_reporting", {"reports_waiting": 1}),
+        ("transparency", {"risk_policy_version": 2}),
+        ("transparency", {"risk_assessment_version": None, "risk_policy_version": None}),
+    ],
+)
+def test_each_measure_fails_on_its_own_fact(compliant, measure, change) -> None:
+    found = met(compliant.model_copy(update=change))
+    assert not found.pop(measure)
+    assert all(found.values()), found
+
+
+@pytest.mark.parametrize(
+    ("measure", "rule"),
+    [
+        ("hash_matching", "known-abuse-image"),
+        ("grooming_defaults", "adult-first-message-to-unconnected-child"),
+        ("grooming_defaults", "grooming-risk-high"),
+        ("user_reporting", "user-report-grooming"),
+        ("self_harm", "self-harm-ideation"),
+    ],
+)
+def test_a_rule_in_shadow_mode_fails_its_measure(compliant, default, measure, rule) -> None:
+    found = met(compliant.model_copy(update=default_rule(rule, default)))
+    assert not found.pop(measure)
+    assert all(found.values()), found
+
+
+def test_the_default_policy_leaves_self_harm_in_shadow(compliant, default) -> None:
+    (measure,) = [
+        m
+        for m in checklist(compliant.model_copy(update={"policy": default}), T0).measures
+        if not m.met
+    ]
+    assert measure.id == "self_harm"
+    assert "0 of 4" in measure.evidence
+    assert "4 in shadow" in measure.evidence
+    assert "enforce" in (measure.how_to_meet or "")
+
+
+def test_an_unnamed_senior_manager_fails_two_measures(compliant) -> None:
+    found = checklist(compliant.model_copy(update={"senior_manager": "  "}), T0)
+    assert {m.id for m in found.measures if not m.met} == {"senior_manager", "transparency"}
+    assert "SAFEGUARDING_SENIOR_MANAGER" in str([m.how_to_meet for m in found.measures])
+
+
+def test_no_decided_case_is_not_a_missed_target(compliant) -> None:
+    quiet = compliant.model_copy(update={"decided_cases": 0, "decided_on_time": 0})
+    (measure,) = [m for m in checklist(quiet, T0).measures if m.id == "moderation_deadlines"]
+    assert measure.met
+    assert "no case decided" in measure.evidence
+
+
+@pytest.mark.parametrize(
+    ("revenue", "amount", "said"),
+    [
+        (None, 18_000_000, "10% of it may be more"),
+        (100_000_000, 18_000_000, "is not more"),
+        (500_000_000, 50_000_000, "£50,000,000: 10% of qualifying worldwide revenue"),
+    ],
+)
+def test_penalty_exposure_is_the_greater_of_18m_and_a_tenth_of_revenue(
+    revenue, amount, said
+) -> None:
+    got, explanation = penalty_exposure(revenue)
+    assert got == pytest.approx(amount)
+    assert said in explanation
+    assert got >= PENALTY_FLOOR_GBP
+
+
+def test_the_checklist_names_the_manager_and_the_penalty(compliant) -> None:
+    found = checklist(compliant.model_copy(update={"qualifying_revenue_gbp": 5e8}), T0)
+    assert found.senior_manager == "Sam Patel, Chief Safety Officer"
+    assert found.penalty.amount_gbp == pytest.approx(5e7)
+    assert found.penalty.qualifying_revenue_gbp == pytest.approx(5e8)
