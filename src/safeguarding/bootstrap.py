@@ -159,7 +159,13 @@ def build(
         banks=banks,
         media=media,
         evidence=EvidenceService(store, clock),
-        reports=ReportingService(store, clock, settings.organisation, report_sender(settings)),
+        reports=ReportingService(
+            store,
+            clock,
+            settings.organisation,
+            report_sender(settings),
+            settings.senior_manager,
+        ),
         case_views=CaseViewService(store, clock),
         information_requests=InformationRequestService(store, clock, ids),
         complaints=ComplaintService(

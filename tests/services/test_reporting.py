@@ -148,3 +148,19 @@ async def test_the_report_flow_over_http(client, keys, container) -> None:
     assert sent.json()["status"] == "submitted"
     container.reports.acknowledge(event_id, "default", "cli")
     assert container.reports.list()[0].status is ReportStatus.ACKNOWLEDGED
+
+
+def test_every_report_names_the_accountable_senior_manager(
+    database_url: str, tmp_path: Path
+) -> None:
+    named = build(
+        make_settings(database_url, tmp_path, senior_manager="Dr A. Example, Head of Safety")
+    )
+    try:
+        event_id = run_seed_case(named)
+        ncmec = NcmecReport.model_validate(named.reports.package(event_id, "default"))
+        nca = as_nca(named.reports.build(event_id, "default"))
+    finally:
+        named.close()
+    assert ncmec.reporter["accountable_manager"] == "Dr A. Example, Head of Safety"
+    assert nca.accountable_manager == "Dr A. Example, Head of Safety"

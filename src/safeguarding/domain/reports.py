@@ -83,6 +83,7 @@ class AuthorityReport(_Frozen):
     excerpt: tuple[ExcerptLine, ...] = ()
     reasons: tuple[str, ...] = ()  # the signals' explanations
     policy_version: int
+    accountable_manager: str = ""  # the named senior manager accountable for children's safety
 
     def complete(self) -> list[str]:
         """What a receiver could not act without; empty when the report is complete."""
@@ -121,12 +122,13 @@ class NcaReferral(_Frozen):
     material: list[dict[str, object]] = Field(default_factory=list)
     communications: list[dict[str, str]] = Field(default_factory=list)
     grounds: list[str] = Field(min_length=1)
+    accountable_manager: str | None = None
 
 
 def as_ncmec(report: AuthorityReport) -> NcmecReport:
     return NcmecReport(
         report_id=report.report_id,
-        reporter={"organisation": report.reporter},
+        reporter=_reporter(report),
         incident_summary={
             "incident_type": report.incident_type.value,
             "incident_date_time": report.incident_time.isoformat(),
@@ -150,10 +152,16 @@ def as_nca(report: AuthorityReport) -> NcaReferral:
         material=[c.model_dump(mode="json", exclude_none=True) for c in report.contents],
         communications=[_line(x) for x in report.excerpt],
         grounds=list(report.reasons) or ["flagged by policy and confirmed by a moderator"],
+        accountable_manager=report.accountable_manager or None,
     )
 
 
 FORMATS = {"ncmec": as_ncmec, "nca": as_nca}
+
+
+def _reporter(report: AuthorityReport) -> dict[str, str]:
+    named = {"accountable_manager": report.accountable_manager}
+    return {"organisation": report.reporter} | (named if report.accountable_manager else {})
 
 
 def _person(account: ReportedAccount) -> dict[str, object]:

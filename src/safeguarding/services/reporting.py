@@ -48,10 +48,18 @@ def format_for(authority: str) -> str:
 class ReportingService:
     """Drafted reports: list, build, confirm, submit."""
 
-    def __init__(self, store: Store, clock: Clock, reporter: str, sender: ReportSender) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        reporter: str,
+        sender: ReportSender,
+        accountable_manager: str = "",
+    ) -> None:
         self.store = store
         self.clock = clock
         self.reporter = reporter
+        self.accountable_manager = accountable_manager
         self.sender = sender
 
     def list(self) -> list[ReportRecord]:
@@ -142,6 +150,7 @@ class ReportingService:
             incident_type=_incident(decision),
             incident_time=event.occurred_at,
             reporter=self.reporter,
+            accountable_manager=self.accountable_manager,
             accounts=self._accounts(uow, event, decision),
             contents=self._contents(uow, event, decision),
             excerpt=self._excerpt(uow, event, decision),
