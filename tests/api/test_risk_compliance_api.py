@@ -127,18 +127,18 @@ async def test_compliance_reflects_the_policy_in_force(client, keys, container) 
     checklist = (await client.get("/v1/compliance", headers=admin)).json()
     measures = {m["id"]: m for m in checklist["measures"]}
     assert len(measures) == 9
-    assert measures["self_harm"]["met"] is False
-    assert measures["self_harm"]["how_to_meet"]
+    assert measures["self_harm"]["met"] is True  # the default policy enforces them
+    assert measures["self_harm"]["how_to_meet"] is None
     assert checklist["penalty"]["amount_gbp"] == 18_000_000
     assert "may be more" in checklist["penalty"]["explanation"]
     changed = await client.put(
-        "/v1/policy", content=with_modes("enforce", *SELF_HARM_RULES), headers={**admin, **YAML}
+        "/v1/policy", content=with_modes("shadow", *SELF_HARM_RULES), headers={**admin, **YAML}
     )
     assert changed.status_code == 200, changed.text
     checklist = (await client.get("/v1/compliance", headers=admin)).json()
     self_harm = next(m for m in checklist["measures"] if m["id"] == "self_harm")
-    assert self_harm["met"] is True
-    assert self_harm["how_to_meet"] is None
+    assert self_harm["met"] is False
+    assert self_harm["how_to_meet"]
     regulator = await client.get("/v1/compliance", headers=auth(keys[Role.REGULATOR]))
     assert regulator.status_code == 200
     assert audited(container, "regulator.read") == [("regulator:test-regulator", "compliance")]

@@ -17,13 +17,20 @@ import typer
 from typer.testing import CliRunner
 
 from safeguarding.adapters.cli import text as text_cli
+from safeguarding.demo import demo_events
 from safeguarding.detectors.text.keyword_baseline import KeywordBaseline
 from safeguarding.detectors.text.normalise import Lexicon, expand, normalise
 from safeguarding.detectors.text.self_harm import SelfHarmDetector
-from safeguarding.detectors.text.self_harm_model import ACTION_LABELS, shared_model
+from safeguarding.detectors.text.self_harm_model import (
+    ACTION_LABELS,
+    IDIOM,
+    Featuriser,
+    SelfHarmModel,
+    shared_model,
+)
 from safeguarding.domain.events import Event
 from tests.contracts.detector_contract import DetectorContract
-from tests.factories import at, event, media, message, next_id
+from tests.factories import BASE, at, event, media, message, next_id
 
 ROOT = Path(__file__).parents[2]
 DATA = ROOT / "datasets" / "self_harm"
@@ -100,6 +107,30 @@ def test_shipped_model_meets_the_targets_on_the_held_out_split() -> None:
     assert idioms <= 0.05, idioms
 
 
+def chat_lines() -> list[str]:
+    """Every message of the grooming data set's conversations and of the demo: no self-harm."""
+    lines = []
+    for path in sorted((ROOT / "datasets" / "grooming").glob("*.conversations.jsonl")):
+        for row in map(json.loads, path.open(encoding="utf-8")):
+            lines += [m["text"] for m in row["messages"] if m.get("text")]
+    demo = [getattr(e, "text", "") for e in demo_events(BASE)]
+    return lines + [text for text in demo if text]
+
+
+def test_everyday_chat_is_seldom_flagged() -> None:
+    lines = chat_lines()
+    flagged = sum(p.action for p in shared_model().classify(lines))
+    assert len(lines) > 4000
+    assert flagged / len(lines) <= 0.02, flagged
+
+
+def test_no_demo_message_is_flagged() -> None:
+    texts = [getattr(e, "text", "") for e in demo_events(BASE)]
+    texts = [t for t in texts if t]
+    assert texts
+    assert not [t for t, p in zip(texts, shared_model().classify(texts), strict=True) if p.action]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -126,10 +157,35 @@ def test_teen_register_and_coded_words_are_flagged(text: str) -> None:
         "my phone died again",
         "we ran suicides at practice and my legs are gone",
         "see you at practice tomorrow",
+        "pls dont",
+        "ok i wont",
+        "dont tell ur mum, its a surprise",
+        "i want to die, the teacher read my essay out loud 😭",
     ],
 )
 def test_hyperbole_and_everyday_text_are_not_flagged(text: str) -> None:
     assert not shared_model().classify_one(text).action, text
+
+
+def test_a_text_read_more_likely_as_an_idiom_is_never_flagged() -> None:
+    """The idiom veto holds whatever the threshold: P(idiom) >= P(action) means no action."""
+    model = shared_model()
+    texts = [*read_split("train")[0], "my snap streak is the only thing keeping me alive"]
+    vetoed = 0
+    for prediction in model.classify(texts, threshold=0.01):
+        if prediction.label_scores[IDIOM] >= prediction.score:
+            assert not prediction.action
+            vetoed += prediction.score >= 0.01
+        else:
+            assert prediction.action == (prediction.score >= 0.01)
+    assert vetoed
+
+
+def test_the_shipped_embedding_has_unit_length() -> None:
+    featuriser = shared_model().featuriser
+    assert featuriser.unit_embedding
+    for text in ["stop", "i just want everything to stop and i dont know who to tell"]:
+        assert np.linalg.norm(featuriser.embed(normalise(text).words)) == pytest.approx(1.0)
 
 
 def test_normalise_reads_teen_register_and_keeps_original_spans() -> None:
@@ -157,10 +213,24 @@ def test_lexicon_patterns_expand_and_match_whole_words() -> None:
     ]
 
 
-def test_cached_scoring_equals_the_fitted_features() -> None:
-    """The per-word fast path computes exactly weights @ features, as in fitting."""
+def mean_embedding_model() -> SelfHarmModel:
+    """The shipped weights over a featuriser that averages without scaling to unit length."""
     model = shared_model()
+    f = model.featuriser
+    grams = sorted(f.grams, key=f.grams.__getitem__)
+    featuriser = Featuriser(f.pieces, f.vectors, f.lexicon, grams, f.idf, unit_embedding=False)
+    weights = np.hstack([model.embedding_weights, model.cue_weights])
+    return SelfHarmModel(
+        featuriser, weights, model.sparse_weights, model.bias, model.threshold, model.labels
+    )
+
+
+@pytest.mark.parametrize("unit", [True, False])
+def test_cached_scoring_equals_the_fitted_features(unit: bool) -> None:
+    """The per-word fast path computes exactly weights @ features, as in fitting."""
+    model = shared_model() if unit else mean_embedding_model()
     featuriser = model.featuriser
+    assert featuriser.unit_embedding == unit
     weights = np.hstack([model.embedding_weights, model.cue_weights])
     for text in [*read_split("train")[0][:60], "", "💀💀", "123 456"]:
         norm = normalise(text)
@@ -256,3 +326,18 @@ def test_fitting_is_reproducible() -> None:
     assert np.array_equal(first.embedding_weights, second.embedding_weights)
     assert np.array_equal(first.bias, second.bias)
     assert list(first.featuriser.grams) == list(second.featuriser.grams)
+
+
+def test_threshold_is_the_highest_that_clears_every_target_with_room() -> None:
+    fitting = load_fit_script()
+    labels = ["ideation"] * 10 + ["benign"] * 10 + ["idiom_or_hyperbole"] * 10
+    action = np.linspace(0.6, 0.95, 10)
+    scores = np.concatenate([action, np.full(10, 0.05), np.full(10, 0.2)])[None, :]
+    assert fitting.choose_threshold(scores, labels) == pytest.approx(0.6)
+    # Where no threshold leaves room, the one that clears the targets by the most.
+    crowded = np.concatenate([action, np.full(10, 0.7), np.full(10, 0.2)])[None, :]
+    chosen = fitting.choose_threshold(crowded, labels)
+    best = max(
+        fitting.margin(fitting.figures(crowded, labels, t)) for t in np.arange(0.1, 0.9, 0.01)
+    )
+    assert fitting.margin(fitting.figures(crowded, labels, chosen)) == pytest.approx(best)

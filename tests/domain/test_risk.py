@@ -128,12 +128,23 @@ def test_image_sharing_is_low_risk_only_while_its_rules_are_enforced(default) ->
     assert again.feature(Feature.IMAGE_SHARING).residual_risk is RiskLevel.MEDIUM
 
 
+SELF_HARM = (
+    "self-harm-intent-or-plan",
+    "self-harm-encouragement",
+    "self-harm-ideation",
+    "self-harm-disclosure",
+)
+
+
 def test_public_profiles_are_high_risk_while_self_harm_rules_are_in_shadow(default) -> None:
-    made = assess([Feature.PUBLIC_PROFILES], default, {}, context())
+    trial = shadowed(default, *SELF_HARM)
+    made = assess([Feature.PUBLIC_PROFILES], trial, {}, context())
     profiles = made.feature(Feature.PUBLIC_PROFILES)
     assert profiles.enforced == ()
     assert profiles.residual_risk is RiskLevel.HIGH
     assert {m.mode for m in profiles.shadow} == {Mode.SHADOW}
+    enforced = assess([Feature.PUBLIC_PROFILES], default, {}, context())
+    assert enforced.feature(Feature.PUBLIC_PROFILES).residual_risk is not RiskLevel.HIGH
 
 
 def test_a_review_is_due_when_the_policy_version_changes(default) -> None:

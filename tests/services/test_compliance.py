@@ -115,15 +115,15 @@ def test_a_rule_put_in_shadow_mode_fails_its_measure(make, measure_id, rule) -> 
     assert not measure(container, measure_id).met
 
 
-def test_self_harm_is_met_only_once_its_rules_are_enforced(make) -> None:
+def test_self_harm_is_met_only_while_its_rules_are_enforced(make) -> None:
     container = make()
     found = measure(container, "self_harm")
-    assert not found.met  # the default policy trials them in shadow mode
-    assert "4 in shadow mode" in found.evidence
-    apply(container, with_modes("enforce", *SELF_HARM_RULES))
-    found = measure(container, "self_harm")
-    assert found.met
+    assert found.met  # the default policy enforces them
     assert found.evidence.startswith("4 of 4 self-harm rules enforced")
+    apply(container, with_modes("shadow", *SELF_HARM_RULES))
+    found = measure(container, "self_harm")
+    assert not found.met
+    assert "4 in shadow mode" in found.evidence
 
 
 def test_a_complaint_past_its_deadline_fails_the_complaints_measure(make, clock) -> None:

@@ -59,9 +59,10 @@ def _zip(payload: bytes) -> bytes:
 
 
 @st.composite
-def hostile(draw: st.DrawFn) -> bytes:
+def hostile(draw: st.DrawFn, videos: bool = True) -> bytes:
     """One seed file, damaged in one to three ways."""
-    data = bytearray(seeds()[draw(st.sampled_from(sorted(seeds())))])
+    names = sorted(n for n in seeds() if videos or n != "mp4")
+    data = bytearray(seeds()[draw(st.sampled_from(names))])
     for _ in range(draw(st.integers(1, 3))):
         how = draw(st.sampled_from(["truncate", "flip", "insert", "splice", "zip", "dims"]))
         at = draw(st.integers(0, max(len(data) - 1, 0)))
@@ -72,7 +73,7 @@ def hostile(draw: st.DrawFn) -> bytes:
         elif how == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=64))
         elif how == "splice":
-            data[:at] = seeds()[draw(st.sampled_from(sorted(seeds())))][:at]
+            data[:at] = seeds()[draw(st.sampled_from(names))][:at]
         elif how == "zip":
             data += _zip(bytes(data[:256]))
         elif len(data) >= 24:  # a PNG-style header claiming other dimensions
@@ -89,8 +90,11 @@ def outcome(hash_it: Callable[[bytes], T], data: bytes) -> T | MediaRejected:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(hostile())
-def test_hashing_any_bytes_succeeds_or_names_a_reason(data: bytes) -> None:
+# Images only in-process: a damaged video can make libav abort() the whole process (seen:
+# an assertion in libswscale), which is why videos are decoded only in the bounded worker,
+# where such a death is a rejection; the two tests below send videos that way.
+@given(hostile(videos=False))
+def test_hashing_any_image_succeeds_or_names_a_reason(data: bytes) -> None:
     hashed = outcome(hash_media_bytes, data)
     if isinstance(hashed, MediaRejected):
         assert hashed.reason

@@ -8,7 +8,8 @@ probability that the text needs action; its evidence points at the cue words
 by span, so the explanation never repeats the message.
 
 Options (``SAFEGUARDING`` detector options for ``self_harm``): ``threshold``,
-a probability in (0, 1) that replaces the fitted action threshold.
+a probability in (0, 1) that replaces the fitted action threshold (a text read
+more likely as an idiom than as needing action is still never flagged).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ from three blocks of features:
 
 - a static sentence embedding: the mean of word-piece vectors distilled from
   all-MiniLM-L6-v2 with model2vec (``scripts/fit_self_harm.py`` says how),
-  stored int8 in ``models/self_harm/embeddings.npz``;
+  stored int8 in ``models/self_harm/embeddings.npz``, scaled to unit length
+  when the model was fitted that way (``Featuriser.embed``);
 - cue counts from ``models/self_harm/lexicon.json`` (death wish, self-harm,
   telling someone else to, finality, timing; and against: recovery, news,
   jokes, trivial triggers, gaming, idioms);
@@ -15,8 +16,10 @@ from three blocks of features:
 
 One multinomial logistic regression over the nine labels scores them; the
 action decision is P(action labels) >= the threshold chosen by
-cross-validation. Each word's share of the logits is cached, so a message
-costs a few dictionary look-ups per word.
+cross-validation, unless (in a model fitted with the idiom veto) the idiom
+label alone is at least as likely as the four action labels together. Each
+word's share of the logits is cached, so a message costs a few dictionary
+look-ups per word.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ LABELS = (
     "benign",
 )
 ACTION_LABELS = frozenset(LABELS[:4])
+IDIOM = "idiom_or_hyperbole"
 NGRAM_SIZES = (2, 3, 4, 5)
 MAX_CUES = 3
 _CACHE_LIMIT = 100_000
@@ -133,8 +137,10 @@ class Featuriser:
         lexicon: Lexicon,
         grams: Sequence[str] = (),
         idf: np.ndarray | None = None,
+        unit_embedding: bool = False,
     ) -> None:
         self.pieces = pieces
+        self.unit_embedding = unit_embedding
         self.vectors = vectors
         self.lexicon = lexicon
         self.grams = {gram: at for at, gram in enumerate(grams)}
@@ -149,11 +155,20 @@ class Featuriser:
         return self.width + len(self.lexicon.names)
 
     def embed(self, words: Iterable[str]) -> np.ndarray:
-        """Mean of the word-piece vectors (zeros when no word is known)."""
+        """Mean of the word-piece vectors, unit length if so fitted (zeros when no word is known).
+
+        The mean of a few pieces is much longer than the mean of many (averaging
+        shrinks it), so without the unit scaling a two-word chat line ("stop 😂")
+        gets an outsized push from weights fitted mostly on longer posts.
+        """
         ids = [i for word in words for i in self.pieces.ids(word)]
         if not ids:
             return np.zeros(self.width, dtype=np.float32)
-        return self.vectors.take(ids, axis=0).mean(axis=0)
+        mean = self.vectors.take(ids, axis=0).mean(axis=0)
+        if self.unit_embedding:
+            length = float(np.linalg.norm(mean))
+            return mean / length if length > 0 else mean
+        return mean
 
     def cue_counts(self, norm: Normalised, matches: Matches | None = None) -> np.ndarray:
         """log(1 + matches) per lexicon group."""
@@ -196,9 +211,10 @@ class Featuriser:
 class SelfHarmModel:
     """The fitted classifier: featuriser, weights, and the action threshold.
 
-    Scoring is linear up to two per-message scalings (the embedding mean and
-    the gram norm), so each word's share of the logits is cached once; a
-    message then costs a few look-ups per word and one small matrix sum.
+    Scoring is linear up to two per-message scalings (the embedding's mean or
+    unit length, and the gram norm), so each word's share of the logits is
+    cached once; a message then costs a few look-ups per word and one small
+    matrix sum.
     """
 
     def __init__(
@@ -221,6 +237,9 @@ class SelfHarmModel:
         self.labels = tuple(labels)
         self.meta = meta or {}
         self.action_mask = np.array([label in ACTION_LABELS for label in self.labels])
+        # A model fitted with the idiom veto never flags a text it reads more likely as an idiom.
+        veto = bool(self.meta.get("config", {}).get("idiom_veto", False))
+        self._idiom = self.labels.index(IDIOM) if veto and IDIOM in self.labels else None
         self._action_ids = [i for i, label in enumerate(self.labels) if label in ACTION_LABELS]
         self._label_ids = {
             True: self._action_ids,
@@ -237,21 +256,21 @@ class SelfHarmModel:
             (sparse_weights * featuriser.idf[None, :]).T, dtype=np.float32
         )
         self._cache_lock = threading.Lock()
-        self._words: dict[str, tuple[int, int, float]] = {}
+        self._words: dict[str, tuple[int, tuple[int, ...], float]] = {}
         self._word_rows = np.zeros((4096, 2 * len(self.labels)), dtype=np.float32)
         self._zero = np.zeros(2 * len(self.labels), dtype=np.float32)
 
     def logits(self, norm: Normalised, matches: Matches | None = None) -> np.ndarray:
         """Equal to weights @ [embedding ; cue counts ; grams] + bias, from per-word rows."""
         f, size = self.featuriser, len(self.labels)
-        rows, pieces, squares, uncached = [], 0, 0.0, []
+        rows, ids, squares, uncached = [], [], 0.0, []
         for word in norm.words:
-            row, count, square = self._words.get(word) or self._add_word(word)
+            row, pieces, square = self._words.get(word) or self._add_word(word)
             if row < 0:
                 uncached.append(self._word_vector(word)[0])
             else:
                 rows.append(row)
-            pieces += count
+            ids += pieces
             squares += square
         parts = self._word_rows.take(rows, axis=0).sum(axis=0) if rows else self._zero
         if uncached:
@@ -262,11 +281,20 @@ class SelfHarmModel:
             grams = grams + self._gram_logits.take(pairs, axis=0).sum(axis=0)
             squares += float(f.idf.take(pairs) @ f.idf.take(pairs))
         out = self._cue_logits(norm, matches) + self.bias
-        if pieces:
-            out += parts[:size] / pieces
+        scale = self._embedding_scale(ids) if ids else 0.0
+        if scale > 0:
+            out += parts[:size] / scale
         if squares > 0:
             out += grams / math.sqrt(squares)
         return out
+
+    def _embedding_scale(self, ids: list[int]) -> float:
+        """What the summed piece logits are divided by: the piece count, or the sum's length."""
+        f = self.featuriser
+        if not f.unit_embedding:
+            return float(len(ids))
+        total = f.vectors.take(ids, axis=0).sum(axis=0)
+        return math.sqrt(float(total @ total))
 
     def _cue_logits(self, norm: Normalised, matches: Matches | None) -> np.ndarray:
         if matches is None:
@@ -287,6 +315,16 @@ class SelfHarmModel:
     def p_action(self, norm: Normalised) -> float:
         return float(self.probabilities(norm)[self.action_mask].sum())
 
+    def action_score(self, norm: Normalised) -> float:
+        """P(action), or 0 where the idiom veto holds: what the threshold is compared with."""
+        values = self.probabilities(norm).tolist()
+        p_action = sum(values[i] for i in self._action_ids)
+        return 0.0 if self._vetoed(values, p_action) else p_action
+
+    def _vetoed(self, values: list[float], p_action: float) -> bool:
+        """The idiom reading ("kms this test 😭") is as likely as all action labels together."""
+        return self._idiom is not None and values[self._idiom] >= p_action
+
     def classify_one(self, text: str, threshold: float | None = None) -> Prediction:
         """Classify one text; ``threshold`` replaces the fitted action threshold."""
         norm = normalise(text)
@@ -295,6 +333,7 @@ class SelfHarmModel:
         values = probs.tolist()
         p_action = sum(values[i] for i in self._action_ids)
         action = p_action >= (self.threshold if threshold is None else threshold)
+        action = action and not self._vetoed(values, p_action)
         label = self.labels[max(self._label_ids[action], key=values.__getitem__)]
         scores = dict(zip(self.labels, values, strict=True))
         cues = self._cues(norm, matches, label) if action else ()
@@ -303,8 +342,8 @@ class SelfHarmModel:
     def classify(self, texts: Iterable[str], threshold: float | None = None) -> list[Prediction]:
         return [self.classify_one(text, threshold) for text in texts]
 
-    def _add_word(self, word: str) -> tuple[int, int, float]:
-        """Cache a word's row: [summed piece logits | unscaled gram logits], piece count, norm².
+    def _add_word(self, word: str) -> tuple[int, tuple[int, ...], float]:
+        """Cache a word's row: [summed piece logits | unscaled gram logits], piece ids, norm².
 
         Writers take the lock and publish a row only once it is filled; readers need no lock.
         Past the cache limit nothing more is cached: the row is -1 and the caller computes it.
@@ -313,19 +352,19 @@ class SelfHarmModel:
             cached = self._words.get(word)
             if cached is not None:
                 return cached
-            vector, count, square = self._word_vector(word)
+            vector, pieces, square = self._word_vector(word)
             row = len(self._words)
             if row >= _CACHE_LIMIT:
-                return -1, count, square
+                return -1, pieces, square
             if row == len(self._word_rows):
                 grown = np.zeros((2 * row, self._word_rows.shape[1]), dtype=np.float32)
                 grown[:row] = self._word_rows
                 self._word_rows = grown
             self._word_rows[row] = vector
-            self._words[word] = (row, count, square)
-            return row, count, square
+            self._words[word] = (row, pieces, square)
+            return row, pieces, square
 
-    def _word_vector(self, word: str) -> tuple[np.ndarray, int, float]:
+    def _word_vector(self, word: str) -> tuple[np.ndarray, tuple[int, ...], float]:
         size = len(self.labels)
         vector = np.zeros(2 * size, dtype=np.float32)
         ids = self.featuriser.pieces.ids(word)
@@ -338,7 +377,7 @@ class SelfHarmModel:
             counts = np.fromiter(values.values(), dtype=np.float32, count=len(cols))
             vector[size:] = (counts / self.featuriser.idf[cols]) @ self._gram_logits[cols]
             square = float(counts @ counts)
-        return vector, len(ids), square
+        return vector, ids, square
 
     def _cues(self, norm: Normalised, matches: Matches, label: str) -> tuple[Cue, ...]:
         """Cue-word matches; for veiled text with none, the words pushing hardest to the label."""
@@ -372,7 +411,8 @@ def load(model_dir: Path = MODEL_DIR) -> SelfHarmModel:
     with np.load(model_dir / "classifier.npz", allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
         grams = str(data["grams"]).split("\n")
-        featuriser = Featuriser(WordPieces(tokens), vectors, lexicon, grams, data["idf"])
+        unit = bool(meta.get("config", {}).get("unit_embedding", False))
+        featuriser = Featuriser(WordPieces(tokens), vectors, lexicon, grams, data["idf"], unit)
         return SelfHarmModel(
             featuriser,
             data["dense_weights"],
