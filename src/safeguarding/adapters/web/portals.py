@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from safeguarding.adapters.exports.html import charts_svg
 from safeguarding.adapters.http.routes.complaints import file_response
-from safeguarding.adapters.web.routes import audited_gate, gate, page, refused
+from safeguarding.adapters.web.routes import audited_gate, gate, page, policy_page, refused
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.complaints import SuperComplaintStatus
 from safeguarding.domain.errors import InvalidInput, SafeguardingError
@@ -50,16 +50,7 @@ def regulator_overview(request: Request) -> Response:
 @router.get("/regulator/policy")
 def regulator_policy(request: Request) -> Response:
     who = audited_gate(request, "policy", Role.REGULATOR)
-    if not isinstance(who, Principal):
-        return who
-    policies = request.app.state.container.policies
-    return page(
-        request,
-        "pages/policy.html",
-        who,
-        policy=policies.current_readonly(),
-        history=policies.history(),
-    )
+    return policy_page(request, who) if isinstance(who, Principal) else who
 
 
 @router.get("/regulator/samples")

@@ -188,8 +188,11 @@ def queue_rows(request: Request, harm: str | None = None) -> Response:
 @router.get("/policy")
 def policy(request: Request) -> Response:
     who = gate(request, Role.ADMIN)
-    if not isinstance(who, Principal):
-        return who
+    return policy_page(request, who) if isinstance(who, Principal) else who
+
+
+def policy_page(request: Request, who: Principal) -> Response:
+    """The policy in force and its history, for an admin or the regulator."""
     policies = request.app.state.container.policies
     return page(
         request,
