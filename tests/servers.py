@@ -95,14 +95,14 @@ def create_keys(container: Container) -> dict[Role, str]:
     return {role: container.keys.create(f"smoke-{role.value}", role.value)[0] for role in Role}
 
 
-def _process_env(environment: Mapping[str, str]) -> dict[str, str]:
+def process_env(environment: Mapping[str, str]) -> dict[str, str]:
     # Drop every inherited SAFEGUARDING_* variable: the test-only ones (such as the
     # PostgreSQL URL) are unknown settings and would stop the server at start-up.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(PREFIX)}
     return {**inherited, **environment}
 
 
-def _wait_ready(process: subprocess.Popen[bytes], base_url: str, stderr_path: Path) -> None:
+def wait_ready(process: subprocess.Popen[bytes], base_url: str, stderr_path: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     with httpx.Client(base_url=base_url, timeout=2.0) as client:
         while time.monotonic() < deadline:
@@ -158,7 +158,7 @@ def running_server(
             keys = create_keys(container)
         finally:
             container.close()
-        _wait_ready(process, base_url, stderr_path)
+        wait_ready(process, base_url, stderr_path)
         yield RunningServer(base_url, keys, process, stderr_path)
     finally:
         stop(process)
@@ -173,7 +173,7 @@ def _start(
     with stderr_path.open("wb") as err, (workdir / "server.stdout").open("wb") as out:
         process = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(port)],
-            env=_process_env(environment),
+            env=process_env(environment),
             stdout=out,
             stderr=err,
         )

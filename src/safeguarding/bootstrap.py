@@ -9,10 +9,14 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from safeguarding.adapters.model_files import ModelFiles
 from safeguarding.adapters.report_senders import FileReportSender, HttpReportSender
 from safeguarding.adapters.storage.crypto import ContentCipher, cipher_from_file, parse_key_ring
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
+from safeguarding.adapters.stream.consumer import StreamConsumer
+from safeguarding.adapters.stream.jetstream import StreamOptions
+from safeguarding.adapters.stream.publisher import NatsEventStream
 from safeguarding.adapters.system import SystemClock, UuidIds
 from safeguarding.adapters.webhooks import HttpWebhookSender
 from safeguarding.detectors import registry
@@ -40,6 +44,7 @@ from safeguarding.services.reporting import ReportingService, ReportSender
 from safeguarding.services.review import ReviewService
 from safeguarding.services.risk import RiskService, review_prompt
 from safeguarding.services.samples import DecisionSamples
+from safeguarding.services.streamed import StreamedIngest
 from safeguarding.services.transparency import TransparencyService
 from safeguarding.services.visibility import VisibilityService
 from safeguarding.settings import Settings
@@ -74,8 +79,13 @@ class Container:
     risk: RiskService
     compliance: ComplianceService
     webhooks: HttpWebhookSender | None = None
+    streamed: StreamedIngest | None = None
+    event_stream: NatsEventStream | None = None
+    models: ModelFiles | None = None
 
     def close(self) -> None:
+        if self.event_stream is not None:
+            self.event_stream.close()
         self.media.close()
         if isinstance(self.reports.sender, HttpReportSender):
             self.reports.sender.close()
@@ -120,14 +130,9 @@ def build(
     store = SqlStore(settings.database_url, content_cipher(settings))
     if migrate_schema:
         migrate.upgrade(store.engine)
-    evaluator = Evaluator(
-        registry.build(registry.discover(), settings.detectors, detector_options(settings))
-    )
-    policies = PolicyService(store, clock, evaluator.detector_names, on_stored=review_prompt)
     banks = BankService(store, clock, IndexHolder(), settings.bank_recheck_seconds)
-    for detector in evaluator.detectors:
-        if isinstance(detector, HashBankDetector):
-            detector.index = banks.index
+    evaluator = make_evaluator(settings, banks)
+    policies = PolicyService(store, clock, evaluator.detector_names, on_stored=review_prompt)
     media = MediaHashing(lambda: media_hasher(settings))
     if migrate_schema:
         policies.ensure_initial(_policy_source(settings))
@@ -188,6 +193,65 @@ def build(
             store, clock, policies, banks, compliance_config(settings, evaluator.detector_names)
         ),
         webhooks=webhooks,
+    )
+
+
+def make_evaluator(settings: Settings, banks: BankService) -> Evaluator:
+    """The enabled detectors, the hash-bank one reading the banks' shared index."""
+    evaluator = Evaluator(
+        registry.build(registry.discover(), settings.detectors, detector_options(settings))
+    )
+    for detector in evaluator.detectors:
+        if isinstance(detector, HashBankDetector):
+            detector.index = banks.index
+    return evaluator
+
+
+def stream_options(settings: Settings) -> StreamOptions:
+    if not settings.stream_url:
+        raise InvalidInput(
+            "distributed mode needs SAFEGUARDING_STREAM_URL (or --stream nats://...)"
+        )
+    return StreamOptions(
+        url=settings.stream_url,
+        name=settings.stream_name,
+        shards=settings.stream_shards,
+        batch=settings.stream_batch,
+        ack_wait_seconds=settings.stream_ack_wait_seconds,
+    )
+
+
+def attach_stream(container: Container) -> None:
+    """In distributed mode, make POST /v1/events queue events for the workers."""
+    if container.settings.stream_url is None:
+        return
+    stream = NatsEventStream(stream_options(container.settings), container.store.cipher)
+    container.event_stream = stream
+    container.streamed = StreamedIngest(container.ingest, container.store, stream)
+
+
+def stream_consumer(container: Container) -> StreamConsumer:
+    """A worker's consumer: decides what it takes with this container's detectors, rebuilding
+    them when a model or the SHA-256 list changes on disk (banks reload on their own)."""
+    settings = container.settings
+
+    def watched() -> list[Path]:
+        extra = [settings.sha256_list_path] if settings.sha256_list_path else []
+        return registry.model_files() + extra
+
+    def rebuild() -> None:
+        registry.forget_loaded_models()
+        container.evaluator = make_evaluator(settings, container.banks)
+        container.ingest.evaluator = container.evaluator
+
+    models = ModelFiles(watched, rebuild, settings.model_recheck_seconds)
+    container.models = models
+    return StreamConsumer(
+        stream_options(settings),
+        container.store.cipher,
+        lambda items, source: container.ingest.ingest_prepared(items, source=source),
+        refresh=models.refresh,
+        refresh_seconds=settings.model_recheck_seconds,
     )
 
 

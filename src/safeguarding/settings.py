@@ -125,6 +125,49 @@ class Settings(BaseModel):
         ge=1,
         description="Requests one server process works on at once; more get 503 + Retry-After.",
     )
+    stream_url: str | None = Field(
+        default=None,
+        description=(
+            "NATS server (nats://host:4222) for distributed mode: `serve` queues accepted events "
+            "on JetStream and `safeguarding worker` processes decide them. Unset: one process."
+        ),
+    )
+    stream_name: str = Field(
+        default="SAFEGUARDING_EVENTS",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="The JetStream stream (its subjects are <name>.<shard>); one per deployment.",
+    )
+    stream_shards: int = Field(
+        default=64,
+        ge=1,
+        le=1024,
+        description="Subjects events are sharded over by conversation; set once per stream.",
+    )
+    stream_batch: int = Field(
+        default=64,
+        ge=1,
+        le=1000,
+        description="Most events a worker decides in one transaction (one per shard at most).",
+    )
+    stream_ack_wait_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a worker may hold events before JetStream gives them to another.",
+    )
+    decision_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description=(
+            "In distributed mode, how long POST /v1/events waits for the workers' decisions "
+            "before answering 202 (a request can ask for less with `Prefer: wait=N`)."
+        ),
+    )
+    model_recheck_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often a stream worker looks for changed model or hash-list files.",
+    )
     senior_manager: str = Field(
         default="",
         description=(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from typing import Any
 
 from safeguarding.domain.detectors import Detector
@@ -55,3 +56,20 @@ def build(
             + f"; installed: {', '.join(sorted(available))}"
         )
     return [available[n].configure(options.get(n, {})) for n in names]
+
+
+MODEL_DIR = Path(__file__).parent / "text" / "models"
+
+
+def model_files() -> list[Path]:
+    """The shipped models' files: a worker watches them to reload after an upgrade."""
+    return sorted(p for p in MODEL_DIR.rglob("*") if p.is_file())
+
+
+def forget_loaded_models() -> None:
+    """Drop the models read once per process, so detectors built next read them afresh."""
+    from safeguarding.detectors.text import grooming_cues, grooming_model, self_harm_model
+
+    grooming_cues.shared_reader.cache_clear()
+    grooming_model.shared_model.cache_clear()
+    self_harm_model.forget_shared_model()

@@ -10,7 +10,7 @@ crash can neither lose them nor run them twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +22,7 @@ from safeguarding.domain.events import Event, event_fingerprint
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.domain.support import DEFAULT_RESOURCES, notice
 from safeguarding.ports.store import NewEvent, OutboxItem, Store, StoredEvent, UnitOfWork
+from safeguarding.ports.stream import Prepared
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.media import MediaHashing
 from safeguarding.services.policy import PolicyService
@@ -60,27 +61,37 @@ class IngestService:
         self.ids = ids
 
     def ingest(self, events: Sequence[Event], *, source: str) -> list[IngestResult]:
-        try:
-            return self._ingest_once(events, source)
-        except ConcurrentWrite:
-            # Another writer stored one of these events first; now it is a replay.
-            return self._ingest_once(events, source)
+        return self.ingest_prepared(self.prepare(events), source=source)
 
-    def stored_ids(self, event_ids: Sequence[str]) -> set[str]:
-        with self.store.read() as uow:
-            return set(uow.events_find(event_ids))
-
-    def _ingest_once(self, events: Sequence[Event], source: str) -> list[IngestResult]:
-        fingerprints = [event_fingerprint(e) for e in events]  # of what the platform sent
+    def prepare(self, events: Sequence[Event]) -> list[Prepared]:
+        """Fingerprint each event as sent, refuse an event_id reused within the batch, and hash
+        the uploads not stored yet (a retry gets its stored decision back unhashed)."""
+        fingerprints = [event_fingerprint(e) for e in events]
         _reject_reused_ids(events, fingerprints, {})
         uploads = self.media.uploads(events) if self.media is not None else []
         if self.media is not None and uploads:
             events = self.media.with_hashes(events, skip=self.stored_ids(uploads))
+        return [Prepared(e, f) for e, f in zip(events, fingerprints, strict=True)]
+
+    def ingest_prepared(self, prepared: Sequence[Prepared], *, source: str) -> list[IngestResult]:
+        """Decide and record prepared events in one transaction (a stream worker's entry)."""
+        try:
+            return self._ingest_once(prepared, source)
+        except ConcurrentWrite:
+            # Another writer stored one of these events first; now it is a replay.
+            return self._ingest_once(prepared, source)
+
+    def stored_ids(self, event_ids: Collection[str]) -> set[str]:
+        with self.store.read() as uow:
+            return set(uow.events_find(event_ids))
+
+    def _ingest_once(self, prepared: Sequence[Prepared], source: str) -> list[IngestResult]:
+        events = [p.event for p in prepared]
         with self.store.write() as uow:
             stored = uow.events_find({e.event_id for e in events})
-            _reject_reused_ids(events, fingerprints, stored)
-            fresh = _first_of_each(events, stored)
-            batch = [(events[i], fingerprints[i]) for i in fresh.values()]
+            check_reuse(prepared, stored)
+            fresh = first_of_each(events, stored)
+            batch = [(prepared[i].event, prepared[i].fingerprint) for i in fresh.values()]
             decided = self._decide(uow, batch, source)
         return [
             IngestResult(
@@ -202,6 +213,11 @@ def decision_digest(decision: Decision) -> str:
     return hashlib.sha256(decision.model_dump_json().encode()).hexdigest()
 
 
+def check_reuse(prepared: Sequence[Prepared], stored: Mapping[str, StoredEvent]) -> None:
+    """Refuse events whose event_id is stored (or earlier in the batch) with other content."""
+    _reject_reused_ids([p.event for p in prepared], [p.fingerprint for p in prepared], dict(stored))
+
+
 def _reject_reused_ids(
     events: Sequence[Event], fingerprints: list[str], stored: dict[str, StoredEvent]
 ) -> None:
@@ -215,7 +231,7 @@ def _reject_reused_ids(
         raise EventIdReused([e for _, e in reused], [i for i, _ in reused])
 
 
-def _first_of_each(events: Sequence[Event], stored: dict[str, StoredEvent]) -> dict[str, int]:
+def first_of_each(events: Sequence[Event], stored: dict[str, StoredEvent]) -> dict[str, int]:
     """Index of the first occurrence of each event not yet stored, in batch order."""
     first: dict[str, int] = {}
     for i, event in enumerate(events):

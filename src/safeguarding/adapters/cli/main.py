@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from pathlib import Path
@@ -35,7 +36,7 @@ from safeguarding.adapters.cli.common import (
 from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.adapters.cli.ingest import ingest_file, print_summary, read_events
 from safeguarding.adapters.http.app import create_app
-from safeguarding.bootstrap import Container
+from safeguarding.bootstrap import Container, attach_stream, stream_consumer
 from safeguarding.domain.audit import Checkpoint, checkpoint_break, first_break
 from safeguarding.settings import settings_table
 
@@ -90,6 +91,7 @@ def _print_urls(host: str, port: int) -> None:
 
 def serve_container(container: Container, host: str, port: int) -> None:
     logs.configure(container.settings.log_level)
+    attach_stream(container)
     _print_urls(host, port)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -115,8 +117,15 @@ def serve(
     workers: int = typer.Option(
         None, min=1, max=64, help="Worker processes (default: setting workers)."
     ),
+    stream: str = typer.Option(
+        None,
+        "--stream",
+        help="Distributed mode: queue events on this NATS JetStream server (nats://host:4222) "
+        "for `safeguarding worker` processes (default: setting stream_url).",
+    ),
 ) -> None:
     """Run the HTTP API, the web UI and (unless turned off in settings) the outbox worker."""
+    _use_stream(stream)
     container = open_container()  # brings the schema up to date once, before any worker starts
     settings_in_force = container.settings
     host, port = host or settings_in_force.host, port or settings_in_force.port
@@ -195,9 +204,17 @@ def ingest(
 @app.command()
 @friendly_errors
 def worker(
-    once: bool = typer.Option(False, "--once", help="Process what is due, then exit."),
+    once: bool = typer.Option(False, "--once", help="Process the due outbox items, then exit."),
+    stream: str = typer.Option(
+        None,
+        "--stream",
+        help="Distributed mode: decide the events queued on this NATS JetStream server "
+        "(default: setting stream_url).",
+    ),
 ) -> None:
-    """Carry out side effects from the outbox (cases, evidence, webhooks) in their own process."""
+    """Carry out side effects from the outbox (cases, evidence, webhooks); in distributed mode,
+    also decide the events that `serve --stream` queued."""
+    _use_stream(stream)
     container = open_container()
     logs.configure(container.settings.log_level)
     try:
@@ -207,9 +224,44 @@ def worker(
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        container.outbox.run_until(stop, container.settings.outbox_poll_seconds)
+        if container.settings.stream_url:
+            _decide_from_stream(container, stop)
+        else:
+            container.outbox.run_until(stop, container.settings.outbox_poll_seconds)
     finally:
         container.close()
+
+
+def _use_stream(url: str | None) -> None:
+    """`--stream` sets the setting for this process and any it starts (serve --workers N)."""
+    if url:
+        os.environ["SAFEGUARDING_STREAM_URL"] = url
+
+
+def _decide_from_stream(container: Container, stop: threading.Event) -> None:
+    if container.settings.is_sqlite:
+        err.print(
+            "warning: distributed mode shares one database between processes; "
+            "use PostgreSQL (SAFEGUARDING_DATABASE_URL=postgresql+psycopg://...)"
+        )
+    consumer = stream_consumer(container)
+    outbox = threading.Thread(
+        target=container.outbox.run_until,
+        args=(stop, container.settings.outbox_poll_seconds),
+        name="outbox-worker",
+        daemon=True,
+    )
+    outbox.start()
+    console.print(
+        f"worker: deciding events from {container.settings.stream_url} "
+        f"({container.settings.stream_shards} shards) and carrying out side effects",
+        highlight=False,
+    )
+    try:
+        consumer.run(stop)
+    finally:
+        stop.set()
+        outbox.join(timeout=10)
 
 
 @app.command("settings")

@@ -42,7 +42,7 @@ from safeguarding.adapters.web import regulator_pages as web_regulator
 from safeguarding.adapters.web import review as web_review
 from safeguarding.adapters.web import routes as web
 from safeguarding.adapters.web import transparency as web_transparency
-from safeguarding.bootstrap import Container, build, session_secret
+from safeguarding.bootstrap import Container, attach_stream, build, session_secret
 from safeguarding.settings import load_settings
 
 DESCRIPTION = """Safeguarding decides on platform events (messages, uploads, contact requests,
@@ -54,7 +54,9 @@ def app_from_environment() -> FastAPI:
     """The app of one `serve --workers N` process: settings from the environment, schema ready."""
     settings = load_settings()
     logs.configure(settings.log_level)
-    return create_app(build(settings, migrate_schema=False), close_on_shutdown=True)
+    container = build(settings, migrate_schema=False)
+    attach_stream(container)
+    return create_app(container, close_on_shutdown=True)
 
 
 def create_app(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
@@ -48,6 +48,16 @@ class EventResults(BaseModel):
     """The decisions for a batch, in the batch's order."""
 
     results: list[EventResult]
+
+
+class EventsAccepted(BaseModel):
+    """202 in distributed mode: every event is durably queued, and ``pending`` ones were not
+    decided within the wait. Their decisions come from GET /v1/events/{event_id}/decision."""
+
+    status: Literal["accepted"] = "accepted"
+    event_ids: list[str]
+    pending: list[str]
+    decided: list[EventResult]
 
 
 class PolicyOut(BaseModel):

@@ -437,6 +437,13 @@ def shared_model() -> SelfHarmModel:
         return _model
 
 
+def forget_shared_model() -> None:
+    """Read the model afresh at next use (after its files changed)."""
+    global _model
+    with _lock:
+        _model = None
+
+
 def classify(texts: Iterable[str]) -> list[Prediction]:
     """Classify texts with the shipped model."""
     return shared_model().classify(texts)

@@ -34,6 +34,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "Body too large",
         415: "Wrong content type",
         422: "Invalid input",
+        503: "Busy or unavailable; retry after the Retry-After seconds",
     }
     return {
         status: {

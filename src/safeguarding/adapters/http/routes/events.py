@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems, require_json
@@ -14,11 +14,13 @@ from safeguarding.adapters.http.schemas import (
     EventBatch,
     EventResult,
     EventResults,
+    EventsAccepted,
     EventsBody,
 )
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.errors import NotFound, TooLarge
 from safeguarding.services.ingest import IngestResult
+from safeguarding.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -26,7 +28,13 @@ router = APIRouter(prefix="/v1", tags=["events"])
 @router.post(
     "/events",
     response_model=EventResult | EventResults,
-    responses=problems(400, 409, 413, 415, 422),
+    responses={
+        202: {
+            "model": EventsAccepted,
+            "description": "Distributed mode: queued, and not all decided within the wait",
+        },
+        **problems(400, 409, 413, 415, 422, 503),
+    },
     summary="Send one event or a batch; get each one's decision",
 )
 def post_events(
@@ -34,11 +42,20 @@ def post_events(
     body: EventsBody,
     principal: Principal = Depends(Allow(Role.PLATFORM, Role.ADMIN)),
     _json: None = Depends(require_json),
+    prefer: Annotated[
+        str | None,
+        Header(description="RFC 7240: `respond-async`, or `wait=N` seconds (distributed mode)"),
+    ] = None,
 ) -> Response:
     """Decide and record events. Idempotent on ``event_id``: a repeat gets the stored decision.
 
     A batch is all or nothing: when any event is invalid, the answer is 422 listing every
     invalid event by index, and nothing is recorded.
+
+    In distributed mode (`serve --stream`) the events are queued for the workers and the answer
+    waits for their decisions, up to `SAFEGUARDING_DECISION_WAIT_SECONDS`. `Prefer:
+    respond-async` answers 202 as soon as the events are durably queued; `Prefer: wait=N` waits
+    at most N seconds. Events not decided in time are listed as `pending` in a 202.
     """
     app = container(request)
     events = body.events if isinstance(body, EventBatch) else [body]
@@ -47,14 +64,19 @@ def post_events(
             f"a batch may hold at most {app.settings.max_batch_events} events, got {len(events)}",
             app.settings.max_batch_events,
         )
+    if app.streamed is not None:
+        batch = isinstance(body, EventBatch)
+        return _queued(request, events, batch, principal.audit_name, prefer or "")
     started = time.perf_counter()
     results = app.ingest.ingest(events, source=principal.audit_name)
     _observe(request, events, results, time.perf_counter() - started)
-    if isinstance(body, EventBatch):
-        payload = EventResults(results=[_result(r) for r in results]).model_dump_json()
-    else:
-        payload = _result(results[0]).model_dump_json()
-    return Response(payload, media_type="application/json")
+    return Response(_answer(isinstance(body, EventBatch), results), media_type="application/json")
+
+
+def _answer(batch: bool, results: list[IngestResult]) -> str:
+    if batch:
+        return EventResults(results=[_result(r) for r in results]).model_dump_json()
+    return _result(results[0]).model_dump_json()
 
 
 @router.get(
@@ -76,6 +98,53 @@ def get_decision(
     if found is None:
         raise NotFound(f"no event with event_id '{event_id}' is stored")
     return EventResult(index=0, event_id=event_id, replayed=True, decision=found.decision)
+
+
+def _queued(request: Request, events: list, batch: bool, source: str, prefer: str) -> Response:
+    """Distributed mode: queue the events, and answer with the decisions made in time."""
+    started = time.perf_counter()
+    app = container(request)
+    assert app.streamed is not None
+    wait, applied = preferred_wait(prefer, app.settings)
+    submitted = app.streamed.submit(events, source=source, wait_seconds=wait)
+    decided = [r for r in submitted.results if r is not None]
+    _observe(request, [events[r.index] for r in decided], decided, time.perf_counter() - started)
+    headers = {"Preference-Applied": applied} if applied else {}
+    if submitted.complete:
+        return Response(
+            _answer(batch, decided),
+            media_type="application/json",
+            headers=headers,
+        )
+    accepted = EventsAccepted(
+        event_ids=list(submitted.event_ids),
+        pending=submitted.pending,
+        decided=[_result(r) for r in decided],
+    )
+    return Response(
+        accepted.model_dump_json(),
+        status_code=202,
+        media_type="application/json",
+        headers={**headers, "Retry-After": "1"},
+    )
+
+
+def preferred_wait(prefer: str, settings: Settings) -> tuple[float, str]:
+    """The wait a request asks for with RFC 7240 `Prefer` (never more than configured), and the
+    preference applied, for the `Preference-Applied` header."""
+    longest = settings.decision_wait_seconds
+    for token in (t.strip().lower() for t in prefer.split(",")):
+        if token == "respond-async":
+            return 0.0, "respond-async"
+        name, _, value = token.partition("=")
+        if name.strip() == "wait":
+            try:
+                asked = float(value.strip())
+            except ValueError:
+                continue
+            if asked >= 0:
+                return min(asked, longest), f"wait={value.strip()}"
+    return longest, ""
 
 
 def _result(result: IngestResult) -> EventResult:

@@ -18,7 +18,9 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database answers and its schema is current")
+@router.get(
+    "/readyz", summary="The database (and, distributed, NATS) answers; the schema is current"
+)
 def readyz(request: Request) -> JSONResponse:
     app = container(request)
     try:
@@ -38,6 +40,11 @@ def readyz(request: Request) -> JSONResponse:
                 "status": "unavailable",
                 "reason": f"schema at {current}, code needs {head}; run `safeguarding db upgrade`",
             },
+            status_code=503,
+        )
+    if app.event_stream is not None and not app.event_stream.connected():
+        return JSONResponse(
+            {"status": "unavailable", "reason": "not connected to the NATS server"},
             status_code=503,
         )
     return JSONResponse(
