@@ -177,3 +177,23 @@ def env_name(setting: str) -> str:
 
 def post(client: httpx.Client, events: list[dict], **headers: str) -> httpx.Response:
     return client.post("/v1/events", json={"events": events}, headers=headers, timeout=30)
+
+
+def assert_decided_in_order(cluster: Cluster, events: list[dict]) -> None:
+    """Every event's decision is in the audit chain, and each conversation's (or, without one,
+    each actor's) events were decided in the order they were sent."""
+    with cluster.container() as made, made.store.read() as uow:
+        decided = [
+            entry[0]
+            for record in uow.audit_records()
+            if record.action == "decisions"
+            for entry in record.details["decisions"]
+        ]
+    position = {event_id: n for n, event_id in enumerate(decided)}
+    assert {e["event_id"] for e in events} <= set(position), "every decision is audited"
+    sent: dict[str, list[str]] = {}
+    for event in events:
+        key = event.get("conversation_id") or f"actor:{event['actor_id']}"
+        sent.setdefault(key, []).append(event["event_id"])
+    for key, event_ids in sent.items():
+        assert sorted(event_ids, key=position.__getitem__) == event_ids, key

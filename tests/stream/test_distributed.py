@@ -5,7 +5,6 @@ real nats-server (JetStream) and a real PostgreSQL.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,15 @@ from safeguarding.bootstrap import build
 from safeguarding.demo.workload import known_hash, synthetic
 from safeguarding.domain.access import Role
 from safeguarding.domain.events import EVENT_ADAPTER
-from tests.cluster import SAFE_NATS, Cluster, nats_version, post, running_cluster, wait_until
+from tests.cluster import (
+    SAFE_NATS,
+    Cluster,
+    assert_decided_in_order,
+    nats_version,
+    post,
+    running_cluster,
+    wait_until,
+)
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.xdist_group("stream")
@@ -90,14 +97,7 @@ def test_each_conversation_is_decided_in_the_order_sent(
         assert answer.headers["preference-applied"] == "respond-async"
     ids = [e["event_id"] for e in workload.events]
     wait_until(lambda: len(cluster.stored(ids)) == len(ids), 120, "every event to be decided")
-    decided_order = _audited_order(cluster)
-    sent: dict[str, list[str]] = defaultdict(list)
-    for event in workload.events:
-        sent[event.get("conversation_id") or f"actor:{event['actor_id']}"].append(event["event_id"])
-    position = {event_id: n for n, event_id in enumerate(decided_order)}
-    assert set(ids) <= set(position), "every decision is in the audit chain"
-    for conversation, event_ids in sent.items():
-        assert sorted(event_ids, key=position.__getitem__) == event_ids, conversation
+    assert_decided_in_order(cluster, workload.events)
 
 
 def test_a_repeat_is_a_replay_and_a_reused_id_is_refused(
@@ -220,14 +220,3 @@ def _reloads(cluster: Cluster) -> list[int]:
     return [
         cluster.log(f"worker-{n}").count("detectors rebuilt") for n in range(len(cluster.workers))
     ]
-
-
-def _audited_order(cluster: Cluster) -> list[str]:
-    """Event ids in the order their decisions were committed, from the audit chain."""
-    with cluster.container() as made, made.store.read() as uow:
-        return [
-            entry[0]
-            for record in uow.audit_records()
-            if record.action == "decisions"
-            for entry in record.details["decisions"]
-        ]
