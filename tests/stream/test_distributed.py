@@ -5,6 +5,7 @@ real nats-server (JetStream) and a real PostgreSQL.
 from __future__ import annotations
 
 import hashlib
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,11 +137,11 @@ def test_without_workers_the_answer_is_202_and_nothing_is_lost(
     for index in range(len(cluster.workers)):
         cluster.start_worker(index)
     wait_until(
-        lambda: client.get(f"/v1/events/{ids[-1]}/decision").status_code == 200,
+        lambda: cluster.stored(ids) == set(ids),
         60,
         "a restarted worker to decide the queued events",
     )
-    assert cluster.stored(ids) == set(ids)
+    assert client.get(f"/v1/events/{ids[0]}/decision").status_code == 200
 
 
 def test_workers_reload_a_changed_hash_list_and_bank(
@@ -173,6 +174,16 @@ def test_workers_reload_a_changed_hash_list_and_bank(
         30,
         "the workers to pick up the new bank version",
     )
+
+
+def test_a_worker_stops_cleanly_on_sigterm(cluster: Cluster, client: httpx.Client) -> None:
+    worker = cluster.workers[0]
+    assert worker is not None
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=15) == 0
+    events = synthetic(10, seed=13, prefix="one-left").events
+    assert post(client, events).status_code == 200, "the other worker decides everything"
+    cluster.start_worker(0)
 
 
 @pytest.mark.skipif(nats_version() >= SAFE_NATS, reason="the server is new enough")

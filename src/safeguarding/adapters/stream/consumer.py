@@ -107,24 +107,37 @@ class StreamConsumer:
             stopping = asyncio.Event()
             queue: asyncio.Queue[Held] = asyncio.Queue()
             held: set[Held] = set()
-            tasks = [
+            fetchers = [
                 asyncio.create_task(self._fetch(js, shard, queue, held, stopping))
                 for shard in range(self.options.shards)
             ]
-            tasks += [
+            deciders = [
                 asyncio.create_task(self._decide(client, queue, held, stopping))
                 for _ in range(self.threads)
             ]
-            tasks += [
+            helpers = [
                 asyncio.create_task(self._refresh_while(stopping)),
                 asyncio.create_task(self._keep_alive(held, stopping)),
             ]
             log.info("stream worker consuming %d shards", self.options.shards)
             await asyncio.to_thread(stop.wait)
             stopping.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._wind_down(deciders, fetchers + helpers, held)
         finally:
             await client.close()
+
+    async def _wind_down(
+        self, deciders: list[asyncio.Task[None]], others: list[asyncio.Task[None]], held: set[Held]
+    ) -> None:
+        """Finish the batches in hand, stop fetching, and give back what was taken but not
+        decided (at once, rather than after ack_wait)."""
+        await asyncio.gather(*deciders, return_exceptions=True)
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        for entry in held:
+            with contextlib.suppress(Exception):
+                await entry.message.nak()
 
     async def _fetch(
         self,

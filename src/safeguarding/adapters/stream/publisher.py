@@ -98,12 +98,12 @@ class NatsEventStream:
         return client, js, inbox
 
     def publish(self, items: Sequence[Prepared], *, source: str, notify: bool) -> Waiting:
+        messages = [self._message(item, source, notify) for item in items]  # 413 before anything
         waiting = Waiting(self, {i.event.event_id for i in items})
         if notify:
             with self.lock:
                 for event_id in waiting.event_ids:
                     self.waiting.setdefault(event_id, []).append(waiting)
-        messages = [self._message(item, source, notify) for item in items]
         try:
             self.runner.call(self._publish_all(messages), timeout=PUBLISH_TIMEOUT_SECONDS + 2)
         except Exception as exc:  # a timeout or any JetStream refusal: the request may be retried

@@ -20,7 +20,7 @@ from safeguarding.adapters.http.schemas import (
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.errors import NotFound, TooLarge
 from safeguarding.services.ingest import IngestResult
-from safeguarding.settings import Settings
+from safeguarding.services.streamed import StreamedIngest
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -66,7 +66,7 @@ def post_events(
         )
     if app.streamed is not None:
         batch = isinstance(body, EventBatch)
-        return _queued(request, events, batch, principal.audit_name, prefer or "")
+        return _queued(request, app.streamed, events, batch, principal.audit_name, prefer or "")
     started = time.perf_counter()
     results = app.ingest.ingest(events, source=principal.audit_name)
     _observe(request, events, results, time.perf_counter() - started)
@@ -100,13 +100,18 @@ def get_decision(
     return EventResult(index=0, event_id=event_id, replayed=True, decision=found.decision)
 
 
-def _queued(request: Request, events: list, batch: bool, source: str, prefer: str) -> Response:
+def _queued(
+    request: Request,
+    streamed: StreamedIngest,
+    events: list,
+    batch: bool,
+    source: str,
+    prefer: str,
+) -> Response:
     """Distributed mode: queue the events, and answer with the decisions made in time."""
     started = time.perf_counter()
-    app = container(request)
-    assert app.streamed is not None
-    wait, applied = preferred_wait(prefer, app.settings)
-    submitted = app.streamed.submit(events, source=source, wait_seconds=wait)
+    wait, applied = preferred_wait(prefer, container(request).settings.decision_wait_seconds)
+    submitted = streamed.submit(events, source=source, wait_seconds=wait)
     decided = [r for r in submitted.results if r is not None]
     _observe(request, [events[r.index] for r in decided], decided, time.perf_counter() - started)
     headers = {"Preference-Applied": applied} if applied else {}
@@ -129,10 +134,9 @@ def _queued(request: Request, events: list, batch: bool, source: str, prefer: st
     )
 
 
-def preferred_wait(prefer: str, settings: Settings) -> tuple[float, str]:
-    """The wait a request asks for with RFC 7240 `Prefer` (never more than configured), and the
+def preferred_wait(prefer: str, longest: float) -> tuple[float, str]:
+    """The wait a request asks for with RFC 7240 `Prefer` (never more than ``longest``), and the
     preference applied, for the `Preference-Applied` header."""
-    longest = settings.decision_wait_seconds
     for token in (t.strip().lower() for t in prefer.split(",")):
         if token == "respond-async":
             return 0.0, "respond-async"
