@@ -18,6 +18,7 @@ lint: $(STAMP)
 bench: $(STAMP) system-deps  ## Benchmarks (not run in CI)
 	bash scripts/with-postgres.sh $(BIN)/python bench/ingest.py
 	$(BIN)/python bench/pdq_match.py --bank-size 1000000
+	bash scripts/with-postgres.sh bash scripts/with-nats.sh $(BIN)/python bench/scale.py
 
 system-deps:
 	bash scripts/install-system-deps.sh

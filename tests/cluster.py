@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +75,7 @@ class Cluster:
     serve: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes] | None] = field(default_factory=list)
     starts: int = 0
+    reader: Container | None = None
 
     @property
     def base_url(self) -> str:
@@ -104,6 +105,9 @@ class Cluster:
         for process in [self.serve, *self.workers]:
             if process is not None:
                 stop(process)
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
 
     @contextmanager
     def container(self) -> Iterator[Container]:
@@ -115,8 +119,10 @@ class Cluster:
             made.close()
 
     def stored(self, event_ids: Collection[str]) -> set[str]:
-        with self.container() as made:
-            return made.ingest.stored_ids(list(event_ids))
+        """Which of these events the database holds (one container, kept for polling)."""
+        if self.reader is None:
+            self.reader = build(load_settings(self.environment), migrate_schema=False)
+        return self.reader.ingest.stored_ids(list(event_ids))
 
     def log(self, name: str) -> str:
         path = self.workdir / f"{name}.stderr"
@@ -161,14 +167,20 @@ def running_cluster(
         cluster.stop_all()
 
 
-def wait_until(check: object, timeout: float, what: str) -> None:
-    """Poll ``check()`` until it is true; fail naming ``what`` after ``timeout`` seconds."""
+def eventually(check: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``check()`` until it is true or ``timeout`` seconds pass; return the last answer."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return
+        if check():
+            return True
         time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+    return check()
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``check()`` until it is true; fail naming ``what`` after ``timeout`` seconds."""
+    if not eventually(check, timeout):
+        pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def env_name(setting: str) -> str:

@@ -81,7 +81,6 @@ class Container:
     webhooks: HttpWebhookSender | None = None
     streamed: StreamedIngest | None = None
     event_stream: NatsEventStream | None = None
-    models: ModelFiles | None = None
 
     def close(self) -> None:
         if self.event_stream is not None:
@@ -245,7 +244,6 @@ def stream_consumer(container: Container) -> StreamConsumer:
         container.ingest.evaluator = container.evaluator
 
     models = ModelFiles(watched, rebuild, settings.model_recheck_seconds)
-    container.models = models
     return StreamConsumer(
         stream_options(settings),
         container.store.cipher,

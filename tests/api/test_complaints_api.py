@@ -115,9 +115,7 @@ async def test_an_appeal_against_a_decision_that_did_nothing_is_refused(
     assert "took no action" in refused.json()["detail"]
 
 
-async def test_a_complaint_without_an_event_and_its_regulator_read(
-    client, keys, container
-) -> None:
+async def test_a_complaint_without_an_event_and_its_regulator_read(client, keys, container) -> None:
     complaint = {
         "kind": "complaint",
         "account_id": "cara",

@@ -472,7 +472,7 @@ def test_exports_and_reports_run_in_bounded_memory(world: Container, clock: Cloc
 def test_csv_cells_a_spreadsheet_would_run_are_made_inert() -> None:
     from safeguarding.adapters.exports.tables import csv_chunks
 
-    cells = ["=HYPERLINK(\"x\")", "-12", "@sum", "+1", "plain", -3]
+    cells = ['=HYPERLINK("x")', "-12", "@sum", "+1", "plain", -3]
     text = b"".join(csv_chunks([cells])).decode()
     (row,) = csv.reader(io.StringIO(text))
-    assert row == ["'=HYPERLINK(\"x\")", "-12", "'@sum", "+1", "plain", "-3"]
+    assert row == ['\'=HYPERLINK("x")', "-12", "'@sum", "+1", "plain", "-3"]

@@ -77,7 +77,7 @@ def test_decisions_are_those_of_one_process(
             assert (got["verdict"], [r["rule"] for r in got["rules"]]) == (
                 want.decision.verdict.value,
                 [r.rule for r in want.decision.rules],
-            ), raw["event_id"]
+            ), (raw["event_id"], got["signals"], want.decision.model_dump(mode="json")["signals"])
     finally:
         reference.close()
     verdicts = dict.fromkeys(("allow", "hold", "block"), 0)
@@ -222,7 +222,7 @@ def _change_hash_list(cluster: Cluster, content: str) -> None:
     Path(cluster.environment["SAFEGUARDING_SHA256_LIST_PATH"]).write_text(content)
     wait_until(
         lambda: all(n > b for n, b in zip(_reloads(cluster), before, strict=True)),
-        30,
+        60,
         "the workers to reload the hash list",
     )
 

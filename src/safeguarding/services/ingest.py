@@ -94,12 +94,7 @@ class IngestService:
             batch = [(prepared[i].event, prepared[i].fingerprint) for i in fresh.values()]
             decided = self._decide(uow, batch, source)
         return [
-            IngestResult(
-                i,
-                e.event_id,
-                decided.get(e.event_id) or stored[e.event_id].decision,
-                replayed=e.event_id in stored or fresh.get(e.event_id, -1) != i,
-            )
+            result_of(i, e, decided.get(e.event_id) or stored[e.event_id].decision, stored, fresh)
             for i, e in enumerate(events)
         ]
 
@@ -211,6 +206,18 @@ def _audit_entry(decisions: list[Decision], source: str) -> AuditEntry:
 def decision_digest(decision: Decision) -> str:
     """SHA-256 of the decision as stored, so the audit chain also guards decisions' content."""
     return hashlib.sha256(decision.model_dump_json().encode()).hexdigest()
+
+
+def result_of(
+    index: int,
+    event: Event,
+    decision: Decision,
+    stored: Collection[str],
+    fresh: Mapping[str, int],
+) -> IngestResult:
+    """An event's result: a replay when it was stored before, or appears earlier in the batch."""
+    replayed = event.event_id in stored or fresh.get(event.event_id, -1) != index
+    return IngestResult(index, event.event_id, decision, replayed=replayed)
 
 
 def check_reuse(prepared: Sequence[Prepared], stored: Mapping[str, StoredEvent]) -> None:

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from safeguarding.domain.events import Event
 from safeguarding.ports.store import Store, StoredEvent
 from safeguarding.ports.stream import EventStream, Prepared
-from safeguarding.services.ingest import IngestResult, IngestService, check_reuse, first_of_each
+from safeguarding.services.ingest import (
+    IngestResult,
+    IngestService,
+    check_reuse,
+    first_of_each,
+    result_of,
+)
 
 # The store is checked this often while waiting, in case a worker's notice went astray
 # (notices are best effort; the store is the truth).
@@ -58,12 +64,7 @@ class StreamedIngest:
             self._queue_and_wait(queued, source, wait_seconds)
         decided = self._stored(events)
         results = tuple(
-            IngestResult(
-                i,
-                e.event_id,
-                decided[e.event_id].decision,
-                replayed=e.event_id in stored or fresh.get(e.event_id, -1) != i,
-            )
+            result_of(i, e, decided[e.event_id].decision, stored, fresh)
             if e.event_id in decided
             else None
             for i, e in enumerate(events)
