@@ -8,6 +8,7 @@ it those tests are skipped locally and fail in CI.
 from __future__ import annotations
 
 import base64
+import json
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -24,6 +25,50 @@ from safeguarding.domain.access import Role
 from safeguarding.settings import Settings, load_settings
 
 TEST_KEY = "test:" + base64.b64encode(b"k" * 32).decode()
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+FUZZ_CALLS = "schema-fuzz-calls-*.json"
+MIN_FUZZ_CALLS = 2000
+
+
+def record_fuzz_calls(worker: str, *, calls: int, covered: set[str], operations: int) -> None:
+    """What one process's schema fuzzing did, for the session's total (see below)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    summary = {"calls": calls, "covered": sorted(covered), "operations": operations}
+    (ARTIFACTS / FUZZ_CALLS.replace("*", worker)).write_text(json.dumps(summary) + "\n")
+
+
+def _controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput")  # xdist workers have it; the controller not
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _controller(session.config):
+        for stale in ARTIFACTS.glob(FUZZ_CALLS):
+            stale.unlink()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """When every operation was fuzzed (in one process or spread over xdist workers), the
+    generated calls must add up to 2,000 or more; otherwise the session fails."""
+    if not _controller(session.config):
+        return
+    found = [json.loads(f.read_text()) for f in ARTIFACTS.glob(FUZZ_CALLS)]
+    if not found:
+        return
+    covered = set().union(*(set(f["covered"]) for f in found))
+    calls = sum(f["calls"] for f in found)
+    if len(covered) < found[0]["operations"]:
+        return  # a subset ran (-k, a single file): the total says nothing
+    summary = f"schema fuzzing: {calls} calls over {len(covered)} operations"
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(summary)
+    if calls < MIN_FUZZ_CALLS:
+        if reporter is not None:
+            reporter.write_line(f"FAILED: fewer than {MIN_FUZZ_CALLS} schema fuzzing calls")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
