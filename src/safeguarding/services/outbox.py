@@ -66,6 +66,14 @@ class OutboxWorker:
                 log.exception("outbox worker error")
                 stop.wait(poll_seconds)
 
+    def start_thread(self, stop: threading.Event, poll_seconds: float) -> threading.Thread:
+        """Run the loop on a daemon thread until ``stop`` is set (beside a server or consumer)."""
+        thread = threading.Thread(
+            target=self.run_until, args=(stop, poll_seconds), name="outbox-worker", daemon=True
+        )
+        thread.start()
+        return thread
+
     def _process_next(self) -> bool:
         with self.store.write() as uow:
             item = uow.outbox_next(self.clock.now(), LEASE_SECONDS)

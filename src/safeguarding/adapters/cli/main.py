@@ -245,13 +245,7 @@ def _decide_from_stream(container: Container, stop: threading.Event) -> None:
             "use PostgreSQL (SAFEGUARDING_DATABASE_URL=postgresql+psycopg://...)"
         )
     consumer = stream_consumer(container)
-    outbox = threading.Thread(
-        target=container.outbox.run_until,
-        args=(stop, container.settings.outbox_poll_seconds),
-        name="outbox-worker",
-        daemon=True,
-    )
-    outbox.start()
+    outbox = container.outbox.start_thread(stop, container.settings.outbox_poll_seconds)
     console.print(
         f"worker: deciding events from {container.settings.stream_url} "
         f"({container.settings.stream_shards} shards) and carrying out side effects",

@@ -70,13 +70,7 @@ def create_app(
         stop = threading.Event()
         worker = None
         if run_worker:
-            worker = threading.Thread(
-                target=container.outbox.run_until,
-                args=(stop, settings.outbox_poll_seconds),
-                name="outbox-worker",
-                daemon=True,
-            )
-            worker.start()
+            worker = container.outbox.start_thread(stop, settings.outbox_poll_seconds)
         yield
         stop.set()
         if worker is not None:
