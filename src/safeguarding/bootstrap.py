@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from safeguarding.adapters.audit_signing import KeySigner
+from safeguarding.adapters.checkpoint_sinks import CheckpointFolder, HttpWitness
 from safeguarding.adapters.model_files import ModelFiles
 from safeguarding.adapters.report_senders import FileReportSender, HttpReportSender
 from safeguarding.adapters.storage.crypto import ContentCipher, cipher_from_file, parse_key_ring
@@ -28,6 +30,7 @@ from safeguarding.domain.complaints import ComplaintKind
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.services.access import AccessLog
+from safeguarding.services.audit_checkpoints import AuditCheckpoints, CheckpointSink, Schedule
 from safeguarding.services.banks import BankService
 from safeguarding.services.case_view import CaseViewService
 from safeguarding.services.complaints import ComplaintService, SuperComplaintService
@@ -78,6 +81,7 @@ class Container:
     transparency: TransparencyService
     risk: RiskService
     compliance: ComplianceService
+    checkpoints: AuditCheckpoints
     webhooks: HttpWebhookSender | None = None
     streamed: StreamedIngest | None = None
     event_stream: NatsEventStream | None = None
@@ -90,6 +94,9 @@ class Container:
             self.reports.sender.close()
         if self.webhooks is not None:
             self.webhooks.close()
+        for sink in self.checkpoints.sinks:
+            if isinstance(sink, HttpWitness):
+                sink.close()
         self.store.close()
 
 
@@ -145,6 +152,9 @@ def build(
             settings.webhook_url, settings.webhook_secret.get_secret_value()
         )
     visibility = VisibilityService(store, policies, clock)
+    checkpoints = audit_checkpoints(settings, store, clock)
+    outbox = OutboxWorker(store, clock, webhooks)
+    outbox.periodic.append(checkpoints.maybe_take)
     return Container(
         settings=settings,
         store=store,
@@ -156,7 +166,7 @@ def build(
             store, evaluator, policies, clock, ids, settings.support_resources, media
         ),
         keys=KeyService(store, clock, settings.key_cache_seconds),
-        outbox=OutboxWorker(store, clock, webhooks),
+        outbox=outbox,
         review=ReviewService(store, clock, visibility.invalidate),
         access=AccessLog(store, clock),
         visibility=visibility,
@@ -191,8 +201,23 @@ def build(
         compliance=ComplianceService(
             store, clock, policies, banks, compliance_config(settings, evaluator.detector_names)
         ),
+        checkpoints=checkpoints,
         webhooks=webhooks,
     )
+
+
+def checkpoint_folder(settings: Settings) -> CheckpointFolder:
+    default = settings.data_dir / "audit-checkpoints"
+    return CheckpointFolder(Path(settings.audit_checkpoint_dir or default))
+
+
+def audit_checkpoints(settings: Settings, store: SqlStore, clock: Clock) -> AuditCheckpoints:
+    """Signed checkpoints to the folder and the witness, on the configured schedule."""
+    sinks: list[CheckpointSink] = [checkpoint_folder(settings)]
+    if settings.audit_witness_url:
+        sinks.append(HttpWitness(settings.audit_witness_url))
+    schedule = Schedule(settings.audit_checkpoint_records, settings.audit_checkpoint_minutes * 60)
+    return AuditCheckpoints(store, clock, KeySigner(settings), sinks, schedule)
 
 
 def make_evaluator(settings: Settings, banks: BankService) -> Evaluator:

@@ -114,7 +114,28 @@ class Settings(BaseModel):
     )
     audit_key_file: Path | None = Field(
         default=None,
-        description="Ed25519 key (PEM) that signs audit checkpoints; made under data_dir if unset.",
+        description="Ed25519 key (PEM) that signs audit checkpoints; if unset, made in a folder "
+        "of its own beside data_dir (<data_dir>-keys/audit-signing.key), never inside it.",
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        default=None,
+        description="Folder automatic signed audit checkpoints are written to "
+        "(data_dir/audit-checkpoints if unset); best on another disk or host.",
+    )
+    audit_checkpoint_records: int = Field(
+        default=1000,
+        ge=0,
+        description="A checkpoint is made once this many audit records follow the last (0: off).",
+    )
+    audit_checkpoint_minutes: float = Field(
+        default=10.0,
+        ge=0,
+        description="A checkpoint is made this many minutes after the last if records were "
+        "added (0: off).",
+    )
+    audit_witness_url: str | None = Field(
+        default=None,
+        description="URL on another host each new audit checkpoint is POSTed to (JSON).",
     )
     organisation: str = Field(
         default="Safeguarding deployment",

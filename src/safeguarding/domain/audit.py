@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -102,7 +102,8 @@ class Checkpoint(BaseModel):
     A plain chain catches edits, deletions and reordering, but not someone with database
     access who rewrites a record and recomputes every hash after it. A checkpoint held
     outside the database catches that: the rewritten chain no longer has the hash the
-    checkpoint recorded at its sequence number.
+    checkpoint recorded at its sequence number. It also catches the newest records being
+    deleted, up to its own record: a chain that ends before ``seq`` was cut short.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -118,16 +119,67 @@ class Checkpoint(BaseModel):
         return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 
-def checkpoint_break(records: Iterable[AuditRecord], checkpoint: Checkpoint) -> ChainBreak | None:
-    """Whether the chain still holds, at the checkpoint's sequence number, the hash it recorded."""
-    for record in records:
-        if record.seq == checkpoint.seq:
-            if record.hash != checkpoint.hash:
-                taken = checkpoint.taken_at.strftime("%Y-%m-%d %H:%M")
-                return ChainBreak(
-                    seq=record.seq,
-                    reason=f"differs from the checkpoint taken at {taken} UTC: "
-                    "the chain was rewritten",
-                )
-            return None
-    return ChainBreak(seq=checkpoint.seq, reason="is missing, but a checkpoint recorded it")
+CHECKPOINT_ACTION = "audit.checkpoint"  # the record each automatic checkpoint signs
+
+
+def checkpoint_breaks(
+    records: Sequence[AuditRecord], checkpoints: Iterable[Checkpoint]
+) -> list[ChainBreak]:
+    """Where the chain no longer matches the checkpoints: each rewritten record, then a
+    cut-off tail (named once, for the newest checkpoint past the chain's end).
+
+    Records are in chain order. A chain that ends before a checkpoint's record lost its
+    newest records; the break names the missing range.
+    """
+    hashes = {record.seq: record.hash for record in records}
+    last = records[-1].seq if records else 0
+    ordered = sorted(checkpoints, key=lambda c: c.seq)
+    breaks = [
+        ChainBreak(
+            seq=checkpoint.seq,
+            reason=f"differs from the checkpoint taken at {_when(checkpoint)} UTC: "
+            "the chain was rewritten",
+        )
+        for checkpoint in ordered
+        if checkpoint.seq <= last and hashes.get(checkpoint.seq) != checkpoint.hash
+    ]
+    if ordered and ordered[-1].seq > last:
+        newest = ordered[-1]
+        ends = f"the chain ends at record {last}" if last else "the audit log is empty"
+        breaks.append(
+            ChainBreak(
+                seq=last + 1,
+                reason=f"{_missing_range(last + 1, newest.seq)} missing: {ends}, but the "
+                f"checkpoint taken at {_when(newest)} UTC recorded record {newest.seq}",
+            )
+        )
+    return breaks
+
+
+def _when(checkpoint: Checkpoint) -> str:
+    return checkpoint.taken_at.strftime("%Y-%m-%d %H:%M")
+
+
+def _missing_range(first: int, last: int) -> str:
+    return f"record {first} is" if first == last else f"records {first}-{last} are"
+
+
+def checkpoint_due(
+    head_seq: int,
+    last_seq: int,
+    since: datetime | None,
+    now: datetime,
+    every_records: int,
+    every_seconds: float,
+) -> str | None:
+    """Why a new checkpoint is due, or None: ``every_records`` records have followed the last
+    one (or the chain's start), or ``every_seconds`` have passed since ``since`` and the chain
+    grew. Zero turns a trigger off."""
+    grown = head_seq - last_seq
+    if grown <= 0:
+        return None
+    if every_records and grown >= every_records:
+        return f"{grown} records since the last checkpoint"
+    if every_seconds and since is not None and (now - since).total_seconds() >= every_seconds:
+        return f"{every_seconds / 60:g} minutes since the last checkpoint"
+    return None

@@ -269,6 +269,10 @@ class AuditLog(Protocol):
         self, after_seq: int = 0, limit: int | None = None
     ) -> Iterator[AuditRecord]: ...
     def audit_head(self) -> AuditRecord | None: ...
+    def audit_latest(self, action: str) -> AuditRecord | None:
+        """The newest record of ``action``, read after taking the chain's append lock, so a
+        writer that decides from it what to append cannot race another (one per interval)."""
+        ...
 
 
 class Reports(Protocol):

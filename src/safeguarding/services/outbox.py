@@ -49,6 +49,9 @@ class OutboxWorker:
             "suspend_account": self._restrict,
             "report_to_authority": self._draft_report,
         }
+        # Periodic work that rides on this loop, in every process that runs it (serve, the
+        # stream workers, `worker`): audit checkpoints. Each must be safe to run concurrently.
+        self.periodic: list[Callable[[], object]] = []
 
     def run_once(self, limit: int = 100) -> int:
         """Process up to ``limit`` due items; returns how many were processed."""
@@ -60,11 +63,20 @@ class OutboxWorker:
     def run_until(self, stop: threading.Event, poll_seconds: float) -> None:
         while not stop.is_set():
             try:
-                if self.run_once() == 0:
-                    stop.wait(poll_seconds)
+                done = self.run_once()
             except Exception:  # keep the loop alive; the item is retried after its lease
                 log.exception("outbox worker error")
+                done = 0
+            self.run_periodic()
+            if done == 0:
                 stop.wait(poll_seconds)
+
+    def run_periodic(self) -> None:
+        for task in self.periodic:
+            try:
+                task()
+            except Exception:  # a failing task must not stop the outbox
+                log.exception("periodic task error")
 
     def start_thread(self, stop: threading.Event, poll_seconds: float) -> threading.Thread:
         """Run the loop on a daemon thread until ``stop`` is set (beside a server or consumer)."""

@@ -13,6 +13,7 @@ import uvicorn
 from safeguarding import __version__
 from safeguarding.adapters import audit_signing, logs
 from safeguarding.adapters.cli import (
+    audit,
     banks,
     compliance,
     conversations,
@@ -37,7 +38,6 @@ from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.adapters.cli.ingest import ingest_file, print_summary, read_events
 from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import Container, attach_stream, stream_consumer
-from safeguarding.domain.audit import Checkpoint, checkpoint_break, first_break
 from safeguarding.settings import settings_table
 
 app = typer.Typer(
@@ -55,8 +55,7 @@ app.add_typer(transparency.app, name="report")
 app.add_typer(banks.app, name="banks")
 app.add_typer(risk.app, name="risk")
 app.command("compliance")(compliance.compliance)
-audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
+app.add_typer(audit.app, name="audit")
 eval_app = typer.Typer(
     help="Measure detectors on labelled data, beside a baseline.", no_args_is_help=True
 )
@@ -93,6 +92,7 @@ def serve_container(container: Container, host: str, port: int) -> None:
     logs.configure(container.settings.log_level)
     attach_stream(container)
     _print_urls(host, port)
+    _print_audit_checkpoints(container)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(container),
@@ -133,6 +133,7 @@ def serve(
     if workers == 1:
         serve_container(container, host, port)
         return
+    _print_audit_checkpoints(container)
     container.close()
     if settings_in_force.is_sqlite:
         err.print(
@@ -196,6 +197,7 @@ def ingest(
     try:
         verdicts = ingest_file(container, events, batch_size)
         container.outbox.run_once(limit=len(events) * 10 + 100)
+        container.outbox.run_periodic()
     finally:
         container.close()
     print_summary(file, len(events), verdicts)
@@ -220,7 +222,9 @@ def worker(
     try:
         if once:
             console.print(f"processed {container.outbox.run_once(limit=1_000_000)} outbox item(s)")
+            container.outbox.run_periodic()
             return
+        _print_audit_checkpoints(container)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -230,6 +234,28 @@ def worker(
             container.outbox.run_until(stop, container.settings.outbox_poll_seconds)
     finally:
         container.close()
+
+
+def _print_audit_checkpoints(container: Container) -> None:
+    """Say at start-up where the audit signing key is (moving or making it if need be) and
+    where checkpoints go, so a missing key is noticed now rather than at `audit verify`."""
+    settings = container.settings
+    moved_or_made = audit_signing.prepare_key(settings)
+    if moved_or_made is not None:  # stdout: stderr carries only JSON log lines
+        console.print(f"Audit key: {moved_or_made}", highlight=False)
+    checkpoints = container.checkpoints
+    if not checkpoints.schedule.enabled:
+        console.print(
+            "Audit:     automatic checkpoints are off; deleting the newest audit records "
+            "would not be detected",
+            highlight=False,
+        )
+        return
+    sinks = ", ".join(sink.name for sink in checkpoints.sinks)
+    console.print(
+        f"Audit:     checkpoints to {sinks}, signed with {audit_signing.key_path(settings)}",
+        highlight=False,
+    )
 
 
 def _use_stream(url: str | None) -> None:
@@ -266,73 +292,6 @@ def show_settings() -> None:
     for row in settings_table():
         console.print(f"{row['env']} = {values[row['name']]}", markup=False, highlight=False)
         console.print(f"    {row['help']}", markup=False, highlight=False)
-
-
-@audit_app.command("verify")
-@friendly_errors
-def audit_verify(
-    checkpoint: Path | None = typer.Option(
-        None,
-        "--checkpoint",
-        exists=True,
-        dir_okay=False,
-        help="A checkpoint file from `audit checkpoint`: also prove the chain was not rewritten.",
-    ),
-) -> None:
-    """Check the whole hash chain; name the first record that does not verify. Exit 1 if broken."""
-    container = open_container()
-    try:
-        with container.store.read() as uow:
-            records = list(uow.audit_records())
-        held = _checked_checkpoint(checkpoint, container) if checkpoint else None
-    finally:
-        container.close()
-    broken = first_break(records) or (checkpoint_break(records, held) if held else None)
-    if broken is not None:
-        err.print(f"audit chain broken at record {broken.seq}: {broken.reason}")
-        raise typer.Exit(1)
-    head = records[-1].hash[:16] if records else "(empty)"
-    console.print(f"audit chain verifies: {len(records)} records, head {head}")
-    if held is not None:
-        console.print(f"and matches the checkpoint at record {held.seq}")
-
-
-def _checked_checkpoint(path: Path, container: Container) -> Checkpoint:
-    try:
-        held = Checkpoint.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        err.print(f"error: {path} is not a checkpoint file ({type(exc).__name__})")
-        raise typer.Exit(2) from None
-    problem = audit_signing.signature_problem(held, audit_signing.signing_key(container.settings))
-    if problem is not None:
-        err.print(f"checkpoint {path} is not to be trusted: {problem}")
-        raise typer.Exit(1)
-    return held
-
-
-@audit_app.command("checkpoint")
-@friendly_errors
-def audit_checkpoint(
-    out: Path = typer.Option(..., "--out", dir_okay=False, help="Where to write the checkpoint."),
-) -> None:
-    """Sign the chain's head and write it to a file for a third party to keep.
-
-    `audit verify --checkpoint FILE` then proves the chain up to that point was not
-    rewritten, even by someone who recomputed every hash in the database.
-    """
-    container = open_container()
-    try:
-        with container.store.read() as uow:
-            head = uow.audit_head()
-        if head is None:
-            err.print("error: the audit log is empty; nothing to checkpoint")
-            raise typer.Exit(2)
-        key = audit_signing.signing_key(container.settings)
-        taken = audit_signing.take(head, key, container.clock.now())
-    finally:
-        container.close()
-    out.write_text(taken.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    console.print(f"checkpoint of record {taken.seq} (head {taken.hash[:16]}) written to {out}")
 
 
 if __name__ == "__main__":

@@ -385,9 +385,7 @@ class SqlUnitOfWork(BankRows, EvidenceRows, ReviewRows, ComplaintRows, Transpare
     def audit_append(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
         if not entries:
             return []
-        if self._dialect == "postgresql":
-            # Appenders queue here, so sequence numbers stay gapless and the chain unforked.
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+        self._lock_audit()
         last = self.conn.execute(_AUDIT_LAST).first()
         seq, prev = (last.seq, last.hash) if last else (0, GENESIS_HASH)
         records = []
@@ -405,6 +403,22 @@ class SqlUnitOfWork(BankRows, EvidenceRows, ReviewRows, ComplaintRows, Transpare
             query = query.limit(limit)
         for row in self.conn.execute(query.execution_options(yield_per=1000)):
             yield AuditRecord(**row._mapping)
+
+    def _lock_audit(self) -> None:
+        if self._dialect == "postgresql":
+            # Appenders queue here, so sequence numbers stay gapless and the chain unforked.
+            # (SQLite writers already queue on BEGIN IMMEDIATE.)
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+
+    def audit_latest(self, action: str) -> AuditRecord | None:
+        self._lock_audit()
+        row = self.conn.execute(
+            select(t.audit_log)
+            .where(t.audit_log.c.action == action)
+            .order_by(t.audit_log.c.seq.desc())
+            .limit(1)
+        ).first()
+        return AuditRecord(**row._mapping) if row else None
 
     def audit_head(self) -> AuditRecord | None:
         row = self.conn.execute(
