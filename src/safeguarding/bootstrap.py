@@ -128,7 +128,7 @@ def build(
     ids = UuidIds()
     store = SqlStore(settings.database_url, content_cipher(settings))
     if migrate_schema:
-        migrate.upgrade(store.engine)
+        migrate.upgrade(store.engine, cipher=store.cipher)
     banks = BankService(store, clock, IndexHolder(), settings.bank_recheck_seconds)
     evaluator = make_evaluator(settings, banks)
     policies = PolicyService(store, clock, evaluator.detector_names, on_stored=review_prompt)
