@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from safeguarding.adapters.private_files import write_private
 from safeguarding.domain.errors import SafeguardingError
 
 NONCE_BYTES = 12
@@ -118,9 +119,6 @@ def cipher_from_file(path: Path, *, create: bool) -> ContentCipher:
     if not path.exists():
         if not create:
             raise KeyRingError(f"content key file {path} does not exist")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(new_key_entry("k1") + "\n")
+        write_private(path, new_key_entry("k1") + "\n")
     keys, active = parse_key_ring(path.read_text())
     return ContentCipher(keys, active)
