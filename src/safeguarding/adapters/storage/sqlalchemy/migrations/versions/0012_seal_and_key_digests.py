@@ -105,17 +105,18 @@ def _key_fingerprints(conn: sa.Connection) -> None:
         )
 
 
-def _seal_packages(conn: sa.Connection) -> None:
-    with op.batch_alter_table("authority_reports") as batch:
+def _with_sealed_columns(table: str, sealed: str, *clear: str) -> Any:
+    """Add ``key_id`` and the sealed column (empty for now); the table to fill them through."""
+    with op.batch_alter_table(table) as batch:
         batch.add_column(sa.Column("key_id", KEY, nullable=True))
-        batch.add_column(sa.Column("sealed_package", sa.LargeBinary(), nullable=True))
-    reports = sa.table(
-        "authority_reports",
-        sa.column("event_id"),
-        sa.column("authority"),
-        sa.column("package", sa.JSON()),
-        sa.column("key_id"),
-        sa.column("sealed_package", sa.LargeBinary()),
+        batch.add_column(sa.Column(sealed, sa.LargeBinary(), nullable=True))
+    columns = [sa.column(c) for c in clear]
+    return sa.table(table, *columns, sa.column("key_id"), sa.column(sealed, sa.LargeBinary()))
+
+
+def _seal_packages(conn: sa.Connection) -> None:
+    reports = _with_sealed_columns(
+        "authority_reports", "sealed_package", "event_id", "authority", "package"
     )
     clear = sa.select(reports.c.event_id, reports.c.authority, reports.c.package).where(
         reports.c.package.is_not(None)
@@ -133,13 +134,8 @@ def _seal_packages(conn: sa.Connection) -> None:
 
 
 def _seal_super_complaints(conn: sa.Connection) -> None:
-    with op.batch_alter_table("super_complaints") as batch:
-        batch.add_column(sa.Column("key_id", KEY, nullable=True))
-        batch.add_column(sa.Column("sealed_text", sa.LargeBinary(), nullable=True))
-    supers = sa.table(
-        "super_complaints",
-        *(sa.column(c) for c in ("super_complaint_id", "title", "description", "key_id")),
-        sa.column("sealed_text", sa.LargeBinary()),
+    supers = _with_sealed_columns(
+        "super_complaints", "sealed_text", "super_complaint_id", "title", "description"
     )
     for row in conn.execute(sa.select(supers)).all():
         sealed = seal_super_complaint_text(
