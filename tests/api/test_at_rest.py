@@ -75,7 +75,8 @@ def leaks(container: Container, canaries: list[str]) -> list[str]:
         rows = conn.execute(
             "SELECT row_to_json(r)::text FROM authority_reports r UNION ALL "
             "SELECT row_to_json(s)::text FROM super_complaints s UNION ALL "
-            "SELECT row_to_json(e)::text FROM evidence e"
+            "SELECT row_to_json(e)::text FROM evidence e UNION ALL "
+            "SELECT row_to_json(v)::text FROM events v"
         ).fetchall()
     plain = "\n".join(row[0] for row in rows)
     return [c for c in canaries if c in plain]
@@ -161,7 +162,10 @@ async def test_the_migration_seals_and_keys_what_an_older_version_stored(
     package = (await client.get(f"/v1/reports/default/{event_id}", headers=moderator)).json()
     filed = (await client.post("/v1/super-complaints", json=SUPER, headers=advocate)).json()
     evidence_before = await _read_evidence(client, event_id, moderator)
-    canaries = [*transcript(package), TITLE, DESCRIPTION]
+    sent = {e["event_id"]: e for e in _seed_events()}
+    bare = [event_fingerprint(event(e)) for e in sent.values()]
+    bare += [hashlib.sha256(e["text"].encode()).hexdigest() for e in sent.values() if "text" in e]
+    canaries = [*transcript(package), TITLE, DESCRIPTION, *bare]
 
     as_stored_before(container)
     assert leaks(container, canaries)  # the old layout held them in clear
@@ -169,10 +173,10 @@ async def test_the_migration_seals_and_keys_what_an_older_version_stored(
 
     assert leaks(container, canaries) == []
     platform = auth(keys[Role.PLATFORM])
-    sent = next(e for e in _seed_events() if e["event_id"] == event_id)
-    replay = await client.post("/v1/events", json=sent, headers=platform)
+    replay = await client.post("/v1/events", json=sent[event_id], headers=platform)
     assert (replay.status_code, replay.json()["replayed"]) == (200, True)
-    reused = await client.post("/v1/events", json=sent | {"text": "other"}, headers=platform)
+    changed = sent[event_id] | {"text": "other"}
+    reused = await client.post("/v1/events", json=changed, headers=platform)
     assert reused.status_code == 409
     again = (await client.get(f"/v1/reports/default/{event_id}", headers=moderator)).json()
     assert again == package
