@@ -12,6 +12,7 @@ from pathlib import Path
 from safeguarding.adapters.audit_signing import KeySigner
 from safeguarding.adapters.checkpoint_sinks import CheckpointFolder, HttpWitness
 from safeguarding.adapters.model_files import ModelFiles
+from safeguarding.adapters.private_files import private_dir, write_private
 from safeguarding.adapters.report_senders import FileReportSender, HttpReportSender
 from safeguarding.adapters.storage.crypto import ContentCipher, cipher_from_file, parse_key_ring
 from safeguarding.adapters.storage.sqlalchemy import migrate
@@ -114,9 +115,7 @@ def session_secret(settings: Settings) -> str:
         return settings.session_secret.get_secret_value()
     path = settings.data_dir / "session.secret"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        write_private(path, secrets.token_urlsafe(32))
     return path.read_text().strip()
 
 
@@ -133,9 +132,10 @@ def build(
     """Wire a container; by default bring the schema up to date and store the first policy."""
     clock = clock or SystemClock()
     ids = UuidIds()
+    private_dir(settings.data_dir)
     store = SqlStore(settings.database_url, content_cipher(settings))
     if migrate_schema:
-        migrate.upgrade(store.engine)
+        migrate.upgrade(store.engine, cipher=store.cipher)
     banks = BankService(store, clock, IndexHolder(), settings.bank_recheck_seconds)
     evaluator = make_evaluator(settings, banks)
     policies = PolicyService(store, clock, evaluator.detector_names, on_stored=review_prompt)

@@ -280,5 +280,8 @@ EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
 
 
 def event_fingerprint(event: Event) -> str:
-    """A stable digest of an event's content, to tell a replay from a reused event_id."""
+    """A stable digest of an event's content, to tell a replay from a reused event_id.
+
+    Never stored or sent as it is (it would confirm a guessed message): the store keeps it keyed.
+    """
     return hashlib.sha256(event.model_dump_json().encode()).hexdigest()

@@ -7,7 +7,7 @@ safe. ``read()`` never writes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,16 +31,18 @@ from safeguarding.domain.risk import FeatureEvidence, Observation, RiskAssessmen
 
 @dataclass(frozen=True)
 class StoredEvent:
-    """What ingest needs to know of an event already stored: its content digest and decision."""
+    """What ingest needs to know of an event already stored: its decision, and whether a
+    fingerprint (``event_fingerprint`` of an event as sent) is that of its content. The store
+    keeps fingerprints keyed, so only it can tell."""
 
     event_id: str
-    fingerprint: str
     decision: Decision
+    same_content: Callable[[str], bool]
 
 
 @dataclass(frozen=True)
 class NewEvent:
-    """An event to store with its decision, in one go."""
+    """An event to store with its decision, in one go (the store keys the fingerprint)."""
 
     event: Event
     fingerprint: str

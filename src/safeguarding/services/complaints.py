@@ -191,7 +191,8 @@ class SuperComplaintService:
         )
         with self.store.write() as uow:
             uow.super_complaint_add(complaint, {i: f.content for i, f in attachments.items()})
-            details = {"title": complaint.title, "files": len(files)}
+            # The title is the advocate's words, sealed in the store: not copied to the audit.
+            details = {"harms": list(complaint.harms), "files": len(files)}
             _audit(uow, now, principal, "super_complaint.file", _id(complaint), details)
         return complaint
 

@@ -32,9 +32,14 @@ class EvidenceService:
         self.store = store
         self.clock = clock
 
-    def record(self, event_id: str) -> EvidenceRecord:
+    def record(self, event_id: str, principal: Principal | None = None) -> EvidenceRecord:
+        """The record; its content hashes only for those who could read the content (a hash
+        of a message confirms a guess at it). ``None``: the operator at the command line."""
         with self.store.read() as uow:
-            return _existing(uow, event_id)
+            record = _existing(uow, event_id)
+            if principal is None or _may_read(uow, event_id, principal):
+                return record
+        return record.model_copy(update={"content_sha256": None, "hashes": {}})
 
     def read(self, event_id: str, principal: Principal, reason: str) -> EvidenceContent:
         """The content itself, for someone entitled to it who says why; the read is audited.
@@ -100,6 +105,16 @@ def _existing(uow: UnitOfWork, event_id: str) -> EvidenceRecord:
     if record is None:
         raise NotFound(f"no evidence was preserved for event {event_id!r}")
     return record
+
+
+def _may_read(uow: UnitOfWork, event_id: str, principal: Principal) -> bool:
+    if principal.role not in READERS:
+        return False
+    try:
+        _grounds(uow, event_id, principal)
+    except AccessDenied:
+        return False
+    return True
 
 
 def _grounds(uow: UnitOfWork, event_id: str, principal: Principal) -> dict[str, Any]:

@@ -228,11 +228,15 @@ def check_reuse(prepared: Sequence[Prepared], stored: Mapping[str, StoredEvent])
 def _reject_reused_ids(
     events: Sequence[Event], fingerprints: list[str], stored: dict[str, StoredEvent]
 ) -> None:
-    seen: dict[str, str] = {eid: s.fingerprint for eid, s in stored.items()}
+    first: dict[str, str] = {}
     reused: list[tuple[int, str]] = []
     for i, (event, fingerprint) in enumerate(zip(events, fingerprints, strict=True)):
-        held = seen.setdefault(event.event_id, fingerprint)
-        if held != fingerprint:
+        held = stored.get(event.event_id)
+        if held is not None:
+            same = held.same_content(fingerprint)
+        else:
+            same = first.setdefault(event.event_id, fingerprint) == fingerprint
+        if not same:
             reused.append((i, event.event_id))
     if reused:
         raise EventIdReused([e for _, e in reused], [i for i, _ in reused])

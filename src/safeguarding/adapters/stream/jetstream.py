@@ -10,12 +10,15 @@ keeps a conversation in order).
 
 Message: the event as JSON, sealed with the content key (the stream's files hold no readable
 content), with headers for JetStream's de-duplication (``Nats-Msg-Id`` is the event_id), the
-fingerprint of what the platform sent, the audit source, and where to report the decision.
+fingerprint of what the platform sent (sealed too: a bare digest would confirm a guessed
+message), the audit source, and where to report the decision.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -43,6 +46,8 @@ HEADER_KEY = "Sg-Key"
 HEADER_FINGERPRINT = "Sg-Fingerprint"
 HEADER_SOURCE = "Sg-Source"
 HEADER_REPLY = "Sg-Reply"
+# A fingerprint header from before it was sealed (a message queued across an upgrade).
+_BARE_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ class Codec:
         headers = {
             HEADER_ID: event_id,
             HEADER_KEY: key_id,
-            HEADER_FINGERPRINT: item.fingerprint,
+            HEADER_FINGERPRINT: self._seal_fingerprint(item.fingerprint, event_id),
             HEADER_SOURCE: source,
         }
         if reply is not None:
@@ -112,7 +117,27 @@ class Codec:
             event = EVENT_ADAPTER.validate_json(plain)
         except ValueError:
             raise UnreadableMessage("not a valid event", retry=False) from None
-        return Prepared(event, headers[HEADER_FINGERPRINT]), headers.get(HEADER_SOURCE, "stream")
+        fingerprint = self._open_fingerprint(headers)
+        return Prepared(event, fingerprint), headers.get(HEADER_SOURCE, "stream")
+
+    def _seal_fingerprint(self, fingerprint: str, event_id: str) -> str:
+        _, sealed = self.cipher.seal(fingerprint.encode(), _fingerprint_data(event_id))
+        return base64.b64encode(sealed).decode()
+
+    def _open_fingerprint(self, headers: dict[str, str]) -> str:
+        value = headers[HEADER_FINGERPRINT]
+        if _BARE_FINGERPRINT.fullmatch(value):
+            return value
+        try:
+            sealed = base64.b64decode(value, validate=True)
+            data = _fingerprint_data(headers[HEADER_ID])
+            return self.cipher.open(headers[HEADER_KEY], sealed, data).decode()
+        except Exception:  # a bad header is the message's fault, not this process's key ring
+            raise UnreadableMessage("cannot open the fingerprint", retry=False) from None
+
+
+def _fingerprint_data(event_id: str) -> bytes:
+    return b"fingerprint:" + event_id.encode()
 
 
 async def connect(url: str, name: str) -> NatsClient:

@@ -52,14 +52,20 @@ def record_out(record: EvidenceRecord) -> dict[str, Any]:
 
 
 @router.get(
-    "/{event_id}", response_model=EvidenceOut, responses=problems(404), summary="An evidence record"
+    "/{event_id}",
+    response_model=EvidenceOut,
+    responses=problems(404),
+    summary=(
+        "An evidence record; its content hashes (content_sha256, hashes) only to those who "
+        "may read the content, else null and empty"
+    ),
 )
 def get_record(
     event_id: str,
     request: Request,
     principal: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN, Role.REGULATOR)),
 ) -> dict[str, Any]:
-    record = container(request).evidence.record(event_id)
+    record = container(request).evidence.record(event_id, principal)
     container(request).access.read(principal, f"evidence record {event_id}")
     return record_out(record)
 

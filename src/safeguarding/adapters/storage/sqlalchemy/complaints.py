@@ -1,7 +1,8 @@
 """The complaints part of the unit of work: complaints and appeals, super-complaints, files.
 
-A complaint's text and a super-complaint's files are sealed with the content cipher, like an
-event's payload: what users and advocates send can be as sensitive as the content itself.
+A complaint's text, a super-complaint's title, description and files are sealed with the
+content cipher, like an event's payload: what users and advocates send can be as sensitive as
+the content itself.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from sqlalchemy import Connection, func, select, update
 
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.sealed import (
+    open_super_complaint_text,
+    seal_super_complaint_text,
+)
 from safeguarding.domain.complaints import Attachment, Complaint, ComplaintStatus, SuperComplaint
 
 
@@ -77,8 +82,13 @@ class ComplaintRows:
 
     # -- super-complaints ---------------------------------------------------
     def super_complaint_add(self, complaint: SuperComplaint, files: dict[str, bytes]) -> None:
-        row = complaint.model_dump(mode="json", exclude={"filed_at", "responded_at"})
+        row = complaint.model_dump(
+            mode="json", exclude={"filed_at", "responded_at", "title", "description"}
+        )
         row |= {"filed_at": complaint.filed_at, "responded_at": complaint.responded_at}
+        row |= seal_super_complaint_text(
+            self.cipher, complaint.super_complaint_id, complaint.title, complaint.description
+        )
         self.conn.execute(t.super_complaints.insert(), [row])
         sealed_files = []
         for attachment_id, content in files.items():
@@ -112,7 +122,7 @@ class ComplaintRows:
         row = self.conn.execute(
             select(t.super_complaints).where(s.super_complaint_id == super_complaint_id)
         ).first()
-        return _super_complaint(row) if row else None
+        return self._super_complaint(row) if row else None
 
     def super_complaints_list(
         self, filed_by: str | None = None, limit: int = 500
@@ -121,7 +131,7 @@ class ComplaintRows:
         query = select(t.super_complaints).order_by(s.filed_at.desc(), s.super_complaint_id)
         if filed_by is not None:
             query = query.where(s.filed_by == filed_by)
-        return [_super_complaint(row) for row in self.conn.execute(query.limit(limit))]
+        return [self._super_complaint(row) for row in self.conn.execute(query.limit(limit))]
 
     def super_complaint_file(self, attachment_id: str) -> bytes | None:
         f = t.super_complaint_files.c
@@ -140,9 +150,13 @@ class ComplaintRows:
         )
         return {status: int(n) for status, n in self.conn.execute(query)}
 
+    def _super_complaint(self, row: Any) -> SuperComplaint:
+        data = dict(row._mapping)
+        del data["key_id"], data["sealed_text"]
+        return _super_complaint(data | open_super_complaint_text(self.cipher, row))
 
-def _super_complaint(row: Any) -> SuperComplaint:
-    data = dict(row._mapping)
+
+def _super_complaint(data: dict[str, Any]) -> SuperComplaint:
     data["harms"] = tuple(data["harms"])
     data["attachments"] = tuple(Attachment(**a) for a in data["attachments"])
     return SuperComplaint(**data)

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from safeguarding.adapters.private_files import narrow, private_file
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy.uow import SqlUnitOfWork
 from safeguarding.domain.errors import ConcurrentWrite, StoreBusy, StoreClosed
@@ -86,10 +87,17 @@ class SqlStore:
             self._reader.dispose()
 
 
+def _private_database(path: Path) -> None:
+    """The database file 0600 before SQLite opens it, so its WAL and shm files are too."""
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        narrow(path.with_name(path.name + suffix))
+
+
 def _sqlite_engine(url: str, *, begin: str, query_only: bool) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _private_database(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")

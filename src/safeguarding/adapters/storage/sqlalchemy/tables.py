@@ -160,7 +160,7 @@ events = Table(
     Column("received_at", UTCDateTime, nullable=False, index=True),
     Column("actor_id", Id, nullable=False, index=True),
     Column("conversation_id", Id, index=True),
-    Column("fingerprint", String(64), nullable=False),
+    Column("fingerprint", String(128), nullable=False),  # keyed: "<key id>:<HMAC hex>"
     Column("key_id", String(64), nullable=False),
     Column("payload", LargeBinary, nullable=False),
     # The decision lives on its event's row: one row per event, written once, never updated.
@@ -212,7 +212,8 @@ evidence = Table(
     Column("retain_until", UTCDateTime, nullable=False),
     Column("preserved_by", String(128), nullable=False),
     Column("legal_hold", Boolean, nullable=False, default=False),
-    Column("content_sha256", String(64)),
+    # SHA-256 of media; a keyed digest ("<key id>:<HMAC hex>") of text, which could be guessed.
+    Column("content_sha256", String(128)),
     Column("content_kind", String(8)),
     Column("size", Integer),
     Column("hashes", JSON, nullable=False, server_default="{}"),
@@ -225,7 +226,7 @@ evidence = Table(
 evidence_content = Table(
     "evidence_content",
     metadata,
-    Column("sha256", String(64), primary_key=True),
+    Column("sha256", String(128), primary_key=True),
     Column("key_id", String(32), nullable=False),
     Column("sealed", LargeBinary, nullable=False),
     Column("size", Integer, nullable=False),
@@ -241,7 +242,9 @@ authority_reports = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("confirmed_by", String(128)),
     Column("confirmed_at", UTCDateTime),
-    Column("package", JSON),
+    # The package as confirmed (a transcript, account facts): content, so sealed.
+    Column("key_id", String(32)),
+    Column("sealed_package", LargeBinary),
     Column("submitted_at", UTCDateTime),
     Column("destination", Text),
 )
@@ -314,8 +317,9 @@ super_complaints = Table(
     Column("super_complaint_id", Id, primary_key=True),
     Column("filed_by", String(128), nullable=False, index=True),
     Column("filed_at", UTCDateTime, nullable=False, index=True),
-    Column("title", String(300), nullable=False),
-    Column("description", Text, nullable=False),
+    # Title and description, sealed together: an advocate's account can name children.
+    Column("key_id", String(32), nullable=False),
+    Column("sealed_text", LargeBinary, nullable=False),
     Column("harms", JSON, nullable=False),
     Column("attachments", JSON, nullable=False),
     Column("status", String(16), nullable=False),

@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from safeguarding.adapters.storage.crypto import ContentCipher
+from safeguarding.adapters.storage.crypto import EVENT_FINGERPRINT, ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
 from safeguarding.adapters.storage.sqlalchemy.complaints import ComplaintRows
 from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
 from safeguarding.adapters.storage.sqlalchemy.review import ReviewRows, case_of_row
 from safeguarding.adapters.storage.sqlalchemy.risk import RiskRows
+from safeguarding.adapters.storage.sqlalchemy.sealed import open_report, seal_report
 from safeguarding.adapters.storage.sqlalchemy.transparency import TransparencyRows
 from safeguarding.domain.accounts import Account, AgeBand
 from safeguarding.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord
@@ -98,10 +99,15 @@ class SqlUnitOfWork(BankRows, EvidenceRows, ReviewRows, ComplaintRows, Transpare
             return {}
         return {
             row.event_id: StoredEvent(
-                row.event_id, row.fingerprint, Decision.model_validate(row.decision)
+                row.event_id,
+                Decision.model_validate(row.decision),
+                functools.partial(self._fingerprint_matches, row.fingerprint),
             )
             for row in self.conn.execute(_EVENTS_BY_ID, {"ids": list(event_ids)})
         }
+
+    def _fingerprint_matches(self, stored: str, fingerprint: str) -> bool:
+        return self.cipher.digest_matches(stored, fingerprint.encode(), EVENT_FINGERPRINT)
 
     def decisions_for(self, event_ids: Collection[str]) -> dict[str, tuple[str, Decision]]:
         """Each stored event's author (its actor_id) and decision, by event_id."""
@@ -125,7 +131,7 @@ class SqlUnitOfWork(BankRows, EvidenceRows, ReviewRows, ComplaintRows, Transpare
             "received_at": item.received_at,
             "actor_id": event.actor_id,
             "conversation_id": event.conversation(),
-            "fingerprint": item.fingerprint,
+            "fingerprint": self.cipher.keyed_digest(item.fingerprint.encode(), EVENT_FINGERPRINT),
             "key_id": key_id,
             "payload": sealed,
             **_decision_columns(item.decision),
@@ -313,18 +319,18 @@ class SqlUnitOfWork(BankRows, EvidenceRows, ReviewRows, ComplaintRows, Transpare
         rows = self.conn.execute(
             select(t.authority_reports).order_by(r.created_at.desc(), r.event_id).limit(limit)
         )
-        return [ReportRecord.model_validate(row._asdict()) for row in rows]
+        return [open_report(self.cipher, row) for row in rows]
 
     def authority_report_get(self, event_id: str, authority: str) -> ReportRecord | None:
         r = t.authority_reports.c
         row = self.conn.execute(
             select(t.authority_reports).where(r.event_id == event_id, r.authority == authority)
         ).first()
-        return ReportRecord.model_validate(row._asdict()) if row else None
+        return open_report(self.cipher, row) if row else None
 
     def authority_report_put(self, report: ReportRecord) -> None:
         r = t.authority_reports.c
-        values = report.model_dump(exclude={"event_id", "authority"})
+        values = seal_report(self.cipher, report)
         self.conn.execute(
             update(t.authority_reports)
             .where(r.event_id == report.event_id, r.authority == report.authority)
