@@ -23,6 +23,7 @@ from safeguarding.bootstrap import Container, build
 from safeguarding.domain.access import Role
 from safeguarding.domain.transparency import TransparencyReport
 from tests.conftest import auth, make_settings
+from tests.web.conftest import ui_login
 from tests.servers import running_server
 from tests.services.test_transparency import (
     Clock,
@@ -63,7 +64,7 @@ async def logged_in(container: Container, role: Role) -> AsyncIterator[httpx.Asy
     key = container.keys.create(f"ui-{role.value}", role.value)[0]
     transport = httpx.ASGITransport(app=create_app(container, run_outbox_worker=False))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        done = await client.post("/ui/login", data={"api_key": key})
+        done = await ui_login(client, key)
         assert done.status_code == 303
         yield client
 
