@@ -59,6 +59,7 @@ def test_the_csp_holds_while_every_button_on_the_queue_and_case_pages_works(
     expect(page).to_have_url(re.compile(r"/ui/cases/[^/]+$"))
     page.get_by_role("button", name="Claim this case").click()  # a plain form with its token
     expect(page.get_by_test_id("case-status")).to_have_text("in review")
+    page.wait_for_load_state("load")  # htmx (a deferred script) is ready
     page.keyboard.press("r")  # htmx: the reveal carries the token in X-CSRF-Token
     expect(page.get_by_test_id("revealed")).to_have_count(1)
     page.keyboard.press("c")

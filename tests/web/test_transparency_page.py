@@ -23,7 +23,6 @@ from safeguarding.bootstrap import Container, build
 from safeguarding.domain.access import Role
 from safeguarding.domain.transparency import TransparencyReport
 from tests.conftest import auth, make_settings
-from tests.web.conftest import ui_login
 from tests.servers import running_server
 from tests.services.test_transparency import (
     Clock,
@@ -32,6 +31,7 @@ from tests.services.test_transparency import (
     ingest_at,
     profile,
 )
+from tests.web.conftest import ui_login
 
 DAY = datetime(2021, 2, 10, 9, 0, tzinfo=UTC)
 FEBRUARY = "from=2021-02-01&to=2021-02-28"

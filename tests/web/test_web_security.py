@@ -36,9 +36,7 @@ def status_of(container: Container, case_id: str) -> CaseStatus:
     ],
     ids=["origin", "referer", "sec-fetch-site", "opaque-origin"],
 )
-async def test_a_form_from_another_origin_is_refused_even_with_the_token(
-    app, demo, forged
-) -> None:
+async def test_a_form_from_another_origin_is_refused_even_with_the_token(app, demo, forged) -> None:
     case = case_in(demo, "grooming", "newacct_88")
     async with browser(app, key(demo, Role.MODERATOR)) as moderator:
         for action, data in [("claim", {}), ("decision", {"outcome": "dismiss"})]:
@@ -124,7 +122,11 @@ def _sessions_of(uow, key_id: str) -> list:
 
 @pytest.mark.parametrize(
     ("settings", "secure"),
-    [({}, False), ({"public_url": "https://sg.example"}, True), ({"session_cookie_secure": True}, True)],
+    [
+        ({}, False),
+        ({"public_url": "https://sg.example"}, True),
+        ({"session_cookie_secure": True}, True),
+    ],
 )
 async def test_the_session_cookie_is_secure_behind_https(demo, settings, secure) -> None:
     demo.settings = demo.settings.model_copy(update=settings)
@@ -134,7 +136,8 @@ async def test_the_session_cookie_is_secure_behind_https(demo, settings, secure)
         done = await ui_login(client, key(demo, Role.ADMIN))
         cookie = done.headers["set-cookie"]
     assert ("; secure" in cookie.lower()) is secure
-    assert "samesite=strict" in cookie.lower() and "httponly" in cookie.lower()
+    assert "samesite=strict" in cookie.lower()
+    assert "httponly" in cookie.lower()
 
 
 async def test_pages_evidence_and_api_answers_carry_the_security_headers(app, demo) -> None:
@@ -146,9 +149,7 @@ async def test_pages_evidence_and_api_answers_carry_the_security_headers(app, de
             "reveal": await moderator.post(
                 f"/ui/cases/{case.case_id}/reveal/demo-upload-known", headers={"HX-Request": "1"}
             ),
-            "api": await moderator.get(
-                "/v1/cases", headers=auth(key(demo, Role.MODERATOR))
-            ),
+            "api": await moderator.get("/v1/cases", headers=auth(key(demo, Role.MODERATOR))),
             "refused": await moderator.post("/ui/logout", headers={"Origin": SIBLING}),
         }
         static = await moderator.get("/ui/static/review.js")
@@ -159,10 +160,12 @@ async def test_pages_evidence_and_api_answers_carry_the_security_headers(app, de
         assert headers["referrer-policy"] == "no-referrer", name
         policy = headers["content-security-policy"]
         assert "frame-ancestors 'none'" in policy, name
-        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, name
+        assert "unsafe-inline" not in policy, name
+        assert "unsafe-eval" not in policy, name
     assert "script-src 'self'" in answers["case"].headers["content-security-policy"]
     assert answers["api"].headers["content-security-policy"].startswith("default-src 'none'")
-    assert static.status_code == 200 and "no-store" not in static.headers.get("cache-control", "")
+    assert static.status_code == 200
+    assert "no-store" not in static.headers.get("cache-control", "")
 
 
 async def test_asset_urls_do_not_come_from_the_host_header(app, demo) -> None:
@@ -179,4 +182,5 @@ def test_no_template_has_inline_script_or_event_handlers() -> None:
         scripts = re.findall(r"<script\b[^>]*>", html)
         assert all("src=" in tag for tag in scripts), template
         assert not re.search(r"\son[a-z]+\s*=", html), template
-        assert "style=" not in html and "javascript:" not in html, template
+        assert "style=" not in html, template
+        assert "javascript:" not in html, template
