@@ -11,17 +11,16 @@ moderator has claimed: it is refused with the 403 page and the case stays in rev
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from safeguarding.domain.access import Role
 from tests.servers import free_port
-from tests.web.test_browser import Demo, browser, demo, log_in, wait_for_rows
+from tests.web.test_browser import Demo, browser, demo, log_in, page, wait_for_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-__all__ = ["browser", "demo"]  # the module's fixtures, shared with test_browser.py
+__all__ = ["browser", "demo", "page"]  # fixtures shared with test_browser.py
 VIOLATION = "Content Security Policy"
 PLANT_INLINE_SCRIPT = """() => {
     const script = document.createElement("script");
@@ -29,17 +28,6 @@ PLANT_INLINE_SCRIPT = """() => {
     document.body.appendChild(script);
     return window.plantedRan === true;
 }"""
-
-
-@pytest.fixture
-def page(browser: Browser, demo: Demo) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=demo.server.base_url, viewport={"width": 1280, "height": 800}
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(10_000)
-    yield opened
-    context.close()
 
 
 def test_the_csp_holds_while_every_button_on_the_queue_and_case_pages_works(
