@@ -32,6 +32,7 @@ class WebSessions:
         session_id, now = secrets.token_urlsafe(32), self.clock.now()
         record = WebSessionRecord(_hash(session_id), principal.key_id, now, now + self.lifetime)
         with self.store.write() as uow:
+            uow.sessions_purge(expired_before=now)  # an expired session is never live again
             uow.session_add(record)
             uow.audit_append([_entry(principal, "session.start", now)])
         return session_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Connection, String, Table, and_, select, update
+from sqlalchemy import Column, Connection, String, Table, and_, delete, select, update
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.ports.store import WebSessionRecord
@@ -54,4 +54,8 @@ class SessionRows:
             .where(and_(S.key_id == key_id, S.ended_at.is_(None)))
             .values(ended_at=at)
         )
+        return int(result.rowcount)
+
+    def sessions_purge(self, expired_before: datetime) -> int:
+        result = self.conn.execute(delete(web_sessions).where(S.expires_at < expired_before))
         return int(result.rowcount)
