@@ -41,6 +41,7 @@ from safeguarding.services.evidence import EvidenceService
 from safeguarding.services.information_requests import InformationRequestService
 from safeguarding.services.ingest import IngestService
 from safeguarding.services.keys import KeyService
+from safeguarding.services.login_throttle import LoginThrottle
 from safeguarding.services.media import MediaHashing
 from safeguarding.services.outbox import OutboxWorker
 from safeguarding.services.policy import PolicyService
@@ -48,6 +49,7 @@ from safeguarding.services.reporting import ReportingService, ReportSender
 from safeguarding.services.review import ReviewService
 from safeguarding.services.risk import RiskService, review_prompt
 from safeguarding.services.samples import DecisionSamples
+from safeguarding.services.sessions import WebSessions
 from safeguarding.services.streamed import StreamedIngest
 from safeguarding.services.transparency import TransparencyService
 from safeguarding.services.visibility import VisibilityService
@@ -66,6 +68,7 @@ class Container:
     policies: PolicyService
     ingest: IngestService
     keys: KeyService
+    sessions: WebSessions
     outbox: OutboxWorker
     review: ReviewService
     access: AccessLog
@@ -119,6 +122,10 @@ def session_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def login_throttle(settings: Settings) -> LoginThrottle:
+    return LoginThrottle(settings.login_max_failures, settings.login_backoff_seconds)
+
+
 def detector_options(settings: Settings) -> dict[str, dict[str, object]]:
     options: dict[str, dict[str, object]] = {}
     if settings.sha256_list_path is not None:
@@ -165,7 +172,8 @@ def build(
         ingest=IngestService(
             store, evaluator, policies, clock, ids, settings.support_resources, media
         ),
-        keys=KeyService(store, clock, settings.key_cache_seconds),
+        keys=KeyService(store, clock, settings.key_cache_seconds, login_throttle(settings)),
+        sessions=WebSessions(store, clock),
         outbox=outbox,
         review=ReviewService(store, clock, visibility.invalidate),
         access=AccessLog(store, clock),

@@ -11,10 +11,12 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -22,6 +24,7 @@ from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.risk import Feature
 
 PREFIX = "SAFEGUARDING_"
+MASK = "**********"
 
 
 class Settings(BaseModel):
@@ -227,9 +230,29 @@ class Settings(BaseModel):
     log_level: str = Field(
         default="INFO", description="Logging level: DEBUG, INFO, WARNING, ERROR."
     )
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#@\s]+/?$",
+        description="The web UI's public base URL (https://safeguarding.example.org): forms "
+        "posted from any other origin are refused. Unset: http://<host>:<port> of `serve`.",
+    )
+    session_cookie_secure: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure (always so when public_url is https).",
+    )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed logins a client, or a key id, may make before it must wait.",
+    )
+    login_backoff_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="The first wait after too many failed logins; it doubles with each failure.",
+    )
 
     def masked(self) -> dict[str, Any]:
-        """Every setting with secrets shown as '**********'."""
+        """Every setting with secrets, and credentials inside URLs, shown as '**********'."""
         return {name: _mask(getattr(self, name)) for name in type(self).model_fields}
 
     @property
@@ -239,7 +262,9 @@ class Settings(BaseModel):
 
 def _mask(value: Any) -> Any:
     if isinstance(value, SecretStr):
-        return "**********"
+        return MASK
+    if isinstance(value, str):
+        return mask_url(value)
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, tuple):
@@ -247,6 +272,37 @@ def _mask(value: Any) -> Any:
     if isinstance(value, StrEnum):
         return value.value
     return value
+
+
+# Query parameters whose values are credentials, by name (lowercase, '-' read as '_').
+SECRET_PARAMETERS = re.compile(
+    r"(^|_)(token|api_?key|key|secret|password|passwd|pwd|pass|auth|signature|sig|credential|code)s?$"
+)
+
+
+def mask_url(text: str) -> str:
+    """``text`` with any credentials in it masked, if it is a URL: the user's password (or a
+    lone user name, which NATS and HTTP basic auth read as a token) and secret-named query
+    parameters. Anything else comes back unchanged."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text
+    if not parts.scheme or not parts.netloc:
+        return text
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, has_password, _ = userinfo.partition(":")
+        netloc = f"{user}:{MASK}@{hostport}" if has_password else f"{MASK}@{hostport}"
+    query = "&".join(_masked_parameter(p) for p in parts.query.split("&")) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _masked_parameter(pair: str) -> str:
+    name, has_value, _ = pair.partition("=")
+    secret = SECRET_PARAMETERS.search(name.lower().replace("-", "_"))
+    return f"{name}={MASK}" if has_value and secret else pair
 
 
 def settings_table() -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ from safeguarding.domain.access import Role
 from safeguarding.services.policy import default_policy_source
 from tests.conftest import auth
 from tests.services.test_compliance import SELF_HARM_RULES, with_modes
+from tests.web.conftest import ui_login
 
 pytestmark = pytest.mark.anyio
 
@@ -148,7 +149,7 @@ async def test_the_ui_pages_show_both_to_the_regulator_audited(
     client: httpx.AsyncClient, keys, container
 ) -> None:
     await client.post("/v1/risk-assessment", headers=auth(keys[Role.ADMIN]))
-    login = await client.post("/ui/login", data={"api_key": keys[Role.REGULATOR]})
+    login = await ui_login(client, keys[Role.REGULATOR])
     assert login.status_code == 303
     risk = await client.get("/ui/risk")
     assert risk.status_code == 200
@@ -166,7 +167,7 @@ async def test_the_ui_pages_show_both_to_the_regulator_audited(
 
 
 async def test_the_ui_pages_are_refused_to_a_moderator(client: httpx.AsyncClient, keys) -> None:
-    await client.post("/ui/login", data={"api_key": keys[Role.MODERATOR]})
+    await ui_login(client, keys[Role.MODERATOR])
     for path in ("/ui/risk", "/ui/compliance"):
         assert (await client.get(path)).status_code == 403
 
@@ -174,7 +175,7 @@ async def test_the_ui_pages_are_refused_to_a_moderator(client: httpx.AsyncClient
 async def test_an_admin_assesses_from_the_page_and_downloads_the_document(
     client: httpx.AsyncClient, keys, container
 ) -> None:
-    await client.post("/ui/login", data={"api_key": keys[Role.ADMIN]})
+    await ui_login(client, keys[Role.ADMIN])
     empty = await client.get("/ui/risk")
     assert "No risk assessment yet" in empty.text
     assert "Assess now" in empty.text

@@ -23,6 +23,7 @@ from safeguarding.adapters.http.auth import Allow
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
 from safeguarding.services import keys as key_service
+from safeguarding.services.login_throttle import LoginThrottle
 from tests.conftest import auth
 
 pytestmark = pytest.mark.anyio
@@ -219,6 +220,14 @@ WRONG_CREDENTIALS: dict[str, Callable[[dict[Role, str]], dict[str, str]]] = {
 }
 
 
+@pytest.fixture
+def unthrottled(container: Container) -> None:
+    """The walk makes hundreds of failed logins on purpose; the throttle has its own tests
+    (test_login_throttle.py) and would answer 429 here."""
+    container.keys.throttle = LoginThrottle(max_failures=1_000_000)
+
+
+@pytest.mark.usefixtures("unthrottled")
 @pytest.mark.parametrize("credentials", list(WRONG_CREDENTIALS))
 async def test_a_wrong_key_gets_401(
     client: httpx.AsyncClient, container: Container, keys: dict[Role, str], credentials: str
@@ -231,6 +240,7 @@ async def test_a_wrong_key_gets_401(
     assert failures(results) == []
 
 
+@pytest.mark.usefixtures("unthrottled")
 async def test_a_revoked_key_gets_401_everywhere(
     client: httpx.AsyncClient, container: Container
 ) -> None:

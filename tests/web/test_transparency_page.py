@@ -31,6 +31,7 @@ from tests.services.test_transparency import (
     ingest_at,
     profile,
 )
+from tests.web.conftest import ui_login
 
 DAY = datetime(2021, 2, 10, 9, 0, tzinfo=UTC)
 FEBRUARY = "from=2021-02-01&to=2021-02-28"
@@ -63,7 +64,7 @@ async def logged_in(container: Container, role: Role) -> AsyncIterator[httpx.Asy
     key = container.keys.create(f"ui-{role.value}", role.value)[0]
     transport = httpx.ASGITransport(app=create_app(container, run_outbox_worker=False))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        done = await client.post("/ui/login", data={"api_key": key})
+        done = await ui_login(client, key)
         assert done.status_code == 303
         yield client
 

@@ -14,6 +14,7 @@ to a problem+json status in one table (``adapters/http/problems.py``).
     ├── NotFound                     a named thing does not exist
     ├── AccessDenied                 authenticated, but the role may not do this
     ├── Unauthenticated              no credentials, or wrong ones
+    ├── TooManyAttempts              too many failed logins; wait ``retry_after_seconds``
     ├── TooLarge                     a body or batch past a configured limit
     ├── StoreClosed                  a store was used after close()
     └── StoreBusy                    the store cannot take the work now; retry later
@@ -147,6 +148,19 @@ class Unauthenticated(SafeguardingError):
     """No credentials were given, or they are not valid."""
 
     title = "Unauthenticated"
+
+
+class TooManyAttempts(SafeguardingError):
+    """Too many failed logins from this client or for this key; try again after a while."""
+
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+    def extra(self) -> dict[str, Any]:
+        return {"retry_after_seconds": self.retry_after_seconds}
 
 
 class AccessDenied(SafeguardingError):

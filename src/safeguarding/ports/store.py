@@ -79,6 +79,18 @@ class ApiKeyRecord:
 
 
 @dataclass(frozen=True)
+class WebSessionRecord:
+    """A web UI login: the SHA-256 of its session id (never the id), whose key, and until
+    when it holds. Ended at logout, or when its key is revoked."""
+
+    session_hash: str
+    key_id: str
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Restriction:
     """A restriction on an account, and the event that caused it."""
 
@@ -265,6 +277,16 @@ class KeyStore(Protocol):
     def key_revoke(self, key_id: str, at: datetime) -> bool: ...
 
 
+class SessionStore(Protocol):
+    """Web UI sessions, kept in the database so that every process sees them end."""
+
+    def session_add(self, session: WebSessionRecord) -> None: ...
+    def session_get(self, session_hash: str) -> WebSessionRecord | None: ...
+    def session_end(self, session_hash: str, at: datetime) -> bool: ...
+    def sessions_end_for_key(self, key_id: str, at: datetime) -> int: ...
+    def sessions_purge(self, expired_before: datetime) -> int: ...
+
+
 class AuditLog(Protocol):
     def audit_append(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]: ...
     def audit_records(
@@ -315,6 +337,7 @@ class UnitOfWork(
     RiskStore,
     TransparencyStore,
     KeyStore,
+    SessionStore,
     AuditLog,
     Reports,
     Protocol,

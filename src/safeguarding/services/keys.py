@@ -3,7 +3,10 @@
 A key reads ``sgk_<id>_<secret>``. The id finds the record; the secret is
 checked against its Argon2 hash. Argon2 is deliberately slow, so a verified key
 is remembered for ``cache_seconds`` (keyed by a SHA-256 of the whole key) and a
-revocation takes effect within that time.
+revocation takes effect within that time (at once in this process). Logins are
+throttled per client and per key id (``LoginThrottle``); a key that proved itself
+lately is spared its key id's back-off, so whoever knows a key id cannot lock its
+holder out.
 """
 
 from __future__ import annotations
@@ -23,21 +26,31 @@ from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.errors import FieldError, InvalidInput, NotFound, Unauthenticated
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import ApiKeyRecord, Store
+from safeguarding.services.login_throttle import LoginThrottle
 
 # OWASP's minimum Argon2id profile. The secret is 256 random bits, so the hash is defence in
 # depth against a leaked table, not what makes a key hard to guess; keep verification cheap.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _QUEUE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+PROVEN_SECONDS = 24 * 3600.0
 
 
 class KeyService:
     """Creates, lists, revokes and verifies API keys."""
 
-    def __init__(self, store: Store, clock: Clock, cache_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        cache_seconds: float = 30.0,
+        throttle: LoginThrottle | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.cache_seconds = cache_seconds
+        self.throttle = throttle or LoginThrottle()
         self._cache: dict[str, tuple[float, Principal]] = {}
+        self._proven: dict[str, float] = {}  # SHA-256 of a key that verified -> until when
         self._lock = threading.Lock()
 
     def create(
@@ -90,13 +103,34 @@ class KeyService:
             uow.audit_append(
                 [AuditEntry(at=now, actor=by, action="key.revoke", subject=f"key:{key_id}")]
             )
+            uow.sessions_end_for_key(key_id, now)
         with self._lock:
             self._cache = {k: v for k, v in self._cache.items() if v[1].key_id != key_id}
+
+    def authenticate(self, presented: str | None, client: str) -> Principal:
+        """``verify``, throttled: too many failures from ``client`` or for the presented key
+        id raise TooManyAttempts before any Argon2 work is done."""
+        if not presented:
+            return self.verify(presented)
+        digest = _digest(presented)
+        subjects = [f"client:{client}"]
+        if not self._is_proven(digest):
+            subjects.append(f"key:{_key_id(presented)}")
+        with self.throttle.attempt(subjects) as outcome:
+            principal = self.verify(presented)
+            outcome(True)
+        with self._lock:
+            self._proven[digest] = time.monotonic() + PROVEN_SECONDS
+        return principal
+
+    def _is_proven(self, digest: str) -> bool:
+        with self._lock:
+            return self._proven.get(digest, 0.0) > time.monotonic()
 
     def verify(self, presented: str | None) -> Principal:
         if not presented:
             raise Unauthenticated("an API key is required (header: Authorization: Bearer <key>)")
-        cache_key = hashlib.sha256(presented.encode()).hexdigest()
+        cache_key = _digest(presented)
         with self._lock:
             hit = self._cache.get(cache_key)
         if hit is not None and hit[0] > time.monotonic():
@@ -120,6 +154,15 @@ class KeyService:
         except (VerificationError, InvalidHashError):
             raise Unauthenticated("the API key is not valid") from None
         return principal_of(record)
+
+
+def _digest(presented: str) -> str:
+    return hashlib.sha256(presented.encode()).hexdigest()
+
+
+def _key_id(presented: str) -> str:
+    """The id part of ``sgk_<id>_<secret>``, cut short so junk cannot grow the throttle."""
+    return presented.partition("_")[2].partition("_")[0][:32]
 
 
 def principal_of(record: ApiKeyRecord) -> Principal:

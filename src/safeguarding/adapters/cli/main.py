@@ -38,7 +38,7 @@ from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.adapters.cli.ingest import ingest_file, print_summary, read_events
 from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import Container, attach_stream, stream_consumer
-from safeguarding.settings import settings_table
+from safeguarding.settings import PREFIX, mask_url, settings_table
 
 app = typer.Typer(
     help="Safeguarding: a child online-safety engine. Events in, explained decisions out.",
@@ -88,7 +88,14 @@ def _print_urls(host: str, port: int) -> None:
     )
 
 
+def _listening_url(public_url: str | None, host: str, port: int) -> str:
+    """The UI's own origin: ``public_url``, else the address `serve` listens on."""
+    return public_url or f"http://{host}:{port}"
+
+
 def serve_container(container: Container, host: str, port: int) -> None:
+    public_url = _listening_url(container.settings.public_url, host, port)
+    container.settings = container.settings.model_copy(update={"public_url": public_url})
     logs.configure(container.settings.log_level)
     attach_stream(container)
     _print_urls(host, port)
@@ -141,6 +148,9 @@ def serve(
             "Use one worker with SQLite, or PostgreSQL for several."
         )
     _print_urls(host, port)
+    # Each worker process reads its settings from the environment.
+    public_url = _listening_url(settings_in_force.public_url, host, port)
+    os.environ[PREFIX + "PUBLIC_URL"] = public_url
     uvicorn.run(
         "safeguarding.adapters.http.app:app_from_environment",
         factory=True,
@@ -273,7 +283,7 @@ def _decide_from_stream(container: Container, stop: threading.Event) -> None:
     consumer = stream_consumer(container)
     outbox = container.outbox.start_thread(stop, container.settings.outbox_poll_seconds)
     console.print(
-        f"worker: deciding events from {container.settings.stream_url} "
+        f"worker: deciding events from {mask_url(container.settings.stream_url or '')} "
         f"({container.settings.stream_shards} shards) and carrying out side effects",
         highlight=False,
     )

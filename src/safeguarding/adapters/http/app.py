@@ -2,8 +2,13 @@
 
 Middleware, outermost first:
 1. RequestLog: one structured line and metrics per request (sees refusals too);
-2. BodyLimit: 413 for bodies over ``max_body_bytes`` before anything reads them;
-3. SessionMiddleware: signed cookie sessions for the web UI only.
+2. SecurityHeaders: CSP, nosniff, no Referer, no-store, on every answer (refusals too);
+3. AdmissionLimit: 503 + Retry-After past ``max_concurrent_requests`` in flight;
+4. BodyLimit: 413 for bodies over ``max_body_bytes`` before anything reads them;
+5. SessionMiddleware: signed cookie sessions for the web UI only (Secure behind https).
+
+Every web UI route depends on ``csrf.guard``: a state-changing request that is not from the
+service's own pages gets a 403 page and changes nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +17,19 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from safeguarding import __version__
 from safeguarding.adapters import logs
 from safeguarding.adapters.http import problems
-from safeguarding.adapters.http.middleware import AdmissionLimit, BodyLimit, Metrics, RequestLog
+from safeguarding.adapters.http.middleware import (
+    AdmissionLimit,
+    BodyLimit,
+    Metrics,
+    RequestLog,
+    SecurityHeaders,
+)
 from safeguarding.adapters.http.routes import (
     admin,
     banks,
@@ -42,8 +53,10 @@ from safeguarding.adapters.web import regulator_pages as web_regulator
 from safeguarding.adapters.web import review as web_review
 from safeguarding.adapters.web import routes as web
 from safeguarding.adapters.web import transparency as web_transparency
+from safeguarding.adapters.web.csrf import CrossSiteRefused, guard
 from safeguarding.bootstrap import Container, attach_stream, build, session_secret
-from safeguarding.settings import load_settings
+from safeguarding.services.sessions import SESSION_HOURS
+from safeguarding.settings import Settings, load_settings
 
 DESCRIPTION = """Safeguarding decides on platform events (messages, uploads, contact requests,
 reports) and explains each decision. Authenticate with `Authorization: Bearer <API key>`;
@@ -87,26 +100,31 @@ def create_app(
     routers = (events.router, feeds.router, policy.router, admin.router, banks.router)
     routers += (evidence.router, reports.router, review.router, information_requests.router)
     routers += (complaints.router, regulator.router)
-    routers += (transparency.router, web_transparency.router)
-    routers += (risk.router, compliance.router)
+    routers += (transparency.router, risk.router, compliance.router)
     routers += (hma.hashing, hma.matching, health.router)
-    for router in (
-        *routers,
-        web.router,
-        web_review.router,
-        web_portals.router,
-        web_regulator.router,
-    ):
+    for router in routers:
         app.include_router(router)
+    pages = (web.router, web_review.router, web_portals.router, web_regulator.router)
+    for router in (*pages, web_transparency.router):
+        app.include_router(router, dependencies=[Depends(guard)])
+    app.add_exception_handler(CrossSiteRefused, web.cross_site_refused)
     web.mount_static(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(settings),
         session_cookie="safeguarding_session",
-        max_age=8 * 3600,
+        max_age=SESSION_HOURS * 3600,
         same_site="strict",
+        https_only=secure_cookies(settings),
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(AdmissionLimit, limit=settings.max_concurrent_requests)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog, metrics=app.state.metrics)
     return app
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Whether the session cookie is marked Secure: behind https, or when set so."""
+    public_url = settings.public_url or ""
+    return settings.session_cookie_secure or public_url.startswith("https://")

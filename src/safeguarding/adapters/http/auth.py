@@ -1,7 +1,9 @@
 """API keys to roles. Each route declares the roles it admits with ``Depends(Allow(...))``.
 
 The ``Allow`` objects stay on the routes, so a test can walk every route and
-check each role against what it declares.
+check each role against what it declares. ``Allow`` is a plain (sync) callable, so
+FastAPI runs it, and the Argon2 check inside, in its thread pool, off the event loop;
+failed keys are throttled per client address and key id (``KeyService.authenticate``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ def bearer_token(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
+def client_address(request: Request) -> str:
+    """The peer's address as the server saw it (forwarded-for headers are not trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
 class Allow:
     """A dependency that authenticates the caller and admits only the given roles."""
 
@@ -31,7 +38,8 @@ class Allow:
         self.roles = roles
 
     def __call__(self, request: Request) -> Principal:
-        principal = request.app.state.container.keys.verify(bearer_token(request))
+        keys = request.app.state.container.keys
+        principal = keys.authenticate(bearer_token(request), client_address(request))
         if principal.role not in self.roles:
             allowed = tuple(r.value for r in self.roles)
             raise AccessDenied(

@@ -27,6 +27,7 @@ STATUS: list[tuple[type[errors.SafeguardingError], int]] = [
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.TooLarge, 413),
+    (errors.TooManyAttempts, 429),
     (errors.InvalidInput, 422),
     (errors.StoreClosed, 503),
     (errors.StoreBusy, 503),

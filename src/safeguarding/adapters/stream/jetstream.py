@@ -32,6 +32,7 @@ from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.domain.errors import InvalidInput, StoreBusy
 from safeguarding.domain.events import EVENT_ADAPTER, Event
 from safeguarding.ports.stream import Prepared
+from safeguarding.settings import mask_url
 
 log = logging.getLogger("safeguarding.stream")
 
@@ -152,7 +153,7 @@ async def connect(url: str, name: str) -> NatsClient:
         )
     except Exception as exc:  # nats-py raises several kinds; all mean "cannot reach it"
         raise StoreBusy(
-            f"cannot reach the NATS server at {url}: {exc or type(exc).__name__}"
+            f"cannot reach the NATS server at {mask_url(url)}: {exc or type(exc).__name__}"
         ) from None
     warn_if_unsafe(client)
     return client

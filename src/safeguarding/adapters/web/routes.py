@@ -1,7 +1,9 @@
 """The web UI's pages: log in with an API key, then one landing page per role.
 
-Sessions are signed cookies (SameSite=Strict) holding the key's id and role,
-never the key. Each page re-checks that the key is still active.
+A login starts a session kept in the store (``WebSessions``); the signed cookie
+(SameSite=Strict, Secure behind https) holds only its random id and the CSRF token
+(``csrf.py``), never the key. Each page looks the session up, so logout and key
+revocation end it in every process. Failed logins are throttled like the API's.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from safeguarding.adapters.http.auth import client_address
 from safeguarding.adapters.http.problems import status_for
+from safeguarding.adapters.web.csrf import CrossSiteRefused, csrf_token, renew_token
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.errors import SafeguardingError, Unauthenticated
-from safeguarding.services.keys import principal_of
+from safeguarding.domain.errors import SafeguardingError, TooManyAttempts, Unauthenticated
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -39,6 +42,8 @@ def due(deadline: datetime, now: datetime) -> Markup:
 
 
 templates.env.filters["due"] = due
+# Root-relative, so no asset URL is built from the request's Host header.
+templates.env.globals["static_url"] = lambda path: f"/ui/static/{path}"
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 REGULATOR_NAV = [
@@ -78,24 +83,26 @@ def mount_static(app: FastAPI) -> None:
 
 
 def _principal(request: Request) -> Principal | None:
-    data = request.session.get("principal")
-    if not data:
-        return None
-    with request.app.state.container.store.read() as uow:
-        record = uow.key_get(data["key_id"])
-    if record is None or record.revoked_at is not None:
-        request.session.clear()
-        return None
-    return principal_of(record)
+    session_id = request.session.get("sid")
+    principal = request.app.state.container.sessions.principal(session_id)
+    if principal is None and session_id is not None:
+        del request.session["sid"]
+    return principal
 
 
 def page(
     request: Request, name: str, principal: Principal | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     nav = NAV.get(principal.role, []) if principal else []
-    return templates.TemplateResponse(
-        request, name, {"principal": principal, "nav": nav, **context}, status_code=status
-    )
+    context = {"principal": principal, "nav": nav, "csrf": csrf_token(request), **context}
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def cross_site_refused(request: Request, exc: Exception) -> Response:
+    """The 403 page for a UI request that failed the CSRF checks; nothing was done."""
+    assert isinstance(exc, CrossSiteRefused)
+    title = "Refused: not sent from this service's own page"
+    return page(request, "pages/error.html", None, 403, title=title, detail=exc.reason)
 
 
 def gate(request: Request, *roles: Role) -> Principal | Response:
@@ -141,16 +148,29 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 def login(request: Request, api_key: str = Form("")) -> Response:
+    app = request.app.state.container
     try:
-        principal = request.app.state.container.keys.verify(api_key.strip())
+        principal = app.keys.authenticate(api_key.strip(), client_address(request))
+    except TooManyAttempts as exc:
+        wait = exc.retry_after_seconds
+        error = f"Too many failed tries. Wait {wait} seconds, then try again."
+        refused_page = page(request, "pages/login.html", None, 429, error=error)
+        refused_page.headers["Retry-After"] = str(wait)
+        return refused_page
     except Unauthenticated:
         return page(request, "pages/login.html", None, 401, error="That key is not valid.")
-    request.session["principal"] = {"key_id": principal.key_id, "role": principal.role.value}
+    app.sessions.end(request.session.get("sid"), None)
+    request.session.clear()
+    request.session["sid"] = app.sessions.start(principal)
+    renew_token(request)
     return RedirectResponse(LANDING[principal.role], status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
+    sessions = request.app.state.container.sessions
+    session_id = request.session.get("sid")
+    sessions.end(session_id, sessions.principal(session_id))
     request.session.clear()
     return RedirectResponse("/ui/login", status_code=303)
 

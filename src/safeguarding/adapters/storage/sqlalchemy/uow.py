@@ -21,6 +21,7 @@ from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
 from safeguarding.adapters.storage.sqlalchemy.review import ReviewRows, case_of_row
 from safeguarding.adapters.storage.sqlalchemy.risk import RiskRows
 from safeguarding.adapters.storage.sqlalchemy.sealed import open_report, seal_report
+from safeguarding.adapters.storage.sqlalchemy.sessions import SessionRows
 from safeguarding.adapters.storage.sqlalchemy.transparency import TransparencyRows
 from safeguarding.domain.accounts import Account, AgeBand
 from safeguarding.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord
@@ -73,7 +74,9 @@ _EVENTS_INSERT = t.events.insert()
 _AUDIT_INSERT = t.audit_log.insert()
 
 
-class SqlUnitOfWork(BankRows, EvidenceRows, ReviewRows, ComplaintRows, TransparencyRows, RiskRows):
+class SqlUnitOfWork(
+    BankRows, EvidenceRows, ReviewRows, ComplaintRows, TransparencyRows, RiskRows, SessionRows
+):
     """The storage ports over one SQLAlchemy connection inside one transaction."""
 
     def __init__(self, conn: Connection, cipher: ContentCipher) -> None:
