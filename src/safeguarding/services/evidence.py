@@ -17,8 +17,8 @@ from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.errors import AccessDenied, InvalidInput, NotFound
 from safeguarding.domain.evidence import EvidenceContent, EvidenceRecord
 from safeguarding.domain.ids import Clock
-from safeguarding.domain.information_requests import RequestStatus
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services.access import OPERATOR, content_grounds
 
 READERS = frozenset({Role.MODERATOR, Role.ADMIN, Role.REGULATOR})
 MIN_REASON = 10
@@ -32,9 +32,13 @@ class EvidenceService:
         self.store = store
         self.clock = clock
 
-    def record(self, event_id: str) -> EvidenceRecord:
+    def record(self, event_id: str, principal: Principal = OPERATOR) -> EvidenceRecord:
+        """What was preserved for an event (no content): a moderator's, of a queue they work."""
         with self.store.read() as uow:
-            return _existing(uow, event_id)
+            found = _existing(uow, event_id)
+            if principal.role is Role.MODERATOR:
+                content_grounds(uow, principal, event_id, f"the evidence record of {event_id!r}")
+            return found
 
     def read(self, event_id: str, principal: Principal, reason: str) -> EvidenceContent:
         """The content itself, for someone entitled to it who says why; the read is audited.
@@ -47,7 +51,9 @@ class EvidenceService:
         _check_reason(reason)
         with self.store.write() as uow:
             record = _existing(uow, event_id)
-            grounds = _grounds(uow, event_id, principal)
+            grounds = content_grounds(
+                uow, principal, event_id, f"the evidence for event {event_id!r}"
+            )
             content = uow.evidence_content(record.content_sha256) if record.content_sha256 else None
             if content is None:
                 why = "was purged" if record.purged_at else "holds no content"
@@ -100,32 +106,6 @@ def _existing(uow: UnitOfWork, event_id: str) -> EvidenceRecord:
     if record is None:
         raise NotFound(f"no evidence was preserved for event {event_id!r}")
     return record
-
-
-def _grounds(uow: UnitOfWork, event_id: str, principal: Principal) -> dict[str, Any]:
-    """Why this principal may read this event's evidence, or AccessDenied."""
-    if principal.role is Role.ADMIN:
-        return {}
-    if principal.role is Role.REGULATOR:
-        open_requests = uow.information_requests_list(RequestStatus.OPEN)
-        covering = [r for r in open_requests if r.covers(event_id)]
-        if not covering:
-            raise _denied(
-                principal,
-                f"a regulator reads evidence only under an open formal information request "
-                f"naming event {event_id!r}; none does",
-            )
-        return {"information_request": covering[0].request_id}
-    queues = sorted({c.queue for c in uow.cases_of_event(event_id)})
-    worked = [q for q in queues if principal.works(q)]
-    if not worked:
-        raise _denied(
-            principal,
-            f"the evidence for event {event_id!r} belongs to "
-            + (f"the {', '.join(queues)} queue(s)" if queues else "no case")
-            + f", which {principal.name} does not work",
-        )
-    return {"queue": worked[0]}
 
 
 def _denied(principal: Principal, detail: str) -> AccessDenied:

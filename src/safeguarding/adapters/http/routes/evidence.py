@@ -59,7 +59,7 @@ def get_record(
     request: Request,
     principal: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN, Role.REGULATOR)),
 ) -> dict[str, Any]:
-    record = container(request).evidence.record(event_id)
+    record = container(request).evidence.record(event_id, principal)
     container(request).access.read(principal, f"evidence record {event_id}")
     return record_out(record)
 

@@ -268,6 +268,7 @@ api_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     Column("queues", JSON),  # a moderator key's review queues; NULL: every queue
+    Column("organisation", String(128)),  # an advocate key's body
 )
 
 # Which cases each event belongs to, so evidence access can be checked against a queue.
@@ -313,6 +314,7 @@ super_complaints = Table(
     metadata,
     Column("super_complaint_id", Id, primary_key=True),
     Column("filed_by", String(128), nullable=False, index=True),
+    Column("organisation", String(128), index=True),  # the advocacy body it belongs to
     Column("filed_at", UTCDateTime, nullable=False, index=True),
     Column("title", String(300), nullable=False),
     Column("description", Text, nullable=False),
