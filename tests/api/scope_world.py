@@ -88,8 +88,10 @@ def build_world(database_url: str, tmp_path: Path) -> World:
     world.add("voice again, other body", "voice", Role.ADVOCATE, organisation="body-c")
     revoked = world.add("revoked grooming moderator", "dee", Role.MODERATOR, queues=["grooming"])
     world.add("revoked advocate A", "voice-2", Role.ADVOCATE, organisation="body-a")
+    world.add("revoked admin", "ali-old", Role.ADMIN)
     container.keys.revoke(revoked.key_id)
     container.keys.revoke(world.principals["revoked advocate A"].key_id)
+    container.keys.revoke(world.principals["revoked admin"].key_id)
     return world
 
 
