@@ -10,7 +10,7 @@ through the server: each was answered before, and must now be refused or told th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,20 +21,13 @@ import sqlalchemy as sa
 from safeguarding.adapters.http.app import create_app
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.domain.cases import Outcome
-from tests.api.scope_world import KNOWN_IMAGE, World, build_world, case_of, decide
+from tests.api.scope_world import KNOWN_IMAGE, World, case_of, decide
 from tests.conftest import auth
 
 pytestmark = pytest.mark.anyio
 PROBLEM = "application/problem+json"
 UPHOLD = {"status": "upheld", "reason": "The photo is the appellant's own holiday picture."}
 GROOMING_PACKAGE = "/v1/reports/default/demo-msg-021"
-
-
-@pytest.fixture
-def world(database_url: str, tmp_path: Path) -> Iterator[World]:
-    built = build_world(database_url, tmp_path)
-    yield built
-    built.container.close()
 
 
 @pytest.fixture

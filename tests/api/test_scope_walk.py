@@ -12,10 +12,9 @@ that nobody listed here fails it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +22,7 @@ import pytest
 
 from safeguarding.adapters.http.app import create_app
 from safeguarding.domain.access import Role
-from tests.api.scope_world import World, build_world, snapshot
+from tests.api.scope_world import World, snapshot
 from tests.api.test_roles import cheap_key_hashing, route_table  # noqa: F401
 from tests.conftest import auth
 
@@ -173,13 +172,6 @@ UNSCOPED = {
 
 
 @pytest.fixture
-def world(database_url: str, tmp_path: Path) -> Iterator[World]:
-    built = build_world(database_url, tmp_path)
-    yield built
-    built.container.close()
-
-
-@pytest.fixture
 def app(world: World) -> Any:
     return create_app(world.container, run_outbox_worker=False)
 
@@ -247,19 +239,30 @@ def test_the_walk_lists_every_route_that_touches_a_scoped_thing(app: Any) -> Non
     assert listed - scoped_routes(app) == set(), "the walk lists routes the app no longer has"
 
 
-async def test_over_the_api_the_wrong_scope_is_refused_and_changes_nothing(app, world) -> None:
+Caller = Callable[[str, Attempt, str], Awaitable[httpx.Response]]
+
+
+async def walk(world: World, jobs: dict[str, Attempt], call: Caller, api: bool) -> list[str]:
+    """Every wrong caller on every route: what was not refused, or changed the store."""
     failures = []
+    for route, job in jobs.items():
+        for label in (*job.wrong, *([job.revoked] if job.revoked else [])):
+            before = snapshot(world.container)
+            found = problem(await call(route, job, label), api, job.hidden, world)
+            if snapshot(world.container) != before:
+                found += " and changed the store"
+            if found:
+                failures.append(f"{route} as {label}: {found}")
+    return failures
+
+
+async def test_over_the_api_the_wrong_scope_is_refused_and_changes_nothing(app, world) -> None:
     async with client(app) as http:
-        for route, job in API.items():
-            for label in (*job.wrong, *([job.revoked] if job.revoked else [])):
-                before = snapshot(world.container)
-                response = await attempt(http, world, route, job, auth(world.keys[label]))
-                found = problem(response, True, job.hidden, world)
-                if snapshot(world.container) != before:
-                    found += " and changed the store"
-                if found:
-                    failures.append(f"{route} as {label}: {found}")
-    assert failures == []
+
+        async def call(route: str, job: Attempt, label: str) -> httpx.Response:
+            return await attempt(http, world, route, job, auth(world.keys[label]))
+
+        assert await walk(world, API, call, api=True) == []
 
 
 async def web_sessions(app: Any, world: World, stack: Any) -> dict[str, httpx.AsyncClient]:
@@ -277,21 +280,13 @@ async def web_sessions(app: Any, world: World, stack: Any) -> dict[str, httpx.As
 
 
 async def test_in_the_web_ui_the_wrong_scope_is_refused_and_changes_nothing(app, world) -> None:
-    from contextlib import AsyncExitStack
-
-    failures = []
     async with AsyncExitStack() as stack:
         browsers = await web_sessions(app, world, stack)
-        for route, job in WEB.items():
-            for label in (*job.wrong, *([job.revoked] if job.revoked else [])):
-                before = snapshot(world.container)
-                response = await attempt(browsers[label], world, route, job, {})
-                found = problem(response, False, job.hidden, world)
-                if snapshot(world.container) != before:
-                    found += " and changed the store"
-                if found:
-                    failures.append(f"{route} as {label}: {found}")
-    assert failures == []
+
+        async def call(route: str, job: Attempt, label: str) -> httpx.Response:
+            return await attempt(browsers[label], world, route, job, {})
+
+        assert await walk(world, WEB, call, api=False) == []
 
 
 async def test_the_right_scope_gets_through_the_same_doors(app, world) -> None:

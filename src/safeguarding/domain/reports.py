@@ -172,8 +172,8 @@ def _line(line: ExcerptLine) -> dict[str, str]:
     return {k: str(v) for k, v in line.model_dump(mode="json").items()}
 
 
-class ReportSummary(_Frozen):
-    """What anyone who follows reports may see of one: no content, only its life and size."""
+class _ReportLife(_Frozen):
+    """A report's life: drafted, confirmed, submitted, where it went."""
 
     event_id: str
     authority: str
@@ -183,6 +183,11 @@ class ReportSummary(_Frozen):
     confirmed_at: datetime | None = None
     submitted_at: datetime | None = None
     destination: str | None = None
+
+
+class ReportSummary(_ReportLife):
+    """What anyone who follows reports may see of one: no content, only its life and size."""
+
     counts: dict[str, int] | None = None  # accounts, files and messages in a confirmed package
 
 
@@ -202,18 +207,10 @@ def package_counts(package: dict[str, object]) -> dict[str, int]:
     }
 
 
-class ReportRecord(_Frozen):
+class ReportRecord(_ReportLife):
     """A report's life: drafted, confirmed (with the package as confirmed), submitted."""
 
-    event_id: str
-    authority: str
-    status: ReportStatus
-    created_at: datetime
-    confirmed_by: str | None = None
-    confirmed_at: datetime | None = None
     package: dict[str, object] | None = None
-    submitted_at: datetime | None = None
-    destination: str | None = None
 
     def summary(self) -> ReportSummary:
         counts = package_counts(self.package) if self.package is not None else None
