@@ -15,14 +15,32 @@ import pytest
 from safeguarding.bootstrap import Container, build
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.banks import Bank, HashType
+from safeguarding.domain.cases import CaseDecision, Outcome
 from safeguarding.domain.errors import AccessDenied, Conflict
 from safeguarding.domain.reports import NcaReferral, NcmecReport, ReportStatus, as_nca
+from safeguarding.services.access import OPERATOR
 from tests.conftest import make_settings
 from tests.detectors.test_grooming import _seed_events
 from tests.factories import BASE, benign_png, event, media
 
 MODERATOR = Principal(key_id="k", name="sam", role=Role.MODERATOR)
 IMAGE = benign_png("reported")
+
+
+def confirm_case_of(container: Container, event_id: str, by: Principal = MODERATOR) -> None:
+    """Decide the case about ``event_id`` as confirmed: a report goes forward only after."""
+    (case,) = [c for c in container.review.queue() if event_id in c.event_ids]
+    container.review.claim(case.case_id, by)
+    container.review.decide(
+        CaseDecision(
+            case_id=case.case_id,
+            outcome=Outcome.CONFIRM,
+            reason_code="grooming_confirmed",
+            by=by.audit_name,
+            at=container.clock.now(),
+        ),
+        by,
+    )
 
 
 def run_seed_case(container: Container) -> str:
@@ -39,9 +57,9 @@ def run_seed_case(container: Container) -> str:
 
 def test_a_text_only_grooming_report_is_complete(container) -> None:
     event_id = run_seed_case(container)
-    (record,) = container.reports.list()
+    (record,) = container.reports.list(OPERATOR)
     assert (record.event_id, record.status) == (event_id, ReportStatus.AWAITING_CONFIRMATION)
-    report = container.reports.build(event_id, "default")
+    report = container.reports.build(event_id, "default", OPERATOR)
     assert report.incident_type.value == "online_enticement_of_children"
     assert {(a.account_id, a.role, a.declared_age) for a in report.accounts} == {
         ("ryan", "suspect", 18),
@@ -49,7 +67,7 @@ def test_a_text_only_grooming_report_is_complete(container) -> None:
     }
     assert report.complete() == []
     assert any("how old" in line.text for line in report.excerpt)
-    ncmec = NcmecReport.model_validate(container.reports.package(event_id, "default"))
+    ncmec = NcmecReport.model_validate(container.reports.package(event_id, "default", OPERATOR))
     assert ncmec.chat_transcript
     assert ncmec.reported_persons[0]["account_id"] == "ryan"
     nca = NcaReferral.model_validate(as_nca(report).model_dump(mode="json"))
@@ -59,14 +77,19 @@ def test_a_text_only_grooming_report_is_complete(container) -> None:
 
 def test_nothing_is_sent_before_a_moderator_confirms(container, tmp_path) -> None:
     event_id = run_seed_case(container)
-    with pytest.raises(Conflict, match="confirms it before it is sent"):
-        container.reports.submit(event_id, "default", "cli")
+    with pytest.raises(Conflict, match="as confirmed before its report"):
+        container.reports.submit(event_id, "default", OPERATOR)
     platform = Principal(key_id="p", name="app", role=Role.PLATFORM)
     with pytest.raises(AccessDenied):
         container.reports.confirm(event_id, "default", platform)
+    with pytest.raises(Conflict, match="as confirmed before its report"):
+        container.reports.confirm(event_id, "default", MODERATOR)
+    confirm_case_of(container, event_id)
+    with pytest.raises(Conflict, match="confirms it before it is sent"):
+        container.reports.submit(event_id, "default", OPERATOR)
     confirmed = container.reports.confirm(event_id, "default", MODERATOR)
     assert confirmed.confirmed_by == "moderator:sam"
-    sent = container.reports.submit(event_id, "default", "cli")
+    sent = container.reports.submit(event_id, "default", OPERATOR)
     written = Path(sent.destination or "")
     assert written.parent == container.settings.data_dir / "reports"
     assert json.loads(written.read_text())["report_id"] == f"default-{event_id}"
@@ -74,7 +97,7 @@ def test_nothing_is_sent_before_a_moderator_confirms(container, tmp_path) -> Non
         container.reports.confirm(event_id, "default", MODERATOR)
     with container.store.read() as uow:
         actions = [r.action for r in uow.audit_records() if r.action.startswith("report.")]
-    assert actions == ["report.confirm", "report.submit"]
+    assert actions == ["report.confirm", "report.submit"]  # no package was read
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -114,8 +137,9 @@ def test_an_image_report_is_posted_to_the_configured_endpoint(
         )
         container.ingest.ingest([event(media(data=IMAGE, event_id="img-1"))], source="t")
         container.outbox.run_once(100)
+        confirm_case_of(container, "img-1")
         container.reports.confirm("img-1", "default", MODERATOR)
-        sent = container.reports.submit("img-1", "default", "cli")
+        sent = container.reports.submit("img-1", "default", OPERATOR)
     finally:
         container.close()
     assert sent.destination == receiver
@@ -142,12 +166,15 @@ async def test_the_report_flow_over_http(client, keys, container) -> None:
     ).status_code == 403
     package = await client.get(base, headers=auth(keys[Role.MODERATOR]))
     assert package.json()["format"] == "ncmec-cybertipline-v1"
+    early = await client.post(f"{base}/confirm", headers=auth(keys[Role.MODERATOR]))
+    assert early.status_code == 409, "its case is not confirmed yet"
+    confirm_case_of(container, event_id)
     confirmed = await client.post(f"{base}/confirm", headers=auth(keys[Role.MODERATOR]))
     assert confirmed.json()["status"] == "confirmed"
     sent = await client.post(f"{base}/submit", headers=auth(keys[Role.MODERATOR]))
     assert sent.json()["status"] == "submitted"
     container.reports.acknowledge(event_id, "default", "cli")
-    assert container.reports.list()[0].status is ReportStatus.ACKNOWLEDGED
+    assert container.reports.list(OPERATOR)[0].status is ReportStatus.ACKNOWLEDGED
 
 
 def test_every_report_names_the_accountable_senior_manager(
@@ -158,8 +185,8 @@ def test_every_report_names_the_accountable_senior_manager(
     )
     try:
         event_id = run_seed_case(named)
-        ncmec = NcmecReport.model_validate(named.reports.package(event_id, "default"))
-        nca = as_nca(named.reports.build(event_id, "default"))
+        ncmec = NcmecReport.model_validate(named.reports.package(event_id, "default", OPERATOR))
+        nca = as_nca(named.reports.build(event_id, "default", OPERATOR))
     finally:
         named.close()
     assert ncmec.reporter["accountable_manager"] == "Dr A. Example, Head of Safety"

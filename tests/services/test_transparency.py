@@ -199,22 +199,25 @@ def small_store(world: Container, clock: Clock) -> None:
         first_message("adult-a", "adult-c", before(5), "chat"),
     )
     world.outbox.run_once(100)
-    _decide_report_case(world, clock)
+    _decide_case(world, clock, "report", "grooming_confirmed")
     clock.at = NOON + timedelta(hours=2)
+    # a report goes forward, and an appeal reinstates a hash match, only once its case is decided
+    _decide_case(world, clock, "upload", "known_abuse_image")
     world.reports.confirm("upload", "default", MODERATOR)
-    world.reports.submit("upload", "default", "test")
+    world.reports.submit("upload", "default", MODERATOR)
     _complain(world, clock)
 
 
-def _decide_report_case(world: Container, clock: Clock) -> None:
-    (case,) = [c for c in world.review.queue() if "report" in c.event_ids]
-    clock.at = NOON + timedelta(minutes=60)
+def _decide_case(world: Container, clock: Clock, event_id: str, reason_code: str) -> None:
+    (case,) = [c for c in world.review.queue() if event_id in c.event_ids]
+    at = clock.at
+    clock.at = at + timedelta(minutes=60)
     world.review.claim(case.case_id, MODERATOR)
-    clock.at = NOON + timedelta(minutes=90)
+    clock.at = at + timedelta(minutes=90)
     decision = CaseDecision(
         case_id=case.case_id,
         outcome=Outcome.CONFIRM,
-        reason_code="grooming_confirmed",
+        reason_code=reason_code,
         by=MODERATOR.audit_name,
         at=clock.at,
     )

@@ -184,27 +184,46 @@ async def test_the_queue_filters_by_harm_and_says_how_long_is_left(demo, moderat
     assert len(re.findall(r"<tr data-case-id=", everything)) == len(demo.review.queue())
 
 
-async def test_a_dismissal_restores_the_content_and_lifts_the_restriction(app, demo, moderator):
+async def dismiss_known_image(app, demo, who: httpx.AsyncClient) -> tuple[dict, dict]:
+    """Dismiss the known-image case through the UI; the visibility answers before and after."""
     case = case_in(demo, "abuse_imagery", "dan")
     api = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
     platform = auth(key(demo, Role.PLATFORM))
     ask = {"viewer_id": "leo", "items": ["demo-upload-known"]}
     async with api:
         (before,) = (await api.post("/v1/visibility", json=ask, headers=platform)).json()["items"]
-        assert before["visible"] is False
-        await moderator.post(f"/ui/cases/{case.case_id}/claim")
-        dismissed = await moderator.post(
+        await who.post(f"/ui/cases/{case.case_id}/claim")
+        dismissed = await who.post(
             f"/ui/cases/{case.case_id}/decision",
             data={"outcome": "dismiss", "reason_code": "false_positive"},
         )
         assert dismissed.status_code == 303
         (after,) = (await api.post("/v1/visibility", json=ask, headers=platform)).json()["items"]
+    return before, after
+
+
+async def test_an_admins_dismissal_restores_the_content_and_lifts_the_restriction(app, demo):
+    case = case_in(demo, "abuse_imagery", "dan")
+    async with browser(app, key(demo, Role.ADMIN)) as admin:
+        before, after = await dismiss_known_image(app, demo, admin)
+    assert before["visible"] is False
     assert after["visible"] is True
-    assert after["reason"].startswith("reinstated")
+    assert after["reason"] == f"reinstated: its case {case.case_id} was dismissed on review"
     with demo.store.read() as uow:
         assert uow.restrictions_of(["dan"]) == set()
     (decided,) = audit(demo, "case.decide")
     assert decided[2]["content_reinstated"] == 1
+
+
+async def test_a_moderators_dismissal_leaves_a_hash_match_hidden(app, demo, moderator):
+    """Content that matched a known-abuse hash comes back only by an admin's hand."""
+    _, after = await dismiss_known_image(app, demo, moderator)
+    assert after["visible"] is False
+    with demo.store.read() as uow:
+        assert uow.restrictions_of(["dan"]) == set()
+    (decided,) = audit(demo, "case.decide")
+    assert decided[2]["content_reinstated"] == 0
+    assert decided[2]["kept_hidden_hash_match"] == ["demo-upload-known"]
 
 
 async def test_over_the_api_a_moderator_sees_and_claims_only_their_queues(app, demo) -> None:

@@ -125,6 +125,7 @@ class SuperComplaint(BaseModel):
 
     super_complaint_id: str
     filed_by: str
+    organisation: str | None = None  # the advocacy body; its keys (not a key's name) read it
     filed_at: datetime
     title: str
     description: str

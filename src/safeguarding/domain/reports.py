@@ -172,8 +172,8 @@ def _line(line: ExcerptLine) -> dict[str, str]:
     return {k: str(v) for k, v in line.model_dump(mode="json").items()}
 
 
-class ReportRecord(_Frozen):
-    """A report's life: drafted, confirmed (with the package as confirmed), submitted."""
+class _ReportLife(_Frozen):
+    """A report's life: drafted, confirmed, submitted, where it went."""
 
     event_id: str
     authority: str
@@ -181,6 +181,37 @@ class ReportRecord(_Frozen):
     created_at: datetime
     confirmed_by: str | None = None
     confirmed_at: datetime | None = None
-    package: dict[str, object] | None = None
     submitted_at: datetime | None = None
     destination: str | None = None
+
+
+class ReportSummary(_ReportLife):
+    """What anyone who follows reports may see of one: no content, only its life and size."""
+
+    counts: dict[str, int] | None = None  # accounts, files and messages in a confirmed package
+
+
+# Where each wire format keeps the accounts, the files and the messages of a package.
+_PACKAGE_PARTS = {
+    "accounts": ("reported_persons", "victims", "subjects", "children"),
+    "files": ("files", "material"),
+    "messages": ("chat_transcript", "communications"),
+}
+
+
+def package_counts(package: dict[str, object]) -> dict[str, int]:
+    """How many accounts, files and messages a package holds, in either format."""
+    return {
+        part: sum(len(v) for k in keys if isinstance(v := package.get(k), list))
+        for part, keys in _PACKAGE_PARTS.items()
+    }
+
+
+class ReportRecord(_ReportLife):
+    """A report's life: drafted, confirmed (with the package as confirmed), submitted."""
+
+    package: dict[str, object] | None = None
+
+    def summary(self) -> ReportSummary:
+        counts = package_counts(self.package) if self.package is not None else None
+        return ReportSummary(**self.model_dump(exclude={"package"}), counts=counts)

@@ -1,11 +1,21 @@
-"""Recording who looked: every regulator read goes into the audit log."""
+"""Who may reach what, and recording who looked.
+
+Roles say what kind of thing a caller may do; scope says to which case, queue or request:
+``content_grounds`` and ``check_works_all`` are the one place that decides it. Every regulator
+read goes into the audit log.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.actions import ActionName, OpenCaseParams
 from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.errors import AccessDenied
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store
+from safeguarding.domain.information_requests import RequestStatus
+from safeguarding.ports.store import Store, UnitOfWork
 
 
 class AccessLog:
@@ -30,3 +40,75 @@ class AccessLog:
                     )
                 ]
             )
+
+
+# The command line runs on the service's own machine with its database: an admin's reach.
+OPERATOR = Principal(key_id="cli", name="cli", role=Role.ADMIN)
+
+
+# -- scope: which case, queue or request a caller's role reaches -------------------------------
+# One place for the rule, used by every service that shows or changes something about an
+# event, so the API, the web UI and the CLI cannot disagree about who may.
+
+
+def event_queues(uow: UnitOfWork, event_id: str) -> frozenset[str]:
+    """The review queues an event belongs to: those of its cases, and the one its decision
+    opens a case in (the outbox may not have opened it yet)."""
+    queues = {case.queue for case in uow.cases_of_event(event_id)}
+    found = uow.decisions_for([event_id]).get(event_id)
+    if found is not None:
+        queues |= {
+            OpenCaseParams.model_validate(action.params).queue
+            for action in found[1].actions
+            if action.name is ActionName.OPEN_CASE
+        }
+    return frozenset(queues)
+
+
+def content_grounds(
+    uow: UnitOfWork, principal: Principal, event_id: str, what: str
+) -> dict[str, Any]:
+    """Why ``principal`` may see ``what`` (the content of, or about, ``event_id``), for the
+    audit record; AccessDenied when it may not.
+
+    An admin sees everything; a moderator, what is in a queue they work; the regulator, only
+    what an open formal information request names; no other role sees content.
+    """
+    if principal.role is Role.ADMIN:
+        return {"grounds": "admin"}
+    if principal.role is Role.REGULATOR:
+        covering = [
+            r.request_id
+            for r in uow.information_requests_list(RequestStatus.OPEN)
+            if r.covers(event_id)
+        ]
+        if not covering:
+            raise out_of_scope(
+                principal,
+                f"a regulator reads {what} only under an open formal information request "
+                f"naming event {event_id!r}; none does",
+            )
+        return {"information_request": covering[0]}
+    queues = event_queues(uow, event_id)
+    if principal.role is not Role.MODERATOR or not principal.works_any(queues):
+        raise out_of_scope(principal, _not_worked(principal, what, queues))
+    return {"queue": next((q for q in sorted(queues) if principal.works(q)), "all")}
+
+
+def check_works_all(principal: Principal, queues: frozenset[str], what: str) -> None:
+    """AccessDenied unless ``principal`` works every one of ``queues`` (an admin does)."""
+    if principal.role not in (Role.MODERATOR, Role.ADMIN) or not principal.works_all(queues):
+        raise out_of_scope(principal, _not_worked(principal, what, queues))
+
+
+def out_of_scope(principal: Principal, detail: str) -> AccessDenied:
+    """The refusal for a caller whose role is right but whose queue, body or request is not."""
+    return AccessDenied(detail, principal.role.value, SCOPED_ROLES)
+
+
+SCOPED_ROLES = ("admin", "moderator (of its queue)", "regulator (under an information request)")
+
+
+def _not_worked(principal: Principal, what: str, queues: frozenset[str]) -> str:
+    where = f"the {', '.join(sorted(queues))} queue(s)" if queues else "no review queue"
+    return f"{what} belongs to {where}, which {principal.name} does not work"

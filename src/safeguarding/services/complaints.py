@@ -28,9 +28,12 @@ from safeguarding.domain.complaints import (
     SuperComplaintStatus,
 )
 from safeguarding.domain.decisions import Verdict
-from safeguarding.domain.errors import AccessDenied, InvalidInput, NotFound
+from safeguarding.domain.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services.access import check_works_all, event_queues, out_of_scope
+from safeguarding.services.review import OPEN_STATUSES, hash_matched
+from safeguarding.services.visibility import APPEAL_SOURCE
 
 MAX_FILES = 10
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -97,12 +100,15 @@ class ComplaintService:
     def get(self, complaint_id: str, principal: Principal) -> Complaint:
         with self.store.write() as uow:
             complaint = _existing(uow, complaint_id)
+            if not _sees(uow, principal, complaint):
+                raise out_of_scope(principal, _scope_detail(uow, principal, complaint))
             _audit_regulator(uow, self.clock, principal, complaint_id)
         return complaint
 
     def list(self, principal: Principal, status: ComplaintStatus | None = None) -> list[Complaint]:
+        """Every complaint; a moderator's list holds those about the queues they work."""
         with self.store.write() as uow:
-            found = uow.complaints_list(status)
+            found = [c for c in uow.complaints_list(status) if _sees(uow, principal, c)]
             _audit_regulator(uow, self.clock, principal, "complaints")
         return found
 
@@ -111,12 +117,13 @@ class ComplaintService:
     ) -> Complaint:
         now = self.clock.now()
         with self.store.write() as uow:
-            decided = _existing(uow, complaint_id).decided(
-                status, reason, principal.audit_name, now
-            )
+            complaint = _existing(uow, complaint_id)
+            check_works_all(principal, _queues(uow, complaint), _what(complaint))
+            decided = complaint.decided(status, reason, principal.audit_name, now)
+            guard = _check_hash_reinstatement(uow, decided, principal)
             uow.complaint_put(decided)
             effects = _reverse(uow, decided, principal) if _reverses(decided) else {}
-            details = {"status": status.value, "reason": decided.outcome_reason, **effects}
+            details = {"status": status.value, "reason": decided.outcome_reason, **guard, **effects}
             _audit(uow, now, principal, "complaint.decide", complaint_id, details)
         if effects.get("content_reinstated") and self.on_reinstated and decided.event_id:
             self.on_reinstated([decided.event_id])
@@ -146,6 +153,51 @@ def _check_target(uow: UnitOfWork, complaint: Complaint) -> None:
             raise InvalidInput(f"the decision on {complaint.event_id!r} took no action to appeal")
 
 
+def _queues(uow: UnitOfWork, complaint: Complaint) -> frozenset[str]:
+    """The harm a complaint is about: the queues of the event it names (none: no event)."""
+    return event_queues(uow, complaint.event_id) if complaint.event_id else frozenset()
+
+
+def _sees(uow: UnitOfWork, principal: Principal, complaint: Complaint) -> bool:
+    """Moderators see the complaints about the queues they work; the other readers all."""
+    return principal.role is not Role.MODERATOR or principal.works_any(_queues(uow, complaint))
+
+
+def _what(complaint: Complaint) -> str:
+    return f"{complaint.kind.value} {complaint.complaint_id}"
+
+
+def _scope_detail(uow: UnitOfWork, principal: Principal, complaint: Complaint) -> str:
+    queues = ", ".join(sorted(_queues(uow, complaint))) or "no review queue"
+    return f"{_what(complaint)} is about {queues}, which {principal.name} does not work"
+
+
+def _check_hash_reinstatement(
+    uow: UnitOfWork, complaint: Complaint, principal: Principal
+) -> dict[str, Any]:
+    """Content that matched a known-abuse hash comes back on appeal only once its case is
+    closed, and only by an admin giving a reason (which the audit record keeps)."""
+    if not _reverses(complaint) or complaint.event_id is None:
+        return {}
+    if not hash_matched(uow, [complaint.event_id]):
+        return {}
+    cases = uow.cases_of_event(complaint.event_id)
+    still_open = [c.case_id for c in cases if c.status in OPEN_STATUSES]
+    if still_open or not cases:
+        case = still_open[0] if still_open else "(not opened yet)"
+        raise Conflict(
+            f"{complaint.event_id} matched a known-abuse hash and its case {case} is open; "
+            "an appeal cannot reinstate it until that case is decided"
+        )
+    if principal.role is not Role.ADMIN:
+        raise AccessDenied(
+            f"{complaint.event_id} matched a known-abuse hash: only an admin may reinstate it",
+            principal.role.value,
+            ("admin",),
+        )
+    return {"hash_match_reinstated_by_admin": True}
+
+
 def _reverses(complaint: Complaint) -> bool:
     return complaint.kind is ComplaintKind.APPEAL and complaint.status is ComplaintStatus.UPHELD
 
@@ -155,7 +207,7 @@ def _reverse(uow: UnitOfWork, complaint: Complaint, principal: Principal) -> dic
     assert complaint.decided_at is not None
     events = [complaint.event_id]
     restored = uow.events_reinstate(
-        events, f"appeal:{complaint.complaint_id}", complaint.decided_at, principal.audit_name
+        events, APPEAL_SOURCE + complaint.complaint_id, complaint.decided_at, principal.audit_name
     )
     lifted = uow.restrictions_remove(complaint.account_id, events)
     return {"content_reinstated": restored, "restrictions_lifted": lifted}
@@ -183,6 +235,7 @@ class SuperComplaintService:
         complaint = SuperComplaint(
             super_complaint_id=self.ids.new("scp"),
             filed_by=principal.audit_name,
+            organisation=principal.organisation,
             filed_at=now,
             title=title.strip(),
             description=description.strip(),
@@ -197,9 +250,12 @@ class SuperComplaintService:
         return complaint
 
     def list(self, principal: Principal) -> list[SuperComplaint]:
-        mine = principal.audit_name if principal.role is Role.ADVOCATE else None
+        advocate = principal.role is Role.ADVOCATE
         with self.store.write() as uow:
-            found = uow.super_complaints_list(mine)
+            if advocate and not principal.organisation:
+                found = []  # a key that speaks for no body has filed nothing
+            else:
+                found = uow.super_complaints_list(principal.organisation if advocate else None)
             _audit_regulator(uow, self.clock, principal, "super_complaints")
         return found
 
@@ -248,11 +304,11 @@ class SuperComplaintService:
         found = uow.super_complaint_get(super_complaint_id)
         if found is None:
             raise NotFound(f"no super-complaint {super_complaint_id!r}")
-        if principal.role is Role.ADVOCATE and found.filed_by != principal.audit_name:
+        if principal.role is Role.ADVOCATE and not principal.speaks_for(found.organisation):
             raise AccessDenied(
                 f"super-complaint {super_complaint_id} was filed by another body",
                 principal.role.value,
-                ("admin", "regulator", "advocate (its own)"),
+                ("admin", "regulator", "advocate (of the body that filed it)"),
             )
         return found
 

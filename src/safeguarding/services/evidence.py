@@ -17,8 +17,8 @@ from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.errors import AccessDenied, InvalidInput, NotFound
 from safeguarding.domain.evidence import EvidenceContent, EvidenceRecord
 from safeguarding.domain.ids import Clock
-from safeguarding.domain.information_requests import RequestStatus
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services.access import OPERATOR, content_grounds
 
 READERS = frozenset({Role.MODERATOR, Role.ADMIN, Role.REGULATOR})
 MIN_REASON = 10
@@ -32,14 +32,17 @@ class EvidenceService:
         self.store = store
         self.clock = clock
 
-    def record(self, event_id: str, principal: Principal | None = None) -> EvidenceRecord:
-        """The record; its content hashes only for those who could read the content (a hash
-        of a message confirms a guess at it). ``None``: the operator at the command line."""
+    def record(self, event_id: str, principal: Principal = OPERATOR) -> EvidenceRecord:
+        """What was preserved for an event (no content): a moderator's, of a queue they work.
+        Its content hashes go only to those who could read the content (a hash of a message
+        confirms a guess at it)."""
         with self.store.read() as uow:
-            record = _existing(uow, event_id)
-            if principal is None or _may_read(uow, event_id, principal):
-                return record
-        return record.model_copy(update={"content_sha256": None, "hashes": {}})
+            found = _existing(uow, event_id)
+            if principal.role is Role.MODERATOR:
+                content_grounds(uow, principal, event_id, f"the evidence record of {event_id!r}")
+            if _may_read(uow, event_id, principal):
+                return found
+        return found.model_copy(update={"content_sha256": None, "hashes": {}})
 
     def read(self, event_id: str, principal: Principal, reason: str) -> EvidenceContent:
         """The content itself, for someone entitled to it who says why; the read is audited.
@@ -52,7 +55,9 @@ class EvidenceService:
         _check_reason(reason)
         with self.store.write() as uow:
             record = _existing(uow, event_id)
-            grounds = _grounds(uow, event_id, principal)
+            grounds = content_grounds(
+                uow, principal, event_id, f"the evidence for event {event_id!r}"
+            )
             content = uow.evidence_content(record.content_sha256) if record.content_sha256 else None
             if content is None:
                 why = "was purged" if record.purged_at else "holds no content"
@@ -111,36 +116,10 @@ def _may_read(uow: UnitOfWork, event_id: str, principal: Principal) -> bool:
     if principal.role not in READERS:
         return False
     try:
-        _grounds(uow, event_id, principal)
+        content_grounds(uow, principal, event_id, f"the evidence of {event_id!r}")
     except AccessDenied:
         return False
     return True
-
-
-def _grounds(uow: UnitOfWork, event_id: str, principal: Principal) -> dict[str, Any]:
-    """Why this principal may read this event's evidence, or AccessDenied."""
-    if principal.role is Role.ADMIN:
-        return {}
-    if principal.role is Role.REGULATOR:
-        open_requests = uow.information_requests_list(RequestStatus.OPEN)
-        covering = [r for r in open_requests if r.covers(event_id)]
-        if not covering:
-            raise _denied(
-                principal,
-                f"a regulator reads evidence only under an open formal information request "
-                f"naming event {event_id!r}; none does",
-            )
-        return {"information_request": covering[0].request_id}
-    queues = sorted({c.queue for c in uow.cases_of_event(event_id)})
-    worked = [q for q in queues if principal.works(q)]
-    if not worked:
-        raise _denied(
-            principal,
-            f"the evidence for event {event_id!r} belongs to "
-            + (f"the {', '.join(queues)} queue(s)" if queues else "no case")
-            + f", which {principal.name} does not work",
-        )
-    return {"queue": worked[0]}
 
 
 def _denied(principal: Principal, detail: str) -> AccessDenied:

@@ -54,16 +54,25 @@ class KeyService:
         self._lock = threading.Lock()
 
     def create(
-        self, name: str, role: str, *, by: str = "cli", queues: Sequence[str] | None = None
+        self,
+        name: str,
+        role: str,
+        *,
+        by: str = "cli",
+        queues: Sequence[str] | None = None,
+        organisation: str | None = None,
     ) -> tuple[str, ApiKeyRecord]:
         """Make a key; the plain key is returned once and never stored.
 
         ``queues`` limits a moderator key to those review queues (``None``: every queue).
+        ``organisation`` names the advocacy body an advocate key speaks for; the body's
+        super-complaints belong to it. Without one, the key is a body of its own.
         """
         role_value = _checked_role(role)
         name = _checked_name(name)
         checked_queues = _checked_queues(role_value, queues)
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+        body = _checked_organisation(role_value, organisation, key_id)
         record = ApiKeyRecord(
             key_id=key_id,
             name=name,
@@ -71,6 +80,7 @@ class KeyService:
             secret_hash=_HASHER.hash(secret),
             created_at=self.clock.now(),
             queues=checked_queues,
+            organisation=body,
         )
         with self.store.write() as uow:
             uow.key_add(record)
@@ -85,6 +95,7 @@ class KeyService:
                             "role": record.role,
                             "name": record.name,
                             "queues": list(checked_queues) if checked_queues else None,
+                            "organisation": body,
                         },
                     )
                 ]
@@ -172,6 +183,7 @@ def principal_of(record: ApiKeyRecord) -> Principal:
         name=record.name,
         role=Role(record.role),
         queues=frozenset(record.queues) if record.queues is not None else None,
+        organisation=record.organisation,
     )
 
 
@@ -192,6 +204,24 @@ def _checked_name(name: str) -> str:
         raise InvalidInput(
             "a key needs a name (1 to 128 printable characters), such as the service using it",
             [FieldError(("name",), "1 to 128 printable characters, not blank")],
+        )
+    return cleaned
+
+
+def _checked_organisation(role: Role, organisation: str | None, key_id: str) -> str | None:
+    """An advocate key's body: the one named, or (none named) a body of the key's own."""
+    if organisation is None or not organisation.strip():
+        return f"key:{key_id}" if role is Role.ADVOCATE else None
+    if role is not Role.ADVOCATE:
+        raise InvalidInput(
+            f"only advocate keys speak for an organisation; not a {role.value} key",
+            [FieldError(("organisation",), "only for the advocate role")],
+        )
+    cleaned = organisation.strip()
+    if len(cleaned) > 128 or any(ord(c) < 32 or ord(c) == 127 for c in cleaned):
+        raise InvalidInput(
+            "an organisation id is 1 to 128 printable characters, such as 'nspcc'",
+            [FieldError(("organisation",), "1 to 128 printable characters")],
         )
     return cleaned
 

@@ -1,10 +1,15 @@
 """Authority reports: build the package from what is stored, confirm it, send it.
 
 Policy drafts a report (``report_to_authority``); nothing leaves until a moderator or admin
-confirms it. Confirming builds the package from the stored event, its decision, the accounts'
-age facts, the preserved evidence and, for grooming, the messages that drove the signal,
-checks it is complete and valid in the receiver's format, and keeps it as confirmed; sending
-sends exactly that. Each step is audited.
+confirms it, and only once the case about its event was decided as confirmed. Confirming
+builds the package from the stored event, its decision, the accounts' age facts, the preserved
+evidence and, for grooming, the messages that drove the signal, checks it is complete and valid
+in the receiver's format, and keeps it as confirmed; sending sends exactly that. Each step is
+audited, and so is every read of a package.
+
+Scope is the one rule of ``services.access``: a moderator reaches the reports of events in the
+queues they work; the regulator sees every report's metadata, and a package only under an open
+information request naming its event; an admin reaches all.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any, Protocol
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from safeguarding.domain.events import Event, MediaEvent, MessageEvent, PostEvent
@@ -28,8 +34,10 @@ from safeguarding.domain.reports import (
     ReportedContent,
     ReportRecord,
     ReportStatus,
+    ReportSummary,
 )
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services.access import content_grounds, event_queues, out_of_scope
 
 CONFIRMERS = frozenset({Role.MODERATOR, Role.ADMIN})
 
@@ -62,17 +70,37 @@ class ReportingService:
         self.accountable_manager = accountable_manager
         self.sender = sender
 
-    def list(self) -> list[ReportRecord]:
-        with self.store.read() as uow:
-            return uow.authority_reports()
+    def list(self, principal: Principal) -> list[ReportSummary]:
+        """Every report's metadata (never a package); a moderator's, of the queues they work."""
+        with self.store.write() as uow:
+            records = uow.authority_reports()
+            if principal.role is not Role.ADMIN and principal.role is not Role.REGULATOR:
+                records = [r for r in records if principal.works_any(event_queues(uow, r.event_id))]
+            if principal.role is Role.REGULATOR:
+                _audit(uow, self.clock.now(), principal.audit_name, "regulator.read", "", "")
+        return [r.summary() for r in records]
 
-    def build(self, event_id: str, authority: str) -> AuthorityReport:
-        with self.store.read() as uow:
+    def build(self, event_id: str, authority: str, principal: Principal) -> AuthorityReport:
+        """The incident package, for someone whose scope reaches its event; audited."""
+        with self.store.write() as uow:
             _record(uow, event_id, authority)
-            return self._build(uow, event_id, authority)
+            grounds = content_grounds(uow, principal, event_id, _what(event_id, authority))
+            report = self._build(uow, event_id, authority)
+            now = self.clock.now()
+            _audit(uow, now, principal.audit_name, "report.read", event_id, authority, grounds)
+        return report
 
-    def package(self, event_id: str, authority: str) -> dict[str, Any]:
-        report = self.build(event_id, authority)
+    def package(self, event_id: str, authority: str, principal: Principal) -> dict[str, Any]:
+        """The package as it is (or would be) sent; every read is audited with its grounds."""
+        record = self._stored(event_id, authority)
+        if record.package is not None:
+            with self.store.write() as uow:
+                what = _what(event_id, authority)
+                grounds = content_grounds(uow, principal, event_id, what)
+                now = self.clock.now()
+                _audit(uow, now, principal.audit_name, "report.read", event_id, authority, grounds)
+            return dict(record.package)
+        report = self.build(event_id, authority, principal)
         return FORMATS[format_for(authority)](report).model_dump(mode="json")
 
     def confirm(self, event_id: str, authority: str, principal: Principal) -> ReportRecord:
@@ -84,6 +112,7 @@ class ReportingService:
             )
         with self.store.write() as uow:
             record = _record(uow, event_id, authority)
+            _check_confirmed_case(uow, principal, event_id, _what(event_id, authority))
             if record.status is not ReportStatus.AWAITING_CONFIRMATION:
                 raise Conflict(f"the report is {record.status.value}, not awaiting confirmation")
             report = self._build(uow, event_id, authority)
@@ -104,9 +133,11 @@ class ReportingService:
             _audit(uow, now, principal.audit_name, "report.confirm", event_id, authority)
         return confirmed
 
-    def submit(self, event_id: str, authority: str, actor: str) -> ReportRecord:
+    def submit(self, event_id: str, authority: str, principal: Principal) -> ReportRecord:
         with self.store.read() as uow:
             record = _record(uow, event_id, authority)
+            _check_confirmed_case(uow, principal, event_id, _what(event_id, authority))
+        actor = principal.audit_name
         if record.status is not ReportStatus.CONFIRMED or record.package is None:
             raise Conflict(
                 f"the report is {record.status.value}: a moderator confirms it before it is sent"
@@ -135,6 +166,10 @@ class ReportingService:
             uow.authority_report_put(done)
             _audit(uow, self.clock.now(), actor, "report.acknowledge", event_id, authority)
         return done
+
+    def _stored(self, event_id: str, authority: str) -> ReportRecord:
+        with self.store.read() as uow:
+            return _record(uow, event_id, authority)
 
     # -- building ------------------------------------------------------------
     def _build(self, uow: UnitOfWork, event_id: str, authority: str) -> AuthorityReport:
@@ -237,6 +272,23 @@ def _named(decision: Decision, key: str) -> Sequence[str]:
     ]
 
 
+def _what(event_id: str, authority: str) -> str:
+    return f"the {authority} report on event {event_id!r}"
+
+
+def _check_confirmed_case(uow: UnitOfWork, principal: Principal, event_id: str, what: str) -> None:
+    """A report goes forward only from a case about its event that was decided as confirmed,
+    in a queue the caller works."""
+    if principal.role not in CONFIRMERS or not principal.works_any(event_queues(uow, event_id)):
+        raise out_of_scope(principal, f"{what} is not in a queue {principal.name} works")
+    confirmed = [c for c in uow.cases_of_event(event_id) if c.status is CaseStatus.CONFIRMED]
+    if not confirmed:
+        raise Conflict(f"decide the case about event {event_id!r} as confirmed before its report")
+    if not any(principal.works(c.queue) for c in confirmed):
+        queues = ", ".join(sorted({c.queue for c in confirmed}))
+        raise out_of_scope(principal, f"{what} was confirmed in {queues}, not a queue you work")
+
+
 def _record(uow: UnitOfWork, event_id: str, authority: str) -> ReportRecord:
     record = uow.authority_report_get(event_id, authority)
     if record is None:
@@ -245,16 +297,16 @@ def _record(uow: UnitOfWork, event_id: str, authority: str) -> ReportRecord:
 
 
 def _audit(
-    uow: UnitOfWork, at: datetime, actor: str, action: str, event_id: str, authority: str
+    uow: UnitOfWork,
+    at: datetime,
+    actor: str,
+    action: str,
+    event_id: str,
+    authority: str,
+    grounds: dict[str, Any] | None = None,
 ) -> None:
+    subject = event_id or "authority reports"
+    details = ({"authority": authority} if authority else {}) | (grounds or {})
     uow.audit_append(
-        [
-            AuditEntry(
-                at=at,
-                actor=actor,
-                action=action,
-                subject=event_id,
-                details={"authority": authority},
-            )
-        ]
+        [AuditEntry(at=at, actor=actor, action=action, subject=subject, details=details)]
     )

@@ -2,14 +2,15 @@
 
 A decision is recorded with who made it and why (an outcome, a reason code, a note) in the
 audit log, in the same transaction as its effects: a dismissal lifts the restrictions the
-case's events put on the account and reinstates their content in feeds; an escalation
+case's events put on the account and reinstates their content in feeds (content that
+matched a known-abuse hash only when an admin dismisses it); an escalation
 raises the case to priority 1; a confirmation keeps the restrictions (and any drafted
 authority report awaits its own confirmation).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit import AuditEntry
@@ -19,6 +20,7 @@ from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Counts, Store, UnitOfWork
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.ESCALATED)
+HASH_MATCH = "hash_match"  # the signal kind of the hash-list and hash-bank detectors
 
 
 class ReviewService:
@@ -77,32 +79,31 @@ class ReviewService:
 
     def decide(self, decision: CaseDecision, principal: Principal) -> Case:
         decision.check()
+        who = principal.audit_name
         with self.store.write() as uow:
             case = self._assigned(uow, decision.case_id, principal)
             decided = case.move_to(OUTCOME_STATUS[decision.outcome])
             lifted = restored = 0
+            kept: list[str] = []
             if decision.outcome is Outcome.DISMISS:
                 lifted = uow.restrictions_remove(case.subject_account_id, case.event_ids)
-                restored = uow.events_reinstate(
-                    case.event_ids, case.case_id, decision.at, principal.audit_name
-                )
+                back, kept = reinstatable(uow, case.event_ids, principal)
+                restored = uow.events_reinstate(back, case.case_id, decision.at, who)
             if decision.outcome is Outcome.ESCALATE:
                 decided = decided.model_copy(update={"priority": 1, "assignee": None})
             uow.case_put(decided)
             details = decision.model_dump(mode="json", exclude={"case_id", "by", "at"})
-            self._audit(
-                uow,
-                principal.audit_name,
-                "case.decide",
-                case.case_id,
-                details | {"restrictions_lifted": lifted, "content_reinstated": restored},
-            )
+            effects = {"restrictions_lifted": lifted, "content_reinstated": restored}
+            hidden = {"kept_hidden_hash_match": kept} if kept else {}
+            self._audit(uow, who, "case.decide", case.case_id, details | effects | hidden)
         if restored and self.on_reinstated is not None:
             self.on_reinstated(case.event_ids)
         return decided
 
     def _assigned(self, uow: UnitOfWork, case_id: str, principal: Principal) -> Case:
         case = existing_case(uow, case_id)
+        # A key made later under the same name is another caller: its queues decide, not the name.
+        check_works(principal, case)
         if case.status is not CaseStatus.IN_REVIEW or case.assignee != principal.audit_name:
             raise Conflict(
                 f"case {case_id} is {case.status.value}"
@@ -134,6 +135,25 @@ def check_works(principal: Principal, case: Case) -> None:
             principal.role.value,
             ("admin", "moderator"),
         )
+
+
+def hash_matched(uow: UnitOfWork, event_ids: Iterable[str]) -> list[str]:
+    """The events whose decision matched a hash bank or hash list (known abuse imagery)."""
+    decided = uow.decisions_for(list(event_ids))
+    return [
+        event_id
+        for event_id, (_, decision) in decided.items()
+        if any(s.kind == HASH_MATCH for s in decision.signals)
+    ]
+
+
+def reinstatable(
+    uow: UnitOfWork, event_ids: Sequence[str], principal: Principal
+) -> tuple[list[str], list[str]]:
+    """The events ``principal`` may put back in feeds, and those that stay hidden: content
+    that matched a known-abuse hash comes back only by an admin's hand."""
+    matched = set(hash_matched(uow, event_ids)) if principal.role is not Role.ADMIN else set()
+    return [e for e in event_ids if e not in matched], [e for e in event_ids if e in matched]
 
 
 def existing_case(uow: UnitOfWork, case_id: str) -> Case:

@@ -5,7 +5,8 @@ The answer comes from each item's stored decision and the viewer's age band:
 
     the item is not on record            visible: the engine has no objection
     the viewer wrote the item            visible: the poster keeps their voice
-    a moderator dismissed its case       visible again (reinstated)
+    its case was dismissed, or an
+    appeal against it was upheld         visible again (reinstated), saying which
     verdict block, or a remove action    hidden from everyone else
     a hide_from_children action          hidden from children and from viewers of unknown age
     anything else                        visible
@@ -86,8 +87,15 @@ class ItemRecord:
     views: tuple[View, View, View]  # indexed by Audience
 
     @classmethod
-    def reinstated(cls, author_id: str) -> ItemRecord:
-        return cls(author_id, HiddenFor.NONE, REINSTATED)
+    def reinstated(cls, author_id: str, source: str) -> ItemRecord:
+        """Back in feeds; ``source`` is what put it back (a case id, or ``appeal:<id>``)."""
+        appeal = source.removeprefix(APPEAL_SOURCE)
+        if appeal != source:
+            why = f"reinstated: appeal {appeal} against its decision was upheld"
+        else:
+            why = f"reinstated: its case {source} was dismissed on review"
+        back = View(True, why, None)
+        return cls(author_id, HiddenFor.NONE, (back, back, back))
 
     @classmethod
     def of(cls, author_id: str, decision: Decision) -> ItemRecord:
@@ -120,8 +128,7 @@ _NO_OBJECTION = (_SEEN, _SEEN, _SEEN)
 _UNSEEN = View(True, "not on record", None)
 NOT_ON_RECORD = ItemRecord(None, HiddenFor.NONE, (_UNSEEN, _UNSEEN, _UNSEEN))
 OWN_ITEM = View(True, "the author sees their own item", None)
-_BACK = View(True, "reinstated: a moderator dismissed the case about it", None)
-REINSTATED = (_BACK, _BACK, _BACK)
+APPEAL_SOURCE = "appeal:"  # how an upheld appeal is recorded as what reinstated an item
 
 
 class ItemVisibility(NamedTuple):
@@ -273,7 +280,9 @@ class VisibilityService:
         if band is not None and viewer_id is not None:
             self._viewers.put_many(((viewer_id, band),), now)
         loaded = {
-            i: ItemRecord.reinstated(author) if i in restored else ItemRecord.of(author, d)
+            i: ItemRecord.reinstated(author, restored[i])
+            if i in restored
+            else ItemRecord.of(author, d)
             for i, (author, d) in stored.items()
         }
         self._items.put_many(loaded.items(), now)

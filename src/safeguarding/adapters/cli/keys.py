@@ -23,14 +23,22 @@ def create(
         [],
         help="A review queue this moderator works (repeat it); without it, every queue.",
     ),
+    organisation: str | None = typer.Option(
+        None,
+        help="The advocacy body an advocate key speaks for; its super-complaints belong to the "
+        "body, so give every key of one body the same organisation.",
+    ),
 ) -> None:
     """Create a key and print it once. Store it now: it cannot be shown again."""
     container = open_container()
     try:
-        key, record = container.keys.create(name, role, by="cli", queues=queue or None)
+        key, record = container.keys.create(
+            name, role, by="cli", queues=queue or None, organisation=organisation
+        )
     finally:
         container.close()
     works = f" (queues: {', '.join(record.queues)})" if record.queues else ""
+    works += f" (organisation: {record.organisation})" if record.organisation else ""
     console.print(f"Created {record.role} key [bold]{record.key_id}[/] for {record.name}{works}:")
     console.print(key, markup=False, highlight=False, soft_wrap=True)
 

@@ -8,6 +8,7 @@ import typer
 
 from safeguarding.adapters.cli.common import console, friendly_errors, open_container, table
 from safeguarding.domain.access import Principal, Role
+from safeguarding.services.access import OPERATOR
 
 app = typer.Typer(
     help="Authority reports: drafted by policy, confirmed by a moderator, then sent.",
@@ -22,7 +23,7 @@ def list_reports() -> None:
     """Every drafted report with its status."""
     container = open_container()
     try:
-        records = container.reports.list()
+        records = container.reports.list(OPERATOR)
     finally:
         container.close()
     grid = table("event", "authority", "status", "drafted", "confirmed by", "sent to")
@@ -44,7 +45,7 @@ def show(event_id: str = typer.Argument(...), authority: str = AUTHORITY) -> Non
     """Print the report package as it would be sent (JSON in the authority's format)."""
     container = open_container()
     try:
-        package = container.reports.package(event_id, authority)
+        package = container.reports.package(event_id, authority, OPERATOR)
     finally:
         container.close()
     console.print(json.dumps(package, indent=2, sort_keys=True), markup=False, highlight=False)
@@ -73,7 +74,7 @@ def submit(event_id: str = typer.Argument(...), authority: str = AUTHORITY) -> N
     """Send a confirmed report to the configured endpoint, or write it for manual upload."""
     container = open_container()
     try:
-        record = container.reports.submit(event_id, authority, "cli")
+        record = container.reports.submit(event_id, authority, OPERATOR)
     finally:
         container.close()
     console.print(f"report {record.authority}-{record.event_id} sent to {record.destination}")

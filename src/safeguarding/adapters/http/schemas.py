@@ -93,6 +93,12 @@ class KeyCreate(BaseModel):
         max_length=50,
         description="A moderator key's review queues (such as grooming); omit for every queue.",
     )
+    organisation: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=PRINTABLE,
+        description="The advocacy body an advocate key speaks for (its super-complaints).",
+    )
 
 
 class KeyOut(BaseModel):
@@ -104,6 +110,7 @@ class KeyOut(BaseModel):
     created_at: datetime
     revoked_at: datetime | None
     queues: list[str] | None = None
+    organisation: str | None = None
 
 
 class KeyCreated(KeyOut):

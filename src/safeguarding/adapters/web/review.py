@@ -18,8 +18,8 @@ from markupsafe import Markup, escape
 from safeguarding.adapters.web import media
 from safeguarding.adapters.web.routes import gate, page, refused, templates
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.cases import REASON_CODES, CaseDecision, CaseStatus, Outcome
-from safeguarding.domain.errors import Conflict, InvalidInput, SafeguardingError
+from safeguarding.domain.cases import REASON_CODES, CaseDecision, Outcome
+from safeguarding.domain.errors import InvalidInput, SafeguardingError
 from safeguarding.domain.events import MediaEvent
 from safeguarding.services.case_view import CaseView
 
@@ -129,16 +129,11 @@ def decide(
 
 @router.post("/cases/{case_id}/reports/{authority}/{event_id}/confirm")
 def confirm_report(case_id: str, authority: str, event_id: str, request: Request) -> Response:
-    """A moderator confirms a drafted report of a confirmed case; submission follows."""
-    app = request.app.state.container
+    """A moderator confirms a drafted report of a confirmed case; submission follows.
 
-    def act(who: Principal) -> None:
-        view = app.case_views.view(case_id, who)
-        if event_id not in view.case.event_ids or view.case.status is not CaseStatus.CONFIRMED:
-            raise Conflict(f"confirm case {case_id} before its reports, from its own page")
-        app.reports.confirm(event_id, authority, who)
-
-    return _acting(request, act, case_id)
+    The reporting service decides (queue scope, a confirmed case), as it does for the API."""
+    reports = request.app.state.container.reports
+    return _acting(request, lambda who: reports.confirm(event_id, authority, who), case_id)
 
 
 @router.post("/cases/{case_id}/reveal/{event_id}")

@@ -141,7 +141,6 @@ class CueReader:
             asked_number=_asked_number(words) if asks_age else None,
         )
 
-
     def _as_reported(self, counts: list[int]) -> None:
         """Warning signs someone reports ("he asked how old i was and said dont tell") are
         not the writer's own: they count as talk about safety, not as stages (and an age

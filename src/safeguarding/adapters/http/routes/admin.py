@@ -30,6 +30,7 @@ def key_out(record: ApiKeyRecord) -> KeyOut:
         created_at=record.created_at,
         revoked_at=record.revoked_at,
         queues=list(record.queues) if record.queues is not None else None,
+        organisation=record.organisation,
     )
 
 
@@ -47,7 +48,11 @@ def create_key(
     _json: None = Depends(require_json),
 ) -> KeyCreated:
     key, record = container(request).keys.create(
-        body.name, body.role.value, by=principal.audit_name, queues=body.queues
+        body.name,
+        body.role.value,
+        by=principal.audit_name,
+        queues=body.queues,
+        organisation=body.organisation,
     )
     return KeyCreated(**key_out(record).model_dump(), key=key)
 

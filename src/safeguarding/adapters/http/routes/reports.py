@@ -1,4 +1,8 @@
-"""Authority reports over HTTP: list, read a package, confirm (a moderator), submit."""
+"""Authority reports over HTTP: list, read a package, confirm (a moderator), submit.
+
+Who reaches which report is decided by the reporting service (queue scope, information
+requests, a confirmed case), so this API and the web UI answer alike.
+"""
 
 from __future__ import annotations
 
@@ -9,39 +13,45 @@ from fastapi import APIRouter, Depends, Request
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.reports import ReportRecord
+from safeguarding.domain.reports import ReportRecord, ReportSummary
 
 router = APIRouter(prefix="/v1/reports", tags=["authority reports"])
 REVIEWERS = (Role.MODERATOR, Role.ADMIN)
 
 
-@router.get("", response_model=list[ReportRecord], summary="Drafted and sent reports")
+@router.get(
+    "",
+    response_model=list[ReportSummary],
+    summary="Drafted and sent reports: metadata only (a moderator sees the queues they work)",
+)
 def list_reports(
     request: Request, principal: Principal = Depends(Allow(*REVIEWERS, Role.REGULATOR))
-) -> list[ReportRecord]:
-    container(request).access.read(principal, "authority reports")
-    return container(request).reports.list()
+) -> list[ReportSummary]:
+    return container(request).reports.list(principal)
 
 
 @router.get(
     "/{authority}/{event_id}",
-    responses=problems(404),
-    summary="The report package as it would be sent",
+    responses=problems(403, 404),
+    summary=(
+        "The report package as it would be sent (audited): an admin; a moderator of its "
+        "queue; a regulator under an open information request naming the event"
+    ),
 )
 def get_package(
     authority: str,
     event_id: str,
     request: Request,
-    principal: Principal = Depends(Allow(*REVIEWERS)),
+    principal: Principal = Depends(Allow(*REVIEWERS, Role.REGULATOR)),
 ) -> dict[str, Any]:
-    return container(request).reports.package(event_id, authority)
+    return container(request).reports.package(event_id, authority, principal)
 
 
 @router.post(
     "/{authority}/{event_id}/confirm",
     response_model=ReportRecord,
-    responses=problems(404, 409, 422),
-    summary="Confirm a drafted report (checked, then frozen)",
+    responses=problems(403, 404, 409, 422),
+    summary="Confirm a drafted report once its case is confirmed (checked, then frozen)",
 )
 def confirm(
     authority: str,
@@ -55,7 +65,7 @@ def confirm(
 @router.post(
     "/{authority}/{event_id}/submit",
     response_model=ReportRecord,
-    responses=problems(404, 409),
+    responses=problems(403, 404, 409),
     summary="Send a confirmed report",
 )
 def submit(
@@ -64,4 +74,4 @@ def submit(
     request: Request,
     principal: Principal = Depends(Allow(*REVIEWERS)),
 ) -> ReportRecord:
-    return container(request).reports.submit(event_id, authority, principal.audit_name)
+    return container(request).reports.submit(event_id, authority, principal)

@@ -125,12 +125,12 @@ class ComplaintRows:
         return self._super_complaint(row) if row else None
 
     def super_complaints_list(
-        self, filed_by: str | None = None, limit: int = 500
+        self, organisation: str | None = None, limit: int = 500
     ) -> list[SuperComplaint]:
         s = t.super_complaints.c
         query = select(t.super_complaints).order_by(s.filed_at.desc(), s.super_complaint_id)
-        if filed_by is not None:
-            query = query.where(s.filed_by == filed_by)
+        if organisation is not None:
+            query = query.where(s.organisation == organisation)
         return [self._super_complaint(row) for row in self.conn.execute(query.limit(limit))]
 
     def super_complaint_file(self, attachment_id: str) -> bytes | None:

@@ -99,12 +99,14 @@ class ReviewRows:
             self.conn.execute(t.reinstatements.insert(), fresh)
         return len(fresh)
 
-    def reinstated_among(self, event_ids: Collection[str]) -> set[str]:
+    def reinstated_among(self, event_ids: Collection[str]) -> dict[str, str]:
+        """Which of these events are back in feeds, each with what put it back: a case id,
+        or ``appeal:<complaint id>``."""
         if not event_ids:
-            return set()
+            return {}
         r = t.reinstatements.c
-        query = select(r.event_id).where(r.event_id.in_(list(event_ids)))
-        return {row.event_id for row in self.conn.execute(query)}
+        query = select(r.event_id, r.case_id).where(r.event_id.in_(list(event_ids)))
+        return {row.event_id: row.case_id for row in self.conn.execute(query)}
 
     def decisions_sample(
         self, n: int, since: datetime, until: datetime

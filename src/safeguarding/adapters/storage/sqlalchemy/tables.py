@@ -271,6 +271,7 @@ api_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     Column("queues", JSON),  # a moderator key's review queues; NULL: every queue
+    Column("organisation", String(128)),  # an advocate key's body
 )
 
 # Which cases each event belongs to, so evidence access can be checked against a queue.
@@ -316,6 +317,7 @@ super_complaints = Table(
     metadata,
     Column("super_complaint_id", Id, primary_key=True),
     Column("filed_by", String(128), nullable=False, index=True),
+    Column("organisation", String(128), index=True),  # the advocacy body it belongs to
     Column("filed_at", UTCDateTime, nullable=False, index=True),
     # Title and description, sealed together: an advocate's account can name children.
     Column("key_id", String(32), nullable=False),

@@ -7,7 +7,7 @@ evidence moves to a keyed address, its copy sealed again under it. The key ring 
 (``secure_delete``) and the WAL is truncated after the upgrade (``migrate.py``).
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 02:30:00
 """
 
@@ -31,7 +31,7 @@ from safeguarding.adapters.storage.sqlalchemy.sealed import (
 )
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
