@@ -44,6 +44,7 @@ from safeguarding.services.reporting import ReportingService, ReportSender
 from safeguarding.services.review import ReviewService
 from safeguarding.services.risk import RiskService, review_prompt
 from safeguarding.services.samples import DecisionSamples
+from safeguarding.services.selftest import ChildSafetySelfTest
 from safeguarding.services.streamed import StreamedIngest
 from safeguarding.services.transparency import TransparencyService
 from safeguarding.services.visibility import VisibilityService
@@ -145,6 +146,9 @@ def build(
             settings.webhook_url, settings.webhook_secret.get_secret_value()
         )
     visibility = VisibilityService(store, policies, clock)
+    ingest = IngestService(
+        store, evaluator, policies, clock, ids, settings.support_resources, media
+    )
     return Container(
         settings=settings,
         store=store,
@@ -152,9 +156,7 @@ def build(
         ids=ids,
         evaluator=evaluator,
         policies=policies,
-        ingest=IngestService(
-            store, evaluator, policies, clock, ids, settings.support_resources, media
-        ),
+        ingest=ingest,
         keys=KeyService(store, clock, settings.key_cache_seconds),
         outbox=OutboxWorker(store, clock, webhooks),
         review=ReviewService(store, clock, visibility.invalidate),
@@ -189,7 +191,12 @@ def build(
             senior_manager=settings.senior_manager,
         ),
         compliance=ComplianceService(
-            store, clock, policies, banks, compliance_config(settings, evaluator.detector_names)
+            store,
+            clock,
+            policies,
+            banks,
+            compliance_config(settings, evaluator.detector_names),
+            ChildSafetySelfTest(store, ingest, clock, ids),
         ),
         webhooks=webhooks,
     )
