@@ -50,6 +50,36 @@ async def test_grooming_case_page_explains_itself(demo, moderator) -> None:
     assert view[1] == case.case_id
 
 
+async def test_the_demo_grooming_case_marks_every_stage_on_the_adults_messages(
+    demo, moderator
+) -> None:
+    case = case_in(demo, "grooming", "newacct_88")
+    html = (await moderator.get(f"/ui/cases/{case.case_id}")).text
+    items = re.findall(
+        r'<li id="ev-[^"]+" class="([^"]*)" data-event-id="([^"]+)">(.*?)</li>', html, re.S
+    )
+    stages: dict[str, set[str]] = {}
+    for _, event_id, body in items:
+        stages[event_id] = set(re.findall(r'<span class="tag stage">([^<]+)</span>', body))
+        by_adult = "<code>newacct_88</code>" in body.split("</div>")[0]
+        assert ('data-testid="cause"' in body) == (by_adult and bool(stages[event_id])), event_id
+    every = {
+        "rapport",
+        "age question",
+        "personal probe",
+        "supervision probe",
+        "isolation",
+        "secrecy",
+        "gifts",
+        "photo request",
+        "platform move",
+        "meeting",
+        "pressure",
+    }
+    assert set().union(*stages.values()) == every
+    assert stages["demo-msg-040"] == set()  # the child's "im 12, year 7": no stage, no cause
+
+
 async def test_a_moderator_of_other_queues_is_refused_everywhere(app, demo) -> None:
     case = case_in(demo, "abuse_imagery", "dan")
     async with browser(app, key(demo, Role.MODERATOR, ["self_harm"])) as client:
