@@ -3,9 +3,8 @@
 The page shows the case's events and the signals that drove it, the conversation around
 them in order (every message that showed a grooming stage tagged with it, the subject's
 messages marked as the cause and never the child's replies, the cue spans that fired), the
-facts about every
-account involved, and the subject's other cases with the children each one involved, so a
-moderator can see the same adult reaching several children at a glance.
+facts about every account involved, and the subject's other cases with the children each one
+involved, so a moderator can see the same adult reaching several children at a glance.
 """
 
 from __future__ import annotations
