@@ -49,6 +49,7 @@ from safeguarding.services.reporting import ReportingService, ReportSender
 from safeguarding.services.review import ReviewService
 from safeguarding.services.risk import RiskService, review_prompt
 from safeguarding.services.samples import DecisionSamples
+from safeguarding.services.selftest import ChildSafetySelfTest
 from safeguarding.services.sessions import WebSessions
 from safeguarding.services.streamed import StreamedIngest
 from safeguarding.services.transparency import TransparencyService
@@ -162,6 +163,9 @@ def build(
     checkpoints = audit_checkpoints(settings, store, clock)
     outbox = OutboxWorker(store, clock, webhooks)
     outbox.periodic.append(checkpoints.maybe_take)
+    ingest = IngestService(
+        store, evaluator, policies, clock, ids, settings.support_resources, media
+    )
     return Container(
         settings=settings,
         store=store,
@@ -169,9 +173,7 @@ def build(
         ids=ids,
         evaluator=evaluator,
         policies=policies,
-        ingest=IngestService(
-            store, evaluator, policies, clock, ids, settings.support_resources, media
-        ),
+        ingest=ingest,
         keys=KeyService(store, clock, settings.key_cache_seconds, login_throttle(settings)),
         sessions=WebSessions(store, clock),
         outbox=outbox,
@@ -207,7 +209,12 @@ def build(
             senior_manager=settings.senior_manager,
         ),
         compliance=ComplianceService(
-            store, clock, policies, banks, compliance_config(settings, evaluator.detector_names)
+            store,
+            clock,
+            policies,
+            banks,
+            compliance_config(settings, evaluator.detector_names),
+            ChildSafetySelfTest(store, ingest, clock, ids),
         ),
         checkpoints=checkpoints,
         webhooks=webhooks,

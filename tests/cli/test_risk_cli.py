@@ -105,3 +105,17 @@ def test_compliance_is_a_table_with_the_penalty_and_the_manager(
     run("risk", "assess")
     body = json.loads(run("compliance", "--format", "json").output)
     assert {m["id"]: m["met"] for m in body["measures"]}["transparency"] is True
+
+
+def test_compliance_names_the_adversary_sequence_that_got_through(workdir: Path) -> None:
+    from tests.api.test_compliance_selftest import decoy_policy
+
+    policy = workdir / "decoy.yaml"
+    policy.write_text(decoy_policy())
+    run("policy", "apply", str(policy), "--note", "defaults in name only")
+    shown = " ".join(run("compliance").output.split())
+    assert (
+        "✗ Children are protected from grooming by default: make the policy in force stop every "
+        'adversary sequence, first "contact request, then a message": the adult\'s contact '
+        "request to the child was answered allow"
+    ) in shown

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from safeguarding.domain.cases import ALLOWED_TRANSITIONS, Case, CaseStatus
 from safeguarding.domain.errors import Conflict
@@ -45,3 +47,44 @@ def test_deadline_follows_priority_unless_given() -> None:
     assert Case.deadline_for(1, T0) == T0 + timedelta(hours=1)
     assert Case.deadline_for(3, T0) == T0 + timedelta(hours=24)
     assert Case.deadline_for(1, T0, hours=0.5) == T0 + timedelta(minutes=30)
+
+
+later_signals = st.lists(
+    st.tuples(st.integers(1, 4), st.integers(0, 96), st.booleans()), min_size=1, max_size=8
+)
+
+
+@given(later_signals)
+def test_absorbing_later_signals_only_ever_raises_the_case(signals) -> None:
+    """However later signals come, the case keeps every event once, takes the most severe
+    priority (and that signal's rule), the earliest deadline, and any report to an authority."""
+    folded = case()
+    for n, (priority, hours, report) in enumerate(signals):
+        later = case().model_copy(
+            update={
+                "case_id": f"c{n + 2}",
+                "event_ids": (f"e{n + 2}", "e1"),
+                "priority": priority,
+                "rule": f"rule-{n}",
+                "deadline": T0 + timedelta(hours=hours),
+                "report_to_authority": report,
+            }
+        )
+        folded = folded.absorb(later)
+    assert folded.case_id == "c1"
+    assert folded.event_ids == ("e1", *(f"e{n + 2}" for n in range(len(signals))))
+    assert folded.priority == min(2, *(p for p, _, _ in signals))
+    assert folded.deadline == min(
+        case().deadline, *(T0 + timedelta(hours=h) for _, h, _ in signals)
+    )
+    assert folded.report_to_authority == any(r for _, _, r in signals)
+    if folded.priority < 2:
+        first = next(n for n, (p, _, _) in enumerate(signals) if p == folded.priority)
+        assert folded.rule == f"rule-{first}"
+
+
+def test_self_harm_cases_are_keyed_by_the_person_not_the_conversation() -> None:
+    grooming = case().model_copy(update={"conversation_id": "dm-1"})
+    assert grooming.open_key == "grooming\x1fa\x1fdm-1"
+    self_harm = grooming.model_copy(update={"queue": "self_harm"})
+    assert self_harm.open_key == self_harm.model_copy(update={"conversation_id": "dm-2"}).open_key

@@ -13,10 +13,12 @@ from safeguarding.domain.compliance import (
     penalty_exposure,
 )
 from safeguarding.domain.policy import Mode, PolicyDocument
+from safeguarding.domain.selftest import SequenceOutcome
 from safeguarding.policy.validate import check_policy
 from safeguarding.services.policy import default_policy_source
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
+STOPPED_ALL = tuple(SequenceOutcome(name=f"sequence {i}", steps=2) for i in range(7))
 ALL_DETECTORS = ("sha256_list", "user_report", "self_harm", "grooming", "hash_bank")
 
 
@@ -59,6 +61,7 @@ def compliant(default) -> ComplianceFacts:
         risk_policy_version=3,
         organisation="Example Ltd",
         senior_manager="Sam Patel, Chief Safety Officer",
+        child_safety_selftest=STOPPED_ALL,
     )
 
 
@@ -117,6 +120,34 @@ def test_the_default_policy_meets_every_policy_measure(compliant, default) -> No
     assert [m.id for m in found if not m.met] == []
     (self_harm,) = [m for m in found if m.id == "self_harm"]
     assert "4 of 4" in self_harm.evidence
+
+
+def grooming(facts: ComplianceFacts):
+    (found,) = [m for m in checklist(facts, T0).measures if m.id == "grooming_defaults"]
+    return found
+
+
+def test_the_child_safe_defaults_are_met_only_on_a_self_test_that_ran(compliant) -> None:
+    assert "adversary self-test: 7 of 7 sequences stopped" in grooming(compliant).evidence
+    unrun = grooming(compliant.model_copy(update={"child_safety_selftest": ()}))
+    assert not unrun.met
+    assert "adversary self-test not run" in unrun.evidence
+
+
+def test_a_sequence_that_got_through_fails_the_measure_and_is_named(compliant) -> None:
+    through = SequenceOutcome(
+        name="a second message",
+        steps=2,
+        got_through="the adult's second message in dm-1",
+        verdict="allow",
+    )
+    facts = compliant.model_copy(update={"child_safety_selftest": (*STOPPED_ALL[:6], through)})
+    found = grooming(facts)
+    assert not found.met
+    named = '"a second message": the adult\'s second message in dm-1 was answered allow'
+    assert f"6 of 7 sequences stopped; got through: {named}" in found.evidence
+    assert named in (found.how_to_meet or "")
+    assert all(met(facts).pop(m) for m in met(facts) if m != "grooming_defaults")
 
 
 def test_an_unnamed_senior_manager_fails_two_measures(compliant) -> None:

@@ -139,8 +139,9 @@ def _assert_stored_once(cluster: Cluster, acknowledged: set[str], sent: set[str]
 
 def _assert_effects_once(cluster: Cluster) -> None:
     """Each decision's side effects are in the outbox exactly once, all done, and each done
-    effect left exactly one trace: a case per open_case item, evidence and a report draft per
-    event that called for them, a restriction per account and kind."""
+    effect left exactly one trace: each open_case item's event on one case (a case per harm,
+    subject and conversation, opened by one of them), evidence and a report draft per event
+    that called for them, a restriction per account and kind."""
     with cluster.container() as made:
         with made.store.read() as uow:
             decisions = {e: s.decision for e, s in uow.events_find(_all_event_ids(made)).items()}
@@ -154,7 +155,8 @@ def _assert_effects_once(cluster: Cluster) -> None:
                     t.outbox.c.payload,
                 )
             ).all()
-            case_keys = conn.execute(select(t.cases.c.source_key)).scalars().all()
+            cases = conn.execute(select(t.cases.c.source_key, t.cases.c.event_ids)).all()
+            linked = set(conn.execute(select(t.case_events.c.event_id)).scalars())
             evidence = set(conn.execute(select(t.evidence.c.event_id)).scalars())
             drafts = set(conn.execute(select(t.authority_reports.c.event_id)).scalars())
             restricted = conn.execute(select(t.restrictions.c.account_id, t.restrictions.c.kind))
@@ -167,7 +169,10 @@ def _assert_effects_once(cluster: Cluster) -> None:
     assert sum(expected.values()) > 500, "the workload should call for many side effects"
     assert Counter((row.event_id, row.kind) for row in outbox) == expected
     assert {row.status for row in outbox} == {"done"}
-    assert Counter(case_keys) == Counter(r.item_id for r in outbox if r.kind == "open_case")
+    opening = [r for r in outbox if r.kind == "open_case"]
+    assert {case.source_key for case in cases} <= {r.item_id for r in opening}
+    assert all(len(case.event_ids) == len(set(case.event_ids)) for case in cases)
+    assert {e for case in cases for e in case.event_ids} == linked == {r.event_id for r in opening}
     assert evidence == {r.event_id for r in outbox if r.kind == "preserve_evidence"}
     assert drafts == {r.event_id for r in outbox if r.kind == "report_to_authority"}
     restricting = ("restrict_contact_with_children", "suspend_account")

@@ -26,6 +26,7 @@ from tests.cluster import (
     wait_until,
 )
 from tests.conftest import make_settings
+from tests.factories import message, report
 
 pytestmark = pytest.mark.xdist_group("stream")
 
@@ -99,6 +100,30 @@ def test_each_conversation_is_decided_in_the_order_sent(
     ids = [e["event_id"] for e in workload.events]
     wait_until(lambda: len(cluster.stored(ids)) == len(ids), 120, "every event to be decided")
     assert_decided_in_order(cluster, workload.events)
+
+
+def test_one_harms_signals_join_one_case_across_workers(
+    cluster: Cluster, client: httpx.Client
+) -> None:
+    """Both workers' outbox threads take the case items of one adult's reports, and of one
+    child's self-harm messages in many conversations, at the same time: one case each."""
+    reports = [report(f"dist-kid-{i}", "dist-adult", minutes=i) for i in range(12)]
+    words = "i want to die, nobody would care"
+    texts = [
+        message("dist-child", f"dist-friend-{i}", words, conversation=f"dist-sh-{i}", minutes=i)
+        for i in range(12)
+    ]
+    events = [*reports, *texts]
+    answer = post(client, events, prefer="respond-async")
+    assert answer.status_code == 202, answer.text
+    ids = [e["event_id"] for e in events]
+    wait_until(lambda: len(cluster.stored(ids)) == len(ids), 120, "every event to be decided")
+    wait_until(lambda: _outbox_pending(client) == 0, 60, "the side effects")
+    with cluster.container() as made, made.store.read() as uow:
+        (grooming,) = uow.cases_of_subject("dist-adult")
+        (self_harm,) = uow.cases_of_subject("dist-child")
+    assert sorted(grooming.event_ids) == sorted(e["event_id"] for e in reports)
+    assert sorted(self_harm.event_ids) == sorted(e["event_id"] for e in texts)
 
 
 def test_a_repeat_is_a_replay_and_a_reused_id_is_refused(

@@ -41,12 +41,43 @@ async def test_grooming_case_page_explains_itself(demo, moderator) -> None:
     assert '<span class="tag stage">age question</span>' in asked
     # account facts: the adult and the child, with their age bands
     assert re.search(r"<code>priya</code>.*?under 13", html, re.S)
-    # related: the same adult's other cases, naming the child involved
+    # related: the same adult's other cases (the child's grooming report joined this one)
+    assert "demo-report-grooming" in case.event_ids
     related = html.split('data-testid="related"')[1].split("</table>")[0]
-    assert "user-report-grooming" in related
-    assert "<code>priya</code>" in related
+    assert "user-report-other" in related
+    assert "<code>maya</code>" in related
     (view,) = audit(demo, "case.view")
     assert view[1] == case.case_id
+
+
+async def test_the_demo_grooming_case_marks_every_stage_on_the_adults_messages(
+    demo, moderator
+) -> None:
+    case = case_in(demo, "grooming", "newacct_88")
+    html = (await moderator.get(f"/ui/cases/{case.case_id}")).text
+    items = re.findall(
+        r'<li id="ev-[^"]+" class="([^"]*)" data-event-id="([^"]+)">(.*?)</li>', html, re.S
+    )
+    stages: dict[str, set[str]] = {}
+    for _, event_id, body in items:
+        stages[event_id] = set(re.findall(r'<span class="tag stage">([^<]+)</span>', body))
+        by_adult = "<code>newacct_88</code>" in body.split("</div>")[0]
+        assert ('data-testid="cause"' in body) == (by_adult and bool(stages[event_id])), event_id
+    every = {
+        "rapport",
+        "age question",
+        "personal probe",
+        "supervision probe",
+        "isolation",
+        "secrecy",
+        "gifts",
+        "photo request",
+        "platform move",
+        "meeting",
+        "pressure",
+    }
+    assert set().union(*stages.values()) == every
+    assert stages["demo-msg-040"] == set()  # the child's "im 12, year 7": no stage, no cause
 
 
 async def test_a_moderator_of_other_queues_is_refused_everywhere(app, demo) -> None:
@@ -176,7 +207,7 @@ async def test_evidence_reads_follow_the_queue_and_the_regulators_request(app, d
 async def test_the_queue_filters_by_harm_and_says_how_long_is_left(demo, moderator) -> None:
     page = (await moderator.get("/ui/queue?harm=grooming")).text
     rows = re.findall(r"<tr data-case-id=.*?</tr>", page, re.S)
-    assert len(rows) == 2
+    assert len(rows) == 1  # one conversation, one adult: one case, however many signals
     assert all("<td>grooming</td>" in row for row in rows)
     high = next(row for row in rows if "grooming-risk-high" in row)
     assert "in 2 h" in high  # priority 1, due two hours after the decision

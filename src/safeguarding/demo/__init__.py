@@ -115,6 +115,27 @@ def _school_chat(now: datetime) -> list[dict[str, Any]]:
     ]
 
 
+# The adult shows every grooming stage in turn (none of it explicit); the child's replies are
+# in the conversation too, so the case page shows whose messages are the cause.
+_STRANGER_LINES = (
+    (20, "newacct_88", "hey ur friend said u like drawing"),
+    (21, "newacct_88", "how old r u btw?"),  # age question
+    (40, "priya", "im 12, year 7"),
+    (22, "newacct_88", "ur really mature for ur age"),  # rapport
+    (23, "newacct_88", "dont tell ur mum we talk ok, she wouldnt get it"),  # secrecy
+    (24, "newacct_88", "what school do you go to?"),  # personal probe
+    (25, "newacct_88", "are your parents home tonight?"),  # supervision probe
+    (41, "priya", "no they r out"),
+    (26, "newacct_88", "i get you better than they do"),  # isolation
+    (27, "newacct_88", "i can get you some robux if u want"),  # gifts
+    (28, "newacct_88", "send me a selfie?"),  # photo request
+    (29, "newacct_88", "add me on snap its easier"),  # platform move
+    (42, "priya", "ok"),
+    (32, "newacct_88", "we should meet up at the park saturday, just us"),  # meeting
+    (33, "newacct_88", "dont be boring, u owe me"),  # pressure
+)
+
+
 def _risky_contact(now: datetime) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = [
         {
@@ -126,16 +147,9 @@ def _risky_contact(now: datetime) -> list[dict[str, Any]]:
             "occurred_at": _at(now, 80),
         },
     ]
-    lines = [
-        "hey ur friend said u like drawing",
-        "how old r u btw?",
-        "ur really mature for ur age",
-        "dont tell ur mum we talk ok, she wouldnt get it",
-    ]
-    for i, text in enumerate(lines):
-        events.append(
-            _message(now, 20 + i, 78 - 2 * i, "newacct_88", "priya", "demo-conv-stranger", text)
-        )
+    for minutes, (n, sender, text) in zip(range(79, 49, -2), _STRANGER_LINES, strict=True):
+        to = "priya" if sender == "newacct_88" else "newacct_88"
+        events.append(_message(now, n, minutes, sender, to, "demo-conv-stranger", text))
     events.append(
         _message(
             now,

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Self
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.detectors import Detector, DetectorContext
 from safeguarding.domain.events import ContactRequestEvent, Event, EventType
-from safeguarding.domain.signals import Evidence, Signal, SubjectKind
+from safeguarding.domain.signals import Evidence, Signal, SubjectKind, counted
 
 MANY_CHILDREN = 5
 
@@ -70,8 +70,8 @@ class ContactPatternDetector(Detector):
             subject=SubjectKind.ACCOUNT,
             subject_id=event.actor_id,
             explanation=(
-                f"an adult account first contacted {count} children it is not connected to "
-                f"within 7 days (the threshold is {self.many_children})"
+                f"an adult account first contacted {counted(count, 'child', 'children')} it is "
+                f"not connected to within 7 days (the threshold is {self.many_children})"
             ),
             evidence=Evidence(event_ids=(event.event_id,), details={"children": count}),
         )

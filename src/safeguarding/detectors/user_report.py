@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.detectors import Detector, DetectorContext
-from safeguarding.domain.events import Event, EventType, UserReportEvent
+from safeguarding.domain.events import Event, EventType, ReportReason, UserReportEvent
 from safeguarding.domain.signals import Evidence, Signal, SubjectKind
 
 
@@ -29,8 +30,20 @@ class UserReportDetector(Detector):
                 score=1.0 if by_child else 0.8,
                 subject=SubjectKind.ACCOUNT,
                 subject_id=event.reported_account_id,
-                explanation=f"reported for {event.reason.value.replace('_', ' ')}"
-                + (" by a child" if by_child else " by a user"),
+                explanation=explain(event.reason, context.actor.age_band),
                 evidence=Evidence(event_ids=evidence_ids),
             )
         ]
+
+
+def explain(reason: ReportReason, reporter: AgeBand) -> str:
+    """ "reported for grooming by a child": the reporter described only as far as their age
+    band is known."""
+    what = "for another reason" if reason is ReportReason.OTHER else f"for {reason.value}"
+    if reporter.is_child:
+        who = "a child"
+    elif reporter is AgeBand.ADULT:
+        who = "an adult"
+    else:
+        who = "a user whose age is unknown"
+    return f"reported {what.replace('_', ' ')} by {who}"

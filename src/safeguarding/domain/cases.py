@@ -36,6 +36,11 @@ ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
 }
 
 DEFAULT_DEADLINE_HOURS = {1: 1, 2: 4, 3: 24, 4: 72}
+# A case is decided once it reaches one of these; until then later signals join it.
+DECIDED = frozenset({CaseStatus.CONFIRMED, CaseStatus.DISMISSED})
+# Harms about the subject's own wellbeing follow the person, not the conversation: one child's
+# self-harm messages in any conversation belong on one case.
+ACCOUNT_WIDE_HARMS = frozenset({"self_harm"})
 
 
 class Case(BaseModel):
@@ -54,6 +59,25 @@ class Case(BaseModel):
     deadline: datetime
     report_to_authority: bool = False
     assignee: str | None = None
+    conversation_id: str | None = None
+
+    @property
+    def open_key(self) -> str:
+        """Harm, subject and conversation: while the case is undecided, no other case has it."""
+        conversation = "" if self.queue in ACCOUNT_WIDE_HARMS else self.conversation_id or ""
+        return "\x1f".join((self.queue, self.subject_account_id, conversation))
+
+    def absorb(self, later: Case) -> Case:
+        """This case with a later signal's case folded in: its events added, and the priority,
+        deadline and rule taken from it where it is more severe."""
+        update: dict[str, object] = {
+            "event_ids": tuple(dict.fromkeys((*self.event_ids, *later.event_ids))),
+            "deadline": min(self.deadline, later.deadline),
+            "report_to_authority": self.report_to_authority or later.report_to_authority,
+        }
+        if later.priority < self.priority:
+            update |= {"priority": later.priority, "rule": later.rule}
+        return self.model_copy(update=update)
 
     def move_to(self, status: CaseStatus) -> Case:
         if status not in ALLOWED_TRANSITIONS[self.status]:

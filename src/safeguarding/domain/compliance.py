@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.events import EventType
 from safeguarding.domain.policy import Mode, PolicyDocument, Rule
+from safeguarding.domain.selftest import SequenceOutcome, summary
 
 PENALTY_FLOOR_GBP = 18_000_000.0
 PENALTY_REVENUE_SHARE = 0.10
@@ -109,6 +110,8 @@ class ComplianceFacts(BaseModel):
     organisation: str = ""
     senior_manager: str = ""
     qualifying_revenue_gbp: float | None = None
+    # The adversary's sequences run against the live policy (services/selftest.py).
+    child_safety_selftest: tuple[SequenceOutcome, ...] = ()
 
 
 # -- which rules a measure reads ------------------------------------------------------------
@@ -170,6 +173,8 @@ def hash_matching(f: ComplianceFacts) -> Measure:
 
 
 def grooming_defaults(f: ComplianceFacts) -> Measure:
+    """Met on behaviour: every adversary sequence stopped, besides the rules being enforced."""
+    stopped, selftest, fix = summary(f.child_safety_selftest)
     defaults_ok, defaults = _tally(
         [r for r in f.policy.rules if r.is_child_safety_default], "child-safe defaults enforced"
     )
@@ -177,18 +182,24 @@ def grooming_defaults(f: ComplianceFacts) -> Measure:
         [r for r in f.policy.rules if _signal_of(r, "grooming")], "grooming rules enforced"
     )
     detector_ok, detector = _detector(f, "grooming")
+    configured = defaults_ok and rules_ok and detector_ok
+    how = [] if stopped else [fix or ""]
+    how += (
+        []
+        if configured
+        else [
+            "enforce every rule tagged child_safety_default and every grooming rule, "
+            "with the grooming detector enabled"
+        ]
+    )
     return Measure(
         id="grooming_defaults",
         title="Children are protected from grooming by default",
         code_measure="Safety defaults for child users, against grooming "
         "(Illegal Content Codes, user-to-user)",
-        met=defaults_ok and rules_ok and detector_ok,
-        evidence=f"{defaults}; {grooming}; {detector}",
-        how_to_meet=_unless(
-            defaults_ok and rules_ok and detector_ok,
-            "enforce every rule tagged child_safety_default and every grooming rule, "
-            "with the grooming detector enabled",
-        ),
+        met=stopped and configured,
+        evidence=f"{selftest}; {defaults}; {grooming}; {detector}",
+        how_to_meet="; ".join(how) or None,
     )
 
 

@@ -52,3 +52,11 @@ class Signal(BaseModel):
     subject_id: str
     explanation: str
     evidence: Evidence = Evidence()
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count in words that agree with it: "no stages", "one stage", "3 stages"."""
+    many = plural or f"{noun}s"
+    if n == 0:
+        return f"no {many}"
+    return f"one {noun}" if n == 1 else f"{n} {many}"

@@ -1,9 +1,10 @@
 """What a moderator sees on a case page, gathered in one read and audited as one access.
 
 The page shows the case's events and the signals that drove it, the conversation around
-them in order (flagged messages marked, the cue spans that fired), the facts about every
-account involved, and the subject's other cases with the children each one involved, so a
-moderator can see the same adult reaching several children at a glance.
+them in order (every message that showed a grooming stage tagged with it, the subject's
+messages marked as the cause and never the child's replies, the cue spans that fired), the
+facts about every account involved, and the subject's other cases with the children each one
+involved, so a moderator can see the same adult reaching several children at a glance.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class TimelineItem:
     flagged_by: tuple[Signal, ...] = ()
     spans: tuple[tuple[int, int], ...] = ()
     stages: tuple[str, ...] = ()  # grooming stages the detector placed on this message
+    cause: bool = False  # the case's subject wrote it, and a signal or a stage marks it
 
     @property
     def collapsed(self) -> bool:
@@ -169,7 +171,23 @@ def _timeline(uow: UnitOfWork, case: Case, signals: tuple[Signal, ...]) -> tuple
         ]
         seen |= {e.event_id for e, _ in pairs}
     pairs.sort(key=lambda p: p[0].occurred_at)
-    return tuple(_item(event, decision, case, signals) for event, decision in pairs)
+    stages = _stages(decision for _, decision in pairs)
+    return tuple(
+        _item(event, decision, case, signals, stages.get(event.event_id, ()))
+        for event, decision in pairs
+    )
+
+
+def _stages(decisions: Iterable[Decision]) -> dict[str, tuple[str, ...]]:
+    """Each message's grooming stages, from every decision in the conversation: the stage
+    timeline grows with each message, so a stage seen after the case opened is tagged too."""
+    found: dict[str, dict[str, None]] = {}
+    for decision in decisions:
+        for signal in decision.signals:
+            for step in signal.evidence.details.get("timeline", ()):
+                if isinstance(step, dict) and isinstance(step.get("event_id"), str):
+                    found.setdefault(step["event_id"], {})[str(step.get("stage"))] = None
+    return {event_id: tuple(names) for event_id, names in found.items()}
 
 
 def _case_events(uow: UnitOfWork, case: Case) -> list[tuple[Event, Decision]]:
@@ -186,19 +204,19 @@ def _case_events(uow: UnitOfWork, case: Case) -> list[tuple[Event, Decision]]:
     return list(found.values())
 
 
-def _item(event: Event, decision: Decision, case: Case, signals: Iterable[Signal]) -> TimelineItem:
-    flagged = tuple(s for s in signals if _points_at(s, event.event_id))
+def _item(
+    event: Event,
+    decision: Decision,
+    case: Case,
+    signals: Iterable[Signal],
+    stages: tuple[str, ...],
+) -> TimelineItem:
+    flagged = tuple(s for s in signals if _caused_by(s, event))
     spans = tuple(
         (span.start, span.end)
         for s in flagged
         for span in s.evidence.spans
         if span.event_id == event.event_id
-    )
-    stages = (
-        str(step.get("stage"))
-        for s in flagged
-        for step in s.evidence.details.get("timeline", ())
-        if isinstance(step, dict) and step.get("event_id") == event.event_id
     )
     return TimelineItem(
         event=event,
@@ -206,8 +224,18 @@ def _item(event: Event, decision: Decision, case: Case, signals: Iterable[Signal
         in_case=event.event_id in case.event_ids,
         flagged_by=flagged,
         spans=tuple(sorted(set(spans))),
-        stages=tuple(dict.fromkeys(stages)),
+        stages=stages,
+        cause=event.actor_id == case.subject_account_id and bool(flagged or stages),
     )
+
+
+def _caused_by(signal: Signal, event: Event) -> bool:
+    """Whether the signal marks this event as its cause: a conversation signal names its
+    suspect, and only the suspect's messages are the cause, never the child's replies."""
+    suspect = signal.evidence.details.get("suspect_account_id")
+    if isinstance(suspect, str) and event.actor_id != suspect:
+        return False
+    return _points_at(signal, event.event_id)
 
 
 def _points_at(signal: Signal, event_id: str) -> bool:

@@ -1,8 +1,9 @@
-"""The compliance checklist, judged on live configuration and the store's figures.
+"""The compliance checklist, judged on live configuration, behaviour and the store's figures.
 
 The measures and what meets each are in ``domain/compliance.py``; this service gathers the
 facts: the policy in force, the enabled detectors, the hash banks, complaints, case deadlines
-(the ``case.decide`` audit records), authority reports, and the latest risk assessment.
+(the ``case.decide`` audit records), authority reports, the latest risk assessment, and what
+the child-safety self-test saw when it ran the adversary's sequences (``services/selftest.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Store
 from safeguarding.services.banks import BankService
 from safeguarding.services.policy import PolicyService
+from safeguarding.services.selftest import ChildSafetySelfTest
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,14 @@ class ComplianceService:
         policies: PolicyService,
         banks: BankService,
         config: ComplianceConfig,
+        selftest: ChildSafetySelfTest | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.policies = policies
         self.banks = banks
         self.config = config
+        self.selftest = selftest
 
     def checklist(self) -> Checklist:
         now = self.clock.now()
@@ -95,5 +99,6 @@ class ComplianceService:
             organisation=config.organisation,
             senior_manager=config.senior_manager,
             qualifying_revenue_gbp=config.qualifying_revenue_gbp,
+            child_safety_selftest=self.selftest.run() if self.selftest is not None else (),
             **facts,
         )

@@ -85,6 +85,13 @@ class IngestService:
         with self.store.read() as uow:
             return set(uow.events_find(event_ids))
 
+    def decide_within(
+        self, uow: UnitOfWork, events: Sequence[Event], source: str
+    ) -> dict[str, Decision]:
+        """Decide and record new events in the caller's transaction, as ingest would (the
+        compliance self-test runs them in a scratch transaction that is rolled back)."""
+        return self._decide(uow, [(e, event_fingerprint(e)) for e in events], source)
+
     def _ingest_once(self, prepared: Sequence[Prepared], source: str) -> list[IngestResult]:
         events = [p.event for p in prepared]
         with self.store.write() as uow:

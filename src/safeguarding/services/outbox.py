@@ -18,6 +18,8 @@ from typing import Protocol
 
 from safeguarding.domain.actions import OpenCaseParams, PreserveParams
 from safeguarding.domain.cases import Case, CaseStatus
+from safeguarding.domain.errors import ConcurrentWrite
+from safeguarding.domain.events import UserReportEvent
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import OutboxItem, Restriction, Store, UnitOfWork
 
@@ -136,9 +138,24 @@ class OutboxWorker:
 
     # -- effects inside the database ---------------------------------------
     def _open_case(self, uow: UnitOfWork, item: OutboxItem) -> str:
+        """Open a case, or fold the signal into the undecided case for the same harm, subject
+        and conversation. Concurrent workers meet on the store's unique open key: one inserts,
+        the other finds that case (locked) and joins it, so there is one case, not two."""
+        case = self._case_for(uow, item)
+        for _ in range(3):  # the open case may be decided between the insert and the lookup
+            if uow.case_add(case, source_key=item.item_id):
+                return f"opened {case.case_id}"
+            if uow.case_get(case.case_id) is not None:
+                return f"{case.case_id} already open"
+            held = uow.case_open(case.open_key)
+            if held is not None:
+                uow.case_absorb(held.absorb(case), case.event_ids)
+                return f"added to {held.case_id}"
+        raise ConcurrentWrite(f"no case could be opened or joined for {item.event_id}")
+
+    def _case_for(self, uow: UnitOfWork, item: OutboxItem) -> Case:
         params = OpenCaseParams.model_validate(item.payload.get("params", {}))
-        opened = self.clock.now()
-        case = Case(
+        return Case(
             case_id=f"case_{item.item_id.removeprefix('obx_')}",
             queue=params.queue,
             priority=params.priority,
@@ -146,14 +163,13 @@ class OutboxWorker:
             subject_account_id=item.payload.get("subject_account_id") or item.payload["actor_id"],
             event_ids=(item.event_id,),
             rule=item.payload.get("rule", ""),
-            opened_at=opened,
+            opened_at=self.clock.now(),
             # The clock runs from the decision, not from when this worker got to it: a
             # backlog must not push a deadline back.
             deadline=Case.deadline_for(params.priority, item.created_at, params.deadline_hours),
             report_to_authority=bool(item.payload.get("report_to_authority")),
+            conversation_id=conversation_of(uow, item.event_id),
         )
-        created = uow.case_add(case, source_key=item.item_id)
-        return f"opened {case.case_id}" if created else f"{case.case_id} already open"
 
     def _preserve_evidence(self, uow: UnitOfWork, item: OutboxItem) -> str:
         params = PreserveParams.model_validate(item.payload.get("params", {}))
@@ -176,6 +192,15 @@ class OutboxWorker:
         authority = str(item.payload.get("params", {}).get("authority", "default"))
         fresh = uow.authority_report_draft(item.event_id, authority, self.clock.now())
         return "report drafted, awaiting a moderator's confirmation" if fresh else "already drafted"
+
+
+def conversation_of(uow: UnitOfWork, event_id: str) -> str | None:
+    """The conversation an event belongs to; for a user report, the reported message's."""
+    event = uow.event_get(event_id)
+    if isinstance(event, UserReportEvent) and event.reported_event_id:
+        reported = uow.event_get(event.reported_event_id)
+        return reported.conversation() if reported is not None else None
+    return event.conversation() if event is not None else None
 
 
 def _subject_of(item: OutboxItem) -> str:

@@ -33,7 +33,7 @@ from safeguarding.detectors.text.grooming_model import (
 from safeguarding.domain.accounts import Account, AssuranceMethod
 from safeguarding.domain.detectors import ConversationMemory, DetectorContext
 from safeguarding.domain.events import Event, EventType, MessageEvent
-from safeguarding.domain.signals import Evidence, Signal, SubjectKind
+from safeguarding.domain.signals import Evidence, Signal, SubjectKind, counted
 
 KINDS = {"none": "grooming_watch", "flag": "grooming_risk", "high": "grooming_risk_high"}
 ORDER = ("none", "flag", "high")
@@ -43,9 +43,6 @@ _READABLE = {
     "writer_age_unknown": "the writer's age is unknown",
     "age_gap": "age gap",
     "age_deception": "age deception",
-    "asked_child_age": "asked the child's age",
-    "stages_with_child": "several grooming stages with a child",
-    "stages_distinct": "several grooming stages",
     "new_account": "new account",
     "late_night": "late-night contact",
     "child_cues_other": "the other person writes as a child",
@@ -154,20 +151,44 @@ def profile_of(account: Account, event: Event) -> Profile:
 
 
 def explain(found: Assessment, level: str, state: ConversationState) -> str:
-    """One line: "grooming risk 0.91 (high): age deception, secrecy, meeting; 3 stages"."""
-    reasons = [readable(r) for r in found.reasons[:4]]
+    """One line whose words follow the evidence: "grooming risk 0.91 (high): age deception,
+    3 grooming stages with a child; stages: meeting, secrecy, platform move"."""
     stages = sorted({s.stage for s in state.timeline if s.writer == found.writer})
+    other = state.people.get(found.other) if found.other is not None else None
+    other_age = other.best_age if other is not None else None
+    listed = {f"stage_{s}" for s in stages}  # named once, in the stage list
+    said = (readable(r, len(stages), other_age) for r in found.reasons if r not in listed)
+    reasons = [r for r in dict.fromkeys(said) if r]
     line = f"grooming risk {found.risk:.2f} ({level})"
     if reasons:
-        line += ": " + ", ".join(reasons)
+        line += ": " + ", ".join(reasons[:4])
     if stages:
         line += "; stages: " + ", ".join(s.replace("_", " ") for s in stages)
     return line
 
 
-def readable(reason: str) -> str:
+def readable(reason: str, stages: int = 0, other_age: int | None = None) -> str:
+    """A model reason in words true of this conversation: the stage count as seen, and "a
+    child" only when the other person's age says so ("" when the reason says nothing here)."""
+    if reason in ("stages_distinct", "stages_with_child"):
+        return _stages_phrase(stages, other_age)
+    if reason == "asked_child_age":
+        return "asked the child's age" if _is_child(other_age) else "asked the other person's age"
     if reason.startswith("stage_"):
         return reason.removeprefix("stage_").replace("_", " ")
     if reason.startswith("context_"):
         return reason.removeprefix("context_").replace("_", " ") + " context"
     return _READABLE.get(reason, reason.replace("_", " "))
+
+
+def _stages_phrase(stages: int, other_age: int | None) -> str:
+    if not stages:
+        return ""
+    seen = counted(stages, "grooming stage")
+    if other_age is None:
+        return f"{seen} with someone whose age is unknown"
+    return f"{seen} with a child" if _is_child(other_age) else seen
+
+
+def _is_child(age: int | None) -> bool:
+    return age is not None and age < 18

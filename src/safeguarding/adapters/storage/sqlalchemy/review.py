@@ -174,6 +174,7 @@ class ReviewRows:
 def case_of_row(row: Any) -> Case:
     data = dict(row._mapping)
     data.pop("source_key", None)
+    data.pop("open_key", None)
     data["event_ids"] = tuple(data["event_ids"])
     return Case(**data)
 

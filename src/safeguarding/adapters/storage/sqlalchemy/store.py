@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,17 @@ class SqlStore:
     def read(self) -> Iterator[SqlUnitOfWork]:
         self._check_open()
         yield from self._transaction(self._reader)
+
+    @contextmanager
+    def scratch(self) -> Iterator[SqlUnitOfWork]:
+        """A write transaction rolled back at the end, whatever happened in it (self-tests)."""
+        self._check_open()
+        with self._write_lock or nullcontext(), self._writer.connect() as conn:
+            transaction = conn.begin()
+            try:
+                yield SqlUnitOfWork(conn, self.cipher)
+            finally:
+                transaction.rollback()
 
     def _transaction(self, engine: Engine) -> Iterator[SqlUnitOfWork]:
         try:

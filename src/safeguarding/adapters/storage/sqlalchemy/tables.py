@@ -202,6 +202,11 @@ cases = Table(
     Column("deadline", UTCDateTime, nullable=False),
     Column("report_to_authority", Boolean, nullable=False),
     Column("assignee", String(128)),
+    Column("conversation_id", Id),
+    # Harm, subject and conversation while the case is undecided (NULL after): unique, so two
+    # workers racing to open a case for the same harm meet here and the second one joins it.
+    Column("open_key", String(400)),
+    Index("uq_cases_open_key", "open_key", unique=True),
 )
 
 evidence = Table(

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from safeguarding.adapters.storage.crypto import EVENT_FINGERPRINT, ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
+from safeguarding.adapters.storage.sqlalchemy.cases import CaseRows
 from safeguarding.adapters.storage.sqlalchemy.complaints import ComplaintRows
 from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
 from safeguarding.adapters.storage.sqlalchemy.review import ReviewRows, case_of_row
@@ -75,7 +76,14 @@ _AUDIT_INSERT = t.audit_log.insert()
 
 
 class SqlUnitOfWork(
-    BankRows, EvidenceRows, ReviewRows, ComplaintRows, TransparencyRows, RiskRows, SessionRows
+    BankRows,
+    CaseRows,
+    EvidenceRows,
+    ReviewRows,
+    ComplaintRows,
+    TransparencyRows,
+    RiskRows,
+    SessionRows,
 ):
     """The storage ports over one SQLAlchemy connection inside one transaction."""
 
@@ -273,21 +281,6 @@ class SqlUnitOfWork(
         return self.conn.execute(select(func.count()).where(o.status == "pending")).scalar_one()
 
     # -- cases and evidence -----------------------------------------------
-    def case_add(self, case: Case, source_key: str) -> bool:
-        row = {**_case_row(case), "source_key": source_key}
-        added = self._insert_ignoring(t.cases, [row]) == 1
-        if added:
-            self.case_events_link(case)
-        return added
-
-    def case_put(self, case: Case) -> None:
-        c = t.cases.c
-        self.conn.execute(
-            update(t.cases)
-            .where(c.case_id == case.case_id)
-            .values(status=case.status.value, assignee=case.assignee, priority=case.priority)
-        )
-
     def restrictions_remove(self, account_id: str, event_ids: Collection[str]) -> int:
         """Lift the restrictions on an account that these events caused."""
         r = t.restrictions.c
@@ -557,10 +550,6 @@ def _key(row: Any) -> ApiKeyRecord:
     if data["queues"] is not None:
         data["queues"] = tuple(data["queues"])
     return ApiKeyRecord(**data)
-
-
-def _case_row(case: Case) -> dict[str, Any]:
-    return {**case.model_dump(), "status": case.status.value, "event_ids": list(case.event_ids)}
 
 
 def _policy(row: Any) -> PolicyVersion:

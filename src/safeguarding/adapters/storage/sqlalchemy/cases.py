@@ -1,0 +1,94 @@
+"""The case part of the unit of work: one undecided case per harm, subject and conversation.
+
+Mixed into ``SqlUnitOfWork``. A case row carries its ``open_key`` (harm, subject and
+conversation) until it is decided; a unique index on it means that of two transactions opening
+a case for the same harm at once, one inserts and the other's insert is ignored, after which it
+finds the open case (locking its row on PostgreSQL) and adds its events to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Table, select, update
+
+from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.review import case_of_row
+from safeguarding.domain.cases import DECIDED, Case
+
+
+class CaseRows:
+    """Opening, joining and updating cases; mixed into ``SqlUnitOfWork``."""
+
+    conn: Connection
+    _dialect: str
+
+    if TYPE_CHECKING:  # given by SqlUnitOfWork and ReviewRows
+
+        def _insert_ignoring(self, table: Table, rows: Sequence[dict[str, Any]]) -> int: ...
+        def case_events_link(self, case: Case) -> None: ...
+
+    def case_add(self, case: Case, source_key: str) -> bool:
+        """Store a new case; False when its source already made one, or another undecided
+        case holds its harm, subject and conversation (``case_open`` finds that one)."""
+        row = {**_case_row(case), "source_key": source_key}
+        added = self._insert_ignoring(t.cases, [row]) == 1
+        if added:
+            self.case_events_link(case)
+        return added
+
+    def case_open(self, open_key: str) -> Case | None:
+        """The undecided case for this harm, subject and conversation, locked until commit."""
+        query = select(t.cases).where(t.cases.c.open_key == open_key)
+        if self._dialect == "postgresql":
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        return case_of_row(row) if row else None
+
+    def case_absorb(self, case: Case, added_event_ids: Sequence[str]) -> None:
+        """Store a case that took in a later signal: events, priority, deadline and rule."""
+        c = t.cases.c
+        self.conn.execute(
+            update(t.cases)
+            .where(c.case_id == case.case_id)
+            .values(
+                event_ids=list(case.event_ids),
+                priority=case.priority,
+                deadline=case.deadline,
+                rule=case.rule,
+                report_to_authority=case.report_to_authority,
+            )
+        )
+        linked = set(
+            self.conn.scalars(
+                select(t.case_events.c.event_id).where(t.case_events.c.case_id == case.case_id)
+            )
+        )
+        fresh = [e for e in dict.fromkeys(added_event_ids) if e not in linked]
+        if fresh:
+            self.conn.execute(
+                t.case_events.insert(), [{"event_id": e, "case_id": case.case_id} for e in fresh]
+            )
+
+    def case_put(self, case: Case) -> None:
+        c = t.cases.c
+        values: dict[str, Any] = {
+            "status": case.status.value,
+            "assignee": case.assignee,
+            "priority": case.priority,
+        }
+        if case.status in DECIDED:
+            # Decided: the harm's next signal opens a fresh case. A decided case that is
+            # reopened later does not take the key back (another case may hold it by then).
+            values["open_key"] = None
+        self.conn.execute(update(t.cases).where(c.case_id == case.case_id).values(**values))
+
+
+def _case_row(case: Case) -> dict[str, Any]:
+    return {
+        **case.model_dump(),
+        "status": case.status.value,
+        "event_ids": list(case.event_ids),
+        "open_key": None if case.status in DECIDED else case.open_key,
+    }
