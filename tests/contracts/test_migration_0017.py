@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from safeguarding.adapters.storage.crypto import ContentCipher, parse_key_ring
 from safeguarding.adapters.storage.sqlalchemy import migrate
+from tests.conftest import TEST_KEY
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -66,7 +68,7 @@ def test_existing_cases_are_keyed_earliest_first(database_url: str) -> None:
                     _case("decided", "e1", -10, status="dismissed"),
                 ],
             )
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, cipher=ContentCipher(*parse_key_ring(TEST_KEY)))
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT case_id, conversation_id, open_key FROM cases"))
             found = {r.case_id: (r.conversation_id, r.open_key) for r in rows}
