@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from safeguarding.adapters.http.app import create_app
+from safeguarding.adapters.storage.crypto import cipher_from_file
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.domain.cases import Outcome
 from tests.api.scope_world import KNOWN_IMAGE, World, case_of, decide
@@ -243,7 +244,8 @@ def test_existing_advocate_rows_migrate_to_their_body(tmp_path: Path) -> None:
             ),
             {"at": now},
         )
-    migrate.upgrade(engine)
+    # Later migrations (0012) seal what was stored in clear: they need the key ring.
+    migrate.upgrade(engine, cipher=cipher_from_file(tmp_path / "keys", create=True))
     with engine.connect() as conn:
         keys = dict(conn.execute(sa.text("SELECT key_id, organisation FROM api_keys")).all())
         (body,) = conn.execute(sa.text("SELECT organisation FROM super_complaints")).scalars()
