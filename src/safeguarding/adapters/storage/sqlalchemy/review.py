@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, select, update
 
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.sealed import open_report
 from safeguarding.domain.cases import Case
 from safeguarding.domain.complaints import Attachment
 from safeguarding.domain.decisions import Decision
@@ -85,7 +86,7 @@ class ReviewRows:
             .where(r.event_id.in_(list(event_ids)))
             .order_by(r.created_at, r.event_id, r.authority)
         )
-        return [ReportRecord.model_validate(dict(row._mapping)) for row in self.conn.execute(query)]
+        return [open_report(self.cipher, row) for row in self.conn.execute(query)]
 
     def events_reinstate(
         self, event_ids: Collection[str], case_id: str, at: datetime, by: str
