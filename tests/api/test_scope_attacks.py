@@ -10,6 +10,7 @@ through the server: each was answered before, and must now be refused or told th
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.domain.cases import Outcome
 from tests.api.scope_world import KNOWN_IMAGE, World, case_of, decide
 from tests.conftest import auth
+from tests.web.session import browser
 
 pytestmark = pytest.mark.anyio
 PROBLEM = "application/problem+json"
@@ -134,15 +136,20 @@ async def test_a_report_is_confirmed_only_after_its_case_is_confirmed(api, world
     assert confirmed.json()["status"] == "confirmed"
 
 
-async def test_the_web_ui_confirms_a_report_under_the_same_rule(api, world) -> None:
-    async def confirm_in_ui(label: str) -> httpx.Response:
-        login = await api.post("/ui/login", data={"api_key": world.keys[label]})
-        assert login.status_code == 303
-        url = f"/ui/cases/{world.ids['abuse_case']}/reports/default/{KNOWN_IMAGE}/confirm"
-        return await api.post(url)
+async def test_the_web_ui_confirms_a_report_under_the_same_rule(world) -> None:
+    app = create_app(world.container, run_outbox_worker=False)
 
-    assert (await confirm_in_ui("self_harm moderator")).status_code == 403
-    assert (await confirm_in_ui("abuse moderator")).status_code == 409  # its case is open
+    async def confirm_in_ui(label: str) -> httpx.Response:
+        async with browser(app, world.keys[label]) as ui:  # a session with its CSRF token
+            url = f"/ui/cases/{world.ids['abuse_case']}/reports/default/{KNOWN_IMAGE}/confirm"
+            return await ui.post(url)
+
+    other_queue = await confirm_in_ui("self_harm moderator")
+    assert other_queue.status_code == 403
+    assert "is not in a queue cy works" in html.unescape(other_queue.text)  # scope, not CSRF
+    too_early = await confirm_in_ui("abuse moderator")
+    assert too_early.status_code == 409  # its case is open
+    assert "as confirmed before its report" in too_early.text
     with world.container.store.read() as uow:
         record = uow.authority_report_get(KNOWN_IMAGE, "default")
     assert record is not None
