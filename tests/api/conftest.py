@@ -1,4 +1,5 @@
-"""The scope world (tests/api/scope_world.py) for the tests that attack scope."""
+"""Shared by the API tests that attack access: the scope world (tests/api/scope_world.py),
+and a login throttle that lets deliberate wrong-key walks through."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from safeguarding.bootstrap import Container
+from safeguarding.services.login_throttle import LoginThrottle
 from tests.api.scope_world import World, build_world
 
 
@@ -15,3 +18,16 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
     built = build_world(database_url, tmp_path)
     yield built
     built.container.close()
+
+
+@pytest.fixture
+def unthrottled(request: pytest.FixtureRequest) -> None:
+    """The container under test (the scope world's when the test uses it, else ``container``)
+    without a login limit. Walks that make many failed logins on purpose (wrong and revoked
+    keys) would otherwise get 429 from the throttle, which has its own tests
+    (test_login_throttle.py), instead of the answer they check."""
+    if "world" in request.fixturenames:
+        app: Container = request.getfixturevalue("world").container
+    else:
+        app = request.getfixturevalue("container")
+    app.keys.throttle = LoginThrottle(max_failures=1_000_000)

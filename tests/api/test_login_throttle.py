@@ -15,6 +15,7 @@ from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
 from tests.conftest import auth
+from tests.web.session import csrf_of
 
 pytestmark = pytest.mark.anyio
 LIMIT = 5  # the default of login_max_failures
@@ -121,8 +122,6 @@ async def test_a_burst_of_concurrent_guesses_does_not_stop_a_valid_request(
 
 
 async def test_the_login_page_says_to_wait(client_at: Client, keys, clock: FakeMonotonic) -> None:
-    from tests.web.conftest import csrf_of
-
     async with client_at("10.0.5.1") as browser:
         token = csrf_of(await browser.get("/ui/login"))
         tries = []

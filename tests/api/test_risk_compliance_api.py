@@ -11,7 +11,7 @@ from safeguarding.domain.access import Role
 from safeguarding.services.policy import default_policy_source
 from tests.conftest import auth
 from tests.services.test_compliance import SELF_HARM_RULES, with_modes
-from tests.web.conftest import ui_login
+from tests.web.session import ui_login
 
 pytestmark = pytest.mark.anyio
 

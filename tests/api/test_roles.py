@@ -23,7 +23,6 @@ from safeguarding.adapters.http.auth import Allow
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
 from safeguarding.services import keys as key_service
-from safeguarding.services.login_throttle import LoginThrottle
 from tests.conftest import auth
 
 pytestmark = pytest.mark.anyio
@@ -218,13 +217,6 @@ WRONG_CREDENTIALS: dict[str, Callable[[dict[Role, str]], dict[str, str]]] = {
     "key-without-scheme": lambda keys: {"Authorization": keys[Role.ADMIN]},
     "unknown-x-api-key": lambda _: {"X-Api-Key": "sgk_ffffffffffff_secret"},
 }
-
-
-@pytest.fixture
-def unthrottled(container: Container) -> None:
-    """The walk makes hundreds of failed logins on purpose; the throttle has its own tests
-    (test_login_throttle.py) and would answer 429 here."""
-    container.keys.throttle = LoginThrottle(max_failures=1_000_000)
 
 
 @pytest.mark.usefixtures("unthrottled")

@@ -10,6 +10,7 @@ through the server: each was answered before, and must now be refused or told th
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,10 +20,12 @@ import pytest
 import sqlalchemy as sa
 
 from safeguarding.adapters.http.app import create_app
+from safeguarding.adapters.storage.crypto import cipher_from_file
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.domain.cases import Outcome
 from tests.api.scope_world import KNOWN_IMAGE, World, case_of, decide
 from tests.conftest import auth
+from tests.web.session import browser
 
 pytestmark = pytest.mark.anyio
 PROBLEM = "application/problem+json"
@@ -133,15 +136,20 @@ async def test_a_report_is_confirmed_only_after_its_case_is_confirmed(api, world
     assert confirmed.json()["status"] == "confirmed"
 
 
-async def test_the_web_ui_confirms_a_report_under_the_same_rule(api, world) -> None:
-    async def confirm_in_ui(label: str) -> httpx.Response:
-        login = await api.post("/ui/login", data={"api_key": world.keys[label]})
-        assert login.status_code == 303
-        url = f"/ui/cases/{world.ids['abuse_case']}/reports/default/{KNOWN_IMAGE}/confirm"
-        return await api.post(url)
+async def test_the_web_ui_confirms_a_report_under_the_same_rule(world) -> None:
+    app = create_app(world.container, run_outbox_worker=False)
 
-    assert (await confirm_in_ui("self_harm moderator")).status_code == 403
-    assert (await confirm_in_ui("abuse moderator")).status_code == 409  # its case is open
+    async def confirm_in_ui(label: str) -> httpx.Response:
+        async with browser(app, world.keys[label]) as ui:  # a session with its CSRF token
+            url = f"/ui/cases/{world.ids['abuse_case']}/reports/default/{KNOWN_IMAGE}/confirm"
+            return await ui.post(url)
+
+    other_queue = await confirm_in_ui("self_harm moderator")
+    assert other_queue.status_code == 403
+    assert "is not in a queue cy works" in html.unescape(other_queue.text)  # scope, not CSRF
+    too_early = await confirm_in_ui("abuse moderator")
+    assert too_early.status_code == 409  # its case is open
+    assert "as confirmed before its report" in too_early.text
     with world.container.store.read() as uow:
         record = uow.authority_report_get(KNOWN_IMAGE, "default")
     assert record is not None
@@ -243,7 +251,8 @@ def test_existing_advocate_rows_migrate_to_their_body(tmp_path: Path) -> None:
             ),
             {"at": now},
         )
-    migrate.upgrade(engine)
+    # Later migrations (0012) seal what was stored in clear: they need the key ring.
+    migrate.upgrade(engine, cipher=cipher_from_file(tmp_path / "keys", create=True))
     with engine.connect() as conn:
         keys = dict(conn.execute(sa.text("SELECT key_id, organisation FROM api_keys")).all())
         (body,) = conn.execute(sa.text("SELECT organisation FROM super_complaints")).scalars()

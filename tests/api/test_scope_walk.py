@@ -3,17 +3,20 @@ over the API and the web UI, tried with a key of the right role but the wrong sc
 
 The role walk (test_roles.py) proves each route admits only its roles. This one proves that a
 right role is not enough: a moderator of another queue, another advocacy body's advocate, the
-regulator without an open information request naming the event, a revoked key, and a key made
-again under a name that once had the scope are all refused (401, 403 or 404; problem+json over
-the API) and nothing in the store changes, the audit log included. Lists answer, but without
-the thing. The walk reads the app's own route table, so a new route touching these things
-that nobody listed here fails it.
+regulator without an open information request naming the event, and a key made again under a
+name that once had the scope are refused with a 403 that names the queue, body or request they
+lack (problem+json over the API; never the CSRF or role check's 403); a revoked key gets 401,
+its web session a redirect to the login. Nothing in the store changes, the audit log included.
+Lists answer, but without the thing. The walk reads the app's own route table, so a new route
+touching these things that nobody listed here fails it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+import html
+import re
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +28,10 @@ from safeguarding.domain.access import Role
 from tests.api.scope_world import World, snapshot
 from tests.api.test_roles import cheap_key_hashing, route_table  # noqa: F401
 from tests.conftest import auth
+from tests.web.session import CSRF_REFUSAL, browser, ui_client
 
-pytestmark = pytest.mark.anyio
+# The walk tries revoked keys again and again: the login throttle would soon answer 429.
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("unthrottled")]
 PROBLEM = "application/problem+json"
 SCOPED = ("/cases", "/reports", "/complaints", "/evidence", "/super-complaints", "/queue")
 SCOPED += ("/advocate",)
@@ -176,22 +181,6 @@ def app(world: World) -> Any:
     return create_app(world.container, run_outbox_worker=False)
 
 
-@asynccontextmanager
-async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-        yield http
-
-
-@asynccontextmanager
-async def session(app: Any, key: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A browser logged in to the web UI with ``key``."""
-    async with client(app) as browser:
-        login = await browser.post("/ui/login", data={"api_key": key})
-        assert login.status_code == 303
-        yield browser
-
-
 def scoped_routes(app: Any) -> set[str]:
     found = set()
     for route in route_table(app):
@@ -205,22 +194,53 @@ def filled(text: str, world: World) -> str:
     return text.format(**world.ids)
 
 
-def problem(response: httpx.Response, api: bool, hidden: tuple[str, ...], world: World) -> str:
+# The scope rule's own words (services/access.py, review.py, complaints.py): a 403 that says
+# none of them came from some other check (the role gate, CSRF) and proves nothing here.
+SCOPE_RULE = re.compile(
+    r"which \S+ does not work|not in a queue \S+ works|filed by another body"
+    r"|only under an open formal information request"
+)
+WEB_REFUSAL = re.compile(r"<h1>(.*?)</h1>\s*<p>(.*?)</p>", re.S)
+
+
+def problem(response: httpx.Response, api: bool, job: Attempt, world: World, label: str) -> str:
     """What is wrong with the answer to a wrong caller; empty when it was properly refused."""
-    if hidden:
+    if job.hidden:
         if response.status_code != 200:
             return f"a list answered {response.status_code}"
-        shown = [filled(h, world) for h in hidden if filled(h, world) in response.text]
+        shown = [filled(h, world) for h in job.hidden if filled(h, world) in response.text]
         return f"the list shows {shown}" if shown else ""
+    if label == job.revoked:
+        return revocation_problem(response, api)
+    return scope_problem(response, api)
+
+
+def revocation_problem(response: httpx.Response, api: bool) -> str:
+    """A revoked key of the right scope: 401 over the API; its web session has ended."""
     if api:
-        if response.status_code not in (401, 403, 404):
-            return f"answered {response.status_code}"
+        if response.status_code != 401:
+            return f"a revoked key got {response.status_code}"
         kind = response.headers["content-type"]
         return "" if kind == PROBLEM else f"refused as {kind}"
-    if response.status_code == 303:
-        to_login = response.headers["location"] == "/ui/login"
-        return "" if to_login else f"redirected to {response.headers['location']}"
-    return "" if response.status_code in (403, 404) else f"answered {response.status_code}"
+    if response.status_code != 303:
+        return f"a revoked key's session got {response.status_code}"
+    to = response.headers["location"]
+    return "" if to == "/ui/login" else f"a revoked key's session was sent to {to}"
+
+
+def scope_problem(response: httpx.Response, api: bool) -> str:
+    """The wrong scope: a 403 that names the queue, body or request the caller lacks."""
+    if response.status_code != 403:
+        return f"answered {response.status_code}"
+    if api:
+        kind = response.headers["content-type"]
+        said = response.json()["detail"] if kind == PROBLEM else f"(refused as {kind})"
+    else:
+        found = WEB_REFUSAL.search(response.text)
+        said = html.unescape(" ".join(found.groups())) if found else response.text
+        if CSRF_REFUSAL in said:
+            return f"refused by the CSRF check, not by scope: {said}"
+    return "" if SCOPE_RULE.search(said) else f"403 not by the scope rule: {said}"
 
 
 async def attempt(
@@ -248,7 +268,7 @@ async def walk(world: World, jobs: dict[str, Attempt], call: Caller, api: bool) 
     for route, job in jobs.items():
         for label in (*job.wrong, *([job.revoked] if job.revoked else [])):
             before = snapshot(world.container)
-            found = problem(await call(route, job, label), api, job.hidden, world)
+            found = problem(await call(route, job, label), api, job, world, label)
             if snapshot(world.container) != before:
                 found += " and changed the store"
             if found:
@@ -257,7 +277,7 @@ async def walk(world: World, jobs: dict[str, Attempt], call: Caller, api: bool) 
 
 
 async def test_over_the_api_the_wrong_scope_is_refused_and_changes_nothing(app, world) -> None:
-    async with client(app) as http:
+    async with ui_client(app) as http:
 
         async def call(route: str, job: Attempt, label: str) -> httpx.Response:
             return await attempt(http, world, route, job, auth(world.keys[label]))
@@ -269,18 +289,21 @@ async def web_sessions(app: Any, world: World, stack: Any) -> dict[str, httpx.As
     """A logged-in browser per wrong caller, and per role one whose key was revoked since."""
     labels = {label for job in WEB.values() for label in job.wrong}
     browsers = {
-        label: await stack.enter_async_context(session(app, world.keys[label])) for label in labels
+        label: await stack.enter_async_context(browser(app, world.keys[label])) for label in labels
     }
     app_keys = world.container.keys
     for role, queues in ((Role.MODERATOR, ["grooming"]), (Role.ADMIN, None)):
         made, record = app_keys.create(f"revoked-{role.value}", role.value, queues=queues)
-        browsers[role.value] = await stack.enter_async_context(session(app, made))
+        browsers[role.value] = await stack.enter_async_context(browser(app, made))
         app_keys.revoke(record.key_id)
     return browsers
 
 
 async def test_in_the_web_ui_the_wrong_scope_is_refused_and_changes_nothing(app, world) -> None:
     async with AsyncExitStack() as stack:
+        # Every login happens here, before the walk: its session row and "session.start" audit
+        # record are what logging in rightly changes. The walk's snapshots are all taken after
+        # it, so every table (web_sessions and audit_log included) must stay as it is.
         browsers = await web_sessions(app, world, stack)
 
         async def call(route: str, job: Attempt, label: str) -> httpx.Response:
@@ -292,18 +315,18 @@ async def test_in_the_web_ui_the_wrong_scope_is_refused_and_changes_nothing(app,
 async def test_the_right_scope_gets_through_the_same_doors(app, world) -> None:
     """The refusals above are about scope: the same requests in scope are answered."""
     groomer = world.keys["grooming moderator"]
-    async with client(app) as http:
+    async with ui_client(app) as http:
         for route in ("GET /v1/reports/{authority}/{event_id}", "GET /v1/evidence/{event_id}"):
             job = API[route]
             response = await attempt(http, world, route, job, auth(groomer))
             assert response.status_code == 200, route
         listed = await http.get("/v1/cases", headers=auth(groomer))
         assert world.ids["open_grooming_case"] in listed.text
-    async with session(app, groomer) as browser:
-        page = await browser.get(filled(WEB["GET /ui/cases/{case_id}"].url, world))
+    async with browser(app, groomer) as groomer_ui:
+        page = await groomer_ui.get(filled(WEB["GET /ui/cases/{case_id}"].url, world))
         assert page.status_code == 200
-        released = await browser.post(filled(WEB["POST /ui/cases/{case_id}/release"].url, world))
+        released = await groomer_ui.post(filled(WEB["POST /ui/cases/{case_id}/release"].url, world))
         assert released.status_code == 303
         assert released.headers["location"].startswith("/ui/cases/")
-    async with session(app, world.keys["advocate A"]) as advocate:
+    async with browser(app, world.keys["advocate A"]) as advocate:
         assert "Strangers reach" in (await advocate.get("/ui/advocate")).text

@@ -17,7 +17,8 @@ import pytest
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
 from tests.conftest import auth
-from tests.web.conftest import audit, browser, case_in, key
+from tests.web.conftest import audit, case_in, key
+from tests.web.session import browser
 
 pytestmark = pytest.mark.anyio
 

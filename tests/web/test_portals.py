@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from safeguarding.domain.access import Principal, Role
-from tests.web.conftest import audit, browser, key
+from tests.web.conftest import audit, key
+from tests.web.session import browser
 
 ADMIN = Principal(key_id="a", name="root", role=Role.ADMIN)
 

@@ -31,7 +31,7 @@ from tests.services.test_transparency import (
     ingest_at,
     profile,
 )
-from tests.web.conftest import ui_login
+from tests.web.session import ui_login
 
 DAY = datetime(2021, 2, 10, 9, 0, tzinfo=UTC)
 FEBRUARY = "from=2021-02-01&to=2021-02-28"

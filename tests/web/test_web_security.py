@@ -15,7 +15,8 @@ from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
 from safeguarding.domain.cases import CaseStatus
 from tests.conftest import auth
-from tests.web.conftest import browser, case_in, csrf_of, key, ui_login
+from tests.web.conftest import case_in, key
+from tests.web.session import browser, csrf_of, ui_login
 
 pytestmark = pytest.mark.anyio
 TEMPLATES = Path(__file__).parents[2] / "src/safeguarding/adapters/web/templates"
