@@ -35,6 +35,8 @@ class DetectorContext:
     conversation: Conversation | None = None
     # Children the actor first contacted in the last CONTACT_WINDOW, this event's included.
     children_contacted: int = 0
+    # When the actor's earlier contact attempts were refused, in the same window, oldest first.
+    refusals: tuple[datetime, ...] = ()
 
     def is_connected(self, account_id: str) -> bool:
         return account_id in self.connected_to

@@ -17,6 +17,7 @@ from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
 from safeguarding.adapters.storage.sqlalchemy.complaints import ComplaintRows
+from safeguarding.adapters.storage.sqlalchemy.contacts import ContactRows
 from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
 from safeguarding.adapters.storage.sqlalchemy.review import ReviewRows, case_of_row
 from safeguarding.adapters.storage.sqlalchemy.risk import RiskRows
@@ -72,7 +73,9 @@ _EVENTS_INSERT = t.events.insert()
 _AUDIT_INSERT = t.audit_log.insert()
 
 
-class SqlUnitOfWork(BankRows, EvidenceRows, ReviewRows, ComplaintRows, TransparencyRows, RiskRows):
+class SqlUnitOfWork(
+    BankRows, EvidenceRows, ReviewRows, ComplaintRows, TransparencyRows, RiskRows, ContactRows
+):
     """The storage ports over one SQLAlchemy connection inside one transaction."""
 
     def __init__(self, conn: Connection, cipher: ContentCipher) -> None:
