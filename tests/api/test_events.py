@@ -152,14 +152,16 @@ async def test_shadow_rule_is_recorded_but_not_enforced(client, keys) -> None:
     in_a_group = {**message("fresh", "kid"), "conversation_kind": "group"}
     response = await client.post("/v1/events", json=in_a_group, headers=headers)
     decision = response.json()["decision"]
-    assert decision["verdict"] == "allow"
-    assert decision["actions"] == []
+    # The child-safe default blocks it; the shadow rule's case is recorded, never opened.
+    assert decision["verdict"] == "block"
+    assert {a["name"] for a in decision["actions"]} == {"block", "support_message"}
     (shadow,) = decision["shadow"]
     assert shadow["rule"] == "new-adult-account-first-contact-with-child"
     assert {a["name"] for a in shadow["actions"]} == {"hold_for_review", "open_case"}
     again = {**message("fresh", "kid"), "conversation_kind": "group"}
     second = await client.post("/v1/events", json=again, headers=headers)
-    assert second.json()["decision"]["shadow"] == []
+    # A refused attempt is no contact made: the next one is still a first contact.
+    assert [r["rule"] for r in second.json()["decision"]["shadow"]] == [shadow["rule"]]
 
 
 async def test_unconnected_adult_cannot_open_a_direct_conversation_with_a_child(client, keys):

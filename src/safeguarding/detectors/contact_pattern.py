@@ -1,8 +1,8 @@
 """Contact patterns: behaviours that come before grooming conversations, read from the
 account facts the pipeline already has (no text):
 
-- ``many_children_contacted``: an adult has first contacted ``many_children`` (5 by default)
-  or more children within seven days, counting this contact request or message;
+- ``many_children_contacted``: an adult has reached for ``many_children`` (5 by default)
+  or more children within seven days (contact made or refused), counting this one;
 - ``friend_of_friend_contact``: an adult asks to connect with a child they are not
   connected to, found through a friend of a friend (the grooming pattern of "your friend
   gave me your name");
@@ -39,9 +39,7 @@ ADULT_AGE = 18
 class ContactPatternDetector(Detector):
     """Signals adults who reach many children, or reach a child through a friend's friend."""
 
-    event_types: ClassVar[frozenset[EventType]] = CONTACT_EVENT_TYPES | {
-        EventType.PROFILE_UPDATE
-    }
+    event_types: ClassVar[frozenset[EventType]] = CONTACT_EVENT_TYPES | {EventType.PROFILE_UPDATE}
 
     def __init__(self, many_children: int = MANY_CHILDREN, persistent: int = PERSISTENT) -> None:
         self.many_children = many_children

@@ -30,9 +30,9 @@ def is_child_safe_default(rule: Rule) -> bool:
     what was said.
 
     True for a rule tagged ``child_safety_default``, and for a rule about contact (its event
-    types are all ``message``, ``media``, ``contact_request``, ``group_add`` or ``post``) that reads no content or
-    behaviour: either it names no signal and requires a child target (every ``target``
-    age band is a child's), or its only signal is a contact-route fact
+    types are all ``message``, ``media``, ``contact_request``, ``group_add`` or ``post``) that
+    reads no content or behaviour: either it names no signal and requires a child target
+    (every ``target`` age band is a child's), or its only signal is a contact-route fact
     (``contact_pattern``/``friend_of_friend_contact``). In the default policy these are
     ``restricted-account-contacting-child``, ``adult-contact-request-to-unconnected-child``,
     ``adult-contact-with-unconnected-child``, ``friend-of-friend-adult-contact`` and

@@ -113,9 +113,9 @@ class MediaHashes(BaseModel):
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
     md5: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     pdq: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
-    vpdq: (
-        tuple[Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")], ...] | None
-    ) = Field(default=None, max_length=MAX_VIDEO_FRAMES)
+    vpdq: tuple[Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")], ...] | None = (
+        Field(default=None, max_length=MAX_VIDEO_FRAMES)
+    )
 
     @field_validator("sha256", "md5", "pdq")
     @classmethod

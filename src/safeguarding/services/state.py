@@ -49,14 +49,27 @@ class BatchState:
         actors = {e.actor_id for e in events}
         since = min((e.occurred_at for e in events), default=None)
         window = since - CONTACT_WINDOW if since is not None else None
-        self.children_contacted = uow.children_contacted(actors, window) if window is not None else {}
+        self.children_contacted = self._children_reached(uow, actors, window)
         self.refusals = uow.contact_refusals(actors, window) if window is not None else {}
         self._changed_accounts: set[str] = set()
         self._changed_conversations: set[str] = set()
         self._new_connections: set[tuple[str, str]] = set()
         self._new_contacts: list[tuple[str, str, datetime]] = []
         self._new_restrictions: list[Restriction] = []
+        self._new_refusals: list[tuple[str, str, str, datetime]] = []
         self._unconnected: set[str] = set()
+
+    @staticmethod
+    def _children_reached(
+        uow: UnitOfWork, actors: set[str], since: datetime | None
+    ) -> dict[str, set[str]]:
+        """The children each actor reached for since then: contact made, or refused."""
+        if since is None:
+            return {}
+        found = uow.children_contacted(actors, since)
+        for actor, children in uow.children_refused(actors, since).items():
+            found.setdefault(actor, set()).update(children)
+        return found
 
     # -- reading ----------------------------------------------------------
     def account(self, account_id: str, at: datetime) -> Account:
@@ -97,7 +110,7 @@ class BatchState:
 
     def _refusals(self, actor_id: str, at: datetime) -> tuple[datetime, ...]:
         """When the actor's contact attempts were refused in the window before ``at``."""
-        held = self.refusals.get(actor_id, [])
+        held = self.refusals.get(actor_id, {}).values()
         return tuple(sorted(r for r in held if at - CONTACT_WINDOW <= r <= at))
 
     def _children_contacted(self, actor_id: str, targets: tuple[Account, ...]) -> int:
@@ -139,9 +152,7 @@ class BatchState:
         if isinstance(event, MessageEvent | MediaEvent):
             self._record_message(event, detector_states or {})
         if decision.verdict is not Verdict.ALLOW:
-            # A refused attempt reached no one: it is counted as a refusal, never as contact.
-            if event.type in CONTACT_EVENT_TYPES and _targets(event):
-                self.refusals.setdefault(event.actor_id, []).append(event.occurred_at)
+            self._refuse(event)
             return
         for target in _targets(event):
             if (event.actor_id, target) not in self.contacted:
@@ -149,6 +160,18 @@ class BatchState:
                 if self.account(target, event.occurred_at).age_band.is_child:
                     self.children_contacted.setdefault(event.actor_id, set()).add(target)
                 self._new_contacts.append((event.actor_id, target, event.occurred_at))
+
+    def _refuse(self, event: Event) -> None:
+        """A refused attempt reached no one: it is counted as a refusal, never as contact; the
+        children it aimed at still count among those the actor reached for."""
+        targets = _targets(event)
+        if event.type not in CONTACT_EVENT_TYPES or not targets:
+            return
+        self.refusals.setdefault(event.actor_id, {})[event.event_id] = event.occurred_at
+        for target in targets:
+            if self.account(target, event.occurred_at).age_band.is_child:
+                self.children_contacted.setdefault(event.actor_id, set()).add(target)
+            self._new_refusals.append((event.event_id, event.actor_id, target, event.occurred_at))
 
     def restrict(self, account_id: str, decision: Decision, now: datetime) -> None:
         """Apply the decision's restrictions on the account now, inside this transaction, so
@@ -185,6 +208,7 @@ class BatchState:
     def _recheck_connections(self, account_id: str) -> None:
         """An account now known as an adult keeps no connection with a child made while it
         passed as a child (or of unknown age): each child must accept it again."""
+
         def with_child(pair: tuple[str, str]) -> bool:
             other = pair[1] if pair[0] == account_id else pair[0] if pair[1] == account_id else None
             held = self.accounts.get(other) if other is not None else None
@@ -219,6 +243,7 @@ class BatchState:
         self.uow.connections_remove_children(sorted(self._unconnected))
         self.uow.connections_add(sorted(self._new_connections))
         self.uow.contacts_add(self._new_contacts)
+        self.uow.contact_refusals_add(self._new_refusals)
         for restriction in self._new_restrictions:
             self.uow.restriction_add(restriction)
 
