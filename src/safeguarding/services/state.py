@@ -44,8 +44,7 @@ class BatchState:
         self.conversations = uow.conversations_get(conversation_ids)
         pairs = {(e.actor_id, t) for e in events for t in _targets(e)}
         self.connected = uow.connections_among(pairs)
-        # Both ways round: an adult's acceptance stands only when the child reached out first.
-        self.contacted = uow.contacts_among(pairs | {(b, a) for a, b in pairs})
+        self.contacted = uow.contacts_among(pairs)
         actors = {e.actor_id for e in events}
         since = min((e.occurred_at for e in events), default=None)
         window = since - CONTACT_WINDOW if since is not None else None
@@ -184,13 +183,11 @@ class BatchState:
                 self._new_restrictions.append(Restriction(account_id, kind, decision.event_id, now))
 
     def _consented(self, event: ContactAcceptedEvent) -> bool:
-        """Whether an acceptance connects the two: always, unless an adult "accepts" a child
-        who never reached out to them; the child's own acceptance is what counts."""
+        """Whether an acceptance connects the two: between an adult and a child, only the
+        child's own acceptance does (an adult cannot accept their way to a child)."""
         actor = self.account(event.actor_id, event.occurred_at)
         target = self.account(event.target_id, event.occurred_at)
-        if actor.actor_band is not AgeBand.ADULT or not target.age_band.is_child:
-            return True
-        return (event.target_id, event.actor_id) in self.contacted
+        return actor.actor_band is not AgeBand.ADULT or not target.age_band.is_child
 
     def _update_profile(self, event: ProfileUpdateEvent) -> None:
         account = before = self.account(event.actor_id, event.occurred_at)
