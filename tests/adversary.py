@@ -2,10 +2,12 @@
 child, and the checks every answer must pass. Shared by the in-process API test (SQLite and
 PostgreSQL) and the distributed one (serve --stream and a worker).
 
-A ``Script`` is a list of steps drawn by Hypothesis: the adult's messages (the same or a new
+A script is a list of steps drawn by Hypothesis: the adult's messages (the same or a new
 conversation, direct, group, comments or live stream), uploads, group adds, mentions, contact
-requests (refused, or left pending), an acceptance of their own, re-declared ages, hours and
-days apart, interleaved with the child's own events. ``play`` sends them and checks, after each
+requests (refused, or left pending), an acceptance of their own, re-declared ages, a whole
+grooming conversation's warning signs (to the unconnected child, or to a child who did accept),
+hours and days apart, interleaved with the child's own events (and, rarely, the child's
+acceptance). ``play`` sends them and checks, after each
 answer: nothing from the adult reaches the child (verdict ``hold`` or ``block``, and
 ``/v1/visibility`` false for the child) until the child accepts a connection; after a
 restriction on the adult, nothing reaches any child, a connected one included; and a message
@@ -35,7 +37,16 @@ LINES = (
     "we could meet at the park after school, just us",
 )
 GAPS_MINUTES = (1, 60, 6 * 60, 24 * 60, 3 * 24 * 60)
-ADULT_STEPS = ("message", "media", "group_add", "mention", "request", "adult_accepts", "age")
+ADULT_STEPS = (
+    "message",
+    "media",
+    "group_add",
+    "mention",
+    "request",
+    "adult_accepts",
+    "age",
+    "groom",
+)
 CHILD_STEPS = ("child_message", "child_request", "child_age", "child_accepts")
 RESTRICTING = {"restrict_contact_with_children", "suspend_account"}
 
@@ -43,8 +54,9 @@ Send = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 Visible = Callable[[str, list[str]], dict[str, bool]]
 
 step = st.tuples(
-    st.sampled_from(ADULT_STEPS * 3 + CHILD_STEPS),
-    st.sampled_from(("child", "friend")),  # whom the adult aims at: unconnected, or connected
+    st.sampled_from(ADULT_STEPS * 4 + CHILD_STEPS),
+    # whom the adult aims at: mostly the unconnected child, sometimes the connected friend
+    st.sampled_from(("child", "child", "child", "friend")),
     st.sampled_from(("same", "new")),  # conversation
     st.sampled_from(("direct", "group", "comments", "livestream")),
     st.integers(0, len(LINES) - 1),
@@ -91,6 +103,18 @@ def setup_events(play: Play) -> list[dict[str, Any]]:
     events.append({**play.base("contact_accepted", friend), "target_id": adult})
     play.connected.add(friend)
     return events
+
+
+def events_for(play: Play, drawn: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """The events of one step: one, or for ``groom`` a whole conversation's warning signs."""
+    if drawn[0] != "groom":
+        return [event_for(play, drawn)]
+    _, aim, _, where, _, _, gap = drawn
+    play.conversation += 1
+    return [
+        event_for(play, ("message", aim, "same", where, line, 0, gap if line == 0 else 2))
+        for line in range(len(LINES))
+    ]
 
 
 def event_for(play: Play, drawn: tuple[Any, ...]) -> dict[str, Any]:
@@ -156,7 +180,7 @@ def play_script(
     """Send the script's events in batches of the given sizes (cycled), checking each answer."""
     play = new_play()
     send(setup_events(play))
-    events = [event_for(play, drawn) for drawn in script]
+    events = [event for drawn in script for event in events_for(play, drawn)]
     sizes, start = list(batches) or [1], 0
     while start < len(events):
         size = sizes[start % len(sizes)]

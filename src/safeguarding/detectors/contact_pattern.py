@@ -85,65 +85,61 @@ class ContactPatternDetector(Detector):
     def _persistent(self, event: Event, context: DetectorContext) -> Signal:
         refused = len(context.refusals)
         days = len({at.date() for at in context.refusals})
-        return Signal(
-            detector=self.get_name(),
-            kind="persistent_attempts",
-            score=min(1.0, refused / (2 * self.persistent)),
-            subject=SubjectKind.ACCOUNT,
-            subject_id=event.actor_id,
-            explanation=(
-                f"an adult tried again to reach a child after {refused} refused "
-                f"attempt{'s' if refused != 1 else ''} on {days} "
-                f"day{'s' if days != 1 else ''} within 7 days"
-            ),
-            evidence=Evidence(
-                event_ids=(event.event_id,), details={"refused": refused, "days": days}
-            ),
+        return self._about_actor(
+            event,
+            "persistent_attempts",
+            min(1.0, refused / (2 * self.persistent)),
+            f"an adult tried again to reach a child after {refused} refused "
+            f"attempt{'s' if refused != 1 else ''} on {days} "
+            f"day{'s' if days != 1 else ''} within 7 days",
+            {"refused": refused, "days": days},
         )
 
     def _age_drop(self, event: ProfileUpdateEvent, context: DetectorContext) -> list[Signal]:
         age = event.declared_age
         if "declared_age" not in event.model_fields_set or age is None or age >= ADULT_AGE:
             return []  # an adult shaving years off is no one's risk; presenting as a child is
-        drop = context.actor.age_drop(event.declared_age)
+        drop = context.actor.age_drop(age)
         if not drop:
             return []
+        explanation = (
+            f"the declared age dropped to a child's, {drop} years below the oldest age the "
+            "account has claimed"
+        )
+        score = min(1.0, 0.5 + drop / 20)
         return [
-            Signal(
-                detector=self.get_name(),
-                kind="age_deception",
-                score=min(1.0, 0.5 + drop / 20),
-                subject=SubjectKind.ACCOUNT,
-                subject_id=event.actor_id,
-                explanation=(
-                    f"the declared age dropped by {drop} years below the oldest age the "
-                    f"account has claimed"
-                ),
-                evidence=Evidence(event_ids=(event.event_id,), details={"years_dropped": drop}),
-            )
+            self._about_actor(event, "age_deception", score, explanation, {"years_dropped": drop})
         ]
 
     def _many(self, event: Event, count: int) -> Signal:
+        return self._about_actor(
+            event,
+            "many_children_contacted",
+            min(1.0, count / (2 * self.many_children)),
+            f"an adult account tried to reach {count} children it is not connected to "
+            f"within 7 days (the threshold is {self.many_children})",
+            {"children": count},
+        )
+
+    def _about_actor(
+        self, event: Event, kind: str, score: float, explanation: str, details: dict[str, Any]
+    ) -> Signal:
+        """A signal about the account that did the event, with this event as its evidence."""
         return Signal(
             detector=self.get_name(),
-            kind="many_children_contacted",
-            score=min(1.0, count / (2 * self.many_children)),
+            kind=kind,
+            score=score,
             subject=SubjectKind.ACCOUNT,
             subject_id=event.actor_id,
-            explanation=(
-                f"an adult account first contacted {count} children it is not connected to "
-                f"within 7 days (the threshold is {self.many_children})"
-            ),
-            evidence=Evidence(event_ids=(event.event_id,), details={"children": count}),
+            explanation=explanation,
+            evidence=Evidence(event_ids=(event.event_id,), details=details),
         )
 
     def _friend_of_friend(self, event: ContactRequestEvent) -> Signal:
-        return Signal(
-            detector=self.get_name(),
-            kind="friend_of_friend_contact",
-            score=0.5,
-            subject=SubjectKind.ACCOUNT,
-            subject_id=event.actor_id,
-            explanation="an adult asked to connect with a child found through a friend of a friend",
-            evidence=Evidence(event_ids=(event.event_id,), details={"via": event.via}),
+        return self._about_actor(
+            event,
+            "friend_of_friend_contact",
+            0.5,
+            "an adult asked to connect with a child found through a friend of a friend",
+            {"via": event.via},
         )

@@ -199,12 +199,12 @@ class BatchState:
             account = account.model_copy(update={"created_at": event.account_created_at})
         self.accounts[event.actor_id] = account
         self._changed_accounts.add(event.actor_id)
-        if before.actor_band is not AgeBand.ADULT and account.actor_band is AgeBand.ADULT:
+        if before.actor_band.is_child and account.actor_band is AgeBand.ADULT:
             self._recheck_connections(event.actor_id)
 
     def _recheck_connections(self, account_id: str) -> None:
         """An account now known as an adult keeps no connection with a child made while it
-        passed as a child (or of unknown age): each child must accept it again."""
+        passed as a child: each child must accept it again."""
 
         def with_child(pair: tuple[str, str]) -> bool:
             other = pair[1] if pair[0] == account_id else pair[0] if pair[1] == account_id else None
