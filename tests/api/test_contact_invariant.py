@@ -190,3 +190,33 @@ def test_connections_made_while_passing_as_a_child_are_rechecked(api: Api) -> No
     decision = api.send([after])[0]
     assert decision["verdict"] == "block"
     assert "adult-contact-with-unconnected-child" in [r["rule"] for r in decision["rules"]]
+
+
+def test_every_way_in_is_refused_group_adds_mentions_and_live_streams(api: Api) -> None:
+    api.send([profile("w-adult", 45), profile("w-kid", 9)])
+    live = {
+        **message("w-adult", "w-kid", "hi", conversation="live-1"),
+        "conversation_kind": "livestream",
+    }
+    ways = [
+        live,
+        {
+            **message("w-adult", "w-kid", "nice", conversation="post-9"),
+            "conversation_kind": "comments",
+        },
+        {**contact_request("w-adult", "w-kid"), "type": "group_add", "conversation_id": "grp-1"},
+        {**message("w-adult", "w-peer", "look", conversation="grp-2"), "mentioned_ids": ["w-kid"]},
+        {
+            **contact_request("w-adult", "w-kid"),
+            "type": "post",
+            "text": "great drawing",
+            "mentioned_ids": ["w-kid"],
+        },
+    ]
+    ways[2]["member_ids"] = [ways[2].pop("target_id")]
+    ways[4].pop("target_id")
+    decisions = api.send(ways)
+    assert [d["verdict"] for d in decisions] == ["block"] * len(ways)
+    assert all(
+        "adult-contact-with-unconnected-child" in [r["rule"] for r in d["rules"]] for d in decisions
+    )
