@@ -100,7 +100,7 @@ def test_the_issues_table_reads_block_in_every_row_on_a_fresh_demo(
 
 
 @settings(
-    max_examples=20,
+    max_examples=25,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
