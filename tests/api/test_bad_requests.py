@@ -146,6 +146,14 @@ BASE: dict[str, dict[str, Any]] = {
         "text": "my drawing of a cat",
         "audience": "public",
     },
+    "group_add": {
+        "type": "group_add",
+        "event_id": "bad-group-add",
+        "occurred_at": at(),
+        "actor_id": "kid",
+        "conversation_id": "grp-1",
+        "member_ids": ["kid2"],
+    },
 }
 GARBAGE = {"nested": ["garbage", {"deeper": [1, [2, [3]]]}]}
 MSG = BASE["message"]

@@ -14,7 +14,8 @@ from safeguarding.domain.access import Role
 from safeguarding.services.policy import default_policy_source
 from safeguarding.services.selftest import SEQUENCES
 from tests.conftest import auth
-from tests.web.conftest import browser, key
+from tests.web.conftest import key
+from tests.web.session import browser
 
 pytestmark = pytest.mark.anyio
 YAML = {"Content-Type": "application/yaml"}
@@ -105,12 +106,6 @@ async def test_the_self_test_runs_every_sequence_and_keeps_nothing(container: Co
         assert uow.restrictions_of(issued) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="prot-invariant (issue 15 points 1-3) makes the engine block every sequence; until "
-    "then 'contact request, then a message' and the later messages are allowed. Remove this "
-    "marker when merging prot-invariant.",
-)
 async def test_the_default_policy_stops_every_sequence_and_the_measure_is_met(
     client: httpx.AsyncClient, keys
 ) -> None:

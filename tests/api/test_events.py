@@ -152,14 +152,16 @@ async def test_shadow_rule_is_recorded_but_not_enforced(client, keys) -> None:
     in_a_group = {**message("fresh", "kid"), "conversation_kind": "group"}
     response = await client.post("/v1/events", json=in_a_group, headers=headers)
     decision = response.json()["decision"]
-    assert decision["verdict"] == "allow"
-    assert decision["actions"] == []
+    # The child-safe default blocks it; the shadow rule's case is recorded, never opened.
+    assert decision["verdict"] == "block"
+    assert {a["name"] for a in decision["actions"]} == {"block", "support_message"}
     (shadow,) = decision["shadow"]
     assert shadow["rule"] == "new-adult-account-first-contact-with-child"
     assert {a["name"] for a in shadow["actions"]} == {"hold_for_review", "open_case"}
     again = {**message("fresh", "kid"), "conversation_kind": "group"}
     second = await client.post("/v1/events", json=again, headers=headers)
-    assert second.json()["decision"]["shadow"] == []
+    # A refused attempt is no contact made: the next one is still a first contact.
+    assert [r["rule"] for r in second.json()["decision"]["shadow"]] == [shadow["rule"]]
 
 
 async def test_unconnected_adult_cannot_open_a_direct_conversation_with_a_child(client, keys):
@@ -171,7 +173,7 @@ async def test_unconnected_adult_cannot_open_a_direct_conversation_with_a_child(
     )
     first = (await client.post("/v1/events", json=message("grown", "kid"), headers=headers)).json()
     assert first["decision"]["verdict"] == "block"
-    assert first["decision"]["rules"][0]["rule"] == "adult-first-message-to-unconnected-child"
+    assert first["decision"]["rules"][0]["rule"] == "adult-contact-with-unconnected-child"
     (support,) = first["decision"]["support"]
     assert support["account_ids"] == ["kid"]
     assert any("0800 1111" in r for r in support["resources"])
@@ -189,7 +191,9 @@ async def test_unconnected_adult_cannot_open_a_direct_conversation_with_a_child(
     assert later["decision"]["verdict"] == "allow"
 
 
-async def test_an_unconnected_adults_first_picture_to_a_child_is_blocked_too(client, keys):
+async def test_an_unconnected_adults_pictures_to_a_child_are_blocked_in_any_conversation(
+    client, keys
+):
     headers = auth(keys[Role.PLATFORM])
     await client.post(
         "/v1/events", json={"events": [profile("kid", 11), profile("grown", 38)]}, headers=headers
@@ -197,10 +201,11 @@ async def test_an_unconnected_adults_first_picture_to_a_child_is_blocked_too(cli
     picture = media("grown", benign_png("first-picture"), to="kid")
     first = (await client.post("/v1/events", json=picture, headers=headers)).json()
     assert first["decision"]["verdict"] == "block"
-    assert first["decision"]["rules"][0]["rule"] == "adult-first-message-to-unconnected-child"
+    assert first["decision"]["rules"][0]["rule"] == "adult-contact-with-unconnected-child"
     in_group = {**media("grown", benign_png("group"), to="kid"), "conversation_kind": "group"}
     shared = (await client.post("/v1/events", json=in_group, headers=headers)).json()
-    assert "adult-first-message-to-unconnected-child" not in [
+    assert shared["decision"]["verdict"] == "block"
+    assert "adult-contact-with-unconnected-child" in [
         r["rule"] for r in shared["decision"]["rules"]
     ]
 

@@ -152,5 +152,5 @@ def test_the_decisions_export_has_every_decision_and_no_content(
     assert [r["event_id"] for r in rows] == ["r-1", "r-2", "p-adult", "p-child", "m-1"]
     contact = rows[-1]
     assert (contact["verdict"], contact["harm"]) == ("block", "other")
-    assert contact["rules"] == "adult-first-message-to-unconnected-child"
+    assert contact["rules"] == "adult-contact-with-unconnected-child"
     assert "hi" not in {value for row in rows for value in row.values()}  # never the text

@@ -132,7 +132,7 @@ def test_contact_pattern_counts_children_in_words_that_agree(children: int, want
     )
     (signal,) = detector.observe(event, context)
     assert wanted in signal.explanation
-    assert f"first contacted {wanted}" in signal.explanation
+    assert f"tried to reach {wanted}" in signal.explanation
     assert "(the threshold is 1)" in signal.explanation
 
 

@@ -103,7 +103,7 @@ def test_each_measure_fails_on_its_own_fact(compliant, measure, change) -> None:
     ("measure", "rule"),
     [
         ("hash_matching", "known-abuse-image"),
-        ("grooming_defaults", "adult-first-message-to-unconnected-child"),
+        ("grooming_defaults", "adult-contact-with-unconnected-child"),
         ("grooming_defaults", "grooming-risk-high"),
         ("user_reporting", "user-report-grooming"),
         ("self_harm", "self-harm-ideation"),

@@ -44,14 +44,13 @@ def shadowed(document: PolicyDocument, *names: str) -> PolicyDocument:
 def test_rules_are_matched_to_features_by_their_event_conditions(default) -> None:
     direct = rules(Feature.DIRECT_MESSAGES, default)
     group = rules(Feature.GROUP_CHATS, default)
-    assert {"adult-first-message-to-unconnected-child", "grooming-risk-high"} <= direct
-    # The first-message default names conversation_kind direct: it does not cover groups.
-    assert "adult-first-message-to-unconnected-child" not in group
+    assert {"adult-contact-with-unconnected-child", "grooming-risk-high"} <= direct
+    # The contact default names no conversation kind: it covers groups as it does DMs.
+    assert "adult-contact-with-unconnected-child" in group
     assert "grooming-risk-high" in group
     images = rules(Feature.IMAGE_SHARING, default)
     assert "known-abuse-image" in images
-    # As in the engine, a conversation kind holds for messages only, never for uploads.
-    assert "adult-first-message-to-unconnected-child" not in images
+    assert "adult-contact-with-unconnected-child" in images
     assert "adult-contact-request-to-unconnected-child" in rules(
         Feature.FRIEND_SUGGESTIONS, default
     )
@@ -136,8 +135,17 @@ SELF_HARM = (
 )
 
 
+# Rules that also act on posts (a mention reaches a child) and on profile updates (age claims).
+PROFILE_CONTACT = (
+    "restricted-account-contacting-child",
+    "adult-contact-with-unconnected-child",
+    "persistent-contact-attempts",
+    "age-deception",
+)
+
+
 def test_public_profiles_are_high_risk_while_self_harm_rules_are_in_shadow(default) -> None:
-    trial = shadowed(default, *SELF_HARM)
+    trial = shadowed(default, *SELF_HARM, *PROFILE_CONTACT)
     made = assess([Feature.PUBLIC_PROFILES], trial, {}, context())
     profiles = made.feature(Feature.PUBLIC_PROFILES)
     assert profiles.enforced == ()

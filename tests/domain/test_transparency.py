@@ -225,7 +225,7 @@ def test_the_child_safe_defaults_are_recognised_by_what_they_test() -> None:
     rules = check_policy(default_policy_source()).document.rules
     assert sorted(r.name for r in rules if is_child_safe_default(r)) == [
         "adult-contact-request-to-unconnected-child",
-        "adult-first-message-to-unconnected-child",
+        "adult-contact-with-unconnected-child",
         "friend-of-friend-adult-contact",
         "new-adult-account-first-contact-with-child",
         "restricted-account-contacting-child",
@@ -237,8 +237,8 @@ def test_a_rule_on_content_or_on_adults_is_not_a_child_safe_default() -> None:
   - name: adult-to-adult
     when: {event_type: message, target: {age_band: [adult]}, connected: false}
     then: [hold_for_review]
-  - name: any-child-post
-    when: {event_type: post, target: {age_band: [under_13]}}
+  - name: reports-about-children
+    when: {event_type: user_report, target: {age_band: [under_13]}}
     then: [hold_for_review]
   - name: tagged
     tags: [child_safety_default]

@@ -26,13 +26,6 @@ from tests.services.test_risk import MovableClock, timed
 MANAGER = "Sam Patel, Chief Safety Officer"
 MODERATOR = Principal(key_id="m", name="sam", role=Role.MODERATOR)
 PLATFORM = Principal(key_id="p", name="app", role=Role.PLATFORM)
-# The default policy meets the child-safe defaults measure only once the engine stops every
-# adversary sequence (the self-test in services/selftest.py): prot-invariant's change.
-PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="prot-invariant (issue 15 points 1-3) makes the default policy pass the child-safety "
-    "self-test; remove this marker when merging it",
-)
 SELF_HARM_RULES = (
     "self-harm-intent-or-plan",
     "self-harm-encouragement",
@@ -110,10 +103,8 @@ def test_a_configured_sha256_list_is_a_hash_source(make, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("measure_id", "rule"),
     [
-        pytest.param(
-            "grooming_defaults", "adult-contact-request-to-unconnected-child", marks=PENDING
-        ),
-        pytest.param("grooming_defaults", "grooming-risk", marks=PENDING),
+        pytest.param("grooming_defaults", "adult-contact-request-to-unconnected-child"),
+        pytest.param("grooming_defaults", "grooming-risk"),
         ("user_reporting", "user-report-self-harm"),
     ],
 )

@@ -285,7 +285,7 @@ async def test_decision_samples_for_the_regulator_carry_no_identity_or_content(a
     text = repr(drawn)
     for secret in ("dan", "priya", "newacct_88", "demo-upload-known", "how old", "leo"):
         assert secret not in text
-    blocked = [s for s in drawn if s["rules"] == ["known-abuse-image"]]
+    blocked = [s for s in drawn if "known-abuse-image" in s["rules"]]
     assert blocked[0]["actor_age_band"] == "adult"
     assert blocked[0]["verdict"] == "block"
     assert list(blocked[0]["targets"].values()) == ["13_15"]

@@ -20,7 +20,8 @@ from safeguarding.domain.access import Role
 from safeguarding.domain.cases import CaseStatus
 from tests.conftest import auth
 from tests.factories import at, message, profile
-from tests.web.conftest import browser, key
+from tests.web.conftest import key
+from tests.web.session import browser
 
 pytestmark = pytest.mark.anyio
 

@@ -27,7 +27,7 @@ async def test_the_regulator_portal_pages_are_read_only_and_audited(app, demo) -
         assert "known-abuse-image" in samples
         assert "dan" not in re.sub(r"<[^>]+>", " ", samples).split()
         policy = (await regulator.get("/ui/regulator/policy")).text
-        assert "adult-first-message-to-unconnected-child" in policy
+        assert "adult-contact-with-unconnected-child" in policy
     looked = {subject for _, subject, _ in audit(demo, "regulator.read")}
     assert {"ui:overview", "ui:policy", "decision_samples", "super_complaints"} <= looked
 

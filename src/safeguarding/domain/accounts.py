@@ -1,13 +1,18 @@
 """Accounts: a platform user by opaque id, with what is known of their age.
 
-The age band comes from the strongest evidence on record: a verified or
-estimated age beats a self-declared one, and a newer declaration replaces an
-older one but stays in the history, because a changed age is itself a signal.
+The age band comes from the strongest evidence on record: a verified or estimated age beats
+any self-declared one. Self-declarations are all kept, and none can talk an age down or up:
+each is carried forward to the latest one's date (a 12-year-old of three years ago is 15 now),
+and the account is read the safer way for each role. As someone to protect (a viewer, a
+target) it is the youngest it has claimed to be (``age_band``); as someone who may need
+restricting (an actor) it is the oldest (``actor_band``). So an adult who re-declares a
+child's age keeps an adult's restrictions, and a child who re-declares as an adult keeps a
+child's protections, until an age check says otherwise.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,6 +42,11 @@ class AgeBand(StrEnum):
     @property
     def is_child(self) -> bool:
         return self in (AgeBand.UNDER_13, AgeBand.AGE_13_15, AgeBand.AGE_16_17)
+
+
+_YEAR = timedelta(days=365.25)
+# A fresh declaration this many years below what the history says is a drop, not a correction.
+AGE_DROP_YEARS = 2
 
 
 class AssuranceMethod(StrEnum):
@@ -95,13 +105,45 @@ class Account(BaseModel):
 
     @property
     def age_band(self) -> AgeBand:
-        if self.assurance is not None and self.assurance.method != AssuranceMethod.SELF_DECLARED:
-            return AgeBand.for_age(self.assurance.best_age())
-        if self.declared_age is not None:
-            return AgeBand.for_age(self.declared_age)
-        if self.assurance is not None:
-            return AgeBand.for_age(self.assurance.best_age())
-        return AgeBand.UNKNOWN
+        """The band that protects the account (as a viewer or a target): an age check's, else
+        the youngest the account has claimed to be."""
+        return self._band(youngest=True)
+
+    @property
+    def actor_band(self) -> AgeBand:
+        """The band that restricts what the account may do: an age check's, else the oldest
+        the account has claimed to be."""
+        return self._band(youngest=False)
+
+    def _band(self, *, youngest: bool) -> AgeBand:
+        assurance = self.assurance
+        if assurance is not None and assurance.method != AssuranceMethod.SELF_DECLARED:
+            return AgeBand.for_age(assurance.best_age())
+        ages = self.claimed_ages()
+        if not ages:
+            return AgeBand.UNKNOWN
+        return AgeBand.for_age(min(ages) if youngest else max(ages))
+
+    def claimed_ages(self) -> list[int]:
+        """Every self-declared age, carried forward to the latest declaration's date."""
+        dated = [(d.age, d.declared_at) for d in self.declared_ages if d.age is not None]
+        assurance = self.assurance
+        if assurance is not None and (age := assurance.best_age()) is not None:
+            # A self-declared check is one more claim, undated: as of the latest declaration.
+            dated.append((age, max((at for _, at in dated), default=self.first_seen_at)))
+        if not dated:
+            return []
+        now = max(at for _, at in dated)
+        return [age + int((now - at) / _YEAR) for age, at in dated]
+
+    def age_drop(self, age: int | None) -> int:
+        """How many years a new declaration of ``age`` falls below the oldest age claimed
+        (0 when it does not fall by ``AGE_DROP_YEARS`` or more)."""
+        ages = self.claimed_ages()
+        if age is None or not ages:
+            return 0
+        drop = max(ages) - age
+        return drop if drop >= AGE_DROP_YEARS else 0
 
     @property
     def age_assurance_method(self) -> AssuranceMethod | None:

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from safeguarding.domain.events import EventType
+from safeguarding.domain.events import CONTACT_EVENT_TYPES, EventType
 from safeguarding.domain.policy import Rule
 from safeguarding.domain.transparency import Harm, harm_from, harm_signals
 
 # -- the child-safe defaults --------------------------------------------------------------
-CONTACT_TYPES = frozenset({EventType.MESSAGE, EventType.MEDIA, EventType.CONTACT_REQUEST})
+CONTACT_TYPES = CONTACT_EVENT_TYPES
 # Signals that restate a fact of the contact itself (how the adult found the child), not what
 # was sent or how the adult behaved over time; the detector raises them only for a child.
 CONTACT_ROUTE_SIGNALS = frozenset({("contact_pattern", "friend_of_friend_contact")})
@@ -30,12 +30,12 @@ def is_child_safe_default(rule: Rule) -> bool:
     what was said.
 
     True for a rule tagged ``child_safety_default``, and for a rule about contact (its event
-    types are all ``message``, ``media`` or ``contact_request``) that reads no content or
-    behaviour: either it names no signal and requires a child target (every ``target``
-    age band is a child's), or its only signal is a contact-route fact
+    types are all ``message``, ``media``, ``contact_request``, ``group_add`` or ``post``) that
+    reads no content or behaviour: either it names no signal and requires a child target
+    (every ``target`` age band is a child's), or its only signal is a contact-route fact
     (``contact_pattern``/``friend_of_friend_contact``). In the default policy these are
     ``restricted-account-contacting-child``, ``adult-contact-request-to-unconnected-child``,
-    ``adult-first-message-to-unconnected-child``, ``friend-of-friend-adult-contact`` and
+    ``adult-contact-with-unconnected-child``, ``friend-of-friend-adult-contact`` and
     ``new-adult-account-first-contact-with-child``.
     """
     if rule.is_child_safety_default:

@@ -33,8 +33,11 @@ class DetectorContext:
     targets: tuple[Account, ...] = ()
     connected_to: frozenset[str] = frozenset()
     conversation: Conversation | None = None
-    # Children the actor first contacted in the last CONTACT_WINDOW, this event's included.
+    # Children the actor reached for (contact made or refused) in the last CONTACT_WINDOW,
+    # this event's included.
     children_contacted: int = 0
+    # When the actor's earlier contact attempts were refused, in the same window, oldest first.
+    refusals: tuple[datetime, ...] = ()
 
     def is_connected(self, account_id: str) -> bool:
         return account_id in self.connected_to

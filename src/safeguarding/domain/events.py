@@ -45,6 +45,7 @@ class EventType(StrEnum):
     BLOCK = "block"
     LIVESTREAM_START = "livestream_start"
     POST = "post"
+    GROUP_ADD = "group_add"
 
 
 class ConversationKind(StrEnum):
@@ -83,9 +84,11 @@ class MessageEvent(_EventBase):
     conversation_kind: ConversationKind = ConversationKind.DIRECT
     recipient_ids: tuple[OpaqueId, ...] = Field(default=(), max_length=1000)
     text: str = Field(max_length=MAX_TEXT_CHARS)
+    # Accounts named (@-mentioned) in the message: they are reached too, recipients or not.
+    mentioned_ids: tuple[OpaqueId, ...] = Field(default=(), max_length=100)
 
     def target_ids(self) -> tuple[str, ...]:
-        return self.recipient_ids
+        return tuple(dict.fromkeys((*self.recipient_ids, *self.mentioned_ids)))
 
     def conversation(self) -> str | None:
         return self.conversation_id
@@ -257,9 +260,28 @@ class PostEvent(_EventBase):
     post_id: OpaqueId | None = None
     text: str = Field(max_length=MAX_TEXT_CHARS)
     audience: Literal["public", "friends", "private"] = "public"
+    # Accounts named (@-mentioned) in the post: a mention reaches them as a message would.
+    mentioned_ids: tuple[OpaqueId, ...] = Field(default=(), max_length=100)
+
+    def target_ids(self) -> tuple[str, ...]:
+        return self.mentioned_ids
 
     def has_content(self) -> bool:
         return True
+
+
+class GroupAddEvent(_EventBase):
+    """The actor added accounts to a group conversation (a way to reach someone as a DM is)."""
+
+    type: Literal[EventType.GROUP_ADD]
+    conversation_id: OpaqueId
+    member_ids: tuple[OpaqueId, ...] = Field(min_length=1, max_length=1000)
+
+    def target_ids(self) -> tuple[str, ...]:
+        return self.member_ids
+
+    def conversation(self) -> str | None:
+        return self.conversation_id
 
 
 Event = Annotated[
@@ -271,12 +293,23 @@ Event = Annotated[
     | UserReportEvent
     | BlockEvent
     | LivestreamStartEvent
-    | PostEvent,
+    | PostEvent
+    | GroupAddEvent,
     Field(discriminator="type"),
 ]
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
+# The events by which one account reaches another: the child-safe defaults govern them all.
+CONTACT_EVENT_TYPES = frozenset(
+    {
+        EventType.MESSAGE,
+        EventType.MEDIA,
+        EventType.CONTACT_REQUEST,
+        EventType.GROUP_ADD,
+        EventType.POST,
+    }
+)
 
 
 def event_fingerprint(event: Event) -> str:

@@ -118,7 +118,8 @@ class IngestService:
             context, facts = state.context_for(event, now)
             evaluated = self.evaluator.decide(event, context, facts, policy, now)
             decision = self._with_support(event, evaluated.decision)
-            state.apply(event, evaluated.states)
+            state.apply(event, decision, evaluated.states)
+            state.restrict(_subject(event, decision), decision, now)
             decisions[event.event_id] = decision
             new_events.append(NewEvent(event, fingerprint, now, decision))
             outbox.extend(self._outbox_items(event, decision, now))

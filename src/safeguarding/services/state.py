@@ -1,7 +1,9 @@
 """The accounts, conversations and connections one batch reads and changes.
 
 Loaded once per batch and written back once, so a batch of a thousand events
-costs a handful of queries rather than thousands.
+costs a handful of queries rather than thousands. What a decision changes applies at once,
+for the next event of the batch: a refused attempt is counted (and is no contact made), and a
+restriction the decision imposes holds before the outbox carries anything out.
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from safeguarding.domain.accounts import Account
+from safeguarding.domain.accounts import Account, AgeBand
+from safeguarding.domain.actions import ActionName
 from safeguarding.domain.conversations import Conversation
+from safeguarding.domain.decisions import Decision, Verdict
 from safeguarding.domain.detectors import DetectorContext
 from safeguarding.domain.events import (
+    CONTACT_EVENT_TYPES,
     ContactAcceptedEvent,
     ConversationKind,
     Event,
@@ -21,9 +26,10 @@ from safeguarding.domain.events import (
     ProfileUpdateEvent,
 )
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts
-from safeguarding.ports.store import UnitOfWork
+from safeguarding.ports.store import Restriction, UnitOfWork
 
 CONTACT_WINDOW = timedelta(days=7)
+RESTRICTING = (ActionName.RESTRICT_CONTACT_WITH_CHILDREN, ActionName.SUSPEND_ACCOUNT)
 
 
 class BatchState:
@@ -39,16 +45,30 @@ class BatchState:
         pairs = {(e.actor_id, t) for e in events for t in _targets(e)}
         self.connected = uow.connections_among(pairs)
         self.contacted = uow.contacts_among(pairs)
+        actors = {e.actor_id for e in events}
         since = min((e.occurred_at for e in events), default=None)
-        self.children_contacted = (
-            uow.children_contacted({e.actor_id for e in events}, since - CONTACT_WINDOW)
-            if since is not None
-            else {}
-        )
+        window = since - CONTACT_WINDOW if since is not None else None
+        self.children_contacted = self._children_reached(uow, actors, window)
+        self.refusals = uow.contact_refusals(actors, window) if window is not None else {}
         self._changed_accounts: set[str] = set()
         self._changed_conversations: set[str] = set()
         self._new_connections: set[tuple[str, str]] = set()
         self._new_contacts: list[tuple[str, str, datetime]] = []
+        self._new_restrictions: list[Restriction] = []
+        self._new_refusals: list[tuple[str, str, str, datetime]] = []
+        self._unconnected: set[str] = set()
+
+    @staticmethod
+    def _children_reached(
+        uow: UnitOfWork, actors: set[str], since: datetime | None
+    ) -> dict[str, set[str]]:
+        """The children each actor reached for since then: contact made, or refused."""
+        if since is None:
+            return {}
+        found = uow.children_contacted(actors, since)
+        for actor, children in uow.children_refused(actors, since).items():
+            found.setdefault(actor, set()).update(children)
+        return found
 
     # -- reading ----------------------------------------------------------
     def account(self, account_id: str, at: datetime) -> Account:
@@ -70,14 +90,15 @@ class BatchState:
             connected_to=frozenset(connected),
             conversation=self._conversation_for(event),
             children_contacted=self._children_contacted(actor_id, targets),
+            refusals=self._refusals(actor_id, at),
         )
         facts = PolicyFacts(
             event_type=event.type,
             conversation_kind=getattr(event, "conversation_kind", None),
-            actor=self._facts(actor, at),
+            actor=self._facts(actor, at, actor.actor_band),
             targets=tuple(
                 TargetFacts(
-                    **self._facts(t, at).__dict__,
+                    **self._facts(t, at, t.age_band).__dict__,
                     connected=t.account_id in connected,
                     first_contact=(actor_id, t.account_id) not in self.contacted,
                 )
@@ -85,6 +106,11 @@ class BatchState:
             ),
         )
         return context, facts
+
+    def _refusals(self, actor_id: str, at: datetime) -> tuple[datetime, ...]:
+        """When the actor's contact attempts were refused in the window before ``at``."""
+        held = self.refusals.get(actor_id, {}).values()
+        return tuple(sorted(r for r in held if at - CONTACT_WINDOW <= r <= at))
 
     def _children_contacted(self, actor_id: str, targets: tuple[Account, ...]) -> int:
         known = self.children_contacted.get(actor_id, set())
@@ -99,25 +125,34 @@ class BatchState:
             conversation_id, _kind(event), event.occurred_at
         )
 
-    def _facts(self, account: Account, at: datetime) -> AccountFacts:
+    def _facts(self, account: Account, at: datetime, band: AgeBand) -> AccountFacts:
+        """An account's facts, with the band that applies to its role in the event."""
         return AccountFacts(
             account_id=account.account_id,
-            age_band=account.age_band,
+            age_band=band,
             account_age_days=account.account_age_days(at),
             restricted=account.account_id in self.restricted,
         )
 
     # -- changing ---------------------------------------------------------
-    def apply(self, event: Event, detector_states: dict[str, dict[str, Any]] | None = None) -> None:
-        """Record what the event changes: ages, connections, conversations, first contacts,
-        and the conversation state that stateful detectors kept."""
+    def apply(
+        self,
+        event: Event,
+        decision: Decision,
+        detector_states: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Record what the event changes: ages, connections, conversations, contacts made or
+        refused, and the conversation state that stateful detectors kept."""
         if isinstance(event, ProfileUpdateEvent):
             self._update_profile(event)
-        elif isinstance(event, ContactAcceptedEvent):
+        elif isinstance(event, ContactAcceptedEvent) and self._consented(event):
             self._new_connections.add((event.actor_id, event.target_id))
             self.connected |= {(event.actor_id, event.target_id), (event.target_id, event.actor_id)}
         if isinstance(event, MessageEvent | MediaEvent):
             self._record_message(event, detector_states or {})
+        if decision.verdict is not Verdict.ALLOW:
+            self._refuse(event)
+            return
         for target in _targets(event):
             if (event.actor_id, target) not in self.contacted:
                 self.contacted.add((event.actor_id, target))
@@ -125,8 +160,37 @@ class BatchState:
                     self.children_contacted.setdefault(event.actor_id, set()).add(target)
                 self._new_contacts.append((event.actor_id, target, event.occurred_at))
 
+    def _refuse(self, event: Event) -> None:
+        """A refused attempt reached no one: it is counted as a refusal, never as contact; the
+        children it aimed at still count among those the actor reached for."""
+        targets = _targets(event)
+        if event.type not in CONTACT_EVENT_TYPES or not targets:
+            return
+        self.refusals.setdefault(event.actor_id, {})[event.event_id] = event.occurred_at
+        for target in targets:
+            if self.account(target, event.occurred_at).age_band.is_child:
+                self.children_contacted.setdefault(event.actor_id, set()).add(target)
+            self._new_refusals.append((event.event_id, event.actor_id, target, event.occurred_at))
+
+    def restrict(self, account_id: str, decision: Decision, now: datetime) -> None:
+        """Apply the decision's restrictions on the account now, inside this transaction, so
+        the next event is refused even while the outbox is behind (it applies them again,
+        which changes nothing)."""
+        for action in decision.actions:
+            if action.name in RESTRICTING:
+                self.restricted.add(account_id)
+                kind = action.name.value
+                self._new_restrictions.append(Restriction(account_id, kind, decision.event_id, now))
+
+    def _consented(self, event: ContactAcceptedEvent) -> bool:
+        """Whether an acceptance connects the two: between an adult and a child, only the
+        child's own acceptance does (an adult cannot accept their way to a child)."""
+        actor = self.account(event.actor_id, event.occurred_at)
+        target = self.account(event.target_id, event.occurred_at)
+        return actor.actor_band is not AgeBand.ADULT or not target.age_band.is_child
+
     def _update_profile(self, event: ProfileUpdateEvent) -> None:
-        account = self.account(event.actor_id, event.occurred_at)
+        account = before = self.account(event.actor_id, event.occurred_at)
         if "declared_age" in event.model_fields_set:
             account = account.declare_age(event.declared_age, event.occurred_at)
         if event.age_assurance is not None:
@@ -135,6 +199,21 @@ class BatchState:
             account = account.model_copy(update={"created_at": event.account_created_at})
         self.accounts[event.actor_id] = account
         self._changed_accounts.add(event.actor_id)
+        if before.actor_band.is_child and account.actor_band is AgeBand.ADULT:
+            self._recheck_connections(event.actor_id)
+
+    def _recheck_connections(self, account_id: str) -> None:
+        """An account now known as an adult keeps no connection with a child made while it
+        passed as a child: each child must accept it again."""
+
+        def with_child(pair: tuple[str, str]) -> bool:
+            other = pair[1] if pair[0] == account_id else pair[0] if pair[1] == account_id else None
+            held = self.accounts.get(other) if other is not None else None
+            return held is not None and held.age_band.is_child
+
+        self.connected = {p for p in self.connected if not with_child(p)}
+        self._new_connections = {p for p in self._new_connections if not with_child(p)}
+        self._unconnected.add(account_id)
 
     def _record_message(
         self, event: MessageEvent | MediaEvent, detector_states: dict[str, dict[str, Any]]
@@ -157,8 +236,13 @@ class BatchState:
         self.uow.conversations_put(
             [self.conversations[c] for c in sorted(self._changed_conversations)]
         )
+        # Connections that no longer stand go first; those made since are added back after.
+        self.uow.connections_remove_children(sorted(self._unconnected))
         self.uow.connections_add(sorted(self._new_connections))
         self.uow.contacts_add(self._new_contacts)
+        self.uow.contact_refusals_add(self._new_refusals)
+        for restriction in self._new_restrictions:
+            self.uow.restriction_add(restriction)
 
 
 def _kind(event: MessageEvent | MediaEvent) -> ConversationKind:

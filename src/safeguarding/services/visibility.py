@@ -8,6 +8,7 @@ The answer comes from each item's stored decision and the viewer's age band:
     its case was dismissed, or an
     appeal against it was upheld         visible again (reinstated), saying which
     verdict block, or a remove action    hidden from everyone else
+    verdict hold                         hidden from everyone else until a moderator decides
     a hide_from_children action          hidden from children and from viewers of unknown age
     anything else                        visible
 
@@ -46,6 +47,7 @@ from safeguarding.services.policy import PolicyService
 
 V = TypeVar("V")
 _HIDING = frozenset({ActionName.BLOCK, ActionName.REMOVE, ActionName.SUSPEND_ACCOUNT})
+_HOLDING = frozenset({ActionName.HOLD_FOR_REVIEW})
 
 
 class HiddenFor(StrEnum):
@@ -103,6 +105,10 @@ class ItemRecord:
         if decision.verdict is Verdict.BLOCK or ActionName.REMOVE in names:
             how = "removed" if ActionName.REMOVE in names else "blocked"
             return cls(author_id, HiddenFor.EVERYONE, _views(how, _rule_with(decision, _HIDING)))
+        if decision.verdict is Verdict.HOLD:
+            # Kept back until a moderator decides: a dismissal reinstates it.
+            rule = _rule_with(decision, _HOLDING)
+            return cls(author_id, HiddenFor.EVERYONE, _views("held for review", rule))
         if ActionName.HIDE_FROM_CHILDREN in names:
             rule = _rule_with(decision, {ActionName.HIDE_FROM_CHILDREN})
             return cls(author_id, HiddenFor.CHILDREN, _views("hidden from children", rule))
@@ -300,7 +306,9 @@ class VisibilityService:
             accounts = uow.accounts_get(ids)
             restricted = uow.restrictions_of(ids)
             connected = uow.connections_among({(viewer_id, c) for c in candidate_ids})
-        actor = _facts(viewer_id, accounts.get(viewer_id), viewer_id in restricted, now)
+        actor = _facts(
+            viewer_id, accounts.get(viewer_id), viewer_id in restricted, now, as_actor=True
+        )
         result = Suggestions(viewer_id, [], [], policy.version)
         for candidate in candidate_ids:
             target = TargetFacts(
@@ -323,12 +331,19 @@ def _band(uow: UnitOfWork, account_id: str) -> AgeBand:
 
 
 def _facts(
-    account_id: str, account: Account | None, restricted: bool, now: datetime
+    account_id: str,
+    account: Account | None,
+    restricted: bool,
+    now: datetime,
+    *,
+    as_actor: bool = False,
 ) -> AccountFacts:
-    """An account's facts for the policy; one the engine has never seen is of unknown age."""
+    """An account's facts for the policy, with the band for its role (the viewer asking is the
+    actor); one the engine has never seen is of unknown age."""
     if account is None:
         return AccountFacts(account_id, AgeBand.UNKNOWN, 0, restricted)
-    return AccountFacts(account_id, account.age_band, account.account_age_days(now), restricted)
+    band = account.actor_band if as_actor else account.age_band
+    return AccountFacts(account_id, band, account.account_age_days(now), restricted)
 
 
 def _removed(candidate: str, decision: Decision) -> RemovedCandidate:

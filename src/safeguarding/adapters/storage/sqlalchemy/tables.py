@@ -150,6 +150,18 @@ contacts = Table(
     Column("first_at", UTCDateTime, nullable=False),
 )
 
+# Attempts to reach someone that were refused (held or blocked): never contact made, but
+# counted, for the patterns of an adult who keeps trying or tries many children (0014).
+contact_refusals = Table(
+    "contact_refusals",
+    metadata,
+    Column("event_id", Id, primary_key=True),
+    Column("target_id", Id, primary_key=True),
+    Column("actor_id", Id, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_contact_refusals_actor_at", "actor_id", "at"),
+)
+
 events = Table(
     "events",
     metadata,

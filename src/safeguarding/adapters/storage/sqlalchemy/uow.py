@@ -18,6 +18,7 @@ from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
 from safeguarding.adapters.storage.sqlalchemy.cases import CaseRows
 from safeguarding.adapters.storage.sqlalchemy.complaints import ComplaintRows
+from safeguarding.adapters.storage.sqlalchemy.contacts import ContactRows
 from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
 from safeguarding.adapters.storage.sqlalchemy.review import ReviewRows, case_of_row
 from safeguarding.adapters.storage.sqlalchemy.risk import RiskRows
@@ -84,6 +85,7 @@ class SqlUnitOfWork(
     TransparencyRows,
     RiskRows,
     SessionRows,
+    ContactRows,
 ):
     """The storage ports over one SQLAlchemy connection inside one transaction."""
 

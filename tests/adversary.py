@@ -1,0 +1,231 @@
+"""The adversary of the child-safe invariant: an unconnected adult who keeps trying to reach a
+child, and the checks every answer must pass. Shared by the in-process API test (SQLite and
+PostgreSQL) and the distributed one (serve --stream and a worker).
+
+A script is a list of steps drawn by Hypothesis: the adult's messages (the same or a new
+conversation, direct, group, comments or live stream), uploads, group adds, mentions, contact
+requests (refused, or left pending), an acceptance of their own, re-declared ages, a whole
+grooming conversation's warning signs (to the unconnected child, or to a child who did accept),
+hours and days apart, interleaved with the child's own events (and, rarely, the child's
+acceptance). ``play`` sends them and checks, after each
+answer: nothing from the adult reaches the child (verdict ``hold`` or ``block``, and
+``/v1/visibility`` false for the child) until the child accepts a connection; after a
+restriction on the adult, nothing reaches any child, a connected one included; and a message
+that takes the grooming risk to the flag level is held, to the high level blocked.
+Conversations show only non-explicit warning signs.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import count
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tests.factories import BASE, benign_png
+
+LINES = (
+    "hey how was school today",
+    "how old r u btw?",
+    "ur really mature for ur age",
+    "dont tell ur mum we talk ok, she wouldnt get it",
+    "lets talk on another app, add me there",
+    "we could meet at the park after school, just us",
+)
+GAPS_MINUTES = (1, 60, 6 * 60, 24 * 60, 3 * 24 * 60)
+ADULT_STEPS = (
+    "message",
+    "media",
+    "group_add",
+    "mention",
+    "request",
+    "adult_accepts",
+    "age",
+    "groom",
+)
+CHILD_STEPS = ("child_message", "child_request", "child_age", "child_accepts")
+RESTRICTING = {"restrict_contact_with_children", "suspend_account"}
+
+Send = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+Visible = Callable[[str, list[str]], dict[str, bool]]
+
+step = st.tuples(
+    st.sampled_from(ADULT_STEPS * 4 + CHILD_STEPS),
+    # whom the adult aims at: mostly the unconnected child, sometimes the connected friend
+    st.sampled_from(("child", "child", "child", "friend")),
+    st.sampled_from(("same", "new")),  # conversation
+    st.sampled_from(("direct", "group", "comments", "livestream")),
+    st.integers(0, len(LINES) - 1),
+    st.sampled_from((9, 12, 15, 17, 19, 30, 40)),  # a re-declared age
+    st.sampled_from(GAPS_MINUTES),
+)
+scripts = st.lists(step, min_size=1, max_size=14)
+_runs = count()
+
+
+@dataclass
+class Play:
+    """One run's accounts, clock and what the model knows: who is connected, who restricted."""
+
+    prefix: str
+    minutes: float = 0.0
+    conversation: int = 0
+    connected: set[str] = field(default_factory=set)
+    restricted: bool = False
+    ids: count = field(default_factory=count)
+
+    def who(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def base(self, kind: str, actor: str, gap: float = 1) -> dict[str, Any]:
+        self.minutes += gap
+        at = (BASE + timedelta(minutes=self.minutes)).isoformat().replace("+00:00", "Z")
+        event_id = f"{self.prefix}{kind}-{next(self.ids)}"
+        return {"type": kind, "event_id": event_id, "occurred_at": at, "actor_id": actor}
+
+
+def new_play() -> Play:
+    return Play(prefix=f"adv{next(_runs)}-")
+
+
+def setup_events(play: Play) -> list[dict[str, Any]]:
+    """An adult of 40, the child of 11 they are not connected to, a friend of 12 who accepted
+    the adult, and a peer of the child's age."""
+    adult, child, friend, peer = (play.who(n) for n in ("adult", "child", "friend", "peer"))
+    events = [
+        {**play.base("profile_update", who), "declared_age": age}
+        for who, age in ((adult, 40), (child, 11), (friend, 12), (peer, 11))
+    ]
+    events.append({**play.base("contact_accepted", friend), "target_id": adult})
+    play.connected.add(friend)
+    return events
+
+
+def events_for(play: Play, drawn: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """The events of one step: one, or for ``groom`` a whole conversation's warning signs."""
+    if drawn[0] != "groom":
+        return [event_for(play, drawn)]
+    _, aim, _, where, _, _, gap = drawn
+    play.conversation += 1
+    return [
+        event_for(play, ("message", aim, "same", where, line, 0, gap if line == 0 else 2))
+        for line in range(len(LINES))
+    ]
+
+
+def event_for(play: Play, drawn: tuple[Any, ...]) -> dict[str, Any]:
+    kind, aim, conversation, where, line, age, gap = drawn
+    adult, child, target = play.who("adult"), play.who("child"), play.who(aim)
+    if kind in ("message", "media", "group_add") and conversation == "new":
+        play.conversation += 1
+    conv = f"{play.prefix}conv-{aim}-{play.conversation}"
+    if kind == "message":
+        return {
+            **play.base("message", adult, gap),
+            "conversation_id": conv,
+            "conversation_kind": where,
+            "recipient_ids": [target],
+            "text": LINES[line],
+        }
+    if kind == "media":
+        picture = base64.b64encode(benign_png(f"adversary-{line}")).decode()
+        return {
+            **play.base("media", adult, gap),
+            "media_kind": "image",
+            "conversation_id": conv,
+            "conversation_kind": where,
+            "recipient_ids": [target],
+            "content_base64": picture,
+        }
+    if kind == "group_add":
+        return {
+            **play.base("group_add", adult, gap),
+            "conversation_id": conv,
+            "member_ids": [target],
+        }
+    if kind == "mention":
+        return {**play.base("post", adult, gap), "text": LINES[line], "mentioned_ids": [target]}
+    if kind == "request":
+        return {**play.base("contact_request", adult, gap), "target_id": target}
+    if kind == "adult_accepts":  # the adult "accepts" the child: it must connect nothing
+        return {**play.base("contact_accepted", adult, gap), "target_id": target}
+    if kind == "age":
+        return {**play.base("profile_update", adult, gap), "declared_age": age}
+    return child_event(play, kind, age, line, gap, child)
+
+
+def child_event(play: Play, kind: str, age: int, line: int, gap: float, child: str) -> dict:
+    adult, peer = play.who("adult"), play.who("peer")
+    if kind == "child_message":
+        return {
+            **play.base("message", child, gap),
+            "conversation_id": f"{play.prefix}conv-peer",
+            "recipient_ids": [peer],
+            "text": "did u finish the science homework",
+        }
+    if kind == "child_request":  # the child asks the adult: still no connection
+        return {**play.base("contact_request", child, gap), "target_id": adult}
+    if kind == "child_age":  # a child re-declaring as an adult keeps a child's protections
+        return {**play.base("profile_update", child, gap), "declared_age": age}
+    return {**play.base("contact_accepted", child, gap), "target_id": adult}
+
+
+def play_script(
+    send: Send, visible: Visible, script: Sequence[tuple[Any, ...]], batches: Sequence[int]
+) -> Play:
+    """Send the script's events in batches of the given sizes (cycled), checking each answer."""
+    play = new_play()
+    send(setup_events(play))
+    events = [event for drawn in script for event in events_for(play, drawn)]
+    sizes, start = list(batches) or [1], 0
+    while start < len(events):
+        size = sizes[start % len(sizes)]
+        chunk = events[start : start + size]
+        start += size
+        decisions = send(chunk)
+        reached = [check(play, e, d) for e, d in zip(chunk, decisions, strict=True)]
+        confirm_not_visible(visible, [r for r in reached if r is not None])
+    return play
+
+
+def check(play: Play, event: dict[str, Any], decision: dict[str, Any]) -> tuple[str, str] | None:
+    """Check one answer against the model and update the model; return (child, event_id) when
+    the child must not see the event."""
+    adult, verdict = play.who("adult"), decision["verdict"]
+    kinds = {s["kind"] for s in decision["signals"] if s["detector"] == "grooming"}
+    if "grooming_risk_high" in kinds:
+        assert verdict == "block", (event["event_id"], decision)
+    elif "grooming_risk" in kinds:
+        assert verdict in ("hold", "block"), (event["event_id"], decision)
+    must_refuse = None
+    if event["actor_id"] == adult:
+        for target in _targets(event):
+            if play.restricted or target not in play.connected:
+                assert verdict in ("hold", "block"), (event, play.restricted, decision)
+                must_refuse = (target, event["event_id"])
+        if {a["name"] for a in decision["actions"]} & RESTRICTING:
+            play.restricted = True
+    elif event["type"] == "contact_accepted" and event["target_id"] == adult:
+        play.connected.add(event["actor_id"])
+    return must_refuse
+
+
+def confirm_not_visible(visible: Visible, reached: list[tuple[str, str]]) -> None:
+    for target, event_id in reached:
+        assert visible(target, [event_id]) == {event_id: False}, (target, event_id)
+
+
+def _targets(event: dict[str, Any]) -> list[str]:
+    if event["type"] in ("message", "media"):
+        return list(event["recipient_ids"])
+    if event["type"] == "group_add":
+        return list(event["member_ids"])
+    if event["type"] == "post":
+        return list(event["mentioned_ids"])
+    if event["type"] == "contact_request":
+        return [event["target_id"]]
+    return []
