@@ -22,6 +22,7 @@ from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.risk import Feature
 
 PREFIX = "SAFEGUARDING_"
+MAX_BATCH_EVENTS_CEILING = 10_000  # the most max_batch_events may be set to
 
 
 class Settings(BaseModel):
@@ -63,7 +64,10 @@ class Settings(BaseModel):
         description="Largest request body accepted (413 past it).",
     )
     max_batch_events: int = Field(
-        default=1000, ge=1, le=10_000, description="Most events one POST /v1/events may carry."
+        default=1000,
+        ge=1,
+        le=MAX_BATCH_EVENTS_CEILING,
+        description="Most events one POST /v1/events may carry.",
     )
     detectors: list[str] | None = Field(
         default=None, description="Detectors to enable, by name; all installed ones when unset."
