@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from safeguarding.domain.errors import InvalidInput
+from safeguarding.settings import endpoint_problem
 
 # A report's name is "<authority>-<event id>": both closed patterns, neither with a separator.
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,255}$")
@@ -44,12 +45,25 @@ class FileReportSender:
 
 
 class HttpReportSender:
-    """POSTs each package as JSON to the configured endpoint; any non-2xx answer is an error."""
+    """POSTs each package as JSON to the configured endpoint; any non-2xx answer is an error.
 
-    def __init__(self, url: str, token: str | None = None, timeout: float = 30.0) -> None:
+    The endpoint must be https:// (settings refuse others at start-up; this refuses again, so
+    the token never goes over plain http). Redirects are not followed.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        timeout: float = 30.0,
+        allow_insecure: bool = False,
+    ) -> None:
+        problem = endpoint_problem(url, allow_insecure)
+        if problem:
+            raise InvalidInput(f"the report endpoint {problem}")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.url = url
-        self.client = httpx.Client(timeout=timeout, headers=headers)
+        self.client = httpx.Client(timeout=timeout, headers=headers, follow_redirects=False)
 
     def send(self, name: str, package: dict[str, Any]) -> str:
         answer = self.client.post(self.url, json=package, headers={"Idempotency-Key": name})
