@@ -315,7 +315,9 @@ def compliance_config(settings: Settings, detectors: tuple[str, ...]) -> Complia
 def report_sender(settings: Settings) -> ReportSender:
     if settings.report_endpoint:
         token = settings.report_token.get_secret_value() if settings.report_token else None
-        return HttpReportSender(settings.report_endpoint, token)
+        return HttpReportSender(
+            settings.report_endpoint, token, allow_insecure=settings.allow_insecure_endpoints
+        )
     return FileReportSender(Path(settings.report_dir or settings.data_dir / "reports"))
 
 

@@ -9,6 +9,7 @@ type stops start-up with a message naming it; secrets are masked everywhere.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import os
 import re
@@ -18,13 +19,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.risk import Feature
 
 PREFIX = "SAFEGUARDING_"
 MASK = "**********"
+MAX_BATCH_EVENTS_CEILING = 10_000  # the most max_batch_events may be set to
 
 
 class Settings(BaseModel):
@@ -66,7 +76,10 @@ class Settings(BaseModel):
         description="Largest request body accepted (413 past it).",
     )
     max_batch_events: int = Field(
-        default=1000, ge=1, le=10_000, description="Most events one POST /v1/events may carry."
+        default=1000,
+        ge=1,
+        le=MAX_BATCH_EVENTS_CEILING,
+        description="Most events one POST /v1/events may carry.",
     )
     detectors: list[str] | None = Field(
         default=None, description="Detectors to enable, by name; all installed ones when unset."
@@ -83,6 +96,11 @@ class Settings(BaseModel):
         default=None,
         description="Support resources by name, as a JSON object of name to text; "
         "they replace or add to the built-in childline, samaritans and shout.",
+    )
+    allow_insecure_endpoints: bool = Field(
+        default=False,
+        description="Allow plain http:// report and webhook endpoints on any host, for local "
+        "testing only; without it http:// is refused unless the host is a loopback address.",
     )
     webhook_url: str | None = Field(
         default=None, description="Where `notify` actions POST signed webhooks; none sent if unset."
@@ -251,6 +269,16 @@ class Settings(BaseModel):
         description="The first wait after too many failed logins; it doubles with each failure.",
     )
 
+    @field_validator("webhook_url", "report_endpoint")
+    @classmethod
+    def _https_only(cls, url: str | None, info: ValidationInfo) -> str | None:
+        """Reports carry a bearer token and webhooks children's account ids: not in the clear."""
+        allowed = bool(info.data.get("allow_insecure_endpoints", False))
+        problem = endpoint_problem(url, allowed) if url else None
+        if problem:
+            raise ValueError(problem)
+        return url
+
     def masked(self) -> dict[str, Any]:
         """Every setting with secrets, and credentials inside URLs, shown as '**********'."""
         return {name: _mask(getattr(self, name)) for name in type(self).model_fields}
@@ -258,6 +286,33 @@ class Settings(BaseModel):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def endpoint_problem(url: str, allow_insecure: bool) -> str | None:
+    """Why ``url`` may not receive reports or webhooks, or None: it must be https://, or
+    http:// to a loopback address (a local receiver or TLS proxy), or http:// anywhere when
+    SAFEGUARDING_ALLOW_INSECURE_ENDPOINTS allows it. The URL is not echoed: it may hold a
+    password."""
+    parts = urlsplit(url)
+    scheme, host = parts.scheme.lower(), parts.hostname or ""
+    if scheme == "https" and host:
+        return None
+    if scheme == "http" and host and (allow_insecure or _is_loopback(host)):
+        return None
+    return (
+        "must be an https:// URL (what is sent there is secret); plain http:// is allowed "
+        f"only to a loopback address, or anywhere with {PREFIX}ALLOW_INSECURE_ENDPOINTS=true "
+        "for local testing"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _mask(value: Any) -> Any:

@@ -278,6 +278,40 @@ def test_policy_check_points_at_a_yaml_syntax_error(workdir: Path, golden: Check
     golden("policy_check_yaml_syntax.txt", text)
 
 
+UNSAFE_NAMES = """\
+rules:
+  - name: escape-the-reports-folder
+    when:
+      event_type: media
+    then:
+      - block
+      - report_to_authority: {authority: "../../../../tmp/x"}
+      - notify: {topic: "grooming\\r\\nX-Injected: yes"}
+  - name: names-within-the-pattern
+    when:
+      event_type: message
+    then:
+      - report_to_authority: {authority: nca}
+      - notify: {topic: "grooming.urgent:v2"}
+"""
+
+
+def test_policy_check_refuses_authority_and_topic_outside_their_patterns(
+    workdir: Path, golden: Check
+) -> None:
+    """Issue 14, point 13: an authority became a file name outside the reports folder, and a
+    topic with CR/LF a webhook header that failed for ever. Both are closed patterns."""
+    Path("names.yaml").write_text(UNSAFE_NAMES)
+    text = transcript("policy", "check", "names.yaml", code=1)
+    flat = words(text)
+    assert "2 problem(s) in names.yaml" in flat
+    assert "names.yaml:7:42: error: rules[0].then[1].report_to_authority.authority:" in flat
+    assert "'../../../../tmp/x' is not an allowed authority" in flat
+    assert "names.yaml:8:25: error: rules[0].then[2].notify.topic:" in flat
+    assert "'grooming\\r\\nX-Injected: yes' is not an allowed topic" in flat
+    golden("policy_check_names.txt", text)
+
+
 def test_policy_check_strict_turns_warnings_into_errors(workdir: Path) -> None:
     source = default_policy_source().replace("detector: user_report", "detector: user_reprt", 1)
     Path("typo.yaml").write_text(source)

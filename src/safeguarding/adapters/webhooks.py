@@ -10,9 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 
 import httpx
+
+from safeguarding.services.outbox import Undeliverable
+
+# What a header value from us may hold: visible ASCII, no space, no CR or LF.
+HEADER_SAFE = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -29,6 +35,9 @@ class HttpWebhookSender:
         self.client = httpx.Client(timeout=timeout)
 
     def send(self, delivery_id: str, topic: str, body: dict[str, object]) -> None:
+        for name, value in (("delivery id", delivery_id), ("topic", topic)):
+            if not HEADER_SAFE.match(value):
+                raise Undeliverable(f"the {name} {value!r} cannot go in a header")
         raw = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
         headers = {
             "Content-Type": "application/json",

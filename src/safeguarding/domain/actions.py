@@ -41,6 +41,12 @@ _SIDE_EFFECTS = frozenset(
 )
 
 
+# Closed patterns for names that leave the engine: a topic goes into a webhook header, an
+# authority into a report's file name. Neither may carry a path separator, a space, CR or LF.
+AUTHORITY_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+TOPIC_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
+
+
 class _Params(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -64,13 +70,23 @@ class SupportMessageParams(_Params):
 class NotifyParams(_Params):
     """The webhook topic the platform subscribes to."""
 
-    topic: str = "decision"
+    topic: str = Field(
+        default="decision",
+        pattern=TOPIC_PATTERN,
+        description="a topic is letters, digits, '_', '.', ':' and '-' (at most 128), "
+        "starting with a letter or digit",
+    )
 
 
 class ReportParams(_Params):
     """Which authority the report is meant for."""
 
-    authority: str = "default"
+    authority: str = Field(
+        default="default",
+        pattern=AUTHORITY_PATTERN,
+        description="an authority name is lower-case letters, digits, '_', '.' and '-' "
+        "(at most 64), starting with a letter or digit, such as default or nca",
+    )
 
 
 class PreserveParams(_Params):

@@ -298,7 +298,17 @@ def _param_problem(base: Path, error: Any, model: type[BaseModel], loaded: Loade
             loaded.position(path, key=True),
             did_you_mean(name, model.model_fields) or f"it takes: {', '.join(model.model_fields)}",
         )
+    if error["type"] == "string_pattern_mismatch":
+        return _pattern_problem(path, error, model, loaded)
     return Problem("error", path, error["msg"].lower(), loaded.position(path))
+
+
+def _pattern_problem(path: Path, error: Any, model: type[BaseModel], loaded: LoadedYaml) -> Problem:
+    """A name outside its closed pattern; the hint is the field's own words on what it may be
+    (repr keeps a CR or LF in the value from breaking the message's lines)."""
+    field = model.model_fields.get(str(error["loc"][0]))
+    message = f"{error['input']!r} is not an allowed {error['loc'][0]}"
+    return Problem("error", path, message, loaded.position(path), field and field.description)
 
 
 def _detector_problems(

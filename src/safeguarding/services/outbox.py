@@ -28,8 +28,13 @@ LEASE_SECONDS = 60.0
 MAX_BACKOFF_SECONDS = 3600.0
 
 
+class Undeliverable(Exception):
+    """A side effect that can never succeed as it stands (a topic no header may carry): the
+    item is marked failed, with the reason, rather than retried for ever."""
+
+
 class WebhookSender(Protocol):
-    """Delivers one signed webhook; raises on failure."""
+    """Delivers one signed webhook; raises on failure (``Undeliverable`` if retrying is futile)."""
 
     def send(self, delivery_id: str, topic: str, body: dict[str, object]) -> None: ...
 
@@ -103,6 +108,14 @@ class OutboxWorker:
     def _deliver(self, item: OutboxItem) -> None:
         try:
             result = self._notify(item)
+        except Undeliverable as exc:
+            log.error(
+                "side effect can never succeed; marked failed",
+                extra={"item_id": item.item_id, "kind": item.kind, "error": str(exc)},
+            )
+            with self.store.write() as uow:
+                uow.outbox_failed(item.item_id, self.clock.now(), f"undeliverable: {exc}")
+            return
         except Exception as exc:
             delay = min(MAX_BACKOFF_SECONDS, 2.0**item.attempts)
             log.warning(

@@ -14,12 +14,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from safeguarding.adapters.http.bodies import hoist_definitions
 from safeguarding.adapters.http.schemas import Problem
 from safeguarding.domain import errors
 from safeguarding.domain.events import EVENT_TYPES
 
 log = logging.getLogger("safeguarding.http")
 PROBLEM = "application/problem+json"
+# A 422 lists at most this many errors, and says how many there were in all: a body with a
+# million bad items must not get a hundred megabytes of answer.
+MAX_LISTED_ERRORS = 100
 
 STATUS: list[tuple[type[errors.SafeguardingError], int]] = [
     (errors.Unauthenticated, 401),
@@ -79,7 +83,10 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.SafeguardingError)
     retry = getattr(exc, "retry_after_seconds", None)
     headers = {"Retry-After": str(retry)} if retry is not None else None
-    return problem(status_for(exc), exc.title, exc.detail, request, headers, **exc.extra())
+    extra = exc.extra()
+    if isinstance(extra.get("errors"), list):
+        extra.update(listed(extra["errors"]))
+    return problem(status_for(exc), exc.title, exc.detail, request, headers, **extra)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -93,8 +100,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             f"the body is not valid JSON: {ctx.get('error', 'parse error')}",
             request,
         )
-    described = [describe(e) for e in found]
-    return problem(422, "Invalid request", _summary(described), request, errors=described)
+    described = [describe(e) for e in found[:MAX_LISTED_ERRORS]]
+    summary = _summary(described, len(found))
+    return problem(422, "Invalid request", summary, request, **listed(described, len(found)))
+
+
+def listed(errors: list[Any], total: int | None = None) -> dict[str, Any]:
+    """The first ``MAX_LISTED_ERRORS`` errors, and how many there are in all."""
+    total = len(errors) if total is None else total
+    return {"errors": errors[:MAX_LISTED_ERRORS], "error_count": total}
 
 
 def describe(error: dict[str, Any]) -> dict[str, Any]:
@@ -128,10 +142,10 @@ def _message(error: dict[str, Any]) -> str:
     return str(error.get("msg", "invalid"))
 
 
-def _summary(described: list[dict[str, Any]]) -> str:
+def _summary(described: list[dict[str, Any]], total: int) -> str:
     first = described[0] if described else {"field": "(body)", "message": "invalid"}
     where = f"event {first['index']}: " if "index" in first else ""
-    more = f" (and {len(described) - 1} more)" if len(described) > 1 else ""
+    more = f" (and {total - 1} more)" if total > 1 else ""
     return f"{where}{first['field']}: {first['message']}{more}; nothing was recorded"
 
 
@@ -177,6 +191,7 @@ def document_problems(app: FastAPI) -> None:
                     response["content"] = {"application/problem+json": {"schema": problem}}
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         schemas.setdefault("Problem", Problem.model_json_schema())
+        hoist_definitions(document)
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
         app.openapi_schema = document

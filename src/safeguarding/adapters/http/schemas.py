@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
 
+from safeguarding.adapters.http.bodies import counted
 from safeguarding.domain.access import Role
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.events import Event
+from safeguarding.settings import MAX_BATCH_EVENTS_CEILING
 
 # Printable text with at least one visible character: no NUL or other control characters.
 PRINTABLE = r"^[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\s][^\x00-\x1f\x7f]*$"
@@ -22,7 +24,13 @@ class EventBatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    events: list[Event] = Field(min_length=1)
+    # The route counts against the configured max_batch_events before validating; this is
+    # the ceiling that setting may reach, checked as well wherever else a batch is validated.
+    events: Annotated[
+        list[Event],
+        Field(min_length=1, max_length=MAX_BATCH_EVENTS_CEILING),
+        counted(MAX_BATCH_EVENTS_CEILING, "events"),
+    ]
 
 
 def _body_kind(data: Any) -> str:
@@ -33,6 +41,14 @@ EventsBody = Annotated[
     Annotated[Event, Tag("event")] | Annotated[EventBatch, Tag("batch")],
     Discriminator(_body_kind),
 ]
+EVENTS_BODY: TypeAdapter[Any] = TypeAdapter(EventsBody)
+
+
+def batch_length(data: Any) -> int:
+    """How many events a parsed body holds, counted before any is validated."""
+    if _body_kind(data) == "batch" and isinstance(data["events"], list):
+        return len(data["events"])
+    return 1
 
 
 class EventResult(BaseModel):
@@ -155,3 +171,6 @@ class Problem(BaseModel):
     detail: str
     instance: str
     errors: list[dict[str, Any]] | None = None
+    error_count: int | None = Field(
+        default=None, description="How many errors there were; `errors` lists the first 100."
+    )

@@ -23,6 +23,13 @@ def require_json(request: Request) -> None:
         )
 
 
+async def raw_json(request: Request) -> bytes:
+    """The body's bytes, once its content type says JSON (415 otherwise), for a route that
+    parses them itself, off the event loop (see ``adapters/http/bodies.py``)."""
+    require_json(request)
+    return await request.body()
+
+
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem+json answers a route can give."""
     described = {

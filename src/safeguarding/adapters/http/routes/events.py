@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.bodies import documented, parsed_json, validated
+from safeguarding.adapters.http.routes.common import container, problems, raw_json
 from safeguarding.adapters.http.schemas import (
+    EVENTS_BODY,
     ID_PATTERN,
     EventBatch,
     EventResult,
     EventResults,
     EventsAccepted,
-    EventsBody,
+    batch_length,
 )
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.errors import NotFound, TooLarge
@@ -36,12 +38,12 @@ router = APIRouter(prefix="/v1", tags=["events"])
         **problems(400, 409, 413, 415, 422, 503),
     },
     summary="Send one event or a batch; get each one's decision",
+    openapi_extra=documented(EVENTS_BODY),
 )
 def post_events(
     request: Request,
-    body: EventsBody,
     principal: Principal = Depends(Allow(Role.PLATFORM, Role.ADMIN)),
-    _json: None = Depends(require_json),
+    raw: bytes = Depends(raw_json),
     prefer: Annotated[
         str | None,
         Header(description="RFC 7240: `respond-async`, or `wait=N` seconds (distributed mode)"),
@@ -49,8 +51,10 @@ def post_events(
 ) -> Response:
     """Decide and record events. Idempotent on ``event_id``: a repeat gets the stored decision.
 
-    A batch is all or nothing: when any event is invalid, the answer is 422 listing every
-    invalid event by index, and nothing is recorded.
+    A batch is all or nothing: when any event is invalid, the answer is 422 listing the
+    invalid events by index (the first 100, and how many in all), and nothing is recorded.
+    A batch over `SAFEGUARDING_MAX_BATCH_EVENTS` is refused with 413 before any event in it
+    is validated.
 
     In distributed mode (`serve --stream`) the events are queued for the workers and the answer
     waits for their decisions, up to `SAFEGUARDING_DECISION_WAIT_SECONDS`. `Prefer:
@@ -58,12 +62,8 @@ def post_events(
     at most N seconds. Events not decided in time are listed as `pending` in a 202.
     """
     app = container(request)
+    body = _parsed(raw, app.settings.max_batch_events)
     events = body.events if isinstance(body, EventBatch) else [body]
-    if len(events) > app.settings.max_batch_events:
-        raise TooLarge(
-            f"a batch may hold at most {app.settings.max_batch_events} events, got {len(events)}",
-            app.settings.max_batch_events,
-        )
     if app.streamed is not None:
         batch = isinstance(body, EventBatch)
         return _queued(request, app.streamed, events, batch, principal.audit_name, prefer or "")
@@ -71,6 +71,16 @@ def post_events(
     results = app.ingest.ingest(events, source=principal.audit_name)
     _observe(request, events, results, time.perf_counter() - started)
     return Response(_answer(isinstance(body, EventBatch), results), media_type="application/json")
+
+
+def _parsed(raw: bytes, limit: int) -> Any:
+    """The body as one event or a batch, counted before validated. This runs in the route's
+    worker thread (a sync route), so parsing a big body never holds up the event loop."""
+    data = parsed_json(raw)
+    count = batch_length(data)
+    if count > limit:
+        raise TooLarge(f"a batch may hold at most {limit} events, got {count}", limit)
+    return validated(EVENTS_BODY, data)
 
 
 def _answer(batch: bool, results: list[IngestResult]) -> str:

@@ -278,6 +278,14 @@ class SqlUnitOfWork(
             .values(next_attempt_at=at, last_error=error[:2000])
         )
 
+    def outbox_failed(self, item_id: str, now: datetime, error: str) -> None:
+        """Dead-letter an item that can never succeed: kept, with why, and never retried."""
+        self.conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.item_id == item_id)
+            .values(status="failed", done_at=now, last_error=error[:2000])
+        )
+
     def outbox_pending(self) -> int:
         o = t.outbox.c
         return self.conn.execute(select(func.count()).where(o.status == "pending")).scalar_one()
