@@ -14,7 +14,7 @@ from safeguarding.adapters.cli.main import app as cli
 from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
-from safeguarding.settings import mask_url
+from safeguarding.urls import mask_url
 from tests.conftest import auth
 
 SECRETS = ("hunter2pw", "n4tstok3n", "hooks3cret", "rep0rtpw", "sigvalue9")

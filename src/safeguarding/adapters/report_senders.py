@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from safeguarding.domain.errors import InvalidInput
-from safeguarding.settings import endpoint_problem
+from safeguarding.urls import endpoint_problem
 
 # A report's name is "<authority>-<event id>": both closed patterns, neither with a separator.
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,255}$")

@@ -38,7 +38,8 @@ from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.adapters.cli.ingest import ingest_file, print_summary, read_events
 from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import Container, attach_stream, stream_consumer
-from safeguarding.settings import PREFIX, mask_url, settings_table
+from safeguarding.settings import PREFIX, settings_table
+from safeguarding.urls import mask_url
 
 app = typer.Typer(
     help="Safeguarding: a child online-safety engine. Events in, explained decisions out.",

@@ -32,7 +32,7 @@ from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.domain.errors import InvalidInput, StoreBusy
 from safeguarding.domain.events import EVENT_ADAPTER, Event
 from safeguarding.ports.stream import Prepared
-from safeguarding.settings import mask_url
+from safeguarding.urls import mask_url
 
 log = logging.getLogger("safeguarding.stream")
 
