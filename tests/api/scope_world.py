@@ -22,13 +22,16 @@ from safeguarding.demo import demo_events, known_hash_list
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.cases import Case, CaseDecision, Outcome
 from safeguarding.domain.complaints import ComplaintKind
+from safeguarding.domain.events import EVENT_ADAPTER
 from safeguarding.services.complaints import EvidenceFile, NewComplaint
 from safeguarding.services.keys import principal_of
 from tests.conftest import make_settings
+from tests.factories import report
 
 GROOMING_EVENT = "demo-msg-021"  # opened a grooming case, drafted a report, preserved evidence
 KNOWN_IMAGE = "demo-upload-known"  # blocked by the known-abuse-image rule
 SELF_HARM_EVENT = "demo-report-self-harm"
+OPEN_GROOMING_REPORT = "scope-report-grooming"  # a child reports another adult
 
 
 @dataclass
@@ -71,7 +74,14 @@ def build_world(database_url: str, tmp_path: Path) -> World:
     hashes = tmp_path / "known.txt"
     hashes.write_text(known_hash_list())
     container = build(make_settings(database_url, tmp_path, sha256_list_path=hashes))
-    container.ingest.ingest(demo_events(datetime.now(UTC)), source="test")
+    now = datetime.now(UTC)
+    # One more grooming case, about another adult and no conversation: the demo's own child
+    # report joins the demo conversation's case (one case per harm, subject and conversation),
+    # which the world confirms, and the walk needs a grooming case still open.
+    other = {**report("leo", "stranger_2", event_id=OPEN_GROOMING_REPORT), "occurred_at": now}
+    container.ingest.ingest(
+        [*demo_events(now), EVENT_ADAPTER.validate_python(other)], source="test"
+    )
     container.outbox.run_once(1000)
     world = World(container)
     world.add("admin", "ali", Role.ADMIN)
@@ -100,7 +110,7 @@ def _things(world: World, groomer: Principal, body_a: Principal) -> None:
     confirmed = case_of(app, GROOMING_EVENT)
     decide(app, confirmed, groomer, Outcome.CONFIRM, "grooming_confirmed")
     app.reports.confirm(GROOMING_EVENT, "default", groomer)
-    open_grooming = case_of(app, "demo-report-grooming")
+    open_grooming = case_of(app, OPEN_GROOMING_REPORT)
     app.review.claim(open_grooming.case_id, groomer)  # in review by "alex"
     platform = world.principals["platform"]
     appeal = app.complaints.file(

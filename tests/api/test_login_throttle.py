@@ -112,13 +112,37 @@ async def test_a_burst_of_concurrent_guesses_does_not_stop_a_valid_request(
 ) -> None:
     guess = wrong_secret(keys[Role.ADMIN])
     async with client_at("10.0.4.1") as attacker, client_at("10.0.4.2") as platform:
-        burst = [attacker.get("/v1/policy", headers=auth(guess)) for _ in range(60)]
+        # distinct guesses: the same guess repeated would share one verification anyway
+        burst = [attacker.get("/v1/policy", headers=auth(f"{guess}{i}")) for i in range(60)]
         valid = platform.get("/v1/policy", headers=auth(keys[Role.PLATFORM]))
         *guessed, answered = await asyncio.gather(*burst, valid)
     assert answered.status_code == 200
     codes = [g.status_code for g in guessed]
     assert set(codes) <= {401, 429}
     assert codes.count(401) <= LIMIT  # the rest were refused before reaching Argon2
+
+
+async def test_a_backend_sending_many_requests_at_once_with_its_valid_key_is_never_throttled(
+    client_at: Client, container: Container, keys, clock: FakeMonotonic
+) -> None:
+    """A platform's backend sends requests concurrently from one address with one key: the
+    first use of the key is verified once (the others wait for it), and cached uses are
+    not tries in flight, so none of them is refused however many arrive together."""
+    verified: list[str] = []
+    verify_stored = container.keys._verify_stored
+
+    def counting(presented: str) -> object:
+        verified.append(presented)
+        return verify_stored(presented)
+
+    container.keys._verify_stored = counting  # type: ignore[method-assign]
+    container.keys.cache_seconds = 30  # as served (the tests' settings turn the cache off)
+    async with client_at("10.0.6.1") as backend:
+        for _ in range(2):  # the first wave verifies the key; the second finds it cached
+            wave = [backend.get("/v1/policy", headers=auth(keys[Role.PLATFORM])) for _ in range(30)]
+            codes = [r.status_code for r in await asyncio.gather(*wave)]
+            assert codes == [200] * 30
+    assert len(verified) == 1
 
 
 async def test_the_login_page_says_to_wait(client_at: Client, keys, clock: FakeMonotonic) -> None:

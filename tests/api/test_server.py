@@ -162,7 +162,9 @@ def test_several_worker_processes_share_one_postgres(tmp_path, postgres_base_url
 
         def send(event: dict[str, Any]) -> dict[str, Any]:
             with httpx.Client(base_url=server.base_url, timeout=30) as client:
-                return client.post("/v1/events", json=event, headers=headers).json()
+                answer = client.post("/v1/events", json=event, headers=headers)
+                assert answer.status_code == 200, answer.text
+                return answer.json()
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             first = list(pool.map(send, events))

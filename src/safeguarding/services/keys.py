@@ -17,13 +17,20 @@ import secrets
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit import AuditEntry
-from safeguarding.domain.errors import FieldError, InvalidInput, NotFound, Unauthenticated
+from safeguarding.domain.errors import (
+    FieldError,
+    InvalidInput,
+    NotFound,
+    StoreBusy,
+    Unauthenticated,
+)
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import ApiKeyRecord, Store
 from safeguarding.services.login_throttle import LoginThrottle
@@ -33,6 +40,23 @@ from safeguarding.services.login_throttle import LoginThrottle
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _QUEUE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PROVEN_SECONDS = 24 * 3600.0
+FLIGHT_WAIT_SECONDS = 30.0  # how long a request waits for another's verification of its key
+
+
+@dataclass
+class _Flight:
+    """One verification of a key, shared by the requests that present it meanwhile."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    principal: Principal | None = None
+    error: Exception | None = None
+
+    def result(self) -> Principal:
+        if not self.done.wait(FLIGHT_WAIT_SECONDS):
+            raise StoreBusy("the API key is still being verified; try again")
+        if self.principal is None:
+            raise self.error or Unauthenticated("the API key is not valid")
+        return self.principal
 
 
 class KeyService:
@@ -51,6 +75,7 @@ class KeyService:
         self.throttle = throttle or LoginThrottle()
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._proven: dict[str, float] = {}  # SHA-256 of a key that verified -> until when
+        self._flights: dict[str, _Flight] = {}  # verifications under way, by key digest
         self._lock = threading.Lock()
 
     def create(
@@ -120,19 +145,57 @@ class KeyService:
 
     def authenticate(self, presented: str | None, client: str) -> Principal:
         """``verify``, throttled: too many failures from ``client`` or for the presented key
-        id raise TooManyAttempts before any Argon2 work is done."""
+        id raise TooManyAttempts before any Argon2 work is done.
+
+        A key already verified and cached costs no Argon2 work, so only a client or key id
+        that is waiting out a back-off stops it; it never counts as a try in flight (a
+        platform's backend sends many requests at once with one key). Concurrent first
+        uses of one key share a single verification, and count as one try."""
         if not presented:
             return self.verify(presented)
         digest = _digest(presented)
         subjects = [f"client:{client}"]
         if not self._is_proven(digest):
             subjects.append(f"key:{_key_id(presented)}")
+        cached = self._cached(digest)
+        if cached is not None:
+            self.throttle.check(subjects)
+            return cached
+        flight, leader = self._board(digest)
+        if not leader:
+            return flight.result()
+        try:
+            flight.principal = self._attempt(presented, digest, subjects)
+            return flight.principal
+        except Exception as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                del self._flights[digest]
+            flight.done.set()
+
+    def _attempt(self, presented: str, digest: str, subjects: list[str]) -> Principal:
         with self.throttle.attempt(subjects) as outcome:
             principal = self.verify(presented)
             outcome(True)
         with self._lock:
             self._proven[digest] = time.monotonic() + PROVEN_SECONDS
         return principal
+
+    def _board(self, digest: str) -> tuple[_Flight, bool]:
+        """The verification of this key under way (joined), or a new one (led)."""
+        with self._lock:
+            flight = self._flights.get(digest)
+            if flight is not None:
+                return flight, False
+            flight = self._flights[digest] = _Flight()
+            return flight, True
+
+    def _cached(self, digest: str) -> Principal | None:
+        with self._lock:
+            hit = self._cache.get(digest)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
 
     def _is_proven(self, digest: str) -> bool:
         with self._lock:
@@ -142,10 +205,9 @@ class KeyService:
         if not presented:
             raise Unauthenticated("an API key is required (header: Authorization: Bearer <key>)")
         cache_key = _digest(presented)
-        with self._lock:
-            hit = self._cache.get(cache_key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+        cached = self._cached(cache_key)
+        if cached is not None:
+            return cached
         principal = self._verify_stored(presented)
         with self._lock:
             self._cache[cache_key] = (time.monotonic() + self.cache_seconds, principal)

@@ -57,6 +57,16 @@ class LoginThrottle:
         finally:
             self._finish(subjects, outcome["valid"])
 
+    def check(self, subjects: Sequence[str]) -> None:
+        """Raise TooManyAttempts while any subject waits out a back-off; count nothing (for
+        a try that does no Argon2 work, such as a key already verified)."""
+        with self._lock:
+            now = self.monotonic()
+            waits = [t.wait_until - now for s in subjects if (t := self._tries.get(s))]
+            longest = max(waits, default=0.0)
+        if longest > 0:
+            raise _too_many(longest)
+
     def _admit(self, subjects: Sequence[str]) -> None:
         with self._lock:
             now = self.monotonic()
@@ -104,3 +114,8 @@ class LoginThrottle:
         ]
         for subject in stale:
             del self._tries[subject]
+
+
+def _too_many(wait_seconds: float) -> TooManyAttempts:
+    seconds = math.ceil(wait_seconds)
+    return TooManyAttempts(f"too many failed logins; try again in {seconds} s", seconds)
