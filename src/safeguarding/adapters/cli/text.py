@@ -62,17 +62,55 @@ def classify_text(
 
 def eval_self_harm(
     texts: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="Text JSONL: {id, text} per line.")
-    ],
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Text JSONL: {id, text} per line."),
+    ] = None,
     labels: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="Labels JSONL: {id, label} per line.")
-    ],
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Labels JSONL: {id, label} per line."),
+    ] = None,
     threshold: Annotated[
         float | None,
         typer.Option(min=0.0, max=1.0, help="Action threshold; the fitted one by default."),
     ] = None,
+    by_source: Annotated[
+        bool,
+        typer.Option(
+            "--by-source",
+            help="Leave one source out: refit on all sources but one, score the one left out, "
+            "for each in turn (needs scikit-learn). Sources come from --source, or else from "
+            "--data: the project's train split (+ extra_train.jsonl, fit only) and each "
+            "independent/NAME/ folder.",
+        ),
+    ] = False,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="With --by-source: NAME=TEXTS,LABELS (or NAME=FILE whose rows carry the "
+            "label); repeat it, and repeat a NAME to join files into one source.",
+        ),
+    ] = None,
+    fit_only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="With --by-source: NAME=TEXTS[,LABELS] items added to NAME's fitting data "
+            "but never scored.",
+        ),
+    ] = None,
+    data: Annotated[
+        Path,
+        typer.Option(file_okay=False, help="With --by-source and no --source: the data folder."),
+    ] = Path("datasets/self_harm"),
 ) -> None:
     """Score the self-harm classifier and the keyword baseline against labelled texts."""
+    if by_source:
+        from safeguarding.adapters.cli.text_sources import eval_by_source
+
+        eval_by_source(source or [], fit_only or [], data)
+        return
+    if texts is None or labels is None:
+        err.print("[bold red]error:[/] give --texts and --labels, or --by-source", highlight=False)
+        raise typer.Exit(2)
     items, truth = read_labelled(texts, labels)
     model = self_harm_model().classify(items, threshold)
     baseline = KeywordBaseline().classify(items)
