@@ -56,7 +56,7 @@ from safeguarding.detectors.text.self_harm_fit import (  # noqa: E402, F401
     margin,
     save,
 )
-from safeguarding.detectors.text.self_harm_model import MODEL_DIR  # noqa: E402
+from safeguarding.detectors.text.self_harm_model import MODEL_DIR, reader  # noqa: E402
 from safeguarding.detectors.text.self_harm_sources import (  # noqa: E402
     Fold,
     default_layout,
@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         distil(args.out)
     config = Config()
     base = base_featuriser(args.out)
-    sources = load_sources(default_layout(DATA))
+    sources = load_sources(default_layout(DATA), reader(base, config.split_compounds))
     folds = leave_one_source_out(sources, base, config)
     threshold = shipped_threshold(folds)
     loao = fold_figures(folds)

@@ -28,6 +28,7 @@ from safeguarding.detectors.text.self_harm_model import (
     SelfHarmModel,
     shared_model,
 )
+from safeguarding.detectors.text.self_harm_read import CompoundReader
 from safeguarding.domain.events import Event
 from tests.contracts.detector_contract import DetectorContract
 from tests.factories import BASE, at, event, media, message, next_id
@@ -456,3 +457,49 @@ def test_refitting_writes_byte_identical_files(tmp_path: Path) -> None:
         save(fit(norms, labels, base, config, 0.4, ["a", "b", "c"] * 30), tmp_path / run)
         digests.append((tmp_path / run / "classifier.npz").read_bytes())
     assert digests[0] == digests[1]
+
+
+# One example per class, shared with the policy tests (tests/api/test_self_harm_policy.py).
+ACTION_EXAMPLES = {
+    "ideation": "honestly i just want to unalive myself, i dont see the point anymore",
+    "intent_or_plan": "this is my last post. ive written letters to everyone. goodbye tonight",
+    "self_harm_disclosure": "i self harmed again last night. i keep doing it",
+    "encouragement": "kys nobody would miss you. just do it already",
+}
+NO_ACTION_EXAMPLES = {
+    "recovery_support": "one year self harm free today. if youre struggling, talk to someone",
+    "news_or_education": "a new study reports that rates of self-harm among teenagers have risen",
+    "idiom_or_hyperbole": "this homework is killing me lol",
+}
+
+
+@pytest.mark.parametrize(("kind", "text"), ACTION_EXAMPLES.items())
+def test_the_signal_carries_the_class_it_read(kind: str, text: str) -> None:
+    ev = event(message(actor="kid1", to="kid2", text=text))
+    detector = SelfHarmDetector()
+    (signal,) = detector.observe(ev, TestSelfHarmDetector().context_for(ev))
+    assert signal.kind == kind
+    assert signal.explanation.startswith(f"reads as {kind.replace('_', ' ')} (")
+
+
+@pytest.mark.parametrize("text", NO_ACTION_EXAMPLES.values())
+def test_recovery_news_and_idiom_raise_no_signal(text: str) -> None:
+    ev = event(message(actor="kid1", to="kid2", text=text))
+    assert SelfHarmDetector().observe(ev, TestSelfHarmDetector().context_for(ev)) == []
+
+
+def test_hashtags_and_spaced_letters_are_read_as_words_with_their_spans() -> None:
+    reader = CompoundReader(shared_model().featuriser.pieces.vocab)
+    text = "#wanttodie k y s #footballtraining u r a star"
+    norm = reader.read(text)
+    assert norm.text == "want to die kill yourself football training you are a star"
+    assert [text[slice(*span)] for span in norm.spans[:5]] == [
+        "wanttodie",
+        "wanttodie",
+        "wanttodie",
+        "k y s",
+        "k y s",
+    ]
+    # Only hashtags are split, and only into known words; ordinary long words stay whole.
+    assert reader.read("harming panicking").words == ("harming", "panicking")
+    assert shared_model().read is not normalise  # the shipped model was fitted reading this way

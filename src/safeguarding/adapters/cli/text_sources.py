@@ -20,7 +20,7 @@ from rich.table import Table
 from safeguarding.adapters.cli.common import console as out
 from safeguarding.adapters.cli.common import err
 from safeguarding.adapters.cli.text import Figures, _share
-from safeguarding.detectors.text.self_harm_model import ACTION_LABELS, LABELS, MODEL_DIR
+from safeguarding.detectors.text.self_harm_model import ACTION_LABELS, LABELS, MODEL_DIR, reader
 
 Layout = dict[str, tuple[list[tuple[Path, Path | None]], list[tuple[Path, Path | None]]]]
 
@@ -39,12 +39,13 @@ def eval_by_source(sources: Sequence[str], fit_only: Sequence[str], data: Path) 
     layout = parse_layout(sources, fit_only) if sources else default_layout(data)
     if len(layout) < 3:
         fail(f"--by-source needs at least three sources, got {sorted(layout) or 'none'}")
+    config, base = Config(), base_featuriser(MODEL_DIR)
     try:
-        loaded = load_sources(layout)
+        loaded = load_sources(layout, reader(base, config.split_compounds))
     except (ValueError, OSError) as exc:
         fail(str(exc))
     err.print(f"refitting {len(loaded) * len(loaded)} models, leaving one source out at a time")
-    folds = leave_one_source_out(loaded, base_featuriser(MODEL_DIR), Config())
+    folds = leave_one_source_out(loaded, base, config)
     results = {f.source: (f.threshold, Figures.of(f.predictions, f.truth)) for f in folds}
     out.print(source_table(results))
     out.print(label_by_source_table(results))

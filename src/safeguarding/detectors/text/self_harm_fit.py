@@ -60,8 +60,10 @@ class Config:
     # set written by another hand is not drowned by the project's own thousands of lines.
     source_balance: float = 0.5
     # Each label's items weigh (mean label count / its count) ** class_balance.
-    class_balance: float = 0.5
+    class_balance: float = 0.25
     tol: float = 1e-4
+    # Read hashtags as the words they run together, and spaced letters as one word.
+    split_compounds: bool = True
 
 
 def ngram_vocabulary(norms: Sequence[Normalised], config: Config) -> tuple[list[str], np.ndarray]:

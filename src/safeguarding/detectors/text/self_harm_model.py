@@ -1,6 +1,8 @@
 """The self-harm and suicide text classifier: numpy only, loaded once per process.
 
-A message is read by ``normalise`` (teen register to plain words), then scored
+A message is read by ``normalise`` (teen register to plain words; in a model
+fitted with ``split_compounds``, hashtags and spaced letters too, see
+``self_harm_read``), then scored
 from three blocks of features:
 
 - a static sentence embedding: the mean of word-piece vectors distilled from
@@ -27,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -36,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from safeguarding.detectors.text.normalise import Lexicon, Normalised, normalise
+from safeguarding.detectors.text.self_harm_read import CompoundReader
 
 MODEL_DIR = Path(__file__).parent / "models" / "self_harm"
 LABELS = (
@@ -239,6 +242,7 @@ class SelfHarmModel:
         self.action_mask = np.array([label in ACTION_LABELS for label in self.labels])
         # A model fitted with the idiom veto never flags a text it reads more likely as an idiom.
         veto = bool(self.meta.get("config", {}).get("idiom_veto", False))
+        self.read = reader(featuriser, bool(self.meta.get("config", {}).get("split_compounds")))
         self._idiom = self.labels.index(IDIOM) if veto and IDIOM in self.labels else None
         self._action_ids = [i for i, label in enumerate(self.labels) if label in ACTION_LABELS]
         self._label_ids = {
@@ -327,7 +331,7 @@ class SelfHarmModel:
 
     def classify_one(self, text: str, threshold: float | None = None) -> Prediction:
         """Classify one text; ``threshold`` replaces the fitted action threshold."""
-        norm = normalise(text)
+        norm = self.read(text)
         matches = self.featuriser.lexicon.matches(norm.words)
         probs = self.probabilities(norm, matches)
         values = probs.tolist()
@@ -394,6 +398,11 @@ class SelfHarmModel:
             picked = [(at, at) for push, at in sorted(pushes, reverse=True)[:2] if push > 0]
         cues = {norm.span(a, b): " ".join(norm.words[a : b + 1]) for a, b in picked}
         return tuple(Cue(start, end, words) for (start, end), words in sorted(cues.items()))
+
+
+def reader(featuriser: Featuriser, split_compounds: bool) -> Callable[[str], Normalised]:
+    """How a model reads text: ``normalise``, or with hashtags split (``self_harm_read``)."""
+    return CompoundReader(featuriser.pieces.vocab).read if split_compounds else normalise
 
 
 def load_embeddings(path: Path) -> tuple[list[str], np.ndarray]:

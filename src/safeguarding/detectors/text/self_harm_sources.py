@@ -18,7 +18,7 @@ Needs the fitting extras (scikit-learn, scipy), like ``self_harm_fit``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +57,7 @@ class Source:
         name: str,
         labelled: Sequence[tuple[str, str]],
         fit_only: Sequence[tuple[str, str]] = (),
+        read: Callable[[str], Normalised] = normalise,
     ) -> Source:
         """A source from (text, label) pairs that are scored and pairs that are only fitted on."""
         pairs = [*labelled, *fit_only]
@@ -65,7 +66,7 @@ class Source:
             tuple(t for t, _ in pairs),
             tuple(label for _, label in pairs),
             tuple([True] * len(labelled) + [False] * len(fit_only)),
-            tuple(normalise(t) for t, _ in pairs),
+            tuple(read(t) for t, _ in pairs),
         )
 
     @property
@@ -192,13 +193,17 @@ def default_layout(data: Path) -> dict[str, tuple[list[Files], list[Files]]]:
     return layout
 
 
-def load_sources(layout: dict[str, tuple[list[Files], list[Files]]]) -> list[Source]:
-    """Read every source of a layout (``ValueError`` on a bad file)."""
+def load_sources(
+    layout: dict[str, tuple[list[Files], list[Files]]],
+    read: Callable[[str], Normalised] = normalise,
+) -> list[Source]:
+    """Read every source of a layout, each text as the model will (``ValueError`` on a bad file)."""
     return [
         Source.of(
             name,
             [pair for files in scored for pair in read_pairs(*files)],
             [pair for files in fit_only for pair in read_pairs(*files)],
+            read,
         )
         for name, (scored, fit_only) in layout.items()
     ]
