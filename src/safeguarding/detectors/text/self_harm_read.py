@@ -14,6 +14,7 @@ Only the self-harm model reads this way (a model fitted with ``split_compounds``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from safeguarding.detectors.text.normalise import Normalised, normalise
@@ -26,6 +27,8 @@ _SHORT_WORDS = frozenset(
     | {"it", "am", "an", "at", "we", "us", "or", "if", "by", "he"}
 )
 _CACHE_LIMIT = 100_000
+# Three single letters in a row: the only text besides a hashtag that reading can change.
+_SPACED_RE = re.compile(r"\b[^\W\d_]\b\W+\b[^\W\d_]\b\W+\b[^\W\d_]\b")
 
 
 class CompoundReader:
@@ -41,6 +44,8 @@ class CompoundReader:
 
     def read(self, text: str) -> Normalised:
         norm = normalise(text)
+        if "#" not in text and not _SPACED_RE.search(text):
+            return norm  # most messages: nothing to split or join
         words: list[str] = []
         spans: list[tuple[int, int]] = []
         at, total = 0, len(norm.words)
