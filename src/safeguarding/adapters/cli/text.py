@@ -20,6 +20,7 @@ from rich.table import Table
 
 from safeguarding.adapters.cli.common import console as out
 from safeguarding.adapters.cli.common import err
+from safeguarding.detectors.text.jsonl import numbered_rows
 from safeguarding.detectors.text.keyword_baseline import KeywordBaseline
 from safeguarding.detectors.text.self_harm_model import ACTION_LABELS, LABELS, Prediction
 from safeguarding.detectors.text.self_harm_model import shared_model as self_harm_model
@@ -225,17 +226,11 @@ def read_jsonl(path: Path, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
 
 def numbered_jsonl(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line, checked for its string keys."""
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                bad_line(path, number, f"not JSON ({exc.msg})")
-            if not isinstance(row, dict) or any(not isinstance(row.get(k), str) for k in keys):
-                bad_line(path, number, f"needs string fields {', '.join(keys)}")
-            yield number, row
+    try:
+        yield from numbered_rows(path, keys)
+    except ValueError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 def bad_line(path: Path, number: int, problem: str) -> NoReturn:

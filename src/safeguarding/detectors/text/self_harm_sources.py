@@ -17,13 +17,13 @@ Needs the fitting extras (scikit-learn, scipy), like ``self_harm_fit``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from safeguarding.detectors.text.jsonl import numbered_rows
 from safeguarding.detectors.text.normalise import Normalised, normalise
 from safeguarding.detectors.text.self_harm_fit import (
     Config,
@@ -159,19 +159,7 @@ def read_pairs(texts: Path, labels: Path | None = None) -> list[tuple[str, str]]
 
 
 def _rows(path: Path, keys: tuple[str, ...]) -> list[dict[str, str]]:
-    rows = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not JSON ({exc.msg})") from exc
-            if not isinstance(row, dict) or any(not isinstance(row.get(k), str) for k in keys):
-                raise ValueError(f"{path}:{number}: needs string fields {', '.join(keys)}")
-            rows.append(row)
-    return rows
+    return [row for _, row in numbered_rows(path, keys)]
 
 
 def default_layout(data: Path) -> dict[str, tuple[list[Files], list[Files]]]:
