@@ -503,3 +503,17 @@ def test_hashtags_and_spaced_letters_are_read_as_words_with_their_spans() -> Non
     # Only hashtags are split, and only into known words; ordinary long words stay whole.
     assert reader.read("harming panicking").words == ("harming", "panicking")
     assert shared_model().read is not normalise  # the shipped model was fitted reading this way
+
+
+def test_the_default_sources_are_the_project_and_each_independent_set_never_the_test_split() -> (
+    None
+):
+    from safeguarding.detectors.text.self_harm_sources import default_layout
+
+    layout = default_layout(DATA)
+    assert sorted(layout) == ["b1", "b2", "b3", "project"]
+    files = [
+        path for scored, fit_only in layout.values() for pair in scored + fit_only for path in pair
+    ]
+    assert not [path for path in files if path and path.name.startswith("test.")]
+    assert layout["project"][1] == [(DATA / "extra_train.jsonl", None)]  # fitted on, never scored
