@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench system-deps build-deps clean
+.PHONY: demo test lint bench self-harm-figures system-deps build-deps clean
 
 demo: $(STAMP)  ## Run the service with demo data on embedded SQLite
 	$(BIN)/safeguarding demo
@@ -19,6 +19,11 @@ bench: $(STAMP) system-deps  ## Benchmarks (not run in CI)
 	bash scripts/with-postgres.sh $(BIN)/python bench/ingest.py
 	$(BIN)/python bench/pdq_match.py --bank-size 1000000
 	bash scripts/with-postgres.sh bash scripts/with-nats.sh $(BIN)/python bench/scale.py
+
+self-harm-figures: $(STAMP)  ## The tables of docs/self_harm.md: leave one source out, then the test split
+	$(BIN)/safeguarding eval self-harm --by-source
+	$(BIN)/safeguarding eval self-harm --texts datasets/self_harm/test.texts.jsonl \
+	  --labels datasets/self_harm/test.labels.jsonl
 
 system-deps:
 	bash scripts/install-system-deps.sh

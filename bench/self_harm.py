@@ -1,6 +1,6 @@
 """Benchmark the self-harm classifier against the keyword baseline on one CPU core.
 
-Run: ``python bench/self_harm.py [--passes 5]``. The process pins itself to one
+Run: ``python bench/self_harm.py [--passes 5] [--model DIR]``. The process pins itself to one
 core and to one numpy thread, then classifies the development texts one at a
 time (as the live path does) and prints items per second and latency
 percentiles. The first pass meets every word for the first time (the model
@@ -22,7 +22,7 @@ from pathlib import Path  # noqa: E402
 from timing import pin_to_one_core, timed  # noqa: E402
 
 from safeguarding.detectors.text.keyword_baseline import KeywordBaseline  # noqa: E402
-from safeguarding.detectors.text.self_harm_model import load  # noqa: E402
+from safeguarding.detectors.text.self_harm_model import MODEL_DIR, load  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "datasets" / "self_harm"
 
@@ -38,11 +38,12 @@ def texts() -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passes", type=int, default=5, help="warm passes over the texts")
+    parser.add_argument("--model", type=Path, default=MODEL_DIR, help="model directory")
     args = parser.parse_args()
     where = pin_to_one_core()
     items = texts()
     began = time.perf_counter()
-    model = load()
+    model = load(args.model)
     loaded = time.perf_counter() - began
     baseline = KeywordBaseline()
     rows = {

@@ -28,6 +28,7 @@ from safeguarding.detectors.text.self_harm_model import (
     SelfHarmModel,
     shared_model,
 )
+from safeguarding.detectors.text.self_harm_read import CompoundReader
 from safeguarding.domain.events import Event
 from tests.contracts.detector_contract import DetectorContract
 from tests.factories import BASE, at, event, media, message, next_id
@@ -341,3 +342,178 @@ def test_threshold_is_the_highest_that_clears_every_target_with_room() -> None:
         fitting.margin(fitting.figures(crowded, labels, t)) for t in np.arange(0.1, 0.9, 0.01)
     )
     assert fitting.margin(fitting.figures(crowded, labels, chosen)) == pytest.approx(best)
+
+
+# -- Leave one source out (issue #16) ------------------------------------------------------
+
+SYNTHETIC = {
+    "ideation": ["i want to die", "i dont want to be here anymore", "i wish i was never born"],
+    "encouragement": ["kys nobody would miss you", "just do it already, go die"],
+    "idiom_or_hyperbole": ["this homework is killing me", "kms this test lol", "im dead 💀"],
+    "benign": ["see you at practice", "omw", "what time is the bus", "nice goal"],
+}
+
+
+def write_source(folder: Path, size: int, offset: int) -> tuple[Path, Path]:
+    """A small labelled source of ``size`` items, the synthetic texts varied by a suffix."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pairs = [(t, label) for label, texts in SYNTHETIC.items() for t in texts]
+    rows = [(f"{text} {'x' * (1 + (offset + i) % 3)}", lab) for i, (text, lab) in enumerate(pairs)]
+    rows = rows[:size]
+    texts, labels = folder / "texts.jsonl", folder / "labels.jsonl"
+    texts.write_text(
+        "".join(json.dumps({"id": f"i{i}", "text": t}) + "\n" for i, (t, _) in enumerate(rows))
+    )
+    labels.write_text(
+        "".join(json.dumps({"id": f"i{i}", "label": lab}) + "\n" for i, (_, lab) in enumerate(rows))
+    )
+    return texts, labels
+
+
+def by_source_args(tmp_path: Path, sizes: dict[str, int]) -> list[str]:
+    args = ["eval", "self-harm", "--by-source"]
+    for offset, (name, size) in enumerate(sizes.items()):
+        texts, labels = write_source(tmp_path / name, size, offset)
+        args += ["--source", f"{name}={texts},{labels}"]
+    return args
+
+
+def test_by_source_prints_a_row_per_left_out_source_the_worst_and_the_mean(
+    tmp_path: Path,
+) -> None:
+    args = by_source_args(tmp_path, {"alpha": 12, "beta": 11, "gamma": 10})
+    result = CliRunner().invoke(cli(), args, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "Leave one source out" in result.output
+    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}
+    for name, size in {"alpha": 12, "beta": 11, "gamma": 10}.items():
+        assert rows[name].split("│")[2].strip() == str(size)
+    assert {"worst", "mean"} <= set(rows)
+    assert "Flagged for action by true label" in result.output
+
+
+def test_by_source_chooses_each_threshold_without_the_left_out_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The threshold of each fold sees only the training sources' held-out scores."""
+    from safeguarding.detectors.text import self_harm_sources
+
+    chosen = self_harm_sources.choose_threshold_worst
+    seen: list[list[int]] = []
+
+    def spy(groups: list[tuple[np.ndarray, list[str]]], *args: float) -> float:
+        seen.append(sorted(len(labels) for _, labels in groups))
+        return chosen(groups, *args)
+
+    monkeypatch.setattr(self_harm_sources, "choose_threshold_worst", spy)
+    args = by_source_args(tmp_path, {"alpha": 12, "beta": 11, "gamma": 10})
+    result = CliRunner().invoke(cli(), args, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    # alpha (12 items) left out first, then beta (11), then gamma (10).
+    assert seen == [[10, 11], [10, 12], [11, 12]]
+
+
+def test_by_source_never_scores_fit_only_items(tmp_path: Path) -> None:
+    args = by_source_args(tmp_path, {"alpha": 12, "beta": 11, "gamma": 10})
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"id": "e1", "text": "heading out now", "label": "benign"}) + "\n")
+    result = CliRunner().invoke(cli(), [*args, "--fit-only", f"alpha={extra}"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if line.startswith("│ alpha"))
+    assert row.split("│")[2].strip() == "12"
+
+
+@pytest.mark.parametrize(
+    ("extra_args", "problem"),
+    [
+        (["--source", "alpha"], "expected NAME=TEXTS,LABELS"),
+        (["--source", "alpha=/no/such.jsonl"], "no such file"),
+        (["--fit-only", "zeta=/no/such.jsonl"], "no --source named zeta"),
+    ],
+)
+def test_by_source_names_a_bad_source(tmp_path: Path, extra_args: list[str], problem: str) -> None:
+    args = by_source_args(tmp_path, {"alpha": 12, "beta": 11, "gamma": 10})
+    result = CliRunner().invoke(cli(), [*args, *extra_args], terminal_width=200)
+    assert result.exit_code == 2
+    assert problem in result.output
+
+
+def test_eval_needs_texts_and_labels_or_by_source() -> None:
+    result = CliRunner().invoke(cli(), ["eval", "self-harm"])
+    assert result.exit_code == 2
+    assert "--by-source" in result.output
+
+
+def test_refitting_writes_byte_identical_files(tmp_path: Path) -> None:
+    from safeguarding.detectors.text.self_harm_fit import Config, fit, save
+
+    texts, labels = read_split("train")
+    norms, labels = [normalise(t) for t in texts[:90]], labels[:90]
+    base = shared_model().featuriser
+    config = Config(c=1.0, max_ngrams=300)
+    digests = []
+    for run in ("one", "two"):
+        (tmp_path / run).mkdir()
+        save(fit(norms, labels, base, config, 0.4, ["a", "b", "c"] * 30), tmp_path / run)
+        digests.append((tmp_path / run / "classifier.npz").read_bytes())
+    assert digests[0] == digests[1]
+
+
+# One example per class, shared with the policy tests (tests/api/test_self_harm_policy.py).
+ACTION_EXAMPLES = {
+    "ideation": "honestly i just want to unalive myself, i dont see the point anymore",
+    "intent_or_plan": "this is my last post. ive written letters to everyone. goodbye tonight",
+    "self_harm_disclosure": "i self harmed again last night. i keep doing it",
+    "encouragement": "kys nobody would miss you. just do it already",
+}
+NO_ACTION_EXAMPLES = {
+    "recovery_support": "one year self harm free today. if youre struggling, talk to someone",
+    "news_or_education": "a new study reports that rates of self-harm among teenagers have risen",
+    "idiom_or_hyperbole": "this homework is killing me lol",
+}
+
+
+@pytest.mark.parametrize(("kind", "text"), ACTION_EXAMPLES.items())
+def test_the_signal_carries_the_class_it_read(kind: str, text: str) -> None:
+    ev = event(message(actor="kid1", to="kid2", text=text))
+    detector = SelfHarmDetector()
+    (signal,) = detector.observe(ev, TestSelfHarmDetector().context_for(ev))
+    assert signal.kind == kind
+    assert signal.explanation.startswith(f"reads as {kind.replace('_', ' ')} (")
+
+
+@pytest.mark.parametrize("text", NO_ACTION_EXAMPLES.values())
+def test_recovery_news_and_idiom_raise_no_signal(text: str) -> None:
+    ev = event(message(actor="kid1", to="kid2", text=text))
+    assert SelfHarmDetector().observe(ev, TestSelfHarmDetector().context_for(ev)) == []
+
+
+def test_hashtags_and_spaced_letters_are_read_as_words_with_their_spans() -> None:
+    reader = CompoundReader(shared_model().featuriser.pieces.vocab)
+    text = "#wanttodie k y s #footballtraining u r a star"
+    norm = reader.read(text)
+    assert norm.text == "want to die kill yourself football training you are a star"
+    assert [text[slice(*span)] for span in norm.spans[:5]] == [
+        "wanttodie",
+        "wanttodie",
+        "wanttodie",
+        "k y s",
+        "k y s",
+    ]
+    # Only hashtags are split, and only into known words; ordinary long words stay whole.
+    assert reader.read("harming panicking").words == ("harming", "panicking")
+    assert shared_model().read is not normalise  # the shipped model was fitted reading this way
+
+
+def test_the_default_sources_are_the_project_and_each_independent_set_never_the_test_split() -> (
+    None
+):
+    from safeguarding.detectors.text.self_harm_sources import default_layout
+
+    layout = default_layout(DATA)
+    assert sorted(layout) == ["b1", "b2", "b3", "project"]
+    files = [
+        path for scored, fit_only in layout.values() for pair in scored + fit_only for path in pair
+    ]
+    assert not [path for path in files if path and path.name.startswith("test.")]
+    assert layout["project"][1] == [(DATA / "extra_train.jsonl", None)]  # fitted on, never scored

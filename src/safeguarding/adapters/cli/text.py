@@ -20,6 +20,7 @@ from rich.table import Table
 
 from safeguarding.adapters.cli.common import console as out
 from safeguarding.adapters.cli.common import err
+from safeguarding.detectors.text.jsonl import numbered_rows
 from safeguarding.detectors.text.keyword_baseline import KeywordBaseline
 from safeguarding.detectors.text.self_harm_model import ACTION_LABELS, LABELS, Prediction
 from safeguarding.detectors.text.self_harm_model import shared_model as self_harm_model
@@ -62,17 +63,55 @@ def classify_text(
 
 def eval_self_harm(
     texts: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="Text JSONL: {id, text} per line.")
-    ],
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Text JSONL: {id, text} per line."),
+    ] = None,
     labels: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="Labels JSONL: {id, label} per line.")
-    ],
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Labels JSONL: {id, label} per line."),
+    ] = None,
     threshold: Annotated[
         float | None,
         typer.Option(min=0.0, max=1.0, help="Action threshold; the fitted one by default."),
     ] = None,
+    by_source: Annotated[
+        bool,
+        typer.Option(
+            "--by-source",
+            help="Leave one source out: refit on all sources but one, score the one left out, "
+            "for each in turn (needs scikit-learn). Sources come from --source, or else from "
+            "--data: the project's train split (+ extra_train.jsonl, fit only) and each "
+            "independent/NAME/ folder.",
+        ),
+    ] = False,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="With --by-source: NAME=TEXTS,LABELS (or NAME=FILE whose rows carry the "
+            "label); repeat it, and repeat a NAME to join files into one source.",
+        ),
+    ] = None,
+    fit_only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="With --by-source: NAME=TEXTS[,LABELS] items added to NAME's fitting data "
+            "but never scored.",
+        ),
+    ] = None,
+    data: Annotated[
+        Path,
+        typer.Option(file_okay=False, help="With --by-source and no --source: the data folder."),
+    ] = Path("datasets/self_harm"),
 ) -> None:
     """Score the self-harm classifier and the keyword baseline against labelled texts."""
+    if by_source:
+        from safeguarding.adapters.cli.text_sources import eval_by_source
+
+        eval_by_source(source or [], fit_only or [], data)
+        return
+    if texts is None or labels is None:
+        err.print("[bold red]error:[/] give --texts and --labels, or --by-source", highlight=False)
+        raise typer.Exit(2)
     items, truth = read_labelled(texts, labels)
     model = self_harm_model().classify(items, threshold)
     baseline = KeywordBaseline().classify(items)
@@ -187,17 +226,11 @@ def read_jsonl(path: Path, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
 
 def numbered_jsonl(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line, checked for its string keys."""
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                bad_line(path, number, f"not JSON ({exc.msg})")
-            if not isinstance(row, dict) or any(not isinstance(row.get(k), str) for k in keys):
-                bad_line(path, number, f"needs string fields {', '.join(keys)}")
-            yield number, row
+    try:
+        yield from numbered_rows(path, keys)
+    except ValueError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 def bad_line(path: Path, number: int, problem: str) -> NoReturn:

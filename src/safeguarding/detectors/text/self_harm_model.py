@@ -1,6 +1,8 @@
 """The self-harm and suicide text classifier: numpy only, loaded once per process.
 
-A message is read by ``normalise`` (teen register to plain words), then scored
+A message is read by ``normalise`` (teen register to plain words; in a model
+fitted with ``split_compounds``, hashtags and spaced letters too, see
+``self_harm_read``), then scored
 from three blocks of features:
 
 - a static sentence embedding: the mean of word-piece vectors distilled from
@@ -27,15 +29,41 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from safeguarding.detectors.text.normalise import Lexicon, Normalised, normalise
+from safeguarding.detectors.text.self_harm_features import (
+    MAX_COUNT,
+    Featuriser,
+    Matches,
+    WordPieces,
+    pair_grams,
+    word_grams,
+)
+from safeguarding.detectors.text.self_harm_read import CompoundReader
+
+__all__ = [
+    "ACTION_LABELS",
+    "IDIOM",
+    "LABELS",
+    "MODEL_DIR",
+    "Cue",
+    "Featuriser",
+    "Prediction",
+    "SelfHarmModel",
+    "WordPieces",
+    "load",
+    "load_embeddings",
+    "pair_grams",
+    "reader",
+    "shared_model",
+    "word_grams",
+]
 
 MODEL_DIR = Path(__file__).parent / "models" / "self_harm"
 LABELS = (
@@ -51,11 +79,8 @@ LABELS = (
 )
 ACTION_LABELS = frozenset(LABELS[:4])
 IDIOM = "idiom_or_hyperbole"
-NGRAM_SIZES = (2, 3, 4, 5)
 MAX_CUES = 3
 _CACHE_LIMIT = 100_000
-_MAX_COUNT = 16  # cue counts above this are read as this (log1p flattens them anyway)
-Matches = list[tuple[int, int, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,132 +105,6 @@ class Prediction:
     def top_labels(self, n: int = 3) -> dict[str, float]:
         ranked = sorted(self.label_scores.items(), key=lambda kv: -kv[1])[:n]
         return {label: round(score, 4) for label, score in ranked}
-
-
-def word_grams(word: str) -> list[str]:
-    """The word itself (tab-marked) and its character 2-5-grams, word edges marked by spaces."""
-    padded = f" {word} "
-    grams = ["\t" + word]
-    for size in NGRAM_SIZES:
-        grams.extend(padded[at : at + size] for at in range(len(padded) - size + 1))
-    return grams
-
-
-def pair_grams(words: Sequence[str]) -> list[str]:
-    return [f"\t{a} {b}" for a, b in pairwise(words)]
-
-
-class WordPieces:
-    """BERT's greedy longest-match word pieces over a fixed vocabulary, cached per word."""
-
-    def __init__(self, tokens: Sequence[str]) -> None:
-        self.vocab = {token: at for at, token in enumerate(tokens)}
-        self._cache: dict[str, tuple[int, ...]] = {}
-
-    def ids(self, word: str) -> tuple[int, ...]:
-        cached = self._cache.get(word)
-        if cached is None:
-            cached = self._split(word)
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[word] = cached
-        return cached
-
-    def _split(self, word: str) -> tuple[int, ...]:
-        if word in self.vocab:
-            return (self.vocab[word],)
-        pieces, start = [], 0
-        while start < len(word):
-            for end in range(len(word), start, -1):
-                piece = word[start:end] if start == 0 else "##" + word[start:end]
-                if piece in self.vocab:
-                    pieces.append(self.vocab[piece])
-                    start = end
-                    break
-            else:
-                return ()  # BERT reads the whole word as [UNK]; an unknown word adds nothing
-        return tuple(pieces)
-
-
-class Featuriser:
-    """Normalised text to [embedding ; cue counts] (dense) and grams (sparse), as fitted."""
-
-    def __init__(
-        self,
-        pieces: WordPieces,
-        vectors: np.ndarray,
-        lexicon: Lexicon,
-        grams: Sequence[str] = (),
-        idf: np.ndarray | None = None,
-        unit_embedding: bool = False,
-    ) -> None:
-        self.pieces = pieces
-        self.unit_embedding = unit_embedding
-        self.vectors = vectors
-        self.lexicon = lexicon
-        self.grams = {gram: at for at, gram in enumerate(grams)}
-        self.idf = idf if idf is not None else np.ones(len(grams), dtype=np.float32)
-
-    @property
-    def width(self) -> int:
-        return int(self.vectors.shape[1])
-
-    @property
-    def dense_size(self) -> int:
-        return self.width + len(self.lexicon.names)
-
-    def embed(self, words: Iterable[str]) -> np.ndarray:
-        """Mean of the word-piece vectors, unit length if so fitted (zeros when no word is known).
-
-        The mean of a few pieces is much longer than the mean of many (averaging
-        shrinks it), so without the unit scaling a two-word chat line ("stop 😂")
-        gets an outsized push from weights fitted mostly on longer posts.
-        """
-        ids = [i for word in words for i in self.pieces.ids(word)]
-        if not ids:
-            return np.zeros(self.width, dtype=np.float32)
-        mean = self.vectors.take(ids, axis=0).mean(axis=0)
-        if self.unit_embedding:
-            length = float(np.linalg.norm(mean))
-            return mean / length if length > 0 else mean
-        return mean
-
-    def cue_counts(self, norm: Normalised, matches: Matches | None = None) -> np.ndarray:
-        """log(1 + matches) per lexicon group."""
-        if matches is None:
-            matches = self.lexicon.matches(norm.words)
-        counts = np.zeros(len(self.lexicon.names), dtype=np.float32)
-        for group, _, _ in matches:
-            counts[group] += 1
-        return np.log1p(np.minimum(counts, _MAX_COUNT))
-
-    def dense(self, norm: Normalised) -> np.ndarray:
-        return np.concatenate((self.embed(norm.words), self.cue_counts(norm)))
-
-    def sparse(self, norm: Normalised) -> tuple[np.ndarray, np.ndarray]:
-        """Column ids and weights of the known grams (see ``unit_values`` for the scaling)."""
-        total: dict[int, float] = {}
-        squares = 0.0
-        for unit in [word_grams(w) for w in norm.words] + [[p] for p in pair_grams(norm.words)]:
-            for col, value in self.unit_values(unit).items():
-                total[col] = total.get(col, 0.0) + value
-                squares += value * value
-        cols = np.fromiter(total, dtype=np.int64, count=len(total))
-        vals = np.fromiter(total.values(), dtype=np.float32, count=len(total))
-        return cols, vals / math.sqrt(squares) if squares > 0 else vals
-
-    def unit_values(self, grams: Iterable[str]) -> dict[int, float]:
-        """idf * count of each known gram of one word (or one word pair).
-
-        A text's gram vector is the sum over its words and pairs, divided by the
-        root of the summed squares of these per-unit values: an L2 norm that
-        can be cached word by word.
-        """
-        counts: dict[int, int] = {}
-        for col in map(self.grams.get, grams):
-            if col is not None:
-                counts[col] = counts.get(col, 0) + 1
-        return {col: n * float(self.idf[col]) for col, n in counts.items()}
 
 
 class SelfHarmModel:
@@ -239,6 +138,7 @@ class SelfHarmModel:
         self.action_mask = np.array([label in ACTION_LABELS for label in self.labels])
         # A model fitted with the idiom veto never flags a text it reads more likely as an idiom.
         veto = bool(self.meta.get("config", {}).get("idiom_veto", False))
+        self.read = reader(featuriser, bool(self.meta.get("config", {}).get("split_compounds")))
         self._idiom = self.labels.index(IDIOM) if veto and IDIOM in self.labels else None
         self._action_ids = [i for i, label in enumerate(self.labels) if label in ACTION_LABELS]
         self._label_ids = {
@@ -246,7 +146,7 @@ class SelfHarmModel:
             False: [i for i in range(len(self.labels)) if i not in self._action_ids],
         }
         # log(1 + count) * weights for each cue group and count, so cue logits are a row sum.
-        counts = np.log1p(np.arange(_MAX_COUNT + 1, dtype=np.float32))
+        counts = np.log1p(np.arange(MAX_COUNT + 1, dtype=np.float32))
         self._cue_table = (self.cue_weights.T[:, None, :] * counts[None, :, None]).reshape(
             -1, len(self.labels)
         )
@@ -304,7 +204,7 @@ class SelfHarmModel:
         counts: dict[int, int] = {}
         for group, _, _ in matches:
             counts[group] = counts.get(group, 0) + 1
-        rows = [g * (_MAX_COUNT + 1) + min(n, _MAX_COUNT) for g, n in counts.items()]
+        rows = [g * (MAX_COUNT + 1) + min(n, MAX_COUNT) for g, n in counts.items()]
         return self._cue_table.take(rows, axis=0).sum(axis=0)
 
     def probabilities(self, norm: Normalised, matches: Matches | None = None) -> np.ndarray:
@@ -327,7 +227,7 @@ class SelfHarmModel:
 
     def classify_one(self, text: str, threshold: float | None = None) -> Prediction:
         """Classify one text; ``threshold`` replaces the fitted action threshold."""
-        norm = normalise(text)
+        norm = self.read(text)
         matches = self.featuriser.lexicon.matches(norm.words)
         probs = self.probabilities(norm, matches)
         values = probs.tolist()
@@ -394,6 +294,11 @@ class SelfHarmModel:
             picked = [(at, at) for push, at in sorted(pushes, reverse=True)[:2] if push > 0]
         cues = {norm.span(a, b): " ".join(norm.words[a : b + 1]) for a, b in picked}
         return tuple(Cue(start, end, words) for (start, end), words in sorted(cues.items()))
+
+
+def reader(featuriser: Featuriser, split_compounds: bool) -> Callable[[str], Normalised]:
+    """How a model reads text: ``normalise``, or with hashtags split (``self_harm_read``)."""
+    return CompoundReader(featuriser.pieces.vocab).read if split_compounds else normalise
 
 
 def load_embeddings(path: Path) -> tuple[list[str], np.ndarray]:
