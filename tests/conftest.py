@@ -71,6 +71,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Which nats-server the distributed-mode tests ran against (scripts/with-nats.sh)."""
+    version = os.environ.get("SAFEGUARDING_TEST_NATS_VERSION")
+    return f"nats-server: {version}" if version else None
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--write-outputs",
