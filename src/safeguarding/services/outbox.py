@@ -168,7 +168,9 @@ class OutboxWorker:
             # backlog must not push a deadline back.
             deadline=Case.deadline_for(params.priority, item.created_at, params.deadline_hours),
             report_to_authority=bool(item.payload.get("report_to_authority")),
-            conversation_id=conversation_of(uow, item.event_id),
+            conversation_id=None
+            if params.scope == "account"
+            else conversation_of(uow, item.event_id),
         )
 
     def _preserve_evidence(self, uow: UnitOfWork, item: OutboxItem) -> str:
