@@ -87,7 +87,9 @@ def case_about(container: Container, adult: str, conversation: str) -> str:
     container.outbox.run_once(1000)
     with container.store.read() as uow:
         cases = uow.cases_list([CaseStatus.OPEN], 100, None)
-    (case,) = [c for c in cases if (c.subject_account_id, c.conversation_id) == (adult, conversation)]
+    (case,) = [
+        c for c in cases if (c.subject_account_id, c.conversation_id) == (adult, conversation)
+    ]
     return case.case_id
 
 

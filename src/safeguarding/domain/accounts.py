@@ -53,7 +53,11 @@ class AgeBand(StrEnum):
 _YEAR = timedelta(days=365.25)
 # Bands from the youngest; an unknown age is read as the oldest (it protects no one).
 _YOUNGEST_FIRST = (
-    AgeBand.UNDER_13, AgeBand.AGE_13_15, AgeBand.AGE_16_17, AgeBand.ADULT, AgeBand.UNKNOWN
+    AgeBand.UNDER_13,
+    AgeBand.AGE_13_15,
+    AgeBand.AGE_16_17,
+    AgeBand.ADULT,
+    AgeBand.UNKNOWN,
 )
 # A fresh declaration this many years below what the history says is a drop, not a correction.
 AGE_DROP_YEARS = 2

@@ -142,7 +142,9 @@ class IngestService:
                 at, actor = event.occurred_at, event.actor_id
                 told = tuple(t for t in told if not state.refused_earlier_today(actor, t, at))
             if told:
-                notices.append(notice(p.audience, told, p.text, p.resources, self.support_resources))
+                notices.append(
+                    notice(p.audience, told, p.text, p.resources, self.support_resources)
+                )
         return decision.model_copy(update={"support": tuple(notices)}) if notices else decision
 
     def _outbox_items(self, event: Event, decision: Decision, now: datetime) -> list[OutboxItem]:
@@ -152,7 +154,11 @@ class IngestService:
         reporting = any(a.name == "report_to_authority" for a in effects)
         items = []
         for action in effects:
-            rule = next((r.rule for r in decision.rules if action in r.actions), "")
+            # The first rule that took the action (its parameters may be merged from several).
+            rule = next(
+                (r.rule for r in decision.rules if any(a.name == action.name for a in r.actions)),
+                "",
+            )
             payload = {
                 "action": action.name.value,
                 "params": action.params,

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 
 from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.actions import ActionName
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.cases import OUTCOME_STATUS, Case, CaseDecision, CaseStatus, Outcome
 from safeguarding.domain.errors import AccessDenied, Conflict, NotFound
 from safeguarding.domain.ids import Clock
-from safeguarding.domain.actions import ActionName
 from safeguarding.ports.store import Counts, Restriction, Store, UnitOfWork
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.ESCALATED)
