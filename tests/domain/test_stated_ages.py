@@ -39,7 +39,8 @@ def test_a_stated_childs_age_protects_an_account_of_unknown_or_adult_age() -> No
     adult = Account.first_seen("a", T0).declare_age(30, T0).state_age(15, T0, "msg-2")
     assert (adult.age_band, adult.actor_band) == (AgeBand.AGE_13_15, AgeBand.ADULT)
     stated = adult.protected_by_statement()
-    assert stated is not None and stated.event_id == "msg-2"
+    assert stated is not None
+    assert stated.event_id == "msg-2"
 
 
 def test_an_adults_age_in_text_and_an_older_repeat_add_nothing() -> None:
