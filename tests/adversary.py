@@ -7,11 +7,14 @@ conversation, direct, group, comments or live stream), uploads, group adds, ment
 requests (refused, or left pending), an acceptance of their own, re-declared ages, a whole
 grooming conversation's warning signs (to the unconnected child, or to a child who did accept),
 hours and days apart, interleaved with the child's own events (and, rarely, the child's
-acceptance). ``play`` sends them and checks, after each
+acceptance), and a quiet account of unknown age that says in a message it is 12. ``play``
+sends them and checks, after each
 answer: nothing from the adult reaches the child (verdict ``hold`` or ``block``, and
-``/v1/visibility`` false for the child) until the child accepts a connection; after a
-restriction on the adult, nothing reaches any child, a connected one included; and a message
-that takes the grooming risk to the flag level is held, to the high level blocked.
+``/v1/visibility`` false for the child) until the child accepts a connection, nor the quiet
+account once it has said it is a child; after a
+restriction on the adult, nothing reaches any child, a connected one included; a message
+that takes the grooming risk to the flag level is held, to the high level blocked, and after a
+flag nothing more the adult sends that child is delivered (no case is decided here).
 Conversations show only non-explicit warning signs.
 """
 
@@ -47,7 +50,8 @@ ADULT_STEPS = (
     "age",
     "groom",
 )
-CHILD_STEPS = ("child_message", "child_request", "child_age", "child_accepts")
+CHILD_STEPS = ("child_message", "child_request", "child_age", "child_accepts", "quiet_says_12")
+QUIET_SAYS_12 = "im 12 btw, year 7"
 RESTRICTING = {"restrict_contact_with_children", "suspend_account"}
 
 Send = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
@@ -56,7 +60,7 @@ Visible = Callable[[str, list[str]], dict[str, bool]]
 step = st.tuples(
     st.sampled_from(ADULT_STEPS * 4 + CHILD_STEPS),
     # whom the adult aims at: mostly the unconnected child, sometimes the connected friend
-    st.sampled_from(("child", "child", "child", "friend")),
+    st.sampled_from(("child", "child", "child", "friend", "quiet")),
     st.sampled_from(("same", "new")),  # conversation
     st.sampled_from(("direct", "group", "comments", "livestream")),
     st.integers(0, len(LINES) - 1),
@@ -75,6 +79,8 @@ class Play:
     minutes: float = 0.0
     conversation: int = 0
     connected: set[str] = field(default_factory=set)
+    children: set[str] = field(default_factory=set)  # accounts known to be children
+    flagged: set[str] = field(default_factory=set)  # children a grooming flag names
     restricted: bool = False
     ids: count = field(default_factory=count)
 
@@ -94,7 +100,7 @@ def new_play() -> Play:
 
 def setup_events(play: Play) -> list[dict[str, Any]]:
     """An adult of 40, the child of 11 they are not connected to, a friend of 12 who accepted
-    the adult, and a peer of the child's age."""
+    the adult, and a peer of the child's age (the quiet account says nothing of its age)."""
     adult, child, friend, peer = (play.who(n) for n in ("adult", "child", "friend", "peer"))
     events = [
         {**play.base("profile_update", who), "declared_age": age}
@@ -102,6 +108,7 @@ def setup_events(play: Play) -> list[dict[str, Any]]:
     ]
     events.append({**play.base("contact_accepted", friend), "target_id": adult})
     play.connected.add(friend)
+    play.children |= {child, friend, peer}
     return events
 
 
@@ -171,6 +178,14 @@ def child_event(play: Play, kind: str, age: int, line: int, gap: float, child: s
         return {**play.base("contact_request", child, gap), "target_id": adult}
     if kind == "child_age":  # a child re-declaring as an adult keeps a child's protections
         return {**play.base("profile_update", child, gap), "declared_age": age}
+    if kind == "quiet_says_12":  # an age stated in text protects as a declared one would
+        quiet = play.who("quiet")
+        return {
+            **play.base("message", quiet, gap),
+            "conversation_id": f"{play.prefix}conv-quiet",
+            "recipient_ids": [peer],
+            "text": QUIET_SAYS_12,
+        }
     return {**play.base("contact_accepted", child, gap), "target_id": adult}
 
 
@@ -196,7 +211,8 @@ def check(play: Play, event: dict[str, Any], decision: dict[str, Any]) -> tuple[
     """Check one answer against the model and update the model; return (child, event_id) when
     the child must not see the event."""
     adult, verdict = play.who("adult"), decision["verdict"]
-    kinds = {s["kind"] for s in decision["signals"] if s["detector"] == "grooming"}
+    grooming = [s for s in decision["signals"] if s["detector"] == "grooming"]
+    kinds = {s["kind"] for s in grooming}
     if "grooming_risk_high" in kinds:
         assert verdict == "block", (event["event_id"], decision)
     elif "grooming_risk" in kinds:
@@ -204,13 +220,18 @@ def check(play: Play, event: dict[str, Any], decision: dict[str, Any]) -> tuple[
     must_refuse = None
     if event["actor_id"] == adult:
         for target in _targets(event):
-            if play.restricted or target not in play.connected:
+            unconnected = target not in play.connected or target in play.flagged
+            if target in play.children and (play.restricted or unconnected):
                 assert verdict in ("hold", "block"), (event, play.restricted, decision)
                 must_refuse = (target, event["event_id"])
         if {a["name"] for a in decision["actions"]} & RESTRICTING:
             play.restricted = True
+        if kinds & {"grooming_risk", "grooming_risk_high"}:
+            play.flagged |= {s["evidence"]["details"]["child_account_id"] for s in grooming}
     elif event["type"] == "contact_accepted" and event["target_id"] == adult:
         play.connected.add(event["actor_id"])
+    elif event.get("text") == QUIET_SAYS_12:
+        play.children.add(event["actor_id"])
     return must_refuse
 
 

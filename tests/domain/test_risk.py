@@ -141,6 +141,7 @@ PROFILE_CONTACT = (
     "adult-contact-with-unconnected-child",
     "persistent-contact-attempts",
     "age-deception",
+    "grooming-case-undecided",
 )
 
 

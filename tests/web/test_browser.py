@@ -119,7 +119,9 @@ def screenshot(page: Page, role: Role) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{role.value}.png"), full_page=True)
 
 
-DEMO_CASES = 4  # the open cases the demo's decisions make (see the queue test)
+# The demo's open cases: the known image, the self-harm report, the stranger's grooming case
+# (with the grooming report and every later message of the adult's) and the spam report.
+DEMO_OPEN_CASES = 4
 
 
 def wait_for_rows(page: Page, rows: int) -> None:
@@ -136,12 +138,13 @@ def test_moderator_queue_lists_the_open_cases(page: Page, demo: Demo) -> None:
     log_in(page, demo.server.keys[Role.MODERATOR])
     expect(page).to_have_url(re.compile(r"/ui/queue$"))
     expect(page.get_by_test_id("who")).to_contain_text("moderator")
-    # Fifteen decisions open a case: the known-hash upload, the three user reports, and the
-    # demo stranger's eleven blocked messages to the child. There is one case per harm,
-    # subject and conversation, so the stranger's messages and the child's report about them
-    # share one: four cases.
+    # fifteen decisions open a case: the known-hash upload, the three user reports, and the
+    # demo stranger conversation's flag, its high level and every later message of the
+    # adult's (held while that case is undecided, and refused as persistent attempts); the
+    # child's grooming report and those messages are about that adult, so they join that
+    # case: four cases
     assert demo.cases == 15
-    open_cases = DEMO_CASES
+    open_cases = DEMO_OPEN_CASES
     wait_for_rows(page, open_cases)
     known = page.locator("tr", has=page.get_by_text("known-abuse-image", exact=True))
     expect(known.locator("td").nth(0)).to_have_text("P1")

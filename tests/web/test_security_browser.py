@@ -17,7 +17,15 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from safeguarding.domain.access import Role
 from tests.servers import free_port
-from tests.web.test_browser import DEMO_CASES, Demo, browser, demo, log_in, page, wait_for_rows
+from tests.web.test_browser import (
+    DEMO_OPEN_CASES,
+    Demo,
+    browser,
+    demo,
+    log_in,
+    page,
+    wait_for_rows,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 __all__ = ["browser", "demo", "page"]  # fixtures shared with test_browser.py
@@ -42,7 +50,7 @@ def test_the_csp_holds_while_every_button_on_the_queue_and_case_pages_works(
     page.on("console", seen)
     log_in(page, demo.server.keys[Role.MODERATOR])
     expect(page).to_have_url(re.compile(r"/ui/queue$"))
-    wait_for_rows(page, DEMO_CASES)
+    wait_for_rows(page, DEMO_OPEN_CASES)
     # The known image and the self-harm report are both P1 with the same deadline, so which
     # comes first is up to their random case ids: show the abuse imagery queue alone.
     page.goto("/ui/queue?harm=abuse_imagery")

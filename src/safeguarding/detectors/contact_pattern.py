@@ -9,6 +9,9 @@ account facts the pipeline already has (no text):
 - ``persistent_attempts``: an adult tries again to reach a child they are not connected to
   after ``persistent`` (3 by default) or more of their attempts were refused within seven
   days; the evidence says how many, and over how many days;
+- ``child_age_stated``: an adult reaches for a child they are not connected to who is read as
+  a child because of an age they gave for themselves in a message ("im 12"); the signal
+  names that message, so the decision says why the recipient is protected;
 - ``age_deception``: an account declares a child's age two or more years below the oldest
   it has claimed (an adult presenting as a child); its restrictions do not change with it.
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
-from safeguarding.domain.accounts import AgeBand
+from safeguarding.domain.accounts import Account, AgeBand, StatedAge
 from safeguarding.domain.detectors import Detector, DetectorContext
 from safeguarding.domain.events import (
     CONTACT_EVENT_TYPES,
@@ -73,7 +76,11 @@ class ContactPatternDetector(Detector):
         ]
         if not children:
             return []
-        found = []
+        found = [
+            self._stated(event, t, stated)
+            for t in context.targets
+            if t.account_id in children and (stated := t.protected_by_statement()) is not None
+        ]
         if context.children_contacted >= self.many_children:
             found.append(self._many(event, context.children_contacted))
         if isinstance(event, ContactRequestEvent) and event.via == "friend_of_friend":
@@ -92,6 +99,23 @@ class ContactPatternDetector(Detector):
             f"an adult tried again to reach a child after {counted(refused, 'refused attempt')} "
             f"on {counted(days, 'day')} within 7 days",
             {"refused": refused, "days": days},
+        )
+
+    def _stated(self, event: Event, target: Account, stated: StatedAge) -> Signal:
+        return Signal(
+            detector=self.get_name(),
+            kind="child_age_stated",
+            score=1.0,
+            subject=SubjectKind.CONTENT,
+            subject_id=stated.event_id,
+            explanation=(
+                f"the recipient said they were {stated.age} in message {stated.event_id}, so "
+                "they are protected as a child whatever their profile says"
+            ),
+            evidence=Evidence(
+                event_ids=(stated.event_id,),
+                details={"account_id": target.account_id, "stated_age": stated.age},
+            ),
         )
 
     def _age_drop(self, event: ProfileUpdateEvent, context: DetectorContext) -> list[Signal]:

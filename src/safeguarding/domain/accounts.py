@@ -8,6 +8,12 @@ target) it is the youngest it has claimed to be (``age_band``); as someone who m
 restricting (an actor) it is the oldest (``actor_band``). So an adult who re-declares a
 child's age keeps an adult's restrictions, and a child who re-declares as an adult keeps a
 child's protections, until an age check says otherwise.
+
+An age the account gives for itself in a message ("im 12", "i'm in year 8") is evidence too,
+kept with the message that gave it (``stated_ages``), but only one way: a child's age stated in
+text protects the account as a target (``age_band``) whatever it declared, and never changes
+how it is read as an actor (``actor_band``), so no one talks their way out of an adult's
+restrictions. An age check that is more than a self-declaration outranks both.
 """
 
 from __future__ import annotations
@@ -45,6 +51,14 @@ class AgeBand(StrEnum):
 
 
 _YEAR = timedelta(days=365.25)
+# Bands from the youngest; an unknown age is read as the oldest (it protects no one).
+_YOUNGEST_FIRST = (
+    AgeBand.UNDER_13,
+    AgeBand.AGE_13_15,
+    AgeBand.AGE_16_17,
+    AgeBand.ADULT,
+    AgeBand.UNKNOWN,
+)
 # A fresh declaration this many years below what the history says is a drop, not a correction.
 AGE_DROP_YEARS = 2
 
@@ -88,6 +102,20 @@ class DeclaredAge(BaseModel):
     declared_at: datetime
 
 
+class StatedAge(BaseModel):
+    """A child's age an account gave for itself in a message, and which message said it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    age: int = Field(ge=0, le=17)
+    stated_at: datetime
+    event_id: str
+
+
+# Ages at or over this, stated in text, are not kept: they could only take protection away.
+ADULT_AGE = 18
+
+
 class Account(BaseModel):
     """A platform account and the age facts the engine holds for it."""
 
@@ -98,6 +126,7 @@ class Account(BaseModel):
     created_at: datetime | None = None
     declared_ages: tuple[DeclaredAge, ...] = ()
     assurance: AgeAssurance | None = None
+    stated_ages: tuple[StatedAge, ...] = ()
 
     @property
     def declared_age(self) -> int | None:
@@ -107,7 +136,11 @@ class Account(BaseModel):
     def age_band(self) -> AgeBand:
         """The band that protects the account (as a viewer or a target): an age check's, else
         the youngest the account has claimed to be."""
-        return self._band(youngest=True)
+        band = self._band(youngest=True)
+        stated = self.stated_child_age()
+        if stated is None or self._assured_band() is not None:
+            return band
+        return min(band, AgeBand.for_age(stated.age), key=_YOUNGEST_FIRST.index)
 
     @property
     def actor_band(self) -> AgeBand:
@@ -115,10 +148,17 @@ class Account(BaseModel):
         the account has claimed to be."""
         return self._band(youngest=False)
 
-    def _band(self, *, youngest: bool) -> AgeBand:
+    def _assured_band(self) -> AgeBand | None:
+        """The band an age check settles (an estimate or a verification), if any."""
         assurance = self.assurance
         if assurance is not None and assurance.method != AssuranceMethod.SELF_DECLARED:
             return AgeBand.for_age(assurance.best_age())
+        return None
+
+    def _band(self, *, youngest: bool) -> AgeBand:
+        assured = self._assured_band()
+        if assured is not None:
+            return assured
         ages = self.claimed_ages()
         if not ages:
             return AgeBand.UNKNOWN
@@ -135,6 +175,36 @@ class Account(BaseModel):
             return []
         now = max(at for _, at in dated)
         return [age + int((now - at) / _YEAR) for age, at in dated]
+
+    def stated_child_age(self, now: datetime | None = None) -> StatedAge | None:
+        """The youngest child's age the account stated in a message, carried forward to
+        ``now`` (by default the latest statement's date), with the message that stated it."""
+        if not self.stated_ages:
+            return None
+        now = now or self.stated_ages[-1].stated_at
+        carried = [
+            s.model_copy(update={"age": s.age + int((now - s.stated_at) / _YEAR)})
+            for s in self.stated_ages
+        ]
+        youngest = min(carried, key=lambda s: s.age)
+        return youngest if youngest.age < ADULT_AGE else None
+
+    def protected_by_statement(self) -> StatedAge | None:
+        """The stated age that makes the account younger as a target than its profile and
+        age checks alone would, or None when it changes nothing."""
+        stated = self.stated_child_age()
+        if stated is None or self.age_band == self._band(youngest=True):
+            return None
+        return stated
+
+    def state_age(self, age: int, at: datetime, event_id: str) -> Account:
+        """The account with a child's age it stated in a message ``event_id``; an adult's age,
+        or one no younger than the youngest already stated, adds nothing."""
+        held = self.stated_child_age(at)
+        if age >= ADULT_AGE or (held is not None and held.age <= age):
+            return self
+        stated = (*self.stated_ages, StatedAge(age=age, stated_at=at, event_id=event_id))
+        return self.model_copy(update={"stated_ages": stated})
 
     def age_drop(self, age: int | None) -> int:
         """How many years a new declaration of ``age`` falls below the oldest age claimed

@@ -57,6 +57,8 @@ class Condition(BaseModel):
     target: AccountCondition | None = None
     connected: bool | None = None
     first_contact: bool | None = None
+    # The actor has an undecided case about a risk to this target (a held grooming flag).
+    under_review: bool | None = None
     conversation_kind: tuple[ConversationKind, ...] | None = None
 
 

@@ -40,6 +40,7 @@ class TargetFacts(AccountFacts):
 
     connected: bool = False
     first_contact: bool = False
+    under_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,12 +118,17 @@ def _match(rule: Rule, signals: tuple[Signal, ...], facts: PolicyFacts) -> tuple
 
 def _some_target_holds(rule: Rule, facts: PolicyFacts) -> bool:
     when = rule.when
-    if when.target is None and when.connected is None and when.first_contact is None:
+    relations = (
+        ("connected", when.connected),
+        ("first_contact", when.first_contact),
+        ("under_review", when.under_review),
+    )
+    wanted = [(name, value) for name, value in relations if value is not None]
+    if when.target is None and not wanted:
         return True
     return any(
         (when.target is None or _account_holds(when.target, t))
-        and (when.connected is None or t.connected == when.connected)
-        and (when.first_contact is None or t.first_contact == when.first_contact)
+        and all(getattr(t, name) == value for name, value in wanted)
         for t in facts.targets
     )
 

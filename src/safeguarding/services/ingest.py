@@ -16,7 +16,7 @@ from datetime import datetime
 
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.audit import AuditEntry
-from safeguarding.domain.decisions import Decision
+from safeguarding.domain.decisions import Decision, Verdict
 from safeguarding.domain.errors import ConcurrentWrite, EventIdReused
 from safeguarding.domain.events import Event, event_fingerprint
 from safeguarding.domain.ids import Clock, IdFactory
@@ -117,7 +117,7 @@ class IngestService:
         for event, fingerprint in batch:
             context, facts = state.context_for(event, now)
             evaluated = self.evaluator.decide(event, context, facts, policy, now)
-            decision = self._with_support(event, evaluated.decision)
+            decision = self._with_support(event, evaluated.decision, state)
             state.apply(event, decision, evaluated.states)
             state.restrict(_subject(event, decision), decision, now)
             decisions[event.event_id] = decision
@@ -129,21 +129,23 @@ class IngestService:
         uow.audit_append([_audit_entry(list(decisions.values()), source)])
         return decisions
 
-    def _with_support(self, event: Event, decision: Decision) -> Decision:
-        """Resolve support_message actions into the notices the platform shows."""
-        notices = tuple(
-            notice(
-                p.audience,
-                _audience(event, decision, p.audience),
-                p.text,
-                p.resources,
-                self.support_resources,
-            )
-            for action in decision.actions
-            if action.name is ActionName.SUPPORT_MESSAGE
-            for p in [action.parsed_params()]
-        )
-        return decision.model_copy(update={"support": notices}) if notices else decision
+    def _with_support(self, event: Event, decision: Decision, state: BatchState) -> Decision:
+        """Resolve support_message actions into the notices the platform shows. A target told
+        about a refused attempt is not told again about the same actor's retries that day."""
+        notices = []
+        for action in decision.actions:
+            if action.name is not ActionName.SUPPORT_MESSAGE:
+                continue
+            p = action.parsed_params()
+            told = _audience(event, decision, p.audience)
+            if p.audience == "targets" and decision.verdict is not Verdict.ALLOW:
+                at, actor = event.occurred_at, event.actor_id
+                told = tuple(t for t in told if not state.refused_earlier_today(actor, t, at))
+            if told:
+                notices.append(
+                    notice(p.audience, told, p.text, p.resources, self.support_resources)
+                )
+        return decision.model_copy(update={"support": tuple(notices)}) if notices else decision
 
     def _outbox_items(self, event: Event, decision: Decision, now: datetime) -> list[OutboxItem]:
         effects = decision.side_effects()
@@ -152,7 +154,11 @@ class IngestService:
         reporting = any(a.name == "report_to_authority" for a in effects)
         items = []
         for action in effects:
-            rule = next((r.rule for r in decision.rules if action in r.actions), "")
+            # The first rule that took the action (its parameters may be merged from several).
+            rule = next(
+                (r.rule for r in decision.rules if any(a.name == action.name for a in r.actions)),
+                "",
+            )
             payload = {
                 "action": action.name.value,
                 "params": action.params,

@@ -155,6 +155,10 @@ class OutboxWorker:
         and conversation. Concurrent workers meet on the store's unique open key: one inserts,
         the other finds that case (locked) and joins it, so there is one case, not two."""
         case = self._case_for(uow, item)
+        about = _account_case(uow, item, case)
+        if about is not None:
+            uow.case_absorb(about.absorb(case), case.event_ids)
+            return f"added to {about.case_id}"
         for _ in range(3):  # the open case may be decided between the insert and the lookup
             if uow.case_add(case, source_key=item.item_id):
                 return f"opened {case.case_id}"
@@ -181,7 +185,7 @@ class OutboxWorker:
             # backlog must not push a deadline back.
             deadline=Case.deadline_for(params.priority, item.created_at, params.deadline_hours),
             report_to_authority=bool(item.payload.get("report_to_authority")),
-            conversation_id=conversation_of(uow, item.event_id),
+            conversation_id=None if _account_scoped(item) else conversation_of(uow, item.event_id),
         )
 
     def _preserve_evidence(self, uow: UnitOfWork, item: OutboxItem) -> str:
@@ -214,6 +218,23 @@ def conversation_of(uow: UnitOfWork, event_id: str) -> str | None:
         reported = uow.event_get(event.reported_event_id)
         return reported.conversation() if reported is not None else None
     return event.conversation() if event is not None else None
+
+
+def _account_case(uow: UnitOfWork, item: OutboxItem, case: Case) -> Case | None:
+    """The undecided case about the subject as a whole that this one joins, if any: for a
+    signal about the subject across conversations (``scope: account``), any undecided case of
+    the harm about them; for a conversation's, one held about them without a conversation.
+    Whichever comes first, the two meet on one case."""
+    if _account_scoped(item):
+        return uow.case_open_about(case.queue, case.subject_account_id)
+    if case.conversation_id is None:
+        return None
+    return uow.case_open(case.model_copy(update={"conversation_id": None}).open_key)
+
+
+def _account_scoped(item: OutboxItem) -> bool:
+    """Whether an open_case is about the subject across conversations (``scope: account``)."""
+    return OpenCaseParams.model_validate(item.payload.get("params", {})).scope == "account"
 
 
 def _subject_of(item: OutboxItem) -> str:

@@ -5,7 +5,10 @@ audit log, in the same transaction as its effects: a dismissal lifts the restric
 case's events put on the account and reinstates their content in feeds (content that
 matched a known-abuse hash only when an admin dismisses it); an escalation
 raises the case to priority 1; a confirmation keeps the restrictions (and any drafted
-authority report awaits its own confirmation).
+authority report awaits its own confirmation). Either decision releases the holds for review
+the case's events put on an adult and a child (a flagged grooming risk): a dismissal lets the
+adult's messages to the child through again, a confirmation turns the hold into a restriction
+on contacting children, so they stay refused.
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 
 from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.actions import ActionName
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.cases import OUTCOME_STATUS, Case, CaseDecision, CaseStatus, Outcome
 from safeguarding.domain.errors import AccessDenied, Conflict, NotFound
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Counts, Store, UnitOfWork
+from safeguarding.ports.store import Counts, Restriction, Store, UnitOfWork
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.ESCALATED)
+RESTRICT = ActionName.RESTRICT_CONTACT_WITH_CHILDREN.value
 HASH_MATCH = "hash_match"  # the signal kind of the hash-list and hash-bank detectors
 
 
@@ -89,11 +94,20 @@ class ReviewService:
                 lifted = uow.restrictions_remove(case.subject_account_id, case.event_ids)
                 back, kept = reinstatable(uow, case.event_ids, principal)
                 restored = uow.events_reinstate(back, case.case_id, decision.at, who)
+            released = 0
+            if decision.outcome in (Outcome.DISMISS, Outcome.CONFIRM):
+                released = uow.review_holds_remove(case.event_ids)
+            if released and decision.outcome is Outcome.CONFIRM:
+                uow.restriction_add(
+                    Restriction(case.subject_account_id, RESTRICT, case.event_ids[0], decision.at)
+                )
             if decision.outcome is Outcome.ESCALATE:
                 decided = decided.model_copy(update={"priority": 1, "assignee": None})
             uow.case_put(decided)
             details = decision.model_dump(mode="json", exclude={"case_id", "by", "at"})
             effects = {"restrictions_lifted": lifted, "content_reinstated": restored}
+            if released:
+                effects["review_holds_released"] = released
             hidden = {"kept_hidden_hash_match": kept} if kept else {}
             self._audit(uow, who, "case.decide", case.case_id, details | effects | hidden)
         if restored and self.on_reinstated is not None:

@@ -3,7 +3,9 @@
 Loaded once per batch and written back once, so a batch of a thousand events
 costs a handful of queries rather than thousands. What a decision changes applies at once,
 for the next event of the batch: a refused attempt is counted (and is no contact made), and a
-restriction the decision imposes holds before the outbox carries anything out.
+restriction the decision imposes holds before the outbox carries anything out; so does a hold
+for review that a flagged grooming risk puts on the adult and the child, and a child's age that
+an account states in a message.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from safeguarding.detectors.text.grooming_cues import own_stated_age
 from safeguarding.domain.accounts import Account, AgeBand
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.conversations import Conversation
@@ -45,17 +48,20 @@ class BatchState:
         pairs = {(e.actor_id, t) for e in events for t in _targets(e)}
         self.connected = uow.connections_among(pairs)
         self.contacted = uow.contacts_among(pairs)
+        self.under_review = uow.review_holds_among(pairs)
         actors = {e.actor_id for e in events}
         since = min((e.occurred_at for e in events), default=None)
         window = since - CONTACT_WINDOW if since is not None else None
         self.children_contacted = self._children_reached(uow, actors, window)
         self.refusals = uow.contact_refusals(actors, window) if window is not None else {}
+        self.last_refused = uow.last_refusals(actors, window) if window is not None else {}
         self._changed_accounts: set[str] = set()
         self._changed_conversations: set[str] = set()
         self._new_connections: set[tuple[str, str]] = set()
         self._new_contacts: list[tuple[str, str, datetime]] = []
         self._new_restrictions: list[Restriction] = []
         self._new_refusals: list[tuple[str, str, str, datetime]] = []
+        self._new_holds: list[tuple[str, str, str, datetime]] = []
         self._unconnected: set[str] = set()
 
     @staticmethod
@@ -101,11 +107,18 @@ class BatchState:
                     **self._facts(t, at, t.age_band).__dict__,
                     connected=t.account_id in connected,
                     first_contact=(actor_id, t.account_id) not in self.contacted,
+                    under_review=(actor_id, t.account_id) in self.under_review,
                 )
                 for t in targets
             ),
         )
         return context, facts
+
+    def refused_earlier_today(self, actor_id: str, target_id: str, at: datetime) -> bool:
+        """Whether an attempt of the actor's on the target was refused earlier the same day
+        (UTC): the target was told then, and is not told again for every retry."""
+        last = self.last_refused.get((actor_id, target_id))
+        return last is not None and last.date() == at.date() and last <= at
 
     def _refusals(self, actor_id: str, at: datetime) -> tuple[datetime, ...]:
         """When the actor's contact attempts were refused in the window before ``at``."""
@@ -150,7 +163,10 @@ class BatchState:
             self.connected |= {(event.actor_id, event.target_id), (event.target_id, event.actor_id)}
         if isinstance(event, MessageEvent | MediaEvent):
             self._record_message(event, detector_states or {})
+        if isinstance(event, MessageEvent):
+            self._record_stated_age(event)
         if decision.verdict is not Verdict.ALLOW:
+            self._hold_for_review(event, decision)
             self._refuse(event)
             return
         for target in _targets(event):
@@ -168,9 +184,34 @@ class BatchState:
             return
         self.refusals.setdefault(event.actor_id, {})[event.event_id] = event.occurred_at
         for target in targets:
+            self.last_refused[event.actor_id, target] = event.occurred_at
             if self.account(target, event.occurred_at).age_band.is_child:
                 self.children_contacted.setdefault(event.actor_id, set()).add(target)
             self._new_refusals.append((event.event_id, event.actor_id, target, event.occurred_at))
+
+    def _hold_for_review(self, event: Event, decision: Decision) -> None:
+        """A decision that keeps a message back and opens a case about a suspect and a child
+        (a flagged grooming risk) holds the pair for review: until a moderator decides the
+        case, the policy sees ``under_review`` on everything the suspect aims at the child."""
+        if not any(a.name is ActionName.OPEN_CASE for a in decision.actions):
+            return
+        for signal in decision.signals:
+            details = signal.evidence.details
+            suspect, child = details.get("suspect_account_id"), details.get("child_account_id")
+            if isinstance(suspect, str) and isinstance(child, str):
+                self.under_review.add((suspect, child))
+                self._new_holds.append((suspect, child, event.event_id, event.occurred_at))
+
+    def _record_stated_age(self, event: MessageEvent) -> None:
+        """Keep a child's age the writer gives for themself ("im 12"), with the message."""
+        age = own_stated_age(event.text)
+        if age is None:
+            return
+        account = self.account(event.actor_id, event.occurred_at)
+        stated = account.state_age(age, event.occurred_at, event.event_id)
+        if stated is not account:
+            self.accounts[event.actor_id] = stated
+            self._changed_accounts.add(event.actor_id)
 
     def restrict(self, account_id: str, decision: Decision, now: datetime) -> None:
         """Apply the decision's restrictions on the account now, inside this transaction, so
@@ -241,6 +282,7 @@ class BatchState:
         self.uow.connections_add(sorted(self._new_connections))
         self.uow.contacts_add(self._new_contacts)
         self.uow.contact_refusals_add(self._new_refusals)
+        self.uow.review_holds_add(self._new_holds)
         for restriction in self._new_restrictions:
             self.uow.restriction_add(restriction)
 

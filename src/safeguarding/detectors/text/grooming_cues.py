@@ -228,3 +228,27 @@ def _asked_number(words: tuple[str, ...]) -> int:
 def shared_reader() -> CueReader:
     """The shipped lexicon, read once per process."""
     return CueReader.load()
+
+
+_ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)$")
+
+
+def own_stated_age(text: str) -> int | None:
+    """The age a message's writer gives for themself, for the account's age evidence: what
+    ``stated_age`` reads, and "my 14th birthday" (read as 13, the younger reading); None for
+    a message that reports someone else's words. Outside any conversation, so a bare number
+    is not read as a reply to an age question."""
+    if reports_speech(text):
+        return None
+    words = words_of(text)
+    found = stated_age(words)
+    return found if found is not None else _birthday_age(words)
+
+
+def _birthday_age(words: tuple[str, ...]) -> int | None:
+    for at in range(1, len(words) - 1):
+        ordinal = _ORDINAL.match(words[at])
+        if ordinal and words[at - 1] == "my" and words[at + 1] == "birthday":
+            number = int(ordinal.group(1))
+            return number - 1 if 6 <= number <= 99 else None
+    return None

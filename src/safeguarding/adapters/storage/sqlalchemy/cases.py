@@ -46,6 +46,25 @@ class CaseRows:
         row = self.conn.execute(query).first()
         return case_of_row(row) if row else None
 
+    def case_open_about(self, queue: str, subject_account_id: str) -> Case | None:
+        """The most urgent undecided case of this harm about the subject, in any conversation
+        (the earliest opened of equals), locked until commit."""
+        c = t.cases.c
+        query = (
+            select(t.cases)
+            .where(
+                c.open_key.is_not(None),
+                c.queue == queue,
+                c.subject_account_id == subject_account_id,
+            )
+            .order_by(c.priority, c.opened_at, c.case_id)
+            .limit(1)
+        )
+        if self._dialect == "postgresql":
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        return case_of_row(row) if row else None
+
     def case_absorb(self, case: Case, added_event_ids: Sequence[str]) -> None:
         """Store a case that took in a later signal: events, priority, deadline and rule."""
         c = t.cases.c

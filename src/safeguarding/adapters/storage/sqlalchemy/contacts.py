@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, or_, select
+from sqlalchemy import Connection, delete, func, or_, select
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.domain.accounts import AgeBand
@@ -63,6 +63,20 @@ class ContactRows:
             found.setdefault(row.actor_id, set()).add(row.target_id)
         return found
 
+    def last_refusals(
+        self, actor_ids: Collection[str], since: datetime
+    ) -> dict[tuple[str, str], datetime]:
+        """When each actor was last refused on each target, at or after ``since``."""
+        if not actor_ids:
+            return {}
+        r = t.contact_refusals.c
+        rows = self.conn.execute(
+            select(r.actor_id, r.target_id, func.max(r.at).label("last"))
+            .where(r.actor_id.in_(sorted(actor_ids)), r.at >= since)
+            .group_by(r.actor_id, r.target_id)
+        )
+        return {(row.actor_id, row.target_id): row.last for row in rows}
+
     def contact_refusals_add(self, refusals: Collection[tuple[str, str, str, datetime]]) -> None:
         """Record refused attempts as (event_id, actor_id, target_id, at). An event is decided
         once, so each (event, target) comes here once; a plain insert is enough."""
@@ -72,6 +86,35 @@ class ContactRows:
         }
         if rows:
             self.conn.execute(t.contact_refusals.insert(), list(rows.values()))
+
+    def review_holds_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (actor, target) pairs an undecided case holds for review."""
+        actors = sorted({a for a, _ in pairs})
+        if not actors:
+            return set()
+        h = t.review_holds.c
+        rows = self.conn.execute(
+            select(h.actor_id, h.target_id).distinct().where(h.actor_id.in_(actors))
+        )
+        return {(row.actor_id, row.target_id) for row in rows} & set(pairs)
+
+    def review_holds_add(self, holds: Collection[tuple[str, str, str, datetime]]) -> None:
+        """Hold (actor, target) for review until the case of ``event_id`` is decided; rows
+        are (actor_id, target_id, event_id, at)."""
+        rows = {
+            (a, b, e): {"actor_id": a, "target_id": b, "event_id": e, "at": at}
+            for a, b, e, at in holds
+        }
+        if rows:
+            self.conn.execute(t.review_holds.insert(), list(rows.values()))
+
+    def review_holds_remove(self, event_ids: Collection[str]) -> int:
+        """Release the holds these events (a decided case's) put in place."""
+        if not event_ids:
+            return 0
+        h = t.review_holds.c
+        done = self.conn.execute(delete(t.review_holds).where(h.event_id.in_(list(event_ids))))
+        return int(done.rowcount or 0)
 
     def connections_remove_children(self, account_ids: Collection[str]) -> int:
         """Remove every connection between these accounts and an account known as a child."""

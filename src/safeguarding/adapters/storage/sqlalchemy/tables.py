@@ -62,6 +62,7 @@ accounts = Table(
     Column("age_band", String(16), nullable=False),
     Column("declared_ages", JSON, nullable=False),
     Column("assurance", JSON),
+    Column("stated_ages", JSON),
 )
 
 connections = Table(
@@ -160,6 +161,16 @@ contact_refusals = Table(
     Column("actor_id", Id, nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_contact_refusals_actor_at", "actor_id", "at"),
+)
+
+review_holds = Table(
+    "review_holds",
+    metadata,
+    Column("actor_id", Id, primary_key=True),
+    Column("target_id", Id, primary_key=True),
+    Column("event_id", Id, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_review_holds_event", "event_id"),
 )
 
 events = Table(

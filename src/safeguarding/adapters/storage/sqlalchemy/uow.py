@@ -503,6 +503,7 @@ def _account(row: Any) -> Account:
             "created_at": row.created_at,
             "declared_ages": row.declared_ages,
             "assurance": row.assurance,
+            "stated_ages": row.stated_ages or (),
         }
     )
 
@@ -515,6 +516,7 @@ def _account_row(account: Account) -> dict[str, Any]:
         "age_band": account.age_band.value,
         "declared_ages": [d.model_dump(mode="json") for d in account.declared_ages],
         "assurance": account.assurance.model_dump(mode="json") if account.assurance else None,
+        "stated_ages": [s.model_dump(mode="json") for s in account.stated_ages],
     }
 
 
