@@ -16,6 +16,7 @@ import typer
 from rich.progress import track
 from rich.table import Table
 
+from safeguarding.adapters.cli import grooming_by_source
 from safeguarding.adapters.cli.common import console as out
 from safeguarding.adapters.cli.common import err
 from safeguarding.adapters.cli.text import bad_line, numbered_jsonl
@@ -47,16 +48,39 @@ def score_conversations(file: ConversationsFile) -> None:
 
 def eval_grooming(
     conversations: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="Conversation JSONL.")
-    ],
+        Path | None, typer.Option(exists=True, dir_okay=False, help="Conversation JSONL.")
+    ] = None,
     labels: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             exists=True, dir_okay=False, help="Labels JSONL: {conversation_id, label, ...}."
         ),
-    ],
+    ] = None,
+    by_source: Annotated[
+        bool,
+        typer.Option(
+            "--by-source",
+            help="Leave one author out: fit on all sources but one, score the one left out.",
+        ),
+    ] = False,
+    data: Annotated[
+        Path,
+        typer.Option(
+            exists=True,
+            file_okay=False,
+            help="With --by-source: the folder of the sources (train + extra_train, and "
+            "independent/<author>/).",
+        ),
+    ] = Path("datasets/grooming"),
 ) -> None:
-    """Score the grooming model and a keyword-list baseline against labelled conversations."""
+    """Score the grooming model and a keyword-list baseline against labelled conversations,
+    or (--by-source) measure it leave-one-author-out."""
+    if by_source:
+        grooming_by_source.print_by_source(data)
+        return
+    if conversations is None or labels is None:
+        err.print("[bold red]error:[/] give --conversations and --labels, or --by-source")
+        raise typer.Exit(2)
     truth = read_labels(labels)
     rows = list(read_conversations(conversations))
     missing = [c["conversation_id"] for c in rows if c["conversation_id"] not in truth]
