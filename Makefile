@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench system-deps build-deps clean
+.PHONY: demo test lint bench grooming-figures system-deps build-deps clean
 
 demo: $(STAMP)  ## Run the service with demo data on embedded SQLite
 	$(BIN)/safeguarding demo
@@ -19,6 +19,12 @@ bench: $(STAMP) system-deps  ## Benchmarks (not run in CI)
 	bash scripts/with-postgres.sh $(BIN)/python bench/ingest.py
 	$(BIN)/python bench/pdq_match.py --bank-size 1000000
 	bash scripts/with-postgres.sh bash scripts/with-nats.sh $(BIN)/python bench/scale.py
+
+grooming-figures: $(STAMP)  ## docs/grooming.md's figures: leave-one-author-out, held-out test, speed
+	$(BIN)/safeguarding eval grooming --by-source
+	$(BIN)/safeguarding eval grooming --conversations datasets/grooming/test.conversations.jsonl \
+		--labels datasets/grooming/test.labels.jsonl
+	$(BIN)/python bench/grooming.py
 
 system-deps:
 	bash scripts/install-system-deps.sh

@@ -18,7 +18,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from safeguarding.detectors.text.grooming_fit import C, base_model, fit_sources, replayed
+from safeguarding.detectors.text.grooming_fit import C_GRID, base_model, fit_sources, replayed
 from safeguarding.detectors.text.grooming_model import MODEL_PATH
 from safeguarding.detectors.text.grooming_sources import read_sources
 
@@ -31,7 +31,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--data", type=Path, default=DATA, help="folder of the sources")
     parser.add_argument("--only", default="", help="comma-separated source names to fit on")
-    parser.add_argument("--c", type=float, default=C, help="inverse L2 strength")
+    parser.add_argument(
+        "--c", type=float, nargs="*", default=C_GRID, help="inverse L2 strengths to choose from"
+    )
     args = parser.parse_args(argv)
     sources = read_sources(args.data)
     if args.only:
@@ -45,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     model.meta = {
         "out_of_source": summary,
-        "c": args.c,
+        "c": model.meta["c"],
         "sources": {s.name: len(s.conversations) for s in sources},
     }
     print(json.dumps({"flag": model.flag, "high": model.high, "out_of_source": summary}, indent=2))

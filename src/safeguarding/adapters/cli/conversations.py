@@ -111,6 +111,7 @@ def summary_table(results: dict[str, Figures]) -> Table:
         "false-positive rate (benign)",
         "flagged <= 3 messages after onset",
         "median messages onset -> flag",
+        "benign conversations at high",
     )
     for at, name in enumerate(names):
         table.add_row(name, *(f.row()[at] for f in results.values()))

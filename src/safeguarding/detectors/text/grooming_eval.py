@@ -80,8 +80,7 @@ def score_conversation(model: GroomingModel, conversation: dict[str, Any]) -> Sc
         when = datetime.fromisoformat(message["ts"].replace("Z", "+00:00"))
         found = model.update(state, message["sender"], message["text"], when, f"m{at}", profiles)
         risks.append(found.risk)
-        allowed = found.writer is not None and found.other is not None
-        corroborated.append(allowed and model.corroborated(state, found.writer, found.other))
+        corroborated.append(found.corroborated)
         high = high or found.level == "high"
         if found.risk >= peak:
             peak, reasons = found.risk, found.reasons
@@ -120,6 +119,7 @@ class Figures:
             f"{self.false_positive_rate:.3f}",
             f"{self.early_share:.3f}",
             delay,
+            str(self.benign_high),
         ]
 
 

@@ -46,6 +46,7 @@ from safeguarding.detectors.text.grooming_state import ConversationState
 
 SEED = 20261123
 C = 0.05
+C_GRID = (0.02, 0.05, 0.2)  # L2 strengths tried; the one with the best out-of-source margin wins
 TARGETS = {"recall": 0.95, "fpr": 0.02, "hard": 0.05, "early": 0.90}
 
 
@@ -163,19 +164,26 @@ def choose_thresholds(scored: list[Scored], labels: dict[str, dict]) -> tuple[fl
 
 
 def fit_sources(
-    base: GroomingModel, groups: dict[str, list[Replayed]], c: float = C
+    base: GroomingModel, groups: dict[str, list[Replayed]], grid: Sequence[float] = C_GRID
 ) -> tuple[GroomingModel, Figures]:
-    """The model fitted on every given source, thresholds from their out-of-source scores."""
+    """The model fitted on every given source; its L2 strength and thresholds are the ones
+    whose out-of-source scores (among these sources only) clear the targets by the most."""
     labels = {r.label["conversation_id"]: r.label for g in groups.values() for r in g}
-    scored = out_of_source(base, groups, c)
-    flag, high = choose_thresholds(scored, labels)
+    tried = []
+    for c in grid:
+        scored = out_of_source(base, groups, c)
+        flag, high = choose_thresholds(scored, labels)
+        found = figures(at_threshold(scored, flag, high), labels)
+        tried.append((margin(found), -c, c, flag, high, found))
+    _, _, c, flag, high, found = max(tried, key=lambda t: t[:2])
     model = fitted(base, [r for g in groups.values() for r in g], c)
     model.flag, model.high = flag, high
-    return model, figures(at_threshold(scored, flag, high), labels)
+    model.meta = {"c": c}
+    return model, found
 
 
 def leave_one_source_out(
-    sources: Sequence[Source], c: float = C
+    sources: Sequence[Source], grid: Sequence[float] = C_GRID
 ) -> list[tuple[str, Figures, GroomingModel]]:
     """For each source: fit on the others (thresholds chosen among them), score it."""
     base = base_model()
@@ -183,7 +191,7 @@ def leave_one_source_out(
     out = []
     for held in sources:
         training = {n: g for n, g in groups.items() if n != held.name}
-        model, _ = fit_sources(base, training, c)
+        model, _ = fit_sources(base, training, grid)
         scored = [score_conversation(model, conv) for conv in held.conversations]
         out.append((held.name, figures(scored, held.labels), model))
     return out

@@ -17,8 +17,8 @@ A known relationship moves the pair's log-odds by a fixed amount (no
 development set carries relationships, so it is not fitted): a family or
 guardian link down, an unconnected adult up.
 
-The high level needs corroboration: the risk at the high threshold, several
-stages from the same writer in more than one message, and at least one more
+The high level needs corroboration: the risk at the high threshold, three or
+more stages from the same writer in more than one message, and at least one more
 independent kind of evidence (the other's age under 18, the writer an adult
 or deceiving about age, no connection between them); never with a verified
 family or guardian link. The weights and the two
@@ -66,6 +66,7 @@ MAX_TIMELINE = 24
 FULL_SCAN_PEOPLE = 8  # up to this many people, every pair is scored on each message
 TOP_PAIRS = 8  # the riskiest pairs a big group's state keeps, to rescore on every message
 MAX_DRIVERS = 6
+SEVERAL_STAGES = 3  # distinct stages from one writer that count as one kind of corroboration
 CONTEXT_GROUPS = ("family", "surprise", "professional", "safety_talk")
 
 
@@ -81,6 +82,7 @@ class Assessment:
     pushes: dict[str, float]
     message_push: float
     corroboration: tuple[str, ...] = ()  # the independent kinds of evidence for this pair
+    corroborated: bool = False  # whether those allow the high level (``corroborated``)
 
 
 def feature_names(reader: CueReader) -> tuple[str, ...]:
@@ -228,6 +230,8 @@ class GroomingModel:
 
     def link_shift(self, state: ConversationState, writer: str, other: str) -> float:
         """The fixed log-odds move for the relationship the platform knows between the two."""
+        if not state.links:
+            return 0.0
         link = state.link(writer, other)
         if link in TRUSTED_LINKS:
             stages = self._writer_stages(state, writer)
@@ -245,14 +249,14 @@ class GroomingModel:
     def corroboration(self, state: ConversationState, writer: str, other: str) -> tuple[str, ...]:
         """The independent kinds of evidence that "``writer`` grooms ``other``" rests on.
 
-        ``several_stages``: two or more stages from the writer, in two or more messages;
+        ``several_stages``: three or more stages from the writer, in two or more messages;
         ``child``: the other's age (account or text) is under 18; ``adult_writer``: the
         writer's age is 18 or more, or their declared age and text disagree by 3+ years;
         ``unconnected``: the platform says the two have no connection.
         """
         steps = [s for s in state.timeline if s.writer == writer]
         kinds = []
-        if len({s.stage for s in steps}) >= 2 and len({s.index for s in steps}) >= 2:
+        if len({s.stage for s in steps}) >= SEVERAL_STAGES and len({s.index for s in steps}) >= 2:
             kinds.append("several_stages")
         person, them = state.people[writer], state.people[other]
         if them.best_age is not None and them.best_age < 18:
@@ -263,12 +267,13 @@ class GroomingModel:
             kinds.append("unconnected")
         return tuple(kinds)
 
-    def corroborated(self, state: ConversationState, writer: str, other: str) -> bool:
-        """Whether the high level may be reached: several stages and another kind, no trusted
-        family or guardian link."""
+    def corroborated(
+        self, state: ConversationState, writer: str, other: str, kinds: tuple[str, ...]
+    ) -> bool:
+        """Whether ``kinds`` allow the high level: several stages and another kind, and no
+        trusted family or guardian link."""
         if state.link(writer, other) in TRUSTED_LINKS:
             return False
-        kinds = self.corroboration(state, writer, other)
         return "several_stages" in kinds and len(kinds) >= 2
 
     @staticmethod
@@ -329,8 +334,9 @@ class GroomingModel:
         }
         reasons = tuple(sorted(pushes, key=pushes.__getitem__, reverse=True))
         kinds = self.corroboration(state, writer, other)
-        level = self.level(risk, self.corroborated(state, writer, other))
-        return Assessment(risk, level, writer, other, reasons, pushes, 0.0, kinds)
+        allowed = self.corroborated(state, writer, other, kinds)
+        level = self.level(risk, allowed)
+        return Assessment(risk, level, writer, other, reasons, pushes, 0.0, kinds, allowed)
 
     def level(self, risk: float, corroborated: bool = True) -> str:
         """The level a risk reaches; high only when corroborated (else it stays at flag)."""

@@ -71,21 +71,19 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     ),
 }
 SEMANTIC_STAGES = tuple(ANCHORS)
+PER_STAGE = 3  # anchors per stage (the same for each, so the best is one reshape away)
 
 
 class SemanticReader:
     """Words of one message to its likeness to each stage in ``SEMANTIC_STAGES``."""
 
     def __init__(self, pieces: WordPieces, vectors: np.ndarray) -> None:
+        if any(len(a) != PER_STAGE for a in ANCHORS.values()):
+            raise ValueError(f"every stage needs {PER_STAGE} anchors")
         self.pieces = pieces
         self.vectors = vectors
-        rows, owners = [], []
-        for at, stage in enumerate(SEMANTIC_STAGES):
-            for sentence in ANCHORS[stage]:
-                rows.append(self.embed(sentence.split()))
-                owners.append(at)
-        self._anchors = np.stack(rows).T.astype(np.float32)  # (width, anchors)
-        self._owners = np.asarray(owners)
+        rows = [self.embed(s.split()) for stage in SEMANTIC_STAGES for s in ANCHORS[stage]]
+        self._anchors = np.stack(rows).T.astype(np.float32)  # (width, stages * PER_STAGE)
 
     def embed(self, words: Sequence[str]) -> np.ndarray:
         """Unit-length mean of the word-piece vectors (zeros when no word is known)."""
@@ -101,10 +99,9 @@ class SemanticReader:
         if len(words) < 3:  # "ok", "haha", a lone emoji: too short to mean a stage
             return [0.0] * len(SEMANTIC_STAGES)
         cosines = self.embed(words) @ self._anchors
-        best = np.full(len(SEMANTIC_STAGES), -1.0, dtype=np.float32)
-        np.maximum.at(best, self._owners, cosines)
+        best = cosines.reshape(len(SEMANTIC_STAGES), PER_STAGE).max(axis=1)
         scaled = np.clip((best - FLOOR) / (1.0 - FLOOR), 0.0, 1.0)
-        return [round(float(v), 3) for v in scaled]
+        return np.round(scaled.astype(np.float64), 3).tolist()
 
 
 @lru_cache(maxsize=1)
