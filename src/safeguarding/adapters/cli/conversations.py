@@ -73,8 +73,11 @@ def eval_grooming(
         ),
     ] = Path("datasets/grooming"),
 ) -> None:
-    """Score the grooming model and a keyword-list baseline against labelled conversations,
-    or (--by-source) measure it leave-one-author-out."""
+    """Score the grooming model and a keyword-list baseline against labelled conversations.
+
+    With --by-source, measure it leave one author out instead: fit on all sources but one,
+    score the one left out, for each source in turn (needs scikit-learn).
+    """
     if by_source:
         grooming_by_source.print_by_source(data)
         return
