@@ -15,8 +15,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from safeguarding.adapters.cli.main import app
-from safeguarding.detectors.text.grooming_eval import padded, score_conversation, shifted
-from safeguarding.detectors.text.grooming_model import shared_model
+from safeguarding.detectors.text.grooming_eval import (
+    padded,
+    profiles_of,
+    score_conversation,
+    shifted,
+)
+from safeguarding.detectors.text.grooming_model import ConversationState, shared_model
 from safeguarding.detectors.text.grooming_sources import mark_hard_negatives, read_sources
 from tests.detectors.test_grooming import DATA, seed_case
 
@@ -39,15 +44,21 @@ BENIGN_LINES = (
 
 
 def conversation(
-    cid: str, lines: tuple[str, ...], adult: int = 30, senders: str = "ab", **extra
+    cid: str,
+    lines: tuple[str, ...],
+    adult: int = 30,
+    senders: str = "ab",
+    child: int = 13,
+    **extra,
 ) -> dict:
-    """A chat between adult ``a`` and 13-year-old ``b``; ``senders`` cycles through who writes."""
+    """A chat between adult ``a`` and ``b`` (13 unless said); ``senders`` cycles through who
+    writes."""
     start = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)
     return {
         "conversation_id": cid,
         "participants": {
             "a": {"declared_age": adult, "account_age_days": 400},
-            "b": {"declared_age": 13, "account_age_days": 300},
+            "b": {"declared_age": child, "account_age_days": 300},
         },
         "messages": [
             {
@@ -147,6 +158,20 @@ def test_a_single_alarming_message_never_reaches_high() -> None:
     scored = score_conversation(model, alone)
     assert scored.risks[-1] >= model.high  # the risk alone would be high ...
     assert not scored.reached_high  # ... but one message is never corroboration
+
+
+def corroborated_after(chat: dict) -> bool:
+    """Whether the evidence for "a grooms b" would allow the high level after the chat."""
+    model, state = shared_model(), ConversationState()
+    for at, m in enumerate(chat["messages"]):
+        when = datetime.fromisoformat(m["ts"].replace("Z", "+00:00"))
+        model.update(state, m["sender"], m["text"], when, f"m{at}", profiles_of(chat))
+    return model.corroborated(state, "a", "b", model.corroboration(state, "a", "b"))
+
+
+def test_a_chat_between_adults_is_never_corroborated_for_high() -> None:
+    assert not corroborated_after(conversation("adults", GROOMING_LINES, senders="a", child=29))
+    assert corroborated_after(conversation("minor", GROOMING_LINES, senders="a"))
 
 
 def test_a_family_linked_pick_up_does_not_reach_high_and_scores_lower() -> None:

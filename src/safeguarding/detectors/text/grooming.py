@@ -10,9 +10,8 @@ drove it:
 - ``grooming_watch``: warning signs seen, risk below the flag threshold;
 - ``grooming_risk``: the message that takes the risk to the fitted flag threshold;
 - ``grooming_risk_high``: the message that takes it to the fitted high threshold, when the
-  evidence is corroborated (several stages from the writer in more than one message and at
-  least one more independent kind: the other a child, the writer an adult or deceiving about
-  age, no connection between them; never with a family or guardian link);
+  evidence is corroborated (three or more stages from the writer in more than one message,
+  and the other known to be a child; never with a family or guardian link);
 - ``grooming_ongoing``: later messages while the risk stays at a level already raised.
 
 Each level is raised once per conversation, so the policy opens one case per

@@ -18,10 +18,9 @@ development set carries relationships, so it is not fitted): a family or
 guardian link down, an unconnected adult up.
 
 The high level needs corroboration: the risk at the high threshold, three or
-more stages from the same writer in more than one message, and at least one more
-independent kind of evidence (the other's age under 18, the writer an adult
-or deceiving about age, no connection between them); never with a verified
-family or guardian link. The weights and the two
+more stages from the same writer in more than one message, and the other's
+age (account or text) under 18; never with a verified family or guardian link.
+The weights and the two
 thresholds (``flag`` and ``high``) are fitted by ``scripts/fit_grooming.py``
 and shipped in ``models/grooming/model.json``.
 """
@@ -65,6 +64,7 @@ UNCONNECTED_ADULT_SHIFT = 0.5  # known to have no connection, writer adult or of
 MAX_TIMELINE = 24
 FULL_SCAN_PEOPLE = 8  # up to this many people, every pair is scored on each message
 TOP_PAIRS = 8  # the riskiest pairs a big group's state keeps, to rescore on every message
+PER_WRITER = 3  # ... and each writer's riskiest pairs (a group's size times this in all)
 MAX_DRIVERS = 6
 SEVERAL_STAGES = 3  # distinct stages from one writer that count as one kind of corroboration
 CONTEXT_GROUPS = ("family", "surprise", "professional", "safety_talk")
@@ -211,8 +211,10 @@ class GroomingModel:
         the square of its size on every message (a 200-member group: 40,000 pairs), so there
         only the pairs a message can change are scored, the writer's with everyone, along
         with the riskiest pairs found before (kept in the state). A message changes only its
-        writer's counts, so a pair left out keeps the score it had; the riskiest of those is
-        among the kept ones unless more than TOP_PAIRS pairs fell below it at once.
+        writer's counts, so a pair left out keeps the score it had. The state keeps the
+        TOP_PAIRS riskiest pairs and also each writer's PER_WRITER riskiest, so that when a
+        message lowers every pair of its own writer (a cue with a negative weight), or the
+        best pair of another writer with it, the next best pair is still at hand.
         """
         group = len(state.people) > 2
         scored: list[tuple[float, str, str, np.ndarray]] = []
@@ -225,7 +227,7 @@ class GroomingModel:
         if not scored:
             return Assessment(0.0, "none", None, None, (), {}, 0.0)
         scored.sort(key=lambda item: item[0], reverse=True)
-        state.top = [(a, b) for _, a, b, _ in scored[:TOP_PAIRS]]
+        state.top = _kept_pairs(scored)
         return self._assessment(state, *scored[0])
 
     def link_shift(self, state: ConversationState, writer: str, other: str) -> float:
@@ -270,11 +272,12 @@ class GroomingModel:
     def corroborated(
         self, state: ConversationState, writer: str, other: str, kinds: tuple[str, ...]
     ) -> bool:
-        """Whether ``kinds`` allow the high level: several stages and another kind, and no
+        """Whether ``kinds`` allow the high level: several stages from the writer and the other
+        known to be a child (two independent kinds; an adults-only chat is never high), and no
         trusted family or guardian link."""
         if state.link(writer, other) in TRUSTED_LINKS:
             return False
-        return "several_stages" in kinds and len(kinds) >= 2
+        return "several_stages" in kinds and "child" in kinds
 
     @staticmethod
     def _pairs(state: ConversationState, writer: str | None) -> Iterator[tuple[str, str]]:
@@ -352,6 +355,17 @@ class GroomingModel:
             "thresholds": {"flag": self.flag, "high": self.high},
             "meta": self.meta,
         }
+
+
+def _kept_pairs(scored: list[tuple[float, str, str, np.ndarray]]) -> list[tuple[str, str]]:
+    """The riskiest pairs (``scored`` is sorted), then each writer's PER_WRITER riskiest."""
+    kept = [(a, b) for _, a, b, _ in scored[:TOP_PAIRS]]
+    per_writer: dict[str, int] = {}
+    for _, a, b, _ in scored:
+        if per_writer.get(a, 0) < PER_WRITER:
+            per_writer[a] = per_writer.get(a, 0) + 1
+            kept.append((a, b))
+    return list(dict.fromkeys(kept))
 
 
 def _sigmoid(z: float) -> float:
