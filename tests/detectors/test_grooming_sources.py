@@ -200,3 +200,29 @@ def test_an_unconnected_adult_scores_higher_than_an_unknown_link() -> None:
     )
     unknown = score_conversation(model, conversation("g", GROOMING_LINES[:2], senders="a"))
     assert known.risks[-1] > unknown.risks[-1]
+
+
+def test_score_conversations_reads_relationships_and_keeps_its_output(tmp_path: Path) -> None:
+    lines = ("its grandad, i will pick you up from school at 3", "ok") * 3
+    family = [{"between": ["a", "b"], "relationship": "family"}]
+    source = tmp_path / "family.jsonl"
+    source.write_text(
+        json.dumps(conversation("f", lines, 68, relationships=family)) + "\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["score-conversations", str(source)])
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.stdout)
+    assert set(line) == {"conversation_id", "flagged", "risk", "first_flag_index", "reasons"}
+
+
+def test_score_conversations_names_a_bad_relationship(tmp_path: Path) -> None:
+    bad = [{"between": ["a", "nobody"], "relationship": "family"}]
+    wrong = [{"between": ["a", "b"], "relationship": "best_mate"}]
+    source = tmp_path / "bad.jsonl"
+    rows = [conversation("x", BENIGN_LINES, relationships=r) for r in (bad, wrong)]
+    for at, row in enumerate(rows):
+        source.write_text(json.dumps(row) + "\n", encoding="utf-8")
+        result = CliRunner().invoke(app, ["score-conversations", str(source)])
+        assert result.exit_code == 2
+        said = " ".join(result.stderr.split())
+        assert ("between must name two participants", "must be one of family")[at] in said

@@ -28,6 +28,7 @@ from safeguarding.detectors.text.grooming_eval import (
     score_conversation,
 )
 from safeguarding.detectors.text.grooming_model import shared_model
+from safeguarding.detectors.text.grooming_state import RELATIONSHIPS
 
 ConversationsFile = Annotated[
     Path, typer.Argument(exists=True, dir_okay=False, help="Conversation JSONL (see DESIGN.md).")
@@ -161,6 +162,9 @@ def conversation_problem(row: dict[str, Any]) -> str | None:
             )
     if not isinstance(messages, list):
         return "messages must be a list"
+    problem = relationships_problem(row.get("relationships"), participants)
+    if problem:
+        return problem
     for at, message in enumerate(messages):
         if not isinstance(message, dict) or any(
             not isinstance(message.get(k), str) for k in ("sender", "text", "ts")
@@ -172,6 +176,25 @@ def conversation_problem(row: dict[str, Any]) -> str | None:
             return f"message {at}: ts {message['ts']!r} is not an ISO 8601 time"
         if when.tzinfo is None:
             return f"message {at}: ts {message['ts']!r} needs a UTC offset (e.g. Z)"
+    return None
+
+
+def relationships_problem(rows: Any, participants: dict[str, Any]) -> str | None:
+    """The optional ``relationships``: [{"between": [two participants], "relationship"}]."""
+    if rows is None:
+        return None
+    if not isinstance(rows, list):
+        return "relationships must be a list of {between, relationship}"
+    for at, row in enumerate(rows):
+        between = row.get("between") if isinstance(row, dict) else None
+        if (
+            not isinstance(between, list)
+            or len(between) != 2
+            or any(name not in participants for name in between)
+        ):
+            return f"relationship {at}: between must name two participants"
+        if row.get("relationship") not in RELATIONSHIPS:
+            return f"relationship {at}: relationship must be one of {', '.join(RELATIONSHIPS)}"
     return None
 
 
