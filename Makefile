@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench self-harm-figures system-deps build-deps clean
+.PHONY: demo test lint bench self-harm-figures grooming-figures system-deps build-deps clean
 
 demo: $(STAMP)  ## Run the service with demo data on embedded SQLite
 	$(BIN)/safeguarding demo
@@ -24,6 +24,12 @@ self-harm-figures: $(STAMP)  ## The tables of docs/self_harm.md: leave one sourc
 	$(BIN)/safeguarding eval self-harm --by-source
 	$(BIN)/safeguarding eval self-harm --texts datasets/self_harm/test.texts.jsonl \
 	  --labels datasets/self_harm/test.labels.jsonl
+
+grooming-figures: $(STAMP)  ## docs/grooming.md's figures: leave-one-author-out, held-out test, speed
+	$(BIN)/safeguarding eval grooming --by-source
+	$(BIN)/safeguarding eval grooming --conversations datasets/grooming/test.conversations.jsonl \
+		--labels datasets/grooming/test.labels.jsonl
+	$(BIN)/python bench/grooming.py
 
 system-deps:
 	bash scripts/install-system-deps.sh

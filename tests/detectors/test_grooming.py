@@ -140,18 +140,15 @@ def test_hard_benign_family_pickup_is_not_flagged() -> None:
 
 
 def test_fitting_is_reproducible(tmp_path: Path) -> None:
+    """The same sources give a byte-identical model file."""
     out = tmp_path / "model.json"
     subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "fit_grooming.py"), "--out", str(out)],
         check=True,
         capture_output=True,
     )
-    shipped = json.loads(
-        (ROOT / "src/safeguarding/detectors/text/models/grooming/model.json").read_text(
-            encoding="utf-8"
-        )
-    )
-    assert json.loads(out.read_text(encoding="utf-8")) == shipped
+    shipped = ROOT / "src/safeguarding/detectors/text/models/grooming/model.json"
+    assert out.read_bytes() == shipped.read_bytes()
 
 
 # -- the live path: events through ingest, policy and the outbox ------------------------------

@@ -64,7 +64,7 @@ def uploaded_image() -> dict[str, Any]:
 
 
 def group_message() -> dict[str, Any]:
-    data = message("amir", "chloe", "see you at practice", conversation="team-chat")
+    data = message("amir", "chloe", "great game today", conversation="team-chat")
     return data | {"conversation_kind": "group"}
 
 

@@ -16,6 +16,7 @@ import typer
 from rich.progress import track
 from rich.table import Table
 
+from safeguarding.adapters.cli import grooming_by_source
 from safeguarding.adapters.cli.common import console as out
 from safeguarding.adapters.cli.common import err
 from safeguarding.adapters.cli.text import bad_line, numbered_jsonl
@@ -27,6 +28,7 @@ from safeguarding.detectors.text.grooming_eval import (
     score_conversation,
 )
 from safeguarding.detectors.text.grooming_model import shared_model
+from safeguarding.detectors.text.grooming_state import RELATIONSHIPS
 
 ConversationsFile = Annotated[
     Path, typer.Argument(exists=True, dir_okay=False, help="Conversation JSONL (see DESIGN.md).")
@@ -47,16 +49,42 @@ def score_conversations(file: ConversationsFile) -> None:
 
 def eval_grooming(
     conversations: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="Conversation JSONL.")
-    ],
+        Path | None, typer.Option(exists=True, dir_okay=False, help="Conversation JSONL.")
+    ] = None,
     labels: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             exists=True, dir_okay=False, help="Labels JSONL: {conversation_id, label, ...}."
         ),
-    ],
+    ] = None,
+    by_source: Annotated[
+        bool,
+        typer.Option(
+            "--by-source",
+            help="Leave one author out: fit on all sources but one, score the one left out.",
+        ),
+    ] = False,
+    data: Annotated[
+        Path,
+        typer.Option(
+            exists=True,
+            file_okay=False,
+            help="With --by-source: the folder of the sources (train + extra_train, and "
+            "independent/<author>/).",
+        ),
+    ] = Path("datasets/grooming"),
 ) -> None:
-    """Score the grooming model and a keyword-list baseline against labelled conversations."""
+    """Score the grooming model and a keyword-list baseline against labelled conversations.
+
+    With --by-source, measure it leave one author out instead: fit on all sources but one,
+    score the one left out, for each source in turn (needs scikit-learn).
+    """
+    if by_source:
+        grooming_by_source.print_by_source(data)
+        return
+    if conversations is None or labels is None:
+        err.print("[bold red]error:[/] give --conversations and --labels, or --by-source")
+        raise typer.Exit(2)
     truth = read_labels(labels)
     rows = list(read_conversations(conversations))
     missing = [c["conversation_id"] for c in rows if c["conversation_id"] not in truth]
@@ -87,6 +115,7 @@ def summary_table(results: dict[str, Figures]) -> Table:
         "false-positive rate (benign)",
         "flagged <= 3 messages after onset",
         "median messages onset -> flag",
+        "benign conversations at high",
     )
     for at, name in enumerate(names):
         table.add_row(name, *(f.row()[at] for f in results.values()))
@@ -133,6 +162,9 @@ def conversation_problem(row: dict[str, Any]) -> str | None:
             )
     if not isinstance(messages, list):
         return "messages must be a list"
+    problem = relationships_problem(row.get("relationships"), participants)
+    if problem:
+        return problem
     for at, message in enumerate(messages):
         if not isinstance(message, dict) or any(
             not isinstance(message.get(k), str) for k in ("sender", "text", "ts")
@@ -144,6 +176,25 @@ def conversation_problem(row: dict[str, Any]) -> str | None:
             return f"message {at}: ts {message['ts']!r} is not an ISO 8601 time"
         if when.tzinfo is None:
             return f"message {at}: ts {message['ts']!r} needs a UTC offset (e.g. Z)"
+    return None
+
+
+def relationships_problem(rows: Any, participants: dict[str, Any]) -> str | None:
+    """The optional ``relationships``: [{"between": [two participants], "relationship"}]."""
+    if rows is None:
+        return None
+    if not isinstance(rows, list):
+        return "relationships must be a list of {between, relationship}"
+    for at, row in enumerate(rows):
+        between = row.get("between") if isinstance(row, dict) else None
+        if (
+            not isinstance(between, list)
+            or len(between) != 2
+            or any(name not in participants for name in between)
+        ):
+            return f"relationship {at}: between must name two participants"
+        if row.get("relationship") not in RELATIONSHIPS:
+            return f"relationship {at}: relationship must be one of {', '.join(RELATIONSHIPS)}"
     return None
 
 

@@ -9,7 +9,9 @@ drove it:
 
 - ``grooming_watch``: warning signs seen, risk below the flag threshold;
 - ``grooming_risk``: the message that takes the risk to the fitted flag threshold;
-- ``grooming_risk_high``: the message that takes it to the fitted high threshold;
+- ``grooming_risk_high``: the message that takes it to the fitted high threshold, when the
+  evidence is corroborated (three or more stages from the writer in more than one message,
+  and the other known to be a child; never with a family or guardian link);
 - ``grooming_ongoing``: later messages while the risk stays at a level already raised.
 
 Each level is raised once per conversation, so the policy opens one case per
@@ -44,7 +46,6 @@ _READABLE = {
     "age_gap": "age gap",
     "age_deception": "age deception",
     "new_account": "new account",
-    "late_night": "late-night contact",
     "child_cues_other": "the other person writes as a child",
     "adult_cues_writer": "the writer writes as an adult",
 }
@@ -98,13 +99,17 @@ class GroomingDetector(ConversationMemory):
         signal = self._signal(event, held, found)
         return [signal], held.to_json()
 
-    def level(self, risk: float) -> str:
+    def level(self, risk: float, corroborated: bool = True) -> str:
+        """The level a risk reaches here (thresholds may be overridden); high needs
+        corroboration (``GroomingModel.corroborated``)."""
         high = self.high if self.high is not None else self.model.high
         flag = self.flag if self.flag is not None else self.model.flag
-        return "high" if risk >= high else "flag" if risk >= flag else "none"
+        if risk >= high and corroborated:
+            return "high"
+        return "flag" if risk >= flag else "none"
 
     def _signal(self, event: MessageEvent, state: ConversationState, found: Assessment) -> Signal:
-        level = self.level(found.risk)
+        level = self.level(found.risk, found.corroborated)
         kind = KINDS[level]
         if ORDER.index(level) > ORDER.index(state.alerted):
             state.alerted = level
@@ -130,6 +135,7 @@ class GroomingDetector(ConversationMemory):
                     "suspect_account_id": found.writer,
                     "child_account_id": found.other,
                     "reasons": list(found.reasons[:8]),
+                    "corroboration": list(found.corroboration),
                     "timeline": timeline,
                     "messages_scored": state.messages,
                 },
@@ -164,6 +170,8 @@ def explain(found: Assessment, level: str, state: ConversationState) -> str:
         line += ": " + ", ".join(reasons[:4])
     if stages:
         line += "; stages: " + ", ".join(s.replace("_", " ") for s in stages)
+    if level == "high" and found.corroboration:
+        line += "; corroborated by: " + ", ".join(k.replace("_", " ") for k in found.corroboration)
     return line
 
 
@@ -176,6 +184,8 @@ def readable(reason: str, stages: int = 0, other_age: int | None = None) -> str:
         return "asked the child's age" if _is_child(other_age) else "asked the other person's age"
     if reason.startswith("stage_"):
         return reason.removeprefix("stage_").replace("_", " ")
+    if reason.startswith("semantic_"):
+        return reason.removeprefix("semantic_").replace("_", " ") + " in other words"
     if reason.startswith("context_"):
         return reason.removeprefix("context_").replace("_", " ") + " context"
     return _READABLE.get(reason, reason.replace("_", " "))

@@ -1,16 +1,26 @@
 """The grooming-risk model: a conversation's state, updated one message at a time, and its risk.
 
-The state holds, per participant, how often each cue group appeared in what
-they wrote, the ages they stated, how many of their messages were late at
-night, and the profile facts last seen for them (declared age, its history,
-account age). It never holds text. Each message updates the state in place
-and the risk is read from it again: nothing re-reads the history.
+The state (``grooming_state``) holds, per participant, how often each cue
+group appeared in what they wrote, how much their messages meant each stage
+(``grooming_semantic``), the ages they stated and the profile facts last seen
+for them, and per pair the relationship the platform knows. It never holds
+text. Each message updates the state in place and the risk is read from it
+again: nothing re-reads the history.
 
 Risk is read for each ordered pair (writer, other) as a logistic regression
-over ``FEATURES`` (the writer's stage cues, both people's ages and the gap,
-age deception, a new account, late-night contact, and the family, club,
+over ``FEATURES`` (the writer's stage cues and their semantic likeness, both
+people's ages and the gap, age deception, a new account, and the family, club,
 surprise and safety-talk context that the hard benign conversations show);
-the conversation's risk is its riskiest pair. The weights and the two
+the conversation's risk is its riskiest pair. Neither the hour nor the
+conversation's length is a feature: messages without cues add nothing.
+A known relationship moves the pair's log-odds by a fixed amount (no
+development set carries relationships, so it is not fitted): a family or
+guardian link down, an unconnected adult up.
+
+The high level needs corroboration: the risk at the high threshold, three or
+more stages from the same writer in more than one message, and the other's
+age (account or text) under 18; never with a verified family or guardian link.
+The weights and the two
 thresholds (``flag`` and ``high``) are fitted by ``scripts/fit_grooming.py``
 and shipped in ``models/grooming/model.json``.
 """
@@ -20,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -29,127 +39,35 @@ from typing import Any
 import numpy as np
 
 from safeguarding.detectors.text.grooming_cues import CueReader, MessageCues, shared_reader
+from safeguarding.detectors.text.grooming_semantic import (
+    SEMANTIC_STAGES,
+    SemanticReader,
+    shared_semantic_reader,
+)
+from safeguarding.detectors.text.grooming_state import (
+    TRUSTED_LINKS,
+    ConversationState,
+    Person,
+    Profile,
+    Step,
+    refresh,
+)
+
+__all__ = ["Assessment", "ConversationState", "GroomingModel", "Person", "Profile", "Step"]
 
 MODEL_PATH = Path(__file__).parent / "models" / "grooming" / "model.json"
 NEW_ACCOUNT_DAYS = 30
-LATE_HOURS = frozenset({22, 23, 0, 1, 2, 3, 4})
+# Fixed log-odds moves for a relationship the platform knows (not fitted: see above).
+TRUSTED_LINK_SHIFT = -2.0  # a verified family or guardian link
+TRUSTED_LINK_SHIFT_SECRET_MEETING = -0.5  # ... when the writer asks for secrecy and a meeting
+UNCONNECTED_ADULT_SHIFT = 0.5  # known to have no connection, writer adult or of unknown age
 MAX_TIMELINE = 24
 FULL_SCAN_PEOPLE = 8  # up to this many people, every pair is scored on each message
 TOP_PAIRS = 8  # the riskiest pairs a big group's state keeps, to rescore on every message
+PER_WRITER = 3  # ... and each writer's riskiest pairs (a group's size times this in all)
 MAX_DRIVERS = 6
+SEVERAL_STAGES = 3  # distinct stages from one writer that count as one kind of corroboration
 CONTEXT_GROUPS = ("family", "surprise", "professional", "safety_talk")
-
-
-@dataclass(slots=True)
-class Person:
-    """One participant as the model sees them: profile facts and what they have written."""
-
-    declared_age: int | None = None
-    declared_history_gap: int = 0  # widest gap between ages declared over time
-    account_age_days: int | None = None
-    counts: list[int] = field(default_factory=list)
-    messages: int = 0
-    late: int = 0
-    stated_min: int | None = None
-    stated_max: int | None = None
-
-    def stated(self, age: int) -> None:
-        self.stated_min = age if self.stated_min is None else min(self.stated_min, age)
-        self.stated_max = age if self.stated_max is None else max(self.stated_max, age)
-
-    @property
-    def best_age(self) -> int | None:
-        """The stated age where the text gives one that disagrees, else the declared age."""
-        if self.stated_max is not None and self.declared_age is not None:
-            return (
-                self.stated_max
-                if abs(self.stated_max - self.declared_age) >= 3
-                else (self.declared_age)
-            )
-        return self.declared_age if self.declared_age is not None else self.stated_max
-
-    @property
-    def deception_gap(self) -> int:
-        """How far the declared age and the text (or the declared history) disagree, in years."""
-        gap = self.declared_history_gap
-        if self.declared_age is not None:
-            for stated in (self.stated_min, self.stated_max):
-                if stated is not None:
-                    gap = max(gap, abs(stated - self.declared_age))
-        return gap
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One stage seen for the first time from one writer: the timeline a moderator reads."""
-
-    stage: str
-    writer: str
-    index: int
-    event_id: str
-
-
-@dataclass(slots=True)
-class ConversationState:
-    """Everything the model keeps for one conversation between messages (no text)."""
-
-    people: dict[str, Person] = field(default_factory=dict)
-    messages: int = 0
-    age_question: tuple[str, int] | None = None  # (asker, age guessed or -1)
-    timeline: list[Step] = field(default_factory=list)
-    drivers: list[tuple[float, int, str]] = field(default_factory=list)  # (push, index, event)
-    risk: float = 0.0
-    first_flag_index: int | None = None
-    alerted: str = "none"  # the highest level already raised, so each is raised once
-    # The riskiest (writer, other) pairs at the last assessment, riskiest first.
-    top: list[tuple[str, str]] = field(default_factory=list)
-
-    def person(self, name: str, groups: int) -> Person:
-        found = self.people.get(name)
-        if found is None:
-            found = self.people[name] = Person(counts=[0] * groups)
-        return found
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "people": {k: _person_json(p) for k, p in self.people.items()},
-            "messages": self.messages,
-            "age_question": list(self.age_question) if self.age_question else None,
-            "timeline": [[s.stage, s.writer, s.index, s.event_id] for s in self.timeline],
-            "drivers": [list(d) for d in self.drivers],
-            "risk": self.risk,
-            "first_flag_index": self.first_flag_index,
-            "alerted": self.alerted,
-            "top": [list(pair) for pair in self.top],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ConversationState:
-        asked = data.get("age_question")
-        return cls(
-            people={k: Person(**v) for k, v in data["people"].items()},
-            messages=data["messages"],
-            age_question=(asked[0], asked[1]) if asked else None,
-            timeline=[Step(*s) for s in data["timeline"]],
-            drivers=[(float(p), int(i), str(e)) for p, i, e in data["drivers"]],
-            risk=float(data["risk"]),
-            first_flag_index=data.get("first_flag_index"),
-            alerted=data.get("alerted", "none"),
-            top=[(a, b) for a, b in data.get("top", ())],
-        )
-
-
-def _person_json(person: Person) -> dict[str, Any]:
-    return {name: getattr(person, name) for name in Person.__slots__}
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """What the platform says about a participant when a message arrives."""
-
-    declared_age: int | None = None
-    declared_history_gap: int = 0
-    account_age_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +81,8 @@ class Assessment:
     reasons: tuple[str, ...]
     pushes: dict[str, float]
     message_push: float
+    corroboration: tuple[str, ...] = ()  # the independent kinds of evidence for this pair
+    corroborated: bool = False  # whether those allow the high level (``corroborated``)
 
 
 def feature_names(reader: CueReader) -> tuple[str, ...]:
@@ -181,9 +101,9 @@ def feature_names(reader: CueReader) -> tuple[str, ...]:
         "child_cues_other",
         "adult_cues_writer",
         "new_account",
-        "late_night",
         "group_chat",
         *(f"context_{c}" for c in CONTEXT_GROUPS),
+        *(f"semantic_{s}" for s in SEMANTIC_STAGES),
     )
 
 
@@ -198,8 +118,10 @@ class GroomingModel:
         flag: float,
         high: float,
         meta: dict[str, Any] | None = None,
+        semantic: SemanticReader | None = None,
     ) -> None:
         self.reader = reader
+        self.semantic = semantic or shared_semantic_reader()
         self.features = feature_names(reader)
         if weights.shape != (len(self.features),):
             raise ValueError(f"model has {weights.shape} weights for {len(self.features)} features")
@@ -210,6 +132,8 @@ class GroomingModel:
         self.meta = meta or {}
         self._groups = len(reader.lexicon.names)
         self._stage_weights = {s: float(w) for s, w in zip(reader.stage_ids, weights, strict=False)}
+        first = self.features.index(f"semantic_{SEMANTIC_STAGES[0]}")
+        self._semantic_weights = self.weights[first : first + len(SEMANTIC_STAGES)]
 
     # -- updating ---------------------------------------------------------
     def update(
@@ -221,16 +145,19 @@ class GroomingModel:
         event_id: str,
         profiles: dict[str, Profile],
     ) -> Assessment:
-        """Add one message to the state and assess the conversation after it."""
+        """Add one message to the state and assess the conversation after it.
+
+        ``at`` is taken for the callers' sake and not read: the hour is not a feature."""
         for name, profile in profiles.items():
-            _refresh(state.person(name, self._groups), profile)
+            refresh(state.person(name, self._groups), profile)
         person = state.person(writer, self._groups)
         cues = self.reader.read(text, self._pending_question(state, writer))
-        self._count(state, person, cues, at)
+        likeness = self.semantic.likeness(cues.words)
+        self._count(person, cues, likeness)
         self._record_age_question(state, writer, cues)
         self._record_timeline(state, writer, cues, event_id)
         assessment = self.assess(state, writer)
-        push = self._message_push(cues) if assessment.writer == writer else 0.0
+        push = self._message_push(cues, likeness) if assessment.writer == writer else 0.0
         if push > 0:
             state.drivers = sorted([*state.drivers, (push, state.messages, event_id)])[
                 -MAX_DRIVERS:
@@ -246,10 +173,11 @@ class GroomingModel:
             return None
         return state.age_question[1]
 
-    def _count(self, state: ConversationState, person: Person, cues: MessageCues, at: datetime):
+    def _count(self, person: Person, cues: MessageCues, likeness: list[float]) -> None:
         person.counts = [a + b for a, b in zip(person.counts, cues.counts, strict=True)]
         person.messages += 1
-        person.late += at.hour in LATE_HOURS
+        held = person.semantic or [0.0] * len(likeness)
+        person.semantic = [max(a, b) for a, b in zip(held, likeness, strict=True)]
         if cues.stated_age is not None:
             person.stated(cues.stated_age)
 
@@ -269,9 +197,11 @@ class GroomingModel:
             ):
                 state.timeline.append(Step(stage, writer, state.messages, eid))
 
-    def _message_push(self, cues: MessageCues) -> float:
-        """How much this message's stage cues push its writer's risk."""
-        return sum(self._stage_weights[g] * math.log1p(cues.counts[g]) for g in self._stage_weights)
+    def _message_push(self, cues: MessageCues, likeness: list[float]) -> float:
+        """How much this message's stage cues and stage likeness push its writer's risk."""
+        stage_weights = self._stage_weights
+        words = sum(w * math.log1p(cues.counts[g]) for g, w in stage_weights.items())
+        return words + float(self._semantic_weights @ np.asarray(likeness))
 
     # -- reading ----------------------------------------------------------
     def assess(self, state: ConversationState, writer: str | None = None) -> Assessment:
@@ -281,8 +211,10 @@ class GroomingModel:
         the square of its size on every message (a 200-member group: 40,000 pairs), so there
         only the pairs a message can change are scored, the writer's with everyone, along
         with the riskiest pairs found before (kept in the state). A message changes only its
-        writer's counts, so a pair left out keeps the score it had; the riskiest of those is
-        among the kept ones unless more than TOP_PAIRS pairs fell below it at once.
+        writer's counts, so a pair left out keeps the score it had. The state keeps the
+        TOP_PAIRS riskiest pairs and also each writer's PER_WRITER riskiest, so that when a
+        message lowers every pair of its own writer (a cue with a negative weight), or the
+        best pair of another writer with it, the next best pair is still at hand.
         """
         group = len(state.people) > 2
         scored: list[tuple[float, str, str, np.ndarray]] = []
@@ -290,12 +222,62 @@ class GroomingModel:
             person, them = state.people[a], state.people[b]
             if person.messages:
                 x = self.pair_features(person, them, group)
-                scored.append((_sigmoid(float(self.weights @ x) + self.bias), a, b, x))
+                z = float(self.weights @ x) + self.bias + self.link_shift(state, a, b)
+                scored.append((_sigmoid(z), a, b, x))
         if not scored:
             return Assessment(0.0, "none", None, None, (), {}, 0.0)
         scored.sort(key=lambda item: item[0], reverse=True)
-        state.top = [(a, b) for _, a, b, _ in scored[:TOP_PAIRS]]
-        return self._assessment(*scored[0])
+        state.top = _kept_pairs(scored)
+        return self._assessment(state, *scored[0])
+
+    def link_shift(self, state: ConversationState, writer: str, other: str) -> float:
+        """The fixed log-odds move for the relationship the platform knows between the two."""
+        if not state.links:
+            return 0.0
+        link = state.link(writer, other)
+        if link in TRUSTED_LINKS:
+            stages = self._writer_stages(state, writer)
+            secret_meeting = {"secrecy", "meeting"} <= stages
+            return TRUSTED_LINK_SHIFT_SECRET_MEETING if secret_meeting else TRUSTED_LINK_SHIFT
+        if link == "none":
+            age = state.people[writer].best_age
+            return UNCONNECTED_ADULT_SHIFT if age is None or age >= 18 else 0.0
+        return 0.0
+
+    @staticmethod
+    def _writer_stages(state: ConversationState, writer: str) -> set[str]:
+        return {s.stage for s in state.timeline if s.writer == writer}
+
+    def corroboration(self, state: ConversationState, writer: str, other: str) -> tuple[str, ...]:
+        """The independent kinds of evidence that "``writer`` grooms ``other``" rests on.
+
+        ``several_stages``: three or more stages from the writer, in two or more messages;
+        ``child``: the other's age (account or text) is under 18; ``adult_writer``: the
+        writer's age is 18 or more, or their declared age and text disagree by 3+ years;
+        ``unconnected``: the platform says the two have no connection.
+        """
+        steps = [s for s in state.timeline if s.writer == writer]
+        kinds = []
+        if len({s.stage for s in steps}) >= SEVERAL_STAGES and len({s.index for s in steps}) >= 2:
+            kinds.append("several_stages")
+        person, them = state.people[writer], state.people[other]
+        if them.best_age is not None and them.best_age < 18:
+            kinds.append("child")
+        if (person.best_age is not None and person.best_age >= 18) or person.deception_gap >= 3:
+            kinds.append("adult_writer")
+        if state.link(writer, other) == "none":
+            kinds.append("unconnected")
+        return tuple(kinds)
+
+    def corroborated(
+        self, state: ConversationState, writer: str, other: str, kinds: tuple[str, ...]
+    ) -> bool:
+        """Whether ``kinds`` allow the high level: several stages from the writer and the other
+        known to be a child (two independent kinds; an adults-only chat is never high), and no
+        trusted family or guardian link."""
+        if state.link(writer, other) in TRUSTED_LINKS:
+            return False
+        return "several_stages" in kinds and "child" in kinds
 
     @staticmethod
     def _pairs(state: ConversationState, writer: str | None) -> Iterator[tuple[str, str]]:
@@ -339,23 +321,29 @@ class GroomingModel:
             1.0
             if writer.account_age_days is not None and writer.account_age_days <= NEW_ACCOUNT_DAYS
             else 0.0,
-            writer.late / writer.messages if writer.messages else 0.0,
             1.0 if group_chat else 0.0,
             *context,
+            *(writer.semantic or [0.0] * len(SEMANTIC_STAGES)),
         ]
         return np.asarray(values, dtype=np.float64)
 
-    def _assessment(self, risk: float, writer: str, other: str, x: np.ndarray) -> Assessment:
+    def _assessment(
+        self, state: ConversationState, risk: float, writer: str, other: str, x: np.ndarray
+    ) -> Assessment:
         pushes = {
             name: float(w * v)
             for name, w, v in zip(self.features, self.weights, x, strict=True)
             if w * v > 0.05
         }
         reasons = tuple(sorted(pushes, key=pushes.__getitem__, reverse=True))
-        return Assessment(risk, self.level(risk), writer, other, reasons, pushes, 0.0)
+        kinds = self.corroboration(state, writer, other)
+        allowed = self.corroborated(state, writer, other, kinds)
+        level = self.level(risk, allowed)
+        return Assessment(risk, level, writer, other, reasons, pushes, 0.0, kinds, allowed)
 
-    def level(self, risk: float) -> str:
-        if risk >= self.high:
+    def level(self, risk: float, corroborated: bool = True) -> str:
+        """The level a risk reaches; high only when corroborated (else it stays at flag)."""
+        if risk >= self.high and corroborated:
             return "high"
         return "flag" if risk >= self.flag else "none"
 
@@ -369,16 +357,15 @@ class GroomingModel:
         }
 
 
-def _refresh(person: Person, profile: Profile) -> None:
-    if profile.declared_age is not None:
-        if person.declared_age is not None and person.declared_age != profile.declared_age:
-            person.declared_history_gap = max(
-                person.declared_history_gap, abs(person.declared_age - profile.declared_age)
-            )
-        person.declared_age = profile.declared_age
-    person.declared_history_gap = max(person.declared_history_gap, profile.declared_history_gap)
-    if profile.account_age_days is not None:
-        person.account_age_days = profile.account_age_days
+def _kept_pairs(scored: list[tuple[float, str, str, np.ndarray]]) -> list[tuple[str, str]]:
+    """The riskiest pairs (``scored`` is sorted), then each writer's PER_WRITER riskiest."""
+    kept = [(a, b) for _, a, b, _ in scored[:TOP_PAIRS]]
+    per_writer: dict[str, int] = {}
+    for _, a, b, _ in scored:
+        if per_writer.get(a, 0) < PER_WRITER:
+            per_writer[a] = per_writer.get(a, 0) + 1
+            kept.append((a, b))
+    return list(dict.fromkeys(kept))
 
 
 def _sigmoid(z: float) -> float:
