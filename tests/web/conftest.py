@@ -15,6 +15,7 @@ from safeguarding.demo import demo_events, known_hash_list
 from safeguarding.domain.access import Role
 from safeguarding.domain.cases import Case
 from tests.conftest import make_settings
+from tests.servers import RunningServer, ingest_one_by_one, running_server, server_environment
 
 
 @pytest.fixture
@@ -47,3 +48,14 @@ def case_in(container: Container, queue: str, subject: str) -> Case:
 def audit(container: Container, action: str) -> list[tuple[str, str, dict]]:
     with container.store.read() as uow:
         return [(r.actor, r.subject, r.details) for r in uow.audit_records() if r.action == action]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[RunningServer, dict[str, str]]]:
+    """The demo, sent event by event to a real server process; with its environment."""
+    hashes = tmp_path / "known-hashes.txt"
+    hashes.write_text(known_hash_list())
+    settings = {"sha256_list_path": str(hashes)}
+    with running_server(tmp_path, settings=settings) as running:
+        ingest_one_by_one(running)
+        yield running, server_environment(tmp_path, None, settings)

@@ -10,34 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from safeguarding.bootstrap import build
-from safeguarding.demo import known_hash_list
 from safeguarding.domain.access import Role
 from safeguarding.settings import load_settings
 from tests.servers import (
     RunningServer,
-    ingest_one_by_one,
-    running_server,
-    server_environment,
 )
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, log_in, wait_for_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[RunningServer, dict[str, str]]]:
-    hashes = tmp_path / "known-hashes.txt"
-    hashes.write_text(known_hash_list())
-    settings = {"sha256_list_path": str(hashes)}
-    with running_server(tmp_path, settings=settings) as running:
-        ingest_one_by_one(running)
-        yield running, server_environment(tmp_path, None, settings)
 
 
 @pytest.fixture

@@ -5,31 +5,18 @@ untouched and the audit log shows no view of it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from safeguarding.demo import known_hash_list
 from safeguarding.domain.access import Role
 from tests.conftest import auth
-from tests.servers import RunningServer, ingest_one_by_one, running_server, server_environment
+from tests.servers import RunningServer
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, log_in
 from tests.web.test_review_browser import audit_actions
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[RunningServer, dict[str, str]]]:
-    hashes = tmp_path / "known-hashes.txt"
-    hashes.write_text(known_hash_list())
-    settings = {"sha256_list_path": str(hashes)}
-    with running_server(tmp_path, settings=settings) as running:
-        ingest_one_by_one(running)
-        yield running, server_environment(tmp_path, None, settings)
 
 
 def test_a_moderator_of_another_queue_is_refused_a_grooming_case_in_the_browser(
