@@ -28,7 +28,7 @@ from safeguarding.services.keys import principal_of
 from tests.conftest import make_settings
 from tests.factories import report
 
-GROOMING_EVENT = "demo-msg-021"  # opened a grooming case, drafted a report, preserved evidence
+GROOMING_EVENT = "demo-msg-023"  # reached high: opened a case, drafted a report, kept evidence
 KNOWN_IMAGE = "demo-upload-known"  # blocked by the known-abuse-image rule
 SELF_HARM_EVENT = "demo-report-self-harm"
 OPEN_GROOMING_REPORT = "scope-report-grooming"  # a child reports another adult

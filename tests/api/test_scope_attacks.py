@@ -23,14 +23,14 @@ from safeguarding.adapters.http.app import create_app
 from safeguarding.adapters.storage.crypto import cipher_from_file
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.domain.cases import Outcome
-from tests.api.scope_world import KNOWN_IMAGE, World, case_of, decide
+from tests.api.scope_world import GROOMING_EVENT, KNOWN_IMAGE, World, case_of, decide
 from tests.conftest import auth
 from tests.web.session import browser
 
 pytestmark = pytest.mark.anyio
 PROBLEM = "application/problem+json"
 UPHOLD = {"status": "upheld", "reason": "The photo is the appellant's own holiday picture."}
-GROOMING_PACKAGE = "/v1/reports/default/demo-msg-021"
+GROOMING_PACKAGE = f"/v1/reports/default/{GROOMING_EVENT}"
 
 
 @pytest.fixture
@@ -161,7 +161,7 @@ async def test_every_read_of_a_package_is_audited_with_who_and_why(api, world) -
     assert read.status_code == 200
     assert read.json()["chat_transcript"]
     ((actor, subject, details),) = audit(world, "report.read")
-    assert (actor, subject) == ("moderator:alex", "demo-msg-021")
+    assert (actor, subject) == ("moderator:alex", GROOMING_EVENT)
     assert details == {"authority": "default", "queue": "grooming"}
 
 
@@ -173,7 +173,7 @@ async def test_the_regulator_sees_report_metadata_and_content_only_under_a_reque
     listed = (await api.get("/v1/reports", headers=regulator)).json()
     assert listed
     assert all("package" not in r for r in listed)
-    confirmed = next(r for r in listed if r["event_id"] == "demo-msg-021")
+    confirmed = next(r for r in listed if r["event_id"] == GROOMING_EVENT)
     assert confirmed["status"] == "confirmed"
     assert confirmed["counts"]["messages"] >= 1
     assert confirmed["counts"]["accounts"] >= 1
@@ -185,7 +185,7 @@ async def test_the_regulator_sees_report_metadata_and_content_only_under_a_reque
             "question": "Show us how this grooming report was made.",
             "legal_basis": "Online Safety Act s.100",
             "deadline": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
-            "event_ids": ["demo-msg-021"],
+            "event_ids": [GROOMING_EVENT],
         },
         headers=regulator,
     )
