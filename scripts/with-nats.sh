@@ -11,7 +11,7 @@ if [ -x "$venv_server" ]; then default_server=$venv_server
 else default_server=$(command -v nats-server || echo /usr/sbin/nats-server); fi
 server=${NATS_SERVER:-$default_server}
 dir=$(mktemp -d /tmp/sg-nats.XXXXXX)
-port=${SAFEGUARDING_TEST_NATS_PORT:-$((20000 + RANDOM % 20000))}
+port=${SAFEGUARDING_TEST_NATS_PORT:-$(bash "$(dirname "$0")/free-port.sh")}
 version=$("$server" --version | sed 's/.*v//')
 # `sync_interval: always` (every write synced before the acknowledgement) came in 2.10; on an
 # older server the crash tests kill Safeguarding's processes, not nats-server (docs/operations.md).

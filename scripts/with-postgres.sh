@@ -6,7 +6,7 @@ set -euo pipefail
 if [ -n "${SAFEGUARDING_TEST_POSTGRES_URL:-}" ]; then exec "$@"; fi
 bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 dir=$(mktemp -d /tmp/sg-postgres.XXXXXX)
-port=${SAFEGUARDING_TEST_POSTGRES_PORT:-$((20000 + RANDOM % 20000))}
+port=${SAFEGUARDING_TEST_POSTGRES_PORT:-$(bash "$(dirname "$0")/free-port.sh")}
 as_pg=()
 if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; as_pg=(runuser -u postgres --); fi
 cleanup() { "${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"; }
