@@ -2,56 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
-    Dialect,
     Float,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
-    TypeDecorator,
 )
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-metadata = MetaData(naming_convention=NAMING)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC in and out, on SQLite (which stores naive text) as on PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; pass timezone-aware UTC")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-Id = String(128)
+# The oversight tables live in their own module; the rest of the adapter reads every table
+# here, as ``tables.<name>``.
+from safeguarding.adapters.storage.sqlalchemy.oversight_tables import (  # noqa: F401
+    complaints,
+    information_request_files,
+    information_requests,
+    super_complaint_files,
+    super_complaints,
+)
+from safeguarding.adapters.storage.sqlalchemy.schema import Id, UTCDateTime, metadata
 
 accounts = Table(
     "accounts",
@@ -318,79 +291,6 @@ reinstatements = Table(
     Column("case_id", Id, nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Column("by", String(128), nullable=False),
-)
-
-# A user's words are content about a child as much as a message is: kept sealed.
-complaints = Table(
-    "complaints",
-    metadata,
-    Column("complaint_id", Id, primary_key=True),
-    Column("kind", String(16), nullable=False),
-    Column("account_id", Id, nullable=False, index=True),
-    Column("reason", String(64), nullable=False),
-    Column("event_id", Id),
-    Column("key_id", String(32), nullable=False),
-    Column("sealed_text", LargeBinary, nullable=False),
-    Column("filed_at", UTCDateTime, nullable=False, index=True),
-    Column("filed_via", String(128), nullable=False),
-    Column("deadline", UTCDateTime, nullable=False),
-    Column("status", String(16), nullable=False, index=True),
-    Column("outcome_reason", Text),
-    Column("decided_by", String(128)),
-    Column("decided_at", UTCDateTime),
-)
-
-super_complaints = Table(
-    "super_complaints",
-    metadata,
-    Column("super_complaint_id", Id, primary_key=True),
-    Column("filed_by", String(128), nullable=False, index=True),
-    Column("organisation", String(128), index=True),  # the advocacy body it belongs to
-    Column("filed_at", UTCDateTime, nullable=False, index=True),
-    # Title and description, sealed together: an advocate's account can name children.
-    Column("key_id", String(32), nullable=False),
-    Column("sealed_text", LargeBinary, nullable=False),
-    Column("harms", JSON, nullable=False),
-    Column("attachments", JSON, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("response", Text),
-    Column("responded_by", String(128)),
-    Column("responded_at", UTCDateTime),
-)
-
-super_complaint_files = Table(
-    "super_complaint_files",
-    metadata,
-    Column("attachment_id", Id, primary_key=True),
-    Column("super_complaint_id", Id, nullable=False, index=True),
-    Column("key_id", String(32), nullable=False),
-    Column("sealed", LargeBinary, nullable=False),
-)
-
-information_requests = Table(
-    "information_requests",
-    metadata,
-    Column("request_id", Id, primary_key=True),
-    Column("filed_by", String(128), nullable=False),
-    Column("filed_at", UTCDateTime, nullable=False),
-    Column("question", Text, nullable=False),
-    Column("legal_basis", Text, nullable=False),
-    Column("deadline", UTCDateTime, nullable=False),
-    Column("event_ids", JSON, nullable=False),
-    Column("status", String(16), nullable=False, index=True),
-    Column("response", Text),
-    Column("responded_by", String(128)),
-    Column("responded_at", UTCDateTime),
-    Column("attachments", JSON, nullable=False, server_default="[]"),
-)
-
-information_request_files = Table(
-    "information_request_files",
-    metadata,
-    Column("attachment_id", Id, primary_key=True),
-    Column("request_id", Id, nullable=False, index=True),
-    Column("key_id", String(32), nullable=False),
-    Column("sealed", LargeBinary, nullable=False),
 )
 
 audit_log = Table(
