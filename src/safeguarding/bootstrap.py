@@ -11,7 +11,7 @@ from pathlib import Path
 
 from safeguarding.adapters.audit_signing import KeySigner
 from safeguarding.adapters.checkpoint_sinks import CheckpointFolder, HttpWitness
-from safeguarding.adapters.model_files import ModelFiles
+from safeguarding.adapters.model_files import Fingerprint, ModelFiles, fingerprint
 from safeguarding.adapters.private_files import private_dir, write_private
 from safeguarding.adapters.report_senders import FileReportSender, HttpReportSender
 from safeguarding.adapters.storage.crypto import ContentCipher, cipher_from_file, parse_key_ring
@@ -66,6 +66,7 @@ class Container:
     clock: Clock
     ids: IdFactory
     evaluator: Evaluator
+    detector_files: Fingerprint  # the detectors' files as they were when first built
     policies: PolicyService
     ingest: IngestService
     keys: KeyService
@@ -145,6 +146,8 @@ def build(
     if migrate_schema:
         migrate.upgrade(store.engine, cipher=store.cipher)
     banks = BankService(store, clock, IndexHolder(), settings.bank_recheck_seconds)
+    # Taken before the detectors read the files, so a change made while they load is seen.
+    detector_files = fingerprint(watched_files(settings))
     evaluator = make_evaluator(settings, banks)
     policies = PolicyService(store, clock, evaluator.detector_names, on_stored=review_prompt)
     media = MediaHashing(lambda: media_hasher(settings))
@@ -172,6 +175,7 @@ def build(
         clock=clock,
         ids=ids,
         evaluator=evaluator,
+        detector_files=detector_files,
         policies=policies,
         ingest=ingest,
         keys=KeyService(store, clock, settings.key_cache_seconds, login_throttle(settings)),
@@ -269,21 +273,28 @@ def attach_stream(container: Container) -> None:
     container.streamed = StreamedIngest(container.ingest, container.store, stream)
 
 
+def watched_files(settings: Settings) -> list[Path]:
+    """The files the detectors are built from: the shipped models and the SHA-256 list."""
+    extra = [settings.sha256_list_path] if settings.sha256_list_path else []
+    return registry.model_files() + extra
+
+
 def stream_consumer(container: Container) -> StreamConsumer:
     """A worker's consumer: decides what it takes with this container's detectors, rebuilding
     them when a model or the SHA-256 list changes on disk (banks reload on their own)."""
     settings = container.settings
-
-    def watched() -> list[Path]:
-        extra = [settings.sha256_list_path] if settings.sha256_list_path else []
-        return registry.model_files() + extra
 
     def rebuild() -> None:
         registry.forget_loaded_models()
         container.evaluator = make_evaluator(settings, container.banks)
         container.ingest.evaluator = container.evaluator
 
-    models = ModelFiles(watched, rebuild, settings.model_recheck_seconds)
+    models = ModelFiles(
+        lambda: watched_files(settings),
+        rebuild,
+        settings.model_recheck_seconds,
+        seen=container.detector_files,
+    )
     return StreamConsumer(
         stream_options(settings),
         container.store.cipher,

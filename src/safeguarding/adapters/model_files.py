@@ -38,11 +38,14 @@ class ModelFiles:
         paths: Callable[[], list[Path]],
         rebuild: Callable[[], None],
         recheck_seconds: float,
+        seen: Fingerprint | None = None,
     ) -> None:
         self.paths = paths
         self.rebuild = rebuild
         self.recheck_seconds = recheck_seconds
-        self.seen = fingerprint(paths())
+        # ``seen``: the files as they were before the detectors in use read them; taking it
+        # afterwards would miss a change made while they loaded, for good.
+        self.seen = fingerprint(paths()) if seen is None else seen
         self.checked = time.monotonic()
         self.reloads = 0
 
