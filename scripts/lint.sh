@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Static checks: ruff, the layer contracts (import-linter) and strict mypy on the pure core.
+# Static checks: ruff (lint and format), the layer contracts (import-linter) and strict mypy on the pure core.
 set -euo pipefail
 bin=.venv/bin
 $bin/ruff check src tests bench
+$bin/ruff format --check src tests bench scripts
 $bin/lint-imports --no-cache
 $bin/mypy
