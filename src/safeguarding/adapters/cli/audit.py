@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from safeguarding.adapters import audit_signing
 from safeguarding.adapters.checkpoint_sinks import HeldCheckpoint, read_checkpoint
 from safeguarding.adapters.cli.common import console, err, friendly_errors, open_container
-from safeguarding.bootstrap import checkpoint_folder
+from safeguarding.bootstrap import Container, checkpoint_folder
 from safeguarding.domain.audit import AuditRecord, Checkpoint, checkpoint_breaks, first_break
 from safeguarding.settings import Settings
 
@@ -42,14 +42,26 @@ def verify(
         raise typer.Exit(2)
     container = open_container()
     try:
-        with container.store.read() as uow:
-            records = list(uow.audit_records())
-        folder = checkpoint_folder(container.settings)
-        held = folder.read_all() + ([given] if given else [])
-        trusted, problems = _trusted(held, container.settings)
-        now = container.clock.now()
+        verified = check_chain(container, given)
     finally:
         container.close()
+    if not verified:
+        raise typer.Exit(1)
+
+
+def check_chain(
+    container: Container,
+    given: HeldCheckpoint | None = None,
+    held: list[HeldCheckpoint] | None = None,
+) -> bool:
+    """Print whether the audit chain verifies, against the signed checkpoints (``held``, by
+    default the checkpoint folder's) and ``given``, and how far they cover it; False if
+    anything fails."""
+    with container.store.read() as uow:
+        records = list(uow.audit_records())
+    folder = checkpoint_folder(container.settings)
+    held = (folder.read_all() if held is None else held) + ([given] if given else [])
+    trusted, problems = _trusted(held, container.settings)
     chain_break = first_break(records)
     breaks = ([chain_break] if chain_break else []) + checkpoint_breaks(records, trusted)
     problems += [f"audit chain broken at record {b.seq}: {b.reason}" for b in breaks]
@@ -60,9 +72,8 @@ def verify(
         console.print(f"audit chain verifies: {len(records)} records, head {head}")
         if given is not None and given.checkpoint is not None:
             console.print(f"and matches the checkpoint at record {given.checkpoint.seq}")
-    _print_coverage(records, trusted, folder.path, now)
-    if problems:
-        raise typer.Exit(1)
+    _print_coverage(records, trusted, folder.path, container.clock.now())
+    return not problems
 
 
 def _trusted(held: list[HeldCheckpoint], settings: Settings) -> tuple[list[Checkpoint], list[str]]:
