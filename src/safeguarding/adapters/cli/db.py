@@ -56,8 +56,9 @@ def backup(
     """Back the database up to OUT while the service runs, then check the audit chain.
 
     SQLite: a consistent snapshot through SQLite's online backup API, whose audit chain is then
-    verified against the newest signed checkpoint held when it began. PostgreSQL: `pg_dump --format=custom` (the
-    command is printed), then the chain of the database dumped is verified. The backup holds
+    verified against the newest signed checkpoint held when it began. PostgreSQL:
+    `pg_dump --format=custom` (the command is printed), then the chain of the database dumped
+    is verified. The backup holds
     content sealed with the key ring and not the key ring: back the keys up separately.
     Exit 1 if the chain does not verify.
     """
