@@ -35,7 +35,7 @@ from safeguarding.domain.events import EVENT_ADAPTER, EVENT_TYPES, Event
 from safeguarding.domain.policy import AccountCondition, Condition, Rule, SignalCondition
 from safeguarding.policy.validate import check_policy
 from safeguarding.services.policy import default_policy_source
-from safeguarding.settings import settings_table
+from safeguarding.settings_doc import settings_table
 from tests.conftest import make_settings
 from tests.factories import BASE, event, message
 

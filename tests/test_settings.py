@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from safeguarding.domain.errors import InvalidInput
-from safeguarding.settings import load_settings, settings_table
+from safeguarding.settings import load_settings
+from safeguarding.settings_doc import settings_table
 
 
 def test_environment_values_are_typed() -> None:

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from safeguarding.domain.errors import InvalidInput
+from safeguarding.domain.retention import CONTENT_TYPES, DEFAULT_CONTENT_DAYS
 from safeguarding.domain.risk import Feature
 from safeguarding.urls import MASK, endpoint_problem, mask_url
 
@@ -93,6 +94,17 @@ class Settings(BaseModel):
         default=None,
         description="Support resources by name, as a JSON object of name to text; "
         "they replace or add to the built-in childline, samaritans and shout.",
+    )
+    content_retention_days: int = Field(
+        default=DEFAULT_CONTENT_DAYS,
+        ge=1,
+        description="Days the content of an event (text, a report's comment, uploaded bytes) is "
+        "kept unless evidence, a legal hold, an undecided case or an open complaint keeps it.",
+    )
+    content_retention_by_type: dict[str, int] | None = Field(
+        default=None,
+        description="Retention days by event type, as a JSON object (e.g. "
+        '{"post": 90}); types not named keep content_retention_days.',
     )
     allow_insecure_endpoints: bool = Field(
         default=False,
@@ -266,6 +278,17 @@ class Settings(BaseModel):
         description="The first wait after too many failed logins; it doubles with each failure.",
     )
 
+    @field_validator("content_retention_by_type")
+    @classmethod
+    def _content_types_only(cls, days: dict[str, int] | None) -> dict[str, int] | None:
+        known = [kind.value for kind in CONTENT_TYPES]
+        for kind, value in (days or {}).items():
+            if kind not in known:
+                raise ValueError(f"{kind!r} carries no content; name one of {', '.join(known)}")
+            if value < 1:
+                raise ValueError(f"{kind}: retention must be at least 1 day")
+        return days
+
     @field_validator("webhook_url", "report_endpoint")
     @classmethod
     def _https_only(cls, url: str | None, info: ValidationInfo) -> str | None:
@@ -278,14 +301,15 @@ class Settings(BaseModel):
 
     def masked(self) -> dict[str, Any]:
         """Every setting with secrets, and credentials inside URLs, shown as '**********'."""
-        return {name: _mask(getattr(self, name)) for name in type(self).model_fields}
+        return {name: mask(getattr(self, name)) for name in type(self).model_fields}
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
 
-def _mask(value: Any) -> Any:
+def mask(value: Any) -> Any:
+    """A setting's value as it may be shown: secrets and URL credentials masked."""
     if isinstance(value, SecretStr):
         return MASK
     if isinstance(value, str):
@@ -293,39 +317,10 @@ def _mask(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, tuple):
-        return [_mask(v) for v in value]
+        return [mask(v) for v in value]
     if isinstance(value, StrEnum):
         return value.value
     return value
-
-
-def settings_table() -> list[dict[str, str]]:
-    """Name, environment variable, type, default and help of every setting."""
-    rows = []
-    for name, info in Settings.model_fields.items():
-        default = "" if info.default is None else _shown(_mask(info.default))
-        annotation = (
-            str(info.annotation)
-            .replace("typing.", "")
-            .replace("pathlib.", "")
-            .replace("pydantic.types.SecretStr", "secret")
-            .replace("safeguarding.domain.risk.", "")
-        )
-        rows.append(
-            {
-                "name": name,
-                "env": PREFIX + name.upper(),
-                "type": annotation.replace("<class '", "").replace("'>", ""),
-                "default": default,
-                "help": info.description or "",
-            }
-        )
-    return rows
-
-
-def _shown(value: Any) -> str:
-    """A default as it is written in the environment: a list comma-separated."""
-    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 # Variables under this prefix belong to the test suite (a test database URL), not the engine.
@@ -373,6 +368,10 @@ def _json_object(raw: str, name: str) -> Any:
 
 def _parse_env(values: dict[str, str]) -> dict[str, Any]:
     parsed: dict[str, Any] = dict(values)
+    if "content_retention_by_type" in parsed:
+        parsed["content_retention_by_type"] = _json_object(
+            parsed["content_retention_by_type"], "CONTENT_RETENTION_BY_TYPE"
+        )
     if "support_resources" in parsed:
         parsed["support_resources"] = _json_object(parsed["support_resources"], "SUPPORT_RESOURCES")
     if "detectors" in parsed:

@@ -33,7 +33,8 @@ from safeguarding.domain.access import Role
 from safeguarding.domain.errors import Unauthenticated
 from safeguarding.policy.validate import check_policy
 from safeguarding.services.policy import default_policy_source
-from safeguarding.settings import load_settings, settings_table
+from safeguarding.settings import load_settings
+from safeguarding.settings_doc import settings_table
 from tests import factories as f
 from tests.conftest import TEST_KEY
 

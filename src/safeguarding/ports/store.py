@@ -344,8 +344,15 @@ class BankStore(Protocol):
     def bank_revision_bump(self, at: datetime) -> int: ...
 
 
+class RetentionStore(Protocol):
+    def events_past_retention(self, cutoffs: Mapping[str, datetime], limit: int) -> list[str]: ...
+    def event_content_remove(self, tombstone: Event, at: datetime) -> None: ...
+    def event_content_removed_at(self, event_id: str) -> datetime | None: ...
+
+
 class UnitOfWork(
     EventStore,
+    RetentionStore,
     BankStore,
     AccountStore,
     ConversationStore,
@@ -373,6 +380,11 @@ class Store(Protocol):
     def read(self) -> AbstractContextManager[UnitOfWork]: ...
     def scratch(self) -> AbstractContextManager[UnitOfWork]:
         """A write transaction that is always rolled back: nothing done in it is kept."""
+        ...
+
+    def compact(self, full: bool = False) -> None:
+        """Make removed content unrecoverable from the database files: overwrite freed
+        space and empty the write-ahead log (SQLite), vacuum (PostgreSQL)."""
         ...
 
     def close(self) -> None: ...

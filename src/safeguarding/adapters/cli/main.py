@@ -23,6 +23,7 @@ from safeguarding.adapters.cli import (
     keys,
     policy,
     reports,
+    retention,
     risk,
     text,
     transparency,
@@ -38,7 +39,8 @@ from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.adapters.cli.ingest import ingest_file, print_summary, read_events
 from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import Container, attach_stream, stream_consumer
-from safeguarding.settings import PREFIX, settings_table
+from safeguarding.settings import PREFIX
+from safeguarding.settings_doc import settings_table
 from safeguarding.urls import mask_url
 
 app = typer.Typer(
@@ -57,6 +59,7 @@ app.add_typer(banks.app, name="banks")
 app.add_typer(risk.app, name="risk")
 app.command("compliance")(compliance.compliance)
 app.add_typer(audit.app, name="audit")
+app.add_typer(retention.app, name="retention")
 eval_app = typer.Typer(
     help="Measure detectors on labelled data, beside a baseline.", no_args_is_help=True
 )

@@ -89,6 +89,25 @@ class SqlStore:
                 raise StoreBusy("the database is busy; retry shortly") from exc
             raise
 
+    def compact(self, full: bool = False) -> None:
+        """After content was removed: on SQLite, move the write-ahead log into the database
+        (whose freed space secure_delete has zeroed) and empty it; on PostgreSQL, VACUUM the
+        tables that hold content (``full``: VACUUM FULL, which rewrites them into new files
+        and takes a lock for as long as it runs)."""
+        self._check_open()
+        if self.is_sqlite:
+            with self._write_lock or nullcontext():
+                raw = self._writer.raw_connection()
+                try:
+                    raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+                finally:
+                    raw.close()
+            return
+        command = "VACUUM FULL" if full else "VACUUM"
+        with self._writer.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in CONTENT_TABLES:
+                conn.exec_driver_sql(f"{command} {table}")
+
     def close(self) -> None:
         if self._closed:
             return
@@ -96,6 +115,9 @@ class SqlStore:
         self._writer.dispose()
         if self._reader is not self._writer:
             self._reader.dispose()
+
+
+CONTENT_TABLES = ("events", "evidence_content", "authority_reports")
 
 
 def _private_database(path: Path) -> None:
@@ -120,6 +142,9 @@ def _sqlite_engine(url: str, *, begin: str, query_only: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted and replaced content is overwritten with zeros rather than left in free
+        # pages, where anyone who copies the file could find the sealed blob (retention).
+        cursor.execute("PRAGMA secure_delete=ON")
         if query_only:
             cursor.execute("PRAGMA query_only=ON")
         cursor.close()

@@ -164,6 +164,8 @@ events = Table(
     Column("policy_version", Integer, nullable=False),
     Column("decided_at", UTCDateTime, nullable=False, index=True),
     Column("decision", JSON, nullable=False),
+    # Set when retention replaced the payload with a tombstone (no content left in it).
+    Column("content_removed_at", UTCDateTime),
 )
 
 outbox = Table(

@@ -20,6 +20,7 @@ from safeguarding.adapters.storage.sqlalchemy.cases import CaseRows
 from safeguarding.adapters.storage.sqlalchemy.complaints import ComplaintRows
 from safeguarding.adapters.storage.sqlalchemy.contacts import ContactRows
 from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
+from safeguarding.adapters.storage.sqlalchemy.retention import RetentionRows
 from safeguarding.adapters.storage.sqlalchemy.review import ReviewRows, case_of_row
 from safeguarding.adapters.storage.sqlalchemy.risk import RiskRows
 from safeguarding.adapters.storage.sqlalchemy.sealed import open_report, seal_report
@@ -86,6 +87,7 @@ class SqlUnitOfWork(
     RiskRows,
     SessionRows,
     ContactRows,
+    RetentionRows,
 ):
     """The storage ports over one SQLAlchemy connection inside one transaction."""
 
