@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from safeguarding.detectors.media.exact_index import ExactIndex
 from safeguarding.detectors.media.pdq_index import PdqIndex
 from safeguarding.domain.banks import Bank, BankEntry, BankKind, HashType
 
-EXACT = (HashType.SHA256, HashType.MD5)
+EXACT = {HashType.SHA256: 32, HashType.MD5: 16}  # raw bytes a hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,7 @@ class BankIndex:
 
     revision: int
     banks: dict[str, Bank]
-    exact: dict[tuple[HashType, str], tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    exact: dict[HashType, ExactIndex] = field(default_factory=dict)
     allowed: frozenset[tuple[HashType, str]] = frozenset()
     pdq: _Pdq | None = None
     allow_pdq: _Pdq | None = None
@@ -94,14 +95,14 @@ class BankIndex:
         live = [e for e in entries if e.bank in by_name]
         block = [e for e in live if by_name[e.bank].kind is BankKind.BLOCK]
         allow = [e for e in live if by_name[e.bank].kind is BankKind.ALLOW]
-        exact: dict[tuple[HashType, str], list[tuple[str, int]]] = defaultdict(list)
-        for e in block:
-            if e.hash_type in EXACT:
-                exact[(e.hash_type, e.value)].append((e.bank, e.entry_id))
+        exact = {
+            kind: ExactIndex.build([e for e in block if e.hash_type is kind], width)
+            for kind, width in EXACT.items()
+        }
         return cls(
             revision=revision,
             banks=by_name,
-            exact={k: tuple(v) for k, v in exact.items()},
+            exact=exact,
             allowed=frozenset((e.hash_type, e.value) for e in allow),
             pdq=_pdq([e for e in block if e.hash_type is HashType.PDQ], by_name),
             allow_pdq=_pdq([e for e in allow if e.hash_type is HashType.PDQ], by_name),
@@ -112,13 +113,13 @@ class BankIndex:
     def size(self) -> int:
         pdq = len(self.pdq) if self.pdq else 0
         videos = len(self.videos.entries) if self.videos else 0
-        return sum(len(v) for v in self.exact.values()) + pdq + videos
+        return sum(len(index) for index in self.exact.values()) + pdq + videos
 
     def counts(self) -> dict[str, int]:
         """Live hashes per type across enabled blocking banks (for status pages)."""
         found = {t.value: 0 for t in HashType}
-        for (kind, _), owners in self.exact.items():
-            found[kind.value] += len(owners)
+        for kind, index in self.exact.items():
+            found[kind.value] = len(index)
         found["pdq"] = len(self.pdq) if self.pdq else 0
         found["vpdq"] = len(self.videos.entries) if self.videos else 0
         return found
@@ -127,10 +128,9 @@ class BankIndex:
         """Every entry the upload matches, exact first, then nearest first."""
         found: list[BankMatch] = []
         for kind, value in ((HashType.SHA256, upload.sha256), (HashType.MD5, upload.md5)):
-            if value and (kind, value) not in self.allowed:
-                found += [
-                    BankMatch(b, i, kind, value) for b, i in self.exact.get((kind, value), ())
-                ]
+            index = self.exact.get(kind)
+            if value and index is not None and (kind, value) not in self.allowed:
+                found += [BankMatch(b, i, kind, value) for b, i in index.lookup(value)]
         if upload.pdq and not self._pdq_allowed(upload.pdq):
             found += self._pdq_matches(upload.pdq)
         if upload.vpdq:
