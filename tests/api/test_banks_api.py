@@ -100,6 +100,8 @@ async def test_only_admins_change_banks(client, keys) -> None:
     for role in (Role.PLATFORM, Role.REGULATOR, Role.MODERATOR):
         refused = await client.post("/v1/banks", json={"name": "x"}, headers=auth(keys[role]))
         assert refused.status_code == 403
+    listed = await client.get("/v1/banks", headers=auth(keys[Role.ADMIN]))
+    assert "x" not in [bank["name"] for bank in listed.json()]  # and no bank was made
 
 
 async def test_each_format_imports(client, keys) -> None:

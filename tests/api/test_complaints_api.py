@@ -155,6 +155,7 @@ async def test_wording_for_an_unknown_band_is_refused(client, keys) -> None:
         "/v1/complaints/wording?age_band=toddler", headers=auth(keys[Role.PLATFORM])
     )
     assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["query.age_band"]
 
 
 EVIDENCE = b"month,reports,acted_on\n2026-09,120,31\n2026-10,131,29\n"
@@ -195,6 +196,7 @@ async def test_a_super_complaint_is_filed_followed_answered_and_seen_by_the_regu
         headers=admin,
     )
     assert short.status_code == 422
+    assert [e["field"] for e in short.json()["errors"]] == ["response"]
     reasoned = (
         "We agree. Grooming reports now open priority-2 cases due within four hours, and "
         "from 1 December a child's report opens a priority-1 case."

@@ -40,6 +40,7 @@ async def test_moderators_read_content_with_a_reason(client, keys, container) ->
     assert base64.b64decode(read.json()["content_base64"]) == IMAGE
     refused = await client.post(f"{path}/read", json=REASON, headers=auth(keys[Role.REGULATOR]))
     assert refused.status_code == 403
+    assert "content_base64" not in refused.json()  # the refusal carries nothing of the content
     short = await client.post(
         f"{path}/read", json={"reason": "x"}, headers=auth(keys[Role.MODERATOR])
     )

@@ -562,8 +562,15 @@ def rewrite_chain_from(database: Path, seq: int) -> None:
 
 
 def test_worker_once_processes_what_is_due(ingest_env: Path) -> None:
-    write_jsonl(Path("events.jsonl"), fifty_events())
-    run("ingest", "events.jsonl")  # runs the outbox itself, so nothing is left
+    run("db", "upgrade")
+    with opened() as container:  # decided as `serve` decides: side effects queued, not run
+        container.ingest.ingest([f.event(e) for e in fifty_events()], source="test")
+        due = container.review.outbox_pending()
+    assert due > 0
+    assert run("worker", "--once").stdout.strip() == f"processed {due} outbox item(s)"
+    with opened() as container:
+        assert container.review.outbox_pending() == 0
+        assert container.review.counts().cases_by_status.get("open", 0) > 0  # cases opened
     assert run("worker", "--once").stdout.strip() == "processed 0 outbox item(s)"
 
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from safeguarding.domain.accounts import AgeBand
-from safeguarding.domain.errors import Conflict, InvalidInput
+from safeguarding.domain.errors import Conflict, FieldError, InvalidInput
 
 
 class ComplaintKind(StrEnum):
@@ -142,9 +142,13 @@ class SuperComplaint(BaseModel):
         if self.status is SuperComplaintStatus.RESPONDED:
             raise Conflict(f"super-complaint {self.super_complaint_id} was already answered")
         if status is SuperComplaintStatus.RECEIVED:
-            raise InvalidInput("move a super-complaint to under_review or responded")
+            raise InvalidInput(
+                "move a super-complaint to under_review or responded",
+                [FieldError(("status",), "send under_review or responded")],
+            )
         if status is SuperComplaintStatus.RESPONDED and len(response.strip()) < MIN_RESPONSE:
-            raise InvalidInput(f"a response gives its reasons: at least {MIN_RESPONSE} characters")
+            detail = f"a response gives its reasons: at least {MIN_RESPONSE} characters"
+            raise InvalidInput(detail, [FieldError(("response",), detail)])
         update = {"status": status, "response": response.strip() or None, "responded_by": by}
         return self.model_copy(update=update | {"responded_at": at})
 
