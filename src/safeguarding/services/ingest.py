@@ -4,7 +4,8 @@ Idempotent on ``event_id``: an event sent again gets its stored decision back
 and is not stored twice. A batch is all or nothing: if any event is invalid, or
 reuses a stored event_id for different content, nothing in it is recorded.
 Side effects go to the outbox in the same transaction as the decisions, so a
-crash can neither lose them nor run them twice.
+crash cannot lose them; the outbox then runs those inside the database exactly once
+and delivers webhooks at least once, under a delivery id (see ``services/outbox.py``).
 """
 
 from __future__ import annotations
