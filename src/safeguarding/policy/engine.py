@@ -21,6 +21,7 @@ from safeguarding.domain.policy import (
     Rule,
     SignalCondition,
 )
+from safeguarding.domain.relationships import Relationship
 from safeguarding.domain.signals import Signal
 
 
@@ -41,6 +42,13 @@ class TargetFacts(AccountFacts):
     connected: bool = False
     first_contact: bool = False
     under_review: bool = False
+    # What the platform knows the two to be (``domain/relationships.py``); None: nothing known.
+    relationship: Relationship | None = None
+
+    @property
+    def guardian_link(self) -> bool:
+        """A family or guardian link that both sides confirm (the only kind the engine keeps)."""
+        return self.relationship is not None and self.relationship.trusted
 
 
 @dataclass(frozen=True)
@@ -122,13 +130,15 @@ def _some_target_holds(rule: Rule, facts: PolicyFacts) -> bool:
         ("connected", when.connected),
         ("first_contact", when.first_contact),
         ("under_review", when.under_review),
+        ("guardian_link", when.guardian_link),
     )
     wanted = [(name, value) for name, value in relations if value is not None]
-    if when.target is None and not wanted:
+    if when.target is None and not wanted and when.relationship is None:
         return True
     return any(
         (when.target is None or _account_holds(when.target, t))
         and all(getattr(t, name) == value for name, value in wanted)
+        and (when.relationship is None or t.relationship in when.relationship)
         for t in facts.targets
     )
 

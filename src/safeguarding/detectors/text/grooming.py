@@ -90,6 +90,9 @@ class GroomingDetector(ConversationMemory):
         if not isinstance(event, MessageEvent):
             return [], None
         held = ConversationState.from_json(dict(state)) if state else ConversationState()
+        for target in context.targets:
+            known = context.relationships.get(target.account_id)
+            held.set_link(event.actor_id, target.account_id, known.value if known else None)
         profiles = {a.account_id: profile_of(a, event) for a in (context.actor, *context.targets)}
         found = self.model.update(
             held, event.actor_id, event.text, event.occurred_at, event.event_id, profiles
