@@ -217,7 +217,8 @@ class ContactAcceptedEvent(_EventBase):
 
 
 class ProfileUpdateEvent(_EventBase):
-    """The actor's profile changed: a declared age, an age check, the creation date."""
+    """The actor's profile changed: a declared age, an age check, the creation date, the
+    guardian links the platform holds for the account."""
 
     type: Literal[EventType.PROFILE_UPDATE]
     declared_age: int | None = Field(default=None, ge=0, le=130)
@@ -342,9 +343,17 @@ CONTACT_EVENT_TYPES = frozenset(
 )
 
 
+# Fields added after events of their type were first stored: left out of the digest while
+# unset, so that a retry of an event stored before them is still a replay, not a reused id.
+_LATER_FIELDS = frozenset({"relationship", "connected_since", "guardian_of", "guardians"})
+
+
 def event_fingerprint(event: Event) -> str:
     """A stable digest of an event's content, to tell a replay from a reused event_id.
 
     Never stored or sent as it is (it would confirm a guessed message): the store keeps it keyed.
     """
-    return hashlib.sha256(event.model_dump_json().encode()).hexdigest()
+    unset = {
+        n for n in _LATER_FIELDS & type(event).model_fields.keys() if getattr(event, n) is None
+    }
+    return hashlib.sha256(event.model_dump_json(exclude=unset).encode()).hexdigest()

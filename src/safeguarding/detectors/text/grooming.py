@@ -14,6 +14,10 @@ drove it:
   and the other known to be a child; never with a family or guardian link);
 - ``grooming_ongoing``: later messages while the risk stays at a level already raised.
 
+The relationship the platform knows between the writer and each recipient comes with the
+context (``DetectorContext.relationships``: a family or guardian link only when both sides
+state it) and is kept per pair in the state, where the model's fixed effects read it.
+
 Each level is raised once per conversation, so the policy opens one case per
 level, not one per message; ``grooming_ongoing`` lets it keep preserving the
 evidence. Options: ``flag`` and ``high``
