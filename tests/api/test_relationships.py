@@ -17,8 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
+from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import Container
 from safeguarding.domain.relationships import Relationship
+from safeguarding.services.policy import default_policy_source
 from tests.api.test_contact_invariant import Api, api_over, grooming_to
 from tests.conftest import auth
 from tests.factories import contact_request, message, profile
@@ -116,8 +118,6 @@ def post_raw(container: Container, key: str, body: dict[str, Any]) -> httpx.Resp
 
 
 def api_app(container: Container) -> Any:
-    from safeguarding.adapters.http.app import create_app
-
     return create_app(container, run_outbox_worker=False)
 
 
@@ -170,3 +170,36 @@ def test_the_documented_example_is_accepted_and_kept(api: Api, container: Contai
     assert link.connected_since.year == 2025
     assert accounts["u-gran"].guardian_of == ("u-7730",)
     assert accounts["u-7730"].guardians == ("u-gran",)
+
+
+NEW_SCHOOL_CONNECTION = """
+  - name: new-school-connection
+    description: A message on a connection from school made less than a week ago.
+    mode: shadow
+    when:
+      event_type: message
+      relationship: school
+      connected_days_under: 7
+    then: [hold_for_review]
+"""
+
+
+def test_policy_reads_the_relationship_and_how_long_the_two_are_connected(
+    api: Api, container: Container
+) -> None:
+    container.policies.replace(default_policy_source() + NEW_SCHOOL_CONNECTION, by="admin:t")
+    old = {"connected_since": "2025-01-01T00:00:00Z"}
+    api.send([
+        profile("s-1", 14), profile("s-2", 14), profile("s-3", 14),
+        accepted("s-2", "s-1", relationship="school"),
+        accepted("s-3", "s-1", relationship="school", **old),
+    ])  # fmt: skip
+    recent, older = api.send(
+        [message("s-1", "s-2", "see you in maths"), message("s-1", "s-3", "see you in maths")]
+    )
+
+    def shadowed(decision: dict[str, Any]) -> list[str]:
+        return [r["rule"] for r in decision["shadow"]]
+
+    assert "new-school-connection" in shadowed(recent)
+    assert "new-school-connection" not in shadowed(older)

@@ -64,6 +64,8 @@ class Condition(BaseModel):
     # when both sides confirm it; see domain/relationships.py).
     relationship: tuple[Relationship, ...] | None = None
     guardian_link: bool | None = None
+    # The two have been connected for fewer than this many days (since ``connected_since``).
+    connected_days_under: int | None = Field(default=None, ge=0)
     conversation_kind: tuple[ConversationKind, ...] | None = None
 
 

@@ -119,6 +119,7 @@ class BatchState:
                     first_contact=(actor_id, t.account_id) not in self.contacted,
                     under_review=(actor_id, t.account_id) in self.under_review,
                     relationship=context.relationships.get(t.account_id),
+                    connected_days=self._connected_days(actor_id, t.account_id, at),
                 )
                 for t in targets
             ),
@@ -141,6 +142,11 @@ class BatchState:
             if known is not None:
                 found[target.account_id] = known
         return found
+
+    def _connected_days(self, actor_id: str, target_id: str, at: datetime) -> int | None:
+        link = self.links.get((actor_id, target_id))
+        since = link.connected_since if link is not None else None
+        return max(0, (at - since).days) if since is not None else None
 
     def refused_earlier_today(self, actor_id: str, target_id: str, at: datetime) -> bool:
         """Whether an attempt of the actor's on the target was refused earlier the same day
