@@ -66,6 +66,10 @@ def test_a_family_link_lowers_a_pick_up_conversation_from_flag_to_watch(api: Api
     family = pick_up(api, "gran-b", "kid-b", accepted("kid-b", "gran-b", relationship="family"))
     assert all_kinds(family) <= {"grooming_watch"}
     assert [d["verdict"] for d in family] == ["allow"] * len(PICK_UP)
+    watched = [s for d in family for s in d["signals"] if s["detector"] == "grooming"]
+    assert watched  # still scored, and the moderator can see why it stayed low
+    assert {s["evidence"]["details"]["relationship"] for s in watched} == {"family"}
+    assert all("the platform knows them as: family" in s["explanation"] for s in watched)
 
 
 def test_a_guardian_link_both_accounts_state_lowers_it_too(api: Api) -> None:
@@ -104,6 +108,8 @@ def test_an_adults_own_claim_to_be_a_childs_guardian_changes_nothing(api: Api) -
     high = next(d for d in after if "grooming_risk_high" in all_kinds([d]))
     assert "grooming-risk-high" in [r["rule"] for r in high["rules"]]
     assert "restrict_contact_with_children" in [a["name"] for a in high["actions"]]
+    (signal,) = [s for s in high["signals"] if s["kind"] == "grooming_risk_high"]
+    assert signal["evidence"]["details"]["relationship"] is None
 
 
 def post_raw(container: Container, key: str, body: dict[str, Any]) -> httpx.Response:

@@ -143,6 +143,7 @@ class GroomingDetector(ConversationMemory):
                     "child_account_id": found.other,
                     "reasons": list(found.reasons[:8]),
                     "corroboration": list(found.corroboration),
+                    "relationship": _pair_link(state, found),
                     "timeline": timeline,
                     "messages_scored": state.messages,
                 },
@@ -179,7 +180,17 @@ def explain(found: Assessment, level: str, state: ConversationState) -> str:
         line += "; stages: " + ", ".join(s.replace("_", " ") for s in stages)
     if level == "high" and found.corroboration:
         line += "; corroborated by: " + ", ".join(k.replace("_", " ") for k in found.corroboration)
+    link = _pair_link(state, found)
+    if link is not None:
+        line += f"; the platform knows them as: {link.replace('_', ' ')}"
     return line
+
+
+def _pair_link(state: ConversationState, found: Assessment) -> str | None:
+    """The relationship the platform knows between the riskiest pair, if any."""
+    if found.writer is None or found.other is None:
+        return None
+    return state.link(found.writer, found.other)
 
 
 def readable(reason: str, stages: int = 0, other_age: int | None = None) -> str:
