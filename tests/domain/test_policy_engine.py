@@ -20,6 +20,7 @@ from safeguarding.domain.policy import (
     Rule,
     SignalCondition,
 )
+from safeguarding.domain.relationships import Relationship
 from safeguarding.domain.signals import Signal, SubjectKind
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts, evaluate
 
@@ -174,3 +175,35 @@ def test_every_enforced_action_comes_from_a_matched_rule_and_verdict_follows_act
     assert decision.verdict is Verdict.for_actions(decision.actions)
     for outcome in decision.rules:
         assert all(0 <= i < len(signals) for i in outcome.signal_indexes)
+
+
+def related(relationship: Relationship | None, days: int | None = None) -> PolicyFacts:
+    target = TargetFacts(
+        "t", AgeBand.UNDER_13, 100, connected=True, relationship=relationship, connected_days=days
+    )
+    return PolicyFacts(EventType.MESSAGE, AccountFacts("a", AgeBand.ADULT, 5), (target,))
+
+
+def test_relationship_and_guardian_link_conditions_read_the_targets_relationship() -> None:
+    by_kind = rule("r", ActionName.HOLD_FOR_REVIEW, relationship=(Relationship.SCHOOL,))
+    unlinked = rule("u", ActionName.BLOCK, guardian_link=False)
+
+    def verdict(r: Rule, known: Relationship | None) -> Verdict:
+        return evaluate(policy(r), "e1", (), related(known), T0).verdict
+
+    assert verdict(by_kind, Relationship.SCHOOL) is Verdict.HOLD
+    assert verdict(by_kind, Relationship.CLUB) is Verdict.ALLOW
+    assert verdict(by_kind, None) is Verdict.ALLOW  # nothing known matches no relationship
+    assert verdict(unlinked, None) is Verdict.BLOCK
+    assert verdict(unlinked, Relationship.NONE) is Verdict.BLOCK
+    assert verdict(unlinked, Relationship.GUARDIAN) is Verdict.ALLOW
+    assert verdict(unlinked, Relationship.FAMILY) is Verdict.ALLOW
+
+
+def test_connected_days_under_holds_for_a_recent_connection_of_known_date() -> None:
+    recent = rule("r", ActionName.HOLD_FOR_REVIEW, connected_days_under=7)
+
+    def verdict(days: int | None) -> Verdict:
+        return evaluate(policy(recent), "e1", (), related(None, days), T0).verdict
+
+    assert [verdict(d) for d in (0, 6, 7, 400, None)] == [Verdict.HOLD] * 2 + [Verdict.ALLOW] * 3

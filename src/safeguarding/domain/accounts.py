@@ -14,6 +14,9 @@ kept with the message that gave it (``stated_ages``), but only one way: a child'
 text protects the account as a target (``age_band``) whatever it declared, and never changes
 how it is read as an actor (``actor_band``), so no one talks their way out of an adult's
 restrictions. An age check that is more than a self-declaration outranks both.
+
+An account also holds the guardian links the platform states for it (``guardian_of``,
+``guardians``); ``relationships.py`` says when such a link counts.
 """
 
 from __future__ import annotations
@@ -127,6 +130,11 @@ class Account(BaseModel):
     declared_ages: tuple[DeclaredAge, ...] = ()
     assurance: AgeAssurance | None = None
     stated_ages: tuple[StatedAge, ...] = ()
+    # Guardian links as the platform states them for this account: the accounts it is the
+    # verified guardian of, and the accounts that are its guardians. A link counts only when
+    # both accounts state it (``relationships.guardian_linked``).
+    guardian_of: tuple[str, ...] = ()
+    guardians: tuple[str, ...] = ()
 
     @property
     def declared_age(self) -> int | None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
 from safeguarding.domain.accounts import Account
 from safeguarding.domain.conversations import Conversation
 from safeguarding.domain.events import Event, EventType
+from safeguarding.domain.relationships import Relationship
 from safeguarding.domain.signals import Signal
 
 
@@ -38,6 +39,9 @@ class DetectorContext:
     children_contacted: int = 0
     # When the actor's earlier contact attempts were refused, in the same window, oldest first.
     refusals: tuple[datetime, ...] = ()
+    # What the platform knows the actor and each target to be, by target id (only those with a
+    # relationship; a family or guardian link only when both sides confirm it).
+    relationships: Mapping[str, Relationship] = field(default_factory=dict)
 
     def is_connected(self, account_id: str) -> bool:
         return account_id in self.connected_to

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -21,11 +22,13 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from safeguarding.domain.accounts import AgeAssurance
+from safeguarding.domain.relationships import MAX_GUARDIAN_LINKS, Relationship
 
 OpaqueId = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")
@@ -184,6 +187,9 @@ class ContactRequestEvent(_EventBase):
     type: Literal[EventType.CONTACT_REQUEST]
     target_id: OpaqueId
     via: Literal["search", "suggestion", "friend_of_friend", "group", "other"] = "other"
+    # What the platform knows the two to be; the requester's side only, so a trusted one
+    # (family, guardian) counts for nothing until the acceptance states it (relationships.py).
+    relationship: Relationship | None = None
 
     def target_ids(self) -> tuple[str, ...]:
         return (self.target_id,)
@@ -194,18 +200,43 @@ class ContactAcceptedEvent(_EventBase):
 
     type: Literal[EventType.CONTACT_ACCEPTED]
     target_id: OpaqueId
+    relationship: Relationship | None = None
+    # When the two became connected on the platform, where that is earlier than this event.
+    connected_since: AwareDatetime | None = None
+
+    @field_validator("connected_since")
+    @classmethod
+    def _not_after_acceptance(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        accepted = info.data.get("occurred_at")
+        if value is not None and accepted is not None and value > accepted:
+            raise ValueError("connected_since must not be later than occurred_at")
+        return value
 
     def target_ids(self) -> tuple[str, ...]:
         return (self.target_id,)
 
 
 class ProfileUpdateEvent(_EventBase):
-    """The actor's profile changed: a declared age, an age check, the creation date."""
+    """The actor's profile changed: a declared age, an age check, the creation date, the
+    guardian links the platform holds for the account."""
 
     type: Literal[EventType.PROFILE_UPDATE]
     declared_age: int | None = Field(default=None, ge=0, le=130)
     age_assurance: AgeAssurance | None = None
     account_created_at: AwareDatetime | None = None
+    # The accounts this one is the verified guardian of, and those that are its guardians, as
+    # the platform states them (the whole list; [] clears it). A link counts when both say it.
+    guardian_of: tuple[OpaqueId, ...] | None = Field(default=None, max_length=MAX_GUARDIAN_LINKS)
+    guardians: tuple[OpaqueId, ...] | None = Field(default=None, max_length=MAX_GUARDIAN_LINKS)
+
+    @field_validator("guardian_of", "guardians")
+    @classmethod
+    def _others_only(
+        cls, value: tuple[str, ...] | None, info: ValidationInfo
+    ) -> tuple[str, ...] | None:
+        if value is not None and info.data.get("actor_id") in value:
+            raise ValueError("an account cannot be its own guardian")
+        return tuple(dict.fromkeys(value)) if value is not None else None
 
 
 class ReportReason(StrEnum):
@@ -312,9 +343,17 @@ CONTACT_EVENT_TYPES = frozenset(
 )
 
 
+# Fields added after events of their type were first stored: left out of the digest while
+# unset, so that a retry of an event stored before them is still a replay, not a reused id.
+_LATER_FIELDS = frozenset({"relationship", "connected_since", "guardian_of", "guardians"})
+
+
 def event_fingerprint(event: Event) -> str:
     """A stable digest of an event's content, to tell a replay from a reused event_id.
 
     Never stored or sent as it is (it would confirm a guessed message): the store keeps it keyed.
     """
-    return hashlib.sha256(event.model_dump_json().encode()).hexdigest()
+    unset = {
+        n for n in _LATER_FIELDS & type(event).model_fields.keys() if getattr(event, n) is None
+    }
+    return hashlib.sha256(event.model_dump_json(exclude=unset).encode()).hexdigest()

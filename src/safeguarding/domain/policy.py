@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.actions import Action
 from safeguarding.domain.events import ConversationKind, EventType
+from safeguarding.domain.relationships import Relationship
 
 # Rules with this tag are the child-safe defaults: relaxing one is recorded in the audit log.
 CHILD_SAFETY_DEFAULT = "child_safety_default"
@@ -59,6 +60,12 @@ class Condition(BaseModel):
     first_contact: bool | None = None
     # The actor has an undecided case about a risk to this target (a held grooming flag).
     under_review: bool | None = None
+    # What the platform knows actor and target to be (a family or guardian link counts only
+    # when both sides confirm it; see domain/relationships.py).
+    relationship: tuple[Relationship, ...] | None = None
+    guardian_link: bool | None = None
+    # The two have been connected for fewer than this many days (since ``connected_since``).
+    connected_days_under: int | None = Field(default=None, ge=0)
     conversation_kind: tuple[ConversationKind, ...] | None = None
 
 

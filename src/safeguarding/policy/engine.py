@@ -21,6 +21,7 @@ from safeguarding.domain.policy import (
     Rule,
     SignalCondition,
 )
+from safeguarding.domain.relationships import Relationship
 from safeguarding.domain.signals import Signal
 
 
@@ -41,6 +42,15 @@ class TargetFacts(AccountFacts):
     connected: bool = False
     first_contact: bool = False
     under_review: bool = False
+    # What the platform knows the two to be (``domain/relationships.py``); None: nothing known.
+    relationship: Relationship | None = None
+    # Whole days since the two were connected (None: not connected, or since when unknown).
+    connected_days: int | None = None
+
+    @property
+    def guardian_link(self) -> bool:
+        """A family or guardian link that both sides confirm (the only kind the engine keeps)."""
+        return self.relationship is not None and self.relationship.trusted
 
 
 @dataclass(frozen=True)
@@ -122,15 +132,23 @@ def _some_target_holds(rule: Rule, facts: PolicyFacts) -> bool:
         ("connected", when.connected),
         ("first_contact", when.first_contact),
         ("under_review", when.under_review),
+        ("guardian_link", when.guardian_link),
     )
     wanted = [(name, value) for name, value in relations if value is not None]
-    if when.target is None and not wanted:
+    pair_facts = (when.relationship, when.connected_days_under)
+    if when.target is None and not wanted and pair_facts == (None, None):
         return True
     return any(
         (when.target is None or _account_holds(when.target, t))
         and all(getattr(t, name) == value for name, value in wanted)
+        and (when.relationship is None or t.relationship in when.relationship)
+        and _connected_recently(when.connected_days_under, t.connected_days)
         for t in facts.targets
     )
+
+
+def _connected_recently(under: int | None, days: int | None) -> bool:
+    return under is None or (days is not None and days < under)
 
 
 def _account_holds(condition: AccountCondition, facts: AccountFacts) -> bool:

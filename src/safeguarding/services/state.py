@@ -22,11 +22,18 @@ from safeguarding.domain.detectors import DetectorContext
 from safeguarding.domain.events import (
     CONTACT_EVENT_TYPES,
     ContactAcceptedEvent,
+    ContactRequestEvent,
     ConversationKind,
     Event,
     MediaEvent,
     MessageEvent,
     ProfileUpdateEvent,
+)
+from safeguarding.domain.relationships import (
+    ConnectionLink,
+    Relationship,
+    accepted_relationship,
+    pair_relationship,
 )
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts
 from safeguarding.ports.store import Restriction, UnitOfWork
@@ -46,7 +53,8 @@ class BatchState:
         conversation_ids = {c for e in events if (c := e.conversation())}
         self.conversations = uow.conversations_get(conversation_ids)
         pairs = {(e.actor_id, t) for e in events for t in _targets(e)}
-        self.connected = uow.connections_among(pairs)
+        self.links = uow.connection_links_among(pairs)
+        self.connected = set(self.links)
         self.contacted = uow.contacts_among(pairs)
         self.under_review = uow.review_holds_among(pairs)
         actors = {e.actor_id for e in events}
@@ -58,6 +66,7 @@ class BatchState:
         self._changed_accounts: set[str] = set()
         self._changed_conversations: set[str] = set()
         self._new_connections: set[tuple[str, str]] = set()
+        self._new_links: dict[tuple[str, str], ConnectionLink] = {}
         self._new_contacts: list[tuple[str, str, datetime]] = []
         self._new_restrictions: list[Restriction] = []
         self._new_refusals: list[tuple[str, str, str, datetime]] = []
@@ -97,6 +106,7 @@ class BatchState:
             conversation=self._conversation_for(event),
             children_contacted=self._children_contacted(actor_id, targets),
             refusals=self._refusals(actor_id, at),
+            relationships=self._relationships(event, actor, targets),
         )
         facts = PolicyFacts(
             event_type=event.type,
@@ -108,11 +118,35 @@ class BatchState:
                     connected=t.account_id in connected,
                     first_contact=(actor_id, t.account_id) not in self.contacted,
                     under_review=(actor_id, t.account_id) in self.under_review,
+                    relationship=context.relationships.get(t.account_id),
+                    connected_days=self._connected_days(actor_id, t.account_id, at),
                 )
                 for t in targets
             ),
         )
         return context, facts
+
+    def _relationships(
+        self, event: Event, actor: Account, targets: tuple[Account, ...]
+    ) -> dict[str, Relationship]:
+        """What the platform knows the actor and each target to be. A contact request may say
+        so for itself, but only in words that lower nothing (relationships.py)."""
+        found: dict[str, Relationship] = {}
+        for target in targets:
+            known = pair_relationship(
+                actor, target, self.links.get((actor.account_id, target.account_id))
+            )
+            if known is None and isinstance(event, ContactRequestEvent):
+                claimed = event.relationship
+                known = claimed if claimed is not None and not claimed.trusted else None
+            if known is not None:
+                found[target.account_id] = known
+        return found
+
+    def _connected_days(self, actor_id: str, target_id: str, at: datetime) -> int | None:
+        link = self.links.get((actor_id, target_id))
+        since = link.connected_since if link is not None else None
+        return max(0, (at - since).days) if since is not None else None
 
     def refused_earlier_today(self, actor_id: str, target_id: str, at: datetime) -> bool:
         """Whether an attempt of the actor's on the target was refused earlier the same day
@@ -159,8 +193,7 @@ class BatchState:
         if isinstance(event, ProfileUpdateEvent):
             self._update_profile(event)
         elif isinstance(event, ContactAcceptedEvent) and self._consented(event):
-            self._new_connections.add((event.actor_id, event.target_id))
-            self.connected |= {(event.actor_id, event.target_id), (event.target_id, event.actor_id)}
+            self._connect(event)
         if isinstance(event, MessageEvent | MediaEvent):
             self._record_message(event, detector_states or {})
         if isinstance(event, MessageEvent):
@@ -223,6 +256,26 @@ class BatchState:
                 kind = action.name.value
                 self._new_restrictions.append(Restriction(account_id, kind, decision.event_id, now))
 
+    def _connect(self, event: ContactAcceptedEvent) -> None:
+        """Connect the two, keeping the relationship the acceptance establishes (a trusted one
+        only from the child's side) and the earliest date they are known connected since."""
+        a, b = event.actor_id, event.target_id
+        accepting, requester = (
+            self.account(a, event.occurred_at),
+            self.account(b, event.occurred_at),
+        )
+        held = self.links.get((a, b))
+        relationship = accepted_relationship(event.relationship, accepting, requester)
+        since = event.connected_since or event.occurred_at
+        if held is not None:
+            relationship = relationship or held.relationship
+            since = min(since, held.connected_since or since)
+        link = ConnectionLink(a, b, relationship, since)
+        self._new_connections.add((a, b))
+        self._new_links[_ordered(a, b)] = link
+        self.connected |= {(a, b), (b, a)}
+        self.links[a, b] = self.links[b, a] = link
+
     def _consented(self, event: ContactAcceptedEvent) -> bool:
         """Whether an acceptance connects the two: between an adult and a child, only the
         child's own acceptance does (an adult cannot accept their way to a child)."""
@@ -238,6 +291,9 @@ class BatchState:
             account = account.assure_age(event.age_assurance)
         if event.account_created_at is not None:
             account = account.model_copy(update={"created_at": event.account_created_at})
+        links = {k: getattr(event, k) for k in ("guardian_of", "guardians")}
+        if any(v is not None for v in links.values()):
+            account = account.model_copy(update={k: v for k, v in links.items() if v is not None})
         self.accounts[event.actor_id] = account
         self._changed_accounts.add(event.actor_id)
         if before.actor_band.is_child and account.actor_band is AgeBand.ADULT:
@@ -254,6 +310,8 @@ class BatchState:
 
         self.connected = {p for p in self.connected if not with_child(p)}
         self._new_connections = {p for p in self._new_connections if not with_child(p)}
+        self.links = {p: link for p, link in self.links.items() if not with_child(p)}
+        self._new_links = {p: link for p, link in self._new_links.items() if not with_child(p)}
         self._unconnected.add(account_id)
 
     def _record_message(
@@ -280,11 +338,16 @@ class BatchState:
         # Connections that no longer stand go first; those made since are added back after.
         self.uow.connections_remove_children(sorted(self._unconnected))
         self.uow.connections_add(sorted(self._new_connections))
+        self.uow.connection_links_put([self._new_links[p] for p in sorted(self._new_links)])
         self.uow.contacts_add(self._new_contacts)
         self.uow.contact_refusals_add(self._new_refusals)
         self.uow.review_holds_add(self._new_holds)
         for restriction in self._new_restrictions:
             self.uow.restriction_add(restriction)
+
+
+def _ordered(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
 
 
 def _kind(event: MessageEvent | MediaEvent) -> ConversationKind:

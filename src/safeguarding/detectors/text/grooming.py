@@ -14,6 +14,10 @@ drove it:
   and the other known to be a child; never with a family or guardian link);
 - ``grooming_ongoing``: later messages while the risk stays at a level already raised.
 
+The relationship the platform knows between the writer and each recipient comes with the
+context (``DetectorContext.relationships``: a family or guardian link only when both sides
+state it) and is kept per pair in the state, where the model's fixed effects read it.
+
 Each level is raised once per conversation, so the policy opens one case per
 level, not one per message; ``grooming_ongoing`` lets it keep preserving the
 evidence. Options: ``flag`` and ``high``
@@ -90,6 +94,9 @@ class GroomingDetector(ConversationMemory):
         if not isinstance(event, MessageEvent):
             return [], None
         held = ConversationState.from_json(dict(state)) if state else ConversationState()
+        for target in context.targets:
+            known = context.relationships.get(target.account_id)
+            held.set_link(event.actor_id, target.account_id, known.value if known else None)
         profiles = {a.account_id: profile_of(a, event) for a in (context.actor, *context.targets)}
         found = self.model.update(
             held, event.actor_id, event.text, event.occurred_at, event.event_id, profiles
@@ -136,6 +143,7 @@ class GroomingDetector(ConversationMemory):
                     "child_account_id": found.other,
                     "reasons": list(found.reasons[:8]),
                     "corroboration": list(found.corroboration),
+                    "relationship": _pair_link(state, found),
                     "timeline": timeline,
                     "messages_scored": state.messages,
                 },
@@ -172,7 +180,17 @@ def explain(found: Assessment, level: str, state: ConversationState) -> str:
         line += "; stages: " + ", ".join(s.replace("_", " ") for s in stages)
     if level == "high" and found.corroboration:
         line += "; corroborated by: " + ", ".join(k.replace("_", " ") for k in found.corroboration)
+    link = _pair_link(state, found)
+    if link is not None:
+        line += f"; the platform knows them as: {link.replace('_', ' ')}"
     return line
+
+
+def _pair_link(state: ConversationState, found: Assessment) -> str | None:
+    """The relationship the platform knows between the riskiest pair, if any."""
+    if found.writer is None or found.other is None:
+        return None
+    return state.link(found.writer, found.other)
 
 
 def readable(reason: str, stages: int = 0, other_age: int | None = None) -> str:

@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from safeguarding.domain.relationships import TRUSTED_RELATIONSHIPS, Relationship
+
 # Relationships a platform can know between two accounts (docs/events.md).
-RELATIONSHIPS = ("family", "guardian", "school", "club", "mutual_friend", "none")
-TRUSTED_LINKS = frozenset({"family", "guardian"})
+RELATIONSHIPS = tuple(r.value for r in Relationship)
+TRUSTED_LINKS = frozenset(r.value for r in TRUSTED_RELATIONSHIPS)
 
 
 @dataclass(slots=True)
@@ -95,6 +97,13 @@ class ConversationState:
 
     def link(self, a: str, b: str) -> str | None:
         return self.links.get(pair_key(a, b))
+
+    def set_link(self, a: str, b: str, relationship: str | None) -> None:
+        """Hold the relationship the platform knows now between two people (None: none known)."""
+        if relationship is None:
+            self.links.pop(pair_key(a, b), None)
+        else:
+            self.links[pair_key(a, b)] = relationship
 
     def to_json(self) -> dict[str, Any]:
         return {

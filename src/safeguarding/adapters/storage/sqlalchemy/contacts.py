@@ -1,5 +1,6 @@
-"""The contact part of the unit of work: refused attempts to reach someone, and connections
-that no longer stand once an account's age evidence changes.
+"""The contact part of the unit of work: refused attempts to reach someone, connections
+that no longer stand once an account's age evidence changes, and what the platform knows of
+a connection (its relationship, since when).
 
 Mixed into ``SqlUnitOfWork``. A refused attempt (held or blocked) is never contact made: it is
 kept in ``contact_refusals``, apart from the ``contacts`` that ``first_contact`` reads.
@@ -7,23 +8,66 @@ kept in ``contact_refusals``, apart from the ``contacts`` that ``first_contact``
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, func, or_, select
+from sqlalchemy import Connection, Table, bindparam, delete, func, or_, select, tuple_
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.domain.accounts import AgeBand
+from safeguarding.domain.relationships import ConnectionLink, Relationship
 
 # However hard an adult keeps trying, this many refusals in the window are plenty to count.
 MAX_REFUSALS_READ = 1000
 _CHILD_BANDS = [b.value for b in AgeBand if b.is_child]
+_C = t.connections.c
+_LINKS_AMONG = select(_C.account_a, _C.account_b, _C.relationship, _C.connected_since).where(
+    tuple_(_C.account_a, _C.account_b).in_(bindparam("pairs", expanding=True))
+)
 
 
 class ContactRows:
     """Refused contact attempts and the re-check of connections with children."""
 
     conn: Connection
+
+    if TYPE_CHECKING:  # given by SqlUnitOfWork
+
+        def _upsert(
+            self, table: Table, rows: Sequence[dict[str, Any]], keys: tuple[str, ...]
+        ) -> None: ...
+
+    def connection_links_among(
+        self, pairs: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], ConnectionLink]:
+        """The connected ones of the (a, b) pairs, each as asked, with what is known of it."""
+        wanted: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        for a, b in pairs:
+            wanted.setdefault(_ordered(a, b), set()).add((a, b))
+        keys = sorted(wanted)
+        found: dict[tuple[str, str], ConnectionLink] = {}
+        for start in range(0, len(keys), 400):
+            rows = self.conn.execute(_LINKS_AMONG, {"pairs": keys[start : start + 400]})
+            for row in rows:
+                known = Relationship(row.relationship) if row.relationship else None
+                for a, b in wanted[row.account_a, row.account_b]:
+                    found[a, b] = ConnectionLink(a, b, known, row.connected_since)
+        return found
+
+    def connection_links_put(self, links: Collection[ConnectionLink]) -> None:
+        """Keep each connection with its relationship and date (connecting them if need be)."""
+        rows = {}
+        for link in links:
+            a, b = _ordered(link.account_a, link.account_b)
+            relationship = link.relationship.value if link.relationship else None
+            rows[a, b] = {
+                "account_a": a,
+                "account_b": b,
+                "relationship": relationship,
+                "connected_since": link.connected_since,
+            }
+        self._upsert(t.connections, list(rows.values()), ("account_a", "account_b"))
 
     def contact_refusals(
         self, actor_ids: Collection[str], since: datetime
@@ -132,3 +176,7 @@ class ContactRows:
             )
         )
         return int(done.rowcount or 0)
+
+
+def _ordered(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)

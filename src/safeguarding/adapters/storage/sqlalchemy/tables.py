@@ -36,6 +36,9 @@ accounts = Table(
     Column("declared_ages", JSON, nullable=False),
     Column("assurance", JSON),
     Column("stated_ages", JSON),
+    # Guardian links as the platform states them (account ids; relationship facts, not content).
+    Column("guardian_of", JSON),
+    Column("guardians", JSON),
 )
 
 connections = Table(
@@ -43,6 +46,10 @@ connections = Table(
     metadata,
     Column("account_a", Id, primary_key=True),
     Column("account_b", Id, primary_key=True),
+    # What the platform knows the two to be, from the acceptance that connected them (NULL:
+    # nothing known), and since when they are connected (NULL: connected before 0019).
+    Column("relationship", String(16)),
+    Column("connected_since", UTCDateTime),
 )
 
 restrictions = Table(

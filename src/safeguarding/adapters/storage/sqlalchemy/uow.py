@@ -506,6 +506,8 @@ def _account(row: Any) -> Account:
             "declared_ages": row.declared_ages,
             "assurance": row.assurance,
             "stated_ages": row.stated_ages or (),
+            "guardian_of": row.guardian_of or (),
+            "guardians": row.guardians or (),
         }
     )
 
@@ -519,6 +521,8 @@ def _account_row(account: Account) -> dict[str, Any]:
         "declared_ages": [d.model_dump(mode="json") for d in account.declared_ages],
         "assurance": account.assurance.model_dump(mode="json") if account.assurance else None,
         "stated_ages": [s.model_dump(mode="json") for s in account.stated_ages],
+        "guardian_of": list(account.guardian_of),
+        "guardians": list(account.guardians),
     }
 
 
