@@ -17,8 +17,6 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-# The brief assigns down_revision "0010"; this branch's head is 0018, which the coordinator
-# re-chains at merge.
 down_revision = "0018"
 branch_labels = None
 depends_on = None
