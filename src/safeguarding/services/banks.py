@@ -17,7 +17,7 @@ from typing import Any
 
 from safeguarding.detectors.media.bank_index import BankIndex, IndexHolder
 from safeguarding.domain.audit import AuditEntry
-from safeguarding.domain.banks import Bank, BankVersion, HashType, ImportMode
+from safeguarding.domain.banks import Bank, BankEntry, BankVersion, HashType, ImportMode
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Store, UnitOfWork
@@ -49,6 +49,21 @@ class BankService:
     def get(self, name: str) -> tuple[Bank, list[BankVersion]]:
         with self.store.read() as uow:
             return _existing(uow, name), uow.bank_versions(name)
+
+    def entry(self, name: str, entry_id: int) -> tuple[Bank, BankEntry]:
+        """One live hash of a bank; NotFound names the bank or the entry that is missing."""
+        with self.store.read() as uow:
+            bank = _existing(uow, name)
+            found = uow.bank_entry_get(name, entry_id)
+        if found is None:
+            raise NotFound(f"bank {name!r} holds no entry {entry_id}")
+        return bank, found
+
+    def entry_ids(self, name: str, hashes: Sequence[tuple[HashType, str]]) -> list[int]:
+        """The entry ids of hashes the bank holds live, in the order given."""
+        with self.store.read() as uow:
+            live = uow.bank_hashes_live(name)
+        return [live[h] for h in hashes if h in live]
 
     # -- changing ------------------------------------------------------------
     def create(self, bank: Bank, actor: str) -> Bank:
@@ -126,6 +141,30 @@ class BankService:
         self.rebuild()
         return made
 
+    def remove_entry(self, name: str, entry_id: int, actor: str) -> BankVersion | None:
+        """Take one hash out of a bank as a new version; None when the bank holds no such entry."""
+        with self.store.write() as uow:
+            bank = _existing(uow, name)
+            found = uow.bank_entry_get(name, entry_id)
+            if found is None:
+                return None
+            version = _next_version(uow, name)
+            uow.bank_hashes_remove(name, version, [entry_id])
+            made = BankVersion(
+                bank=name,
+                version=version,
+                created_at=self.clock.now(),
+                created_by=actor,
+                source=f"entry {entry_id} removed",
+                removed=1,
+                total=len(uow.bank_hashes_live(name)),
+            )
+            uow.bank_version_add(made)
+            uow.bank_put(bank.model_copy(update={"version": version}))
+            self._changed(uow, actor, "bank.remove_entry", name, made.model_dump(mode="json"))
+        self.rebuild()
+        return made
+
     def rollback(self, name: str, to_version: int, actor: str) -> BankVersion:
         """Make a new version whose content is ``to_version``'s (history stays as it was)."""
         with self.store.write() as uow:
@@ -181,10 +220,10 @@ class BankService:
         """Build a snapshot from the store and swap it in; matching goes on meanwhile."""
         with self._building:
             with self.store.read() as uow:
-                revision = uow.bank_revision()
+                revision, changed_at = uow.bank_revision(), uow.bank_revision_at()
                 banks, entries = uow.banks_list(), uow.bank_entries_live()
             started = time.monotonic()
-            built = BankIndex.build(revision, banks, entries)
+            built = BankIndex.build(revision, banks, entries, changed_at)
             self.holder.swap(built)
             log.info(
                 "bank index rebuilt",

@@ -100,9 +100,28 @@ class BankRows:
             for row in rows
         ]
 
+    def bank_entry_get(self, name: str, entry_id: int) -> BankEntry | None:
+        """One live hash of a bank by its entry id (None when gone or in another bank)."""
+        h = t.bank_hashes.c
+        row = self.conn.execute(
+            select(h.entry_id, h.bank, h.hash_type, h.value, h.added_version).where(
+                h.bank == name, h.entry_id == entry_id, _LIVE
+            )
+        ).first()
+        if row is None:
+            return None
+        kind = HashType(row.hash_type)
+        return BankEntry(row.entry_id, row.bank, kind, row.value, row.added_version)
+
     def bank_revision(self) -> int:
         found = self.conn.execute(select(func.max(t.bank_changes.c.change_id))).scalar()
         return int(found or 0)
+
+    def bank_revision_at(self) -> datetime | None:
+        """When the banks last changed (None before the first change)."""
+        c = t.bank_changes.c
+        latest = select(c.at).order_by(c.change_id.desc()).limit(1)
+        return self.conn.execute(latest).scalar()  # type: ignore[no-any-return]
 
     def bank_revision_bump(self, at: datetime) -> int:
         self.conn.execute(t.bank_changes.insert().values(at=at))
