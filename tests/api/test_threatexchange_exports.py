@@ -6,23 +6,21 @@ MD5, video SHA-256, vPDQ (a JSON list of ``"hex,quality,ts"``), and two types no
 holds (a URL, a trend query). The import takes the hashes and, asked to, skips and counts
 the rest; lookups with pytx's own signal strings then find what was imported, and pytx reads
 the hashes ``/h/hash`` gives. The package is in the ``bench`` extra; without it these skip.
+(``tests/cli/test_banks_cli.py`` imports the same files with ``--skip-unsupported``.)
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
-from safeguarding.adapters.cli.main import app as cli
 from safeguarding.domain.access import Role
-from tests.conftest import TEST_KEY, auth
+from tests.conftest import auth
 from tests.detectors.media.fixtures.media import FFMPEG, video
 from tests.factories import benign_png
 
@@ -111,23 +109,3 @@ async def test_pytx_reads_the_hashes_we_give(
     assert VPDQSignal.compare_hash(ours, ours).match
     assert VideoSHA256Signal.hash_from_bytes(clip) == hashed.json()["video_sha256"]
     assert VideoMD5Signal.hash_from_bytes(clip) == hashed.json()["video_md5"]
-
-
-def test_the_cli_skips_and_counts_unsupported_rows(tmp_path: Path, monkeypatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("SAFEGUARDING_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SAFEGUARDING_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("SAFEGUARDING_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SAFEGUARDING_CONTENT_KEY", TEST_KEY)
-    export = tmp_path / "collab.csv"
-    export.write_text(pytx_dataset(csv=True))
-    runner = CliRunner()
-    assert runner.invoke(cli, ["banks", "create", "te"]).exit_code == 0
-    args = ["banks", "import", "te", str(export), "--format", "csv", "--source", "pytx"]
-    refused = runner.invoke(cli, args)
-    assert refused.exit_code == 2
-    assert "collab.csv:6: unknown hash type 'url'" in refused.output
-    done = runner.invoke(cli, [*args, "--skip-unsupported"])
-    assert done.exit_code == 0, done.output
-    assert "added 4, removed 0, total 4, skipped 2 (trend_query 1, url 1)" in done.output

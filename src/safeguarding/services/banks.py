@@ -124,20 +124,18 @@ class BankService:
             )
             _in_chunks(fresh, lambda part: uow.bank_hashes_add(name, version, part), progress)
             uow.bank_hashes_remove(name, version, gone)
-            made = BankVersion(
-                bank=name,
+            made = self._new_version(
+                uow,
+                bank,
+                "bank.import",
+                actor,
                 version=version,
-                created_at=self.clock.now(),
-                created_by=actor,
                 source=source,
                 licence=licence,
                 added=len(fresh),
                 removed=len(gone),
                 total=len(live) + len(fresh) - len(gone),
             )
-            uow.bank_version_add(made)
-            uow.bank_put(bank.model_copy(update={"version": version}))
-            self._changed(uow, actor, "bank.import", name, made.model_dump(mode="json"))
         self.rebuild()
         return made
 
@@ -150,18 +148,16 @@ class BankService:
                 return None
             version = _next_version(uow, name)
             uow.bank_hashes_remove(name, version, [entry_id])
-            made = BankVersion(
-                bank=name,
+            made = self._new_version(
+                uow,
+                bank,
+                "bank.remove_entry",
+                actor,
                 version=version,
-                created_at=self.clock.now(),
-                created_by=actor,
                 source=f"entry {entry_id} removed",
                 removed=1,
                 total=len(uow.bank_hashes_live(name)),
             )
-            uow.bank_version_add(made)
-            uow.bank_put(bank.model_copy(update={"version": version}))
-            self._changed(uow, actor, "bank.remove_entry", name, made.model_dump(mode="json"))
         self.rebuild()
         return made
 
@@ -178,21 +174,29 @@ class BankService:
             gone = [i for h, i in live.items() if h not in target]
             uow.bank_hashes_add(name, version, back)
             uow.bank_hashes_remove(name, version, gone)
-            made = BankVersion(
-                bank=name,
+            made = self._new_version(
+                uow,
+                bank,
+                "bank.rollback",
+                actor,
                 version=version,
-                created_at=self.clock.now(),
-                created_by=actor,
                 source=f"rollback to version {to_version}",
                 added=len(back),
                 removed=len(gone),
                 total=len(target),
                 rolled_back_to=to_version,
             )
-            uow.bank_version_add(made)
-            uow.bank_put(bank.model_copy(update={"version": version}))
-            self._changed(uow, actor, "bank.rollback", name, made.model_dump(mode="json"))
         self.rebuild()
+        return made
+
+    def _new_version(
+        self, uow: UnitOfWork, bank: Bank, action: str, actor: str, **fields: Any
+    ) -> BankVersion:
+        """Record a version (its hashes already written), make it live, audit it as ``action``."""
+        made = BankVersion(bank=bank.name, created_at=self.clock.now(), created_by=actor, **fields)
+        uow.bank_version_add(made)
+        uow.bank_put(bank.model_copy(update={"version": made.version}))
+        self._changed(uow, actor, action, bank.name, made.model_dump(mode="json"))
         return made
 
     def _changed(

@@ -111,6 +111,25 @@ def hash_upload(request: Request, field: str, data: bytes) -> Hashes:
         raise StoreBusy(f"media hashing cannot take this upload now: {exc}") from None
 
 
+async def hashed_upload(request: Request, types: str | None) -> tuple[Hashes, dict[str, HashType]]:
+    """The uploaded file's hashes, and the signal types asked for (checked before hashing)."""
+    field, data = await one_upload(request)
+    wanted = selected_types(field, types)
+    return await run_in_threadpool(hash_upload, request, field, data), wanted
+
+
+async def json_object(request: Request, shape: str) -> dict[str, Any]:
+    """A JSON object body, parsed off the event loop; anything else is HMA's 400."""
+    body = await request.body()
+    try:
+        found = await run_in_threadpool(json.loads, body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise bad_request("the body is not JSON") from None
+    if not isinstance(found, dict):
+        raise bad_request(f"Request input was not a dict: send {shape}")
+    return found
+
+
 def selected_types(content: str, types: str | None) -> dict[str, HashType]:
     """The content type's signal types, or those ``types`` names (400 for one it lacks)."""
     offered = CONTENT_TYPES[content]
@@ -208,7 +227,5 @@ async def hash_file(
 ) -> dict[str, str]:
     """A photo gives pdq, md5 and sha256; a video gives vpdq (pytx's JSON list of frames),
     video_md5 and video_sha256. ``types`` picks some of them."""
-    field, data = await one_upload(request)
-    wanted = selected_types(field, types)
-    found = await run_in_threadpool(hash_upload, request, field, data)
+    found, wanted = await hashed_upload(request, types)
     return signals_of(found, wanted)

@@ -10,7 +10,6 @@ one hash: adding several signals at once answers the first id, and every id in `
 
 from __future__ import annotations
 
-import json
 from contextlib import suppress
 from typing import Annotated, Any
 
@@ -28,9 +27,8 @@ from safeguarding.adapters.http.routes.hma import (
     SIGNAL_TYPES,
     TYPES,
     bad_request,
-    hash_upload,
-    one_upload,
-    selected_types,
+    hashed_upload,
+    json_object,
     signals_of,
 )
 from safeguarding.domain.access import Principal, Role
@@ -224,12 +222,7 @@ async def add_signals(
     principal: Principal = Depends(Allow(Role.ADMIN)),
     _json: None = Depends(require_json),
 ) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad_request("the body is not JSON") from None
-    if not isinstance(body, dict):
-        raise bad_request('send a JSON object: {"pdq": "<hash>"}')
+    body = await json_object(request, '{"pdq": "<hash>"}')
     note = valid_note(body.pop("note", None))
     return await run_in_threadpool(banked, request, bank_name, body, note, principal)
 
@@ -251,9 +244,7 @@ async def add_file(
     if url is not None:
         raise bad_request("this service never fetches URLs; upload the file instead")
     container(request).banks.get(bank_name)  # 404 before the upload is hashed
-    field, data = await one_upload(request)
-    wanted = selected_types(field, types)
-    found = await run_in_threadpool(hash_upload, request, field, data)
+    found, wanted = await hashed_upload(request, types)
     signals: dict[str, Any] = dict(signals_of(found, wanted))
     return await run_in_threadpool(banked, request, bank_name, signals, None, principal)
 

@@ -7,7 +7,6 @@ file, by signal type first). Content ids are our bank entry ids.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -27,12 +26,11 @@ from safeguarding.adapters.http.routes.hma import (
     bank_filter,
     by_bank,
     distance_text,
-    hash_upload,
+    hashed_upload,
+    json_object,
     matches_of,
-    one_upload,
     parsed_signal,
     query_of,
-    selected_types,
     signal_type_named,
     signals_of,
 )
@@ -127,9 +125,7 @@ async def lookup_file(
     _p: Principal = Depends(Allow(*CALLERS)),
 ) -> dict[str, MatchesByBank]:
     """``{signal_type: {BANK: [{bank_content_id, distance}]}}`` for each type the file gives."""
-    field, data = await one_upload(request)
-    wanted = selected_types(field, types)
-    found = await run_in_threadpool(hash_upload, request, field, data)
+    found, wanted = await hashed_upload(request, types)
     chosen = bank_filter(banks)
     return {
         name: by_bank(matches_of(request, query_of(wanted[name], value), wanted[name], chosen))
@@ -175,12 +171,7 @@ async def compare(
 ) -> dict[str, Any]:
     """``{"pdq": [a, b]}`` gives ``{"pdq": [matches, {"distance": 9}]}``; a vPDQ pair gives
     the two match percentages, an exact type ``{}``. Matching uses the default thresholds."""
-    try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad_request("Request input was not JSON") from None
-    if not isinstance(body, dict):
-        raise bad_request("Request input was not a dict")
+    body = await json_object(request, '{"pdq": ["<hash>", "<hash>"]}')
     return await run_in_threadpool(compared_all, body)
 
 
