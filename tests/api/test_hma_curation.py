@@ -148,6 +148,7 @@ async def test_only_admins_curate_and_a_refused_change_changes_nothing(
         ("POST", "/c/bank/GUARDED/signal", {"json": {"pdq": "0" * 64}}),
         ("POST", "/c/bank/GUARDED/content", {"files": {"photo": ("p.png", benign_png())}}),
         ("DELETE", f"/c/bank/GUARDED/content/{content_id}", {}),
+        ("PUT", f"/c/bank/GUARDED/content/{content_id}", {"json": {"disable_until_ts": 0}}),
     ]
     for role in (Role.PLATFORM, Role.MODERATOR, Role.REGULATOR):
         for method, path, extra in writes:
@@ -164,7 +165,54 @@ async def test_only_admins_curate_and_a_refused_change_changes_nothing(
 
 async def snapshot(client: httpx.AsyncClient, admin: dict[str, str]) -> Any:
     banks = (await client.get("/v1/banks", headers=admin)).json()
-    return [(b["name"], b["enabled"], b["version"], b["counts"]) for b in banks]
+    matching = await client.get(
+        "/m/lookup", params={"signal": PDQ, "signal_type": "pdq"}, headers=admin
+    )
+    return [(b["name"], b["enabled"], b["version"], b["counts"]) for b in banks], matching.json()
+
+
+async def test_one_banked_hash_is_switched_off_for_good_for_a_while_and_on_again(
+    client: httpx.AsyncClient, keys: dict[Role, str], container: Container
+) -> None:
+    """HMA's ``disable_until_ts``: 0 off, 1 on, a unix time off until then."""
+    admin = auth(keys[Role.ADMIN])
+    await client.post("/c/banks", json={"name": "SWITCHED"}, headers=admin)
+    content_id = (
+        await client.post("/c/bank/SWITCHED/signal", json={"pdq": PDQ}, headers=admin)
+    ).json()["id"]
+    path = f"/c/bank/SWITCHED/content/{content_id}"
+    lookup = {"signal": PDQ, "signal_type": "pdq"}
+
+    async def matches() -> bool:
+        found = await client.get("/m/lookup", params=lookup, headers=auth(keys[Role.PLATFORM]))
+        return "SWITCHED" in found.json()
+
+    off = await client.put(path, json={"disable_until_ts": 0}, headers=admin)
+    assert off.status_code == 200, off.text
+    assert off.json()["disable_until_ts"] == 0
+    assert not await matches()
+    assert (await client.get(path, headers=admin)).json()["disable_until_ts"] == 0
+    later = int(container.clock.now().timestamp()) + 3600
+    await client.put(path, json={"disable_until_ts": later}, headers=admin)
+    assert not await matches()
+    past = int(container.clock.now().timestamp()) - 60
+    await client.put(path, json={"disable_until_ts": past}, headers=admin)
+    assert await matches()
+    await client.put(path, json={"disable_until_ts": 0}, headers=admin)
+    on = await client.put(path, json={"disable_until_ts": 1}, headers=admin)
+    assert on.json()["disable_until_ts"] == 1
+    assert await matches()
+    too_far = int(container.clock.now().timestamp()) + 6 * 365 * 24 * 3600
+    for bad in (-1, too_far):
+        refused = await client.put(path, json={"disable_until_ts": bad}, headers=admin)
+        assert refused.status_code == 400
+        assert "disable_until_ts" in refused.json()["message"]
+    assert await matches()
+    assert audit_actions(container).count("bank.switch_entry") == 5
+    gone = await client.put(
+        "/c/bank/SWITCHED/content/999999", json={"disable_until_ts": 0}, headers=admin
+    )
+    assert gone.status_code == 404
 
 
 async def test_signal_content_and_exchange_listings(

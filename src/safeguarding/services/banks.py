@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from safeguarding.detectors.media.bank_index import BankIndex, IndexHolder
@@ -25,6 +26,8 @@ from safeguarding.ports.store import Store, UnitOfWork
 log = logging.getLogger("safeguarding.banks")
 Progress = Callable[[int], None]
 _CHUNK = 5_000
+ENTRY_ON = 1  # HMA's disable_until_ts of an entry that matches
+MAX_SWITCH_OFF_SECONDS = 5 * 365 * 24 * 3600  # HMA's bound on disable_until_ts
 
 
 class BankService:
@@ -50,14 +53,32 @@ class BankService:
         with self.store.read() as uow:
             return _existing(uow, name), uow.bank_versions(name)
 
-    def entry(self, name: str, entry_id: int) -> tuple[Bank, BankEntry]:
-        """One live hash of a bank; NotFound names the bank or the entry that is missing."""
+    def entry(self, name: str, entry_id: int) -> tuple[Bank, BankEntry, int]:
+        """One live hash of a bank and its ``disable_until_ts`` (1: it matches); NotFound
+        names the bank or the entry that is missing."""
         with self.store.read() as uow:
             bank = _existing(uow, name)
             found = uow.bank_entry_get(name, entry_id)
+            switched = uow.bank_entries_switched_off() if found else {}
         if found is None:
             raise NotFound(f"bank {name!r} holds no entry {entry_id}")
-        return bank, found
+        return bank, found, switched.get(entry_id, ENTRY_ON)
+
+    def switch_entry(self, name: str, entry_id: int, disable_until_ts: int, actor: str) -> None:
+        """Switch one entry off (0), on (1), or off until a unix time, within five years."""
+        latest = self.clock.now().timestamp() + MAX_SWITCH_OFF_SECONDS
+        if not 0 <= disable_until_ts <= latest:
+            raise InvalidInput(
+                "disable_until_ts is 0 (off), 1 (on) or a unix time within five years"
+            )
+        with self.store.write() as uow:
+            _existing(uow, name)
+            if uow.bank_entry_get(name, entry_id) is None:
+                raise NotFound(f"bank {name!r} holds no entry {entry_id}")
+            uow.bank_entry_switch(entry_id, disable_until_ts)
+            details = {"entry_id": entry_id, "disable_until_ts": disable_until_ts}
+            self._changed(uow, actor, "bank.switch_entry", name, details)
+        self.rebuild()
 
     def entry_ids(self, name: str, hashes: Sequence[tuple[HashType, str]]) -> list[int]:
         """The entry ids of hashes the bank holds live, in the order given."""
@@ -216,7 +237,9 @@ class BankService:
             self._checked = now
             with self.store.read() as uow:
                 revision = uow.bank_revision()
-            if revision != self.holder.current.revision and not self._building.locked():
+            current = self.holder.current
+            stale = revision != current.revision or _passed(current.reenable_at, self.clock)
+            if stale and not self._building.locked():
                 threading.Thread(target=self.rebuild, name="bank-index", daemon=True).start()
         return self.holder.current
 
@@ -226,8 +249,15 @@ class BankService:
             with self.store.read() as uow:
                 revision, changed_at = uow.bank_revision(), uow.bank_revision_at()
                 banks, entries = uow.banks_list(), uow.bank_entries_live()
+                switched = uow.bank_entries_switched_off()
             started = time.monotonic()
-            built = BankIndex.build(revision, banks, entries, changed_at)
+            now = self.clock.now().timestamp()
+            off = {i for i, until in switched.items() if until == 0 or until > now}
+            later = [until for until in switched.values() if until > now]
+            back = datetime.fromtimestamp(min(later), UTC) if later else None
+            if off:
+                entries = [e for e in entries if e.entry_id not in off]
+            built = BankIndex.build(revision, banks, entries, changed_at, back)
             self.holder.swap(built)
             log.info(
                 "bank index rebuilt",
@@ -238,6 +268,10 @@ class BankService:
                 },
             )
             return built
+
+
+def _passed(moment: datetime | None, clock: Clock) -> bool:
+    return moment is not None and clock.now() >= moment
 
 
 def _existing(uow: UnitOfWork, name: str) -> Bank:

@@ -89,6 +89,7 @@ class BankIndex:
     allow_pdq: _Pdq | None = None
     videos: _Videos | None = None
     changed_at: datetime | None = None  # when the banks it was built from last changed
+    reenable_at: datetime | None = None  # when an entry switched off for a while comes back
 
     @classmethod
     def build(
@@ -97,6 +98,7 @@ class BankIndex:
         banks: Iterable[Bank],
         entries: Iterable[BankEntry],
         changed_at: datetime | None = None,
+        reenable_at: datetime | None = None,
     ) -> BankIndex:
         by_name = {b.name: b for b in banks if b.enabled}
         live = [e for e in entries if e.bank in by_name]
@@ -115,6 +117,7 @@ class BankIndex:
             allow_pdq=_pdq([e for e in allow if e.hash_type is HashType.PDQ], by_name),
             videos=_videos([e for e in block if e.hash_type is HashType.VPDQ]),
             changed_at=changed_at,
+            reenable_at=reenable_at,
         )
 
     @property

@@ -39,7 +39,6 @@ curation = APIRouter(prefix="/c", tags=["HMA compatible"])
 READERS = (Role.ADMIN, Role.REGULATOR)
 NAME = Annotated[str, Path(min_length=1, max_length=64)]
 CONTENT_ID = Annotated[int, Path(ge=1)]
-ENABLED = 1  # HMA's disable_until_ts for content that matches
 MAX_NOTE = 255
 
 
@@ -182,18 +181,54 @@ def get_content(
 ) -> dict[str, Any]:
     """A vPDQ signal is given as its frame hashes joined by commas (the bank keeps no
     frame qualities or times); lookups take it as it is."""
-    app = container(request)
-    bank, entry = app.banks.entry(bank_name, content_id)
-    app.access.read(principal, f"bank:{bank_name}")
+    found = content_of(request, bank_name, content_id, include_signals)
+    container(request).access.read(principal, f"bank:{bank_name}")
+    return found
+
+
+def content_of(request: Request, bank_name: str, content_id: int, signals: bool) -> dict[str, Any]:
+    """One banked hash as HMA shows a content item."""
+    bank, entry, disable_until_ts = container(request).banks.entry(bank_name, content_id)
     found: dict[str, Any] = {
         "id": entry.entry_id,
-        "disable_until_ts": ENABLED,
+        "disable_until_ts": disable_until_ts,
         "original_media_uri": None,
         "bank": {"name": bank.name, "matching_enabled_ratio": 1.0 if bank.enabled else 0.0},
     }
-    if include_signals:
+    if signals:
         found["signals"] = {HMA_NAME[entry.hash_type]: entry.value}
     return found
+
+
+class ContentUpdate(BaseModel):
+    """HMA's content update: switch the entry off (0), on (1), or off until a unix time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    disable_until_ts: int | None = None
+    note: str | None = None
+
+
+@curation.put(
+    "/bank/{bank_name}/content/{content_id}",
+    responses=problems(400, 404, 415),
+    summary="Switch one banked hash off or on (HMA compatible; admin; audited)",
+)
+def update_content(
+    bank_name: NAME,
+    content_id: CONTENT_ID,
+    body: ContentUpdate,
+    request: Request,
+    principal: Principal = Depends(Allow(Role.ADMIN)),
+    _json: None = Depends(require_json),
+) -> dict[str, Any]:
+    """``disable_until_ts``: 0 never matches, 1 matches, a later unix time (within five years)
+    matches again from then. Notes are taken and not kept."""
+    valid_note(body.note)
+    if body.disable_until_ts is not None:
+        service = container(request).banks
+        service.switch_entry(bank_name, content_id, body.disable_until_ts, principal.key_id)
+    return content_of(request, bank_name, content_id, False)
 
 
 @curation.delete(

@@ -113,6 +113,21 @@ class BankRows:
         kind = HashType(row.hash_type)
         return BankEntry(row.entry_id, row.bank, kind, row.value, row.added_version)
 
+    def bank_entries_switched_off(self) -> dict[int, int]:
+        h = t.bank_hashes.c
+        rows = self.conn.execute(
+            select(h.entry_id, h.disable_until_ts).where(_LIVE, h.disable_until_ts != 1)
+        )
+        return {row.entry_id: row.disable_until_ts for row in rows}
+
+    def bank_entry_switch(self, entry_id: int, disable_until_ts: int) -> None:
+        h = t.bank_hashes.c
+        self.conn.execute(
+            update(t.bank_hashes)
+            .where(h.entry_id == entry_id)
+            .values(disable_until_ts=disable_until_ts)
+        )
+
     def bank_revision(self) -> int:
         found = self.conn.execute(select(func.max(t.bank_changes.c.change_id))).scalar()
         return int(found or 0)
