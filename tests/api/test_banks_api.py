@@ -88,6 +88,7 @@ async def test_bad_names_and_settings_are_refused_naming_the_field(client, keys)
     bad_name = await create(client, keys, "Not A Name")
     assert bad_name.status_code == 422
     assert bad_name.json()["errors"][0]["field"] == "name"
+    assert (await create(client, keys, "BANK_A")).status_code == 201  # HMA's style of name
     await create(client, keys, "tuned")
     bad = await client.patch(
         "/v1/banks/tuned", json={"pdq_threshold": 500}, headers=auth(keys[Role.ADMIN])

@@ -7,6 +7,8 @@ import json
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from safeguarding.detectors.media.hash_lists import HashListError, ListFormat, read_hash_list
 from safeguarding.domain.banks import HashType
@@ -113,3 +115,22 @@ def test_types_no_bank_holds_are_counted_when_asked_and_refused_otherwise() -> N
 def test_a_bad_hash_of_a_held_type_is_refused_even_when_skipping() -> None:
     with pytest.raises(HashListError, match="64 hex digits"):
         read_hash_list("pdq 00\n", ListFormat.TEXT, None, Counter())
+
+
+@given(
+    frames=st.lists(
+        st.tuples(
+            st.text("0123456789abcdefABCDEF", min_size=64, max_size=64),
+            st.integers(0, 100),
+            st.floats(0, 1e6, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_a_vpdq_reads_the_same_joined_or_in_pytx_form(frames: list[tuple[str, int, float]]) -> None:
+    """pytx writes each frame as "hex,quality,timestamp" (timestamp to three digits); the bank
+    keeps the hashes, so both forms of the same frames are the same vPDQ."""
+    joined = ",".join(pdq for pdq, _, _ in frames)
+    pytx = json.dumps([f"{pdq},{quality},{at:.3}" for pdq, quality, at in frames])
+    assert HashType.VPDQ.normalise(pytx) == HashType.VPDQ.normalise(joined) == joined.lower()
