@@ -227,4 +227,13 @@ async def test_signal_content_and_exchange_listings(
         {"name": "video", "enabled": True},
     ]
     assert (await client.get("/c/exchanges", headers=admin)).json() == []
+    await client.post("/c/banks", json={"name": "LISTED"}, headers=admin)
+    await client.post("/c/bank/LISTED/signal", json={"pdq": PDQ}, headers=admin)
+    index = (await client.get("/c/signal_type/index", headers=admin)).json()
+    assert index["pdq"]["db_size"] == index["pdq"]["index_size"] == 1
+    assert index["pdq"]["index_out_of_date"] is False
+    assert index["pdq"]["newest_db_item"] == index["pdq"]["index_built_to"] > 0
+    assert index["vpdq"]["db_size"] == 0
+    one = await client.get("/c/signal_type/index", params={"signal_type": "pdq"}, headers=admin)
+    assert list(one.json()) == ["pdq"]
     assert (await client.get("/c/exchange/SAMPLE", headers=admin)).status_code == 404

@@ -18,7 +18,14 @@ from typing import Any
 
 from safeguarding.detectors.media.bank_index import BankIndex, IndexHolder
 from safeguarding.domain.audit import AuditEntry
-from safeguarding.domain.banks import Bank, BankEntry, BankVersion, HashType, ImportMode
+from safeguarding.domain.banks import (
+    Bank,
+    BankEntry,
+    BankKind,
+    BankVersion,
+    HashType,
+    ImportMode,
+)
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Store, UnitOfWork
@@ -79,6 +86,17 @@ class BankService:
             details = {"entry_id": entry_id, "disable_until_ts": disable_until_ts}
             self._changed(uow, actor, "bank.switch_entry", name, details)
         self.rebuild()
+
+    def matchable_counts(self) -> tuple[dict[str, int], datetime | None]:
+        """Live hashes by type of the enabled blocking banks, and when the banks last changed:
+        what the next index will hold (entries switched off aside)."""
+        with self.store.read() as uow:
+            banks = [b.name for b in uow.banks_list() if b.enabled and b.kind is BankKind.BLOCK]
+            found = {t.value: 0 for t in HashType}
+            for name in banks:
+                for kind, count in _counts(uow, name).items():
+                    found[kind] += count
+            return found, uow.bank_revision_at()
 
     def entry_ids(self, name: str, hashes: Sequence[tuple[HashType, str]]) -> list[int]:
         """The entry ids of hashes the bank holds live, in the order given."""

@@ -40,6 +40,7 @@ from safeguarding.adapters.http.routes import (
     feeds,
     health,
     hma,
+    hma_config,
     hma_curation,
     hma_matching,
     information_requests,
@@ -104,7 +105,7 @@ def create_app(
     routers += (complaints.router, regulator.router)
     routers += (transparency.router, risk.router, compliance.router)
     routers += (hma.hashing, hma_matching.matching, hma_curation.curation)
-    routers += (hma_matching.status, health.router)
+    routers += (hma_config.config, hma_matching.status, health.router)
     for router in routers:
         app.include_router(router)
     pages = (web.router, web_review.router, web_portals.router, web_regulator.router)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -69,6 +70,11 @@ BANKS = Annotated[
 ]
 Hashes = ImageHashes | VideoHashes
 MatchesByBank = dict[str, list[dict[str, Any]]]
+
+
+def unix_time(moment: datetime | None) -> int:
+    """A time as HMA gives one: whole unix seconds, ``-1`` for none."""
+    return int(moment.timestamp()) if moment is not None else -1
 
 
 def bad_request(message: str) -> HTTPException:

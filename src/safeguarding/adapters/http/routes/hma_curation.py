@@ -21,7 +21,6 @@ from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.banks import checked
 from safeguarding.adapters.http.routes.common import container, problems, require_json
 from safeguarding.adapters.http.routes.hma import (
-    CONTENT_TYPES,
     HMA_NAME,
     MULTIPART_BODY,
     SIGNAL_TYPES,
@@ -333,32 +332,3 @@ def banked(
         "signals": {name: value for name, _, value in parsed},
         "ids": {name: at for (name, _, _), at in zip(parsed, ids, strict=True)},
     }
-
-
-@curation.get("/signal_type", responses=problems(), summary="Signal types (HMA compatible)")
-def signal_types(_p: Principal = Depends(Allow(*READERS))) -> list[dict[str, Any]]:
-    """Every signal type is on; ``md5`` and ``sha256`` are ours (photos' digests)."""
-    return [{"name": name, "enabled_ratio": 1.0} for name in SIGNAL_TYPES]
-
-
-@curation.get("/content_type", responses=problems(), summary="Content types (HMA compatible)")
-def content_types(_p: Principal = Depends(Allow(*READERS))) -> list[dict[str, Any]]:
-    return [{"name": name, "enabled": True} for name in CONTENT_TYPES]
-
-
-@curation.get("/exchanges", responses=problems(), summary="Exchanges (HMA compatible): none")
-def exchanges(_p: Principal = Depends(Allow(*READERS))) -> list[str]:
-    """This service fetches from no exchange; import an exchange's export into a bank."""
-    return []
-
-
-@curation.get("/exchanges/apis", responses=problems(), summary="Exchange APIs: none")
-def exchange_apis(_p: Principal = Depends(Allow(*READERS))) -> list[str]:
-    return []
-
-
-@curation.get(
-    "/exchange/{exchange_name}", responses=problems(400, 404), summary="An exchange: none here"
-)
-def exchange(exchange_name: NAME, _p: Principal = Depends(Allow(*READERS))) -> dict[str, Any]:
-    raise HTTPException(404, f"Exchange '{exchange_name}' not found")

@@ -33,6 +33,7 @@ from safeguarding.adapters.http.routes.hma import (
     query_of,
     signal_type_named,
     signals_of,
+    unix_time,
 )
 from safeguarding.detectors.media.hashing import pdq_distance
 from safeguarding.domain.access import Principal
@@ -151,7 +152,7 @@ def index_status(
         if signal_type not in names:
             raise bad_request(f"No such signal type '{signal_type}'")
         names = {signal_type: names[signal_type]}
-    built = int(index.changed_at.timestamp()) if index.changed_at else -1
+    built = unix_time(index.changed_at)
     report = {}
     for name, kind in names.items():
         size = counts[kind.value]
