@@ -190,6 +190,16 @@ def query_of(kind: HashType, value: str) -> UploadHashes:
     return UploadHashes(**{kind.value: value})
 
 
+def indexed_types(signal_type: str | None) -> dict[str, HashType]:
+    """The signal types an index reports, by HMA name, or the one asked for (400 if unknown)."""
+    names = {name: kind for kind, name in HMA_NAME.items()}
+    if signal_type is None:
+        return names
+    if signal_type not in names:
+        raise bad_request(f"No such signal type '{signal_type}'")
+    return {signal_type: names[signal_type]}
+
+
 def bank_filter(banks: str | None) -> set[str] | None:
     """HMA's ``banks``: comma-separated names, or None for every bank."""
     if banks is None:

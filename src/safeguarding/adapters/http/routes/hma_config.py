@@ -15,9 +15,8 @@ from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems
 from safeguarding.adapters.http.routes.hma import (
     CONTENT_TYPES,
-    HMA_NAME,
     SIGNAL_TYPES,
-    bad_request,
+    indexed_types,
     unix_time,
 )
 from safeguarding.adapters.http.routes.hma_curation import READERS
@@ -43,11 +42,7 @@ def signal_type_index(
 ) -> dict[str, dict[str, Any]]:
     """``db_size`` counts the live hashes of enabled blocking banks in the store, ``index_size``
     those the index holds; the times are unix seconds of the last bank change each has seen."""
-    names = {name: kind for kind, name in HMA_NAME.items()}
-    if signal_type is not None:
-        if signal_type not in names:
-            raise bad_request(f"No such signal type '{signal_type}'")
-        names = {signal_type: names[signal_type]}
+    names = indexed_types(signal_type)
     service = container(request).banks
     index = service.index()
     stored, changed_at = service.matchable_counts()

@@ -18,7 +18,6 @@ from safeguarding.adapters.http.routes.common import container, problems, requir
 from safeguarding.adapters.http.routes.hma import (
     BANKS,
     CALLERS,
-    HMA_NAME,
     MULTIPART_BODY,
     TYPES,
     MatchesByBank,
@@ -27,6 +26,7 @@ from safeguarding.adapters.http.routes.hma import (
     by_bank,
     distance_text,
     hashed_upload,
+    indexed_types,
     json_object,
     matches_of,
     parsed_signal,
@@ -147,11 +147,7 @@ def index_status(
     every MD5 and SHA-256 banked, photos' too."""
     index = container(request).banks.index()
     counts = index.counts()
-    names = {name: kind for kind, name in HMA_NAME.items()}
-    if signal_type is not None:
-        if signal_type not in names:
-            raise bad_request(f"No such signal type '{signal_type}'")
-        names = {signal_type: names[signal_type]}
+    names = indexed_types(signal_type)
     built = unix_time(index.changed_at)
     report = {}
     for name, kind in names.items():
