@@ -76,3 +76,20 @@ def test_a_bad_line_names_file_and_line_and_imports_nothing(workdir: Path) -> No
 def test_an_unknown_bank_is_one_line(workdir: Path) -> None:
     refused = run("rollback", "nowhere", "1", code=2)
     assert "error: no bank named 'nowhere'" in refused.stderr
+
+
+def test_a_threatexchange_export_imports_skipping_and_counting_what_no_bank_holds(
+    workdir: Path,
+) -> None:
+    pytest.importorskip("threatexchange")
+    pytest.importorskip("vpdq")
+    from tests.api.test_threatexchange_exports import pytx_dataset
+
+    export = workdir / "collab.csv"
+    export.write_text(pytx_dataset(csv=True))  # threatexchange dataset -P --csv
+    run("create", "te")
+    args = ("import", "te", str(export), "--format", "csv", "--source", "pytx")
+    refused = run(*args, code=2)
+    assert "collab.csv:6: unknown hash type 'url'" in refused.stderr
+    done = run(*args, "--skip-unsupported")
+    assert "added 4, removed 0, total 4, skipped 2 (trend_query 1, url 1)" in done.stdout

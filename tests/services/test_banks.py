@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -270,3 +271,31 @@ def test_a_retried_upload_is_not_hashed_again(container) -> None:
     (again,) = container.ingest.ingest([upload], source="t")
     assert again.replayed
     assert again.decision == first.decision
+
+
+class MovableClock:
+    """A clock the test moves on."""
+
+    def __init__(self, start: datetime) -> None:
+        self.at = start
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def test_an_entry_switched_off_for_a_while_matches_again_when_the_time_comes(container) -> None:
+    clock = MovableClock(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    container.banks.clock, container.banks.recheck_seconds = clock, 0
+    container.banks.create(bank("timed"), "t")
+    pdq = pdq_of(ORIGINAL)
+    container.banks.import_hashes("timed", [(HashType.PDQ, pdq)], source="s", licence="", actor="t")
+    (entry_id,) = container.banks.entry_ids("timed", [(HashType.PDQ, pdq)])
+    back = int(clock.now().timestamp()) + 60
+    container.banks.switch_entry("timed", entry_id, back, actor="t")
+    assert container.banks.index().match(UploadHashes(pdq=pdq)) == []
+    assert container.banks.entry("timed", entry_id)[2] == back
+    clock.at += timedelta(seconds=61)  # no bank changed: the index must see the time pass
+    deadline = time.monotonic() + 10
+    while not container.banks.index().match(UploadHashes(pdq=pdq)) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the rebuild runs in the background; matching went on meanwhile
+    assert [m.entry_id for m in container.banks.index().match(UploadHashes(pdq=pdq))] == [entry_id]

@@ -10,6 +10,7 @@ every blocking bank.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from enum import StrEnum
@@ -19,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safeguarding.domain.events import OpaqueId
 
-BANK_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+# Upper case too: HMA names banks in CAPS_AND_UNDERSCORES (``BANK_A``), and its clients keep them.
+BANK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 DEFAULT_PDQ_THRESHOLD = 31
 DEFAULT_VPDQ_PERCENT = 80.0
 _HEX_LENGTHS = {"sha256": 64, "md5": 32, "pdq": 64}
@@ -34,10 +36,14 @@ class HashType(StrEnum):
     VPDQ = "vpdq"  # a video: its frames' PDQ hashes, comma-separated
 
     def normalise(self, value: str) -> str:
-        """The canonical (lower-case) form of a hash value; ValueError names what is wrong."""
+        """The canonical (lower-case) form of a hash value; ValueError names what is wrong.
+
+        A vPDQ value is either the frame hashes joined by commas, or python-threatexchange's
+        form: a JSON list of ``"hex,quality,timestamp"`` strings, one a frame.
+        """
         cleaned = value.strip().lower()
         if self is HashType.VPDQ:
-            frames = [f.strip() for f in cleaned.split(",") if f.strip()]
+            frames = _vpdq_frames(cleaned)
             if not frames:
                 raise ValueError("a vpdq hash needs at least one 64-hex frame hash")
             return ",".join(HashType.PDQ.normalise(f) for f in frames)
@@ -45,6 +51,24 @@ class HashType(StrEnum):
         if len(cleaned) != length or any(c not in "0123456789abcdef" for c in cleaned):
             raise ValueError(f"a {self.value} hash is {length} hex digits, got {value.strip()!r}")
         return cleaned
+
+
+def _vpdq_frames(cleaned: str) -> list[str]:
+    if not cleaned.startswith("["):
+        return [f.strip() for f in cleaned.split(",") if f.strip()]
+    try:
+        features = json.loads(cleaned)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"a vpdq JSON list is not JSON ({exc.msg})") from None
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise ValueError('a vpdq JSON list holds strings "hex,quality,timestamp"')
+    frames = []
+    for feature in features:
+        parts = feature.split(",")
+        if len(parts) != 3:
+            raise ValueError(f'a vpdq frame is "hex,quality,timestamp", got {feature!r}')
+        frames.append(parts[0].strip())
+    return frames
 
 
 class BankKind(StrEnum):
@@ -72,9 +96,7 @@ class Bank(BaseModel):
     @classmethod
     def _valid_name(cls, value: str) -> str:
         if not BANK_NAME.match(value):
-            raise ValueError(
-                "a bank name is 1-64 characters: lowercase letters, digits, '_', '.', '-'"
-            )
+            raise ValueError("a bank name is 1-64 characters: letters, digits, '_', '.', '-'")
         return value
 
 

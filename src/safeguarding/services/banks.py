@@ -13,11 +13,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from safeguarding.detectors.media.bank_index import BankIndex, IndexHolder
 from safeguarding.domain.audit import AuditEntry
-from safeguarding.domain.banks import Bank, BankVersion, HashType, ImportMode
+from safeguarding.domain.banks import (
+    Bank,
+    BankEntry,
+    BankKind,
+    BankVersion,
+    HashType,
+    ImportMode,
+)
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Store, UnitOfWork
@@ -25,6 +33,8 @@ from safeguarding.ports.store import Store, UnitOfWork
 log = logging.getLogger("safeguarding.banks")
 Progress = Callable[[int], None]
 _CHUNK = 5_000
+ENTRY_ON = 1  # HMA's disable_until_ts of an entry that matches
+MAX_SWITCH_OFF_SECONDS = 5 * 365 * 24 * 3600  # HMA's bound on disable_until_ts
 
 
 class BankService:
@@ -49,6 +59,50 @@ class BankService:
     def get(self, name: str) -> tuple[Bank, list[BankVersion]]:
         with self.store.read() as uow:
             return _existing(uow, name), uow.bank_versions(name)
+
+    def entry(self, name: str, entry_id: int) -> tuple[Bank, BankEntry, int]:
+        """One live hash of a bank and its ``disable_until_ts`` (1: it matches); NotFound
+        names the bank or the entry that is missing."""
+        with self.store.read() as uow:
+            bank = _existing(uow, name)
+            found = uow.bank_entry_get(name, entry_id)
+            switched = uow.bank_entries_switched_off() if found else {}
+        if found is None:
+            raise NotFound(f"bank {name!r} holds no entry {entry_id}")
+        return bank, found, switched.get(entry_id, ENTRY_ON)
+
+    def switch_entry(self, name: str, entry_id: int, disable_until_ts: int, actor: str) -> None:
+        """Switch one entry off (0), on (1), or off until a unix time, within five years."""
+        latest = self.clock.now().timestamp() + MAX_SWITCH_OFF_SECONDS
+        if not 0 <= disable_until_ts <= latest:
+            raise InvalidInput(
+                "disable_until_ts is 0 (off), 1 (on) or a unix time within five years"
+            )
+        with self.store.write() as uow:
+            _existing(uow, name)
+            if uow.bank_entry_get(name, entry_id) is None:
+                raise NotFound(f"bank {name!r} holds no entry {entry_id}")
+            uow.bank_entry_switch(entry_id, disable_until_ts)
+            details = {"entry_id": entry_id, "disable_until_ts": disable_until_ts}
+            self._changed(uow, actor, "bank.switch_entry", name, details)
+        self.rebuild()
+
+    def matchable_counts(self) -> tuple[dict[str, int], datetime | None]:
+        """Live hashes by type of the enabled blocking banks, and when the banks last changed:
+        what the next index will hold (entries switched off aside)."""
+        with self.store.read() as uow:
+            banks = [b.name for b in uow.banks_list() if b.enabled and b.kind is BankKind.BLOCK]
+            found = {t.value: 0 for t in HashType}
+            for name in banks:
+                for kind, count in _counts(uow, name).items():
+                    found[kind] += count
+            return found, uow.bank_revision_at()
+
+    def entry_ids(self, name: str, hashes: Sequence[tuple[HashType, str]]) -> list[int]:
+        """The entry ids of hashes the bank holds live, in the order given."""
+        with self.store.read() as uow:
+            live = uow.bank_hashes_live(name)
+        return [live[h] for h in hashes if h in live]
 
     # -- changing ------------------------------------------------------------
     def create(self, bank: Bank, actor: str) -> Bank:
@@ -109,20 +163,40 @@ class BankService:
             )
             _in_chunks(fresh, lambda part: uow.bank_hashes_add(name, version, part), progress)
             uow.bank_hashes_remove(name, version, gone)
-            made = BankVersion(
-                bank=name,
+            made = self._new_version(
+                uow,
+                bank,
+                "bank.import",
+                actor,
                 version=version,
-                created_at=self.clock.now(),
-                created_by=actor,
                 source=source,
                 licence=licence,
                 added=len(fresh),
                 removed=len(gone),
                 total=len(live) + len(fresh) - len(gone),
             )
-            uow.bank_version_add(made)
-            uow.bank_put(bank.model_copy(update={"version": version}))
-            self._changed(uow, actor, "bank.import", name, made.model_dump(mode="json"))
+        self.rebuild()
+        return made
+
+    def remove_entry(self, name: str, entry_id: int, actor: str) -> BankVersion | None:
+        """Take one hash out of a bank as a new version; None when the bank holds no such entry."""
+        with self.store.write() as uow:
+            bank = _existing(uow, name)
+            found = uow.bank_entry_get(name, entry_id)
+            if found is None:
+                return None
+            version = _next_version(uow, name)
+            uow.bank_hashes_remove(name, version, [entry_id])
+            made = self._new_version(
+                uow,
+                bank,
+                "bank.remove_entry",
+                actor,
+                version=version,
+                source=f"entry {entry_id} removed",
+                removed=1,
+                total=len(uow.bank_hashes_live(name)),
+            )
         self.rebuild()
         return made
 
@@ -139,21 +213,29 @@ class BankService:
             gone = [i for h, i in live.items() if h not in target]
             uow.bank_hashes_add(name, version, back)
             uow.bank_hashes_remove(name, version, gone)
-            made = BankVersion(
-                bank=name,
+            made = self._new_version(
+                uow,
+                bank,
+                "bank.rollback",
+                actor,
                 version=version,
-                created_at=self.clock.now(),
-                created_by=actor,
                 source=f"rollback to version {to_version}",
                 added=len(back),
                 removed=len(gone),
                 total=len(target),
                 rolled_back_to=to_version,
             )
-            uow.bank_version_add(made)
-            uow.bank_put(bank.model_copy(update={"version": version}))
-            self._changed(uow, actor, "bank.rollback", name, made.model_dump(mode="json"))
         self.rebuild()
+        return made
+
+    def _new_version(
+        self, uow: UnitOfWork, bank: Bank, action: str, actor: str, **fields: Any
+    ) -> BankVersion:
+        """Record a version (its hashes already written), make it live, audit it as ``action``."""
+        made = BankVersion(bank=bank.name, created_at=self.clock.now(), created_by=actor, **fields)
+        uow.bank_version_add(made)
+        uow.bank_put(bank.model_copy(update={"version": made.version}))
+        self._changed(uow, actor, action, bank.name, made.model_dump(mode="json"))
         return made
 
     def _changed(
@@ -173,7 +255,9 @@ class BankService:
             self._checked = now
             with self.store.read() as uow:
                 revision = uow.bank_revision()
-            if revision != self.holder.current.revision and not self._building.locked():
+            current = self.holder.current
+            stale = revision != current.revision or _passed(current.reenable_at, self.clock)
+            if stale and not self._building.locked():
                 threading.Thread(target=self.rebuild, name="bank-index", daemon=True).start()
         return self.holder.current
 
@@ -181,10 +265,17 @@ class BankService:
         """Build a snapshot from the store and swap it in; matching goes on meanwhile."""
         with self._building:
             with self.store.read() as uow:
-                revision = uow.bank_revision()
+                revision, changed_at = uow.bank_revision(), uow.bank_revision_at()
                 banks, entries = uow.banks_list(), uow.bank_entries_live()
+                switched = uow.bank_entries_switched_off()
             started = time.monotonic()
-            built = BankIndex.build(revision, banks, entries)
+            now = self.clock.now().timestamp()
+            off = {i for i, until in switched.items() if until == 0 or until > now}
+            later = [until for until in switched.values() if until > now]
+            back = datetime.fromtimestamp(min(later), UTC) if later else None
+            if off:
+                entries = [e for e in entries if e.entry_id not in off]
+            built = BankIndex.build(revision, banks, entries, changed_at, back)
             self.holder.swap(built)
             log.info(
                 "bank index rebuilt",
@@ -195,6 +286,10 @@ class BankService:
                 },
             )
             return built
+
+
+def _passed(moment: datetime | None, clock: Clock) -> bool:
+    return moment is not None and clock.now() >= moment
 
 
 def _existing(uow: UnitOfWork, name: str) -> Bank:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -184,16 +185,23 @@ def import_file(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
     fmt: ListFormat = typer.Option(..., "--format", help="text, csv or hma (JSON / JSON Lines)."),
     hash_type: str | None = typer.Option(
-        None, "--type", help="sha256, md5, pdq or vpdq; needed for text lists."
+        None, "--type", help="sha256, md5, pdq or vpdq: for text lists without types."
     ),
     source: str = typer.Option(..., help="Where the list came from (kept with the version)."),
     licence: str = typer.Option("", help="The terms the list is held under."),
     replace: bool = typer.Option(
         False, "--replace", help="Make the list the bank's whole content (default: add to it)."
     ),
+    skip_unsupported: bool = typer.Option(
+        False,
+        "--skip-unsupported",
+        help="Leave out (and count) entries of types no bank holds, such as URLs and trend "
+        "queries in a ThreatExchange export (default: refuse the file).",
+    ),
 ) -> None:
     """Import a hash list as a new version. A file with a bad line imports nothing."""
-    hashes = read_file(file, fmt, hash_type)
+    skipped: Counter[str] | None = Counter() if skip_unsupported else None
+    hashes = read_file(file, fmt, hash_type, skipped)
     mode = ImportMode.REPLACE if replace else ImportMode.ADD
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
 
@@ -213,14 +221,24 @@ def import_file(
             progress.update(task, completed=len(hashes))
             return made
 
-    console.print(version_line(with_container(work)), highlight=False)
+    console.print(version_line(with_container(work)) + skipped_note(skipped), highlight=False)
 
 
-def read_file(file: Path, fmt: ListFormat, hash_type: str | None) -> list[tuple[HashType, str]]:
+def skipped_note(skipped: Counter[str] | None) -> str:
+    """``, skipped 3 (url 2, trend_query 1)`` when the import left entries out."""
+    if skipped is None:
+        return ""
+    kinds = ", ".join(f"{name} {count}" for name, count in sorted(skipped.items()))
+    return f", skipped {skipped.total()}" + (f" ({kinds})" if kinds else "")
+
+
+def read_file(
+    file: Path, fmt: ListFormat, hash_type: str | None, skipped: Counter[str] | None = None
+) -> list[tuple[HashType, str]]:
     """The file's hashes, or exit 2 with ``FILE:LINE: message`` for its first bad entry."""
     try:
         kind = hash_type_named(hash_type) if hash_type else None
-        entries = read_hash_list(file.read_text(encoding="utf-8"), fmt, kind)
+        entries = read_hash_list(file.read_text(encoding="utf-8"), fmt, kind, skipped)
     except HashListError as exc:
         where = f"{file}:{exc.line}" if exc.line else str(file)
         err.print(f"error: {where}: {exc.message}", highlight=False, markup=False)

@@ -40,6 +40,9 @@ from safeguarding.adapters.http.routes import (
     feeds,
     health,
     hma,
+    hma_config,
+    hma_curation,
+    hma_matching,
     information_requests,
     policy,
     regulator,
@@ -101,7 +104,8 @@ def create_app(
     routers += (evidence.router, reports.router, review.router, information_requests.router)
     routers += (complaints.router, regulator.router)
     routers += (transparency.router, risk.router, compliance.router)
-    routers += (hma.hashing, hma.matching, health.router)
+    routers += (hma.hashing, hma_matching.matching, hma_curation.curation)
+    routers += (hma_config.config, hma_matching.status, health.router)
     for router in routers:
         app.include_router(router)
     pages = (web.router, web_review.router, web_portals.router, web_regulator.router)

@@ -47,6 +47,16 @@ MEDIA_STATUS = {
 }
 
 
+# Hasher-Matcher-Actioner's routes: its clients read an error's ``message`` and expect 400
+# for a missing parameter or a body of the wrong kind, so those answers carry both shapes.
+HMA_PREFIXES = ("/h/", "/m/", "/c/")
+HMA_AS_BAD_REQUEST = frozenset({415, 422})
+
+
+def is_hma(request: Request) -> bool:
+    return request.url.path.startswith(HMA_PREFIXES)
+
+
 def status_for(exc: errors.SafeguardingError) -> int:
     if isinstance(exc, errors.MediaRefused):
         return MEDIA_STATUS.get(exc.reason, 422)
@@ -65,6 +75,9 @@ def problem(
     **extra: Any,
 ) -> JSONResponse:
     slug = title.lower().replace(" ", "-")
+    if is_hma(request):
+        status = 400 if status in HMA_AS_BAD_REQUEST and not extra.get("reason") else status
+        extra = {**extra, "message": detail}
     body = {
         "type": f"urn:safeguarding:problem:{slug}",
         "title": title,

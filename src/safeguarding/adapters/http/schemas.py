@@ -174,3 +174,8 @@ class Problem(BaseModel):
     error_count: int | None = Field(
         default=None, description="How many errors there were; `errors` lists the first 100."
     )
+    message: str | None = Field(
+        default=None,
+        description="The detail again, under the key Hasher-Matcher-Actioner's clients read "
+        "(on the HMA-compatible routes /h, /m and /c only).",
+    )

@@ -17,6 +17,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -88,9 +89,18 @@ class BankIndex:
     pdq: _Pdq | None = None
     allow_pdq: _Pdq | None = None
     videos: _Videos | None = None
+    changed_at: datetime | None = None  # when the banks it was built from last changed
+    reenable_at: datetime | None = None  # when an entry switched off for a while comes back
 
     @classmethod
-    def build(cls, revision: int, banks: Iterable[Bank], entries: Iterable[BankEntry]) -> BankIndex:
+    def build(
+        cls,
+        revision: int,
+        banks: Iterable[Bank],
+        entries: Iterable[BankEntry],
+        changed_at: datetime | None = None,
+        reenable_at: datetime | None = None,
+    ) -> BankIndex:
         by_name = {b.name: b for b in banks if b.enabled}
         live = [e for e in entries if e.bank in by_name]
         block = [e for e in live if by_name[e.bank].kind is BankKind.BLOCK]
@@ -107,6 +117,8 @@ class BankIndex:
             pdq=_pdq([e for e in block if e.hash_type is HashType.PDQ], by_name),
             allow_pdq=_pdq([e for e in allow if e.hash_type is HashType.PDQ], by_name),
             videos=_videos([e for e in block if e.hash_type is HashType.VPDQ]),
+            changed_at=changed_at,
+            reenable_at=reenable_at,
         )
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, TypeVar
@@ -83,6 +84,17 @@ class BankImport(BaseModel):
     source: str = Field(min_length=1, max_length=500)
     licence: str = Field(default="", max_length=2000)
     mode: ImportMode = ImportMode.ADD
+    skip_unsupported: bool = Field(
+        default=False,
+        description="Leave out (and count) entries of types no bank holds, such as URLs and "
+        "trend queries in a ThreatExchange export, instead of refusing the list.",
+    )
+
+
+class BankImported(BankVersion):
+    """The version an import made, and what it left out by type (``skip_unsupported``)."""
+
+    skipped: dict[str, int] = Field(default_factory=dict)
 
 
 class BankRollback(BaseModel):
@@ -200,7 +212,7 @@ def delete_bank(
 
 @router.post(
     "/{name}/import",
-    response_model=BankVersion,
+    response_model=BankImported,
     status_code=201,
     responses=problems(404, 413, 415, 422),
     summary="Import a hash list as a new version (admin; audited)",
@@ -211,10 +223,11 @@ def import_list(
     request: Request,
     principal: Principal = Depends(Allow(Role.ADMIN)),
     _json: None = Depends(require_json),
-) -> BankVersion:
+) -> BankImported:
     """A list with one bad line is refused whole (422 naming the line): nothing is stored."""
-    hashes = parsed_list(body)
-    return container(request).banks.import_hashes(
+    skipped: Counter[str] | None = Counter() if body.skip_unsupported else None
+    hashes = parsed_list(body, skipped)
+    made = container(request).banks.import_hashes(
         name,
         hashes,
         source=body.source,
@@ -222,15 +235,16 @@ def import_list(
         actor=principal.key_id,
         mode=body.mode,
     )
+    return BankImported(**made.model_dump(), skipped=dict(skipped or {}))
 
 
-def parsed_list(body: BankImport) -> list[tuple[HashType, str]]:
+def parsed_list(body: BankImport, skipped: Counter[str] | None) -> list[tuple[HashType, str]]:
     try:
         kind = hash_type_named(body.hash_type) if body.hash_type else None
     except ValueError as exc:
         raise InvalidInput(str(exc), [FieldError(("hash_type",), str(exc))]) from None
     try:
-        entries = read_hash_list(body.content, body.format, kind)
+        entries = read_hash_list(body.content, body.format, kind, skipped)
     except HashListError as exc:
         extra = {"line": exc.line} if exc.line else {}
         raise InvalidInput(

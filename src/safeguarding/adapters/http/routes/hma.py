@@ -1,13 +1,19 @@
-"""Endpoints shaped like Hasher-Matcher-Actioner's (OpenMediaMatch ``/h`` and ``/m``).
+"""Endpoints shaped like Hasher-Matcher-Actioner 2.x (OpenMediaMatch): hashing (``/h``).
 
-A client written for HMA can hash and look up against our banks unchanged, with two
-differences on purpose: files are uploaded (POST), never fetched from a URL, since the
-engine never fetches URLs; and content ids are our bank entry ids.
+This module also holds what the HMA routers share: HMA's signal and content type names and
+how they map to our hash types, reading the one uploaded file, hashing it in the media
+workers, and writing matches as HMA writes them. Matching (``/m``) is in ``hma_matching``,
+curation (``/c``) in ``hma_curation``.
+
+Differences on purpose: files are uploaded (POST), never fetched from a URL, since the
+engine never fetches URLs; content ids are our bank entry ids, one per hash.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -24,17 +30,20 @@ from safeguarding.domain.banks import HashType
 from safeguarding.domain.errors import FieldError, MediaRefused, StoreBusy
 
 hashing = APIRouter(prefix="/h", tags=["HMA compatible"])
-matching = APIRouter(prefix="/m", tags=["HMA compatible"])
 CALLERS = (Role.PLATFORM, Role.ADMIN)
-FILE_FIELDS = ("photo", "video")
-# HMA's signal type names, to ours; HMA calls a video's MD5 ``video_md5``.
-SIGNAL_TYPES = {
-    "pdq": HashType.PDQ,
-    "md5": HashType.MD5,
-    "video_md5": HashType.MD5,
-    "sha256": HashType.SHA256,
+# HMA's content types and, for each, its signal types by HMA name. HMA hashes a photo to
+# ``pdq`` only; ``md5`` and ``sha256`` of a photo are ours. A video's are HMA's own names.
+PHOTO_SIGNALS = {"pdq": HashType.PDQ, "md5": HashType.MD5, "sha256": HashType.SHA256}
+VIDEO_SIGNALS = {
     "vpdq": HashType.VPDQ,
+    "video_md5": HashType.MD5,
+    "video_sha256": HashType.SHA256,
 }
+CONTENT_TYPES = {"photo": PHOTO_SIGNALS, "video": VIDEO_SIGNALS}
+SIGNAL_TYPES = {**PHOTO_SIGNALS, **VIDEO_SIGNALS}
+# The name each of our types is reported under when HMA's names must be one per type.
+HMA_NAME = {HashType.PDQ: "pdq", HashType.MD5: "video_md5", HashType.SHA256: "video_sha256"}
+HMA_NAME[HashType.VPDQ] = "vpdq"
 MULTIPART_BODY = {
     "requestBody": {
         "required": True,
@@ -43,7 +52,7 @@ MULTIPART_BODY = {
                 "schema": {
                     "type": "object",
                     "properties": {
-                        name: {"type": "string", "format": "binary"} for name in FILE_FIELDS
+                        name: {"type": "string", "format": "binary"} for name in CONTENT_TYPES
                     },
                     "description": "One file, in a field named photo or video.",
                 }
@@ -51,26 +60,46 @@ MULTIPART_BODY = {
         },
     }
 }
+TYPES = Annotated[
+    str | None,
+    Query(max_length=200, description="Comma-separated signal types to give (default: all)."),
+]
+BANKS = Annotated[
+    str | None,
+    Query(max_length=10_000, description="Comma-separated banks to look in (default: all)."),
+]
 Hashes = ImageHashes | VideoHashes
+MatchesByBank = dict[str, list[dict[str, Any]]]
+
+
+def unix_time(moment: datetime | None) -> int:
+    """A time as HMA gives one: whole unix seconds, ``-1`` for none."""
+    return int(moment.timestamp()) if moment is not None else -1
+
+
+def bad_request(message: str) -> HTTPException:
+    """HMA answers a request it cannot use with 400 and a ``message``."""
+    return HTTPException(400, message)
 
 
 async def one_upload(request: Request) -> tuple[str, bytes]:
     """The one file of a multipart body, with its field name (``photo`` or ``video``)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "multipart/form-data":
-        raise HTTPException(
-            415, f"send the file as multipart/form-data (got {kind or 'no content type'})"
+        raise bad_request(
+            "Missing multipart/form-data file upload "
+            f"(got {kind or 'no content type'}; send one file in a field named photo or video)"
         )
-    async with request.form(max_files=2, max_fields=2) as form:
-        items = list(form.multi_items())
-        if len(items) != 1 or items[0][0] not in FILE_FIELDS:
-            names = ", ".join(name for name, _ in items) or "none"
-            raise HTTPException(
-                400, f"send exactly one file, in a field named photo or video (got: {names})"
+    async with request.form(max_files=2, max_fields=4) as form:
+        items = [(name, value) for name, value in form.multi_items() if name in CONTENT_TYPES]
+        if len(items) != 1:
+            names = ", ".join(name for name, _ in form.multi_items()) or "none"
+            raise bad_request(
+                f"send exactly one file, in a field named photo or video (got: {names})"
             )
         field, upload = items[0]
         if not isinstance(upload, UploadFile):
-            raise HTTPException(400, f"the {field} field must be a file, not text")
+            raise bad_request(f"the {field} field must be a file, not text")
         return field, await upload.read()
 
 
@@ -88,42 +117,119 @@ def hash_upload(request: Request, field: str, data: bytes) -> Hashes:
         raise StoreBusy(f"media hashing cannot take this upload now: {exc}") from None
 
 
-def signals_of(found: Hashes) -> dict[str, str]:
-    """The hashes of an upload by HMA signal type name."""
-    if isinstance(found, ImageHashes):
-        return {"pdq": found.pdq, "md5": found.md5, "sha256": found.sha256}
-    frames = ",".join(frame.pdq for frame in found.frames)
-    return {"vpdq": frames, "video_md5": found.md5, "sha256": found.sha256}
+async def hashed_upload(request: Request, types: str | None) -> tuple[Hashes, dict[str, HashType]]:
+    """The uploaded file's hashes, and the signal types asked for (checked before hashing)."""
+    field, data = await one_upload(request)
+    wanted = selected_types(field, types)
+    return await run_in_threadpool(hash_upload, request, field, data), wanted
 
 
-def upload_hashes(found: Hashes) -> UploadHashes:
+async def json_object(request: Request, shape: str) -> dict[str, Any]:
+    """A JSON object body, parsed off the event loop; anything else is HMA's 400."""
+    body = await request.body()
+    try:
+        found = await run_in_threadpool(json.loads, body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise bad_request("the body is not JSON") from None
+    if not isinstance(found, dict):
+        raise bad_request(f"Request input was not a dict: send {shape}")
+    return found
+
+
+def selected_types(content: str, types: str | None) -> dict[str, HashType]:
+    """The content type's signal types, or those ``types`` names (400 for one it lacks)."""
+    offered = CONTENT_TYPES[content]
+    if types is None:
+        return offered
+    chosen: dict[str, HashType] = {}
+    for name in (part.strip() for part in types.split(",")):
+        if name and name not in offered:
+            raise bad_request(f"signal type '{name}' doesn't exist or is disabled for {content}")
+        if name:
+            chosen[name] = offered[name]
+    if not chosen:
+        raise bad_request("empty signal type selection")
+    return chosen
+
+
+def vpdq_json(found: VideoHashes) -> str:
+    """A video's frames as python-threatexchange writes vPDQ: JSON strings "hex,quality,ts"
+    (the timestamp with three significant digits, as pytx formats it)."""
+    return json.dumps([f"{f.pdq},{f.quality},{f.timestamp_s:.3}" for f in found.frames])
+
+
+def signals_of(found: Hashes, wanted: Iterable[str]) -> dict[str, str]:
+    """The hashes of an upload by HMA signal type name, for the names ``wanted``."""
     if isinstance(found, ImageHashes):
-        return UploadHashes(sha256=found.sha256, md5=found.md5, pdq=found.pdq)
-    frames = tuple(frame.pdq for frame in found.frames)
-    return UploadHashes(sha256=found.sha256, md5=found.md5, vpdq=frames)
+        every = {"pdq": found.pdq, "md5": found.md5, "sha256": found.sha256}
+    else:
+        every = {"vpdq": vpdq_json(found), "video_md5": found.md5, "video_sha256": found.sha256}
+    return {name: every[name] for name in wanted}
+
+
+def signal_type_named(name: str) -> HashType:
+    kind = SIGNAL_TYPES.get(name.strip())
+    if kind is None:
+        raise bad_request(f"No such SignalType '{name}'; known: {', '.join(SIGNAL_TYPES)}")
+    return kind
 
 
 def parsed_signal(signal_type: str, signal: str) -> tuple[HashType, UploadHashes]:
     """A signal as the index's query; unknown types and malformed hashes are 400, as in HMA."""
-    kind = SIGNAL_TYPES.get(signal_type.strip().lower())
-    if kind is None:
-        known = ", ".join(SIGNAL_TYPES)
-        raise HTTPException(400, f"unknown signal_type {signal_type!r}; known: {known}")
+    kind = signal_type_named(signal_type)
     try:
         value = kind.normalise(signal)
     except ValueError as exc:
-        raise HTTPException(400, f"invalid signal: {exc}") from None
+        raise bad_request(f"invalid signal: {exc}") from None
+    return kind, query_of(kind, value)
+
+
+def query_of(kind: HashType, value: str) -> UploadHashes:
     if kind is HashType.VPDQ:
-        return kind, UploadHashes(vpdq=tuple(value.split(",")))
-    return kind, UploadHashes(**{kind.value: value})
+        return UploadHashes(vpdq=tuple(value.split(",")))
+    return UploadHashes(**{kind.value: value})
 
 
-def matches_of(request: Request, upload: UploadHashes, kind: HashType) -> list[BankMatch]:
-    return [m for m in container(request).banks.index().match(upload) if m.hash_type is kind]
+def indexed_types(signal_type: str | None) -> dict[str, HashType]:
+    """The signal types an index reports, by HMA name, or the one asked for (400 if unknown)."""
+    names = {name: kind for kind, name in HMA_NAME.items()}
+    if signal_type is None:
+        return names
+    if signal_type not in names:
+        raise bad_request(f"No such signal type '{signal_type}'")
+    return {signal_type: names[signal_type]}
 
 
-def bank_names(found: Iterable[BankMatch]) -> list[str]:
-    return sorted({m.bank for m in found})
+def bank_filter(banks: str | None) -> set[str] | None:
+    """HMA's ``banks``: comma-separated names, or None for every bank."""
+    if banks is None:
+        return None
+    return {name.strip() for name in banks.split(",") if name.strip()}
+
+
+def distance_text(match: BankMatch) -> str:
+    """The distance as HMA writes it: PDQ bits; vPDQ ``query%[compared%]``; exact ``-``."""
+    if match.hash_type is HashType.PDQ:
+        return str(match.distance)
+    if match.hash_type is HashType.VPDQ:
+        return f"{(match.query_share or 0) * 100:.0f}%[{(match.compared_share or 0) * 100:.0f}%]"
+    return "-"
+
+
+def matches_of(
+    request: Request, upload: UploadHashes, kind: HashType, banks: set[str] | None
+) -> list[BankMatch]:
+    found = container(request).banks.index().match(upload)
+    return [m for m in found if m.hash_type is kind and (banks is None or m.bank in banks)]
+
+
+def by_bank(found: Iterable[BankMatch]) -> MatchesByBank:
+    """``{BANK: [{bank_content_id, distance}]}``: HMA's answer for one signal type."""
+    grouped: MatchesByBank = {}
+    for match in found:
+        entry = {"bank_content_id": match.entry_id, "distance": distance_text(match)}
+        grouped.setdefault(match.bank, []).append(entry)
+    return grouped
 
 
 @hashing.post(
@@ -132,86 +238,10 @@ def bank_names(found: Iterable[BankMatch]) -> list[str]:
     openapi_extra=MULTIPART_BODY,
     summary="Hash an uploaded photo or video (HMA compatible)",
 )
-async def hash_file(request: Request, _p: Principal = Depends(Allow(*CALLERS))) -> dict[str, str]:
-    """A photo gives pdq, md5 and sha256; a video gives vpdq (frame PDQs), video_md5, sha256."""
-    field, data = await one_upload(request)
-    found = await run_in_threadpool(hash_upload, request, field, data)
-    return signals_of(found)
-
-
-# The HTTP server refuses a request line past 64 KiB before the app sees it (with a bare
-# text answer), so a signal in the query stops short of that with a proper 422, even if
-# every character is percent-encoded (3 bytes each). That is a vPDQ signal of about 250
-# frames; send longer videos to POST /m/lookup as files.
-MAX_SIGNAL_CHARS = 20_000
-SIGNAL_TEXT = r"^[\x20-\x7e\t\r\n]*$"  # hashes and their separators: printable ASCII
-
-
-@matching.get(
-    "/raw_lookup",
-    responses=problems(400, 422),
-    summary="Bank entries a hash matches (HMA compatible)",
-)
-def raw_lookup(
-    request: Request,
-    signal_type: Annotated[str, Query(max_length=32)],
-    signal: Annotated[str, Query(max_length=MAX_SIGNAL_CHARS, pattern=SIGNAL_TEXT)],
-    include_distance: bool = False,
-    _p: Principal = Depends(Allow(*CALLERS)),
-) -> dict[str, list[Any]]:
-    """``{"matches": [entry ids]}``, or with distances (a string, as HMA gives it)."""
-    kind, upload = parsed_signal(signal_type, signal)
-    found = matches_of(request, upload, kind)
-    if include_distance:
-        return {"matches": [{"content_id": m.entry_id, "distance": str(m.distance)} for m in found]}
-    return {"matches": [m.entry_id for m in found]}
-
-
-@matching.get(
-    "/lookup",
-    responses=problems(400, 422),
-    summary="Banks a hash matches (HMA compatible)",
-)
-def lookup_signal(
-    request: Request,
-    signal_type: Annotated[str, Query(max_length=32)],
-    signal: Annotated[str, Query(max_length=MAX_SIGNAL_CHARS, pattern=SIGNAL_TEXT)],
-    _p: Principal = Depends(Allow(*CALLERS)),
-) -> list[str]:
-    kind, upload = parsed_signal(signal_type, signal)
-    return bank_names(matches_of(request, upload, kind))
-
-
-@matching.post(
-    "/lookup",
-    responses=problems(400, 413, 415, 422),
-    openapi_extra=MULTIPART_BODY,
-    summary="Banks an uploaded photo or video matches, by signal type (HMA compatible)",
-)
-async def lookup_file(
-    request: Request, _p: Principal = Depends(Allow(*CALLERS))
-) -> dict[str, list[str]]:
-    field, data = await one_upload(request)
-    found = await run_in_threadpool(hash_upload, request, field, data)
-    matched = container(request).banks.index().match(upload_hashes(found))
-    return {
-        name: bank_names(m for m in matched if m.hash_type is SIGNAL_TYPES[name])
-        for name in signals_of(found)
-    }
-
-
-@matching.get(
-    "/index/status",
-    responses=problems(),
-    summary="What the match index holds, by signal type (HMA compatible)",
-)
-def index_status(
-    request: Request, _p: Principal = Depends(Allow(*CALLERS))
-) -> dict[str, dict[str, Any]]:
-    """``built_to`` is the bank revision the index was built from (HMA gives a time)."""
-    index = container(request).banks.index()
-    counts = index.counts()
-    return {
-        name: {"present": counts[name] > 0, "built_to": index.revision, "size": counts[name]}
-        for name in ("pdq", "md5", "sha256", "vpdq")
-    }
+async def hash_file(
+    request: Request, types: TYPES = None, _p: Principal = Depends(Allow(*CALLERS))
+) -> dict[str, str]:
+    """A photo gives pdq, md5 and sha256; a video gives vpdq (pytx's JSON list of frames),
+    video_md5 and video_sha256. ``types`` picks some of them."""
+    found, wanted = await hashed_upload(request, types)
+    return signals_of(found, wanted)

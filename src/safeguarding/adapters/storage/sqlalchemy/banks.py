@@ -100,9 +100,43 @@ class BankRows:
             for row in rows
         ]
 
+    def bank_entry_get(self, name: str, entry_id: int) -> BankEntry | None:
+        """One live hash of a bank by its entry id (None when gone or in another bank)."""
+        h = t.bank_hashes.c
+        row = self.conn.execute(
+            select(h.entry_id, h.bank, h.hash_type, h.value, h.added_version).where(
+                h.bank == name, h.entry_id == entry_id, _LIVE
+            )
+        ).first()
+        if row is None:
+            return None
+        kind = HashType(row.hash_type)
+        return BankEntry(row.entry_id, row.bank, kind, row.value, row.added_version)
+
+    def bank_entries_switched_off(self) -> dict[int, int]:
+        h = t.bank_hashes.c
+        rows = self.conn.execute(
+            select(h.entry_id, h.disable_until_ts).where(_LIVE, h.disable_until_ts != 1)
+        )
+        return {row.entry_id: row.disable_until_ts for row in rows}
+
+    def bank_entry_switch(self, entry_id: int, disable_until_ts: int) -> None:
+        h = t.bank_hashes.c
+        self.conn.execute(
+            update(t.bank_hashes)
+            .where(h.entry_id == entry_id)
+            .values(disable_until_ts=disable_until_ts)
+        )
+
     def bank_revision(self) -> int:
         found = self.conn.execute(select(func.max(t.bank_changes.c.change_id))).scalar()
         return int(found or 0)
+
+    def bank_revision_at(self) -> datetime | None:
+        """When the banks last changed (None before the first change)."""
+        c = t.bank_changes.c
+        latest = select(c.at).order_by(c.change_id.desc()).limit(1)
+        return self.conn.execute(latest).scalar()  # type: ignore[no-any-return]
 
     def bank_revision_bump(self, at: datetime) -> int:
         self.conn.execute(t.bank_changes.insert().values(at=at))

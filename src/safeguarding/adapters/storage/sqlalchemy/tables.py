@@ -100,6 +100,8 @@ bank_hashes = Table(
     Column("value", Text, nullable=False),
     Column("added_version", Integer, nullable=False),
     Column("removed_version", Integer),
+    # HMA's per-content switch: 1 matches, 0 never, a larger value not before that unix time.
+    Column("disable_until_ts", Integer, nullable=False, server_default="1"),
     Index("ix_bank_hashes_bank_live", "bank", "removed_version"),
 )
 

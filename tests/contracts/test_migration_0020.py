@@ -1,0 +1,47 @@
+"""Migration 0020 keeps every banked hash matching: each reads back switched on
+(``disable_until_ts`` 1), and matches; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from safeguarding.adapters.storage.crypto import ContentCipher, parse_key_ring
+from safeguarding.adapters.storage.sqlalchemy import migrate
+from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
+from tests.conftest import TEST_KEY
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+
+
+def test_banked_hashes_stay_switched_on(database_url: str) -> None:
+    cipher = ContentCipher(*parse_key_ring(TEST_KEY))
+    engine = sa.create_engine(database_url)
+    try:
+        migrate.upgrade(engine, "0018", cipher=cipher)
+        meta = sa.MetaData()
+        banks = sa.Table("banks", meta, autoload_with=engine)
+        hashes = sa.Table("bank_hashes", meta, autoload_with=engine)
+        with engine.begin() as conn:
+            old = {"name": "old", "kind": "block", "description": "", "enabled": True}
+            old |= {"pdq_threshold": 31, "vpdq_match_percent": 80.0, "created_at": T0, "version": 1}
+            conn.execute(banks.insert(), old)
+            conn.execute(
+                hashes.insert(),
+                {"bank": "old", "hash_type": "pdq", "value": PDQ, "added_version": 1},
+            )
+        migrate.upgrade(engine, cipher=cipher)
+        with engine.connect() as conn:
+            switches = conn.execute(sa.text("SELECT disable_until_ts FROM bank_hashes")).all()
+    finally:
+        engine.dispose()
+    store = SqlStore(database_url, cipher)
+    try:
+        with store.read() as uow:
+            assert uow.bank_entries_switched_off() == {}
+            assert [e.value for e in uow.bank_entries_live()] == [PDQ]
+    finally:
+        store.close()
+    assert switches == [(1,)]
