@@ -2,8 +2,7 @@
 0 never, a larger number not before that unix time. Every stored entry keeps matching (1).
 
 Revision ID: 0020
-Revises: 0018 (the brief named 0010; this branch's head is 0018, and the coordinator
-re-chains migrations at merge)
+Revises: 0019
 Create Date: 2026-12-07 05:15:00
 """
 
@@ -11,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
