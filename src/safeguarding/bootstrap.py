@@ -11,6 +11,7 @@ from pathlib import Path
 
 from safeguarding.adapters.audit_signing import KeySigner
 from safeguarding.adapters.checkpoint_sinks import CheckpointFolder, HttpWitness
+from safeguarding.adapters.metrics import StateCollector
 from safeguarding.adapters.model_files import Fingerprint, ModelFiles, fingerprint
 from safeguarding.adapters.private_files import private_dir, write_private
 from safeguarding.adapters.report_senders import FileReportSender, HttpReportSender
@@ -105,6 +106,14 @@ class Container:
                 sink.close()
         self.store.close()
 
+    def state_metrics(self) -> StateCollector:
+        """The Prometheus series read from this process's state at each scrape."""
+        return StateCollector(
+            outbox_pending=self.review.outbox_pending,
+            webhook_deliveries=lambda: dict(self.outbox.deliveries),
+            bank_hashes=self.banks.hash_counts,
+        )
+
 
 def content_cipher(settings: Settings) -> ContentCipher:
     if settings.content_key is not None:
@@ -159,8 +168,9 @@ def build(
             raise InvalidInput(
                 "SAFEGUARDING_WEBHOOK_URL is set but SAFEGUARDING_WEBHOOK_SECRET is not"
             )
+        secrets = [settings.webhook_secret, settings.webhook_secret_previous]
         webhooks = HttpWebhookSender(
-            settings.webhook_url, settings.webhook_secret.get_secret_value()
+            settings.webhook_url, [s.get_secret_value() for s in secrets if s is not None]
         )
     visibility = VisibilityService(store, policies, clock)
     checkpoints = audit_checkpoints(settings, store, clock)

@@ -8,6 +8,7 @@ type stops start-up with a message naming it; secrets are masked everywhere.
 
 from __future__ import annotations
 
+import base64
 import difflib
 import json
 import os
@@ -103,10 +104,24 @@ class Settings(BaseModel):
         default=None, description="Where `notify` actions POST signed webhooks; none sent if unset."
     )
     webhook_secret: SecretStr | None = Field(
-        default=None, description="HMAC-SHA256 secret that signs webhook bodies."
+        default=None,
+        description="HMAC-SHA256 secret that signs webhook bodies: `whsec_` and a base64 key "
+        "(Standard Webhooks), or any other text, keyed as its UTF-8 bytes.",
+    )
+    webhook_secret_previous: SecretStr | None = Field(
+        default=None,
+        description="While rotating the webhook secret, the one being replaced: each webhook is "
+        "signed with both until this is unset.",
     )
     outbox_worker: bool = Field(
         default=True, description="Run the outbox worker inside `safeguarding serve`."
+    )
+    worker_metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="`safeguarding worker` serves Prometheus metrics on this port, on all "
+        "interfaces (give each worker process its own); none if unset.",
     )
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the outbox worker looks for due side effects."
@@ -275,6 +290,21 @@ class Settings(BaseModel):
         if problem:
             raise ValueError(problem)
         return url
+
+    @field_validator("webhook_secret", "webhook_secret_previous")
+    @classmethod
+    def _whsec_is_base64(cls, secret: SecretStr | None) -> SecretStr | None:
+        """A ``whsec_`` secret that does not decode would fail every delivery: refuse it here."""
+        value = secret.get_secret_value() if secret is not None else ""
+        if value.startswith("whsec_"):
+            encoded = value.removeprefix("whsec_")
+            try:
+                key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+            except ValueError:
+                key = b""
+            if not key:
+                raise ValueError("after 'whsec_' must come a non-empty base64 key")
+        return secret
 
     def masked(self) -> dict[str, Any]:
         """Every setting with secrets, and credentials inside URLs, shown as '**********'."""
