@@ -11,10 +11,15 @@ from pathlib import Path
 
 from safeguarding.adapters.audit_signing import KeySigner
 from safeguarding.adapters.checkpoint_sinks import CheckpointFolder, HttpWitness
+from safeguarding.adapters.cybertipline import CyberTiplineSender, ReportingContact
 from safeguarding.adapters.metrics import StateCollector
 from safeguarding.adapters.model_files import Fingerprint, ModelFiles, fingerprint
 from safeguarding.adapters.private_files import private_dir, write_private
-from safeguarding.adapters.report_senders import FileReportSender, HttpReportSender
+from safeguarding.adapters.report_senders import (
+    FileReportSender,
+    HttpReportSender,
+    ReportRouter,
+)
 from safeguarding.adapters.storage.crypto import ContentCipher, cipher_from_file, parse_key_ring
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
@@ -97,7 +102,7 @@ class Container:
         if self.event_stream is not None:
             self.event_stream.close()
         self.media.close()
-        if isinstance(self.reports.sender, HttpReportSender):
+        if isinstance(self.reports.sender, HttpReportSender | ReportRouter):
             self.reports.sender.close()
         if self.webhooks is not None:
             self.webhooks.close()
@@ -334,12 +339,44 @@ def compliance_config(settings: Settings, detectors: tuple[str, ...]) -> Complia
 
 
 def report_sender(settings: Settings) -> ReportSender:
+    default: FileReportSender | HttpReportSender
     if settings.report_endpoint:
         token = settings.report_token.get_secret_value() if settings.report_token else None
-        return HttpReportSender(
+        default = HttpReportSender(
             settings.report_endpoint, token, allow_insecure=settings.allow_insecure_endpoints
         )
-    return FileReportSender(Path(settings.report_dir or settings.data_dir / "reports"))
+    else:
+        default = FileReportSender(Path(settings.report_dir or settings.data_dir / "reports"))
+    if not settings.ncmec_url:
+        return default
+    return ReportRouter(default, cybertipline_sender(settings, settings.ncmec_url))
+
+
+def cybertipline_sender(settings: Settings, url: str) -> CyberTiplineSender:
+    """The CyberTipline API client; its credentials and contact email are all required."""
+    needed = {
+        "SAFEGUARDING_NCMEC_USERNAME": settings.ncmec_username,
+        "SAFEGUARDING_NCMEC_PASSWORD": settings.ncmec_password,
+        "SAFEGUARDING_REPORT_CONTACT_EMAIL": settings.report_contact_email,
+    }
+    missing = [name for name, value in needed.items() if not value]
+    if missing or settings.ncmec_password is None:
+        raise InvalidInput(f"SAFEGUARDING_NCMEC_URL is set but {', '.join(missing)} is not")
+    name = settings.senior_manager.split(",")[0].strip()
+    first, _, last = name.rpartition(" ") if " " in name else ("", "", name)
+    contact = ReportingContact(
+        email=settings.report_contact_email or "",
+        first_name=first,
+        last_name=last,
+        service=settings.organisation,
+    )
+    return CyberTiplineSender(
+        url,
+        settings.ncmec_username or "",
+        settings.ncmec_password.get_secret_value(),
+        contact,
+        allow_insecure=settings.allow_insecure_endpoints,
+    )
 
 
 def media_hasher(settings: Settings) -> MediaHasher:

@@ -257,6 +257,22 @@ class Settings(BaseModel):
         default=None,
         description="Folder for confirmed reports when no endpoint is set (data_dir/reports).",
     )
+    ncmec_url: str | None = Field(
+        default=None,
+        description="NCMEC CyberTipline reporting API base URL (e.g. "
+        "https://exttest.cybertip.org/ispws); when set, NCMEC reports are submitted there as XML.",
+    )
+    ncmec_username: str | None = Field(
+        default=None, description="User name for the CyberTipline API (HTTP Basic)."
+    )
+    ncmec_password: SecretStr | None = Field(
+        default=None, description="Password for the CyberTipline API (HTTP Basic)."
+    )
+    report_contact_email: str | None = Field(
+        default=None,
+        description="Email of the reporting person named in CyberTipline reports (required "
+        "with ncmec_url); the name comes from senior_manager.",
+    )
     log_level: str = Field(
         default="INFO", description="Logging level: DEBUG, INFO, WARNING, ERROR."
     )
@@ -281,7 +297,7 @@ class Settings(BaseModel):
         description="The first wait after too many failed logins; it doubles with each failure.",
     )
 
-    @field_validator("webhook_url", "report_endpoint")
+    @field_validator("webhook_url", "report_endpoint", "ncmec_url")
     @classmethod
     def _https_only(cls, url: str | None, info: ValidationInfo) -> str | None:
         """Reports carry a bearer token and webhooks children's account ids: not in the clear."""
