@@ -11,7 +11,7 @@ from pathlib import Path
 
 from safeguarding.adapters.audit_signing import KeySigner
 from safeguarding.adapters.checkpoint_sinks import CheckpointFolder, HttpWitness
-from safeguarding.adapters.cybertipline import CyberTiplineSender, ReportingContact
+from safeguarding.adapters.cybertipline import sender_from_settings
 from safeguarding.adapters.metrics import StateCollector
 from safeguarding.adapters.model_files import Fingerprint, ModelFiles, fingerprint
 from safeguarding.adapters.private_files import private_dir, write_private
@@ -42,6 +42,7 @@ from safeguarding.services.banks import BankService
 from safeguarding.services.case_view import CaseViewService
 from safeguarding.services.complaints import ComplaintService, SuperComplaintService
 from safeguarding.services.compliance import ComplianceConfig, ComplianceService
+from safeguarding.services.dsa_qualitative import QualitativeConfig
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.evidence import EvidenceService
 from safeguarding.services.information_requests import InformationRequestService
@@ -217,7 +218,15 @@ def build(
         super_complaints=SuperComplaintService(store, clock, ids),
         samples=DecisionSamples(store, clock, session_secret(settings).encode()),
         transparency=TransparencyService(
-            store, clock, settings.organisation, settings.senior_manager
+            store,
+            clock,
+            settings.organisation,
+            settings.senior_manager,
+            QualitativeConfig(
+                evaluator.detector_names,
+                settings.complaint_deadline_days,
+                settings.appeal_deadline_days,
+            ),
         ),
         risk=RiskService(
             store,
@@ -349,34 +358,7 @@ def report_sender(settings: Settings) -> ReportSender:
         default = FileReportSender(Path(settings.report_dir or settings.data_dir / "reports"))
     if not settings.ncmec_url:
         return default
-    return ReportRouter(default, cybertipline_sender(settings, settings.ncmec_url))
-
-
-def cybertipline_sender(settings: Settings, url: str) -> CyberTiplineSender:
-    """The CyberTipline API client; its credentials and contact email are all required."""
-    needed = {
-        "SAFEGUARDING_NCMEC_USERNAME": settings.ncmec_username,
-        "SAFEGUARDING_NCMEC_PASSWORD": settings.ncmec_password,
-        "SAFEGUARDING_REPORT_CONTACT_EMAIL": settings.report_contact_email,
-    }
-    missing = [name for name, value in needed.items() if not value]
-    if missing or settings.ncmec_password is None:
-        raise InvalidInput(f"SAFEGUARDING_NCMEC_URL is set but {', '.join(missing)} is not")
-    name = settings.senior_manager.split(",")[0].strip()
-    first, _, last = name.rpartition(" ") if " " in name else ("", "", name)
-    contact = ReportingContact(
-        email=settings.report_contact_email or "",
-        first_name=first,
-        last_name=last,
-        service=settings.organisation,
-    )
-    return CyberTiplineSender(
-        url,
-        settings.ncmec_username or "",
-        settings.ncmec_password.get_secret_value(),
-        contact,
-        allow_insecure=settings.allow_insecure_endpoints,
-    )
+    return ReportRouter(default, sender_from_settings(settings, settings.ncmec_url))
 
 
 def media_hasher(settings: Settings) -> MediaHasher:

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from safeguarding.domain.errors import InvalidInput, UpstreamRefused
+from safeguarding.settings import Settings
 from safeguarding.urls import endpoint_problem
 
 RECEIVER = "NCMEC CyberTipline"
@@ -242,3 +243,30 @@ class CyberTiplineSender:
 
     def close(self) -> None:
         self.client.close()
+
+
+def sender_from_settings(settings: Settings, url: str) -> CyberTiplineSender:
+    """The CyberTipline API client; its credentials and contact email are all required."""
+    needed = {
+        "SAFEGUARDING_NCMEC_USERNAME": settings.ncmec_username,
+        "SAFEGUARDING_NCMEC_PASSWORD": settings.ncmec_password,
+        "SAFEGUARDING_REPORT_CONTACT_EMAIL": settings.report_contact_email,
+    }
+    missing = [name for name, value in needed.items() if not value]
+    if missing or settings.ncmec_password is None:
+        raise InvalidInput(f"SAFEGUARDING_NCMEC_URL is set but {', '.join(missing)} is not")
+    name = settings.senior_manager.split(",")[0].strip()
+    first, _, last = name.rpartition(" ") if " " in name else ("", "", name)
+    contact = ReportingContact(
+        email=settings.report_contact_email or "",
+        first_name=first,
+        last_name=last,
+        service=settings.organisation,
+    )
+    return CyberTiplineSender(
+        url,
+        settings.ncmec_username or "",
+        settings.ncmec_password.get_secret_value(),
+        contact,
+        allow_insecure=settings.allow_insecure_endpoints,
+    )

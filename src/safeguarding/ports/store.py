@@ -259,6 +259,9 @@ class TransparencyStore(Protocol):
     def report_decision_times(
         self, start: datetime, end: datetime, up_to_seq: int
     ) -> TimeQuantiles: ...
+    def notice_action_times(
+        self, start: datetime, end: datetime, up_to_seq: int
+    ) -> TimeQuantiles: ...
     def authority_reports_sent(self, start: datetime, end: datetime) -> int: ...
     def children_protected(
         self, start: datetime, end: datetime, rules: Mapping[int, Collection[str]]
