@@ -11,12 +11,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qs
@@ -26,13 +25,13 @@ import pytest
 
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
-from safeguarding.domain.banks import Bank, HashType
 from safeguarding.domain.reports import as_nca
 from safeguarding.services.access import OPERATOR
 from safeguarding.settings import Settings
 from tests.conftest import auth, make_settings
-from tests.factories import BASE, benign_png, event, media
-from tests.services.test_reporting import confirm_case_of, run_seed_case
+from tests.factories import benign_png
+from tests.servers import serving
+from tests.services.test_reporting import a_confirmed_image_case, confirm_case_of, run_seed_case
 
 pytestmark = pytest.mark.anyio
 USER, PASSWORD = "esp-test", "tipline-password"
@@ -237,12 +236,8 @@ def tipline() -> Iterator[str]:
     FakeCyberTipline.steps, FakeCyberTipline.problems = [], []
     FakeCyberTipline.documents, FakeCyberTipline.uploads = {}, {}
     FakeCyberTipline.refuse = ""
-    server = HTTPServer(("127.0.0.1", 0), FakeCyberTipline)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/ispws"
-    server.shutdown()
-    server.server_close()
+    with serving(FakeCyberTipline) as base_url:
+        yield f"{base_url}/ispws"
 
 
 @pytest.fixture
@@ -260,14 +255,7 @@ def settings(database_url: str, tmp_path: Path, tipline: str) -> Settings:
 
 
 def an_image_report(container: Container) -> str:
-    container.banks.create(Bank(name="known", created_at=BASE), "t")
-    digest = hashlib.sha256(IMAGE).hexdigest()
-    container.banks.import_hashes(
-        "known", [(HashType.SHA256, digest)], source="s", licence="", actor="t"
-    )
-    container.ingest.ingest([event(media(data=IMAGE, event_id="img-ct"))], source="t")
-    container.outbox.run_once(100)
-    confirm_case_of(container, "img-ct")
+    a_confirmed_image_case(container, IMAGE, "img-ct")
     return "img-ct"
 
 

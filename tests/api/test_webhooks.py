@@ -6,9 +6,8 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,6 +20,7 @@ from safeguarding.domain.errors import InvalidInput
 from safeguarding.settings import Settings
 from tests.conftest import make_settings
 from tests.factories import benign_png, event, media
+from tests.servers import serving
 
 SECRET = "webhook-test-secret"
 # Standard Webhooks secrets: "whsec_" and a base64 key (here the bytes of two phrases).
@@ -46,12 +46,8 @@ class Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver() -> Iterator[str]:
     Receiver.received = []
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hooks"
-    server.shutdown()
-    server.server_close()
+    with serving(Receiver) as base_url:
+        yield f"{base_url}/hooks"
 
 
 @pytest.fixture
@@ -71,15 +67,21 @@ def verify(headers: dict[str, str], body: bytes) -> bool:
     return hmac.compare_digest(expected, parts["v1"])
 
 
-def test_notify_action_sends_one_signed_webhook_without_content(settings: Settings) -> None:
+def deliver_one(settings: Settings, event_id: str = "upload-sw") -> tuple[dict[str, str], bytes]:
+    """Ingest a known image; the outbox sends its notify webhook; the one request received."""
     container: Container = build(settings)
     try:
-        container.ingest.ingest([event(media(data=KNOWN, event_id="upload-1"))], source="test")
+        container.ingest.ingest([event(media(data=KNOWN, event_id=event_id))], source="test")
         container.outbox.run_once()
         container.outbox.run_once()
     finally:
         container.close()
     ((headers, body),) = Receiver.received
+    return headers, body
+
+
+def test_notify_action_sends_one_signed_webhook_without_content(settings: Settings) -> None:
+    headers, body = deliver_one(settings, "upload-1")
     assert verify(headers, body)
     payload = json.loads(body)
     assert payload["event_id"] == "upload-1"
@@ -87,18 +89,6 @@ def test_notify_action_sends_one_signed_webhook_without_content(settings: Settin
     assert payload["verdict"] == "block"
     assert headers["Safeguarding-Delivery"] == payload["delivery_id"]
     assert "content_base64" not in body.decode()
-
-
-def deliver_one(settings: Settings) -> tuple[dict[str, str], bytes]:
-    container: Container = build(settings)
-    try:
-        container.ingest.ingest([event(media(data=KNOWN, event_id="upload-sw"))], source="test")
-        container.outbox.run_once()
-        container.outbox.run_once()
-    finally:
-        container.close()
-    ((headers, body),) = Receiver.received
-    return headers, body
 
 
 def test_standard_webhooks_library_verifies_each_secret_while_rotating(

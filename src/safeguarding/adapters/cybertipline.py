@@ -125,6 +125,14 @@ def _ip_events(parent: ET.Element, events: Iterable[Mapping[str, Any]]) -> None:
         _add_if(element, "dateTime", event.get("date_time"))
 
 
+def _account(element: ET.Element, account: Mapping[str, Any], service: str) -> None:
+    """What the schema's person-or-user and victim share, in its order."""
+    _add(element, "espIdentifier", account["account_id"])
+    _add_if(element, "espService", service)
+    _add_if(element, "screenName", account.get("screen_name"))
+    _ip_events(element, account.get("ip_capture_events", []))
+
+
 def _reported_person(
     root: ET.Element,
     suspect: Mapping[str, Any],
@@ -133,10 +141,7 @@ def _reported_person(
 ) -> None:
     element = _add(root, "personOrUserReported")
     _person(element, "personOrUserReportedPerson", suspect)
-    _add(element, "espIdentifier", suspect["account_id"])
-    _add_if(element, "espService", service)
-    _add_if(element, "screenName", suspect.get("screen_name"))
-    _ip_events(element, suspect.get("ip_capture_events", []))
+    _account(element, suspect, service)
     notes = [_age_facts(suspect)]
     notes += [f"Also reported: account {o['account_id']} ({_age_facts(o)})" for o in others]
     _add(element, "additionalInfo", "\n".join(notes))
@@ -145,10 +150,7 @@ def _reported_person(
 def _victim(root: ET.Element, child: Mapping[str, Any], service: str) -> None:
     element = _add(root, "victim")
     _person(element, "victimPerson", child)
-    _add(element, "espIdentifier", child["account_id"])
-    _add_if(element, "espService", service)
-    _add_if(element, "screenName", child.get("screen_name"))
-    _ip_events(element, child.get("ip_capture_events", []))
+    _account(element, child, service)
     _add(element, "additionalInfo", _age_facts(child))
 
 

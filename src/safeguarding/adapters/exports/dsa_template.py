@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from safeguarding.adapters.exports.dsa_categories import CATEGORIES, category_rows
 from safeguarding.adapters.exports.xlsx import workbook
@@ -119,21 +119,37 @@ def _by_keyword(report: TransparencyReport, prefix: str) -> dict[str, str]:
     return {k: f"{v:g}" for k, v in found.items()}
 
 
-def notices(report: TransparencyReport) -> Table:
-    """Part 4: user reports (notices under Article 16), by category, with the median time."""
-    contextual = [f"Contextual information on {c}" for c in NOTICE_COLUMNS]
+def _by_category(
+    report: TransparencyReport,
+    columns: tuple[str, ...],
+    contextual: str,
+    fill: Callable[[str, list[str]], None],
+) -> Table:
+    """A part laid out per category and keyword: the header, then a row for TOTAL and each
+    category and keyword, its figures and their contextual cells filled by ``fill``."""
     header = ["Applicability", "Service", "Reporting period", "Category of illegal content",
-              'Description of the sub-category "Other"', *NOTICE_COLUMNS, *contextual]  # fmt: skip
-    acted = _by_keyword(report, "detection.user_reports")
+              'Description of the sub-category "Other"', *columns,
+              *(f"{contextual} {c}" for c in columns)]  # fmt: skip
+    applicability = HOSTING if columns is NOTICE_COLUMNS else "All"
     rows = [header]
     for category, other in category_rows():
-        row = [""] * (len(NOTICE_COLUMNS) * 2)
+        row = [""] * (len(columns) * 2)
+        fill(category, row)
+        rows.append([applicability, *_head(report), category, other, *row])
+    return rows
+
+
+def notices(report: TransparencyReport) -> Table:
+    """Part 4: user reports (notices under Article 16), by category, with the median time."""
+    acted = _by_keyword(report, "detection.user_reports")
+
+    def fill(category: str, row: list[str]) -> None:
         if category in acted:
             row[0] = row[8] = acted[category]  # every notice is decided; acted on under T&C
         if category == "TOTAL":
             _notice_totals(report, row)
-        rows.append([HOSTING, *_head(report), category, other, *row])
-    return rows
+
+    return _by_category(report, NOTICE_COLUMNS, "Contextual information on", fill)
 
 
 def _notice_totals(report: TransparencyReport, row: list[str]) -> None:
@@ -152,13 +168,9 @@ def _notice_totals(report: TransparencyReport, row: list[str]) -> None:
 
 def own_initiative(report: TransparencyReport) -> Table:
     """Part 5: measures the engine took on its own detection, by category and type."""
-    contextual = [f"Contextual Information on {c}" for c in MEASURE_COLUMNS]
-    header = ["Applicability", "Service", "Reporting period", "Category of illegal content",
-              'Description of the sub-category "Other"', *MEASURE_COLUMNS, *contextual]  # fmt: skip
     found = _by_keyword(report, "detection.proactive")
-    rows = [header]
-    for category, other in category_rows():
-        row = [""] * (len(MEASURE_COLUMNS) * 2)
+
+    def fill(category: str, row: list[str]) -> None:
         if category in found:
             row[0] = row[1] = found[category]
         if category == "TOTAL":
@@ -166,8 +178,8 @@ def own_initiative(report: TransparencyReport) -> Table:
                 if column in RESTRICTIONS:
                     row[index] = _count(report, f"actioned.action.{RESTRICTIONS[column]}")
             row[len(MEASURE_COLUMNS) + 2] = "Types of restriction: counted for all decisions."
-        rows.append(["All", *_head(report), category, other, *row])
-    return rows
+
+    return _by_category(report, MEASURE_COLUMNS, "Contextual Information on", fill)
 
 
 def complaints(report: TransparencyReport) -> Table:
