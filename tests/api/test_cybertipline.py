@@ -284,7 +284,7 @@ async def test_an_image_report_goes_through_the_four_steps_valid_against_the_sch
     details = FakeCyberTipline.documents["fileDetails"]
     hashes = {h.get("hashType"): h.text for h in details.iter("originalFileHash")}
     assert hashes["SHA256"] == hashlib.sha256(IMAGE).hexdigest()
-    assert details.findtext("fileViewedByEsp") in {"true", "false"}
+    assert details.findtext("fileViewedByEsp") == "false"  # nobody revealed or read it
     with container.store.read() as uow:
         (audit,) = [r for r in uow.audit_records() if r.action == "report.submit"]
     assert audit.details["files_sent"] == [hashlib.sha256(IMAGE).hexdigest()]
@@ -329,3 +329,18 @@ def test_an_nca_package_goes_to_the_default_sender_not_the_tipline(container: Co
     destination = container.reports.sender.send("nca-x", as_nca(report).model_dump(mode="json"))
     assert destination.endswith("nca-x.json")
     assert FakeCyberTipline.steps == []
+
+
+async def test_a_file_someone_read_is_reported_as_viewed(
+    client: httpx.AsyncClient, keys: dict[Role, str], container: Container
+) -> None:
+    event_id = an_image_report(container)
+    read = await client.post(
+        f"/v1/evidence/{event_id}/read",
+        json={"reason": "confirming the match before reporting"},
+        headers=auth(keys[Role.ADMIN]),
+    )
+    assert read.status_code == 200, read.text
+    sent = await submit(client, keys, event_id)
+    assert sent.status_code == 200, sent.text
+    assert FakeCyberTipline.documents["fileDetails"].findtext("fileViewedByEsp") == "true"

@@ -160,7 +160,7 @@ def file_details_xml(report_id: str, file_id: str, file: Mapping[str, Any]) -> b
     _add(root, "reportId", report_id)
     _add(root, "fileId", file_id)
     _add(root, "fileName", file_name(file))
-    _add(root, "fileViewedByEsp", bool(file.get("viewed_by_esp", False)))
+    _add_if(root, "fileViewedByEsp", file.get("viewed_by_esp"))
     _add_if(root, "industryClassification", file.get("industry_classification"))
     for ours, theirs in HASH_TYPES.items():
         if file.get(ours):

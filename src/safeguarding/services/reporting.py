@@ -40,6 +40,8 @@ from safeguarding.ports.store import Store, UnitOfWork
 from safeguarding.services.access import content_grounds, event_queues, out_of_scope
 
 CONFIRMERS = frozenset({Role.MODERATOR, Role.ADMIN})
+# The audit actions that mean a person at the service saw a file's content.
+VIEWS = ("evidence.reveal", "evidence.read")
 
 
 class ReportSender(Protocol):
@@ -261,6 +263,7 @@ class ReportingService:
                 pdq=hashes.pdq if hashes else None,
                 matched_bank=next((b for b in banks if b), None),
                 evidence_sha256=evidence.content_sha256 if evidence else None,
+                viewed_by_esp=uow.audit_mentions(VIEWS, event.event_id),
             ),
         )
 
