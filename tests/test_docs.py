@@ -26,6 +26,7 @@ from typer.main import get_command
 from safeguarding.adapters.cli.main import app as cli_app
 from safeguarding.adapters.http.app import create_app
 from safeguarding.adapters.http.middleware import Metrics
+from safeguarding.adapters.metrics import StateCollector
 from safeguarding.adapters.webhooks import signature
 from safeguarding.bootstrap import build
 from safeguarding.domain.accounts import Account, AgeBand
@@ -221,7 +222,8 @@ def test_policy_examples_validate() -> None:
 def test_every_metric_is_documented() -> None:
     text = doc("operations.md")
     names = []
-    for family in Metrics().registry.collect():
+    state = StateCollector(outbox_pending=lambda: 0, webhook_deliveries=dict, bank_hashes=dict)
+    for family in Metrics(state).registry.collect():
         suffix = "_total" if family.type == "counter" else ""
         names.append(family.name + suffix)
     assert names
@@ -240,6 +242,10 @@ def test_webhook_verification_snippet_accepts_our_signatures() -> None:
     assert not verify("other", header, body)
     assert not verify("s3cret", signature("s3cret", int(time.time()) - 3600, body), body)
     assert not verify("s3cret", "garbage", body)
+    rotating = signature(["whsec_bmV3LWtleQ==", "s3cret"], int(time.time()), body)
+    assert verify("s3cret", rotating, body)
+    assert verify("whsec_bmV3LWtleQ==", rotating, body)
+    assert not verify("other", rotating, body)
 
 
 # -- architecture ---------------------------------------------------------------------------

@@ -11,9 +11,15 @@ from pathlib import Path
 
 from safeguarding.adapters.audit_signing import KeySigner
 from safeguarding.adapters.checkpoint_sinks import CheckpointFolder, HttpWitness
+from safeguarding.adapters.cybertipline import sender_from_settings
+from safeguarding.adapters.metrics import StateCollector
 from safeguarding.adapters.model_files import Fingerprint, ModelFiles, fingerprint
 from safeguarding.adapters.private_files import private_dir, write_private
-from safeguarding.adapters.report_senders import FileReportSender, HttpReportSender
+from safeguarding.adapters.report_senders import (
+    FileReportSender,
+    HttpReportSender,
+    ReportRouter,
+)
 from safeguarding.adapters.storage.crypto import ContentCipher, cipher_from_file, parse_key_ring
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
@@ -36,6 +42,7 @@ from safeguarding.services.banks import BankService
 from safeguarding.services.case_view import CaseViewService
 from safeguarding.services.complaints import ComplaintService, SuperComplaintService
 from safeguarding.services.compliance import ComplianceConfig, ComplianceService
+from safeguarding.services.dsa_qualitative import QualitativeConfig
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.evidence import EvidenceService
 from safeguarding.services.information_requests import InformationRequestService
@@ -96,7 +103,7 @@ class Container:
         if self.event_stream is not None:
             self.event_stream.close()
         self.media.close()
-        if isinstance(self.reports.sender, HttpReportSender):
+        if isinstance(self.reports.sender, HttpReportSender | ReportRouter):
             self.reports.sender.close()
         if self.webhooks is not None:
             self.webhooks.close()
@@ -104,6 +111,14 @@ class Container:
             if isinstance(sink, HttpWitness):
                 sink.close()
         self.store.close()
+
+    def state_metrics(self) -> StateCollector:
+        """The Prometheus series read from this process's state at each scrape."""
+        return StateCollector(
+            outbox_pending=self.review.outbox_pending,
+            webhook_deliveries=lambda: dict(self.outbox.deliveries),
+            bank_hashes=self.banks.hash_counts,
+        )
 
 
 def content_cipher(settings: Settings) -> ContentCipher:
@@ -159,8 +174,9 @@ def build(
             raise InvalidInput(
                 "SAFEGUARDING_WEBHOOK_URL is set but SAFEGUARDING_WEBHOOK_SECRET is not"
             )
+        secrets = [settings.webhook_secret, settings.webhook_secret_previous]
         webhooks = HttpWebhookSender(
-            settings.webhook_url, settings.webhook_secret.get_secret_value()
+            settings.webhook_url, [s.get_secret_value() for s in secrets if s is not None]
         )
     visibility = VisibilityService(store, policies, clock)
     checkpoints = audit_checkpoints(settings, store, clock)
@@ -202,7 +218,15 @@ def build(
         super_complaints=SuperComplaintService(store, clock, ids),
         samples=DecisionSamples(store, clock, session_secret(settings).encode()),
         transparency=TransparencyService(
-            store, clock, settings.organisation, settings.senior_manager
+            store,
+            clock,
+            settings.organisation,
+            settings.senior_manager,
+            QualitativeConfig(
+                evaluator.detector_names,
+                settings.complaint_deadline_days,
+                settings.appeal_deadline_days,
+            ),
         ),
         risk=RiskService(
             store,
@@ -324,12 +348,17 @@ def compliance_config(settings: Settings, detectors: tuple[str, ...]) -> Complia
 
 
 def report_sender(settings: Settings) -> ReportSender:
+    default: FileReportSender | HttpReportSender
     if settings.report_endpoint:
         token = settings.report_token.get_secret_value() if settings.report_token else None
-        return HttpReportSender(
+        default = HttpReportSender(
             settings.report_endpoint, token, allow_insecure=settings.allow_insecure_endpoints
         )
-    return FileReportSender(Path(settings.report_dir or settings.data_dir / "reports"))
+    else:
+        default = FileReportSender(Path(settings.report_dir or settings.data_dir / "reports"))
+    if not settings.ncmec_url:
+        return default
+    return ReportRouter(default, sender_from_settings(settings, settings.ncmec_url))
 
 
 def media_hasher(settings: Settings) -> MediaHasher:

@@ -17,25 +17,24 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     SecretStr,
     ValidationError,
-    ValidationInfo,
     field_validator,
 )
 
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.retention import CONTENT_TYPES, DEFAULT_CONTENT_DAYS
 from safeguarding.domain.risk import Feature
-from safeguarding.urls import MASK, endpoint_problem, mask_url
+from safeguarding.settings_delivery import DeliverySettings
+from safeguarding.urls import MASK, mask_url
 
 PREFIX = "SAFEGUARDING_"
 MAX_BATCH_EVENTS_CEILING = 10_000  # the most max_batch_events may be set to
 
 
-class Settings(BaseModel):
+class Settings(DeliverySettings):
     """The engine's configuration."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -106,19 +105,15 @@ class Settings(BaseModel):
         description="Retention days by event type, as a JSON object (e.g. "
         '{"post": 90}); types not named keep content_retention_days.',
     )
-    allow_insecure_endpoints: bool = Field(
-        default=False,
-        description="Allow plain http:// report and webhook endpoints on any host, for local "
-        "testing only; without it http:// is refused unless the host is a loopback address.",
-    )
-    webhook_url: str | None = Field(
-        default=None, description="Where `notify` actions POST signed webhooks; none sent if unset."
-    )
-    webhook_secret: SecretStr | None = Field(
-        default=None, description="HMAC-SHA256 secret that signs webhook bodies."
-    )
     outbox_worker: bool = Field(
         default=True, description="Run the outbox worker inside `safeguarding serve`."
+    )
+    worker_metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="`safeguarding worker` serves Prometheus metrics on this port, on all "
+        "interfaces (give each worker process its own); none if unset.",
     )
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the outbox worker looks for due side effects."
@@ -243,17 +238,6 @@ class Settings(BaseModel):
     appeal_deadline_days: float = Field(
         default=7, gt=0, description="Days the service gives itself to decide an appeal."
     )
-    report_endpoint: str | None = Field(
-        default=None,
-        description="HTTPS endpoint that confirmed authority reports are POSTed to.",
-    )
-    report_token: SecretStr | None = Field(
-        default=None, description="Bearer token for the report endpoint."
-    )
-    report_dir: Path | None = Field(
-        default=None,
-        description="Folder for confirmed reports when no endpoint is set (data_dir/reports).",
-    )
     log_level: str = Field(
         default="INFO", description="Logging level: DEBUG, INFO, WARNING, ERROR."
     )
@@ -288,16 +272,6 @@ class Settings(BaseModel):
             if value < 1:
                 raise ValueError(f"{kind}: retention must be at least 1 day")
         return days
-
-    @field_validator("webhook_url", "report_endpoint")
-    @classmethod
-    def _https_only(cls, url: str | None, info: ValidationInfo) -> str | None:
-        """Reports carry a bearer token and webhooks children's account ids: not in the clear."""
-        allowed = bool(info.data.get("allow_insecure_endpoints", False))
-        problem = endpoint_problem(url, allowed) if url else None
-        if problem:
-            raise ValueError(problem)
-        return url
 
     def masked(self) -> dict[str, Any]:
         """Every setting with secrets, and credentials inside URLs, shown as '**********'."""

@@ -107,3 +107,32 @@ def enough_cases() -> Iterator[None]:
         covered={call.split(" ", 1)[1] for call in GENERATED},
         operations=len(OPERATIONS),
     )
+
+
+# -- what the document declares ------------------------------------------------------------
+OPEN_OPERATIONS = {"/healthz", "/readyz", "/metrics"}
+
+
+def test_keyed_operations_declare_the_bearer_scheme_and_open_ones_none() -> None:
+    """Generated clients send the key only where the document says an operation needs it."""
+    document = published_schema()
+    scheme = document["components"]["securitySchemes"]["bearerAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    declared = {
+        (method, path): operation.get("security")
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+    assert {path for (_, path), security in declared.items() if not security} == OPEN_OPERATIONS
+    keyed = {str(s) for (_, path), s in declared.items() if path not in OPEN_OPERATIONS}
+    assert keyed == {str([{"bearerAuth": []}])}
+    assert len(OPERATIONS) == len(declared)  # schemathesis read every operation without error
+
+
+def test_the_notify_webhook_is_described() -> None:
+    notify = published_schema()["webhooks"]["notify"]["post"]
+    headers = {p["name"] for p in notify["parameters"] if p["in"] == "header"}
+    assert {"webhook-id", "webhook-timestamp", "webhook-signature"} <= headers
+    assert "Safeguarding-Signature" in headers
+    body = notify["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/NotifyPayload")

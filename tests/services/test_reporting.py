@@ -43,6 +43,18 @@ def confirm_case_of(container: Container, event_id: str, by: Principal = MODERAT
     )
 
 
+def a_confirmed_image_case(container: Container, image: bytes, event_id: str) -> None:
+    """A banked image uploaded, its case opened by policy and decided as confirmed."""
+    container.banks.create(Bank(name="known", created_at=BASE), "t")
+    digest = hashlib.sha256(image).hexdigest()
+    container.banks.import_hashes(
+        "known", [(HashType.SHA256, digest)], source="s", licence="", actor="t"
+    )
+    container.ingest.ingest([event(media(data=image, event_id=event_id))], source="t")
+    container.outbox.run_once(100)
+    confirm_case_of(container, event_id)
+
+
 def run_seed_case(container: Container) -> str:
     """The seed conversation through the live path; the id of the message that went high."""
     high = None
@@ -129,15 +141,9 @@ def test_an_image_report_is_posted_to_the_configured_endpoint(
     database_url: str, tmp_path: Path, receiver: str
 ) -> None:
     container = build(make_settings(database_url, tmp_path, report_endpoint=receiver))
+    digest = hashlib.sha256(IMAGE).hexdigest()
     try:
-        container.banks.create(Bank(name="known", created_at=BASE), "t")
-        digest = hashlib.sha256(IMAGE).hexdigest()
-        container.banks.import_hashes(
-            "known", [(HashType.SHA256, digest)], source="s", licence="", actor="t"
-        )
-        container.ingest.ingest([event(media(data=IMAGE, event_id="img-1"))], source="t")
-        container.outbox.run_once(100)
-        confirm_case_of(container, "img-1")
+        a_confirmed_image_case(container, IMAGE, "img-1")
         container.reports.confirm("img-1", "default", MODERATOR)
         sent = container.reports.submit("img-1", "default", OPERATOR)
     finally:

@@ -6,11 +6,13 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from safeguarding.adapters.cybertipline import CyberTiplineSender
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.urls import endpoint_problem
 
@@ -24,7 +26,12 @@ class FileReportSender:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, name: str, package: dict[str, Any]) -> str:
+    def wants_files(self, package: dict[str, Any]) -> bool:
+        return False  # the package names its files by hash; the files stay in evidence
+
+    def send(
+        self, name: str, package: dict[str, Any], files: Mapping[str, bytes] | None = None
+    ) -> str:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         target = self._inside(name)
         # Written beside the target and renamed, so a reader never sees half a report.
@@ -65,10 +72,44 @@ class HttpReportSender:
         self.url = url
         self.client = httpx.Client(timeout=timeout, headers=headers, follow_redirects=False)
 
-    def send(self, name: str, package: dict[str, Any]) -> str:
+    def wants_files(self, package: dict[str, Any]) -> bool:
+        return False  # the package names its files by hash; the files stay in evidence
+
+    def send(
+        self, name: str, package: dict[str, Any], files: Mapping[str, bytes] | None = None
+    ) -> str:
         answer = self.client.post(self.url, json=package, headers={"Idempotency-Key": name})
         answer.raise_for_status()
         return self.url
 
     def close(self) -> None:
         self.client.close()
+
+
+class ReportRouter:
+    """NCMEC packages to the CyberTipline API; every other package to the default sender."""
+
+    def __init__(
+        self, default: FileReportSender | HttpReportSender, cybertipline: CyberTiplineSender
+    ) -> None:
+        self.default = default
+        self.cybertipline = cybertipline
+
+    def _for(
+        self, package: dict[str, Any]
+    ) -> FileReportSender | HttpReportSender | CyberTiplineSender:
+        ncmec = package.get("format") == "ncmec-cybertipline-v1"
+        return self.cybertipline if ncmec else self.default
+
+    def wants_files(self, package: dict[str, Any]) -> bool:
+        return self._for(package).wants_files(package)
+
+    def send(
+        self, name: str, package: dict[str, Any], files: Mapping[str, bytes] | None = None
+    ) -> str:
+        return self._for(package).send(name, package, files or {})
+
+    def close(self) -> None:
+        self.cybertipline.close()
+        if isinstance(self.default, HttpReportSender):
+            self.default.close()

@@ -17,7 +17,8 @@ to a problem+json status in one table (``adapters/http/problems.py``).
     ├── TooManyAttempts              too many failed logins; wait ``retry_after_seconds``
     ├── TooLarge                     a body or batch past a configured limit
     ├── StoreClosed                  a store was used after close()
-    └── StoreBusy                    the store cannot take the work now; retry later
+    ├── StoreBusy                    the store cannot take the work now; retry later
+    └── UpstreamRefused              a receiver we send to (an authority) refused or failed
 """
 
 from __future__ import annotations
@@ -201,3 +202,17 @@ class StoreBusy(SafeguardingError):
 
     title = "Busy"
     retry_after_seconds = 1
+
+
+class UpstreamRefused(SafeguardingError):
+    """A receiver we send to (an authority's reporting API) refused the request or failed;
+    nothing was recorded as sent."""
+
+    title = "Receiver refused"
+
+    def __init__(self, detail: str, receiver: str) -> None:
+        super().__init__(detail)
+        self.receiver = receiver
+
+    def extra(self) -> dict[str, Any]:
+        return {"receiver": self.receiver}

@@ -59,6 +59,8 @@ class ReportedContent(_Frozen):
     pdq: str | None = None
     matched_bank: str | None = None
     evidence_sha256: str | None = None
+    # Whether someone at the service looked at the file (revealed or read it) before the report.
+    viewed_by_esp: bool | None = None
 
 
 class ExcerptLine(_Frozen):

@@ -283,6 +283,17 @@ class DailyPoint(BaseModel):
     median_minutes_to_action: float | None = None
 
 
+class QualitativeItem(BaseModel):
+    """One indicator of the DSA qualitative template (Annex II): its label, whom it applies
+    to (the template's own applicability wording), and the text that answers it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    indicator: str
+    applicability: str
+    value: str
+
+
 class TransparencyReport(BaseModel):
     """A period's figures, who stands behind them, and the audit head they are as of."""
 
@@ -296,6 +307,7 @@ class TransparencyReport(BaseModel):
     policy_versions: tuple[int, ...]
     sections: tuple[Section, ...]
     daily: tuple[DailyPoint, ...] = ()
+    qualitative: tuple[QualitativeItem, ...] = ()
 
     def figures(self) -> Iterator[tuple[Section, Figure]]:
         for section in self.sections:

@@ -49,12 +49,26 @@ class BankService:
         self.recheck_seconds = recheck_seconds
         self._checked = 0.0
         self._building = threading.Lock()
+        self._hash_counts: tuple[int, dict[str, int]] | None = None
 
     # -- reading -------------------------------------------------------------
     def list(self) -> list[tuple[Bank, dict[str, int]]]:
         """Every bank with its live hash counts by type."""
         with self.store.read() as uow:
             return [(bank, _counts(uow, bank.name)) for bank in uow.banks_list()]
+
+    def hash_counts(self) -> dict[str, int]:
+        """Live hashes in all banks by type; counted again only when the banks changed."""
+        with self.store.read() as uow:
+            revision = uow.bank_revision()
+            cached = self._hash_counts
+            if cached is None or cached[0] != revision:
+                totals = {t.value: 0 for t in HashType}
+                for bank in uow.banks_list():
+                    for kind, count in _counts(uow, bank.name).items():
+                        totals[kind] += count
+                cached = self._hash_counts = (revision, totals)
+        return dict(cached[1])
 
     def get(self, name: str) -> tuple[Bank, list[BankVersion]]:
         with self.store.read() as uow:

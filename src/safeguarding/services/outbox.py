@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Protocol
@@ -56,6 +57,8 @@ class OutboxWorker:
             "suspend_account": self._restrict,
             "report_to_authority": self._draft_report,
         }
+        # Webhook delivery attempts by result, for the metrics (delivered, failed, undeliverable).
+        self.deliveries: Counter[str] = Counter()
         # Periodic work that rides on this loop, in every process that runs it (serve, the
         # stream workers, `worker`): audit checkpoints. Each must be safe to run concurrently.
         self.periodic: list[Callable[[], object]] = []
@@ -109,6 +112,7 @@ class OutboxWorker:
         try:
             result = self._notify(item)
         except Undeliverable as exc:
+            self._count(item, "undeliverable")
             log.error(
                 "side effect can never succeed; marked failed",
                 extra={"item_id": item.item_id, "kind": item.kind, "error": str(exc)},
@@ -117,6 +121,7 @@ class OutboxWorker:
                 uow.outbox_failed(item.item_id, self.clock.now(), f"undeliverable: {exc}")
             return
         except Exception as exc:
+            self._count(item, "failed")
             delay = min(MAX_BACKOFF_SECONDS, 2.0**item.attempts)
             log.warning(
                 "side effect failed; will retry",
@@ -129,8 +134,14 @@ class OutboxWorker:
                     self.clock.now() + timedelta(seconds=delay),
                 )
             return
+        self._count(item, "delivered" if result == "delivered" else "")
         with self.store.write() as uow:
             uow.outbox_done(item.item_id, self.clock.now(), result)
+
+    def _count(self, item: OutboxItem, result: str) -> None:
+        """Count a webhook attempt (not an item skipped because no webhook is configured)."""
+        if result and item.kind == "notify" and self.webhooks is not None:
+            self.deliveries[result] += 1
 
     def _notify(self, item: OutboxItem) -> str:
         if item.kind != "notify":

@@ -14,7 +14,7 @@ information request naming its event; an admin reaches all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -40,12 +40,22 @@ from safeguarding.ports.store import Store, UnitOfWork
 from safeguarding.services.access import content_grounds, event_queues, out_of_scope
 
 CONFIRMERS = frozenset({Role.MODERATOR, Role.ADMIN})
+# The audit actions that mean a person at the service saw a file's content.
+VIEWS = ("evidence.reveal", "evidence.read")
 
 
 class ReportSender(Protocol):
     """Delivers a confirmed package; returns where it went (a URL or a file path)."""
 
-    def send(self, name: str, package: dict[str, Any]) -> str: ...
+    def wants_files(self, package: dict[str, Any]) -> bool:
+        """Whether this package goes with its preserved files (an upload to the receiver)."""
+        ...
+
+    def send(
+        self, name: str, package: dict[str, Any], files: Mapping[str, bytes] | None = None
+    ) -> str:
+        """Send; ``files`` maps each preserved file's SHA-256 to its content."""
+        ...
 
 
 def format_for(authority: str) -> str:
@@ -142,7 +152,8 @@ class ReportingService:
             raise Conflict(
                 f"the report is {record.status.value}: a moderator confirms it before it is sent"
             )
-        destination = self.sender.send(f"{authority}-{event_id}", record.package)
+        files = self._files(record.package) if self.sender.wants_files(record.package) else {}
+        destination = self.sender.send(f"{authority}-{event_id}", record.package, files)
         with self.store.write() as uow:
             now = self.clock.now()
             sent = record.model_copy(
@@ -153,8 +164,24 @@ class ReportingService:
                 }
             )
             uow.authority_report_put(sent)
-            _audit(uow, now, actor, "report.submit", event_id, authority)
+            # The files that left with it are named by hash in the audit, never included.
+            grounds = {"files_sent": sorted(files)} if files else None
+            _audit(uow, now, actor, "report.submit", event_id, authority, grounds)
         return sent
+
+    def _files(self, package: dict[str, Any]) -> dict[str, bytes]:
+        """The preserved content of each file a package names, by its SHA-256 (unsealed here
+        only to go to the receiver; what is purged is simply not sent)."""
+        named = package.get("files")
+        listed = named if isinstance(named, list) else []
+        hashes = [f.get("evidence_sha256") for f in listed if isinstance(f, dict)]
+        found: dict[str, bytes] = {}
+        with self.store.read() as uow:
+            for sha256 in filter(None, hashes):
+                content = uow.evidence_content(str(sha256))
+                if content is not None:
+                    found[str(sha256)] = content
+        return found
 
     def acknowledge(self, event_id: str, authority: str, actor: str) -> ReportRecord:
         """Record that the receiver acknowledged a submitted report."""
@@ -236,6 +263,7 @@ class ReportingService:
                 pdq=hashes.pdq if hashes else None,
                 matched_bank=next((b for b in banks if b), None),
                 evidence_sha256=evidence.content_sha256 if evidence else None,
+                viewed_by_esp=uow.audit_mentions(VIEWS, event.event_id),
             ),
         )
 

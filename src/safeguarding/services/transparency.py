@@ -32,6 +32,7 @@ from safeguarding.domain.transparency import (
     TransparencyReport,
 )
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services.dsa_qualitative import QualitativeConfig, qualitative
 
 COMPLAINT_STATUSES = ("upheld", "rejected", "open")
 SUPER_COMPLAINT_STATUSES = ("received", "under_review", "responded")
@@ -55,6 +56,7 @@ class Measured:
     tally: ActionTally = field(default_factory=ActionTally)
     to_action: TimeQuantiles = field(default_factory=TimeQuantiles)
     to_decision: TimeQuantiles = field(default_factory=TimeQuantiles)
+    notice_to_action: TimeQuantiles = field(default_factory=TimeQuantiles)
     authority_reports: int = 0
     complaints: dict[tuple[str, str], int] = field(default_factory=dict)
     super_complaints: dict[str, int] = field(default_factory=dict)
@@ -83,6 +85,7 @@ def measure(
         tally=uow.actioned_tally(start, end),
         to_action=uow.action_times(start, end),
         to_decision=uow.report_decision_times(start, end, head_seq),
+        notice_to_action=uow.notice_action_times(start, end, head_seq),
         authority_reports=uow.authority_reports_sent(start, end),
         complaints=complaint_outcomes(uow, period),
         super_complaints=super_complaint_outcomes(uow, period),
@@ -201,6 +204,10 @@ def _speed_specs() -> list[Spec]:
               lambda m: _minutes(m.to_decision.median_s)),
         _time("time.report_to_decision.p90", "90% of user reports decided within",
               lambda m: _minutes(m.to_decision.p90_s)),
+        _count("notices_decided", "User reports decided (by policy or a moderator)",
+               lambda m: m.notice_to_action.count),
+        _time("time.notice_to_action.median", "Median time from user report to action on it",
+              lambda m: _minutes(m.notice_to_action.median_s)),
     ]  # fmt: skip
 
 
@@ -266,11 +273,19 @@ def daily(period: Period, tally: ActionTally, medians: dict[date, float]) -> tup
 class TransparencyService:
     """Builds transparency reports and streams the decisions behind them."""
 
-    def __init__(self, store: Store, clock: Clock, organisation: str, senior_manager: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        organisation: str,
+        senior_manager: str,
+        qualitative_config: QualitativeConfig | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.organisation = organisation
         self.senior_manager = senior_manager
+        self.qualitative_config = qualitative_config or QualitativeConfig()
 
     def report(self, period: Period) -> TransparencyReport:
         with self.store.read() as uow:
@@ -285,6 +300,9 @@ class TransparencyService:
             now = measure(uow, period, audit.seq, policies)
             before = measure(uow, period.year_before(), audit.seq, policies)
             medians = uow.action_times_daily(period.start, period.end)
+        built = sections(period, now, before)
+        values = {f.name: f.value for section in built for f in section.figures}
+        current = max(policies, key=lambda p: p.version).document if policies else None
         return TransparencyReport(
             organisation=self.organisation,
             senior_manager=self.senior_manager,
@@ -292,8 +310,11 @@ class TransparencyService:
             generated_at=self.clock.now(),
             audit_head=audit,
             policy_versions=versions_in_force(policies, period),
-            sections=sections(period, now, before),
+            sections=built,
             daily=daily(period, now.tally, medians),
+            qualitative=qualitative(
+                self.qualitative_config, self.organisation, current, values.get
+            ),
         )
 
     def decisions_count(self, period: Period) -> int:

@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 from pathlib import Path
+from wsgiref.simple_server import WSGIServer
 
 import typer
 import uvicorn
@@ -38,6 +39,7 @@ from safeguarding.adapters.cli.common import (
 from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.adapters.cli.ingest import ingest_file, print_summary, read_events
 from safeguarding.adapters.http.app import create_app
+from safeguarding.adapters.metrics import serve_worker_metrics
 from safeguarding.bootstrap import Container, attach_stream, stream_consumer
 from safeguarding.settings import PREFIX
 from safeguarding.settings_doc import settings_table
@@ -233,12 +235,14 @@ def worker(
     _use_stream(stream)
     container = open_container()
     logs.configure(container.settings.log_level)
+    metrics = None
     try:
         if once:
             console.print(f"processed {container.outbox.run_once(limit=1_000_000)} outbox item(s)")
             container.outbox.run_periodic()
             return
         _print_audit_checkpoints(container)
+        metrics = _serve_metrics(container)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -247,7 +251,19 @@ def worker(
         else:
             container.outbox.run_until(stop, container.settings.outbox_poll_seconds)
     finally:
+        if metrics is not None:
+            metrics.shutdown()
         container.close()
+
+
+def _serve_metrics(container: Container) -> WSGIServer | None:
+    """This worker's own metrics port, if one is set (a worker answers no other HTTP)."""
+    port = container.settings.worker_metrics_port
+    if port is None:
+        return None
+    server = serve_worker_metrics(container.state_metrics(), port)
+    console.print(f"Metrics:   http://0.0.0.0:{port}/metrics", highlight=False)
+    return server
 
 
 def _print_audit_checkpoints(container: Container) -> None:

@@ -43,6 +43,8 @@ class Format(StrEnum):
     TEXT = "text"
     CSV = "csv"
     DSA_CSV = "dsa-csv"
+    DSA_ZIP = "dsa-zip"
+    DSA_XLSX = "dsa-xlsx"
     JSON = "json"
     HTML = "html"
     PDF = "pdf"

@@ -1,4 +1,5 @@
-"""Transparency report exports: CSV, the EU DSA template's CSV, JSON, HTML and PDF.
+"""Transparency report exports: CSV, the EU DSA template (one CSV, its parts as a ZIP of CSVs
+and as XLSX), JSON, HTML and PDF.
 
 Each format is a function from a ``TransparencyReport`` to an iterator of byte chunks, so
 HTTP responses and files stream the same way. ``decisions_csv`` streams the decisions behind
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from safeguarding.adapters.exports.dsa import dsa_csv
+from safeguarding.adapters.exports.dsa_template import dsa_xlsx, dsa_zip
 from safeguarding.adapters.exports.html import report_html
 from safeguarding.adapters.exports.tables import decisions_csv, report_csv, report_json
 from safeguarding.domain.transparency import TransparencyReport
@@ -36,6 +38,10 @@ class Export:
 FORMATS: dict[str, Export] = {
     "csv": Export("text/csv; charset=utf-8", "csv", report_csv),
     "dsa-csv": Export("text/csv; charset=utf-8", "dsa.csv", dsa_csv),
+    "dsa-zip": Export("application/zip", "dsa.zip", dsa_zip),
+    "dsa-xlsx": Export(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "dsa.xlsx", dsa_xlsx
+    ),
     "json": Export("application/json", "json", report_json),
     "html": Export("text/html; charset=utf-8", "html", report_html),
     "pdf": Export("application/pdf", "pdf", report_pdf),

@@ -56,9 +56,15 @@ class Row:
     value: Callable[[TransparencyReport], str] | None = None
 
     def cells(self, report: TransparencyReport) -> list[str]:
-        applies = "yes" if self.value is not None or self.source else "no"
-        return [self.section, self.item, *self.category, self.shown(report), applies,
-                self.source, self.note]  # fmt: skip
+        shown = self.shown(report)
+        recorded = self.value is not None or bool(self.source)
+        # A recorded item with nothing to measure (a median of no notices) is not applicable
+        # for the period, and says why, rather than standing applicable and empty.
+        applies = "yes" if recorded and shown != "" else "no"
+        note = self.note
+        if recorded and shown == "":
+            note = "; ".join(filter(None, [note, "nothing to measure in this period"]))
+        return [self.section, self.item, *self.category, shown, applies, self.source, note]
 
     def shown(self, report: TransparencyReport) -> str:
         """The item's value: times in hours, as the template asks; empty when not recorded."""
@@ -123,8 +129,8 @@ def _notices() -> list[Row]:
         Row(
             section,
             "Median time to take action (hours)",
-            "time.report_to_decision.median",
-            note="from the report to the first moderator decision on its case",
+            "time.notice_to_action.median",
+            note="from each report to the first decision on it: a moderator's, else the policy's",
         ),
     ]
 

@@ -50,6 +50,7 @@ from safeguarding.adapters.http.routes import (
     review,
     risk,
     transparency,
+    webhooks,
 )
 from safeguarding.adapters.web import portals as web_portals
 from safeguarding.adapters.web import regulator_pages as web_regulator
@@ -98,7 +99,7 @@ def create_app(
         title="Safeguarding", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     app.state.container = container
-    app.state.metrics = Metrics()
+    app.state.metrics = Metrics(container.state_metrics())
     problems.install(app)
     routers = (events.router, feeds.router, policy.router, admin.router, banks.router)
     routers += (evidence.router, reports.router, review.router, information_requests.router)
@@ -108,6 +109,7 @@ def create_app(
     routers += (hma_config.config, hma_matching.status, health.router)
     for router in routers:
         app.include_router(router)
+    app.webhooks.include_router(webhooks.webhooks)
     pages = (web.router, web_review.router, web_portals.router, web_regulator.router)
     for router in (*pages, web_transparency.router):
         app.include_router(router, dependencies=[Depends(guard)])

@@ -9,11 +9,19 @@ failed keys are throttled per client address and key id (``KeyService.authentica
 from __future__ import annotations
 
 from fastapi import Request
+from fastapi.openapi.models import HTTPBase as HTTPSchemeModel
+from fastapi.security.base import SecurityBase
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.errors import AccessDenied, Unauthenticated
 
 ALL_ROLES = tuple(Role)
+# The OpenAPI security scheme every keyed operation declares, so generated clients send the key.
+BEARER = HTTPSchemeModel(
+    scheme="bearer",
+    description="An API key made with `safeguarding keys create`, sent as "
+    "`Authorization: Bearer <key>` (or, for older clients, `X-API-Key: <key>`).",
+)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -31,11 +39,16 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-class Allow:
-    """A dependency that authenticates the caller and admits only the given roles."""
+class Allow(SecurityBase):
+    """A dependency that authenticates the caller and admits only the given roles.
+
+    Being a ``SecurityBase``, it puts the bearer scheme in the OpenAPI ``securitySchemes`` and
+    in the ``security`` of each operation that depends on it (and of no other)."""
 
     def __init__(self, *roles: Role) -> None:
         self.roles = roles
+        self.model = BEARER
+        self.scheme_name = "bearerAuth"
 
     def __call__(self, request: Request) -> Principal:
         keys = request.app.state.container.keys

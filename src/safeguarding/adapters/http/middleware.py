@@ -15,14 +15,19 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# Importing it turns off the `_created` series of every counter and histogram.
+from safeguarding.adapters.metrics import StateCollector
+
 log = logging.getLogger("safeguarding.http")
 
 
 class Metrics:
     """The Prometheus metrics of one app (its own registry, so apps in one process don't clash)."""
 
-    def __init__(self) -> None:
+    def __init__(self, state: StateCollector | None = None) -> None:
         self.registry = CollectorRegistry()
+        if state is not None:
+            self.registry.register(state)
         self.requests = Counter(
             "safeguarding_http_requests",
             "HTTP requests by route and status",

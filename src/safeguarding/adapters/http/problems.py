@@ -35,6 +35,7 @@ STATUS: list[tuple[type[errors.SafeguardingError], int]] = [
     (errors.InvalidInput, 422),
     (errors.StoreClosed, 503),
     (errors.StoreBusy, 503),
+    (errors.UpstreamRefused, 502),
 ]
 
 

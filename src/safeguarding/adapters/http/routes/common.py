@@ -41,6 +41,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "Body too large",
         415: "Wrong content type",
         422: "Invalid input",
+        502: "The receiver (an authority's API) refused or failed; nothing was sent",
         503: "Busy or unavailable; retry after the Retry-After seconds",
     }
     return {

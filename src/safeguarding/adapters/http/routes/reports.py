@@ -65,7 +65,7 @@ def confirm(
 @router.post(
     "/{authority}/{event_id}/submit",
     response_model=ReportRecord,
-    responses=problems(403, 404, 409),
+    responses=problems(403, 404, 409, 502),
     summary="Send a confirmed report",
 )
 def submit(

@@ -79,6 +79,11 @@ class ReviewRows:
             query = query.where(a.actor.in_(list(actors)))
         return {actor: int(n) for actor, n in self.conn.execute(query)}
 
+    def audit_mentions(self, actions: Collection[str], subject: str) -> bool:
+        a = t.audit_log.c
+        query = select(a.seq).where(a.action.in_(list(actions)), a.subject == subject).limit(1)
+        return self.conn.execute(query).first() is not None
+
     def authority_reports_for(self, event_ids: Collection[str]) -> list[ReportRecord]:
         r = t.authority_reports.c
         query = (

@@ -139,6 +139,33 @@ class TransparencyRows:
         seconds = self._seconds(first.c.decided_at, first.c.received_at).label("seconds")
         return self._quantiles(select(seconds))
 
+    def notice_action_times(self, start: datetime, end: datetime, up_to_seq: int) -> TimeQuantiles:
+        """From each user report received in the period to the action on it: the first
+        moderator decision on a case holding it (at or before ``up_to_seq``), else the
+        policy's decision (which acts, or decides not to, when the report arrives)."""
+        a, ce = t.audit_log.c, t.case_events.c
+        reviewed = (
+            select(ce.event_id.label("event_id"), func.min(a.at).label("decided_at"))
+            .join(t.audit_log, and_(a.subject == ce.case_id, a.action == "case.decide"))
+            .where(a.seq <= up_to_seq)
+            .group_by(ce.event_id)
+            .subquery()
+        )
+        acted = func.coalesce(reviewed.c.decided_at, E.decided_at)
+        seconds = self._seconds(acted, E.received_at).label("seconds")
+        durations = (
+            select(seconds)
+            .select_from(t.events)
+            .outerjoin(reviewed, reviewed.c.event_id == E.event_id)
+            .where(
+                E.type == "user_report",
+                E.received_at >= start,
+                E.received_at < end,
+                E.decided_at.is_not(None),
+            )
+        )
+        return self._quantiles(durations)
+
     def _quantiles(self, durations: Any) -> TimeQuantiles:
         inner = durations.subquery()
         ranked = select(
