@@ -315,16 +315,18 @@ class SuperComplaintService:
 
 def _check_super(title: str, description: str, files: Sequence[EvidenceFile]) -> None:
     if not 5 <= len(title.strip()) <= 300:
-        raise InvalidInput("a super-complaint needs a title of 5 to 300 characters")
+        raise InvalidInput.about("title", "a super-complaint needs a title of 5 to 300 characters")
     if len(description.strip()) < 50:
-        raise InvalidInput("describe the systemic problem in at least 50 characters")
+        raise InvalidInput.about(
+            "description", "describe the systemic problem in at least 50 characters"
+        )
     check_files(files)
 
 
 def check_files(files: Sequence[EvidenceFile]) -> None:
     """At most MAX_FILES files, each 1 byte to MAX_FILE_BYTES."""
     if len(files) > MAX_FILES:
-        raise InvalidInput(f"attach at most {MAX_FILES} files")
+        raise InvalidInput.about("files", f"attach at most {MAX_FILES} files")
     for f in files:
         if not f.content or len(f.content) > MAX_FILE_BYTES:
             raise InvalidInput(
