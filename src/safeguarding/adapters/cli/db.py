@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from safeguarding.adapters.cli.common import console, friendly_errors, settings
+from safeguarding.adapters.cli.common import (
+    announce_database,
+    console,
+    friendly_errors,
+    open_container,
+    settings,
+)
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.bootstrap import build
 
@@ -15,7 +21,7 @@ app = typer.Typer(help="Database schema: upgrade and inspect.", no_args_is_help=
 @friendly_errors
 def upgrade() -> None:
     """Bring the schema to the newest revision and store the first policy if none is stored."""
-    container = build(settings())
+    container = open_container(create=True)
     try:
         revision = migrate.current_revision(container.store.engine)
     finally:
@@ -27,15 +33,17 @@ def upgrade() -> None:
 @friendly_errors
 def current() -> None:
     """Print the schema revision and whether it is the newest."""
-    container = build(settings(), migrate_schema=False)
-    try:
-        now = migrate.current_revision(container.store.engine)
-        head = migrate.head_revision(container.store.engine)
-    finally:
-        container.close()
-    if now is None:
+    chosen = settings()
+    announce_database(chosen)
+    head = migrate.head_revision()
+    if not migrate.has_schema(chosen.database_url):  # said without creating an empty file
         console.print(f"no schema yet; run `safeguarding db upgrade` (newest revision is {head})")
         return
+    container = build(chosen, migrate_schema=False)
+    try:
+        now = migrate.current_revision(container.store.engine)
+    finally:
+        container.close()
     state = (
         "up to date" if now == head else f"behind; run `safeguarding db upgrade` (newest is {head})"
     )
