@@ -86,6 +86,18 @@ BAD = [
         "description",
         "at least 50",
     ),
+    Bad(
+        Role.ADVOCATE,
+        "POST",
+        "/v1/super-complaints",
+        {
+            "title": "Grooming in group chats",
+            "description": "Adults join children's group chats and move them to private ones.",
+            "files": [{"name": "a.txt", "content_type": "text/plain", "content_base64": "***"}],
+        },
+        "content_base64",
+        "base64-encoded",
+    ),
 ]
 
 

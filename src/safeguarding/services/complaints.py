@@ -145,12 +145,15 @@ def _check_target(uow: UnitOfWork, complaint: Complaint) -> None:
     author, decision = found
     if complaint.kind is ComplaintKind.APPEAL:
         if author != complaint.account_id:
-            raise InvalidInput(
+            raise InvalidInput.about(
+                "account_id",
                 f"account {complaint.account_id!r} did not post {complaint.event_id!r}; "
-                "only its author may appeal its decision"
+                "only its author may appeal its decision",
             )
         if decision.verdict is Verdict.ALLOW and not decision.side_effects():
-            raise InvalidInput(f"the decision on {complaint.event_id!r} took no action to appeal")
+            raise InvalidInput.about(
+                "event_id", f"the decision on {complaint.event_id!r} took no action to appeal"
+            )
 
 
 def _queues(uow: UnitOfWork, complaint: Complaint) -> frozenset[str]:
@@ -329,9 +332,10 @@ def check_files(files: Sequence[EvidenceFile]) -> None:
         raise InvalidInput.about("files", f"attach at most {MAX_FILES} files")
     for f in files:
         if not f.content or len(f.content) > MAX_FILE_BYTES:
-            raise InvalidInput(
+            raise InvalidInput.about(
+                "files",
                 f"file {f.name!r} is {len(f.content)} bytes; each file takes 1 byte to "
-                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB",
             )
 
 
