@@ -41,9 +41,9 @@ def settings(**overrides: Any) -> Settings:
 
 def open_container(*, create: bool = False, say: bool = True, **overrides: Any) -> Container:
     """The container over the database the settings name, said on stderr (unless ``say`` is
-    off: `serve` logs it as JSON). A database with no schema yet is made only with ``create``
-    (serve, db upgrade) or the root `--create`: otherwise a mistyped or unset URL would
-    quietly give the command a new, empty one."""
+    off: `serve` and `worker` log it as JSON). A database with no schema yet is made only
+    with ``create`` (serve, db upgrade) or the root `--create`: otherwise a mistyped or unset
+    URL would quietly give the command a new, empty one."""
     chosen = settings(**overrides)
     if say:
         announce_database(chosen)

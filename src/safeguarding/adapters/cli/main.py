@@ -112,7 +112,7 @@ def serve_container(container: Container, host: str, port: int) -> None:
     public_url = _listening_url(container.settings.public_url, host, port)
     container.settings = container.settings.model_copy(update={"public_url": public_url})
     logs.configure(container.settings.log_level)
-    log.info("database opened", extra={"url": database_label(container.settings)})
+    _log_database(container)
     attach_stream(container)
     _print_urls(host, port)
     _print_audit_checkpoints(container)
@@ -135,6 +135,10 @@ def serve_container(container: Container, host: str, port: int) -> None:
         for sig, handler in stopping.items():
             signal.signal(sig, handler)
         container.close()  # stops the media worker pool, so no semaphore is left behind
+
+
+def _log_database(container: Container) -> None:
+    log.info("database opened", extra={"url": database_label(container.settings)})
 
 
 class _Stopped(Exception):
@@ -270,8 +274,9 @@ def worker(
     """Carry out side effects from the outbox (cases, evidence, webhooks); in distributed mode,
     also decide the events that `serve --stream` queued."""
     _use_stream(stream)
-    container = open_container()
+    container = open_container(say=False)  # said as a JSON log line: stderr carries only those
     logs.configure(container.settings.log_level)
+    _log_database(container)
     try:
         if once:
             console.print(f"processed {container.outbox.run_once(limit=1_000_000)} outbox item(s)")
