@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint bench self-harm-figures grooming-figures system-deps build-deps clean
 
-demo: $(STAMP)  ## Run the service with demo data on embedded SQLite
-	$(BIN)/safeguarding demo
+demo: $(STAMP)  ## Run the service with demo data on embedded SQLite (make demo PORT=8001 HOST=...)
+	$(BIN)/safeguarding demo $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 test: $(STAMP) system-deps  ## Lint, type-check and run the whole test suite (SQLite and PostgreSQL)
 	bash scripts/test.sh
@@ -44,4 +44,4 @@ $(STAMP): pyproject.toml | build-deps
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .safeguarding test-artifacts .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .safeguarding .safeguarding-keys test-artifacts .pytest_cache .ruff_cache .mypy_cache

@@ -263,3 +263,24 @@ def test_detector_example_works() -> None:
     (found,) = cls().observe(ev, context)
     assert (found.detector, found.kind) == ("link_sharing", "off_platform_link")
     assert cls().observe(event(message(text="see you at practice")), context) == []
+
+
+# Paths into the repository as the source names them (help texts, docstrings, messages), and
+# bare upper-case Markdown names such as a design note that lives only outside it.
+REPOSITORY_PATH = re.compile(r"\b(?:docs|datasets|scripts|bench)/[\w./-]*\w")
+BARE_NOTE = re.compile(r"(?<![\w/.-])[A-Z][A-Z_]+\.md\b")
+
+
+def test_every_file_the_source_names_is_in_the_repository() -> None:
+    missing = set()
+    for source in (ROOT / "src").rglob("*"):
+        if source.suffix not in {".py", ".yaml", ".html", ".md"}:
+            continue
+        text = source.read_text(encoding="utf-8")
+        named = REPOSITORY_PATH.findall(text) + BARE_NOTE.findall(text)
+        missing |= {
+            f"{source.relative_to(ROOT)}: {name}"
+            for name in named
+            if not (ROOT / name).exists() and name != "README.md"
+        }
+    assert not missing, sorted(missing)

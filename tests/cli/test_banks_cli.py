@@ -34,7 +34,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(app, ["banks", *args], prog_name="safeguarding")
+    result = CliRunner().invoke(app, ["--create", "banks", *args], prog_name="safeguarding")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"

@@ -75,7 +75,7 @@ def set_width(monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
 
 def run(*args: str, code: int = 0) -> Result:
     """Run `safeguarding ARGS`; fail with its output unless it exits with ``code``."""
-    result = CliRunner().invoke(app, list(args), prog_name="safeguarding")
+    result = CliRunner().invoke(app, ["--create", *args], prog_name="safeguarding")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"

@@ -36,7 +36,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(app, list(args), prog_name="safeguarding")
+    result = CliRunner().invoke(app, ["--create", *args], prog_name="safeguarding")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"
@@ -54,14 +54,14 @@ def test_assess_then_show_the_dated_document(workdir: Path) -> None:
     assert "Video chat" in assessed.output
     assert "not observed" in assessed.output
     shown = run("risk", "show")
-    assert shown.output.startswith("# Children's risk assessment")
+    assert shown.stdout.startswith("# Children's risk assessment")
     assert "by ops-team (version 1)" in shown.output
     assert MANAGER in shown.output
     assert "review due" not in shown.output
     out = workdir / "assessment.md"
     run("risk", "show", "--output", str(out))
     assert out.read_text(encoding="utf-8").count("\n## ") >= 9
-    body = json.loads(run("risk", "show", "--format", "json").output)
+    body = json.loads(run("risk", "show", "--format", "json").stdout)
     assert body["review_due"] is False
     assert body["assessment"]["assessed_by"] == "ops-team"
     assert len(body["assessment"]["features"]) == 8
@@ -98,12 +98,12 @@ def test_compliance_is_a_table_with_the_penalty_and_the_manager(
     assert "✓" in result.output
     assert "Maximum penalty exposure: £50,000,000" in result.output
     assert f"Senior manager accountable for children's safety: {MANAGER}" in result.output
-    body = json.loads(run("compliance", "--format", "json").output)
+    body = json.loads(run("compliance", "--format", "json").stdout)
     assert body["penalty"]["amount_gbp"] == 50_000_000
     met = {m["id"]: m["met"] for m in body["measures"]}
     assert (met["senior_manager"], met["self_harm"], met["transparency"]) == (True, True, False)
     run("risk", "assess")
-    body = json.loads(run("compliance", "--format", "json").output)
+    body = json.loads(run("compliance", "--format", "json").stdout)
     assert {m["id"]: m["met"] for m in body["measures"]}["transparency"] is True
 
 

@@ -73,7 +73,7 @@ def stored(workdir: Path) -> Iterator[Container]:
 
 
 def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(app, ["report", *args], prog_name="safeguarding")
+    result = CliRunner().invoke(app, ["--create", "report", *args], prog_name="safeguarding")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"

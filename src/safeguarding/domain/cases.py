@@ -132,7 +132,9 @@ class CaseDecision(BaseModel):
         """Raise InvalidInput when the reason code does not belong to the outcome."""
         allowed = REASON_CODES[self.outcome]
         if self.reason_code not in allowed:
-            raise InvalidInput(
+            raise InvalidInput.about(
+                "reason_code",
                 f"reason_code {self.reason_code!r} does not fit {self.outcome.value}; "
-                f"use one of: {', '.join(allowed)}"
+                f"use one of: {', '.join(allowed)}",
+                allowed,
             )

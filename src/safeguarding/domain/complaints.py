@@ -16,7 +16,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from safeguarding.domain.accounts import AgeBand
-from safeguarding.domain.errors import Conflict, FieldError, InvalidInput
+from safeguarding.domain.errors import Conflict, InvalidInput
 
 
 class ComplaintKind(StrEnum):
@@ -70,20 +70,26 @@ class Complaint(BaseModel):
         """Raise InvalidInput when the reason does not fit the kind, or an appeal names no event."""
         allowed = REASONS[self.kind]
         if self.reason not in allowed:
-            raise InvalidInput(
+            raise InvalidInput.about(
+                "reason",
                 f"reason {self.reason!r} does not fit a {self.kind.value}; "
-                f"use one of: {', '.join(allowed)}"
+                f"use one of: {', '.join(allowed)}",
+                allowed,
             )
         if self.kind is ComplaintKind.APPEAL and not self.event_id:
-            raise InvalidInput("an appeal names the event whose decision it appeals (event_id)")
+            raise InvalidInput.about(
+                "event_id", "an appeal names the event whose decision it appeals (event_id)"
+            )
 
     def decided(self, status: ComplaintStatus, reason: str, by: str, at: datetime) -> Complaint:
         if self.status is not ComplaintStatus.OPEN:
             raise Conflict(f"{self.kind.value} {self.complaint_id} was already {self.status.value}")
         if status is ComplaintStatus.OPEN:
-            raise InvalidInput("decide a complaint as upheld or rejected")
+            raise InvalidInput.about(
+                "status", "decide a complaint as upheld or rejected", ("upheld", "rejected")
+            )
         if len(reason.strip()) < 10:
-            raise InvalidInput("give the user a reason of at least 10 characters")
+            raise InvalidInput.about("reason", "give the user a reason of at least 10 characters")
         update = {"status": status, "outcome_reason": reason.strip(), "decided_by": by}
         return self.model_copy(update=update | {"decided_at": at})
 
@@ -142,13 +148,15 @@ class SuperComplaint(BaseModel):
         if self.status is SuperComplaintStatus.RESPONDED:
             raise Conflict(f"super-complaint {self.super_complaint_id} was already answered")
         if status is SuperComplaintStatus.RECEIVED:
-            raise InvalidInput(
+            raise InvalidInput.about(
+                "status",
                 "move a super-complaint to under_review or responded",
-                [FieldError(("status",), "send under_review or responded")],
+                ("under_review", "responded"),
             )
         if status is SuperComplaintStatus.RESPONDED and len(response.strip()) < MIN_RESPONSE:
-            detail = f"a response gives its reasons: at least {MIN_RESPONSE} characters"
-            raise InvalidInput(detail, [FieldError(("response",), detail)])
+            raise InvalidInput.about(
+                "response", f"a response gives its reasons: at least {MIN_RESPONSE} characters"
+            )
         update = {"status": status, "response": response.strip() or None, "responded_by": by}
         return self.model_copy(update=update | {"responded_at": at})
 

@@ -71,6 +71,15 @@ class InvalidInput(SafeguardingError):
     def extra(self) -> dict[str, Any]:
         return {"errors": [e.as_dict() for e in self.errors]}
 
+    @classmethod
+    def about(
+        cls, name: str, detail: str, allowed: tuple[str, ...] | list[str] | None = None
+    ) -> InvalidInput:
+        """The one field ``name`` is at fault: ``detail`` says what to send instead, and
+        ``allowed`` lists the values it takes, when they are few."""
+        extra = {"allowed": list(allowed)} if allowed is not None else {}
+        return cls(detail, [FieldError((name,), detail, extra=extra)])
+
 
 class InvalidEvents(InvalidInput):
     """Events of a batch failed validation; nothing in the batch was recorded."""

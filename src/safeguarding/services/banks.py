@@ -133,7 +133,11 @@ class BankService:
         allowed = {"enabled", "description", "pdq_threshold", "vpdq_match_percent"}
         unknown = sorted(set(changes) - allowed)
         if unknown:
-            raise InvalidInput(f"cannot change {unknown}; changeable: {sorted(allowed)}")
+            raise InvalidInput.about(
+                unknown[0],
+                f"cannot change {unknown}; changeable: {sorted(allowed)}",
+                sorted(allowed),
+            )
         with self.store.write() as uow:
             bank = _existing(uow, name)
             changed = Bank.model_validate({**bank.model_dump(), **changes})

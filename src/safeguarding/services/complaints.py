@@ -145,12 +145,15 @@ def _check_target(uow: UnitOfWork, complaint: Complaint) -> None:
     author, decision = found
     if complaint.kind is ComplaintKind.APPEAL:
         if author != complaint.account_id:
-            raise InvalidInput(
+            raise InvalidInput.about(
+                "account_id",
                 f"account {complaint.account_id!r} did not post {complaint.event_id!r}; "
-                "only its author may appeal its decision"
+                "only its author may appeal its decision",
             )
         if decision.verdict is Verdict.ALLOW and not decision.side_effects():
-            raise InvalidInput(f"the decision on {complaint.event_id!r} took no action to appeal")
+            raise InvalidInput.about(
+                "event_id", f"the decision on {complaint.event_id!r} took no action to appeal"
+            )
 
 
 def _queues(uow: UnitOfWork, complaint: Complaint) -> frozenset[str]:
@@ -315,21 +318,24 @@ class SuperComplaintService:
 
 def _check_super(title: str, description: str, files: Sequence[EvidenceFile]) -> None:
     if not 5 <= len(title.strip()) <= 300:
-        raise InvalidInput("a super-complaint needs a title of 5 to 300 characters")
+        raise InvalidInput.about("title", "a super-complaint needs a title of 5 to 300 characters")
     if len(description.strip()) < 50:
-        raise InvalidInput("describe the systemic problem in at least 50 characters")
+        raise InvalidInput.about(
+            "description", "describe the systemic problem in at least 50 characters"
+        )
     check_files(files)
 
 
 def check_files(files: Sequence[EvidenceFile]) -> None:
     """At most MAX_FILES files, each 1 byte to MAX_FILE_BYTES."""
     if len(files) > MAX_FILES:
-        raise InvalidInput(f"attach at most {MAX_FILES} files")
+        raise InvalidInput.about("files", f"attach at most {MAX_FILES} files")
     for f in files:
         if not f.content or len(f.content) > MAX_FILE_BYTES:
-            raise InvalidInput(
+            raise InvalidInput.about(
+                "files",
                 f"file {f.name!r} is {len(f.content)} bytes; each file takes 1 byte to "
-                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB"
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB",
             )
 
 

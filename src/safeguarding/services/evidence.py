@@ -128,8 +128,9 @@ def _denied(principal: Principal, detail: str) -> AccessDenied:
 
 def _check_reason(reason: str) -> None:
     if len(reason.strip()) < MIN_REASON:
-        raise InvalidInput(
-            f"give a reason of at least {MIN_REASON} characters (it goes into the audit log)"
+        raise InvalidInput.about(
+            "reason",
+            f"give a reason of at least {MIN_REASON} characters (it goes into the audit log)",
         )
 
 

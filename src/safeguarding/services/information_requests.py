@@ -76,7 +76,7 @@ class InformationRequestService:
     ) -> InformationRequest:
         """Answer with text and files (sealed at rest); this closes the evidence access."""
         if not response.strip():
-            raise InvalidInput("an answer needs some text")
+            raise InvalidInput.about("response", "an answer needs some text")
         check_files(files)
         now = self.clock.now()
         named = {self.ids.new("att"): f for f in files}
@@ -116,13 +116,22 @@ def _check(
     question: str, legal_basis: str, deadline: datetime, event_ids: tuple[str, ...], now: datetime
 ) -> None:
     if len(question.strip()) < 10:
-        raise InvalidInput("a request needs its question (at least 10 characters)")
+        raise InvalidInput.about(
+            "question", "a request needs its question (at least 10 characters)"
+        )
     if len(legal_basis.strip()) < 5:
-        raise InvalidInput("a request names its legal basis, such as 'Online Safety Act s.100'")
+        raise InvalidInput.about(
+            "legal_basis", "a request names its legal basis, such as 'Online Safety Act s.100'"
+        )
     if deadline <= now:
-        raise InvalidInput(f"the deadline {deadline.isoformat()} has already passed")
+        raise InvalidInput.about(
+            "deadline",
+            f"the deadline {deadline.isoformat()} has already passed; send a later date",
+        )
     if len(event_ids) > MAX_EVENTS:
-        raise InvalidInput(f"a request names at most {MAX_EVENTS} events; split it")
+        raise InvalidInput.about(
+            "event_ids", f"a request names at most {MAX_EVENTS} events; split it"
+        )
 
 
 def _existing(uow: UnitOfWork, request_id: str) -> InformationRequest:

@@ -69,9 +69,9 @@ class DecisionSamples:
 
     def sample(self, principal: Principal, n: int = 20, days: int = 90) -> list[DecisionSample]:
         if not 1 <= n <= MAX_SAMPLES:
-            raise InvalidInput(f"ask for 1 to {MAX_SAMPLES} samples, not {n}")
+            raise InvalidInput.about("n", f"ask for 1 to {MAX_SAMPLES} samples, not {n}")
         if not 1 <= days <= 3660:
-            raise InvalidInput(f"sample from the last 1 to 3660 days, not {days}")
+            raise InvalidInput.about("days", f"sample from the last 1 to 3660 days, not {days}")
         until = self.clock.now()
         with self.store.write() as uow:
             drawn = uow.decisions_sample(n, until - timedelta(days=days), until)

@@ -1,6 +1,6 @@
 """`safeguarding score-conversations` and `safeguarding eval grooming`: the grooming model's CLI.
 
-Both read Conversation JSONL (DESIGN.md) and replay each conversation message
+Both read Conversation JSONL (docs/grooming.md) and replay each conversation message
 by message through the same ``GroomingModel.update`` the live detector runs.
 """
 
@@ -31,7 +31,8 @@ from safeguarding.detectors.text.grooming_model import shared_model
 from safeguarding.detectors.text.grooming_state import RELATIONSHIPS
 
 ConversationsFile = Annotated[
-    Path, typer.Argument(exists=True, dir_okay=False, help="Conversation JSONL (see DESIGN.md).")
+    Path,
+    typer.Argument(exists=True, dir_okay=False, help="Conversation JSONL (see docs/grooming.md)."),
 ]
 
 

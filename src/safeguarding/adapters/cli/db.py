@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 
 from safeguarding.adapters.cli.audit import check_chain
-from safeguarding.adapters.cli.common import console, err, friendly_errors, settings
+from safeguarding.adapters.cli.common import (
+    announce_database,
+    console,
+    err,
+    friendly_errors,
+    open_container,
+    settings,
+)
 from safeguarding.adapters.storage import backup as backups
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.bootstrap import build, checkpoint_folder
@@ -21,7 +28,7 @@ app = typer.Typer(help="Database schema, backups and restores.", no_args_is_help
 @friendly_errors
 def upgrade() -> None:
     """Bring the schema to the newest revision and store the first policy if none is stored."""
-    container = build(settings())
+    container = open_container(create=True)
     try:
         revision = migrate.current_revision(container.store.engine)
     finally:
@@ -33,15 +40,17 @@ def upgrade() -> None:
 @friendly_errors
 def current() -> None:
     """Print the schema revision and whether it is the newest."""
-    container = build(settings(), migrate_schema=False)
-    try:
-        now = migrate.current_revision(container.store.engine)
-        head = migrate.head_revision(container.store.engine)
-    finally:
-        container.close()
-    if now is None:
+    chosen = settings()
+    announce_database(chosen)
+    head = migrate.head_revision()
+    if not migrate.has_schema(chosen.database_url):  # said without creating an empty file
         console.print(f"no schema yet; run `safeguarding db upgrade` (newest revision is {head})")
         return
+    container = build(chosen, migrate_schema=False)
+    try:
+        now = migrate.current_revision(container.store.engine)
+    finally:
+        container.close()
     state = (
         "up to date" if now == head else f"behind; run `safeguarding db upgrade` (newest is {head})"
     )
@@ -63,6 +72,7 @@ def backup(
     Exit 1 if the chain does not verify.
     """
     configured = settings()
+    announce_database(configured)
     # Checkpoints taken while the backup runs may be newer than its snapshot: only those
     # already held must be reached.
     held = checkpoint_folder(configured).read_all()
@@ -97,6 +107,7 @@ def restore(
     reach the newest checkpoint or does not verify; exit 2 without --yes.
     """
     configured = settings()
+    announce_database(configured)
     target = mask_url(configured.database_url)
     if not yes:
         err.print(

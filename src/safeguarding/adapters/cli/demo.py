@@ -1,29 +1,47 @@
-"""`safeguarding demo`: a fresh SQLite database with demo data and one key per role."""
+"""`safeguarding demo`: demo data and one key per role, in the database every command reads.
+
+The demo fills the default data folder (the setting data_dir, `.safeguarding/`) and its
+SQLite database, so `safeguarding audit verify` or `report transparency` run afterwards see
+the demo's data. It starts afresh each run, so it deletes only a folder it made itself.
+"""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from safeguarding.adapters.cli.common import console, settings, table
+from safeguarding.adapters.cli.common import (
+    announce_database,
+    console,
+    database_label,
+    err,
+    settings,
+    table,
+)
 from safeguarding.bootstrap import Container, build
 from safeguarding.demo import demo_events, known_hash_list
 from safeguarding.domain.access import Role
+from safeguarding.domain.errors import InvalidInput
+from safeguarding.settings import Settings
+
+DATABASE_FILE = "safeguarding.db"  # the file of the default database_url
+MARKER = ".made-by-safeguarding-demo"
 
 
-def run_demo(data_dir: Path) -> Container:
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True)
-    hash_list = data_dir / "known-hashes.txt"
+def run_demo(data_dir: Path | None = None) -> Container:
+    """Load the demo into ``data_dir`` (the setting data_dir by default), printing the keys."""
+    in_force = settings()
+    folder = data_dir or in_force.data_dir
+    _start_afresh(folder)
+    hash_list = folder / "known-hashes.txt"
     hash_list.write_text(known_hash_list())
-    container = build(
-        settings(
-            database_url=f"sqlite:///{data_dir / 'demo.db'}",
-            data_dir=data_dir,
-            sha256_list_path=hash_list,
-        )
+    chosen = settings(
+        database_url=f"sqlite:///{folder / DATABASE_FILE}",
+        data_dir=folder,
+        sha256_list_path=hash_list,
     )
+    announce_database(chosen)
+    container = build(chosen)
     grid = table(
         "role", "API key", title="Demo API keys (shown once; the demo starts afresh each run)"
     )
@@ -35,7 +53,35 @@ def run_demo(data_dir: Path) -> Container:
     blocked = sum(r.decision.verdict == "block" for r in results)
     console.print(grid)
     console.print(
-        f"Loaded {len(results)} demo events ({blocked} blocked) into {data_dir / 'demo.db'}.",
+        f"Loaded {len(results)} demo events ({blocked} blocked) into {folder / DATABASE_FILE}.",
         highlight=False,
     )
+    _say_how_commands_find_it(in_force, chosen)
     return container
+
+
+def _start_afresh(folder: Path) -> None:
+    """Empty ``folder`` for the demo, unless it holds data the demo did not make."""
+    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise InvalidInput(
+            f"{folder} holds data the demo did not make, and the demo starts afresh: it would "
+            "delete it. Pass --data-dir with another folder (or set SAFEGUARDING_DATA_DIR), "
+            f"or move {folder} away yourself."
+        )
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / MARKER).write_text("made by `safeguarding demo`; the next demo deletes it\n")
+
+
+def _say_how_commands_find_it(in_force: Settings, chosen: Settings) -> None:
+    """When other commands would read another database, say which settings reach the demo's."""
+    if (in_force.database_url, in_force.data_dir) == (chosen.database_url, chosen.data_dir):
+        return
+    err.print(
+        f"note: other commands read {database_label(in_force)}; to give them the demo's data, "
+        f"set SAFEGUARDING_DATABASE_URL={chosen.database_url} "
+        f"SAFEGUARDING_DATA_DIR={chosen.data_dir}",
+        markup=False,
+        highlight=False,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -30,7 +31,10 @@ from safeguarding.adapters.cli import (
     transparency,
 )
 from safeguarding.adapters.cli.common import (
+    allow_create,
+    announce_database,
     console,
+    database_label,
     err,
     friendly_errors,
     open_container,
@@ -38,6 +42,7 @@ from safeguarding.adapters.cli.common import (
 )
 from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.adapters.cli.ingest import ingest_file, print_summary, read_events
+from safeguarding.adapters.cli.listen import ensure_port_free
 from safeguarding.adapters.http.app import create_app
 from safeguarding.adapters.metrics import serve_worker_metrics
 from safeguarding.bootstrap import Container, attach_stream, stream_consumer
@@ -45,6 +50,7 @@ from safeguarding.settings import PREFIX
 from safeguarding.settings_doc import settings_table
 from safeguarding.urls import mask_url
 
+log = logging.getLogger("safeguarding.cli")
 app = typer.Typer(
     help="Safeguarding: a child online-safety engine. Events in, explained decisions out.",
     no_args_is_help=True,
@@ -83,8 +89,16 @@ def main(
     _version_flag: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    create: bool = typer.Option(
+        False,
+        "--create",
+        help="Let the command create the database if there is none (new and empty); without "
+        "it only `demo`, `serve` and `db upgrade` do, and others stop with exit status 2.",
+    ),
 ) -> None:
-    """Settings come from SAFEGUARDING_* environment variables; see `safeguarding settings`."""
+    """Settings come from SAFEGUARDING_* environment variables; see `safeguarding settings`.
+    Each command that opens the database names it on standard error."""
+    allow_create(create)
 
 
 def _print_urls(host: str, port: int) -> None:
@@ -103,6 +117,7 @@ def serve_container(container: Container, host: str, port: int) -> None:
     public_url = _listening_url(container.settings.public_url, host, port)
     container.settings = container.settings.model_copy(update={"public_url": public_url})
     logs.configure(container.settings.log_level)
+    _log_database(container)
     attach_stream(container)
     _print_urls(host, port)
     _print_audit_checkpoints(container)
@@ -116,10 +131,29 @@ def serve_container(container: Container, host: str, port: int) -> None:
             lifespan="on",
         )
     )
+    stopping = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         server.run()
+    except _Stopped:
+        pass  # the signal that began the graceful shutdown, re-raised by uvicorn after it
     finally:
-        container.close()
+        for sig, handler in stopping.items():
+            signal.signal(sig, handler)
+        container.close()  # stops the media worker pool, so no semaphore is left behind
+
+
+def _log_database(container: Container) -> None:
+    log.info("database opened", extra={"url": database_label(container.settings)})
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGINT: stop serving, close the container and exit 0."""
+
+
+def _stop(_signal: int, _frame: object) -> None:
+    # uvicorn re-raises the stop signal once it has shut down; by default that would kill the
+    # process (exit -15) before the container, and its worker pool, were closed.
+    raise _Stopped
 
 
 @app.command()
@@ -139,15 +173,19 @@ def serve(
 ) -> None:
     """Run the HTTP API, the web UI and (unless turned off in settings) the outbox worker."""
     _use_stream(stream)
-    container = open_container()  # brings the schema up to date once, before any worker starts
+    in_force = settings()
+    host, port = host or in_force.host, port or in_force.port
+    ensure_port_free(host, port)
+    # Brings the schema up to date once, before any worker starts.
+    container = open_container(create=True, say=False)  # stderr carries only JSON log lines
     settings_in_force = container.settings
-    host, port = host or settings_in_force.host, port or settings_in_force.port
     workers = workers or settings_in_force.workers
     if workers == 1:
         serve_container(container, host, port)
         return
     _print_audit_checkpoints(container)
     container.close()
+    announce_database(settings_in_force)  # before the workers' JSON log lines
     if settings_in_force.is_sqlite:
         err.print(
             "warning: SQLite has one writer; processes would queue on its lock. "
@@ -172,16 +210,24 @@ def serve(
 @app.command()
 @friendly_errors
 def demo(
-    port: int = typer.Option(8000, help="Port to serve the demo on."),
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(
+        None, min=1, max=65535, help="Port to serve the demo on (default: setting port)."
+    ),
+    host: str = typer.Option(None, help="Address to listen on (default: setting host)."),
     data_dir: Path = typer.Option(
-        Path(".safeguarding/demo"), help="Where the demo database lives."
+        None,
+        help="Folder of the demo's data and SQLite database (default: setting data_dir, the "
+        "folder every command reads).",
     ),
     serve_after: bool = typer.Option(
         True, "--serve/--no-serve", help="Serve after loading the data."
     ),
 ) -> None:
     """Start afresh with demo data on SQLite, print a key per role, and serve."""
+    in_force = settings()
+    host, port = host or in_force.host, port or in_force.port
+    if serve_after:
+        ensure_port_free(host, port)
     container = run_demo(data_dir)
     if serve_after:
         serve_container(container, host, port)
@@ -233,9 +279,10 @@ def worker(
     """Carry out side effects from the outbox (cases, evidence, webhooks); in distributed mode,
     also decide the events that `serve --stream` queued."""
     _use_stream(stream)
-    container = open_container()
+    container = open_container(say=False)  # said as a JSON log line: stderr carries only those
     logs.configure(container.settings.log_level)
     metrics = None
+    _log_database(container)
     try:
         if once:
             console.print(f"processed {container.outbox.run_once(limit=1_000_000)} outbox item(s)")

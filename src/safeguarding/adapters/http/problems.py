@@ -24,6 +24,7 @@ PROBLEM = "application/problem+json"
 # A 422 lists at most this many errors, and says how many there were in all: a body with a
 # million bad items must not get a hundred megabytes of answer.
 MAX_LISTED_ERRORS = 100
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 STATUS: list[tuple[type[errors.SafeguardingError], int]] = [
     (errors.Unauthenticated, 401),
@@ -115,7 +116,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             request,
         )
     described = [describe(e) for e in found[:MAX_LISTED_ERRORS]]
-    summary = _summary(described, len(found))
+    summary = _summary(described, len(found), writes=request.method not in SAFE_METHODS)
     return problem(422, "Invalid request", summary, request, **listed(described, len(found)))
 
 
@@ -150,17 +151,20 @@ def _message(error: dict[str, Any]) -> str:
     if kind == "union_tag_not_found":
         return "field 'type' is required (the event type)"
     if kind == "missing":
-        return "field required"
+        where = error.get("loc", ("body",))[0]
+        return f"{where} parameter required" if where in ("query", "header") else "field required"
     if kind == "extra_forbidden":
         return "unknown field"
     return str(error.get("msg", "invalid"))
 
 
-def _summary(described: list[dict[str, Any]], total: int) -> str:
+def _summary(described: list[dict[str, Any]], total: int, *, writes: bool) -> str:
     first = described[0] if described else {"field": "(body)", "message": "invalid"}
     where = f"event {first['index']}: " if "index" in first else ""
     more = f" (and {total - 1} more)" if total > 1 else ""
-    return f"{where}{first['field']}: {first['message']}{more}; nothing was recorded"
+    # A read records nothing either way; saying so would suggest it might have.
+    outcome = "; nothing was recorded" if writes else ""
+    return f"{where}{first['field']}: {first['message']}{more}{outcome}"
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

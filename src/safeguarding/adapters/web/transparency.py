@@ -77,7 +77,11 @@ def transparency_export(
         period = period_of(first, last, app.clock.now().date())
         export = FORMATS.get(fmt)
         if export is None:
-            raise InvalidInput(f"no export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+            raise InvalidInput.about(
+                "format",
+                f"no export format {fmt!r}; choose one of {', '.join(FORMATS)}",
+                [*FORMATS],
+            )
     except InvalidInput as exc:
         return _refused(request, who, exc)
     app.access.read(who, f"ui:transparency.{fmt} {period.start.date()}..{period.last_day}")

@@ -2,7 +2,7 @@
 
 Used by ``safeguarding score-conversations`` and ``safeguarding eval grooming``
 and by ``scripts/fit_grooming.py``. The Conversation JSONL and Labels JSONL
-formats are the ones in DESIGN.md. The measures follow PAN 2012's
+formats are the ones in docs/grooming.md. The measures follow PAN 2012's
 sexual-predator task (conversation-level precision, recall and F0.5) plus
 the early-warning figures the issue asks for: the share of grooming
 conversations flagged no later than three messages after the labelled onset,
@@ -28,7 +28,8 @@ EARLY_MESSAGES = 3
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """One conversation's outcome (the DESIGN.md output line) and its risk after each message."""
+    """One conversation's outcome (a `score-conversations` output line) and its risk after
+    each message."""
 
     conversation_id: str
     flagged: bool

@@ -180,7 +180,11 @@ def decoded_file(f: FileIn) -> EvidenceFile:
     try:
         content = base64.b64decode(f.content_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput(f"file {f.name!r}: content_base64 is not valid base64") from None
+        raise InvalidInput.about(
+            "files.content_base64",
+            f"file {f.name!r}: content_base64 is not valid base64; send the file's bytes "
+            "base64-encoded (RFC 4648, with padding)",
+        ) from None
     return EvidenceFile(f.name, f.content_type, content)
 
 

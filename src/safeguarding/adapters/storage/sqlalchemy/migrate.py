@@ -8,7 +8,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from safeguarding.adapters.storage.crypto import ContentCipher
 
@@ -49,5 +51,29 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, or None (another database, or SQLite in memory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def has_schema(url: str) -> bool:
+    """Whether the database at ``url`` holds a schema already, found without creating it: a
+    missing SQLite file is not opened (SQLite would create it); in-memory SQLite has none."""
+    path = sqlite_file(url)
+    if make_url(url).get_backend_name() == "sqlite" and (path is None or not path.exists()):
+        return False
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        return current_revision(engine) is not None
+    finally:
+        engine.dispose()
+
+
+def head_revision(engine: Engine | None = None) -> str | None:
+    """The newest revision of the migration scripts (no database is read)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
