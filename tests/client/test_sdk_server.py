@@ -21,7 +21,7 @@ from safeguarding.client import (
 )
 from safeguarding.domain.access import Role
 from tests.client.sdk_world import adult_and_child, contact_request, fresh, post, spam_report
-from tests.servers import RunningServer, live_server, server_database_url  # noqa: F401
+from tests.servers import RunningServer
 
 pytestmark = pytest.mark.server
 T = TypeVar("T")
@@ -52,7 +52,8 @@ def test_events_batch_single_replay_and_decision(live_server: RunningServer) -> 
         first = sdk.send_event(request, respond_async=True)  # one process: Prefer is ignored
         again = sdk.send_event(request)
         read = sdk.decision(request["event_id"])
-    assert isinstance(first, EventResult) and isinstance(again, EventResult)
+    assert isinstance(first, EventResult)
+    assert isinstance(again, EventResult)
     assert first.decision.verdict == "block"
     assert "adult-contact-request-to-unconnected-child" in [r["rule"] for r in first.decision.rules]
     assert (first.replayed, again.replayed, read.replayed) == (False, True, True)
@@ -107,9 +108,12 @@ def test_banks_and_hashes(live_server: RunningServer) -> None:
         with pytest.raises(NotFound) as missing:
             admin.bank(name)
     assert (made.pdq_threshold, version.added, changed.enabled) == (20, 1, False)
-    assert back.version == 2 and [v.version for v in detail.versions] == [1, 2]
-    assert name in listed and deleted == {"deleted": name, "hashes": 1}
-    assert missing.value.status == 404 and missing.value.slug == "not-found"
+    assert back.version == 2
+    assert [v.version for v in detail.versions] == [1, 2]
+    assert name in listed
+    assert deleted == {"deleted": name, "hashes": 1}
+    assert missing.value.status == 404
+    assert missing.value.slug == "not-found"
 
 
 def test_hash_file_and_lookup(live_server: RunningServer) -> None:
@@ -139,8 +143,10 @@ def test_complaints(live_server: RunningServer) -> None:
         )
         listed = [c.complaint_id for c in admin.complaints(status="upheld")]
         read = admin.complaint(filed.complaint_id)
-    assert filed.status == "open" and decided.status == read.status == "upheld"
-    assert filed.complaint_id in listed and "get_help" in wording
+    assert filed.status == "open"
+    assert decided.status == read.status == "upheld"
+    assert filed.complaint_id in listed
+    assert "get_help" in wording
 
 
 def test_errors_are_typed_from_problems(live_server: RunningServer) -> None:
@@ -156,12 +162,12 @@ def test_errors_are_typed_from_problems(live_server: RunningServer) -> None:
             sdk.decision("never-sent")
     with client(live_server, Role.REGULATOR) as regulator, pytest.raises(Forbidden) as refused:
         regulator.send_event(sent)
-    with Client(live_server.base_url, "sgk_nobody_wrong") as nobody, pytest.raises(
-        Unauthenticated
-    ):
+    with Client(live_server.base_url, "sgk_nobody_wrong") as nobody, pytest.raises(Unauthenticated):
         nobody.cases()
-    assert reused.value.slug == "event-id-reused" and reused.value.errors[0]["index"] == 0
-    assert invalid.value.status == 422 and invalid.value.errors[0]["index"] == 1
+    assert reused.value.slug == "event-id-reused"
+    assert reused.value.errors[0]["index"] == 0
+    assert invalid.value.status == 422
+    assert invalid.value.errors[0]["index"] == 1
     assert refused.value.problem["role"] == "regulator"
 
 
@@ -176,5 +182,7 @@ async def test_async_client(live_server: RunningServer) -> None:
         seen = await sdk.visibility(child, ["post-never-sent"])
         with pytest.raises(NotFound):
             await sdk.decision("never-sent")
-    assert isinstance(result, EventResult) and result.decision.verdict == "block"
-    assert read.decision == result.decision and seen.items[0].visible
+    assert isinstance(result, EventResult)
+    assert result.decision.verdict == "block"
+    assert read.decision == result.decision
+    assert seen.items[0].visible

@@ -101,11 +101,15 @@ def verify_standard_webhook(
 
 
 def standard_key(secret: str) -> bytes:
-    """The key bytes of a Standard Webhooks secret (``whsec_`` and base64)."""
+    """The key bytes of a Standard Webhooks secret (``whsec_`` and base64, padded or not)."""
+    encoded = secret.removeprefix(SECRET_PREFIX)
     try:
-        return base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise WebhookVerificationError("the secret is not whsec_ followed by base64") from exc
+    if not key:
+        raise WebhookVerificationError("the webhook secret is empty")
+    return key
 
 
 def _safeguarding_fields(header: str) -> tuple[int, list[str]]:
