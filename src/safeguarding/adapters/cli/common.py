@@ -10,12 +10,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safeguarding.adapters.cli.output import PlainWhenPiped
 from safeguarding.bootstrap import Container, build
 from safeguarding.domain.errors import SafeguardingError
 from safeguarding.settings import Settings, load_settings
 
-# soft_wrap: long lines (keys, YAML, file:line:col messages) are never broken by the console.
-console = Console(soft_wrap=True)
+# soft_wrap: long lines (keys, YAML, file:line:col messages) are never broken by the console;
+# tables are plain tab-separated lines when stdout is not a terminal (see output.py).
+console = PlainWhenPiped(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
