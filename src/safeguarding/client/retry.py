@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -47,7 +48,7 @@ class RetryPolicy:
             return None
         return min(retry_after, self.max_delay)
 
-    def after_error(self, call: Call[object], attempt: int, error: Exception) -> float | None:
+    def after_error(self, call: Call[Any], attempt: int, error: Exception) -> float | None:
         """The wait before the next try after a transport failure, or None to give up."""
         if attempt + 1 >= self.attempts or not isinstance(error, httpx.TransportError):
             return None
