@@ -577,7 +577,7 @@ def test_worker_once_processes_what_is_due(ingest_env: Path) -> None:
 def test_demo_without_serving_loads_data_and_prints_a_key_per_role(workdir: Path) -> None:
     result = run("demo", "--no-serve", "--data-dir", "demo")
     for role in Role:
-        assert re.search(rf"{role.value}\s+│\s+sgk_[0-9a-f]+_\S+", result.stdout), role
+        assert re.search(rf"{role.value}\s+(│\s+)?sgk_[0-9a-f]+_\S+", result.stdout), role
     assert re.search(r"Loaded \d+ demo events \(\d+ blocked\)", words(result.stdout))
 
 

@@ -103,7 +103,7 @@ def test_by_source_fits_on_the_others_and_scores_each_source_left_out(tmp_path: 
         app, ["eval", "grooming", "--by-source", "--data", str(tmp_path)], terminal_width=200
     )
     assert result.exit_code == 0, result.output
-    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
+    rows = {line.split("\t")[0]: line for line in result.stdout.splitlines() if "\t" in line}
     assert {"project", "x1", "x2", "worst", "mean"} <= set(rows)
     assert "hour and length: final risk moved by at most 0.0000" in result.stdout
 

@@ -300,7 +300,7 @@ def test_eval_prints_figures_beside_the_keyword_baseline(tmp_path: Path) -> None
         assert heading in result.output
     assert "keyword baseline" in result.output
     recall = next(line for line in result.output.splitlines() if "recall" in line)
-    assert [cell.strip() for cell in recall.split("│")[2:4]] == ["1.000", "0.000"]
+    assert recall.split("\t")[1:3] == ["1.000", "0.000"]
 
 
 def load_fit_script() -> ModuleType:
@@ -385,9 +385,9 @@ def test_by_source_prints_a_row_per_left_out_source_the_worst_and_the_mean(
     result = CliRunner().invoke(cli(), args, terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "Leave one source out" in result.output
-    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}
+    rows = {line.split("\t")[0]: line for line in result.output.splitlines() if "\t" in line}
     for name, size in {"alpha": 12, "beta": 11, "gamma": 10}.items():
-        assert rows[name].split("│")[2].strip() == str(size)
+        assert rows[name].split("\t")[1] == str(size)
     assert {"worst", "mean"} <= set(rows)
     assert "Flagged for action by true label" in result.output
 
@@ -419,8 +419,8 @@ def test_by_source_never_scores_fit_only_items(tmp_path: Path) -> None:
     extra.write_text(json.dumps({"id": "e1", "text": "heading out now", "label": "benign"}) + "\n")
     result = CliRunner().invoke(cli(), [*args, "--fit-only", f"alpha={extra}"], terminal_width=200)
     assert result.exit_code == 0, result.output
-    row = next(line for line in result.output.splitlines() if line.startswith("│ alpha"))
-    assert row.split("│")[2].strip() == "12"
+    row = next(line for line in result.output.splitlines() if line.startswith("alpha\t"))
+    assert row.split("\t")[1] == "12"
 
 
 @pytest.mark.parametrize(

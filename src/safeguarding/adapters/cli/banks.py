@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from safeguarding.adapters.cli.common import console, err, friendly_errors, open_container, table
+from safeguarding.adapters.cli.output import LISTING, Listing, print_json
 from safeguarding.bootstrap import Container
 from safeguarding.detectors.media.hash_lists import (
     HashListError,
@@ -99,9 +100,12 @@ def create(
 
 @app.command("list")
 @friendly_errors
-def list_banks() -> None:
+def list_banks(fmt: Listing = LISTING) -> None:
     """Every bank: kind, enabled, version, distances and live hashes by type."""
     found = with_container(lambda c: c.banks.list())
+    if fmt is Listing.JSON:
+        print_json([bank.model_dump(mode="json") | {"counts": counts} for bank, counts in found])
+        return
     grid = table("name", "kind", "enabled", "version", "pdq dist", "vpdq %", *HashType)
     for bank, counts in found:
         grid.add_row(

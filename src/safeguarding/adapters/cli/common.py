@@ -12,14 +12,16 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from safeguarding.adapters.cli.output import PlainWhenPiped
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.bootstrap import Container, build
 from safeguarding.domain.errors import InvalidInput, SafeguardingError
 from safeguarding.settings import Settings, load_settings
 from safeguarding.urls import mask_url
 
-# soft_wrap: long lines (keys, YAML, file:line:col messages) are never broken by the console.
-console = Console(soft_wrap=True)
+# soft_wrap: long lines (keys, YAML, file:line:col messages) are never broken by the console;
+# tables are plain tab-separated lines when stdout is not a terminal (see output.py).
+console = PlainWhenPiped(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 NO_DATABASE_EXIT = 2

@@ -18,6 +18,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from safeguarding.adapters.cli.common import console, err
+from safeguarding.adapters.cli.output import is_stdout, write_stdout
 from safeguarding.detectors.media.pdq_index import (
     DEFAULT_THRESHOLD,
     HashRows,
@@ -63,7 +64,10 @@ def match(
     bank: HashList,
     queries: HashList,
     output: Annotated[
-        Path, typer.Option(dir_okay=False, help="Where to write one JSON line per query.")
+        Path,
+        typer.Option(
+            dir_okay=False, help="Where to write one JSON line per query (- for standard output)."
+        ),
     ],
     threshold: Annotated[
         int, typer.Option(min=0, max=256, help="Largest Hamming distance that counts as a match.")
@@ -80,10 +84,12 @@ def match(
     except HashListError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
+    # With the results on standard output, the notes go to standard error.
+    notes = err if is_stdout(output) else console
     started = perf_counter()
     index = PdqIndex.build(bank_rows, threshold=threshold)
     built = perf_counter() - started
-    console.print(
+    notes.print(
         f"bank: {len(bank_rows):,} hashes from {bank}; index built in {built:.2f} s "
         f"({index.nbytes / 2**20:.1f} MiB)",
         highlight=False,
@@ -92,14 +98,20 @@ def match(
     found = match_all(index, query_rows)
     took = perf_counter() - started
     rate = len(query_rows) / took if took else 0.0
-    console.print(
+    notes.print(
         f"queries: {len(query_rows):,} from {queries}, {sum(1 for f in found if f):,} with a "
         f"match; matched in {took:.2f} s ({rate:,.0f} queries/s)",
         highlight=False,
     )
-    with output.open("w", encoding="utf-8") as out:
-        for row, line, matches in zip(query_rows, query_lines, found, strict=True):
-            out.write(json.dumps(result_line(row, line, matches, bank_rows, bank_lines)) + "\n")
+    lines = (
+        (json.dumps(result_line(row, line, matches, bank_rows, bank_lines)) + "\n").encode()
+        for row, line, matches in zip(query_rows, query_lines, found, strict=True)
+    )
+    if is_stdout(output):
+        write_stdout(lines)
+        return
+    with output.open("wb") as out:
+        out.writelines(lines)
     console.print(f"wrote {output}", highlight=False)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from safeguarding.adapters.cli.common import console, friendly_errors, open_container, table
+from safeguarding.adapters.cli.output import LISTING, Listing, print_json
 from safeguarding.domain.access import Role
 
 app = typer.Typer(
@@ -12,6 +13,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 ROLES = ", ".join(r.value for r in Role)
+# What `keys list --format json` shows of a key, as `GET /v1/keys` does: never its hash.
+KEY_FIELDS = ("key_id", "name", "role", "created_at", "revoked_at", "queues", "organisation")
 
 
 @app.command("create")
@@ -45,13 +48,16 @@ def create(
 
 @app.command("list")
 @friendly_errors
-def list_keys() -> None:
+def list_keys(fmt: Listing = LISTING) -> None:
     """List keys: id, name, role, queues, created and revoked (secrets are never shown)."""
     container = open_container()
     try:
         records = container.keys.list()
     finally:
         container.close()
+    if fmt is Listing.JSON:
+        print_json([{f: getattr(r, f) for f in KEY_FIELDS} for r in records])
+        return
     grid = table("id", "name", "role", "queues", "created", "revoked")
     for r in records:
         grid.add_row(

@@ -7,6 +7,7 @@ import json
 import typer
 
 from safeguarding.adapters.cli.common import console, friendly_errors, open_container, table
+from safeguarding.adapters.cli.output import LISTING, Listing, print_json
 from safeguarding.domain.access import Principal, Role
 from safeguarding.services.access import OPERATOR
 
@@ -19,13 +20,16 @@ AUTHORITY = typer.Option("default", help="The authority the report is for (nca, 
 
 @app.command("list")
 @friendly_errors
-def list_reports() -> None:
-    """Every drafted report with its status."""
+def list_reports(fmt: Listing = LISTING) -> None:
+    """Every drafted report with its status (metadata, never a package's content)."""
     container = open_container()
     try:
         records = container.reports.list(OPERATOR)
     finally:
         container.close()
+    if fmt is Listing.JSON:
+        print_json([r.model_dump(mode="json") for r in records])
+        return
     grid = table("event", "authority", "status", "drafted", "confirmed by", "sent to")
     for r in records:
         grid.add_row(

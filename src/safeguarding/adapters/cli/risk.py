@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from safeguarding.adapters.cli.common import console, err, friendly_errors, open_container, table
+from safeguarding.adapters.cli.output import is_stdout
 from safeguarding.domain.errors import NotFound
 from safeguarding.domain.risk import RiskAssessment
 from safeguarding.services.risk import RiskStatus, markdown
@@ -80,7 +81,10 @@ def show(
         DocumentFormat.MARKDOWN, "--format", help="A dated Markdown document, or JSON."
     ),
     output: Path | None = typer.Option(
-        None, "--output", dir_okay=False, help="Write it to this file instead of printing it."
+        None,
+        "--output",
+        dir_okay=False,
+        help="Write it to this file instead of printing it (- for standard output).",
     ),
 ) -> None:
     """The latest assessment; says when a policy change has made it due for review."""
@@ -90,7 +94,7 @@ def show(
     finally:
         container.close()
     text = render(status, fmt)
-    if output is None:
+    if output is None or is_stdout(output):
         console.print(text, markup=False, highlight=False)
     else:
         output.write_text(text + "\n", encoding="utf-8")

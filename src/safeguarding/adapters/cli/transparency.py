@@ -8,7 +8,6 @@ temporary name and renamed when complete, so a failed export never leaves half a
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -24,6 +23,7 @@ from rich.progress import (
 )
 
 from safeguarding.adapters.cli.common import console, err, friendly_errors, open_container, table
+from safeguarding.adapters.cli.output import is_stdout, refuse_binary_on_terminal, write_stdout
 from safeguarding.adapters.exports import FORMATS, decisions_csv
 from safeguarding.domain.decision_facts import DecisionFacts
 from safeguarding.domain.transparency import Period, TransparencyReport
@@ -57,7 +57,11 @@ def transparency(
     last: str = TO,
     fmt: Format = typer.Option(Format.TEXT, "--format", help="text prints a table."),
     output: Path | None = typer.Option(
-        None, "--output", "-o", dir_okay=False, help="Write here instead of standard output."
+        None,
+        "--output",
+        "-o",
+        dir_okay=False,
+        help="Write here instead of standard output (- for standard output).",
     ),
 ) -> None:
     """A period's figures beside last year's, in words, as of the audit log's head.
@@ -66,6 +70,9 @@ def transparency(
     year". Definitions: docs/transparency.md.
     """
     period = Period.parse(first, last)
+    output = None if is_stdout(output) else output
+    if fmt is Format.PDF and output is None:
+        refuse_binary_on_terminal("a PDF")
     container = open_container()
     try:
         report = container.transparency.report(period)
@@ -76,7 +83,7 @@ def transparency(
         return
     chunks = _text(report) if fmt is Format.TEXT else FORMATS[fmt.value].write(report)
     if output is None:
-        _to_stdout(chunks)
+        write_stdout(chunks)
         return
     write_atomically(output, chunks)
     err.print(f"{fmt.value} report for {period} written to {output}", highlight=False)
@@ -87,7 +94,9 @@ def transparency(
 def decisions(
     first: str = FROM,
     last: str = TO,
-    output: Path = typer.Option(..., "--output", "-o", dir_okay=False, help="The CSV file."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", dir_okay=False, help="The CSV file (- for standard output)."
+    ),
 ) -> None:
     """Every decision made in the period as CSV, one row each, streamed.
 
@@ -101,7 +110,10 @@ def decisions(
         with _progress() as progress:
             task = progress.add_task("decisions", total=total)
             rows = _counted(container.transparency.decisions(period), progress, task)
-            write_atomically(output, decisions_csv(rows))
+            if is_stdout(output):
+                write_stdout(decisions_csv(rows))
+            else:
+                write_atomically(output, decisions_csv(rows))
             progress.update(task, completed=total)
     finally:
         container.close()
@@ -164,9 +176,3 @@ def write_atomically(path: Path, chunks: Iterable[bytes]) -> None:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
-
-
-def _to_stdout(chunks: Iterable[bytes]) -> None:
-    for chunk in chunks:
-        sys.stdout.buffer.write(chunk)
-    sys.stdout.buffer.flush()
