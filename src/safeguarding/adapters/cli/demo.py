@@ -32,6 +32,7 @@ def run_demo(data_dir: Path) -> Container:
         grid.add_row(role.value, key)
     results = container.ingest.ingest(demo_events(container.clock.now()), source="demo")
     container.outbox.run_once(limit=1000)
+    finish_demo(container)
     blocked = sum(r.decision.verdict == "block" for r in results)
     console.print(grid)
     console.print(
@@ -39,3 +40,9 @@ def run_demo(data_dir: Path) -> Container:
         highlight=False,
     )
     return container
+
+
+def finish_demo(container: Container) -> None:
+    """What the demo does once its events are in: a first risk assessment, so the risk and
+    compliance pages have one to show (an admin would make it on day one)."""
+    container.risk.assess("demo")

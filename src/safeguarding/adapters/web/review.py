@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from safeguarding.adapters.web import media
 from safeguarding.adapters.web.routes import gate, page, refused, templates
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.cases import REASON_CODES, CaseDecision, Outcome
+from safeguarding.domain.cases import CaseDecision, Outcome, reasons_for
 from safeguarding.domain.errors import InvalidInput, SafeguardingError
 from safeguarding.domain.events import MediaEvent
 from safeguarding.services.case_view import CaseView
@@ -74,7 +74,7 @@ def case_page(case_id: str, request: Request) -> Response:
         who,
         view=view,
         previews=_previews(view),
-        reasons={o.value: codes for o, codes in REASON_CODES.items()},
+        reasons={o.value: codes for o, codes in reasons_for(view.case.queue).items()},
         exposures=app.case_views.exposures([who.audit_name]).get(who.audit_name, 0),
     )
 
