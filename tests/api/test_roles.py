@@ -30,6 +30,7 @@ pytestmark = pytest.mark.anyio
 # Open without a key: operations, the API docs, and the web UI (which has its own session login).
 OPEN_PATHS = frozenset(
     {"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect"}
+    | {"/favicon.ico"}
 )
 PROBLEM = "application/problem+json"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

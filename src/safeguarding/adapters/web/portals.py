@@ -13,9 +13,9 @@ from datetime import UTC, datetime, time, timedelta
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from safeguarding.adapters.exports.html import charts_svg
 from safeguarding.adapters.http.routes.complaints import file_response
 from safeguarding.adapters.web.routes import audited_gate, gate, page, policy_page, refused
+from safeguarding.adapters.web.transparency import chart_images
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.complaints import SuperComplaintStatus
 from safeguarding.domain.errors import InvalidInput, SafeguardingError
@@ -33,7 +33,7 @@ def regulator_overview(request: Request) -> Response:
     app = request.app.state.container
     today = app.clock.now().date()
     recent = Period.parse((today - timedelta(days=90)).isoformat(), today.isoformat())
-    harms, times = charts_svg(app.transparency.report(recent))
+    harms, times = chart_images(app.transparency.report(recent))
     return page(
         request,
         "pages/regulator.html",
