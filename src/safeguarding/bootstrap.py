@@ -163,6 +163,7 @@ def build(
             settings.webhook_url, settings.webhook_secret.get_secret_value()
         )
     visibility = VisibilityService(store, policies, clock)
+    samples = DecisionSamples(store, clock, session_secret(settings).encode())
     checkpoints = audit_checkpoints(settings, store, clock)
     outbox = OutboxWorker(store, clock, webhooks)
     outbox.periodic.append(checkpoints.maybe_take)
@@ -195,12 +196,12 @@ def build(
             settings.senior_manager,
         ),
         case_views=CaseViewService(store, clock),
-        information_requests=InformationRequestService(store, clock, ids),
+        information_requests=InformationRequestService(store, clock, ids, samples),
         complaints=ComplaintService(
             store, clock, ids, complaint_deadlines(settings), visibility.invalidate
         ),
         super_complaints=SuperComplaintService(store, clock, ids),
-        samples=DecisionSamples(store, clock, session_secret(settings).encode()),
+        samples=samples,
         transparency=TransparencyService(
             store, clock, settings.organisation, settings.senior_manager
         ),

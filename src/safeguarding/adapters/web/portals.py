@@ -66,12 +66,22 @@ def regulator_samples(request: Request, n: int = 20, days: int = 90) -> Response
 
 
 @router.get("/regulator/requests")
-def regulator_requests(request: Request) -> Response:
+def regulator_requests(request: Request, samples: str = "") -> Response:
+    """The regulator's requests, and the form to file one (``samples`` fills in the sampled
+    decisions it names, from the samples page's "ask about it" links)."""
     who = gate(request, Role.REGULATOR)
     if not isinstance(who, Principal):
         return who
-    found = request.app.state.container.information_requests.list(who)
-    return page(request, "pages/information_requests.html", who, requests=found)
+    app = request.app.state.container
+    found = app.information_requests.list(who)
+    return page(
+        request,
+        "pages/information_requests.html",
+        who,
+        requests=found,
+        sampled=" ".join(_words(samples)),
+        pseudonym=lambda event_id: app.samples.pseudonym("event", event_id),
+    )
 
 
 @router.post("/regulator/requests")
@@ -81,14 +91,14 @@ def regulator_file_request(
     legal_basis: str = Form(""),
     deadline: str = Form(""),
     event_ids: str = Form(""),
+    samples: str = Form(""),
 ) -> Response:
     who = gate(request, Role.REGULATOR)
     if not isinstance(who, Principal):
         return who
     try:
-        ids = tuple(i for i in event_ids.replace(",", " ").split() if i)
         request.app.state.container.information_requests.file(
-            who, question, legal_basis, _end_of_day(deadline), ids
+            who, question, legal_basis, _end_of_day(deadline), _words(event_ids), _words(samples)
         )
     except SafeguardingError as exc:
         return refused(request, who, exc)
@@ -106,6 +116,11 @@ def regulator_request_file(request_id: str, attachment_id: str, request: Request
     except SafeguardingError as exc:
         return refused(request, who, exc)
     return file_response(attachment, content)
+
+
+def _words(field: str) -> tuple[str, ...]:
+    """The ids in a form field, separated by spaces or commas."""
+    return tuple(field.replace(",", " ").split())
 
 
 def _end_of_day(value: str) -> datetime:

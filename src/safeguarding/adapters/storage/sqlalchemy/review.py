@@ -79,6 +79,11 @@ class ReviewRows:
             query = query.where(a.actor.in_(list(actors)))
         return {actor: int(n) for actor, n in self.conn.execute(query)}
 
+    def audit_details(self, action: str, subject: str) -> list[dict[str, Any]]:
+        a = t.audit_log.c
+        query = select(a.details).where(a.action == action, a.subject == subject).order_by(a.seq)
+        return [dict(details) for (details,) in self.conn.execute(query)]
+
     def authority_reports_for(self, event_ids: Collection[str]) -> list[ReportRecord]:
         r = t.authority_reports.c
         query = (
