@@ -126,3 +126,15 @@ async def test_the_samples_page_leads_to_a_request_about_a_decision(
     assert f"({pseudonym})" in listed
     assert refused.status_code == 422
     assert "event-000000000000" in refused.text
+
+
+async def test_a_long_conversation_lists_each_finding_once(app: object, demo: Container) -> None:
+    case = case_in(demo, "grooming", "newacct_88")
+    async with browser(app, key(demo, Role.MODERATOR)) as client:
+        page = (await client.get(f"/ui/cases/{case.case_id}")).text
+    table = page.split('data-testid="signals"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>\s*<td>([^<]+)</td><td>([^<]+)", table)
+    assert rows
+    assert len(rows) == len(set(rows)), "each detector and kind once"
+    assert ("grooming", "grooming ongoing ") in rows
+    assert "times)" in table

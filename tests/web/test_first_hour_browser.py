@@ -33,6 +33,7 @@ def test_c_on_a_grooming_case_offers_the_grooming_reasons_first(
     open_case(demo_page, "grooming")
     demo_page.get_by_role("button", name="Claim this case").click()
     expect(demo_page.get_by_test_id("case-status")).to_have_text("in review")
+    demo_page.wait_for_load_state()  # review.js (deferred) listens for the keys
     demo_page.keyboard.press("c")
     reason = demo_page.locator('select[name="reason_code"]')
     expect(reason).to_be_focused()
