@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
+from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.cases import CaseDecision, Outcome
@@ -138,3 +140,14 @@ async def test_a_long_conversation_lists_each_finding_once(app: object, demo: Co
     assert len(rows) == len(set(rows)), "each detector and kind once"
     assert ("grooming", "grooming ongoing ") in rows
     assert "times)" in table
+
+
+def test_the_demo_makes_a_risk_assessment(tmp_path: Path) -> None:
+    """So the risk and compliance pages of a fresh demo have an assessment to show."""
+    container = run_demo(tmp_path / "demo")
+    try:
+        assessment = container.risk.status().assessment
+    finally:
+        container.close()
+    assert assessment is not None
+    assert assessment.assessed_by == "demo"
