@@ -115,6 +115,8 @@ def test_every_page_of_every_role_shows_something(
         # Something under the heading: a table, figures, a form, or a sentence saying why
         # there is nothing (an admin's exposures before anyone has revealed an image).
         expect(main.locator("table, .cards, .charts, form, ol, .empty").first).to_be_visible()
+        overflow = "document.documentElement.scrollWidth - window.innerWidth"
+        assert demo_page.evaluate(overflow) <= 0, f"{path or name} scrolls sideways"
         if name == "risk":
             expect(demo_page.get_by_test_id("assessed")).to_contain_text("assessed")
         shoot(demo_page, f"{role.value}-{name}")
