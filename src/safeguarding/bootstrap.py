@@ -179,6 +179,7 @@ def build(
             settings.webhook_url, [s.get_secret_value() for s in secrets if s is not None]
         )
     visibility = VisibilityService(store, policies, clock)
+    samples = DecisionSamples(store, clock, session_secret(settings).encode())
     checkpoints = audit_checkpoints(settings, store, clock)
     outbox = OutboxWorker(store, clock, webhooks)
     outbox.periodic.append(checkpoints.maybe_take)
@@ -211,12 +212,12 @@ def build(
             settings.senior_manager,
         ),
         case_views=CaseViewService(store, clock),
-        information_requests=InformationRequestService(store, clock, ids),
+        information_requests=InformationRequestService(store, clock, ids, samples),
         complaints=ComplaintService(
             store, clock, ids, complaint_deadlines(settings), visibility.invalidate
         ),
         super_complaints=SuperComplaintService(store, clock, ids),
-        samples=DecisionSamples(store, clock, session_secret(settings).encode()),
+        samples=samples,
         transparency=TransparencyService(
             store,
             clock,

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.anyio
 # Open without a key: operations, the API docs, and the web UI (which has its own session login).
 OPEN_PATHS = frozenset(
     {"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect"}
-    | {"/status", "/status/live"}  # HMA's health checks, for its load balancers
+    | {"/status", "/status/live", "/favicon.ico"}  # HMA's health checks; the icon
 )
 PROBLEM = "application/problem+json"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from safeguarding.demo import demo_events, known_hash_list
 from safeguarding.domain.access import Role
@@ -86,19 +86,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         )
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
-def page(browser: Browser, demo: Demo) -> Iterator[Page]:
-    context = browser.new_context(
+def page(chromium: Browser, demo: Demo) -> Iterator[Page]:
+    context = chromium.new_context(
         base_url=demo.server.base_url, viewport={"width": 1280, "height": 800}
     )
     opened = context.new_page()

@@ -86,7 +86,7 @@ async def test_a_regulator_sees_the_figures_and_charts_and_the_visit_is_audited(
     html = page.text
     assert "1 February 2021 to 28 February 2021 (28 days), for Example Chat Ltd" in html
     assert "1, equivalent to 0.0 a day, no figure for last year" in html
-    assert html.count("<svg") == 2
+    assert html.count('<img src="data:image/svg+xml;base64,') == 2
     for fmt in ("csv", "dsa-csv", "json", "html", "pdf"):
         assert f"/ui/transparency/export?format={fmt}&amp;{FEBRUARY.replace('&', '&amp;')}" in html
     assert reads(stored) == [("regulator:ui-regulator", "ui:transparency 2021-02-01..2021-02-28")]
@@ -211,7 +211,7 @@ def test_the_page_in_a_browser(tmp_path: Path) -> None:
             expect(page.get_by_role("heading", level=1)).to_have_text("Transparency report")
             row = page.locator('tr[data-figure="actioned.harm.grooming"]')
             expect(row.locator("td").nth(1)).to_have_text("12")
-            expect(page.locator("figure.chart svg")).to_have_count(2)
+            expect(page.locator("figure.chart img")).to_have_count(2)
             expect(page.get_by_test_id("downloads").get_by_role("link")).to_have_count(5)
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "transparency.png"), full_page=True)

@@ -109,6 +109,31 @@ REASON_CODES: dict[Outcome, tuple[str, ...]] = {
     Outcome.DISMISS: ("false_positive", "benign_context", "duplicate", "insufficient_evidence"),
     Outcome.ESCALATE: ("imminent_risk", "needs_specialist", "legal_advice"),
 }
+# The reason codes that name one harm. A case of that harm offers its own first; a case of
+# another harm does not offer it at all (a grooming case is not confirmed as a known image).
+HARM_REASONS: dict[str, frozenset[str]] = {
+    "abuse_imagery": frozenset({"known_abuse_image"}),
+    "grooming": frozenset({"grooming_confirmed"}),
+    "self_harm": frozenset({"self_harm_risk"}),
+}
+
+
+def reasons_for(queue: str) -> dict[Outcome, tuple[str, ...]]:
+    """Each outcome's reason codes for a case in ``queue``, the most likely first: the harm's
+    own codes, then those that fit any harm. A queue that is no harm (user reports) gets
+    every code, the general ones first."""
+    own = HARM_REASONS.get(queue)
+    named = frozenset().union(*HARM_REASONS.values())
+    offered: dict[Outcome, tuple[str, ...]] = {}
+    for outcome, codes in REASON_CODES.items():
+        general = tuple(c for c in codes if c not in named)
+        if own is None:
+            offered[outcome] = general + tuple(c for c in codes if c in named)
+        else:
+            offered[outcome] = tuple(c for c in codes if c in own) + general
+    return offered
+
+
 OUTCOME_STATUS = {
     Outcome.CONFIRM: CaseStatus.CONFIRMED,
     Outcome.DISMISS: CaseStatus.DISMISSED,

@@ -208,6 +208,10 @@ class ReviewStore(Protocol):
         """Whether any audit record of one of ``actions`` is about ``subject``."""
         ...
 
+    def audit_details(self, action: str, subject: str) -> list[dict[str, Any]]:
+        """The details of every audit record of ``action`` about ``subject``, oldest first."""
+        ...
+
     def authority_reports_for(self, event_ids: Collection[str]) -> list[ReportRecord]: ...
     def events_reinstate(
         self, event_ids: Collection[str], case_id: str, at: datetime, by: str

@@ -2,7 +2,9 @@
 
 Filing is audited with the events the request names, and that audit record is what opens
 those events' evidence content to the regulator (see ``EvidenceService.read``) until an
-admin answers the request.
+admin answers the request. A request may name sampled decisions by the pseudonyms the
+regulator was shown (``DecisionSamples.resolve``); the filing's audit record keeps the events
+they named.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.domain.information_requests import InformationRequest, RequestStatus
 from safeguarding.ports.store import Store, UnitOfWork
 from safeguarding.services.complaints import EvidenceFile, attachment_of, check_files
+from safeguarding.services.samples import DecisionSamples
 
 MAX_EVENTS = 500
 
@@ -25,10 +28,13 @@ MAX_EVENTS = 500
 class InformationRequestService:
     """The regulator files requests; an admin answers them; everyone's access is audited."""
 
-    def __init__(self, store: Store, clock: Clock, ids: IdFactory) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, ids: IdFactory, samples: DecisionSamples
+    ) -> None:
         self.store = store
         self.clock = clock
         self.ids = ids
+        self.samples = samples
 
     def file(
         self,
@@ -37,21 +43,31 @@ class InformationRequestService:
         legal_basis: str,
         deadline: datetime,
         event_ids: tuple[str, ...],
+        sampled: tuple[str, ...] = (),
     ) -> InformationRequest:
+        """File a request about ``event_ids`` and the ``sampled`` decisions, named by the
+        event pseudonyms a sample showed; those are resolved here and the audit record of
+        the filing keeps which event each pseudonym named."""
         now = self.clock.now()
-        _check(question, legal_basis, deadline, event_ids, now)
-        request = InformationRequest(
-            request_id=self.ids.new("irq"),
-            filed_by=principal.audit_name,
-            filed_at=now,
-            question=question.strip(),
-            legal_basis=legal_basis.strip(),
-            deadline=deadline,
-            event_ids=tuple(dict.fromkeys(event_ids)),
-        )
+        _check(question, legal_basis, deadline, (*event_ids, *sampled), now)
         with self.store.write() as uow:
+            resolved = self.samples.resolve(uow, sampled) if sampled else {}
+            request = InformationRequest(
+                request_id=self.ids.new("irq"),
+                filed_by=principal.audit_name,
+                filed_at=now,
+                question=question.strip(),
+                legal_basis=legal_basis.strip(),
+                deadline=deadline,
+                event_ids=tuple(dict.fromkeys((*event_ids, *resolved.values()))),
+            )
             uow.information_request_add(request)
-            details = {"event_ids": list(request.event_ids), "deadline": deadline.isoformat()}
+            details: dict[str, object] = {
+                "event_ids": list(request.event_ids),
+                "deadline": deadline.isoformat(),
+            }
+            if resolved:
+                details["sampled"] = resolved
             _audit(uow, now, principal.audit_name, "information_request.file", request, details)
         return request
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
@@ -20,12 +21,13 @@ from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.decisions import Decision
-from safeguarding.domain.errors import InvalidInput
+from safeguarding.domain.errors import FieldError, InvalidInput
 from safeguarding.domain.events import Event
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store
+from safeguarding.ports.store import Store, UnitOfWork
 
 MAX_SAMPLES = 200
+SAMPLES_SUBJECT = "decision_samples"  # the audit subject of a regulator's sampling
 _QUOTED_CUES = re.compile(r"; cues: .*$")
 
 
@@ -78,13 +80,38 @@ class DecisionSamples:
             people = {p for e, _ in drawn for p in (e.actor_id, *e.target_ids())}
             bands = {a: acc.age_band for a, acc in uow.accounts_get(people).items()}
             if principal.role is Role.REGULATOR:
-                details = {"samples": len(drawn), "days": days}
+                # The events shown, so a request can later name them by their pseudonyms.
+                shown = [event.event_id for event, _ in drawn]
+                details = {"samples": len(drawn), "days": days, "events": shown}
                 entry = AuditEntry(
                     at=until, actor=principal.audit_name, action="regulator.read",
-                    subject="decision_samples", details=details,
+                    subject=SAMPLES_SUBJECT, details=details,
                 )  # fmt: skip
                 uow.audit_append([entry])
         return [self._anonymised(event, decision, bands) for event, decision in drawn]
+
+    def resolve(self, uow: UnitOfWork, pseudonyms: Sequence[str]) -> dict[str, str]:
+        """The event behind each pseudonym, among the decisions sampled for the regulator.
+
+        Only a decision the regulator was shown can be named this way (the sampling audit
+        records hold what was shown); InvalidInput names every pseudonym that is not one."""
+        wanted = dict.fromkeys(pseudonyms)
+        found: dict[str, str] = {}
+        for details in uow.audit_details("regulator.read", SAMPLES_SUBJECT):
+            for event_id in details.get("events", ()):
+                named = self.pseudonym("event", event_id)
+                if named in wanted:
+                    found[named] = event_id
+        unknown = [(i, p) for i, p in enumerate(pseudonyms) if p not in found]
+        if unknown:
+            listed = ", ".join(repr(p) for _, p in unknown)
+            raise InvalidInput(
+                f"no sampled decision is known as {listed}: name decisions by the event "
+                "pseudonym a sample showed you (GET /v1/regulator/samples)",
+                [FieldError(("samples", i), "not a sampled decision's event pseudonym")
+                 for i, _ in unknown],
+            )  # fmt: skip
+        return {p: found[p] for p in wanted}
 
     def pseudonym(self, kind: str, value: str) -> str:
         digest = hmac.new(self._key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()

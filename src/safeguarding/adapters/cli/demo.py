@@ -50,6 +50,7 @@ def run_demo(data_dir: Path | None = None) -> Container:
         grid.add_row(role.value, key)
     results = container.ingest.ingest(demo_events(container.clock.now()), source="demo")
     container.outbox.run_once(limit=1000)
+    finish_demo(container)
     blocked = sum(r.decision.verdict == "block" for r in results)
     console.print(grid)
     console.print(
@@ -85,3 +86,9 @@ def _say_how_commands_find_it(in_force: Settings, chosen: Settings) -> None:
         markup=False,
         highlight=False,
     )
+
+
+def finish_demo(container: Container) -> None:
+    """What the demo does once its events are in: a first risk assessment, so the risk and
+    compliance pages have one to show (an admin would make it on day one)."""
+    container.risk.assess("demo")

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, time, timedelta
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from safeguarding.adapters.exports.html import charts_svg
 from safeguarding.adapters.http.routes.complaints import file_response
 from safeguarding.adapters.web.routes import audited_gate, gate, page, policy_page, refused
+from safeguarding.adapters.web.transparency import chart_images
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.complaints import SuperComplaintStatus
 from safeguarding.domain.errors import InvalidInput, SafeguardingError
@@ -33,7 +33,7 @@ def regulator_overview(request: Request) -> Response:
     app = request.app.state.container
     today = app.clock.now().date()
     recent = Period.parse((today - timedelta(days=90)).isoformat(), today.isoformat())
-    harms, times = charts_svg(app.transparency.report(recent))
+    harms, times = chart_images(app.transparency.report(recent))
     return page(
         request,
         "pages/regulator.html",
@@ -66,12 +66,22 @@ def regulator_samples(request: Request, n: int = 20, days: int = 90) -> Response
 
 
 @router.get("/regulator/requests")
-def regulator_requests(request: Request) -> Response:
+def regulator_requests(request: Request, samples: str = "") -> Response:
+    """The regulator's requests, and the form to file one (``samples`` fills in the sampled
+    decisions it names, from the samples page's "ask about it" links)."""
     who = gate(request, Role.REGULATOR)
     if not isinstance(who, Principal):
         return who
-    found = request.app.state.container.information_requests.list(who)
-    return page(request, "pages/information_requests.html", who, requests=found)
+    app = request.app.state.container
+    found = app.information_requests.list(who)
+    return page(
+        request,
+        "pages/information_requests.html",
+        who,
+        requests=found,
+        sampled=" ".join(_words(samples)),
+        pseudonym=lambda event_id: app.samples.pseudonym("event", event_id),
+    )
 
 
 @router.post("/regulator/requests")
@@ -81,14 +91,14 @@ def regulator_file_request(
     legal_basis: str = Form(""),
     deadline: str = Form(""),
     event_ids: str = Form(""),
+    samples: str = Form(""),
 ) -> Response:
     who = gate(request, Role.REGULATOR)
     if not isinstance(who, Principal):
         return who
     try:
-        ids = tuple(i for i in event_ids.replace(",", " ").split() if i)
         request.app.state.container.information_requests.file(
-            who, question, legal_basis, _end_of_day(deadline), ids
+            who, question, legal_basis, _end_of_day(deadline), _words(event_ids), _words(samples)
         )
     except SafeguardingError as exc:
         return refused(request, who, exc)
@@ -106,6 +116,11 @@ def regulator_request_file(request_id: str, attachment_id: str, request: Request
     except SafeguardingError as exc:
         return refused(request, who, exc)
     return file_response(attachment, content)
+
+
+def _words(field: str) -> tuple[str, ...]:
+    """The ids in a form field, separated by spaces or commas."""
+    return tuple(field.replace(",", " ").split())
 
 
 def _end_of_day(value: str) -> datetime:

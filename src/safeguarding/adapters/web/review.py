@@ -9,6 +9,7 @@ the status the API would give.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
@@ -18,9 +19,10 @@ from markupsafe import Markup, escape
 from safeguarding.adapters.web import media
 from safeguarding.adapters.web.routes import gate, page, refused, templates
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.cases import REASON_CODES, CaseDecision, Outcome
+from safeguarding.domain.cases import CaseDecision, Outcome, reasons_for
 from safeguarding.domain.errors import InvalidInput, SafeguardingError
 from safeguarding.domain.events import MediaEvent
+from safeguarding.domain.signals import Signal
 from safeguarding.services.case_view import CaseView
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -43,7 +45,7 @@ def marked(text: str, spans: tuple[tuple[int, int], ...]) -> Markup:
 BAND_LABELS = {"under_13": "under 13", "13_15": "13 to 15", "16_17": "16 to 17"}
 
 templates.env.filters["marked"] = marked
-templates.env.filters["band"] = lambda band: BAND_LABELS.get(band.value, band.value)
+templates.env.filters["band"] = lambda band: BAND_LABELS.get(str(band), str(band))
 
 
 def _acting(request: Request, action: Callable[[Principal], Any], case_id: str) -> Response:
@@ -74,9 +76,34 @@ def case_page(case_id: str, request: Request) -> Response:
         who,
         view=view,
         previews=_previews(view),
-        reasons={o.value: codes for o, codes in REASON_CODES.items()},
+        signal_rows=signal_rows(view.signals),
+        reasons={o.value: codes for o, codes in reasons_for(view.case.queue).items()},
         exposures=app.case_views.exposures([who.audit_name]).get(who.audit_name, 0),
     )
+
+
+@dataclass(frozen=True)
+class SignalRow:
+    """One finding on the case page: the strongest signal of a detector and kind (the latest
+    of equals, whose explanation counts the most), how often it fired, what it cited."""
+
+    signal: Signal
+    times: int
+    event_ids: tuple[str, ...]
+
+
+def signal_rows(signals: tuple[Signal, ...]) -> list[SignalRow]:
+    """One row per detector and kind: a long conversation otherwise lists the same finding
+    once per message, and the table buries the case under it."""
+    groups: dict[tuple[str, str], list[Signal]] = {}
+    for signal in signals:
+        groups.setdefault((signal.detector, signal.kind), []).append(signal)
+    rows = []
+    for found in groups.values():
+        strongest = max(reversed(found), key=lambda s: s.score)  # the latest of equals
+        cited = dict.fromkeys(e for s in found for e in s.evidence.event_ids)
+        rows.append(SignalRow(strongest, len(found), tuple(cited)))
+    return sorted(rows, key=lambda r: -r.signal.score)
 
 
 def _previews(view: CaseView) -> dict[str, str | None]:

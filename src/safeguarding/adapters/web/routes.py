@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -41,7 +41,13 @@ def due(deadline: datetime, now: datetime) -> Markup:
     return Markup("in {}").format(words)
 
 
+def noun(word: str, count: int, many: str | None = None) -> str:
+    """``word`` as ``count`` of it needs: "1 case", "2 cases" (``many`` when not just +s)."""
+    return word if count == 1 else many or f"{word}s"
+
+
 templates.env.filters["due"] = due
+templates.env.filters["noun"] = noun
 # Root-relative, so no asset URL is built from the request's Host header.
 templates.env.globals["static_url"] = lambda path: f"/ui/static/{path}"
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -80,6 +86,12 @@ NAV = {
 
 def mount_static(app: FastAPI) -> None:
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="static")
+    # Browsers ask for /favicon.ico whatever the page says; answer rather than 404.
+    app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
+
+
+def favicon() -> FileResponse:
+    return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon")
 
 
 def _principal(request: Request) -> Principal | None:

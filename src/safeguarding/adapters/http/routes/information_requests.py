@@ -22,6 +22,7 @@ from safeguarding.domain.information_requests import InformationRequest
 router = APIRouter(prefix="/v1/information-requests", tags=["regulator"])
 READERS = (Role.REGULATOR, Role.ADMIN)
 TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+SAMPLED_EVENT = r"^event-[0-9a-f]{12}$"
 
 
 class RequestIn(BaseModel):
@@ -34,6 +35,11 @@ class RequestIn(BaseModel):
     deadline: AwareDatetime
     event_ids: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(
         default_factory=list, max_length=500
+    )
+    samples: list[Annotated[str, Field(pattern=SAMPLED_EVENT)]] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Sampled decisions, by the event pseudonym a sample showed (event-…).",
     )
 
 
@@ -63,7 +69,12 @@ def file_request(
     _json: None = Depends(require_json),
 ) -> InformationRequest:
     return container(request).information_requests.file(
-        principal, body.question, body.legal_basis, body.deadline, tuple(body.event_ids)
+        principal,
+        body.question,
+        body.legal_basis,
+        body.deadline,
+        tuple(body.event_ids),
+        tuple(body.samples),
     )
 
 

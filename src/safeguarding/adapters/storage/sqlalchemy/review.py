@@ -84,6 +84,11 @@ class ReviewRows:
         query = select(a.seq).where(a.action.in_(list(actions)), a.subject == subject).limit(1)
         return self.conn.execute(query).first() is not None
 
+    def audit_details(self, action: str, subject: str) -> list[dict[str, Any]]:
+        a = t.audit_log.c
+        query = select(a.details).where(a.action == action, a.subject == subject).order_by(a.seq)
+        return [dict(details) for (details,) in self.conn.execute(query)]
+
     def authority_reports_for(self, event_ids: Collection[str]) -> list[ReportRecord]:
         r = t.authority_reports.c
         query = (
