@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench self-harm-figures grooming-figures system-deps build-deps clean
+.PHONY: demo test faults lint bench self-harm-figures grooming-figures system-deps build-deps clean
 
 demo: $(STAMP)  ## Run the service with demo data on embedded SQLite (make demo PORT=8001 HOST=...)
 	$(BIN)/safeguarding demo $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
@@ -14,6 +14,9 @@ test: $(STAMP) system-deps  ## Lint, type-check and run the whole test suite (SQ
 
 lint: $(STAMP)
 	bash scripts/lint.sh
+
+faults: $(STAMP) system-deps  ## Only the fault tests: nats-server, PostgreSQL and the disk fail underneath
+	$(BIN)/pytest -n 0 -s tests/faults
 
 bench: $(STAMP) system-deps  ## Benchmarks (not run in CI)
 	bash scripts/with-postgres.sh $(BIN)/python bench/ingest.py

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,10 +90,11 @@ class Cluster:
         if wait:
             wait_ready(self.serve, self.base_url, self.workdir / "serve.stderr")
 
-    def start_worker(self, index: int) -> None:
+    def start_worker(self, index: int, prefix: Sequence[str] = ()) -> None:
+        """Start worker ``index``; ``prefix`` runs it inside something (a network namespace)."""
         while len(self.workers) <= index:
             self.workers.append(None)
-        self.workers[index] = self._spawn(f"worker-{index}", ["worker"])
+        self.workers[index] = self._spawn(f"worker-{index}", ["worker"], prefix)
 
     def kill(self, process: subprocess.Popen[bytes] | None) -> None:
         """SIGKILL: no handler runs, nothing is flushed or acknowledged."""
@@ -128,12 +129,14 @@ class Cluster:
         path = self.workdir / f"{name}.stderr"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, name: str, command: list[str], prefix: Sequence[str] = ()
+    ) -> subprocess.Popen[bytes]:
         self.starts += 1
         # Appending keeps every life's log, for a failing test to show.
         with (self.workdir / f"{name}.stderr").open("ab") as err:
             return subprocess.Popen(
-                [sys.executable, "-m", "safeguarding.adapters.cli.main", *command],
+                [*prefix, sys.executable, "-m", "safeguarding.adapters.cli.main", *command],
                 env=process_env(self.environment),
                 stdout=subprocess.DEVNULL,
                 stderr=err,

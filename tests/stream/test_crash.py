@@ -3,9 +3,8 @@ fifty times, while a platform sends 10,000 events; restart each; then prove that
 acknowledged to the platform is stored exactly once and decided in its conversation's order,
 that every decision's side effects happened exactly once, and that the audit chain verifies.
 
-nats-server itself is not killed here: the version Debian ships (2.9) predates the fixes for
-stream loss after kill -9 and cannot sync every write (docs/operations.md), so killing it would
-test a known defect of that server, not Safeguarding.
+The parts underneath (nats-server, PostgreSQL, the disk) are broken in tests/faults/, against
+servers those tests start themselves.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ to a problem+json status in one table (``adapters/http/problems.py``).
     ├── TooLarge                     a body or batch past a configured limit
     ├── StoreClosed                  a store was used after close()
     ├── StoreBusy                    the store cannot take the work now; retry later
+    │   └── StoreUnavailable         the database cannot be reached or written (down, disk full)
     └── UpstreamRefused              a receiver we send to (an authority) refused or failed
 """
 
@@ -225,3 +226,11 @@ class UpstreamRefused(SafeguardingError):
 
     def extra(self) -> dict[str, Any]:
         return {"receiver": self.receiver}
+
+
+class StoreUnavailable(StoreBusy):
+    """The database cannot be reached or cannot write (stopped, unreachable, its disk full):
+    nothing was stored, and the same request may succeed once it is back."""
+
+    title = "Unavailable"
+    retry_after_seconds = 2

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from safeguarding.domain.errors import TooManyAttempts
+from safeguarding.domain.errors import StoreBusy, TooManyAttempts
 
 MAX_BACKOFF_SECONDS = 3600.0
 # A subject with no failure for this long is forgotten, so the table cannot grow for ever.
@@ -49,11 +49,16 @@ class LoginThrottle:
     @contextmanager
     def attempt(self, subjects: Sequence[str]) -> Iterator[Callable[[bool], None]]:
         """Admit one try for every subject, or raise TooManyAttempts; then call the yielded
-        function with whether the key was valid (a try that raises counts as a failure)."""
+        function with whether the key was valid. A try that raises counts as a failure,
+        except when the store could not answer (StoreBusy): that proves nothing either way,
+        and a database outage must not lock every platform out once it returns."""
         self._admit(subjects)
-        outcome = {"valid": False}
+        outcome: dict[str, bool | None] = {"valid": False}
         try:
             yield lambda valid: outcome.update(valid=valid)
+        except StoreBusy:
+            outcome["valid"] = None
+            raise
         finally:
             self._finish(subjects, outcome["valid"])
 
@@ -89,12 +94,14 @@ class LoginThrottle:
             return self.backoff_seconds  # the limit is reached by tries still running
         return 0.0
 
-    def _finish(self, subjects: Sequence[str], valid: bool) -> None:
+    def _finish(self, subjects: Sequence[str], valid: bool | None) -> None:
         with self._lock:
             now = self.monotonic()
             for subject in subjects:
                 tries = self._tries.setdefault(subject, _Tries())
                 tries.in_flight = max(0, tries.in_flight - 1)
+                if valid is None:
+                    continue
                 if valid:
                     if subject.startswith("key:"):
                         tries.failures = 0  # the key's holder proved themselves

@@ -18,12 +18,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from safeguarding.adapters.private_files import narrow, private_file
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy.uow import SqlUnitOfWork
-from safeguarding.domain.errors import ConcurrentWrite, StoreBusy, StoreClosed
+from safeguarding.domain.errors import (
+    ConcurrentWrite,
+    StoreBusy,
+    StoreClosed,
+    StoreUnavailable,
+)
 
 
 class SqlStore:
@@ -40,7 +45,11 @@ class SqlStore:
             self._reader = _sqlite_engine(url, begin="BEGIN", query_only=True)
         else:
             self._writer = create_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                connect_args=POSTGRES_SESSION,
             )
             self._reader = self._writer
 
@@ -84,10 +93,11 @@ class SqlStore:
         except IntegrityError as exc:
             # Two writers raced to store the same row; the caller may retry and find it stored.
             raise ConcurrentWrite("another writer stored the same record first") from exc
-        except OperationalError as exc:
-            if "locked" in str(exc.orig).lower() or "could not serialize" in str(exc.orig).lower():
-                raise StoreBusy("the database is busy; retry shortly") from exc
-            raise
+        except (OperationalError, InterfaceError) as exc:
+            mapped = _unavailable(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
 
     def compact(self, full: bool = False) -> None:
         """After content was removed: on SQLite, move the write-ahead log into the database
@@ -116,6 +126,49 @@ class SqlStore:
         if self._reader is not self._writer:
             self._reader.dispose()
 
+
+# What a driver says when the database is down, unreachable or cannot write: all mean "nothing
+# was stored; the same request may work shortly". Anything else is a fault and stays one.
+_BUSY = ("locked", "could not serialize")
+_UNAVAILABLE = (
+    "disk is full",
+    "disk i/o error",
+    "no space left",
+    "connection",
+    "server closed",
+    "terminating",
+    "shutting down",
+    "starting up",
+    "not accepting",
+    "could not receive",
+    "could not send",
+    "ssl syscall",
+    "unable to open database file",
+)
+
+
+def _unavailable(exc: OperationalError | InterfaceError) -> StoreBusy | None:
+    """The domain error for a driver error; the message names the kind, never the SQL."""
+    said = str(exc.orig).lower()
+    if any(word in said for word in _BUSY):
+        return StoreBusy("the database is busy; retry shortly")
+    if exc.connection_invalidated or any(word in said for word in _UNAVAILABLE):
+        return StoreUnavailable("the database cannot be reached or written now; retry shortly")
+    return None
+
+
+# A process cut off from PostgreSQL mid-transaction (a partition, a frozen VM) must not hold
+# its locks for the kernel's two-hour keepalive: the server ends a session idle inside a
+# transaction after 30 s, both ends probe a silent connection within about 30 s, and the
+# server gives up on data the client never acknowledges after 30 s.
+POSTGRES_SESSION = {
+    "options": "-c idle_in_transaction_session_timeout=30000 -c tcp_keepalives_idle=10 "
+    "-c tcp_keepalives_interval=5 -c tcp_keepalives_count=3 -c tcp_user_timeout=30000",
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
 
 CONTENT_TABLES = ("events", "evidence_content", "authority_reports")
 

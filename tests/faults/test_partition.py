@@ -1,0 +1,150 @@
+"""A network partition: one stream worker runs in a network namespace of its own, reaching
+nats-server and PostgreSQL over a veth link; mid-batch the link is cut. The messages that
+worker held are delivered again, after ``ack_wait``, to the worker still connected, which
+decides everything while the partition lasts; the link heals and the cut-off worker goes on
+by itself. Nothing is lost or decided twice, effects happen once, the audit chain verifies."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+
+from safeguarding.demo.workload import synthetic
+from tests.cluster import (
+    NATS_ENV,
+    assert_decided_in_order,
+    env_name,
+    eventually,
+    running_cluster,
+    wait_until,
+)
+from tests.faults.test_parts_killed import send_until_acknowledged
+from tests.servers import POSTGRES_ENV
+from tests.stream.test_crash import (
+    _assert_audit_verifies,
+    _assert_effects_once,
+    _assert_stored_once,
+    _outbox_settled,
+)
+from tests.underneath import Namespace, NatsServer, PostgresServer, network_namespace
+
+pytestmark = pytest.mark.xdist_group("faults")
+
+EVENTS = 2_000
+BATCH = 25
+ACK_WAIT = 2
+
+
+@pytest.fixture
+def partitioned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Namespace]:
+    """A namespace, and a nats-server and PostgreSQL listening on this side of its link."""
+    with network_namespace(octet=7) as namespace:
+        (tmp_path / "nats").mkdir()
+        nats = NatsServer(tmp_path / "nats", listen=namespace.host)
+        postgres = PostgresServer(listen=f"127.0.0.1,{namespace.host}")
+        postgres.init()
+        nats.start()
+        monkeypatch.setenv(NATS_ENV, nats.url)
+        base = f"postgresql+psycopg://postgres@{namespace.host}:{postgres.port}/postgres"
+        monkeypatch.setenv(POSTGRES_ENV, base)
+        try:
+            yield namespace
+        finally:
+            nats.stop()
+            postgres.destroy()
+
+
+def ack_pending(environment: dict[str, str]) -> int:
+    """Messages delivered and not yet acknowledged, over every shard's consumer."""
+
+    async def count() -> int:
+        client = await nats.connect(environment[env_name("stream_url")])
+        try:
+            manager = client.jsm()
+            consumers = await manager.consumers_info(environment[env_name("stream_name")])
+            return sum(info.num_ack_pending for info in consumers)
+        finally:
+            await client.close()
+
+    return asyncio.run(count())
+
+
+def test_a_cut_off_worker_loses_nothing_and_decides_nothing_twice(
+    partitioned: Namespace, tmp_path: Path
+) -> None:
+    workload = synthetic(EVENTS, seed=31, prefix="cut")
+    (tmp_path / "known.txt").write_text(workload.hash_list())
+    settings = {
+        "sha256_list_path": str(tmp_path / "known.txt"),
+        "stream_ack_wait_seconds": str(ACK_WAIT),
+        "outbox_poll_seconds": "0.2",
+    }
+    events = workload.events
+    batches = [events[i : i + BATCH] for i in range(0, len(events), BATCH)]
+    answers: Counter[int] = Counter()
+    acknowledged: set[str] = set()
+    with running_cluster(tmp_path / "cluster", "sg_cut", workers=0, settings=settings) as cluster:
+        # At first the only worker is the one inside the namespace, so whatever is delivered
+        # and not yet acknowledged is held by it.
+        cluster.start_worker(1, prefix=partitioned.run([]))
+        with httpx.Client(base_url=cluster.base_url, headers=cluster.auth(), timeout=30) as client:
+            remaining = iter(batches)
+            for batch in remaining:
+                send_until_acknowledged(client, batch, answers)
+                acknowledged.update(e["event_id"] for e in batch)
+                if len(acknowledged) > EVENTS // 3 and held_now(cluster.environment):
+                    partitioned.cut()
+                    break
+            else:
+                pytest.fail("the worker inside never held a message to cut it off with")
+            cluster.start_worker(0)  # the other worker, on this side of the cut
+            for n, batch in enumerate(remaining):
+                send_until_acknowledged(client, batch, answers)
+                acknowledged.update(e["event_id"] for e in batch)
+                if n == len(batches) // 3:
+                    # Everything sent so far, what the cut-off worker held included, is
+                    # decided while the partition lasts: by the other worker, after ack_wait
+                    # gave it the messages the cut-off one could not acknowledge.
+                    if not eventually(lambda: cluster.stored(acknowledged) == acknowledged, 120):
+                        print(activity(cluster.environment))
+                        pytest.fail("the connected worker did not decide what the other held")
+                    partitioned.heal()
+        wait_until(lambda: cluster.stored(acknowledged) == acknowledged, 180, "every event")
+        with httpx.Client(base_url=cluster.base_url) as client:
+            wait_until(lambda: _outbox_settled(client), 180, "the outbox to drain")
+        alive = [p for p in [cluster.serve, *cluster.workers] if p and p.poll() is None]
+        assert len(alive) == 3, "serve and both workers survive the partition"
+        cluster.stop_all()
+        _assert_stored_once(cluster, acknowledged, {e["event_id"] for e in events})
+        assert_decided_in_order(cluster, [e for e in events if e["event_id"] in acknowledged])
+        _assert_effects_once(cluster)
+        _assert_audit_verifies(cluster, tmp_path)
+
+
+def activity(environment: dict[str, str]) -> str:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(environment[env_name("database_url")]).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
+        rows = conn.execute(
+            "SELECT client_addr, state, wait_event_type, wait_event, left(query, 80), "
+            "now() - state_change FROM pg_stat_activity WHERE backend_type = 'client backend'"
+        ).fetchall()
+    return "\n".join(map(str, rows)) + f"\nack pending: {ack_pending(environment)}"
+
+
+def held_now(environment: dict[str, str]) -> bool:
+    """Whether, within a second of asking, some message is delivered and unacknowledged."""
+    deadline = time.monotonic() + 1
+    while time.monotonic() < deadline:
+        if ack_pending(environment) > 0:
+            return True
+    return False
