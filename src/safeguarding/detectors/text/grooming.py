@@ -11,7 +11,8 @@ drove it:
 - ``grooming_risk``: the message that takes the risk to the fitted flag threshold;
 - ``grooming_risk_high``: the message that takes it to the fitted high threshold, when the
   evidence is corroborated (three or more stages from the writer in more than one message,
-  and the other known to be a child; never with a family or guardian link);
+  the other known to be a child, the writer not a child; never with a family or guardian
+  link, a relative in address, a parent in the loop or another adult in the chat);
 - ``grooming_ongoing``: later messages while the risk stays at a level already raised.
 
 The relationship the platform knows between the writer and each recipient comes with the
@@ -43,6 +44,7 @@ from safeguarding.domain.signals import Evidence, Signal, SubjectKind, counted
 
 KINDS = {"none": "grooming_watch", "flag": "grooming_risk", "high": "grooming_risk_high"}
 ORDER = ("none", "flag", "high")
+MAX_REASONS = 12  # the features that pushed hardest, named in the signal's details
 _READABLE = {
     "other_is_child": "the other person is a child",
     "writer_is_adult": "the writer is an adult",
@@ -106,17 +108,20 @@ class GroomingDetector(ConversationMemory):
         signal = self._signal(event, held, found)
         return [signal], held.to_json()
 
-    def level(self, risk: float, corroborated: bool = True) -> str:
+    def level(self, risk: float, corroborated: bool = True, cued: bool = True) -> str:
         """The level a risk reaches here (thresholds may be overridden); high needs
-        corroboration (``GroomingModel.corroborated``)."""
+        corroboration (``GroomingModel.corroborated``), and any level a stage cue from the
+        writer (``GroomingModel.level``)."""
         high = self.high if self.high is not None else self.model.high
         flag = self.flag if self.flag is not None else self.model.flag
         if risk >= high and corroborated:
             return "high"
+        if not cued:
+            return "none"
         return "flag" if risk >= flag else "none"
 
     def _signal(self, event: MessageEvent, state: ConversationState, found: Assessment) -> Signal:
-        level = self.level(found.risk, found.corroborated)
+        level = self.level(found.risk, found.corroborated, found.cued)
         kind = KINDS[level]
         if ORDER.index(level) > ORDER.index(state.alerted):
             state.alerted = level
@@ -141,7 +146,7 @@ class GroomingDetector(ConversationMemory):
                     "level": level,
                     "suspect_account_id": found.writer,
                     "child_account_id": found.other,
-                    "reasons": list(found.reasons[:8]),
+                    "reasons": list(found.reasons[:MAX_REASONS]),
                     "corroboration": list(found.corroboration),
                     "relationship": _pair_link(state, found),
                     "timeline": timeline,

@@ -39,6 +39,7 @@ class Scored:
     risks: tuple[float, ...] = ()
     corroborated: tuple[bool, ...] = ()  # per message: whether the high level was allowed
     reached_high: bool = False
+    cued: tuple[bool, ...] = ()  # per message: whether the writer had shown a stage
 
     def line(self) -> dict[str, Any]:
         return {
@@ -75,6 +76,7 @@ def score_conversation(model: GroomingModel, conversation: dict[str, Any]) -> Sc
     profiles = profiles_of(conversation)
     risks: list[float] = []
     corroborated: list[bool] = []
+    cued: list[bool] = []
     reasons: tuple[str, ...] = ()
     peak, high = 0.0, False
     for at, message in enumerate(conversation["messages"]):
@@ -82,6 +84,7 @@ def score_conversation(model: GroomingModel, conversation: dict[str, Any]) -> Sc
         found = model.update(state, message["sender"], message["text"], when, f"m{at}", profiles)
         risks.append(found.risk)
         corroborated.append(found.corroborated)
+        cued.append(found.cued)
         high = high or found.level == "high"
         if found.risk >= peak:
             peak, reasons = found.risk, found.reasons
@@ -94,6 +97,7 @@ def score_conversation(model: GroomingModel, conversation: dict[str, Any]) -> Sc
         tuple(risks),
         tuple(corroborated),
         high,
+        tuple(cued),
     )
 
 
@@ -162,14 +166,21 @@ def figures(scored: Sequence[Scored], labels: dict[str, dict[str, Any]]) -> Figu
 
 
 def at_threshold(
-    scored: Iterable[Scored], threshold: float, high: float | None = None
+    scored: Iterable[Scored],
+    threshold: float,
+    high: float | None = None,
 ) -> list[Scored]:
-    """The same replays read at other thresholds (for choosing them); ``high`` None: never."""
+    """The same replays read at other thresholds (for choosing them); ``high`` None: never.
+    As in ``GroomingModel.level``, no level before the writer has shown a stage."""
     out = []
     for s in scored:
-        first = next((i for i, r in enumerate(s.risks) if r >= threshold), None)
+        cues = s.cued or (True,) * len(s.risks)
         reached = high is not None and any(
             r >= high and ok for r, ok in zip(s.risks, s.corroborated, strict=True)
+        )
+        first = next(
+            (i for i, (r, c) in enumerate(zip(s.risks, cues, strict=True)) if r >= threshold and c),
+            None,
         )
         out.append(
             Scored(
@@ -181,6 +192,7 @@ def at_threshold(
                 s.risks,
                 s.corroborated,
                 reached,
+                s.cued,
             )
         )
     return out

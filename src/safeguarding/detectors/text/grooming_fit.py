@@ -40,13 +40,22 @@ from safeguarding.detectors.text.grooming_eval import (
     profiles_of,
     score_conversation,
 )
-from safeguarding.detectors.text.grooming_model import GroomingModel, feature_names
+from safeguarding.detectors.text.grooming_features import (
+    adult_writers,
+    can_be_target,
+    feature_names,
+)
+from safeguarding.detectors.text.grooming_model import GroomingModel
 from safeguarding.detectors.text.grooming_sources import Source
 from safeguarding.detectors.text.grooming_state import ConversationState
 
 SEED = 20261123
 C = 0.05
-C_GRID = (0.02, 0.05, 0.2)  # L2 strengths tried; the one with the best out-of-source margin wins
+# L2 strengths tried; the one with the best out-of-source margin wins
+C_GRID = (0.005, 0.02, 0.05, 0.2)
+# High thresholds tried above the flag grid, so that one exists at which no benign
+# conversation of the training sources reached the high level.
+HIGH_TAIL = (0.96, 0.97, 0.98, 0.99, 0.995, 0.999)
 TARGETS = {"recall": 0.95, "fpr": 0.02, "hard": 0.05, "early": 0.90}
 
 
@@ -74,12 +83,13 @@ def replay(model: GroomingModel, conversation: dict, label: dict) -> Replayed:
     for at, message in enumerate(conversation["messages"]):
         when = datetime.fromisoformat(message["ts"].replace("Z", "+00:00"))
         model.update(state, message["sender"], message["text"], when, f"m{at}", profiles)
+        adults = adult_writers(state)
         for writer, person in state.people.items():
             for other, them in state.people.items():
-                if writer != other and person.messages:
-                    rows.append(
-                        (at, f"{writer}\t{other}", model.pair_features(person, them, group))
-                    )
+                if writer != other and person.messages and can_be_target(them):
+                    present = bool(adults - {writer, other})
+                    x = model.pair_features(person, them, group, present)
+                    rows.append((at, f"{writer}\t{other}", x))
     suspect = None
     if label["label"] == "grooming":
         stage_ids = model.reader.stage_ids
@@ -155,10 +165,10 @@ def choose_thresholds(scored: list[Scored], labels: dict[str, dict]) -> tuple[fl
     high = next(
         (
             t
-            for t in grid
+            for t in (*grid, *HIGH_TAIL)
             if t > flag and figures(at_threshold(scored, flag, t), labels).benign_high == 0
         ),
-        grid[-1],
+        HIGH_TAIL[-1],
     )
     return flag, high
 

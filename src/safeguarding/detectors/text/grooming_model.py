@@ -8,21 +8,25 @@ text. Each message updates the state in place and the risk is read from it
 again: nothing re-reads the history.
 
 Risk is read for each ordered pair (writer, other) as a logistic regression
-over ``FEATURES`` (the writer's stage cues and their semantic likeness, both
-people's ages and the gap, age deception, a new account, and the family, club,
-surprise and safety-talk context that the hard benign conversations show);
-the conversation's risk is its riskiest pair. Neither the hour nor the
-conversation's length is a feature: messages without cues add nothing.
-A known relationship moves the pair's log-odds by a fixed amount (no
-development set carries relationships, so it is not fitted): a family or
-guardian link down, an unconnected adult up.
+over the features of ``grooming_features`` (the writer's stage cues and their
+semantic likeness, both people's ages and the gap, age deception, a new
+account, peers, another adult taking part, and the family, kinship, parent in
+the loop, club, surprise and safety-talk context that the hard benign
+conversations show); the conversation's risk is its riskiest pair. A known
+adult is never the other of a pair, so a chat between adults stays at watch.
+Neither the hour nor the conversation's length is a feature: messages without
+cues add nothing. A known relationship moves the pair's log-odds by a fixed
+amount (no development set carries relationships, so it is not fitted): a
+family or guardian link down, an unconnected adult up.
 
 The high level needs corroboration: the risk at the high threshold, three or
-more stages from the same writer in more than one message, and the other's
-age (account or text) under 18; never with a verified family or guardian link.
-The weights and the two
-thresholds (``flag`` and ``high``) are fitted by ``scripts/fit_grooming.py``
-and shipped in ``models/grooming/model.json``.
+more stages from the same writer in more than one message, the other's age
+(account or text) under 18, and a writer who is not a child (an adult by age
+or by a misstated age, or of unknown age on a new or unconnected account);
+never with a verified family or guardian link, nor where the chat shows a
+relative in address, a parent kept in the loop or another adult taking part.
+The weights and the two thresholds (``flag`` and ``high``) are fitted by
+``scripts/fit_grooming.py`` and shipped in ``models/grooming/model.json``.
 """
 
 from __future__ import annotations
@@ -38,7 +42,15 @@ from typing import Any
 
 import numpy as np
 
+from safeguarding.detectors.text import grooming_corroboration as corroboration
 from safeguarding.detectors.text.grooming_cues import CueReader, MessageCues, shared_reader
+from safeguarding.detectors.text.grooming_features import (
+    SAID_CONTEXT,
+    adult_writers,
+    can_be_target,
+    feature_names,
+    pair_features,
+)
 from safeguarding.detectors.text.grooming_semantic import (
     SEMANTIC_STAGES,
     SemanticReader,
@@ -53,10 +65,17 @@ from safeguarding.detectors.text.grooming_state import (
     refresh,
 )
 
-__all__ = ["Assessment", "ConversationState", "GroomingModel", "Person", "Profile", "Step"]
+__all__ = [
+    "Assessment",
+    "ConversationState",
+    "GroomingModel",
+    "Person",
+    "Profile",
+    "Step",
+    "feature_names",
+]
 
 MODEL_PATH = Path(__file__).parent / "models" / "grooming" / "model.json"
-NEW_ACCOUNT_DAYS = 30
 # Fixed log-odds moves for a relationship the platform knows (not fitted: see above).
 TRUSTED_LINK_SHIFT = -2.0  # a verified family or guardian link
 TRUSTED_LINK_SHIFT_SECRET_MEETING = -0.5  # ... when the writer asks for secrecy and a meeting
@@ -66,8 +85,6 @@ FULL_SCAN_PEOPLE = 8  # up to this many people, every pair is scored on each mes
 TOP_PAIRS = 8  # the riskiest pairs a big group's state keeps, to rescore on every message
 PER_WRITER = 3  # ... and each writer's riskiest pairs (a group's size times this in all)
 MAX_DRIVERS = 6
-SEVERAL_STAGES = 3  # distinct stages from one writer that count as one kind of corroboration
-CONTEXT_GROUPS = ("family", "surprise", "professional", "safety_talk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,28 +100,7 @@ class Assessment:
     message_push: float
     corroboration: tuple[str, ...] = ()  # the independent kinds of evidence for this pair
     corroborated: bool = False  # whether those allow the high level (``corroborated``)
-
-
-def feature_names(reader: CueReader) -> tuple[str, ...]:
-    stages = tuple(f"stage_{s}" for s in reader.stages)
-    return (
-        *stages,
-        "stages_distinct",
-        "stages_with_child",
-        "asked_child_age",
-        "other_is_child",
-        "other_age_unknown",
-        "writer_is_adult",
-        "writer_age_unknown",
-        "age_gap",
-        "age_deception",
-        "child_cues_other",
-        "adult_cues_writer",
-        "new_account",
-        "group_chat",
-        *(f"context_{c}" for c in CONTEXT_GROUPS),
-        *(f"semantic_{s}" for s in SEMANTIC_STAGES),
-    )
+    cued: bool = False  # whether the writer has shown a stage (no level without one)
 
 
 class GroomingModel:
@@ -130,6 +126,7 @@ class GroomingModel:
         self.flag = float(flag)
         self.high = float(high)
         self.meta = meta or {}
+        self._family_groups = tuple(reader.group[g] for g in SAID_CONTEXT)
         self._groups = len(reader.lexicon.names)
         self._stage_weights = {s: float(w) for s, w in zip(reader.stage_ids, weights, strict=False)}
         first = self.features.index(f"semantic_{SEMANTIC_STAGES[0]}")
@@ -148,6 +145,7 @@ class GroomingModel:
         """Add one message to the state and assess the conversation after it.
 
         ``at`` is taken for the callers' sake and not read: the hour is not a feature."""
+        state.widen(self._groups)
         for name, profile in profiles.items():
             refresh(state.person(name, self._groups), profile)
         person = state.person(writer, self._groups)
@@ -217,11 +215,12 @@ class GroomingModel:
         best pair of another writer with it, the next best pair is still at hand.
         """
         group = len(state.people) > 2
+        adults = adult_writers(state)
         scored: list[tuple[float, str, str, np.ndarray]] = []
         for a, b in dict.fromkeys(self._pairs(state, writer)):
             person, them = state.people[a], state.people[b]
-            if person.messages:
-                x = self.pair_features(person, them, group)
+            if person.messages and can_be_target(them):
+                x = self.pair_features(person, them, group, bool(adults - {a, b}))
                 z = float(self.weights @ x) + self.bias + self.link_shift(state, a, b)
                 scored.append((_sigmoid(z), a, b, x))
         if not scored:
@@ -249,35 +248,15 @@ class GroomingModel:
         return {s.stage for s in state.timeline if s.writer == writer}
 
     def corroboration(self, state: ConversationState, writer: str, other: str) -> tuple[str, ...]:
-        """The independent kinds of evidence that "``writer`` grooms ``other``" rests on.
-
-        ``several_stages``: three or more stages from the writer, in two or more messages;
-        ``child``: the other's age (account or text) is under 18; ``adult_writer``: the
-        writer's age is 18 or more, or their declared age and text disagree by 3+ years;
-        ``unconnected``: the platform says the two have no connection.
-        """
-        steps = [s for s in state.timeline if s.writer == writer]
-        kinds = []
-        if len({s.stage for s in steps}) >= SEVERAL_STAGES and len({s.index for s in steps}) >= 2:
-            kinds.append("several_stages")
-        person, them = state.people[writer], state.people[other]
-        if them.best_age is not None and them.best_age < 18:
-            kinds.append("child")
-        if (person.best_age is not None and person.best_age >= 18) or person.deception_gap >= 3:
-            kinds.append("adult_writer")
-        if state.link(writer, other) == "none":
-            kinds.append("unconnected")
-        return tuple(kinds)
+        """The independent kinds of evidence for "``writer`` grooms ``other``"
+        (``grooming_corroboration.kinds``)."""
+        return corroboration.kinds(state, writer, other)
 
     def corroborated(
         self, state: ConversationState, writer: str, other: str, kinds: tuple[str, ...]
     ) -> bool:
-        """Whether ``kinds`` allow the high level: several stages from the writer and the other
-        known to be a child (two independent kinds; an adults-only chat is never high), and no
-        trusted family or guardian link."""
-        if state.link(writer, other) in TRUSTED_LINKS:
-            return False
-        return "several_stages" in kinds and "child" in kinds
+        """Whether ``kinds`` allow the high level (``grooming_corroboration.allows_high``)."""
+        return corroboration.allows_high(state, writer, other, kinds, self._family_groups)
 
     @staticmethod
     def _pairs(state: ConversationState, writer: str | None) -> Iterator[tuple[str, str]]:
@@ -291,41 +270,11 @@ class GroomingModel:
                 yield (other, writer)
         yield from (pair for pair in state.top if set(pair) <= state.people.keys())
 
-    def pair_features(self, writer: Person, other: Person, group_chat: bool) -> np.ndarray:
-        """The feature vector for "``writer`` grooming ``other``" (see ``features``)."""
-        g = self.reader.group
-        c = writer.counts
-        stage_counts = [c[i] for i in self.reader.stage_ids]
-        distinct = sum(1 for n in stage_counts if n) / 4.0
-        other_age, writer_age = other.best_age, writer.best_age
-        child = 1.0 if other_age is not None and other_age < 18 else 0.0
-        unknown = 1.0 if other_age is None else 0.0
-        childish = child + 0.5 * unknown
-        gap = 0.0
-        if other_age is not None and writer_age is not None:
-            gap = min(max((writer_age - other_age) / 10.0, 0.0), 3.0)
-        context = [math.log1p(writer.counts[g[n]] + other.counts[g[n]]) for n in CONTEXT_GROUPS]
-        values = [
-            *(math.log1p(n) for n in stage_counts),
-            distinct,
-            distinct * childish,
-            (1.0 if c[g["age_question"]] else 0.0) * childish,
-            child,
-            unknown,
-            1.0 if writer_age is not None and writer_age >= 18 else 0.0,
-            1.0 if writer_age is None else 0.0,
-            gap,
-            min(writer.deception_gap / 5.0, 2.0),
-            math.log1p(other.counts[g["child_context"]] + other.counts[g["child_age"]]),
-            math.log1p(c[g["adult_context"]]),
-            1.0
-            if writer.account_age_days is not None and writer.account_age_days <= NEW_ACCOUNT_DAYS
-            else 0.0,
-            1.0 if group_chat else 0.0,
-            *context,
-            *(writer.semantic or [0.0] * len(SEMANTIC_STAGES)),
-        ]
-        return np.asarray(values, dtype=np.float64)
+    def pair_features(
+        self, writer: Person, other: Person, group_chat: bool, adult_present: bool = False
+    ) -> np.ndarray:
+        """The feature vector for "``writer`` grooming ``other``" (``grooming_features``)."""
+        return pair_features(self.reader, writer, other, group_chat, adult_present)
 
     def _assessment(
         self, state: ConversationState, risk: float, writer: str, other: str, x: np.ndarray
@@ -338,13 +287,17 @@ class GroomingModel:
         reasons = tuple(sorted(pushes, key=pushes.__getitem__, reverse=True))
         kinds = self.corroboration(state, writer, other)
         allowed = self.corroborated(state, writer, other, kinds)
-        level = self.level(risk, allowed)
-        return Assessment(risk, level, writer, other, reasons, pushes, 0.0, kinds, allowed)
+        cued = corroboration.cued(state, writer)
+        level = self.level(risk, allowed, cued)
+        return Assessment(risk, level, writer, other, reasons, pushes, 0.0, kinds, allowed, cued)
 
-    def level(self, risk: float, corroborated: bool = True) -> str:
-        """The level a risk reaches; high only when corroborated (else it stays at flag)."""
+    def level(self, risk: float, corroborated: bool = True, cued: bool = True) -> str:
+        """The level a risk reaches; high only when corroborated (else it stays at flag);
+        no level at all before the writer has shown a stage (``cued``)."""
         if risk >= self.high and corroborated:
             return "high"
+        if not cued:
+            return "none"
         return "flag" if risk >= self.flag else "none"
 
     def to_json(self) -> dict[str, Any]:

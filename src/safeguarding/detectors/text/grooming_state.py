@@ -95,6 +95,13 @@ class ConversationState:
             found = self.people[name] = Person(counts=[0] * groups)
         return found
 
+    def widen(self, groups: int) -> None:
+        """Give every person a count for each of ``groups`` cue groups (a state stored before
+        the lexicon gained a group has fewer; the new ones start at zero)."""
+        for person in self.people.values():
+            if len(person.counts) < groups:
+                person.counts.extend([0] * (groups - len(person.counts)))
+
     def link(self, a: str, b: str) -> str | None:
         return self.links.get(pair_key(a, b))
 
