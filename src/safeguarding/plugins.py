@@ -10,3 +10,7 @@ The entry point's name must equal the class's ``get_name()``.
 
 DETECTORS_GROUP = "safeguarding.detectors"
 """Detector classes (subclasses of ``safeguarding.domain.detectors.Detector``)."""
+
+EFFECTS_GROUP = "safeguarding.effects"
+"""Effect handlers (classes or zero-argument factories of a
+``safeguarding.ports.effects.EffectHandler``), run beside the built-in ones."""
