@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from safeguarding.domain.actions import (
     ACTION_PARAMETERS,
@@ -64,7 +64,7 @@ class SideEffect(BaseModel):
         params = data.get("params") or {}
         if model is None and params:
             raise ValueError(f"action {data['action']} takes no parameters")
-        return {**data, "params": None if model is None else model.model_validate(params)}
+        return {**data, "params": None if model is None else _parsed(model, params)}
 
     @model_validator(mode="after")
     def _is_side_effect(self) -> SideEffect:
@@ -150,6 +150,15 @@ def named_subject(decision: Decision) -> str | None:
         if isinstance(suspect, str):
             return suspect
     return None
+
+
+def _parsed(model: type[BaseModel], params: Any) -> BaseModel:
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:  # say where, as the outer model would (never the value)
+        raise ValueError(
+            "; ".join(f"params.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        ) from None
 
 
 def _first_rule(decision: Decision, action: Action) -> str:
