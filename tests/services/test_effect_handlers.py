@@ -7,8 +7,9 @@ loads and checks them exactly as it does the installed ones.
 
 from __future__ import annotations
 
+import json
 from importlib.metadata import EntryPoint
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import select
@@ -24,7 +25,8 @@ from safeguarding.ports.store import UnitOfWork
 from safeguarding.services import effect_handlers
 from safeguarding.services.outbox import EffectHandlerFailed
 from tests.conftest import auth
-from tests.factories import report
+from tests.factories import BASE, report
+from tests.test_docs import code_blocks, doc, section
 
 pytestmark = pytest.mark.anyio
 
@@ -122,3 +124,25 @@ def test_two_plugins_of_one_name_stop_start_up() -> None:
 
 def test_nothing_is_installed_in_the_group_by_default() -> None:
     assert effect_handlers.discover() == {}
+
+
+def test_the_documented_example_is_an_effect_handler(tmp_path) -> None:
+    documented = section(doc("architecture.md"), "## Adding an effect handler")
+    (snippet,) = code_blocks(documented, "python")
+    namespace: dict[str, Any] = {}
+    exec(snippet, namespace)
+    handler = namespace["SuspensionLog"](tmp_path / "suspensions.jsonl")
+    assert effect_handlers.by_action({"suspension_log": handler}) == {
+        ActionName.SUSPEND_ACCOUNT: [("suspension_log", handler)]
+    }
+    effect = SideEffect.from_stored(
+        item_id="obx_1",
+        kind="suspend_account",
+        event_id="e1",
+        created_at=BASE,
+        payload={"actor_id": "kid", "subject_account_id": "adult", "rule": "r"},
+    )
+    assert handler.handle(None, effect) == "logged"
+    line = json.loads((tmp_path / "suspensions.jsonl").read_text())
+    assert line == {"delivery_id": "obx_1", "account_id": "adult", "event_id": "e1", "rule": "r"}
+    assert 'suspension_log = "my_package.effects:SuspensionLog"' in documented
