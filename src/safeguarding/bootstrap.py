@@ -36,6 +36,7 @@ from safeguarding.detectors.media.worker import MediaHasher
 from safeguarding.domain.complaints import ComplaintKind
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.ids import Clock, IdFactory
+from safeguarding.services import effect_handlers
 from safeguarding.services.access import AccessLog
 from safeguarding.services.audit_checkpoints import AuditCheckpoints, CheckpointSink, Schedule
 from safeguarding.services.banks import BankService
@@ -181,7 +182,7 @@ def build(
     visibility = VisibilityService(store, policies, clock)
     samples = DecisionSamples(store, clock, session_secret(settings).encode())
     checkpoints = audit_checkpoints(settings, store, clock)
-    outbox = OutboxWorker(store, clock, webhooks)
+    outbox = OutboxWorker(store, clock, webhooks, effect_handlers.discover())
     outbox.periodic.append(checkpoints.maybe_take)
     ingest = IngestService(
         store, evaluator, policies, clock, ids, settings.support_resources, media

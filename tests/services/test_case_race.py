@@ -9,18 +9,21 @@ import pytest
 from sqlalchemy import text
 
 from safeguarding.bootstrap import Container
+from safeguarding.domain.actions import ActionName
 from safeguarding.domain.cases import CaseStatus
-from safeguarding.ports.store import OutboxItem
+from safeguarding.domain.effects import SideEffect
+from safeguarding.services.outbox import effect_of
 from tests.factories import event, profile, report
 
 
-def open_case_items(container: Container) -> list[OutboxItem]:
-    """The pending open_case items, leased as a worker would lease them."""
+def open_case_items(container: Container) -> list[SideEffect]:
+    """The pending open_case items' effects, leased as a worker would lease them."""
     leased = []
     with container.store.write() as uow:
         while (item := uow.outbox_next(container.clock.now(), 600)) is not None:
             leased.append(item)
-    return [item for item in leased if item.kind == "open_case"]
+    effects = [effect_of(item) for item in leased]
+    return [e for e in effects if e.action is ActionName.OPEN_CASE]
 
 
 def lock_waiters(container: Container) -> int:
@@ -38,11 +41,11 @@ def test_racing_transactions_open_one_case(container: Container) -> None:
     worker = container.outbox
     done: list[str] = []
     with container.store.write() as uow:
-        done.append(worker.internal["open_case"](uow, first))
+        done.append(worker.internal[ActionName.OPEN_CASE](uow, first))
 
         def rival() -> None:
             with container.store.write() as other:
-                done.append(worker.internal["open_case"](other, second))
+                done.append(worker.internal[ActionName.OPEN_CASE](other, second))
 
         racing = threading.Thread(target=rival)
         racing.start()

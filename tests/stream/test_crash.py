@@ -15,15 +15,18 @@ import sys
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.bootstrap import Container
 from safeguarding.demo.workload import synthetic
+from safeguarding.ports.store import OutboxItem
 from safeguarding.services.ingest import decision_digest
+from safeguarding.services.outbox import effect_of
 from tests.cluster import (
     Cluster,
     assert_decided_in_order,
@@ -152,6 +155,7 @@ def _assert_effects_once(cluster: Cluster) -> None:
                     t.outbox.c.kind,
                     t.outbox.c.status,
                     t.outbox.c.payload,
+                    t.outbox.c.created_at,
                 )
             ).all()
             cases = conn.execute(select(t.cases.c.source_key, t.cases.c.event_ids)).all()
@@ -175,11 +179,7 @@ def _assert_effects_once(cluster: Cluster) -> None:
     assert evidence == {r.event_id for r in outbox if r.kind == "preserve_evidence"}
     assert drafts == {r.event_id for r in outbox if r.kind == "report_to_authority"}
     restricting = ("restrict_contact_with_children", "suspend_account")
-    assert restrictions == {
-        (r.payload.get("subject_account_id") or r.payload["actor_id"], r.kind)
-        for r in outbox
-        if r.kind in restricting
-    }
+    assert restrictions == {(_subject(r), r.kind) for r in outbox if r.kind in restricting}
     digests: Counter[tuple[str, str]] = Counter()
     with cluster.container() as made, made.store.read() as uow:
         for record in uow.audit_records():
@@ -188,6 +188,12 @@ def _assert_effects_once(cluster: Cluster) -> None:
     assert digests == Counter((e, decision_digest(d)) for e, d in decisions.items()), (
         "every decision is audited exactly once, as stored"
     )
+
+
+def _subject(row: Row[Any]) -> str:
+    """The account the outbox row's effect is about, read as the outbox reads it."""
+    item = OutboxItem(row.item_id, row.kind, row.event_id, row.payload, row.created_at)
+    return effect_of(item).subject
 
 
 def _all_event_ids(made: Container) -> list[str]:

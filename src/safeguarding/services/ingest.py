@@ -18,6 +18,7 @@ from datetime import datetime
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.decisions import Decision, Verdict
+from safeguarding.domain.effects import SideEffect
 from safeguarding.domain.errors import ConcurrentWrite, EventIdReused
 from safeguarding.domain.events import Event, event_fingerprint
 from safeguarding.domain.ids import Clock, IdFactory
@@ -120,10 +121,11 @@ class IngestService:
             evaluated = self.evaluator.decide(event, context, facts, policy, now)
             decision = self._with_support(event, evaluated.decision, state)
             state.apply(event, decision, evaluated.states)
-            state.restrict(_subject(event, decision), decision, now)
+            effects = self._side_effects(event, decision, now)
+            state.restrict(effects, now)
             decisions[event.event_id] = decision
             new_events.append(NewEvent(event, fingerprint, now, decision))
-            outbox.extend(self._outbox_items(event, decision, now))
+            outbox.extend(_outbox_item(effect) for effect in effects)
         state.flush()
         uow.events_add(new_events)
         uow.outbox_add(outbox)
@@ -148,32 +150,18 @@ class IngestService:
                 )
         return decision.model_copy(update={"support": tuple(notices)}) if notices else decision
 
-    def _outbox_items(self, event: Event, decision: Decision, now: datetime) -> list[OutboxItem]:
-        effects = decision.side_effects()
-        if not effects:
-            return []
-        reporting = any(a.name == "report_to_authority" for a in effects)
-        items = []
-        for action in effects:
-            # The first rule that took the action (its parameters may be merged from several).
-            rule = next(
-                (r.rule for r in decision.rules if any(a.name == action.name for a in r.actions)),
-                "",
-            )
-            payload = {
-                "action": action.name.value,
-                "params": action.params,
-                "rule": rule,
-                "actor_id": event.actor_id,
-                "target_ids": list(event.target_ids()),
-                "report_to_authority": reporting,
-                "verdict": decision.verdict.value,
-                "subject_account_id": _subject(event, decision),
-            }
-            items.append(
-                OutboxItem(self.ids.new("obx"), action.name.value, event.event_id, payload, now)
-            )
-        return items
+    def _side_effects(
+        self, event: Event, decision: Decision, now: datetime
+    ) -> tuple[SideEffect, ...]:
+        ids = [self.ids.new("obx") for _ in decision.side_effects()]
+        return SideEffect.of_decision(event, decision, ids, now)
+
+
+def _outbox_item(effect: SideEffect) -> OutboxItem:
+    """The row that keeps a side effect until the outbox carries it out."""
+    return OutboxItem(
+        effect.item_id, effect.action.value, effect.event_id, effect.stored(), effect.created_at
+    )
 
 
 def _audience(event: Event, decision: Decision, audience: str) -> tuple[str, ...]:
@@ -190,18 +178,6 @@ def _audience(event: Event, decision: Decision, audience: str) -> tuple[str, ...
         if children:
             return tuple(dict.fromkeys(children))
     return event.target_ids()
-
-
-def _subject(event: Event, decision: Decision) -> str:
-    """The account a case is about: the reported one for a report, the suspect a conversation
-    signal names, else the actor."""
-    for signal in decision.signals:
-        if signal.subject == "account":
-            return signal.subject_id
-        suspect = signal.evidence.details.get("suspect_account_id")
-        if isinstance(suspect, str):
-            return suspect
-    return event.actor_id
 
 
 def _audit_entry(decisions: list[Decision], source: str) -> AuditEntry:

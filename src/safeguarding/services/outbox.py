@@ -13,16 +13,27 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Protocol
 
-from safeguarding.domain.actions import OpenCaseParams, PreserveParams
+from pydantic import ValidationError
+
+from safeguarding.domain.actions import (
+    ActionName,
+    NotifyParams,
+    OpenCaseParams,
+    PreserveParams,
+    ReportParams,
+)
 from safeguarding.domain.cases import Case, CaseStatus
+from safeguarding.domain.effects import SideEffect
 from safeguarding.domain.errors import ConcurrentWrite
 from safeguarding.domain.events import UserReportEvent
 from safeguarding.domain.ids import Clock
+from safeguarding.ports.effects import EffectHandler
 from safeguarding.ports.store import OutboxItem, Restriction, Store, UnitOfWork
+from safeguarding.services.effect_handlers import by_action
 
 log = logging.getLogger("safeguarding.outbox")
 LEASE_SECONDS = 60.0
@@ -34,34 +45,60 @@ class Undeliverable(Exception):
     item is marked failed, with the reason, rather than retried for ever."""
 
 
+class EffectHandlerFailed(Exception):
+    """A plugin's effect handler raised: the item's transaction is rolled back and retried."""
+
+    def __init__(self, plugin: str, item_id: str) -> None:
+        super().__init__(f"effect handler {plugin} failed on {item_id}")
+        self.plugin = plugin
+        self.item_id = item_id
+
+
 class WebhookSender(Protocol):
     """Delivers one signed webhook; raises on failure (``Undeliverable`` if retrying is futile)."""
 
     def send(self, delivery_id: str, topic: str, body: dict[str, object]) -> None: ...
 
 
-Handler = Callable[[UnitOfWork, OutboxItem], str]
+Handler = Callable[[UnitOfWork, SideEffect], str]
 
 
 class OutboxWorker:
     """Processes due outbox items, one transaction each."""
 
-    def __init__(self, store: Store, clock: Clock, webhooks: WebhookSender | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        webhooks: WebhookSender | None,
+        plugins: Mapping[str, EffectHandler] | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.webhooks = webhooks
-        self.internal: dict[str, Handler] = {
-            "open_case": self._open_case,
-            "preserve_evidence": self._preserve_evidence,
-            "restrict_contact_with_children": self._restrict,
-            "suspend_account": self._restrict,
-            "report_to_authority": self._draft_report,
+        # Effects inside the database, applied in the transaction that marks the item done.
+        self.internal: dict[ActionName, Handler] = {
+            ActionName.OPEN_CASE: self._open_case,
+            ActionName.PRESERVE_EVIDENCE: self._preserve_evidence,
+            ActionName.RESTRICT_CONTACT_WITH_CHILDREN: self._restrict,
+            ActionName.SUSPEND_ACCOUNT: self._restrict,
+            ActionName.REPORT_TO_AUTHORITY: self._draft_report,
         }
+        # Effects outside it, delivered after the lease commits: at least once.
+        self.external: dict[ActionName, Callable[[SideEffect], str]] = {
+            ActionName.NOTIFY: self._notify,
+        }
+        # Plugins' handlers (entry point group safeguarding.effects), run after the built-in.
+        self.plugins = by_action(plugins or {})
         # Webhook delivery attempts by result, for the metrics (delivered, failed, undeliverable).
         self.deliveries: Counter[str] = Counter()
         # Periodic work that rides on this loop, in every process that runs it (serve, the
         # stream workers, `worker`): audit checkpoints. Each must be safe to run concurrently.
         self.periodic: list[Callable[[], object]] = []
+
+    def handled(self) -> frozenset[ActionName]:
+        """The actions a built-in handler carries out."""
+        return frozenset(self.internal) | frozenset(self.external)
 
     def run_once(self, limit: int = 100) -> int:
         """Process up to ``limit`` due items; returns how many were processed."""
@@ -101,27 +138,55 @@ class OutboxWorker:
             item = uow.outbox_next(self.clock.now(), LEASE_SECONDS)
             if item is None:
                 return False
-            handler = self.internal.get(item.kind)
-            if handler is not None:
-                uow.outbox_done(item.item_id, self.clock.now(), handler(uow, item))
+            effect = self._read(uow, item)
+            if effect is None:
                 return True
-        self._deliver(item)
+            handler = self.internal.get(effect.action)
+            if handler is not None:
+                self._done(uow, effect, handler(uow, effect))
+                return True
+        self._deliver(item, effect)
         return True
 
-    def _deliver(self, item: OutboxItem) -> None:
+    def _read(self, uow: UnitOfWork, item: OutboxItem) -> SideEffect | None:
+        """The item's side effect; an item that is not one as stored is marked failed (it
+        could never succeed), naming what is wrong but no value in it."""
         try:
-            result = self._notify(item)
-        except Undeliverable as exc:
-            self._count(item, "undeliverable")
-            log.error(
-                "side effect can never succeed; marked failed",
-                extra={"item_id": item.item_id, "kind": item.kind, "error": str(exc)},
+            return effect_of(item)
+        except ValidationError as exc:
+            reason = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'payload'}: {e['msg']}" for e in exc.errors()
             )
+            self._give_up(uow, item, f"unreadable: {reason}")
+            return None
+
+    def _give_up(self, uow: UnitOfWork, item: OutboxItem, reason: str) -> None:
+        log.error(
+            "side effect can never succeed; marked failed",
+            extra={"item_id": item.item_id, "kind": item.kind, "error": reason},
+        )
+        uow.outbox_failed(item.item_id, self.clock.now(), reason)
+
+    def _done(self, uow: UnitOfWork, effect: SideEffect, result: str) -> None:
+        """Run the plugins' handlers for the effect, then mark its item done, in ``uow``."""
+        results = [result]
+        for name, handler in self.plugins.get(effect.action, ()):
+            try:
+                results.append(f"{name}: {handler.handle(uow, effect)}")
+            except Exception as exc:
+                raise EffectHandlerFailed(name, effect.item_id) from exc
+        uow.outbox_done(effect.item_id, self.clock.now(), "; ".join(results))
+
+    def _deliver(self, item: OutboxItem, effect: SideEffect) -> None:
+        try:
+            result = self._outside(effect)
+        except Undeliverable as exc:
+            self._count(effect, "undeliverable")
             with self.store.write() as uow:
-                uow.outbox_failed(item.item_id, self.clock.now(), f"undeliverable: {exc}")
+                self._give_up(uow, item, f"undeliverable: {exc}")
             return
         except Exception as exc:
-            self._count(item, "failed")
+            self._count(effect, "failed")
             delay = min(MAX_BACKOFF_SECONDS, 2.0**item.attempts)
             log.warning(
                 "side effect failed; will retry",
@@ -134,44 +199,49 @@ class OutboxWorker:
                     self.clock.now() + timedelta(seconds=delay),
                 )
             return
-        self._count(item, "delivered" if result == "delivered" else "")
+        self._count(effect, "delivered" if result == "delivered" else "")
         with self.store.write() as uow:
-            uow.outbox_done(item.item_id, self.clock.now(), result)
+            self._done(uow, effect, result)
 
-    def _count(self, item: OutboxItem, result: str) -> None:
+    def _outside(self, effect: SideEffect) -> str:
+        handler = self.external.get(effect.action)
+        if handler is None:
+            return f"no handler for {effect.action.value}; skipped"
+        return handler(effect)
+
+    def _count(self, effect: SideEffect, result: str) -> None:
         """Count a webhook attempt (not an item skipped because no webhook is configured)."""
-        if result and item.kind == "notify" and self.webhooks is not None:
+        if result and effect.action is ActionName.NOTIFY and self.webhooks is not None:
             self.deliveries[result] += 1
 
-    def _notify(self, item: OutboxItem) -> str:
-        if item.kind != "notify":
-            return f"no handler for {item.kind}; skipped"
+    # -- effects outside the database --------------------------------------
+    def _notify(self, effect: SideEffect) -> str:
         if self.webhooks is None:
             return "no webhook_url configured; nothing sent"
-        topic = str(item.payload.get("params", {}).get("topic", "decision"))
-        body = {
-            "delivery_id": item.item_id,
+        topic = effect.params_as(NotifyParams).topic
+        body: dict[str, object] = {
+            "delivery_id": effect.item_id,
             "topic": topic,
-            "event_id": item.event_id,
-            "verdict": item.payload.get("verdict"),
-            "rule": item.payload.get("rule"),
-            "actor_id": item.payload.get("actor_id"),
+            "event_id": effect.event_id,
+            "verdict": effect.verdict.value if effect.verdict is not None else None,
+            "rule": effect.rule,
+            "actor_id": effect.actor_id,
         }
-        self.webhooks.send(item.item_id, topic, body)
+        self.webhooks.send(effect.item_id, topic, body)
         return "delivered"
 
     # -- effects inside the database ---------------------------------------
-    def _open_case(self, uow: UnitOfWork, item: OutboxItem) -> str:
+    def _open_case(self, uow: UnitOfWork, effect: SideEffect) -> str:
         """Open a case, or fold the signal into the undecided case for the same harm, subject
         and conversation. Concurrent workers meet on the store's unique open key: one inserts,
         the other finds that case (locked) and joins it, so there is one case, not two."""
-        case = self._case_for(uow, item)
-        about = _account_case(uow, item, case)
+        case = self._case_for(uow, effect)
+        about = _account_case(uow, effect, case)
         if about is not None:
             uow.case_absorb(about.absorb(case), case.event_ids)
             return f"added to {about.case_id}"
         for _ in range(3):  # the open case may be decided between the insert and the lookup
-            if uow.case_add(case, source_key=item.item_id):
+            if uow.case_add(case, source_key=effect.item_id):
                 return f"opened {case.case_id}"
             if uow.case_get(case.case_id) is not None:
                 return f"{case.case_id} already open"
@@ -179,47 +249,59 @@ class OutboxWorker:
             if held is not None:
                 uow.case_absorb(held.absorb(case), case.event_ids)
                 return f"added to {held.case_id}"
-        raise ConcurrentWrite(f"no case could be opened or joined for {item.event_id}")
+        raise ConcurrentWrite(f"no case could be opened or joined for {effect.event_id}")
 
-    def _case_for(self, uow: UnitOfWork, item: OutboxItem) -> Case:
-        params = OpenCaseParams.model_validate(item.payload.get("params", {}))
+    def _case_for(self, uow: UnitOfWork, effect: SideEffect) -> Case:
+        params = effect.params_as(OpenCaseParams)
         return Case(
-            case_id=f"case_{item.item_id.removeprefix('obx_')}",
+            case_id=f"case_{effect.item_id.removeprefix('obx_')}",
             queue=params.queue,
             priority=params.priority,
             status=CaseStatus.OPEN,
-            subject_account_id=item.payload.get("subject_account_id") or item.payload["actor_id"],
-            event_ids=(item.event_id,),
-            rule=item.payload.get("rule", ""),
+            subject_account_id=effect.subject,
+            event_ids=(effect.event_id,),
+            rule=effect.rule,
             opened_at=self.clock.now(),
             # The clock runs from the decision, not from when this worker got to it: a
             # backlog must not push a deadline back.
-            deadline=Case.deadline_for(params.priority, item.created_at, params.deadline_hours),
-            report_to_authority=bool(item.payload.get("report_to_authority")),
-            conversation_id=None if _account_scoped(item) else conversation_of(uow, item.event_id),
+            deadline=Case.deadline_for(params.priority, effect.created_at, params.deadline_hours),
+            report_to_authority=effect.report_to_authority,
+            conversation_id=None
+            if params.scope == "account"
+            else conversation_of(uow, effect.event_id),
         )
 
-    def _preserve_evidence(self, uow: UnitOfWork, item: OutboxItem) -> str:
-        params = PreserveParams.model_validate(item.payload.get("params", {}))
+    def _preserve_evidence(self, uow: UnitOfWork, effect: SideEffect) -> str:
+        params = effect.params_as(PreserveParams)
         now = self.clock.now()
         fresh = uow.evidence_preserve(
-            item.event_id,
+            effect.event_id,
             now,
             now + timedelta(days=params.retention_days),
-            f"policy:{item.payload.get('rule', '')}",
+            f"policy:{effect.rule}",
         )
         return "preserved" if fresh else "already preserved"
 
-    def _restrict(self, uow: UnitOfWork, item: OutboxItem) -> str:
-        uow.restriction_add(
-            Restriction(_subject_of(item), item.kind, item.event_id, self.clock.now())
-        )
-        return f"{item.kind} applied"
+    def _restrict(self, uow: UnitOfWork, effect: SideEffect) -> str:
+        kind = effect.action.value
+        uow.restriction_add(Restriction(effect.subject, kind, effect.event_id, self.clock.now()))
+        return f"{kind} applied"
 
-    def _draft_report(self, uow: UnitOfWork, item: OutboxItem) -> str:
-        authority = str(item.payload.get("params", {}).get("authority", "default"))
-        fresh = uow.authority_report_draft(item.event_id, authority, self.clock.now())
+    def _draft_report(self, uow: UnitOfWork, effect: SideEffect) -> str:
+        authority = effect.params_as(ReportParams).authority
+        fresh = uow.authority_report_draft(effect.event_id, authority, self.clock.now())
         return "report drafted, awaiting a moderator's confirmation" if fresh else "already drafted"
+
+
+def effect_of(item: OutboxItem) -> SideEffect:
+    """An outbox item's side effect (raises ``pydantic.ValidationError`` if it is not one)."""
+    return SideEffect.from_stored(
+        item_id=item.item_id,
+        kind=item.kind,
+        event_id=item.event_id,
+        created_at=item.created_at,
+        payload=item.payload,
+    )
 
 
 def conversation_of(uow: UnitOfWork, event_id: str) -> str | None:
@@ -231,23 +313,13 @@ def conversation_of(uow: UnitOfWork, event_id: str) -> str | None:
     return event.conversation() if event is not None else None
 
 
-def _account_case(uow: UnitOfWork, item: OutboxItem, case: Case) -> Case | None:
+def _account_case(uow: UnitOfWork, effect: SideEffect, case: Case) -> Case | None:
     """The undecided case about the subject as a whole that this one joins, if any: for a
     signal about the subject across conversations (``scope: account``), any undecided case of
     the harm about them; for a conversation's, one held about them without a conversation.
     Whichever comes first, the two meet on one case."""
-    if _account_scoped(item):
+    if effect.params_as(OpenCaseParams).scope == "account":
         return uow.case_open_about(case.queue, case.subject_account_id)
     if case.conversation_id is None:
         return None
     return uow.case_open(case.model_copy(update={"conversation_id": None}).open_key)
-
-
-def _account_scoped(item: OutboxItem) -> bool:
-    """Whether an open_case is about the subject across conversations (``scope: account``)."""
-    return OpenCaseParams.model_validate(item.payload.get("params", {})).scope == "account"
-
-
-def _subject_of(item: OutboxItem) -> str:
-    """The account an action is about (the suspect, for a conversation signal), else the actor."""
-    return str(item.payload.get("subject_account_id") or item.payload["actor_id"])

@@ -10,6 +10,7 @@ an account states in a message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from safeguarding.domain.actions import ActionName
 from safeguarding.domain.conversations import Conversation
 from safeguarding.domain.decisions import Decision, Verdict
 from safeguarding.domain.detectors import DetectorContext
+from safeguarding.domain.effects import SideEffect
 from safeguarding.domain.events import (
     CONTACT_EVENT_TYPES,
     ContactAcceptedEvent,
@@ -246,15 +248,15 @@ class BatchState:
             self.accounts[event.actor_id] = stated
             self._changed_accounts.add(event.actor_id)
 
-    def restrict(self, account_id: str, decision: Decision, now: datetime) -> None:
-        """Apply the decision's restrictions on the account now, inside this transaction, so
+    def restrict(self, effects: Sequence[SideEffect], now: datetime) -> None:
+        """Apply the decision's restrictions on their subject now, inside this transaction, so
         the next event is refused even while the outbox is behind (it applies them again,
         which changes nothing)."""
-        for action in decision.actions:
-            if action.name in RESTRICTING:
-                self.restricted.add(account_id)
-                kind = action.name.value
-                self._new_restrictions.append(Restriction(account_id, kind, decision.event_id, now))
+        for effect in effects:
+            if effect.action in RESTRICTING:
+                self.restricted.add(effect.subject)
+                restriction = Restriction(effect.subject, effect.action.value, effect.event_id, now)
+                self._new_restrictions.append(restriction)
 
     def _connect(self, event: ContactAcceptedEvent) -> None:
         """Connect the two, keeping the relationship the acceptance establishes (a trusted one
