@@ -72,6 +72,12 @@ async def test_an_upheld_appeal_reinstates_the_content(client, keys, container) 
     assert again.status_code == 409
     ((_, _, details),) = audit(container, "complaint.decide")
     assert details["content_reinstated"] == 1
+    today = container.clock.now().date().isoformat()
+    report = await client.get(
+        f"/v1/transparency?from={today}&to={today}", headers=auth(keys[Role.REGULATOR])
+    )
+    figures = {f["name"]: f for s in report.json()["sections"] for f in s["figures"]}
+    assert figures["time.appeal_to_decision.median"]["value"] is not None  # the DSA's item
     (filing,) = audit(container, "complaint.file")
     assert "text" not in filing[2]  # the user's words stay out of the audit log
     deadline = datetime.fromisoformat(body["deadline"].replace("Z", "+00:00"))

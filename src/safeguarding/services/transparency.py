@@ -57,6 +57,7 @@ class Measured:
     to_action: TimeQuantiles = field(default_factory=TimeQuantiles)
     to_decision: TimeQuantiles = field(default_factory=TimeQuantiles)
     notice_to_action: TimeQuantiles = field(default_factory=TimeQuantiles)
+    appeal_to_decision: TimeQuantiles = field(default_factory=TimeQuantiles)
     authority_reports: int = 0
     complaints: dict[tuple[str, str], int] = field(default_factory=dict)
     super_complaints: dict[str, int] = field(default_factory=dict)
@@ -86,6 +87,7 @@ def measure(
         to_action=uow.action_times(start, end),
         to_decision=uow.report_decision_times(start, end, head_seq),
         notice_to_action=uow.notice_action_times(start, end, head_seq),
+        appeal_to_decision=uow.appeal_decision_times(start, end),
         authority_reports=uow.authority_reports_sent(start, end),
         complaints=complaint_outcomes(uow, period),
         super_complaints=super_complaint_outcomes(uow, period),
@@ -208,6 +210,8 @@ def _speed_specs() -> list[Spec]:
                lambda m: m.notice_to_action.count),
         _time("time.notice_to_action.median", "Median time from user report to action on it",
               lambda m: _minutes(m.notice_to_action.median_s)),
+        _time("time.appeal_to_decision.median", "Median time from appeal to its decision",
+              lambda m: _minutes(m.appeal_to_decision.median_s)),
     ]  # fmt: skip
 
 

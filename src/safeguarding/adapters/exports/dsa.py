@@ -183,7 +183,12 @@ def _complaints() -> list[Row]:
         Row(section, "Complaints: decision reversed", "appeals.upheld"),
         Row(section, "Complaints: decision upheld", "appeals.rejected"),
         Row(section, "Complaints: pending", "appeals.open"),
-        Row(section, "Median time to decide complaints", note=NOT_RECORDED),
+        Row(
+            section,
+            "Median time to decide complaints (hours)",
+            "time.appeal_to_decision.median",
+            note="from each appeal to its decision, over the appeals decided",
+        ),
         Row(section, "Disputes submitted to out-of-court settlement bodies", note=NOT_RECORDED),
         Row(
             section,

@@ -166,6 +166,15 @@ class TransparencyRows:
         )
         return self._quantiles(durations)
 
+    def appeal_decision_times(self, start: datetime, end: datetime) -> TimeQuantiles:
+        """From each appeal filed in the period to its decision, for those decided."""
+        c = t.complaints.c
+        seconds = self._seconds(c.decided_at, c.filed_at).label("seconds")
+        durations = select(seconds).where(
+            c.kind == "appeal", c.filed_at >= start, c.filed_at < end, c.decided_at.is_not(None)
+        )
+        return self._quantiles(durations)
+
     def _quantiles(self, durations: Any) -> TimeQuantiles:
         inner = durations.subquery()
         ranked = select(
