@@ -32,7 +32,8 @@ from typing import NamedTuple, Protocol, Self
 import numpy as np
 import numpy.typing as npt
 
-from safeguarding.detectors.media.pdq_mih import MihTable, plan_widths
+from safeguarding.detectors.media.pdq_mih import MihTable
+from safeguarding.detectors.media.pdq_plan import plan_widths
 
 PDQ_BYTES = 32
 DEFAULT_THRESHOLD = 31  # PDQ's own "confident match" distance, as ThreatExchange uses
