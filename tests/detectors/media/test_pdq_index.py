@@ -16,14 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safeguarding.detectors.media.pdq_index import (
-    BruteForcePdqIndex,
-    PdqIndex,
-    PdqMatch,
-    format_pdq_hex,
-    parse_pdq_hex,
-    pdq_rows,
-)
+from safeguarding.detectors.media.pdq_hash import format_pdq_hex, parse_pdq_hex, pdq_rows
+from safeguarding.detectors.media.pdq_index import BruteForcePdqIndex, PdqIndex, PdqMatch
 from safeguarding.detectors.media.pdq_plan import allocate_radii, split_bits
 
 THRESHOLDS = (0, 1, 31, 32, 70)
