@@ -5,12 +5,13 @@ Mixed into ``SqlUnitOfWork``. Rows are turned into domain objects here and never
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import select
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.adapters.storage.sqlalchemy.schema import expanding_ids
 from safeguarding.domain.accounts import Account
 from safeguarding.domain.conversations import Conversation
@@ -27,17 +28,8 @@ _CONVERSATIONS_BY_ID = select(t.conversations).where(
 )
 
 
-class AccountRows:
+class AccountRows(Rows):
     """Account, restriction and conversation rows; mixed into ``SqlUnitOfWork``."""
-
-    conn: Connection
-
-    if TYPE_CHECKING:  # given by SqlUnitOfWork
-
-        def _insert_ignoring(self, table: Table, rows: Sequence[dict[str, Any]]) -> int: ...
-        def _upsert(
-            self, table: Table, rows: Sequence[dict[str, Any]], keys: tuple[str, ...]
-        ) -> None: ...
 
     # -- accounts ---------------------------------------------------------
     def accounts_get(self, account_ids: Collection[str]) -> dict[str, Account]:

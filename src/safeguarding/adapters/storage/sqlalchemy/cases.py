@@ -11,22 +11,19 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import select, update
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.review import case_of_row
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.domain.cases import DECIDED, Case, CaseStatus
 
 
-class CaseRows:
+class CaseRows(Rows):
     """Opening, joining and updating cases; mixed into ``SqlUnitOfWork``."""
 
-    conn: Connection
-    _dialect: str
+    if TYPE_CHECKING:  # given by ReviewRows
 
-    if TYPE_CHECKING:  # given by SqlUnitOfWork and ReviewRows
-
-        def _insert_ignoring(self, table: Table, rows: Sequence[dict[str, Any]]) -> int: ...
         def case_events_link(self, case: Case) -> None: ...
 
     def case_get(self, case_id: str) -> Case | None:

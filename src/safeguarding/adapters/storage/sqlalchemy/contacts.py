@@ -8,13 +8,14 @@ kept in ``contact_refusals``, apart from the ``contacts`` that ``first_contact``
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, or_, select, tuple_
+from sqlalchemy import Table, bindparam, delete, func, or_, select, tuple_
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.relationships import ConnectionLink, Relationship
 
@@ -34,18 +35,9 @@ _CONTACTED_PAIRS = select(t.contacts.c.actor_id, t.contacts.c.target_id).where(
 )
 
 
-class ContactRows:
+class ContactRows(Rows):
     """Connections, first contacts, refused contact attempts and the re-check of
     connections with children."""
-
-    conn: Connection
-
-    if TYPE_CHECKING:  # given by SqlUnitOfWork
-
-        def _insert_ignoring(self, table: Table, rows: Sequence[dict[str, Any]]) -> int: ...
-        def _upsert(
-            self, table: Table, rows: Sequence[dict[str, Any]], keys: tuple[str, ...]
-        ) -> None: ...
 
     def connections_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of the (a, b) pairs are connected, each pair as asked."""
@@ -75,22 +67,7 @@ class ContactRows:
         self, actor_ids: Collection[str], since: datetime
     ) -> dict[str, set[str]]:
         """The children each actor first contacted at or after ``since``."""
-        if not actor_ids:
-            return {}
-        c, a = t.contacts.c, t.accounts.c
-        rows = self.conn.execute(
-            select(c.actor_id, c.target_id)
-            .join(t.accounts, a.account_id == c.target_id)
-            .where(
-                c.actor_id.in_(list(actor_ids)),
-                c.first_at >= since,
-                a.age_band.in_(_CHILD_BANDS),
-            )
-        )
-        found: dict[str, set[str]] = {}
-        for row in rows:
-            found.setdefault(row.actor_id, set()).add(row.target_id)
-        return found
+        return self._children_reached(t.contacts, t.contacts.c.first_at, actor_ids, since)
 
     def contacts_add(self, contacts: Collection[tuple[str, str, datetime]]) -> None:
         rows = [{"actor_id": a, "target_id": b, "first_at": at} for a, b, at in contacts]
@@ -146,18 +123,22 @@ class ContactRows:
 
     def children_refused(self, actor_ids: Collection[str], since: datetime) -> dict[str, set[str]]:
         """The children each actor tried to reach, and was refused, at or after ``since``."""
+        at = t.contact_refusals.c.at
+        return self._children_reached(t.contact_refusals, at, actor_ids, since)
+
+    def _children_reached(
+        self, table: Table, at: Any, actor_ids: Collection[str], since: datetime
+    ) -> dict[str, set[str]]:
+        """Each actor's targets in ``table`` (actor_id, target_id) known as children, ``at``
+        or after ``since``."""
         if not actor_ids:
             return {}
-        r, a = t.contact_refusals.c, t.accounts.c
+        r, a = table.c, t.accounts.c
         rows = self.conn.execute(
             select(r.actor_id, r.target_id)
             .distinct()
             .join(t.accounts, a.account_id == r.target_id)
-            .where(
-                r.actor_id.in_(sorted(actor_ids)),
-                r.at >= since,
-                a.age_band.in_(_CHILD_BANDS),
-            )
+            .where(r.actor_id.in_(sorted(actor_ids)), at >= since, a.age_band.in_(_CHILD_BANDS))
         )
         found: dict[str, set[str]] = {}
         for row in rows:

@@ -10,8 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, func, select, update
 
 from safeguarding.adapters.storage.crypto import EVENT_FINGERPRINT, ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
@@ -72,18 +71,6 @@ class SqlUnitOfWork(
         self.conn = conn
         self.cipher = cipher
         self._dialect = conn.dialect.name
-
-    # -- helpers ----------------------------------------------------------
-    def _insert_ignoring(self, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-        if not rows:
-            return 0
-        # RETURNING counts what was inserted; rowcount is not reliable on every driver.
-        statement = _statement(self._dialect, table, "ignore", ())
-        return len(self.conn.execute(statement, list(rows)).all())
-
-    def _upsert(self, table: Table, rows: Sequence[dict[str, Any]], keys: tuple[str, ...]) -> None:
-        if rows:
-            self.conn.execute(_statement(self._dialect, table, "upsert", keys), list(rows))
 
     # -- events -----------------------------------------------------------
     def events_find(self, event_ids: Collection[str]) -> dict[str, StoredEvent]:
@@ -184,17 +171,6 @@ class SqlUnitOfWork(
             cases_by_status=grouped(t.cases.c.status),
             cases_by_queue=grouped(t.cases.c.queue),
         )
-
-
-@functools.cache
-def _statement(dialect: str, table: Table, kind: str, keys: tuple[str, ...]) -> Any:
-    """Upsert and insert-or-ignore statements, built once per table (building them is costly)."""
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    if kind == "ignore":
-        key = next(iter(table.primary_key.columns))
-        return insert.on_conflict_do_nothing().returning(key)
-    changed = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
-    return insert.on_conflict_do_update(index_elements=list(keys), set_=changed)
 
 
 def _decision_columns(decision: Decision) -> dict[str, Any]:
