@@ -136,13 +136,16 @@ class _Matcher:
         hashes: HashRows | Sequence[str],
         ids: Iterable[int] | npt.NDArray[np.integer] | None = None,
     ) -> None:
-        raise NotImplementedError
+        """Store more hashes; ids default to counting on from the largest this index has held."""
+        words = pdq_words(hashes)
+        with self._write_lock:
+            new_ids = _ids(ids, len(words), self._next_id)
+            self._next_id = max(self._next_id, int(new_ids.max(initial=-1)) + 1)
+            self._store(words, new_ids)
 
-    def _claim_ids(self, ids: Iterable[int] | npt.NDArray[np.integer] | None, n: int) -> Ints:
-        """The ids of n hashes being added (under the write lock), the default ids moved on."""
-        new_ids = _ids(ids, n, self._next_id)
-        self._next_id = max(self._next_id, int(new_ids.max(initial=-1)) + 1)
-        return new_ids
+    def _store(self, words: npt.NDArray[np.uint64], ids: Ints) -> None:
+        """Take in checked (n, 4) words and their ids; called under the write lock."""
+        raise NotImplementedError
 
     def query_many(
         self, pdqs: HashRows | Sequence[str], threshold: int | None = None
@@ -173,16 +176,9 @@ class BruteForcePdqIndex(_Matcher):
             return []
         return _matches(np.concatenate(found_ids), np.concatenate(found_distances))
 
-    def add(
-        self,
-        hashes: HashRows | Sequence[str],
-        ids: Iterable[int] | npt.NDArray[np.integer] | None = None,
-    ) -> None:
-        words = pdq_words(hashes)
-        with self._write_lock:
-            old_words, old_ids = self._entries
-            new_ids = self._claim_ids(ids, len(words))
-            self._entries = (np.concatenate((old_words, words)), np.concatenate((old_ids, new_ids)))
+    def _store(self, words: npt.NDArray[np.uint64], ids: Ints) -> None:
+        old_words, old_ids = self._entries
+        self._entries = (np.concatenate((old_words, words)), np.concatenate((old_ids, ids)))
 
     def remove(self, ids: Iterable[int]) -> int:
         with self._write_lock:
@@ -247,24 +243,16 @@ class PdqIndex(_Matcher):
         found = [match for part in parts for match in part.search(q, limit)]
         return sorted(found, key=_NEAREST_FIRST)
 
-    def add(
-        self,
-        hashes: HashRows | Sequence[str],
-        ids: Iterable[int] | npt.NDArray[np.integer] | None = None,
-    ) -> None:
-        """Store more hashes; ids default to counting on from the largest this index has held."""
-        words = pdq_words(hashes)
-        with self._write_lock:
-            new_ids = self._claim_ids(ids, len(words))
-            main, *delta = self._parts or (None,)
-            if main is None:
-                self._parts = self._fresh((words, new_ids))
-                return
-            pending = [part.live() for part in delta] + [(words, new_ids)]
-            if sum(len(w) for w, _ in pending) > len(main) // 4:
-                self._parts = self._fresh(main.live(), *pending)
-            else:
-                self._parts = (main, *self._fresh(*pending))
+    def _store(self, words: npt.NDArray[np.uint64], ids: Ints) -> None:
+        main, *delta = self._parts or (None,)
+        if main is None:
+            self._parts = self._fresh((words, ids))
+            return
+        pending = [part.live() for part in delta] + [(words, ids)]
+        if sum(len(w) for w, _ in pending) > len(main) // 4:
+            self._parts = self._fresh(main.live(), *pending)
+        else:
+            self._parts = (main, *self._fresh(*pending))
 
     def remove(self, ids: Iterable[int]) -> int:
         """Stop matching every hash carrying one of these ids; returns how many were hidden."""
