@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safeguarding.domain.cases import ALLOWED_TRANSITIONS, Case, CaseStatus
+from safeguarding.domain.cases import ALLOWED_TRANSITIONS, CLAIMABLE, Case, CaseStatus
 from safeguarding.domain.errors import Conflict
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -41,6 +41,17 @@ def test_every_transition_not_listed_is_refused(start: CaseStatus, end: CaseStat
     else:
         with pytest.raises(Conflict, match=f"cannot go from {start} to {end}"):
             case(start).move_to(end)
+
+
+@pytest.mark.parametrize("status", list(CaseStatus))
+def test_claimable_states_are_those_a_claim_may_leave(status: CaseStatus) -> None:
+    """The case page offers a claim from CLAIMABLE; a claim is the move into review."""
+    try:
+        case(status).move_to(CaseStatus.IN_REVIEW)
+    except Conflict:
+        assert status not in CLAIMABLE
+    else:
+        assert status in CLAIMABLE
 
 
 def test_deadline_follows_priority_unless_given() -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
+from safeguarding.domain.cases import CLAIMABLE, CaseStatus
 from tests.conftest import auth
 from tests.web.conftest import audit, case_in, key
 from tests.web.session import browser
@@ -294,3 +295,15 @@ async def test_decision_samples_for_the_regulator_carry_no_identity_or_content(a
     actors = {s["actor"] for s in drawn if s["actor_age_band"] == "adult"}
     assert all(a.startswith("account-") and len(a) == 20 for a in actors)
     assert [subject for _, subject, _ in audit(demo, "regulator.read")] == ["decision_samples"]
+
+
+@pytest.mark.parametrize("status", list(CaseStatus))
+async def test_the_claim_button_shows_in_the_states_the_domain_calls_claimable(
+    demo, moderator, status: CaseStatus
+) -> None:
+    case = case_in(demo, "abuse_imagery", "dan")
+    with demo.store.write() as uow:
+        uow.case_put(case.model_copy(update={"status": status}))
+    html = (await moderator.get(f"/ui/cases/{case.case_id}")).text
+    offered = f'action="/ui/cases/{case.case_id}/claim"' in html
+    assert offered is (status in CLAIMABLE)

@@ -35,6 +35,11 @@ ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.DISMISSED: frozenset({CaseStatus.IN_REVIEW}),
 }
 
+# A moderator can claim a case (take it into review) from these states.
+CLAIMABLE: frozenset[CaseStatus] = frozenset(
+    status for status, after in ALLOWED_TRANSITIONS.items() if CaseStatus.IN_REVIEW in after
+)
+
 DEFAULT_DEADLINE_HOURS = {1: 1, 2: 4, 3: 24, 4: 72}
 # A case is decided once it reaches one of these; until then later signals join it.
 DECIDED = frozenset({CaseStatus.CONFIRMED, CaseStatus.DISMISSED})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -169,29 +169,16 @@ class BankService:
     ) -> BankVersion:
         """Make a new version: the import added to (or replacing) what the bank holds."""
         with self.store.write() as uow:
-            bank = _existing(uow, name)
-            live = uow.bank_hashes_live(name)
-            wanted = dict.fromkeys(hashes)
-            version = _next_version(uow, name)
-            fresh = [h for h in wanted if h not in live]
-            gone = (
-                [i for h, i in live.items() if h not in wanted]
-                if mode is ImportMode.REPLACE
-                else []
-            )
-            _in_chunks(fresh, lambda part: uow.bank_hashes_add(name, version, part), progress)
-            uow.bank_hashes_remove(name, version, gone)
-            made = self._new_version(
+            made = self._new_content(
                 uow,
-                bank,
+                _existing(uow, name),
+                dict.fromkeys(hashes),
                 "bank.import",
                 actor,
-                version=version,
+                keep_others=mode is not ImportMode.REPLACE,
+                progress=progress,
                 source=source,
                 licence=licence,
-                added=len(fresh),
-                removed=len(gone),
-                total=len(live) + len(fresh) - len(gone),
             )
         self.rebuild()
         return made
@@ -224,27 +211,50 @@ class BankService:
             bank = _existing(uow, name)
             if to_version not in {v.version for v in uow.bank_versions(name)}:
                 raise NotFound(f"bank {name!r} has no version {to_version}")
-            live = uow.bank_hashes_live(name)
-            target = uow.bank_hashes_at(name, to_version)
-            version = _next_version(uow, name)
-            back = [h for h in target if h not in live]
-            gone = [i for h, i in live.items() if h not in target]
-            uow.bank_hashes_add(name, version, back)
-            uow.bank_hashes_remove(name, version, gone)
-            made = self._new_version(
+            made = self._new_content(
                 uow,
                 bank,
+                uow.bank_hashes_at(name, to_version),
                 "bank.rollback",
                 actor,
-                version=version,
                 source=f"rollback to version {to_version}",
-                added=len(back),
-                removed=len(gone),
-                total=len(target),
                 rolled_back_to=to_version,
             )
         self.rebuild()
         return made
+
+    def _new_content(
+        self,
+        uow: UnitOfWork,
+        bank: Bank,
+        wanted: Collection[tuple[HashType, str]],
+        action: str,
+        actor: str,
+        *,
+        keep_others: bool = False,
+        progress: Progress | None = None,
+        **fields: Any,
+    ) -> BankVersion:
+        """A new version holding ``wanted`` (and, with ``keep_others``, the live hashes it
+        lacks): only the difference is written, then the version is recorded as ``action``."""
+        live = uow.bank_hashes_live(bank.name)
+        version = _next_version(uow, bank.name)
+        fresh = [h for h in wanted if h not in live]
+        gone = [] if keep_others else [i for h, i in live.items() if h not in wanted]
+        _in_chunks(fresh, lambda part: uow.bank_hashes_add(bank.name, version, part), progress)
+        uow.bank_hashes_remove(bank.name, version, gone)
+        total = len(live) + len(fresh) - len(gone)
+        return self._new_version(
+            uow,
+            bank,
+            action,
+            actor,
+            version=version,
+            added=len(fresh),
+            removed=len(gone),
+            total=total,
+            **fields,
+        )
 
     def _new_version(
         self, uow: UnitOfWork, bank: Bank, action: str, actor: str, **fields: Any

@@ -16,15 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safeguarding.detectors.media.pdq_index import (
-    BruteForcePdqIndex,
-    PdqIndex,
-    PdqMatch,
-    format_pdq_hex,
-    parse_pdq_hex,
-    pdq_rows,
-)
-from safeguarding.detectors.media.pdq_mih import allocate_radii, split_bits
+from safeguarding.detectors.media.pdq_hash import format_pdq_hex, parse_pdq_hex, pdq_rows
+from safeguarding.detectors.media.pdq_index import BruteForcePdqIndex, PdqIndex, PdqMatch
+from safeguarding.detectors.media.pdq_plan import allocate_radii, split_bits
 
 THRESHOLDS = (0, 1, 31, 32, 70)
 CHUNK_BITS = (None, 5, 8, 11, 16)  # None: the size-chosen layout (a scan at these sizes)

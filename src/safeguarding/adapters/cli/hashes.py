@@ -19,13 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from safeguarding.adapters.cli.common import console, err
 from safeguarding.adapters.cli.output import is_stdout, write_stdout
-from safeguarding.detectors.media.pdq_index import (
-    DEFAULT_THRESHOLD,
-    HashRows,
-    PdqIndex,
-    format_pdq_hex,
-    parse_pdq_hex,
-)
+from safeguarding.detectors.media.pdq_hash import HashRows, format_pdq_hex, parse_pdq_hex
+from safeguarding.detectors.media.pdq_index import DEFAULT_THRESHOLD, PdqIndex
 
 app = typer.Typer(help="Perceptual hash lists: match them against a bank.", no_args_is_help=True)
 PROGRESS_FROM = 10_000  # queries; fewer finish before a bar would be worth drawing

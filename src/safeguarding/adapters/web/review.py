@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from safeguarding.adapters.web import media
 from safeguarding.adapters.web.routes import gate, page, refused, templates
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.cases import CaseDecision, Outcome, reasons_for
+from safeguarding.domain.cases import CLAIMABLE, CaseDecision, Outcome, reasons_for
 from safeguarding.domain.errors import InvalidInput, SafeguardingError
 from safeguarding.domain.events import MediaEvent
 from safeguarding.domain.signals import Signal
@@ -78,6 +78,7 @@ def case_page(case_id: str, request: Request) -> Response:
         previews=_previews(view),
         signal_rows=signal_rows(view.signals),
         reasons={o.value: codes for o, codes in reasons_for(view.case.queue).items()},
+        claimable=view.case.status in CLAIMABLE,
         exposures=app.case_views.exposures([who.audit_name]).get(who.audit_name, 0),
     )
 

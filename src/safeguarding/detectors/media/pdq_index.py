@@ -11,7 +11,7 @@ Two matchers with one interface (`PdqMatcher`):
   New hashes go to a small delta table that is searched too, removed ids are hidden until
   the next compaction, and `save` and `load` let each worker process read the same file.
 
-Hashes are 64 hex characters (see `parse_pdq_hex`) or rows of an (n, 32) uint8 array; each
+Hashes are 64 hex characters or rows of an (n, 32) uint8 array (see `pdq_hash`); each
 stored hash carries an integer id that the caller maps to its bank entry.
 """
 
@@ -20,27 +20,31 @@ from __future__ import annotations
 import functools
 import operator
 import os
-import re
 import tempfile
 import threading
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Protocol, Self
+from typing import Any, NamedTuple, Protocol, Self
 
 import numpy as np
 import numpy.typing as npt
 
-from safeguarding.detectors.media.pdq_mih import MihTable, plan_widths
+from safeguarding.detectors.media.pdq_hash import (
+    PDQ_BYTES,
+    HashRows,
+    PdqHashLike,
+    pdq_rows,
+    pdq_words,
+    query_words,
+)
+from safeguarding.detectors.media.pdq_mih import MihTable
+from safeguarding.detectors.media.pdq_plan import plan_widths
 
-PDQ_BYTES = 32
 DEFAULT_THRESHOLD = 31  # PDQ's own "confident match" distance, as ThreatExchange uses
 FORMAT_VERSION = 1
-_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-HashRows = npt.NDArray[np.uint8]  # (n, 32)
 Ints = npt.NDArray[np.int64]
-PdqHashLike = str | bytes | HashRows
 
 
 class PdqMatch(NamedTuple):
@@ -48,54 +52,6 @@ class PdqMatch(NamedTuple):
 
     id: int
     distance: int
-
-
-def parse_pdq_hex(text: str) -> bytes:
-    """The 32 bytes of a PDQ hash written as 64 hex digits (either case; outer spaces ok)."""
-    cleaned = text.strip()
-    if _HEX64.fullmatch(cleaned):
-        return bytes.fromhex(cleaned)
-    if len(cleaned) != 2 * PDQ_BYTES:
-        raise ValueError(f"a PDQ hash is 64 hex digits, not {len(cleaned)} characters")
-    bad = next(c for c in cleaned if c not in "0123456789abcdefABCDEF")
-    raise ValueError(f"a PDQ hash is 64 hex digits; {bad!r} is not a hex digit")
-
-
-def format_pdq_hex(pdq: bytes | HashRows) -> str:
-    """64 lower-case hex digits."""
-    return bytes(pdq).hex()
-
-
-def pdq_rows(texts: Iterable[str]) -> HashRows:
-    """Hex hashes as an (n, 32) uint8 array (ValueError naming the first bad one's index)."""
-    rows = []
-    for number, text in enumerate(texts):
-        try:
-            rows.append(parse_pdq_hex(text))
-        except ValueError as exc:
-            raise ValueError(f"hash {number}: {exc}") from None
-    return np.frombuffer(b"".join(rows), np.uint8).reshape(-1, PDQ_BYTES)
-
-
-def _words(rows: HashRows | Sequence[str]) -> npt.NDArray[np.uint64]:
-    """Hash rows as (n, 4) native uint64, bit 0 being the most significant of the first byte."""
-    if not isinstance(rows, np.ndarray):
-        rows = pdq_rows(rows)
-    if rows.dtype != np.uint8 or rows.ndim != 2 or rows.shape[1] != PDQ_BYTES:
-        raise ValueError(f"PDQ hashes must be an (n, 32) uint8 array, not {rows.dtype}{rows.shape}")
-    return np.ascontiguousarray(rows).view(">u8").astype(np.uint64)
-
-
-def _query_words(pdq: PdqHashLike) -> npt.NDArray[np.uint64]:
-    """One hash as (1, 4) uint64 words; a hex string takes a short cut (a query's hot path)."""
-    if isinstance(pdq, str):
-        pdq = parse_pdq_hex(pdq)
-        return np.frombuffer(pdq, ">u8").astype(np.uint64).reshape(1, 4)
-    if isinstance(pdq, bytes):
-        if len(pdq) != PDQ_BYTES:
-            raise ValueError(f"a PDQ hash is 32 bytes, not {len(pdq)}")
-        pdq = np.frombuffer(pdq, np.uint8)
-    return _words(np.asarray(pdq).reshape(1, -1))
 
 
 def _ids(ids: Iterable[int] | npt.NDArray[np.integer] | None, n: int, next_id: int) -> Ints:
@@ -150,10 +106,45 @@ class PdqMatcher(Protocol):
     def nbytes(self) -> int: ...
 
 
-class _ManyQueries:
-    """``query_many`` for both matchers: one ``query`` per hash."""
+class _Matcher:
+    """What both matchers share: the threshold, default ids and the writers' lock; ``build``,
+    and ``query_many`` as one ``query`` per hash."""
+
+    def __init__(self, *, threshold: int = DEFAULT_THRESHOLD) -> None:
+        self.threshold = _check_threshold(threshold)
+        self._next_id = 0  # default ids count on from the largest ever held
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def build(
+        cls,
+        hashes: HashRows | Sequence[str],
+        ids: Iterable[int] | npt.NDArray[np.integer] | None = None,
+        **options: Any,
+    ) -> Self:
+        """An index of the hashes with their ids (0, 1, 2, ... if none are given); the
+        options are the constructor's (``threshold``, and ``chunk_bits`` for `PdqIndex`)."""
+        index = cls(**options)
+        index.add(hashes, ids)
+        return index
 
     def query(self, pdq: PdqHashLike, threshold: int | None = None) -> list[PdqMatch]:
+        raise NotImplementedError
+
+    def add(
+        self,
+        hashes: HashRows | Sequence[str],
+        ids: Iterable[int] | npt.NDArray[np.integer] | None = None,
+    ) -> None:
+        """Store more hashes; ids default to counting on from the largest this index has held."""
+        words = pdq_words(hashes)
+        with self._write_lock:
+            new_ids = _ids(ids, len(words), self._next_id)
+            self._next_id = max(self._next_id, int(new_ids.max(initial=-1)) + 1)
+            self._store(words, new_ids)
+
+    def _store(self, words: npt.NDArray[np.uint64], ids: Ints) -> None:
+        """Take in checked (n, 4) words and their ids; called under the write lock."""
         raise NotImplementedError
 
     def query_many(
@@ -163,32 +154,18 @@ class _ManyQueries:
         return [self.query(row, threshold) for row in rows]
 
 
-class BruteForcePdqIndex(_ManyQueries):
+class BruteForcePdqIndex(_Matcher):
     """Checks every stored hash: obviously correct, and the oracle for `PdqIndex`."""
 
     _BLOCK = 32768  # rows per step, so the temporaries stay in cache
 
     def __init__(self, *, threshold: int = DEFAULT_THRESHOLD) -> None:
-        self.threshold = _check_threshold(threshold)
+        super().__init__(threshold=threshold)
         self._entries = (np.zeros((0, 4), np.uint64), np.zeros(0, np.int64))
-        self._next_id = 0  # default ids count on from the largest ever held
-        self._write_lock = threading.Lock()
-
-    @classmethod
-    def build(
-        cls,
-        hashes: HashRows | Sequence[str],
-        ids: Iterable[int] | npt.NDArray[np.integer] | None = None,
-        *,
-        threshold: int = DEFAULT_THRESHOLD,
-    ) -> Self:
-        index = cls(threshold=threshold)
-        index.add(hashes, ids)
-        return index
 
     def query(self, pdq: PdqHashLike, threshold: int | None = None) -> list[PdqMatch]:
         limit = _check_threshold(self.threshold if threshold is None else threshold)
-        q, (words, ids) = _query_words(pdq), self._entries
+        q, (words, ids) = query_words(pdq), self._entries
         found_ids, found_distances = [], []
         for start in range(0, len(words), self._BLOCK):
             distances = np.bitwise_count(words[start : start + self._BLOCK] ^ q).sum(axis=1)
@@ -199,17 +176,9 @@ class BruteForcePdqIndex(_ManyQueries):
             return []
         return _matches(np.concatenate(found_ids), np.concatenate(found_distances))
 
-    def add(
-        self,
-        hashes: HashRows | Sequence[str],
-        ids: Iterable[int] | npt.NDArray[np.integer] | None = None,
-    ) -> None:
-        words = _words(hashes)
-        with self._write_lock:
-            old_words, old_ids = self._entries
-            new_ids = _ids(ids, len(words), self._next_id)
-            self._next_id = max(self._next_id, int(new_ids.max(initial=-1)) + 1)
-            self._entries = (np.concatenate((old_words, words)), np.concatenate((old_ids, new_ids)))
+    def _store(self, words: npt.NDArray[np.uint64], ids: Ints) -> None:
+        old_words, old_ids = self._entries
+        self._entries = (np.concatenate((old_words, words)), np.concatenate((old_ids, ids)))
 
     def remove(self, ids: Iterable[int]) -> int:
         with self._write_lock:
@@ -248,7 +217,7 @@ class _Part:
         return [m for m in found if m.id not in self.removed] if self.removed else found
 
 
-class PdqIndex(_ManyQueries):
+class PdqIndex(_Matcher):
     """Exact PDQ matching within a threshold, sub-linear in the bank; safe to share.
 
     Readers take `self._parts` once per query: a tuple that is never changed, only replaced.
@@ -259,56 +228,31 @@ class PdqIndex(_ManyQueries):
 
     def __init__(self, *, threshold: int = DEFAULT_THRESHOLD, chunk_bits: int | None = None):
         """An empty index; `chunk_bits` forces the chunk width (tests), else it follows size."""
-        self.threshold = _check_threshold(threshold)
+        super().__init__(threshold=threshold)
         if chunk_bits is not None and not 2 <= chunk_bits <= 24:
             raise ValueError(f"chunk_bits is between 2 and 24, not {chunk_bits}")
         self._chunk_bits = chunk_bits
         self._parts: tuple[_Part, ...] = ()
-        self._next_id = 0  # default ids count on from the largest ever held
-        self._write_lock = threading.Lock()
-
-    @classmethod
-    def build(
-        cls,
-        hashes: HashRows | Sequence[str],
-        ids: Iterable[int] | npt.NDArray[np.integer] | None = None,
-        *,
-        threshold: int = DEFAULT_THRESHOLD,
-        chunk_bits: int | None = None,
-    ) -> Self:
-        """An index of the hashes with their ids (0, 1, 2, ... if none are given)."""
-        index = cls(threshold=threshold, chunk_bits=chunk_bits)
-        index.add(hashes, ids)
-        return index
 
     def query(self, pdq: PdqHashLike, threshold: int | None = None) -> list[PdqMatch]:
         """Every stored (id, distance) within threshold of the hash, nearest first."""
         limit = _check_threshold(self.threshold if threshold is None else threshold)
-        q, parts = _query_words(pdq), self._parts  # one snapshot for the whole query
+        q, parts = query_words(pdq), self._parts  # one snapshot for the whole query
         if len(parts) == 1:
             return parts[0].search(q, limit)  # already nearest first
         found = [match for part in parts for match in part.search(q, limit)]
         return sorted(found, key=_NEAREST_FIRST)
 
-    def add(
-        self,
-        hashes: HashRows | Sequence[str],
-        ids: Iterable[int] | npt.NDArray[np.integer] | None = None,
-    ) -> None:
-        """Store more hashes; ids default to counting on from the largest this index has held."""
-        words = _words(hashes)
-        with self._write_lock:
-            new_ids = _ids(ids, len(words), self._next_id)
-            self._next_id = max(self._next_id, int(new_ids.max(initial=-1)) + 1)
-            main, *delta = self._parts or (None,)
-            if main is None:
-                self._parts = self._fresh((words, new_ids))
-                return
-            pending = [part.live() for part in delta] + [(words, new_ids)]
-            if sum(len(w) for w, _ in pending) > len(main) // 4:
-                self._parts = self._fresh(main.live(), *pending)
-            else:
-                self._parts = (main, *self._fresh(*pending))
+    def _store(self, words: npt.NDArray[np.uint64], ids: Ints) -> None:
+        main, *delta = self._parts or (None,)
+        if main is None:
+            self._parts = self._fresh((words, ids))
+            return
+        pending = [part.live() for part in delta] + [(words, ids)]
+        if sum(len(w) for w, _ in pending) > len(main) // 4:
+            self._parts = self._fresh(main.live(), *pending)
+        else:
+            self._parts = (main, *self._fresh(*pending))
 
     def remove(self, ids: Iterable[int]) -> int:
         """Stop matching every hash carrying one of these ids; returns how many were hidden."""

@@ -7,8 +7,9 @@ turns a message into plain lowercase words a model can read, and keeps for
 every word the character span it came from in the original text, so that a
 detector can point a moderator at the cue without copying the text.
 
-The maps below are general (abbreviations, contractions, filter-evasion
-spellings); a detector's own lexicon works on the words this module returns.
+The maps it reads with are general (abbreviations, contractions, filter-evasion
+spellings) and live in ``teen_words``; a detector's own lexicon works on the words this
+module returns.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from safeguarding.detectors.text.teen_words import (
+    ABBREVIATIONS,
+    EUPHEMISM_PHRASES,
+    EUPHEMISMS,
+    MARKED_FORMS,
+)
+
 # One look-alike symbol between two letters is read as the letter it stands for.
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
 _LEET |= {"@": "a", "$": "s", "!": "i", "|": "l"}
@@ -31,165 +39,6 @@ _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
 _SPLIT_RE = re.compile(r"[/*.\-]")
 _CURLY = "\u2019"  # the typographic apostrophe phones insert
 _IGNORED = {"\ufe0f", "\u200d", "\u200b", "\ufe0e"}
-
-# Whole-token forms written with inner marks, read before the marks split them.
-_MARKED = {
-    "s/h": "self harm",
-    "s/h'd": "self harmed",
-    "s/hd": "self harmed",
-    "s/hing": "self harming",
-    "sh-ing": "self harming",
-    "s-h": "self harm",
-    "self-harm": "self harm",
-    "self-harming": "self harming",
-    "self-harmed": "self harmed",
-    "un-alive": "unalive",
-    "s*icide": "suicide",
-    "su*cide": "suicide",
-    "k*ll": "kill",
-    "k*ms": "kms",
-    "k.m.s": "kms",
-    "k.y.s": "kys",
-}
-
-# Filter-evasion spellings and coded words, one token to its plain meaning.
-EUPHEMISMS = {
-    "kms": "kill myself",
-    "kys": "kill yourself",
-    "kyss": "kill yourself",
-    "unalive": "die",
-    "unalived": "died",
-    "unaliving": "dying",
-    "unalives": "dies",
-    "sewerslide": "suicide",
-    "sewerslidey": "suicidal",
-    "sewerslidal": "suicidal",
-    "unalivey": "suicidal",
-    "suicidey": "suicidal",
-    "suicde": "suicide",
-    "sucide": "suicide",
-    "suicid": "suicide",
-    "suiside": "suicide",
-    "suiscide": "suicide",
-    "suicidle": "suicidal",
-    "suicidall": "suicidal",
-    "selfharm": "self harm",
-    "selfharming": "self harming",
-    "sh": "self harm",
-    "shing": "self harming",
-    "ctb": "suicide",
-    "sui": "suicide",
-    "unlive": "die",
-    "dieee": "die",
-}
-# Multi-word coded phrases, matched on whole words.
-EUPHEMISM_PHRASES = {
-    ("sewer", "slide"): "suicide",
-    ("sewer", "slided"): "suicide",
-    ("sewer", "sliding"): "suicide",
-    ("un", "alive"): "die",
-    ("unalive", "myself"): "kill myself",
-    ("unalive", "me"): "kill me",
-    ("unalive", "yourself"): "kill yourself",
-    ("unalive", "urself"): "kill yourself",
-    ("unalive", "ur", "self"): "kill yourself",
-    ("self", "h"): "self harm",
-    ("s", "h"): "self harm",
-    ("s", "h", "ing"): "self harming",
-    ("kill", "my", "self"): "kill myself",
-    ("kill", "ur", "self"): "kill yourself",
-    ("kill", "your", "self"): "kill yourself",
-    ("hurt", "my", "self"): "hurt myself",
-}
-
-# Chat abbreviations and apostrophe-less contractions, to the words they stand for.
-ABBREVIATIONS = {
-    "u": "you",
-    "ur": "your",
-    "ure": "you are",
-    "ya": "you",
-    "yall": "you all",
-    "r": "are",
-    "pls": "please",
-    "plz": "please",
-    "bc": "because",
-    "cuz": "because",
-    "coz": "because",
-    "cos": "because",
-    "idk": "i do not know",
-    "idc": "i do not care",
-    "idek": "i do not even know",
-    "ngl": "not going to lie",
-    "tbh": "to be honest",
-    "rn": "right now",
-    "fr": "for real",
-    "frfr": "for real",
-    "imo": "in my opinion",
-    "ily": "i love you",
-    "ppl": "people",
-    "tho": "though",
-    "thx": "thanks",
-    "wanna": "want to",
-    "gonna": "going to",
-    "gotta": "got to",
-    "tryna": "trying to",
-    "imma": "i am going to",
-    "ima": "i am going to",
-    "dont": "do not",
-    "doesnt": "does not",
-    "didnt": "did not",
-    "cant": "can not",
-    "wont": "will not",
-    "isnt": "is not",
-    "wasnt": "was not",
-    "arent": "are not",
-    "aint": "is not",
-    "shouldnt": "should not",
-    "wouldnt": "would not",
-    "couldnt": "could not",
-    "im": "i am",
-    "ive": "i have",
-    "youre": "you are",
-    "theyre": "they are",
-    "whats": "what is",
-    "thats": "that is",
-    "nobodys": "nobody is",
-    "everyones": "everyone is",
-    "bf": "boyfriend",
-    "gf": "girlfriend",
-    "bff": "best friend",
-    "gc": "group chat",
-    "dm": "message",
-    "dms": "messages",
-    "b4": "before",
-    "2day": "today",
-    "2nite": "tonight",
-    "tmrw": "tomorrow",
-    "tmr": "tomorrow",
-    "tn": "tonight",
-    "wk": "week",
-    "srsly": "seriously",
-    "rly": "really",
-    "abt": "about",
-    "bout": "about",
-    "w": "with",
-    "bday": "birthday",
-    "prolly": "probably",
-    "ig": "i guess",
-    "istg": "i swear to god",
-    "nvm": "never mind",
-    "ofc": "of course",
-    "omw": "on my way",
-    "brb": "be right back",
-    "ttyl": "talk to you later",
-    "gn": "good night",
-    "nite": "night",
-    "sry": "sorry",
-    "luv": "love",
-    "bro": "brother",
-    "sis": "sister",
-}
-
 
 _WORD_MAP = {word: tuple(plain.split()) for word, plain in ABBREVIATIONS.items()}
 _WORD_MAP |= {word: tuple(plain.split()) for word, plain in EUPHEMISMS.items()}
@@ -278,7 +127,7 @@ def _marked_tokens(raw: str, stretched: bool) -> list[str]:
     if not chunk[0].isalnum():
         # Emoji and other symbols are words ("💀" reads as a joke); ASCII punctuation is not.
         return [chunk] if not chunk.isascii() or chunk == "?" else []
-    marked = _MARKED.get(raw.replace(_CURLY, "'"))
+    marked = MARKED_FORMS.get(raw.replace(_CURLY, "'"))
     if marked is not None:
         return [marked]
     parts = _SPLIT_RE.split(chunk)

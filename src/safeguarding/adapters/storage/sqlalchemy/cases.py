@@ -8,26 +8,44 @@ finds the open case (locking its row on PostgreSQL) and adds its events to it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import select, update
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.review import case_of_row
-from safeguarding.domain.cases import DECIDED, Case
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
+from safeguarding.domain.cases import DECIDED, Case, CaseStatus
 
 
-class CaseRows:
+class CaseRows(Rows):
     """Opening, joining and updating cases; mixed into ``SqlUnitOfWork``."""
 
-    conn: Connection
-    _dialect: str
+    if TYPE_CHECKING:  # given by ReviewRows
 
-    if TYPE_CHECKING:  # given by SqlUnitOfWork and ReviewRows
-
-        def _insert_ignoring(self, table: Table, rows: Sequence[dict[str, Any]]) -> int: ...
         def case_events_link(self, case: Case) -> None: ...
+
+    def case_get(self, case_id: str) -> Case | None:
+        row = self.conn.execute(select(t.cases).where(t.cases.c.case_id == case_id)).first()
+        return case_of_row(row) if row else None
+
+    def cases_list(
+        self,
+        statuses: Collection[CaseStatus],
+        limit: int,
+        queues: Collection[str] | None = None,
+    ) -> list[Case]:
+        c = t.cases.c
+        query = (
+            select(t.cases)
+            .where(c.status.in_([s.value for s in statuses]))
+            .order_by(c.priority, c.deadline, c.case_id)
+            .limit(limit)
+        )
+        if queues is not None:
+            query = query.where(c.queue.in_(list(queues)))
+        return [case_of_row(row) for row in self.conn.execute(query)]
 
     def case_add(self, case: Case, source_key: str) -> bool:
         """Store a new case; False when its source already made one, or another undecided

@@ -1,6 +1,6 @@
-"""The contact part of the unit of work: refused attempts to reach someone, connections
-that no longer stand once an account's age evidence changes, and what the platform knows of
-a connection (its relationship, since when).
+"""The contact part of the unit of work: who is connected and who first contacted whom,
+refused attempts to reach someone, connections that no longer stand once an account's age
+evidence changes, and what the platform knows of a connection (its relationship, since when).
 
 Mixed into ``SqlUnitOfWork``. A refused attempt (held or blocked) is never contact made: it is
 kept in ``contact_refusals``, apart from the ``contacts`` that ``first_contact`` reads.
@@ -8,13 +8,14 @@ kept in ``contact_refusals``, apart from the ``contacts`` that ``first_contact``
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, or_, select, tuple_
+from sqlalchemy import Table, bindparam, delete, func, or_, select, tuple_
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.relationships import ConnectionLink, Relationship
 
@@ -25,18 +26,52 @@ _C = t.connections.c
 _LINKS_AMONG = select(_C.account_a, _C.account_b, _C.relationship, _C.connected_since).where(
     tuple_(_C.account_a, _C.account_b).in_(bindparam("pairs", expanding=True))
 )
+# The hot path's queries, built once: building and keying a statement costs more than running it.
+_CONNECTED_PAIRS = select(_C.account_a, _C.account_b).where(
+    tuple_(_C.account_a, _C.account_b).in_(bindparam("pairs", expanding=True))
+)
+_CONTACTED_PAIRS = select(t.contacts.c.actor_id, t.contacts.c.target_id).where(
+    tuple_(t.contacts.c.actor_id, t.contacts.c.target_id).in_(bindparam("pairs", expanding=True))
+)
 
 
-class ContactRows:
-    """Refused contact attempts and the re-check of connections with children."""
+class ContactRows(Rows):
+    """Connections, first contacts, refused contact attempts and the re-check of
+    connections with children."""
 
-    conn: Connection
+    def connections_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of the (a, b) pairs are connected, each pair as asked."""
+        wanted = {_ordered(a, b): (a, b) for a, b in pairs}
+        if not wanted:
+            return set()
+        found = set()
+        for chunk in _chunks(list(wanted), 400):
+            found |= {tuple(row) for row in self.conn.execute(_CONNECTED_PAIRS, {"pairs": chunk})}
+        return {asked for key, asked in wanted.items() if key in found}
 
-    if TYPE_CHECKING:  # given by SqlUnitOfWork
+    def connections_add(self, pairs: Collection[tuple[str, str]]) -> None:
+        rows = [
+            dict(zip(("account_a", "account_b"), _ordered(a, b), strict=True)) for a, b in pairs
+        ]
+        self._insert_ignoring(t.connections, rows)
 
-        def _upsert(
-            self, table: Table, rows: Sequence[dict[str, Any]], keys: tuple[str, ...]
-        ) -> None: ...
+    def contacts_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (actor, target) pairs have been in contact before."""
+        found: set[tuple[str, str]] = set()
+        for chunk in _chunks(list(set(pairs)), 400):
+            rows = self.conn.execute(_CONTACTED_PAIRS, {"pairs": chunk})
+            found |= {(row.actor_id, row.target_id) for row in rows}
+        return found
+
+    def children_contacted(
+        self, actor_ids: Collection[str], since: datetime
+    ) -> dict[str, set[str]]:
+        """The children each actor first contacted at or after ``since``."""
+        return self._children_reached(t.contacts, t.contacts.c.first_at, actor_ids, since)
+
+    def contacts_add(self, contacts: Collection[tuple[str, str, datetime]]) -> None:
+        rows = [{"actor_id": a, "target_id": b, "first_at": at} for a, b, at in contacts]
+        self._insert_ignoring(t.contacts, rows)
 
     def connection_links_among(
         self, pairs: Collection[tuple[str, str]]
@@ -45,10 +80,9 @@ class ContactRows:
         wanted: dict[tuple[str, str], set[tuple[str, str]]] = {}
         for a, b in pairs:
             wanted.setdefault(_ordered(a, b), set()).add((a, b))
-        keys = sorted(wanted)
         found: dict[tuple[str, str], ConnectionLink] = {}
-        for start in range(0, len(keys), 400):
-            rows = self.conn.execute(_LINKS_AMONG, {"pairs": keys[start : start + 400]})
+        for chunk in _chunks(sorted(wanted), 400):
+            rows = self.conn.execute(_LINKS_AMONG, {"pairs": chunk})
             for row in rows:
                 known = Relationship(row.relationship) if row.relationship else None
                 for a, b in wanted[row.account_a, row.account_b]:
@@ -89,18 +123,22 @@ class ContactRows:
 
     def children_refused(self, actor_ids: Collection[str], since: datetime) -> dict[str, set[str]]:
         """The children each actor tried to reach, and was refused, at or after ``since``."""
+        at = t.contact_refusals.c.at
+        return self._children_reached(t.contact_refusals, at, actor_ids, since)
+
+    def _children_reached(
+        self, table: Table, at: Any, actor_ids: Collection[str], since: datetime
+    ) -> dict[str, set[str]]:
+        """Each actor's targets in ``table`` (actor_id, target_id) known as children, ``at``
+        or after ``since``."""
         if not actor_ids:
             return {}
-        r, a = t.contact_refusals.c, t.accounts.c
+        r, a = table.c, t.accounts.c
         rows = self.conn.execute(
             select(r.actor_id, r.target_id)
             .distinct()
             .join(t.accounts, a.account_id == r.target_id)
-            .where(
-                r.actor_id.in_(sorted(actor_ids)),
-                r.at >= since,
-                a.age_band.in_(_CHILD_BANDS),
-            )
+            .where(r.actor_id.in_(sorted(actor_ids)), at >= since, a.age_band.in_(_CHILD_BANDS))
         )
         found: dict[str, set[str]] = {}
         for row in rows:
@@ -180,3 +218,8 @@ class ContactRows:
 
 def _ordered(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

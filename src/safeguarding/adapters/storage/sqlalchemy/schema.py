@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Dialect, MetaData, String, TypeDecorator, bindparam
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -38,3 +38,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 Id = String(128)
+
+
+def expanding_ids() -> Any:
+    """The ``:ids`` parameter of a prepared ``IN`` query, expanded to the list given."""
+    return bindparam("ids", expanding=True)
