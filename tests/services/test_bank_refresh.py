@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy import event as sa_event
 
 from safeguarding.bootstrap import Container, build
@@ -38,7 +39,8 @@ def other_process(container: Container) -> Iterator[Container]:
 @contextlib.contextmanager
 def bank_reads_inside_writes(container: Container) -> Iterator[list[str]]:
     """Statements naming a bank table run by a thread while it holds the store's write
-    transaction (a background index rebuild, in its own thread, is not counted)."""
+    transaction, on any engine (SQLite reads through a second one); a background index
+    rebuild, in its own thread, is not counted."""
     inside = threading.local()
     seen: list[str] = []
     store = container.store
@@ -57,13 +59,13 @@ def bank_reads_inside_writes(container: Container) -> Iterator[list[str]]:
         if getattr(inside, "active", False) and "bank" in statement.lower():
             seen.append(statement)
 
-    sa_event.listen(store.engine, "before_cursor_execute", record)
+    sa_event.listen(Engine, "before_cursor_execute", record)
     store.write = write  # type: ignore[method-assign]
     try:
         yield seen
     finally:
         store.write = opened  # type: ignore[method-assign]
-        sa_event.remove(store.engine, "before_cursor_execute", record)
+        sa_event.remove(Engine, "before_cursor_execute", record)
 
 
 async def test_ingest_reads_no_bank_inside_its_transaction_yet_sees_a_change(
