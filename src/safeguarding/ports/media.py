@@ -12,13 +12,18 @@ from collections.abc import Sequence
 from typing import Protocol
 
 
-class ImageDigest(Protocol):
-    """The hashes of one image the core reads: of the bytes, and PDQ of the pixels."""
+class BytesDigest(Protocol):
+    """The hex digests of an upload's bytes."""
 
     @property
     def sha256(self) -> str: ...
     @property
     def md5(self) -> str: ...
+
+
+class ImageDigest(BytesDigest, Protocol):
+    """The hashes of one image the core reads: of the bytes, and PDQ of the pixels."""
+
     @property
     def pdq(self) -> str: ...
 
@@ -30,13 +35,9 @@ class FrameDigest(Protocol):
     def pdq(self) -> str: ...
 
 
-class VideoDigest(Protocol):
+class VideoDigest(BytesDigest, Protocol):
     """The hashes of one video the core reads: of the bytes, and its frames' PDQ."""
 
-    @property
-    def sha256(self) -> str: ...
-    @property
-    def md5(self) -> str: ...
     @property
     def frames(self) -> Sequence[FrameDigest]: ...
 
