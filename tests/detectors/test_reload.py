@@ -14,6 +14,8 @@ import pytest
 from safeguarding.adapters.model_files import ModelFiles
 from safeguarding.adapters.stream.consumer import StreamConsumer
 from safeguarding.bootstrap import Container, build, stream_consumer
+from safeguarding.detectors.text.grooming import GroomingDetector
+from safeguarding.detectors.text.self_harm import SelfHarmDetector
 from safeguarding.detectors.user_report import UserReportDetector
 from safeguarding.domain.decisions import Verdict
 from safeguarding.domain.events import Event
@@ -112,3 +114,16 @@ def test_one_detector_failing_to_reload_does_not_stop_the_others() -> None:
     with pytest.raises(ValueError, match="do not load"):
         Evaluator([first, broken, last]).reload()
     assert (first.reloaded, broken.reloaded, last.reloaded) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("cls", [GroomingDetector, SelfHarmDetector])
+def test_a_text_detector_reads_the_shipped_model_again_and_keeps_one_it_was_given(
+    cls: type[GroomingDetector] | type[SelfHarmDetector],
+) -> None:
+    shared = cls()
+    before = shared.model
+    shared.reload()
+    assert shared.model is not before, "the model files were read again"
+    given = cls(model=before)  # type: ignore[arg-type]
+    given.reload()
+    assert given.model is before
