@@ -250,7 +250,9 @@ def test_webhook_verification_snippet_accepts_our_signatures() -> None:
 
 # -- architecture ---------------------------------------------------------------------------
 def test_detector_example_works() -> None:
-    (snippet,) = code_blocks(section(doc("architecture.md"), "## Adding a detector"), "python")
+    snippet, contract = code_blocks(
+        section(doc("architecture.md"), "## Adding a detector"), "python"
+    )
     namespace: dict[str, Any] = {}
     exec(snippet, namespace)
     cls = namespace["LinkSharingDetector"]
@@ -263,6 +265,10 @@ def test_detector_example_works() -> None:
     (found,) = cls().observe(ev, context)
     assert (found.detector, found.kind) == ("link_sharing", "off_platform_link")
     assert cls().observe(event(message(text="see you at practice")), context) == []
+    exec(contract, namespace)  # the shipped contract suite passes on the example
+    suite = namespace["TestLinkSharing"]()
+    for check in [name for name in dir(suite) if name.startswith("test_")]:
+        getattr(suite, check)()
 
 
 # Paths into the repository as the source names them (help texts, docstrings, messages), and

@@ -5,7 +5,7 @@ and carries out the policy's actions. The public Python API:
 """
 
 from safeguarding.domain.decisions import Decision, Verdict
-from safeguarding.domain.detectors import Detector, DetectorContext
+from safeguarding.domain.detectors import Detector, DetectorContext, DetectorResources
 from safeguarding.domain.events import EVENT_ADAPTER, Event
 from safeguarding.domain.signals import Evidence, Signal, SubjectKind
 
@@ -16,6 +16,7 @@ __all__ = [
     "Decision",
     "Detector",
     "DetectorContext",
+    "DetectorResources",
     "Event",
     "Evidence",
     "Signal",

@@ -30,10 +30,10 @@ from safeguarding.adapters.system import SystemClock, UuidIds
 from safeguarding.adapters.webhooks import HttpWebhookSender
 from safeguarding.detectors import registry
 from safeguarding.detectors.media.bank_index import IndexHolder
-from safeguarding.detectors.media.bank_match import HashBankDetector
 from safeguarding.detectors.media.safe_decode import MIB
-from safeguarding.detectors.media.worker import MediaHasher
+from safeguarding.detectors.media.worker import ProcessPoolHasher
 from safeguarding.domain.complaints import ComplaintKind
+from safeguarding.domain.detectors import DetectorResources
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.services import effect_handlers
@@ -103,6 +103,7 @@ class Container:
     def close(self) -> None:
         if self.event_stream is not None:
             self.event_stream.close()
+        self.evaluator.close()
         self.media.close()
         if isinstance(self.reports.sender, HttpReportSender | ReportRouter):
             self.reports.sender.close()
@@ -164,7 +165,7 @@ def build(
     banks = BankService(store, clock, IndexHolder(), settings.bank_recheck_seconds)
     # Taken before the detectors read the files, so a change made while they load is seen.
     detector_files = fingerprint(watched_files(settings))
-    evaluator = make_evaluator(settings, banks)
+    evaluator = make_evaluator(settings, DetectorResources(clock=clock, banks=banks.holder))
     policies = PolicyService(store, clock, evaluator.detector_names, on_stored=review_prompt)
     media = MediaHashing(lambda: media_hasher(settings))
     if migrate_schema:
@@ -185,7 +186,14 @@ def build(
     outbox = OutboxWorker(store, clock, webhooks, effect_handlers.discover())
     outbox.periodic.append(checkpoints.maybe_take)
     ingest = IngestService(
-        store, evaluator, policies, clock, ids, settings.support_resources, media
+        store,
+        evaluator,
+        policies,
+        clock,
+        ids,
+        settings.support_resources,
+        media,
+        before_batch=banks.refresh,
     )
     return Container(
         settings=settings,
@@ -265,15 +273,11 @@ def audit_checkpoints(settings: Settings, store: SqlStore, clock: Clock) -> Audi
     return AuditCheckpoints(store, clock, KeySigner(settings), sinks, schedule)
 
 
-def make_evaluator(settings: Settings, banks: BankService) -> Evaluator:
-    """The enabled detectors, the hash-bank one reading the banks' shared index."""
-    evaluator = Evaluator(
-        registry.build(registry.discover(), settings.detectors, detector_options(settings))
-    )
-    for detector in evaluator.detectors:
-        if isinstance(detector, HashBankDetector):
-            detector.index = banks.index
-    return evaluator
+def make_evaluator(settings: Settings, resources: DetectorResources) -> Evaluator:
+    """The enabled detectors, configured with their options and the process's resources."""
+    available = registry.discover()
+    options = detector_options(settings)
+    return Evaluator(registry.build(available, settings.detectors, options, resources))
 
 
 def stream_options(settings: Settings) -> StreamOptions:
@@ -306,18 +310,13 @@ def watched_files(settings: Settings) -> list[Path]:
 
 
 def stream_consumer(container: Container) -> StreamConsumer:
-    """A worker's consumer: decides what it takes with this container's detectors, rebuilding
-    them when a model or the SHA-256 list changes on disk (banks reload on their own)."""
+    """A worker's consumer: decides what it takes with this container's detectors, which
+    reload in place when a model or the SHA-256 list changes on disk (banks refresh before
+    each batch)."""
     settings = container.settings
-
-    def rebuild() -> None:
-        registry.forget_loaded_models()
-        container.evaluator = make_evaluator(settings, container.banks)
-        container.ingest.evaluator = container.evaluator
-
     models = ModelFiles(
         lambda: watched_files(settings),
-        rebuild,
+        container.evaluator.reload,
         settings.model_recheck_seconds,
         seen=container.detector_files,
     )
@@ -363,8 +362,8 @@ def report_sender(settings: Settings) -> ReportSender:
     return ReportRouter(default, sender_from_settings(settings, settings.ncmec_url))
 
 
-def media_hasher(settings: Settings) -> MediaHasher:
-    return MediaHasher(
+def media_hasher(settings: Settings) -> ProcessPoolHasher:
+    return ProcessPoolHasher(
         max_workers=settings.media_workers,
         memory_limit_bytes=settings.media_memory_mb * MIB,
         timeout_s=settings.media_timeout_seconds,

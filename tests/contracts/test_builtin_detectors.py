@@ -12,12 +12,16 @@ from pathlib import Path
 import pytest
 
 from safeguarding.detectors import registry
+from safeguarding.detectors.media.bank_index import BankIndex, IndexHolder
+from safeguarding.detectors.media.bank_match import HashBankDetector
 from safeguarding.detectors.sha256_list import Sha256ListDetector, read_hash_list
 from safeguarding.detectors.user_report import UserReportDetector
+from safeguarding.domain.banks import Bank, BankEntry, HashType
+from safeguarding.domain.detectors import DetectorResources
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.events import Event
-from tests.contracts.detector_contract import DetectorContract
-from tests.factories import benign_png, event, media, report
+from safeguarding.testing import DetectorContract, FixedClock
+from tests.factories import BASE, benign_png, event, media, report
 
 KNOWN = benign_png("contract-known")
 
@@ -37,6 +41,22 @@ class TestSha256List(DetectorContract):
 
     def test_other_bytes_do_not_match(self) -> None:
         assert self.observe(event(media(data=benign_png("something else")))) == []
+
+
+class TestHashBank(DetectorContract):
+    """Built as the engine builds it: through configure, with the banks' snapshot lent."""
+
+    def resources(self) -> DetectorResources:
+        digest = hashlib.sha256(KNOWN).hexdigest()
+        entry = BankEntry(1, "contract-bank", HashType.SHA256, digest, 1)
+        index = BankIndex.build(1, [Bank(name="contract-bank", created_at=BASE)], [entry])
+        return DetectorResources(clock=FixedClock(), banks=IndexHolder(index))
+
+    def make_detector(self) -> HashBankDetector:
+        return HashBankDetector.configure({}, self.resources())
+
+    def positive_event(self) -> Event:
+        return event(media(data=KNOWN))
 
 
 class TestUserReport(DetectorContract):

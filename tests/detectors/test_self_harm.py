@@ -30,7 +30,7 @@ from safeguarding.detectors.text.self_harm_model import (
 )
 from safeguarding.detectors.text.self_harm_read import CompoundReader
 from safeguarding.domain.events import Event
-from tests.contracts.detector_contract import DetectorContract
+from safeguarding.testing import DetectorContract
 from tests.factories import BASE, at, event, media, message, next_id
 
 ROOT = Path(__file__).parents[2]

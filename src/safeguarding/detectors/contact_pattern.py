@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
 from safeguarding.domain.accounts import Account, AgeBand, StatedAge
-from safeguarding.domain.detectors import Detector, DetectorContext
+from safeguarding.domain.detectors import Detector, DetectorContext, DetectorResources
 from safeguarding.domain.events import (
     CONTACT_EVENT_TYPES,
     ContactRequestEvent,
@@ -49,7 +49,9 @@ class ContactPatternDetector(Detector):
         self.persistent = persistent
 
     @classmethod
-    def configure(cls, options: Mapping[str, Any]) -> Self:
+    def configure(
+        cls, options: Mapping[str, Any], resources: DetectorResources | None = None
+    ) -> Self:
         unknown = sorted(set(options) - {"many_children", "persistent"})
         if unknown:
             raise ValueError(

@@ -8,12 +8,13 @@ installed each stop start-up with a message that names the plugin.
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Iterable, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
-from safeguarding.domain.detectors import Detector
+from safeguarding.domain.detectors import Detector, DetectorResources
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.plugins import DETECTORS_GROUP
 
@@ -41,8 +42,10 @@ def build(
     available: Mapping[str, type[Detector]],
     enabled: Iterable[str] | None,
     options: Mapping[str, Mapping[str, Any]],
+    resources: DetectorResources | None = None,
 ) -> list[Detector]:
-    """Instantiate the enabled detectors (all when ``enabled`` is None), in a stable order."""
+    """Instantiate the enabled detectors (all when ``enabled`` is None), in a stable order,
+    each given its options and, if its ``configure`` takes them, the engine's resources."""
     names = sorted(available) if enabled is None else list(enabled)
     unknown = [n for n in names if n not in available]
     if unknown:
@@ -55,7 +58,26 @@ def build(
             )
             + f"; installed: {', '.join(sorted(available))}"
         )
-    return [available[n].configure(options.get(n, {})) for n in names]
+    return [configure(available[n], options.get(n, {}), resources) for n in names]
+
+
+def configure(
+    cls: type[Detector], options: Mapping[str, Any], resources: DetectorResources | None
+) -> Detector:
+    """Build one detector; a ``configure(options)`` written before resources existed is
+    called without them."""
+    if takes_resources(cls):
+        return cls.configure(options, resources)
+    return cls.configure(options)
+
+
+def takes_resources(cls: type[Detector]) -> bool:
+    """Whether ``cls.configure`` accepts a second argument (the resources)."""
+    parameters = inspect.signature(cls.configure).parameters.values()  # bound: no ``cls``
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+        return True
+    return sum(p.kind in positional for p in parameters) >= 2
 
 
 MODEL_DIR = Path(__file__).parent / "text" / "models"
@@ -64,12 +86,3 @@ MODEL_DIR = Path(__file__).parent / "text" / "models"
 def model_files() -> list[Path]:
     """The shipped models' files: a worker watches them to reload after an upgrade."""
     return sorted(p for p in MODEL_DIR.rglob("*") if p.is_file())
-
-
-def forget_loaded_models() -> None:
-    """Drop the models read once per process, so detectors built next read them afresh."""
-    from safeguarding.detectors.text import grooming_cues, grooming_model, self_harm_model
-
-    grooming_cues.shared_reader.cache_clear()
-    grooming_model.shared_model.cache_clear()
-    self_harm_model.forget_shared_model()

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from safeguarding.domain.detectors import Detector, DetectorContext
+from safeguarding.domain.detectors import Detector, DetectorContext, DetectorResources
 from safeguarding.domain.events import Event, EventType, MediaEvent
 from safeguarding.domain.signals import Evidence, Signal, SubjectKind
 
@@ -36,16 +36,28 @@ class Sha256ListDetector(Detector):
 
     event_types: ClassVar[frozenset[EventType]] = frozenset({EventType.MEDIA})
 
-    def __init__(self, hashes: frozenset[str] = frozenset(), bank: str = "sha256_list") -> None:
+    def __init__(
+        self,
+        hashes: frozenset[str] = frozenset(),
+        bank: str = "sha256_list",
+        path: Path | None = None,
+    ) -> None:
         self.hashes = hashes
         self.bank = bank
+        self.path = path  # read again by reload()
 
     @classmethod
-    def configure(cls, options: Mapping[str, Any]) -> Self:
-        path = options.get("path")
-        return cls(
-            read_hash_list(Path(path)) if path else frozenset(), options.get("bank", "sha256_list")
-        )
+    def configure(
+        cls, options: Mapping[str, Any], resources: DetectorResources | None = None
+    ) -> Self:
+        path = Path(options["path"]) if options.get("path") else None
+        hashes = read_hash_list(path) if path else frozenset()
+        return cls(hashes, options.get("bank", "sha256_list"), path)
+
+    def reload(self) -> None:
+        """Read the list again; one with a bad line raises and the loaded list stays."""
+        if self.path is not None:
+            self.hashes = read_hash_list(self.path)
 
     def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
         if not isinstance(event, MediaEvent):

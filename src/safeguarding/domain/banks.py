@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
@@ -136,3 +137,26 @@ class ImportMode(StrEnum):
 
     ADD = "add"
     REPLACE = "replace"
+
+
+@dataclass(frozen=True, slots=True)
+class UploadHashes:
+    """The hashes of one upload (any may be missing)."""
+
+    sha256: str | None = None
+    md5: str | None = None
+    pdq: str | None = None
+    vpdq: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BankMatch:
+    """One bank entry an upload matches, and how closely."""
+
+    bank: str
+    entry_id: int
+    hash_type: HashType
+    matched_hash: str
+    distance: int = 0
+    query_share: float | None = None  # vPDQ: share of the upload's frames that matched
+    compared_share: float | None = None  # vPDQ: share of the banked video's frames matched

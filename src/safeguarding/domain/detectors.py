@@ -13,11 +13,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Protocol, Self
 
 from safeguarding.domain.accounts import Account
+from safeguarding.domain.banks import BankMatch, UploadHashes
 from safeguarding.domain.conversations import Conversation
 from safeguarding.domain.events import Event, EventType
+from safeguarding.domain.ids import Clock
 from safeguarding.domain.relationships import Relationship
 from safeguarding.domain.signals import Signal
 
@@ -47,11 +49,43 @@ class DetectorContext:
         return account_id in self.connected_to
 
 
+class HashBankIndex(Protocol):
+    """One immutable snapshot of the hash banks: which entries an upload's hashes match."""
+
+    def match(self, upload: UploadHashes) -> list[BankMatch]: ...
+
+
+class BankSnapshots(Protocol):
+    """Where the current snapshot of the hash banks is kept.
+
+    The engine brings it up to date between batches, never while an event is decided, so
+    reading ``current`` is a memory read (no I/O per event).
+    """
+
+    @property
+    def current(self) -> HashBankIndex: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorResources:
+    """What the engine lends a detector when it builds one, instead of globals.
+
+    ``clock`` is the engine's clock (a detector never reads the system time itself);
+    ``banks`` is the hash banks' current snapshot, None where the process has no banks.
+    """
+
+    clock: Clock
+    banks: BankSnapshots | None = None
+
+
 class Detector(ABC):
     """A plugin that looks at one event in its context and reports signals.
 
     Subclasses set ``event_types`` to the events they read, so the pipeline
-    skips them for the rest, and override ``configure`` when they take options.
+    skips them for the rest, and override ``configure`` when they take options or
+    resources, ``reload`` when they read files that may change, and ``close`` when they
+    hold something to release. A third party's ``configure(options)`` without the
+    resources argument still works: the registry calls it with what it takes.
     """
 
     event_types: ClassVar[frozenset[EventType]] = frozenset(EventType)
@@ -62,11 +96,21 @@ class Detector(ABC):
         return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", base).lower()
 
     @classmethod
-    def configure(cls, options: Mapping[str, Any]) -> Self:
-        """Build the detector from its options (settings); the default takes none."""
+    def configure(
+        cls, options: Mapping[str, Any], resources: DetectorResources | None = None
+    ) -> Self:
+        """Build the detector from its options (settings) and the engine's resources; the
+        default takes no options and needs no resources."""
         if options:
             raise ValueError(f"detector {cls.get_name()} takes no options, got {sorted(options)}")
         return cls()
+
+    def reload(self) -> None:  # noqa: B027 - optional hook, a no-op unless overridden
+        """Read again whatever this detector read from files (models, lists), because they
+        changed on disk. Raise to keep what is loaded; the default reads nothing."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op unless overridden
+        """Release what the detector holds (pools, files); the default holds nothing."""
 
     def reads(self, event: Event) -> bool:
         return EventType(event.type) in self.event_types

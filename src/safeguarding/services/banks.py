@@ -49,6 +49,7 @@ class BankService:
         self.recheck_seconds = recheck_seconds
         self._checked = 0.0
         self._building = threading.Lock()
+        self.building: threading.Thread | None = None  # the last background rebuild started
         self._hash_counts: tuple[int, dict[str, int]] | None = None
 
     # -- reading -------------------------------------------------------------
@@ -277,17 +278,25 @@ class BankService:
 
     # -- the shared index ----------------------------------------------------
     def index(self) -> BankIndex:
-        """The current snapshot; starts a rebuild in the background if the banks changed."""
-        now = time.monotonic()
-        if now - self._checked >= self.recheck_seconds:
-            self._checked = now
-            with self.store.read() as uow:
-                revision = uow.bank_revision()
-            current = self.holder.current
-            stale = revision != current.revision or _passed(current.reenable_at, self.clock)
-            if stale and not self._building.locked():
-                threading.Thread(target=self.rebuild, name="bank-index", daemon=True).start()
+        """The current snapshot, after a ``refresh()``: call it outside any transaction."""
+        self.refresh()
         return self.holder.current
+
+    def refresh(self) -> None:
+        """Look at the bank revision (at most every ``recheck_seconds``; one read in its own
+        transaction) and start a rebuild in the background if the banks changed. Ingest calls
+        this before each batch, so deciding an event only reads ``holder.current``."""
+        now = time.monotonic()
+        if now - self._checked < self.recheck_seconds:
+            return
+        self._checked = now
+        with self.store.read() as uow:
+            revision = uow.bank_revision()
+        current = self.holder.current
+        stale = revision != current.revision or _passed(current.reenable_at, self.clock)
+        if stale and not self._building.locked():
+            self.building = threading.Thread(target=self.rebuild, name="bank-index", daemon=True)
+            self.building.start()
 
     def rebuild(self) -> BankIndex:
         """Build a snapshot from the store and swap it in; matching goes on meanwhile."""

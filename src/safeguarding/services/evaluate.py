@@ -42,6 +42,28 @@ class Evaluator:
     def detector_names(self) -> tuple[str, ...]:
         return tuple(d.get_name() for d in self.detectors)
 
+    def reload(self) -> None:
+        """Have every detector read its files again, in place (a decision being made meanwhile
+        uses each detector's old or new state, never half of one). A detector that fails to
+        reload keeps what it had, the others still reload, and the first failure is raised."""
+        failures: list[Exception] = []
+        for detector in self.detectors:
+            try:
+                detector.reload()
+            except Exception as exc:  # a plugin's bug: report it after the others reloaded
+                log.exception("detector reload failed", extra={"detector": detector.get_name()})
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+    def close(self) -> None:
+        """Release what each detector holds; one that fails to close does not stop the rest."""
+        for detector in self.detectors:
+            try:
+                detector.close()
+            except Exception:  # closing at shutdown: log it, close the others
+                log.exception("detector close failed", extra={"detector": detector.get_name()})
+
     def signals(self, event: Event, context: DetectorContext) -> tuple[Signal, ...]:
         return tuple(self._observe_all(event, context).signals)
 

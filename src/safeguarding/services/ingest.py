@@ -11,7 +11,7 @@ and delivers webhooks at least once, under a delivery id (see ``services/outbox.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,8 +53,12 @@ class IngestService:
         ids: IdFactory,
         support_resources: Mapping[str, str] | None = None,
         media: MediaHashing | None = None,
+        before_batch: Callable[[], object] = lambda: None,
     ) -> None:
         self.media = media
+        # Brings what detectors read (the banks' snapshot) up to date before the write
+        # transaction opens, so deciding an event never reads the store.
+        self.before_batch = before_batch
         self.support_resources = {**DEFAULT_RESOURCES, **(support_resources or {})}
         self.store = store
         self.evaluator = evaluator
@@ -77,6 +81,7 @@ class IngestService:
 
     def ingest_prepared(self, prepared: Sequence[Prepared], *, source: str) -> list[IngestResult]:
         """Decide and record prepared events in one transaction (a stream worker's entry)."""
+        self.before_batch()
         try:
             return self._ingest_once(prepared, source)
         except ConcurrentWrite:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Sequence
 
-from safeguarding.detectors.media.hashing import ImageHashes, VideoHashes
 from safeguarding.detectors.media.safe_decode import HasherUnavailable, MediaRejected
-from safeguarding.detectors.media.worker import MediaHasher
 from safeguarding.domain.errors import FieldError, MediaRefused, StoreBusy
 from safeguarding.domain.events import Event, MediaEvent, MediaHashes, MediaKind
+from safeguarding.ports.media import ImageDigest, MediaHasher, VideoDigest
 
 
 class MediaHashing:
@@ -54,9 +53,9 @@ class MediaHashing:
         data = event.content() or b""
         try:
             if event.media_kind is MediaKind.VIDEO:
-                found: ImageHashes | VideoHashes = self.hasher.hash_video(data)
+                found = _video_hashes(self.hasher.hash_video(data))
             else:
-                found = self.hasher.hash_image(data)
+                found = _image_hashes(self.hasher.hash_image(data))
         except MediaRejected as exc:
             raise MediaRefused(
                 str(exc.reason),
@@ -77,11 +76,14 @@ def _has_bytes(event: Event) -> bool:
     return isinstance(event, MediaEvent) and event.content_base64 is not None
 
 
-def _merged(given: MediaHashes | None, found: ImageHashes | VideoHashes) -> MediaHashes:
-    computed: dict[str, object] = {"sha256": found.sha256, "md5": found.md5}
-    if isinstance(found, ImageHashes):
-        computed["pdq"] = found.pdq
-    else:
-        computed["vpdq"] = tuple(f.pdq for f in found.frames)
+def _image_hashes(found: ImageDigest) -> dict[str, object]:
+    return {"sha256": found.sha256, "md5": found.md5, "pdq": found.pdq}
+
+
+def _video_hashes(found: VideoDigest) -> dict[str, object]:
+    return {"sha256": found.sha256, "md5": found.md5, "vpdq": tuple(f.pdq for f in found.frames)}
+
+
+def _merged(given: MediaHashes | None, computed: dict[str, object]) -> MediaHashes:
     base = given.model_dump(exclude_none=True) if given else {}
     return MediaHashes.model_validate({**base, **computed})

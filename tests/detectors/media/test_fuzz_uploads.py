@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from safeguarding.detectors.media.hashing import hash_media_bytes
 from safeguarding.detectors.media.safe_decode import MIB, MediaRejected
-from safeguarding.detectors.media.worker import MediaHasher
+from safeguarding.detectors.media.worker import ProcessPoolHasher
 from safeguarding.domain.access import Role
 from tests.detectors.media.fixtures.media import FFMPEG, encode, lossless, png_bomb, scene, video
 from tests.factories import next_id
@@ -104,15 +104,15 @@ def test_hashing_any_image_succeeds_or_names_a_reason(data: bytes) -> None:
 
 
 @pytest.fixture(scope="module")
-def bounded() -> Iterator[MediaHasher]:
-    with MediaHasher(max_workers=1, memory_limit_bytes=96 * MIB, timeout_s=10) as pool:
+def bounded() -> Iterator[ProcessPoolHasher]:
+    with ProcessPoolHasher(max_workers=1, memory_limit_bytes=96 * MIB, timeout_s=10) as pool:
         yield pool
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
           HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(hostile())
-def test_the_bounded_worker_survives_every_file(bounded: MediaHasher, data: bytes) -> None:
+def test_the_bounded_worker_survives_every_file(bounded: ProcessPoolHasher, data: bytes) -> None:
     hashed = outcome(bounded.hash_media, data)
     assert not isinstance(hashed, MediaRejected) or hashed.reason
     # the pool still hashes a good file afterwards

@@ -29,7 +29,7 @@ from safeguarding.detectors.media.safe_decode import (
     MediaRejected,
     RejectReason,
 )
-from safeguarding.detectors.media.worker import HashTasks, MediaHasher
+from safeguarding.detectors.media.worker import HashTasks, ProcessPoolHasher
 from tests.detectors.media.fixtures.media import (
     FFMPEG,
     REFERENCE_DIR,
@@ -228,12 +228,12 @@ def test_hash_media_follows_the_magic_bytes(videos: dict[str, bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def hasher() -> Iterator[MediaHasher]:
-    with MediaHasher(max_workers=1) as pool:
+def hasher() -> Iterator[ProcessPoolHasher]:
+    with ProcessPoolHasher(max_workers=1) as pool:
         yield pool
 
 
-def test_the_worker_gives_the_in_process_result(hasher: MediaHasher) -> None:
+def test_the_worker_gives_the_in_process_result(hasher: ProcessPoolHasher) -> None:
     data = (REFERENCE_DIR / "q2821.jpg").read_bytes()
 
     assert hasher.hash_image(data) == hash_image_bytes(data)
@@ -241,13 +241,13 @@ def test_the_worker_gives_the_in_process_result(hasher: MediaHasher) -> None:
 
 
 @needs_ffmpeg
-def test_the_worker_hashes_video(hasher: MediaHasher, videos: dict[str, bytes]) -> None:
+def test_the_worker_hashes_video(hasher: ProcessPoolHasher, videos: dict[str, bytes]) -> None:
     assert hasher.hash_video(videos["mp4"]) == hash_video_bytes(videos["mp4"])
     assert hasher.hash_media(videos["webm"]) == hash_video_bytes(videos["webm"])
 
 
 def test_a_closed_hasher_refuses_work_and_closes_twice() -> None:
-    pool = MediaHasher(max_workers=1)
+    pool = ProcessPoolHasher(max_workers=1)
     pool.close()
     pool.close()
 
@@ -265,14 +265,14 @@ def test_a_full_queue_says_busy_and_a_stuck_task_times_out() -> None:
     data = (REFERENCE_DIR / "q1050.jpg").read_bytes()
     outcome: list[BaseException] = []
 
-    def hash_in_background(pool: MediaHasher) -> None:
+    def hash_in_background(pool: ProcessPoolHasher) -> None:
         try:
             pool.hash_image(data)
         except MediaRejected as exc:
             outcome.append(exc)
 
     tasks = HashTasks(image=sleepy_image_task)
-    with MediaHasher(max_workers=1, timeout_s=1.0, max_pending=1, tasks=tasks) as pool:
+    with ProcessPoolHasher(max_workers=1, timeout_s=1.0, max_pending=1, tasks=tasks) as pool:
         background = threading.Thread(target=hash_in_background, args=(pool,))
         background.start()
         deadline = time.monotonic() + 10
@@ -288,4 +288,4 @@ def test_a_full_queue_says_busy_and_a_stuck_task_times_out() -> None:
 
 def test_bad_bounds_are_refused() -> None:
     with pytest.raises(ValueError, match="must be positive"):
-        MediaHasher(max_workers=0)
+        ProcessPoolHasher(max_workers=0)

@@ -28,7 +28,7 @@ from safeguarding.detectors.media.safe_decode import (
     MediaRejected,
     RejectReason,
 )
-from safeguarding.detectors.media.worker import HashTasks, MediaHasher
+from safeguarding.detectors.media.worker import HashTasks, ProcessPoolHasher
 from tests.detectors.media.fixtures.media import (
     FFMPEG,
     REFERENCE_DIR,
@@ -316,16 +316,16 @@ def misbehaving_image_task(data: bytes, limits: MediaLimits, declared: str | Non
 
 
 @pytest.fixture(scope="module")
-def bounded() -> Iterator[MediaHasher]:
+def bounded() -> Iterator[ProcessPoolHasher]:
     tasks = HashTasks(image=misbehaving_image_task)
-    with MediaHasher(max_workers=1, memory_limit_bytes=32 * MIB, tasks=tasks) as pool:
+    with ProcessPoolHasher(max_workers=1, memory_limit_bytes=32 * MIB, tasks=tasks) as pool:
         yield pool
 
 
 @pytest.mark.parametrize(
     "name", ["zero bytes", "PNG bomb 100000x100000", "truncated JPEG", "PNG then ZIP", "HEIC"]
 )
-def test_rejections_cross_from_the_worker_intact(bounded: MediaHasher, name: str) -> None:
+def test_rejections_cross_from_the_worker_intact(bounded: ProcessPoolHasher, name: str) -> None:
     make, reason, message = IMAGE_CASES[name]
 
     with pytest.raises(MediaRejected) as caught:
@@ -334,7 +334,7 @@ def test_rejections_cross_from_the_worker_intact(bounded: MediaHasher, name: str
     assert (caught.value.reason, message in caught.value.message) == (reason, True)
 
 
-def test_an_allocation_past_the_bound_is_refused_as_too_large(bounded: MediaHasher) -> None:
+def test_an_allocation_past_the_bound_is_refused_as_too_large(bounded: ProcessPoolHasher) -> None:
     with pytest.raises(MediaRejected, match="more than the 32 MiB memory bound") as caught:
         bounded.hash_image(b"\xff\xd8\xffallocate 1 GiB")
 
@@ -342,7 +342,7 @@ def test_an_allocation_past_the_bound_is_refused_as_too_large(bounded: MediaHash
     assert bounded.hash_image(_jpeg()).format == "jpeg"  # the worker carries on
 
 
-def test_a_decode_past_the_bound_is_refused_as_too_large(bounded: MediaHasher) -> None:
+def test_a_decode_past_the_bound_is_refused_as_too_large(bounded: ProcessPoolHasher) -> None:
     # 49 megapixels is under the pixel limit but needs 49 MiB to decode: over this bound.
     with pytest.raises(MediaRejected, match="needs more memory than the bound") as caught:
         bounded.hash_image(blank_png(7000, 7000))
@@ -350,7 +350,7 @@ def test_a_decode_past_the_bound_is_refused_as_too_large(bounded: MediaHasher) -
     assert caught.value.reason is Reason.TOO_LARGE
 
 
-def test_a_worker_killed_mid_decode_is_a_rejection_not_a_crash(bounded: MediaHasher) -> None:
+def test_a_worker_killed_mid_decode_is_a_rejection_not_a_crash(bounded: ProcessPoolHasher) -> None:
     with pytest.raises(MediaRejected, match=r"exit code -9") as caught:
         bounded.hash_image(b"\xff\xd8\xffdie")
 

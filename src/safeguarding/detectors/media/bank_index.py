@@ -24,32 +24,16 @@ import numpy.typing as npt
 
 from safeguarding.detectors.media.exact_index import ExactIndex
 from safeguarding.detectors.media.pdq_index import PdqIndex
-from safeguarding.domain.banks import Bank, BankEntry, BankKind, HashType
+from safeguarding.domain.banks import (
+    Bank,
+    BankEntry,
+    BankKind,
+    BankMatch,
+    HashType,
+    UploadHashes,
+)
 
 EXACT = {HashType.SHA256: 32, HashType.MD5: 16}  # raw bytes a hash
-
-
-@dataclass(frozen=True, slots=True)
-class UploadHashes:
-    """The hashes of one upload (any may be missing)."""
-
-    sha256: str | None = None
-    md5: str | None = None
-    pdq: str | None = None
-    vpdq: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class BankMatch:
-    """One bank entry an upload matches, and how closely."""
-
-    bank: str
-    entry_id: int
-    hash_type: HashType
-    matched_hash: str
-    distance: int = 0
-    query_share: float | None = None  # vPDQ: share of the upload's frames that matched
-    compared_share: float | None = None  # vPDQ: share of the banked video's frames matched
 
 
 @dataclass(frozen=True)

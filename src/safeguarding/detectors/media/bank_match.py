@@ -1,25 +1,29 @@
 """The hash-bank detector: an upload that matches a bank entry is known abuse imagery.
 
 It reads a ``media`` event's hashes (computed by the engine from the bytes, or sent by the
-platform) and asks the shared ``BankIndex``: exact SHA-256 and MD5, PDQ within each bank's
-distance, vPDQ by the share of matching frames. Each match is one ``hash_match`` signal
-with score 1.0, naming the bank, the matched hash and the distance, so a moderator can
-check it without opening the image. The default policy blocks the upload, preserves it,
-opens a priority-1 case and drafts an authority report.
+platform) and asks the banks' current snapshot (``resources.banks``, a ``BankIndex`` the
+engine brings up to date between batches, so matching reads no store): exact SHA-256 and
+MD5, PDQ within each bank's distance, vPDQ by the share of matching frames. Each match is
+one ``hash_match`` signal with score 1.0, naming the bank, the matched hash and the
+distance, so a moderator can check it without opening the image. The default policy blocks
+the upload, preserves it, opens a priority-1 case and drafts an authority report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
 
-from safeguarding.detectors.media.bank_index import BankIndex, BankMatch, UploadHashes
-from safeguarding.domain.banks import HashType
-from safeguarding.domain.detectors import Detector, DetectorContext
+from safeguarding.domain.banks import BankMatch, HashType, UploadHashes
+from safeguarding.domain.detectors import (
+    BankSnapshots,
+    Detector,
+    DetectorContext,
+    DetectorResources,
+)
+from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.events import Event, EventType, MediaEvent
 from safeguarding.domain.signals import Evidence, Signal, SubjectKind
-
-IndexSource = Callable[[], BankIndex]
 
 
 class HashBankDetector(Detector):
@@ -27,13 +31,28 @@ class HashBankDetector(Detector):
 
     event_types: ClassVar[frozenset[EventType]] = frozenset({EventType.MEDIA})
 
-    def __init__(self, index: IndexSource | None = None) -> None:
-        self.index = index  # bootstrap attaches the process's shared index
+    def __init__(self, banks: BankSnapshots) -> None:
+        self.banks = banks
+
+    @classmethod
+    def configure(
+        cls, options: Mapping[str, Any], resources: DetectorResources | None = None
+    ) -> Self:
+        """Needs the banks' snapshot: without it every upload would quietly match nothing."""
+        if options:
+            raise ValueError(f"detector {cls.get_name()} takes no options, got {sorted(options)}")
+        if resources is None or resources.banks is None:
+            raise InvalidInput(
+                f"detector {cls.get_name()} needs the hash banks' index (resources.banks) "
+                "and was configured without it; it would match nothing"
+            )
+        return cls(resources.banks)
 
     def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
-        if not isinstance(event, MediaEvent) or self.index is None:
+        if not isinstance(event, MediaEvent):
             return []
-        return [_signal(event.event_id, m) for m in self.index().match(upload_hashes(event))]
+        found = self.banks.current.match(upload_hashes(event))
+        return [_signal(event.event_id, m) for m in found]
 
 
 def upload_hashes(event: MediaEvent) -> UploadHashes:

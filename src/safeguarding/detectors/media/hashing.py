@@ -1,7 +1,7 @@
 """Hashes of uploaded media: SHA-256 and MD5 of the bytes, PDQ of images, vPDQ of video.
 
 These are the plain in-process functions, for the CLI and tests. The ingest path runs the
-same functions through :class:`~safeguarding.detectors.media.worker.MediaHasher`, in
+same functions through :class:`~safeguarding.detectors.media.worker.ProcessPoolHasher`, in
 worker processes with a memory bound and a timeout. Every function checks the file with
 :mod:`~safeguarding.detectors.media.safe_decode` first, and a video's headers with
 ffprobe before vPDQ decodes a frame; each refusal is a ``MediaRejected``.

@@ -76,8 +76,11 @@ class HashTasks:
     video: Callable[[Path, MediaLimits, str | None], VideoHashes] = hash_video_file
 
 
-class MediaHasher:
-    """A bounded pool that hashes images and videos; ``close()`` it when done."""
+class ProcessPoolHasher:
+    """A bounded pool that hashes images and videos; ``close()`` it when done.
+
+    The engine's ``ports.media.MediaHasher``: services see only that Protocol.
+    """
 
     def __init__(
         self,

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
+from safeguarding.detectors.text.grooming_cues import shared_reader
 from safeguarding.detectors.text.grooming_model import (
     Assessment,
     ConversationState,
@@ -38,7 +39,7 @@ from safeguarding.detectors.text.grooming_model import (
     shared_model,
 )
 from safeguarding.domain.accounts import Account, AssuranceMethod
-from safeguarding.domain.detectors import ConversationMemory, DetectorContext
+from safeguarding.domain.detectors import ConversationMemory, DetectorContext, DetectorResources
 from safeguarding.domain.events import Event, EventType, MessageEvent
 from safeguarding.domain.signals import Evidence, Signal, SubjectKind, counted
 
@@ -69,11 +70,14 @@ class GroomingDetector(ConversationMemory):
         high: float | None = None,
     ) -> None:
         self._model = model
+        self._given = model is not None  # a model the caller chose stays through reload()
         self.flag = flag
         self.high = high
 
     @classmethod
-    def configure(cls, options: Mapping[str, Any]) -> Self:
+    def configure(
+        cls, options: Mapping[str, Any], resources: DetectorResources | None = None
+    ) -> Self:
         unknown = sorted(set(options) - {"flag", "high"})
         if unknown:
             raise ValueError(
@@ -89,6 +93,16 @@ class GroomingDetector(ConversationMemory):
         if self._model is None:
             self._model = shared_model()
         return self._model
+
+    def reload(self) -> None:
+        """Read the shipped model and cue lists again (their files changed); a model given to
+        the constructor stays. If the new files do not load, the model in use stays too."""
+        if self._given:
+            return
+        shared_reader.cache_clear()
+        shared_model.cache_clear()
+        if self._model is not None:  # in use: read it now, so files that do not load raise here
+            self._model = shared_model()
 
     def observe_in_conversation(
         self, event: Event, context: DetectorContext, state: Mapping[str, Any] | None

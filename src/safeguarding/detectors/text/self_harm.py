@@ -17,8 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
-from safeguarding.detectors.text.self_harm_model import Prediction, SelfHarmModel, shared_model
-from safeguarding.domain.detectors import Detector, DetectorContext
+from safeguarding.detectors.text.self_harm_model import (
+    Prediction,
+    SelfHarmModel,
+    forget_shared_model,
+    shared_model,
+)
+from safeguarding.domain.detectors import Detector, DetectorContext, DetectorResources
 from safeguarding.domain.events import Event, EventType, MessageEvent, PostEvent
 from safeguarding.domain.signals import Evidence, Signal, Span, SubjectKind
 
@@ -32,10 +37,13 @@ class SelfHarmDetector(Detector):
 
     def __init__(self, model: SelfHarmModel | None = None, threshold: float | None = None) -> None:
         self._model = model
+        self._given = model is not None  # a model the caller chose stays through reload()
         self.threshold = threshold
 
     @classmethod
-    def configure(cls, options: Mapping[str, Any]) -> Self:
+    def configure(
+        cls, options: Mapping[str, Any], resources: DetectorResources | None = None
+    ) -> Self:
         unknown = sorted(set(options) - {"threshold"})
         if unknown:
             raise ValueError(f"detector {cls.get_name()} takes only 'threshold', got {unknown}")
@@ -49,6 +57,15 @@ class SelfHarmDetector(Detector):
         if self._model is None:
             self._model = shared_model()
         return self._model
+
+    def reload(self) -> None:
+        """Read the shipped model again (its files changed); a model given to the constructor
+        stays. If the new files do not load, the model in use stays too."""
+        if self._given:
+            return
+        forget_shared_model()
+        if self._model is not None:  # in use: read it now, so files that do not load raise here
+            self._model = shared_model()
 
     def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
         if not isinstance(event, MessageEvent | PostEvent) or not event.text.strip():
