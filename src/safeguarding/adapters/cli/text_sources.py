@@ -61,10 +61,13 @@ def eval_by_source(sources: Sequence[str], fit_only: Sequence[str], data: Path) 
     _, folds = leave_one_source_out_cascade(loaded, base, config, everyday)
     both = {f.fold.source: (f.cascade.threshold, Figures.of(*_read(f.cascade))) for f in folds}
     alone = {f.fold.source: (f.fold.threshold, Figures.of(*_read(f.fold))) for f in folds}
-    out.print(source_table(both, "Leave one source out (chosen on the other sources only)"))
+    out.print(source_table(alone, "Leave one source out (chosen on the other sources only)"))
+    out.print(
+        label_by_source_table(alone, "Flagged for action by true label, each source left out")
+    )
     out.print(stage_table(folds))
-    out.print(label_by_source_table(both))
-    out.print(source_table(alone, "The first stage alone, each source left out"))
+    out.print(source_table(both, "With the second stage, each source left out"))
+    out.print(label_by_source_table(both, "With the second stage, flagged by true label"))
 
 
 def _read(fold: Fold) -> tuple[Sequence[Prediction], Sequence[str]]:
@@ -77,7 +80,8 @@ def stage_table(folds: Sequence[CascadeFold]) -> Table:
     for column in ("left out", "band", "first stage weight", "read again"):
         table.add_column(column, justify="left" if column == "left out" else "right")
     for f in folds:
-        band = f"{f.choice.low:.2f} to {f.choice.high:.2f}"
+        empty = f.choice.low >= f.choice.high  # the first stage alone was chosen
+        band = "none" if empty else f"{f.choice.low:.2f} to {f.choice.high:.2f}"
         weight = f"{f.choice.first_weight:.1f}"
         table.add_row(f.fold.source, band, weight, f"{f.share:.1%}")
     return table
@@ -153,9 +157,9 @@ def _cells(row: dict[str, float]) -> list[str]:
     ]
 
 
-def label_by_source_table(results: dict[str, tuple[float, Figures]]) -> Table:
+def label_by_source_table(results: dict[str, tuple[float, Figures]], title: str) -> Table:
     """Flagged for action by true label (rows), each source left out (columns)."""
-    table = Table(title="Flagged for action by true label, each source left out")
+    table = Table(title=title)
     table.add_column("label")
     table.add_column("action")
     for name in results:

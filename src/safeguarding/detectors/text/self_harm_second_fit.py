@@ -290,11 +290,14 @@ def leave_one_source_out_cascade(
         alone = tuple(model.classify(held.scored_texts, first_threshold))
         both = tuple(model.classify(held.scored_texts))
         share = float(((scores >= choice.low) & (scores < choice.high)).mean())
+        banded = (choice.low, choice.high) != NO_BAND
         folds.append(
             CascadeFold(
                 Fold(held.name, first_threshold, scores, alone, truth),
                 choice,
-                Fold(held.name, choice.threshold, scores, both, truth),
+                Fold(
+                    held.name, choice.threshold if banded else first_threshold, scores, both, truth
+                ),
                 share,
             )
         )
