@@ -395,22 +395,29 @@ def test_by_source_prints_a_row_per_left_out_source_the_worst_and_the_mean(
 def test_by_source_chooses_each_threshold_without_the_left_out_source(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The threshold of each fold sees only the training sources' held-out scores."""
-    from safeguarding.detectors.text import self_harm_sources
+    """Each fold's thresholds and band see only the training sources' held-out readings."""
+    from safeguarding.detectors.text import self_harm_second_fit
 
-    chosen = self_harm_sources.choose_threshold_worst
+    chosen, staged = self_harm_second_fit.choose_threshold_worst, self_harm_second_fit.choose_stage
     seen: list[list[int]] = []
+    seen_by_stage: list[list[int]] = []
 
     def spy(groups: list[tuple[np.ndarray, list[str]]], *args: float) -> float:
         seen.append(sorted(len(labels) for _, labels in groups))
         return chosen(groups, *args)
 
-    monkeypatch.setattr(self_harm_sources, "choose_threshold_worst", spy)
+    def stage_spy(readings: list, first_threshold: float, everyday: np.ndarray) -> object:
+        seen_by_stage.append(sorted(len(r.labels) for r in readings))
+        return staged(readings, first_threshold, everyday)
+
+    monkeypatch.setattr(self_harm_second_fit, "choose_threshold_worst", spy)
+    monkeypatch.setattr(self_harm_second_fit, "choose_stage", stage_spy)
     args = by_source_args(tmp_path, {"alpha": 12, "beta": 11, "gamma": 10})
     result = CliRunner().invoke(cli(), args, terminal_width=200)
     assert result.exit_code == 0, result.output
     # alpha (12 items) left out first, then beta (11), then gamma (10).
     assert seen == [[10, 11], [10, 12], [11, 12]]
+    assert seen_by_stage == seen
 
 
 def test_by_source_never_scores_fit_only_items(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.table import Table
@@ -20,7 +20,17 @@ from rich.table import Table
 from safeguarding.adapters.cli.common import console as out
 from safeguarding.adapters.cli.common import err
 from safeguarding.adapters.cli.text import Figures, _share
-from safeguarding.detectors.text.self_harm_model import ACTION_LABELS, LABELS, MODEL_DIR, reader
+from safeguarding.detectors.text.self_harm_model import (
+    ACTION_LABELS,
+    LABELS,
+    MODEL_DIR,
+    Prediction,
+    reader,
+)
+
+if TYPE_CHECKING:
+    from safeguarding.detectors.text.self_harm_second_fit import CascadeFold
+    from safeguarding.detectors.text.self_harm_sources import Fold
 
 Layout = dict[str, tuple[list[tuple[Path, Path | None]], list[tuple[Path, Path | None]]]]
 
@@ -29,26 +39,52 @@ def eval_by_source(sources: Sequence[str], fit_only: Sequence[str], data: Path) 
     """Run leave-one-source-out and print per-source rows, the worst and the mean."""
     try:
         from safeguarding.detectors.text.self_harm_fit import Config, base_featuriser
-        from safeguarding.detectors.text.self_harm_sources import (
-            default_layout,
-            leave_one_source_out,
-            load_sources,
+        from safeguarding.detectors.text.self_harm_second_fit import (
+            everyday_chat,
+            leave_one_source_out_cascade,
         )
+        from safeguarding.detectors.text.self_harm_sources import default_layout, load_sources
     except ImportError as exc:  # the fitting extras are not installed
         fail(f"--by-source refits the model and needs {exc.name}: pip install -e '.[dev]'")
     layout = parse_layout(sources, fit_only) if sources else default_layout(data)
     if len(layout) < 3:
         fail(f"--by-source needs at least three sources, got {sorted(layout) or 'none'}")
     config, base = Config(), base_featuriser(MODEL_DIR)
+    read = reader(base, config.split_compounds)
     try:
-        loaded = load_sources(layout, reader(base, config.split_compounds))
+        loaded = load_sources(layout, read)
     except (ValueError, OSError) as exc:
         fail(str(exc))
-    err.print(f"refitting {len(loaded) * len(loaded)} models, leaving one source out at a time")
-    folds = leave_one_source_out(loaded, base, config)
-    results = {f.source: (f.threshold, Figures.of(f.predictions, f.truth)) for f in folds}
-    out.print(source_table(results))
-    out.print(label_by_source_table(results))
+    # Everyday chat (the grooming set's messages) bounds how much the second stage reads.
+    everyday = [read(t) for t in everyday_chat(data.parent / "grooming")]
+    err.print(f"refitting models on {len(loaded)} sources, leaving one source out at a time")
+    _, folds = leave_one_source_out_cascade(loaded, base, config, everyday)
+    both = {f.fold.source: (f.cascade.threshold, Figures.of(*_read(f.cascade))) for f in folds}
+    alone = {f.fold.source: (f.fold.threshold, Figures.of(*_read(f.fold))) for f in folds}
+    out.print(source_table(alone, "Leave one source out (chosen on the other sources only)"))
+    out.print(
+        label_by_source_table(alone, "Flagged for action by true label, each source left out")
+    )
+    out.print(stage_table(folds))
+    out.print(source_table(both, "With the second stage, each source left out"))
+    out.print(label_by_source_table(both, "With the second stage, flagged by true label"))
+
+
+def _read(fold: Fold) -> tuple[Sequence[Prediction], Sequence[str]]:
+    return fold.predictions, fold.truth
+
+
+def stage_table(folds: Sequence[CascadeFold]) -> Table:
+    """Each fold's uncertain band and the share of its left-out texts read again."""
+    table = Table(title="Second stage, each source left out")
+    for column in ("left out", "band", "first stage weight", "read again"):
+        table.add_column(column, justify="left" if column == "left out" else "right")
+    for f in folds:
+        empty = f.choice.low >= f.choice.high  # the first stage alone was chosen
+        band = "none" if empty else f"{f.choice.low:.2f} to {f.choice.high:.2f}"
+        weight = f"{f.choice.first_weight:.1f}"
+        table.add_row(f.fold.source, band, weight, f"{f.share:.1%}")
+    return table
 
 
 def parse_layout(sources: Sequence[str], fit_only: Sequence[str]) -> Layout:
@@ -75,9 +111,9 @@ def parse_spec(spec: str) -> tuple[str, tuple[Path, Path | None]]:
     return name, (parts[0], parts[1] if len(parts) == 2 else None)
 
 
-def source_table(results: dict[str, tuple[float, Figures]]) -> Table:
+def source_table(results: dict[str, tuple[float, Figures]], title: str) -> Table:
     """One row per left-out source, then the worst and the mean over sources."""
-    table = Table(title="Leave one source out (threshold chosen on the other sources only)")
+    table = Table(title=title)
     for column in ("left out", "items", "action", "threshold", "precision", "recall"):
         table.add_column(column, justify="left" if column == "left out" else "right")
     table.add_column("idioms flagged", justify="right")
@@ -121,9 +157,9 @@ def _cells(row: dict[str, float]) -> list[str]:
     ]
 
 
-def label_by_source_table(results: dict[str, tuple[float, Figures]]) -> Table:
+def label_by_source_table(results: dict[str, tuple[float, Figures]], title: str) -> Table:
     """Flagged for action by true label (rows), each source left out (columns)."""
-    table = Table(title="Flagged for action by true label, each source left out")
+    table = Table(title=title)
     table.add_column("label")
     table.add_column("action")
     for name in results:

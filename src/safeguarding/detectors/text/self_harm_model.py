@@ -21,7 +21,8 @@ action decision is P(action labels) >= the threshold chosen by
 cross-validation, unless (in a model fitted with the idiom veto) the idiom
 label alone is at least as likely as the four action labels together. Each
 word's share of the logits is cached, so a message costs a few dictionary
-look-ups per word.
+look-ups per word. A model with a second stage (``self_harm_second``) reads
+the texts whose P(action) falls in its uncertain band again, as a whole.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from safeguarding.detectors.text.self_harm_features import (
     word_grams,
 )
 from safeguarding.detectors.text.self_harm_read import CompoundReader
+from safeguarding.detectors.text.self_harm_second import SecondStage, load_second_stage
 
 __all__ = [
     "ACTION_LABELS",
@@ -125,8 +127,10 @@ class SelfHarmModel:
         threshold: float,
         labels: Sequence[str] = LABELS,
         meta: dict[str, Any] | None = None,
+        second: SecondStage | None = None,
     ) -> None:
         self.featuriser = featuriser
+        self.second = second
         width = featuriser.width
         self.embedding_weights = np.ascontiguousarray(dense_weights[:, :width], dtype=np.float32)
         self.cue_weights = np.ascontiguousarray(dense_weights[:, width:], dtype=np.float32)
@@ -226,7 +230,11 @@ class SelfHarmModel:
         return self._idiom is not None and values[self._idiom] >= p_action
 
     def classify_one(self, text: str, threshold: float | None = None) -> Prediction:
-        """Classify one text; ``threshold`` replaces the fitted action threshold."""
+        """Classify one text; ``threshold`` replaces the fitted action threshold.
+
+        A given threshold applies to the first stage alone: the second stage's
+        band was chosen for the fitted threshold, so it is not consulted then.
+        """
         norm = self.read(text)
         matches = self.featuriser.lexicon.matches(norm.words)
         probs = self.probabilities(norm, matches)
@@ -234,6 +242,11 @@ class SelfHarmModel:
         p_action = sum(values[i] for i in self._action_ids)
         action = p_action >= (self.threshold if threshold is None else threshold)
         action = action and not self._vetoed(values, p_action)
+        second = self.second if threshold is None else None
+        if second is not None and second.in_band(p_action) and not self._vetoed(values, p_action):
+            values = second.mix(probs, text).tolist()
+            p_action = sum(values[i] for i in self._action_ids)
+            action = p_action >= second.threshold
         label = self.labels[max(self._label_ids[action], key=values.__getitem__)]
         scores = dict(zip(self.labels, values, strict=True))
         cues = self._cues(norm, matches, label) if action else ()
@@ -326,6 +339,7 @@ def load(model_dir: Path = MODEL_DIR) -> SelfHarmModel:
             float(data["threshold"]),
             tuple(meta["labels"]),
             meta,
+            load_second_stage(model_dir),
         )
 
 
