@@ -19,20 +19,13 @@ import pytest
 from safeguarding.demo.workload import synthetic
 from tests.cluster import (
     NATS_ENV,
-    assert_decided_in_order,
     env_name,
     eventually,
     running_cluster,
-    wait_until,
 )
 from tests.faults.test_parts_killed import send_until_acknowledged
 from tests.servers import POSTGRES_ENV
-from tests.stream.test_crash import (
-    _assert_audit_verifies,
-    _assert_effects_once,
-    _assert_stored_once,
-    _outbox_settled,
-)
+from tests.stream.test_crash import assert_nothing_lost_or_doubled, settle
 from tests.underneath import Namespace, NatsServer, PostgresServer, network_namespace
 
 pytestmark = pytest.mark.xdist_group("faults")
@@ -116,16 +109,11 @@ def test_a_cut_off_worker_loses_nothing_and_decides_nothing_twice(
                         print(activity(cluster.environment))
                         pytest.fail("the connected worker did not decide what the other held")
                     partitioned.heal()
-        wait_until(lambda: cluster.stored(acknowledged) == acknowledged, 180, "every event")
-        with httpx.Client(base_url=cluster.base_url) as client:
-            wait_until(lambda: _outbox_settled(client), 180, "the outbox to drain")
+        settle(cluster, acknowledged)
         alive = [p for p in [cluster.serve, *cluster.workers] if p and p.poll() is None]
         assert len(alive) == 3, "serve and both workers survive the partition"
         cluster.stop_all()
-        _assert_stored_once(cluster, acknowledged, {e["event_id"] for e in events})
-        assert_decided_in_order(cluster, [e for e in events if e["event_id"] in acknowledged])
-        _assert_effects_once(cluster)
-        _assert_audit_verifies(cluster, tmp_path)
+        assert_nothing_lost_or_doubled(cluster, acknowledged, events, tmp_path)
 
 
 def activity(environment: dict[str, str]) -> str:

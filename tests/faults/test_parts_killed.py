@@ -19,14 +19,9 @@ import httpx
 import pytest
 
 from safeguarding.demo.workload import synthetic
-from tests.cluster import NATS_ENV, Cluster, assert_decided_in_order, eventually, wait_until
+from tests.cluster import NATS_ENV, Cluster
 from tests.servers import POSTGRES_ENV
-from tests.stream.test_crash import (
-    _assert_audit_verifies,
-    _assert_effects_once,
-    _assert_stored_once,
-    _outbox_settled,
-)
+from tests.stream.test_crash import assert_nothing_lost_or_doubled, settle
 from tests.underneath import NatsServer, PostgresServer
 
 pytestmark = pytest.mark.xdist_group("faults")
@@ -72,18 +67,11 @@ def test_killing_nats_and_stopping_postgres_loses_nothing(
         assert nats.kills >= NATS_KILLS
         assert postgres.stops >= POSTGRES_STOPS
         assert answers[503] > 0, "no outage was ever seen by the API"
-        eventually(lambda: cluster.stored(acknowledged) == acknowledged, 240)
-        with httpx.Client(base_url=cluster.base_url) as client:
-            wait_until(lambda: _outbox_settled(client), 180, "the outbox to drain")
+        settle(cluster, acknowledged, 240)
         dead = [p.args for p in [cluster.serve, *cluster.workers] if p and p.poll() is not None]
         assert dead == [], f"these did not survive the outages: {dead}"
         cluster.stop_all()
-        _assert_stored_once(cluster, acknowledged, {e["event_id"] for e in workload.events})
-        assert_decided_in_order(
-            cluster, [e for e in workload.events if e["event_id"] in acknowledged]
-        )
-        _assert_effects_once(cluster)
-        _assert_audit_verifies(cluster, tmp_path)
+        assert_nothing_lost_or_doubled(cluster, acknowledged, workload.events, tmp_path)
 
 
 def schedule(rng: random.Random, batches: int) -> dict[int, str]:

@@ -60,18 +60,30 @@ def test_sigkill_at_random_loses_nothing_and_doubles_nothing(
         acknowledged, kills = _ingest_while_killing(cluster, workload.events, random.Random(8))
         print(f"\nkills: {dict(kills)}; process starts: {cluster.starts}")
         assert sum(kills.values()) >= MIN_KILLS
-        # A lost event would never be decided: wait long enough for a backlog, then let the
-        # assertions below say how many are missing.
-        eventually(lambda: cluster.stored(acknowledged) == acknowledged, 180)
-        with httpx.Client(base_url=cluster.base_url) as client:
-            wait_until(lambda: _outbox_settled(client), 120, "the outbox to drain")
+        settle(cluster, acknowledged)
         cluster.stop_all()
-        _assert_stored_once(cluster, acknowledged, {e["event_id"] for e in workload.events})
-        assert_decided_in_order(
-            cluster, [e for e in workload.events if e["event_id"] in acknowledged]
-        )
-        _assert_effects_once(cluster)
-        _assert_audit_verifies(cluster, workdir)
+        assert_nothing_lost_or_doubled(cluster, acknowledged, workload.events, workdir)
+
+
+def settle(cluster: Cluster, acknowledged: set[str], seconds: float = 180) -> None:
+    """Wait for the acknowledged events to be stored and the outbox to drain. A lost event
+    would never be decided: wait long enough for a backlog, then let the checks say how many
+    are missing."""
+    eventually(lambda: cluster.stored(acknowledged) == acknowledged, seconds)
+    with httpx.Client(base_url=cluster.base_url) as client:
+        wait_until(lambda: _outbox_settled(client), 180, "the outbox to drain")
+
+
+def assert_nothing_lost_or_doubled(
+    cluster: Cluster, acknowledged: set[str], events: list[dict], workdir: Path
+) -> None:
+    """Once every process has stopped: each acknowledged event stored exactly once and
+    decided in its conversation's order, each side effect done exactly once, and the audit
+    chain verifies."""
+    _assert_stored_once(cluster, acknowledged, {e["event_id"] for e in events})
+    assert_decided_in_order(cluster, [e for e in events if e["event_id"] in acknowledged])
+    _assert_effects_once(cluster)
+    _assert_audit_verifies(cluster, workdir)
 
 
 def _ingest_while_killing(
