@@ -33,6 +33,7 @@ from safeguarding.detectors.media.bank_index import IndexHolder
 from safeguarding.detectors.media.bank_match import HashBankDetector
 from safeguarding.detectors.media.safe_decode import MIB
 from safeguarding.detectors.media.worker import MediaHasher
+from safeguarding.detectors.urls.detector import UrlListDetector
 from safeguarding.domain.complaints import ComplaintKind
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.ids import Clock, IdFactory
@@ -270,7 +271,7 @@ def make_evaluator(settings: Settings, banks: BankService) -> Evaluator:
         registry.build(registry.discover(), settings.detectors, detector_options(settings))
     )
     for detector in evaluator.detectors:
-        if isinstance(detector, HashBankDetector):
+        if isinstance(detector, HashBankDetector | UrlListDetector):
             detector.index = banks.index
     return evaluator
 

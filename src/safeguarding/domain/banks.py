@@ -19,6 +19,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safeguarding.domain.events import OpaqueId
+from safeguarding.domain.url_lists import url_entry_value
 
 # Upper case too: HMA names banks in CAPS_AND_UNDERSCORES (``BANK_A``), and its clients keep them.
 BANK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -34,6 +35,7 @@ class HashType(StrEnum):
     MD5 = "md5"
     PDQ = "pdq"
     VPDQ = "vpdq"  # a video: its frames' PDQ hashes, comma-separated
+    URL = "url"  # a listed URL, or the hash of one, and how it matches (domain/url_lists.py)
 
     def normalise(self, value: str) -> str:
         """The canonical (lower-case) form of a hash value; ValueError names what is wrong.
@@ -41,6 +43,8 @@ class HashType(StrEnum):
         A vPDQ value is either the frame hashes joined by commas, or python-threatexchange's
         form: a JSON list of ``"hex,quality,timestamp"`` strings, one a frame.
         """
+        if self is HashType.URL:
+            return url_entry_value(value)
         cleaned = value.strip().lower()
         if self is HashType.VPDQ:
             frames = _vpdq_frames(cleaned)
