@@ -32,19 +32,21 @@ _HOST = re.compile(
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _PORT = re.compile(r"^\d{1,5}$")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-# Characters left as they are in a path or query (RFC 3986 pchar and "/" "?"); others escaped.
-_KEPT = _UNRESERVED | frozenset("!$&'()*+,;=:@/?")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+# Characters left as they are in a path or query are RFC 3986's pchar and "/" "?"; a token is
+# an escape, or one character to escape.
 _TOKEN = re.compile(r"%[0-9A-Fa-f]{2}|[^A-Za-z0-9\-._~!$&'()*+,;=:@/?]")
 _DEFAULT_PORTS = frozenset({80, 443})
+# Fast paths: most URLs need none of the work below (checked in C, not char by char).
+_PLAIN_AUTHORITY = re.compile(r"[a-z0-9.-]+")
+_PLAIN_PART = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*")
 
 
 def normalise_url(text: str, *, keep_query: bool = True) -> str | None:
     """The canonical form of ``text`` as a URL, or None when it is not one."""
     rest = _SCHEME.sub("", text.strip(), count=1).lstrip("/")
-    rest = rest.split("#", 1)[0]
-    cut = min((at for at in (rest.find("/"), rest.find("?")) if at >= 0), default=len(rest))
-    authority, tail = rest[:cut], rest[cut:]
+    rest = rest.partition("#")[0]
+    authority, tail = _split_authority(rest)
     host = _authority(authority)
     if host is None:
         return None
@@ -55,10 +57,17 @@ def normalise_url(text: str, *, keep_query: bool = True) -> str | None:
     return form
 
 
+def _split_authority(rest: str) -> tuple[str, str]:
+    slash, query = rest.find("/"), rest.find("?")
+    cut = min(slash if slash >= 0 else len(rest), query if query >= 0 else len(rest))
+    return rest[:cut], rest[cut:]
+
+
 def _authority(authority: str) -> str | None:
     """``host[:port]`` in canonical form, or None."""
     authority = authority.rsplit("@", 1)[-1]
-    authority = _DOTS.sub(".", authority)
+    if not _PLAIN_AUTHORITY.fullmatch(authority):
+        authority = _DOTS.sub(".", authority)
     host, colon, port = authority.partition(":")
     if colon and not (_PORT.match(port) and int(port) <= 65535):
         return None
@@ -69,7 +78,9 @@ def _authority(authority: str) -> str | None:
 
 
 def _host(host: str) -> str | None:
-    host = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), host).lower().rstrip(".")
+    if "%" in host:
+        host = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), host)
+    host = host.lower().rstrip(".")
     if not host.isascii():
         try:
             host = host.encode("idna").decode("ascii")
@@ -84,8 +95,11 @@ def _host(host: str) -> str | None:
 
 def _path(path: str) -> str:
     """``/a/b`` with escapes normalised, dot segments resolved, empty segments dropped."""
+    path = _escaped(path)
+    if "//" not in path and "/." not in path and not path.endswith("/"):
+        return path
     kept: list[str] = []
-    for segment in _escaped(path).split("/"):
+    for segment in path.split("/"):
         if segment == "..":
             if kept:
                 kept.pop()
@@ -100,7 +114,7 @@ def _escaped(part: str) -> str:
     One pass over the text as written, so a decoded character never joins what follows it
     into a new escape (``%%3541`` must not become ``%541`` and then ``T1``).
     """
-    return part if all(c in _KEPT for c in part) else _TOKEN.sub(_token, part)
+    return part if _PLAIN_PART.fullmatch(part) else _TOKEN.sub(_token, part)
 
 
 def _token(match: re.Match[str]) -> str:

@@ -91,7 +91,7 @@ class _Keys:
     codes: npt.NDArray[np.uint16]
     names: tuple[str, ...]
     listed: npt.NDArray[np.uint8]  # UrlListed of each entry, as a position in LISTED
-    algorithms: tuple[UrlListed, ...]  # the hashes a look-up must compute
+    asks: tuple[tuple[Way, UrlListed], ...]  # the ways and hashes some entry matches by
 
     @classmethod
     def build(cls, entries: Sequence[BankEntry]) -> _Keys:
@@ -103,9 +103,9 @@ class _Keys:
         codes = np.fromiter((position[e.bank] for _, e, _ in rows), np.uint16, len(rows))
         kinds = np.fromiter((LISTED.index(x) for _, _, x in rows), np.uint8, len(rows))
         order = np.argsort(keys, kind="stable") if len(rows) else np.arange(0)
-        md5 = bool(len(rows)) and bool((kinds == LISTED.index(UrlListed.MD5)).any())
-        algorithms = (UrlListed.SHA256, UrlListed.MD5) if md5 else (UrlListed.SHA256,)
-        return cls(keys[order], ids[order], codes[order], names, kinds[order], algorithms)
+        tags = {k[0] for k, _, _ in rows}
+        asks = tuple((w, a) for w in Way for a in _ALGORITHM_TAG if w | _ALGORITHM_TAG[a] in tags)
+        return cls(keys[order], ids[order], codes[order], names, kinds[order], asks)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -115,13 +115,15 @@ class _Keys:
         if not len(self.keys) or not keys:
             return []
         asked = np.array(keys, dtype=self.keys.dtype)
-        starts = np.searchsorted(self.keys, asked, side="left")
-        ends = np.searchsorted(self.keys, asked, side="right")
-        return [
-            (at, row)
-            for at in np.flatnonzero(ends > starts).tolist()
-            for row in range(int(starts[at]), int(ends[at]))
-        ]
+        starts = np.searchsorted(self.keys, asked)
+        inside = np.minimum(starts, len(self.keys) - 1)
+        found = []
+        for at in np.flatnonzero(self.keys[inside] == asked).tolist():
+            row, key = int(starts[at]), asked[at]  # numpy's own bytes: it drops trailing NULs
+            while row < len(self.keys) and self.keys[row] == key:
+                found.append((at, row))
+                row += 1
+        return found
 
 
 LISTED = (UrlListed.URL, UrlListed.SHA256, UrlListed.MD5)
@@ -164,11 +166,11 @@ class UrlIndex:
     def _allowed(self, urls: list[FoundUrl]) -> set[str]:
         if not len(self.allow):
             return set()
-        asked, keys = _asked(urls, self.allow.algorithms)
+        asked, keys = _asked(urls, self.allow.asks)
         return {asked[at][0].form for at, _ in self.allow.lookup(keys)}
 
     def _matches(self, urls: list[FoundUrl]) -> list[UrlMatch]:
-        asked, keys = _asked(urls, self.block.algorithms)
+        asked, keys = _asked(urls, self.block.asks)
         found: dict[tuple[int, str], UrlMatch] = {}
         for at, row in self.block.lookup(keys):
             url, way = asked[at]
@@ -190,14 +192,17 @@ def found_urls(candidates: list[FoundText]) -> list[FoundUrl]:
 
 
 def _asked(
-    urls: list[FoundUrl], algorithms: tuple[UrlListed, ...]
+    urls: list[FoundUrl], asks: tuple[tuple[Way, UrlListed], ...]
 ) -> tuple[list[tuple[FoundUrl, Way]], list[bytes]]:
+    """The keys to look up for ``urls``: only the ways and hashes some entry matches by."""
     asked: list[tuple[FoundUrl, Way]] = []
     keys: list[bytes] = []
     digests: dict[tuple[str, UrlListed], bytes] = {}  # a form is often asked two ways
     for url in urls:
         for form, way in url.candidates():
-            for algorithm in algorithms:
+            for wanted, algorithm in asks:
+                if wanted is not way:
+                    continue
                 digest = digests.get((form, algorithm))
                 if digest is None:
                     digest = digests[form, algorithm] = url_digest(form, algorithm)
