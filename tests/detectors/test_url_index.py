@@ -5,9 +5,14 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
 from safeguarding.detectors.urls.find import find_candidates
 from safeguarding.detectors.urls.index import UrlIndex, Way
 from safeguarding.domain.banks import Bank, BankEntry, BankKind, HashType
+from safeguarding.domain.url_normalise import normalise_url
+from tests.domain.test_url_normalise import urls
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
 
@@ -58,3 +63,15 @@ def test_candidates_keep_a_scheme_before_them_and_drop_sentence_punctuation() ->
     assert found.text == "hxxps[:]//example[.]com/a/b"
     assert find_candidates("write to someone@example.com") == []
     assert find_candidates("no links here at all") == []
+
+
+@settings(max_examples=200)
+@given(urls(), st.sampled_from(["see {} ok", "{}", "look:\n{}, now", "({}) and more"]))
+def test_a_url_written_any_way_in_a_text_is_found_in_its_normal_form(
+    pair: tuple[str, str], sentence: str
+) -> None:
+    plain, written = pair
+    assume(written[-1] not in ".,;:!?'\")]}")  # a sentence's punctuation, not the link's
+    assume("(" not in sentence or "(" not in written)  # "(a/b(c)": whose bracket is the last?
+    found = index().match_text(sentence.format(written))[1]
+    assert normalise_url(plain) in [u.form for u in found]

@@ -39,6 +39,9 @@ class Way(IntEnum):
     PREFIX = 3
 
 
+_TAGS = {(w, a): bytes((w | tag,)) for w in Way for a, tag in _ALGORITHM_TAG.items()}
+
+
 def _way(entry: UrlEntry) -> Way:
     if entry.prefix:
         return Way.PREFIX
@@ -46,7 +49,7 @@ def _way(entry: UrlEntry) -> Way:
 
 
 def _key(digest: bytes, way: Way, algorithm: UrlListed) -> bytes:
-    return bytes((way | _ALGORITHM_TAG[algorithm],)) + digest[1:_WIDTH]
+    return _TAGS[way, algorithm] + digest[1:_WIDTH]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +94,7 @@ class _Keys:
     codes: npt.NDArray[np.uint16]
     names: tuple[str, ...]
     listed: npt.NDArray[np.uint8]  # UrlListed of each entry, as a position in LISTED
-    asks: tuple[tuple[Way, UrlListed], ...]  # the ways and hashes some entry matches by
+    asks: dict[Way, tuple[UrlListed, ...]]  # the hashes some entry matches by, by way
 
     @classmethod
     def build(cls, entries: Sequence[BankEntry]) -> _Keys:
@@ -104,7 +107,7 @@ class _Keys:
         kinds = np.fromiter((LISTED.index(x) for _, _, x in rows), np.uint8, len(rows))
         order = np.argsort(keys, kind="stable") if len(rows) else np.arange(0)
         tags = {k[0] for k, _, _ in rows}
-        asks = tuple((w, a) for w in Way for a in _ALGORITHM_TAG if w | _ALGORITHM_TAG[a] in tags)
+        asks = {w: tuple(a for a in _ALGORITHM_TAG if w | _ALGORITHM_TAG[a] in tags) for w in Way}
         return cls(keys[order], ids[order], codes[order], names, kinds[order], asks)
 
     def __len__(self) -> int:
@@ -192,7 +195,7 @@ def found_urls(candidates: list[FoundText]) -> list[FoundUrl]:
 
 
 def _asked(
-    urls: list[FoundUrl], asks: tuple[tuple[Way, UrlListed], ...]
+    urls: list[FoundUrl], asks: dict[Way, tuple[UrlListed, ...]]
 ) -> tuple[list[tuple[FoundUrl, Way]], list[bytes]]:
     """The keys to look up for ``urls``: only the ways and hashes some entry matches by."""
     asked: list[tuple[FoundUrl, Way]] = []
@@ -200,9 +203,7 @@ def _asked(
     digests: dict[tuple[str, UrlListed], bytes] = {}  # a form is often asked two ways
     for url in urls:
         for form, way in url.candidates():
-            for wanted, algorithm in asks:
-                if wanted is not way:
-                    continue
+            for algorithm in asks[way]:
                 digest = digests.get((form, algorithm))
                 if digest is None:
                     digest = digests[form, algorithm] = url_digest(form, algorithm)
