@@ -1,11 +1,12 @@
 """Hash banks: lists of hashes of known abuse imagery, versioned import by import.
 
 A bank holds hashes of one or more types (exact SHA-256 and MD5, perceptual
-PDQ for images, vPDQ for videos). Every import makes a new version recording
-its source, date, licence note and counts; a rollback makes a new version whose
-content is an earlier one's, so history is never rewritten. A bank of kind
-``allow`` is an allowlist: hashes known to be false positives, which override
-every blocking bank.
+PDQ for images, vPDQ for videos), or entries of abuse-material URL lists (type
+``url``: a URL or its hash, and how it matches; ``url_lists.py``). Every import
+makes a new version recording its source, date, licence note and counts; a
+rollback makes a new version whose content is an earlier one's, so history is
+never rewritten. A bank of kind ``allow`` is an allowlist: entries known to be
+false positives, which override every blocking bank.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _HEX_LENGTHS = {"sha256": 64, "md5": 32, "pdq": 64}
 
 
 class HashType(StrEnum):
-    """The kinds of hash a bank can hold."""
+    """The kinds of entry a bank can hold: hashes of images and videos, and listed URLs."""
 
     SHA256 = "sha256"
     MD5 = "md5"

@@ -86,45 +86,49 @@ _WAYS = {
 
 def _matched(event_id: str, field: str, match: UrlMatch) -> Signal:
     listed = "" if match.listed is UrlListed.URL else f", listed by its {match.listed.upper()}"
-    return Signal(
-        detector=UrlListDetector.get_name(),
-        kind="url_match",
-        score=1.0,
-        subject=SubjectKind.CONTENT,
-        subject_id=event_id,
-        explanation=(
-            f"a link in the {field} is on URL list '{match.bank}' "
-            f"({_WAYS[match.way]}{listed}): {match.url.form}"
-        ),
-        evidence=Evidence(
-            event_ids=(event_id,),
-            spans=(Span(event_id=event_id, start=match.url.start, end=match.url.end),),
-            hash_type="url",
-            bank=match.bank,
-            details={
-                "entry_id": match.entry_id,
-                "url": match.url.form,
-                "field": field,
-                "match": "prefix" if match.way is Way.PREFIX else "exact",
-                "listed_as": match.listed.value,
-                "shortener": match.url.shortener,
-            },
-        ),
+    explanation = (
+        f"a link in the {field} is on URL list '{match.bank}' "
+        f"({_WAYS[match.way]}{listed}): {match.url.form}"
     )
+    details = {
+        "entry_id": match.entry_id,
+        "url": match.url.form,
+        "field": field,
+        "match": "prefix" if match.way is Way.PREFIX else "exact",
+        "listed_as": match.listed.value,
+        "shortener": match.url.shortener,
+    }
+    return _signal(event_id, "url_match", 1.0, explanation, match.url, details, bank=match.bank)
 
 
 def _shortened(event_id: str, field: str, url: FoundUrl) -> Signal:
     host = url.bare.split("/", 1)[0]
+    explanation = f"a shortened link ({host}) in the {field}: where it leads is not checked"
+    return _signal(event_id, "shortened_url", 0.2, explanation, url, {"host": host, "field": field})
+
+
+def _signal(
+    event_id: str,
+    kind: str,
+    score: float,
+    explanation: str,
+    url: FoundUrl,
+    details: dict[str, object],
+    bank: str | None = None,
+) -> Signal:
+    """A signal on the event, pointing at where the link was (never at the text around it)."""
     return Signal(
         detector=UrlListDetector.get_name(),
-        kind="shortened_url",
-        score=0.2,
+        kind=kind,
+        score=score,
         subject=SubjectKind.CONTENT,
         subject_id=event_id,
-        explanation=f"a shortened link ({host}) in the {field}: where it leads is not checked",
+        explanation=explanation,
         evidence=Evidence(
             event_ids=(event_id,),
             spans=(Span(event_id=event_id, start=url.start, end=url.end),),
-            details={"host": host, "field": field},
+            hash_type="url" if bank else None,
+            bank=bank,
+            details=details,
         ),
     )
