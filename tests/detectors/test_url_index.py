@@ -8,11 +8,16 @@ from datetime import UTC, datetime
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from safeguarding.detectors.media.bank_index import BankIndex
+from safeguarding.detectors.urls.detector import TEXT_FIELDS, UrlListDetector
 from safeguarding.detectors.urls.find import find_candidates
 from safeguarding.detectors.urls.index import UrlIndex, Way
 from safeguarding.domain.banks import Bank, BankEntry, BankKind, HashType
+from safeguarding.domain.events import Event, EventType
 from safeguarding.domain.url_normalise import normalise_url
+from tests.contracts.detector_contract import DetectorContract
 from tests.domain.test_url_normalise import urls
+from tests.factories import event, message
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
 
@@ -75,3 +80,23 @@ def test_a_url_written_any_way_in_a_text_is_found_in_its_normal_form(
     assume("(" not in sentence or "(" not in written)  # "(a/b(c)": whose bracket is the last?
     found = index().match_text(sentence.format(written))[1]
     assert normalise_url(plain) in [u.form for u in found]
+
+
+class TestUrlListDetector(DetectorContract):
+    """The shared detector contract, with one listed URL."""
+
+    def make_detector(self) -> UrlListDetector:
+        banks = [Bank(name="list", created_at=NOW)]
+        rows = [BankEntry(1, "list", HashType.URL, "example.com/listed", 1)]
+        built = BankIndex.build(1, banks, rows)
+        return UrlListDetector(index=lambda: built)
+
+    def positive_event(self) -> Event:
+        return event(message(text="look at example[.]com/listed now"))
+
+    def test_every_text_field_of_every_event_type_is_read(self) -> None:
+        assert TEXT_FIELDS == {
+            EventType.MESSAGE: ("text",),
+            EventType.POST: ("text",),
+            EventType.USER_REPORT: ("comment",),
+        }
