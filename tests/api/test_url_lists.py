@@ -73,6 +73,13 @@ async def test_an_obfuscated_listed_url_is_blocked_with_its_signal_and_a_case(
     container.outbox.run_once()
     with container.store.read() as uow:
         assert [c.queue for c in uow.cases_of_subject("adult-a")] == ["abuse_imagery"]
+    entry = signal["evidence"]["details"]["entry_id"]
+    shown = await client.get(
+        f"/c/bank/hotline/content/{entry}",
+        params={"include_signals": True},
+        headers=auth(keys[Role.ADMIN]),
+    )
+    assert shown.json()["signals"] == {"url": "example.com/abuse/page.html"}  # HMA's curation
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,6 @@ SIGNAL_TYPES = {**PHOTO_SIGNALS, **VIDEO_SIGNALS}
 # The name each of our types is reported under when HMA's names must be one per type.
 HMA_NAME = {HashType.PDQ: "pdq", HashType.MD5: "video_md5", HashType.SHA256: "video_sha256"}
 HMA_NAME[HashType.VPDQ] = "vpdq"
-HMA_NAME[HashType.URL] = "url"  # python-threatexchange's name; a URL entry as our bank stores it
 MULTIPART_BODY = {
     "requestBody": {
         "required": True,
