@@ -15,7 +15,7 @@ import pytest
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
 from tests.conftest import auth
-from tests.factories import message, profile, report
+from tests.factories import at, message, next_id, profile, report
 
 pytestmark = pytest.mark.anyio
 HASHED = hashlib.sha256(b"example.com/hashed").hexdigest()
@@ -119,6 +119,22 @@ async def test_an_unlisted_url_or_one_only_sharing_a_prefix_is_allowed(
     decision = await decide(client, keys, message("adult-a", "adult-b", text))
     assert decision["verdict"] == "allow"
     assert url_signals(decision) == []
+
+
+async def test_a_public_post_with_a_listed_url_is_blocked_too(
+    client: httpx.AsyncClient, keys: dict[Role, str]
+) -> None:
+    await import_urls(client, keys, "hotline", LIST)
+    post = {
+        "type": "post",
+        "event_id": next_id("post"),
+        "occurred_at": at(),
+        "actor_id": "adult-a",
+        "text": "new pics at example (dot) org/gallery/new",
+    }
+    decision = await decide(client, keys, post)
+    assert decision["verdict"] == "block"
+    assert [s["kind"] for s in url_signals(decision)] == ["url_match"]
 
 
 async def test_a_shortened_link_is_flagged_and_matched_as_written(

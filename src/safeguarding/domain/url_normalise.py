@@ -37,6 +37,7 @@ _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 # an escape, or one character to escape.
 _TOKEN = re.compile(r"%[0-9A-Fa-f]{2}|[^A-Za-z0-9\-._~!$&'()*+,;=:@/?]")
 _DEFAULT_PORTS = frozenset({80, 443})
+_MAX_HOST = 253  # DNS's longest name
 # Fast paths: most URLs need none of the work below (checked in C, not char by char).
 _PLAIN_AUTHORITY = re.compile(r"[a-z0-9.-]+")
 _PLAIN_PART = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*")
@@ -81,6 +82,8 @@ def _host(host: str) -> str | None:
     if "%" in host:
         host = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), host)
     host = host.lower().rstrip(".")
+    if len(host) > _MAX_HOST:
+        return None  # no such host name; and IDNA on a huge one would cost milliseconds
     if not host.isascii():
         try:
             host = host.encode("idna").decode("ascii")
