@@ -6,8 +6,8 @@ or the hash the list gave), cut to 15 bytes after a tag byte that says how it ma
 found in a text becomes the keys it would have under each way of matching: its form with
 and without the query, and each path prefix (``example.com``, ``example.com/a``,
 ``example.com/a/b``). One ``numpy.searchsorted`` over one sorted array answers them all, so a
-million entries cost about 26 MB and a look-up a few microseconds. 120 bits of hash make a
-false match between different URLs vanishingly unlikely (about 2^-80 at a million entries).
+million entries cost about 27 MB and a look-up a few microseconds. 120 bits of hash make a
+false match between different URLs vanishingly unlikely (about 2^-100 a key at a million).
 
 Entries of allowlist banks make a second array: a URL that matches an allow entry matches
 nothing in the blocking banks.
