@@ -126,7 +126,13 @@ async def test_each_format_imports(client, keys) -> None:
     )
     jsonl = await import_list(client, keys, "mixed", as_lines, format="hma", hash_type=None)
     assert (jsonl.json()["added"], jsonl.json()["total"]) == (1, 7)
-    assert await counts(client, keys, "mixed") == {"sha256": 1, "md5": 2, "pdq": 4, "vpdq": 0}
+    assert await counts(client, keys, "mixed") == {
+        "sha256": 1,
+        "md5": 2,
+        "pdq": 4,
+        "vpdq": 0,
+        "url": 0,
+    }
 
 
 async def test_a_bad_line_is_refused_naming_it_and_nothing_is_stored(client, keys) -> None:

@@ -93,3 +93,14 @@ def test_a_threatexchange_export_imports_skipping_and_counting_what_no_bank_hold
     assert "collab.csv:6: unknown hash type 'url'" in refused.stderr
     done = run(*args, "--skip-unsupported")
     assert "added 4, removed 0, total 4, skipped 2 (trend_query 1, url 1)" in done.stdout
+
+
+def test_a_url_list_imports_with_its_type_and_a_bad_line_is_named(workdir: Path) -> None:
+    run("create", "hotline-urls")
+    urls = workdir / "urls.txt"
+    urls.write_text("# synthetic\nhxxp://example[.]com/a\nexample.org/g prefix\n")
+    args = ("import", "hotline-urls", str(urls), "--format", "text", "--type", "url")
+    assert "added 2, removed 0, total 2" in run(*args, "--source", "test").stdout
+    urls.write_text("example.net/ok\nexample.net/x prefix query=keep\n")
+    refused = run(*args, "--source", "test", code=2)
+    assert f"error: {urls}:2: a prefix entry matches by path" in refused.stderr

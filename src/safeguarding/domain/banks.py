@@ -1,11 +1,12 @@
 """Hash banks: lists of hashes of known abuse imagery, versioned import by import.
 
 A bank holds hashes of one or more types (exact SHA-256 and MD5, perceptual
-PDQ for images, vPDQ for videos). Every import makes a new version recording
-its source, date, licence note and counts; a rollback makes a new version whose
-content is an earlier one's, so history is never rewritten. A bank of kind
-``allow`` is an allowlist: hashes known to be false positives, which override
-every blocking bank.
+PDQ for images, vPDQ for videos), or entries of abuse-material URL lists (type
+``url``: a URL or its hash, and how it matches; ``url_lists.py``). Every import
+makes a new version recording its source, date, licence note and counts; a
+rollback makes a new version whose content is an earlier one's, so history is
+never rewritten. A bank of kind ``allow`` is an allowlist: entries known to be
+false positives, which override every blocking bank.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safeguarding.domain.events import OpaqueId
+from safeguarding.domain.url_lists import url_entry_value
 
 # Upper case too: HMA names banks in CAPS_AND_UNDERSCORES (``BANK_A``), and its clients keep them.
 BANK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -29,12 +31,13 @@ _HEX_LENGTHS = {"sha256": 64, "md5": 32, "pdq": 64}
 
 
 class HashType(StrEnum):
-    """The kinds of hash a bank can hold."""
+    """The kinds of entry a bank can hold: hashes of images and videos, and listed URLs."""
 
     SHA256 = "sha256"
     MD5 = "md5"
     PDQ = "pdq"
     VPDQ = "vpdq"  # a video: its frames' PDQ hashes, comma-separated
+    URL = "url"  # a listed URL, or the hash of one, and how it matches (domain/url_lists.py)
 
     def normalise(self, value: str) -> str:
         """The canonical (lower-case) form of a hash value; ValueError names what is wrong.
@@ -42,6 +45,8 @@ class HashType(StrEnum):
         A vPDQ value is either the frame hashes joined by commas, or python-threatexchange's
         form: a JSON list of ``"hex,quality,timestamp"`` strings, one a frame.
         """
+        if self is HashType.URL:
+            return url_entry_value(value)
         cleaned = value.strip().lower()
         if self is HashType.VPDQ:
             frames = _vpdq_frames(cleaned)

@@ -189,7 +189,7 @@ def import_file(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
     fmt: ListFormat = typer.Option(..., "--format", help="text, csv or hma (JSON / JSON Lines)."),
     hash_type: str | None = typer.Option(
-        None, "--type", help="sha256, md5, pdq or vpdq: for text lists without types."
+        None, "--type", help="sha256, md5, pdq, vpdq or url (a URL list): for lists without types."
     ),
     source: str = typer.Option(..., help="Where the list came from (kept with the version)."),
     licence: str = typer.Option("", help="The terms the list is held under."),

@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from safeguarding.detectors.media.exact_index import ExactIndex
 from safeguarding.detectors.media.pdq_index import PdqIndex
+from safeguarding.detectors.urls.index import UrlIndex
 from safeguarding.domain.banks import (
     Bank,
     BankEntry,
@@ -75,6 +76,7 @@ class BankIndex:
     videos: _Videos | None = None
     changed_at: datetime | None = None  # when the banks it was built from last changed
     reenable_at: datetime | None = None  # when an entry switched off for a while comes back
+    urls: UrlIndex = field(default_factory=lambda: UrlIndex.build({}, ()))  # URL lists
 
     @classmethod
     def build(
@@ -103,13 +105,15 @@ class BankIndex:
             videos=_videos([e for e in block if e.hash_type is HashType.VPDQ]),
             changed_at=changed_at,
             reenable_at=reenable_at,
+            urls=UrlIndex.build(by_name, live),
         )
 
     @property
     def size(self) -> int:
         pdq = len(self.pdq) if self.pdq else 0
         videos = len(self.videos.entries) if self.videos else 0
-        return sum(len(index) for index in self.exact.values()) + pdq + videos
+        exact = sum(len(index) for index in self.exact.values())
+        return exact + pdq + videos + len(self.urls)
 
     def counts(self) -> dict[str, int]:
         """Live hashes per type across enabled blocking banks (for status pages)."""
@@ -118,6 +122,7 @@ class BankIndex:
             found[kind.value] = len(index)
         found["pdq"] = len(self.pdq) if self.pdq else 0
         found["vpdq"] = len(self.videos.entries) if self.videos else 0
+        found["url"] = len(self.urls)
         return found
 
     def match(self, upload: UploadHashes) -> list[BankMatch]:

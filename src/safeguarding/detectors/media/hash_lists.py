@@ -50,6 +50,9 @@ TYPE_NAMES = {
     "vpdq": HashType.VPDQ,
     "hash_vpdq": HashType.VPDQ,
 }
+# A URL list is imported as one (its type given for the whole list, docs/urls.md); a ``url``
+# line in a mixed export (a ThreatExchange dataset) stays a type no bank holds.
+LIST_TYPE_NAMES = {**TYPE_NAMES, **dict.fromkeys(("url", "url_sha256", "url_md5"), HashType.URL)}
 Entry = tuple[int, HashType, str]
 
 
@@ -70,10 +73,11 @@ class HashListError(ValueError):
         self.message = message
 
 
-def hash_type_named(name: str) -> HashType:
-    found = TYPE_NAMES.get(name.strip().lower())
+def hash_type_named(name: str, names: dict[str, HashType] = LIST_TYPE_NAMES) -> HashType:
+    """The type a list (or, with ``TYPE_NAMES``, one line of a mixed list) names."""
+    found = names.get(name.strip().lower())
     if found is None:
-        raise ValueError(f"unknown hash type {name!r}; known: {', '.join(sorted(TYPE_NAMES))}")
+        raise ValueError(f"unknown hash type {name!r}; known: {', '.join(sorted(names))}")
     return found
 
 
@@ -113,7 +117,7 @@ def _text(text: str, hash_type: HashType | None) -> Iterator[Raw]:
         if not value:
             continue
         named, _, rest = value.partition(" ")
-        if rest.strip() and not named.startswith("["):
+        if rest.strip() and not named.startswith("[") and hash_type is not HashType.URL:
             yield number, named, rest.strip()  # ``pdq <hash>``, as pytx prints signals
         elif hash_type is None:
             raise HashListError(
@@ -149,7 +153,7 @@ def _named(line: int, name: HashType | str, skipped: Counter[str] | None) -> Has
     if isinstance(name, HashType):
         return name
     try:
-        return hash_type_named(name)
+        return hash_type_named(name, TYPE_NAMES)
     except ValueError as exc:
         if skipped is None:
             raise HashListError(line, str(exc)) from None

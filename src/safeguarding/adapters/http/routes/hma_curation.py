@@ -195,7 +195,8 @@ def content_of(request: Request, bank_name: str, content_id: int, signals: bool)
         "bank": {"name": bank.name, "matching_enabled_ratio": 1.0 if bank.enabled else 0.0},
     }
     if signals:
-        found["signals"] = {HMA_NAME[entry.hash_type]: entry.value}
+        # A URL entry (no HMA signal type of ours) goes by our name: python-threatexchange's too.
+        found["signals"] = {HMA_NAME.get(entry.hash_type, entry.hash_type.value): entry.value}
     return found
 
 

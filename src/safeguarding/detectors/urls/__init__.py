@@ -1,0 +1,1 @@
+"""Abuse-material URL lists: finding URLs in text, matching them against URL banks."""

@@ -1,0 +1,154 @@
+"""The URL-list detector: a link to listed abuse material, in any text an event carries.
+
+It reads every free-text field of every event type (``TEXT_FIELDS``: message and post text,
+a report's comment, and any such field an event type gains later), finds the URLs there,
+obfuscated or not, and asks the URL banks of the shared ``BankIndex``. Each entry matched is
+one ``url_match`` signal, score 1.0, naming the entry, the bank and the URL's normal form,
+with the span where it was found: never the text around it. A link through a shortener is
+matched as written and, whether it matches or not, flagged by a ``shortened_url`` signal
+(score 0.2) naming only the shortener's host, since where it leads is hidden. The default
+policy blocks a match, preserves it and opens an ``abuse_imagery`` case.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel
+
+from safeguarding.detectors.media.bank_index import BankIndex
+from safeguarding.detectors.urls.index import FoundUrl, UrlMatch, Way
+from safeguarding.domain.detectors import (
+    BankSnapshots,
+    Detector,
+    DetectorContext,
+    DetectorResources,
+)
+from safeguarding.domain.errors import InvalidInput
+from safeguarding.domain.events import Event, EventType
+from safeguarding.domain.signals import Evidence, Signal, Span, SubjectKind
+from safeguarding.domain.url_lists import UrlListed
+
+MAX_SIGNALS = 20  # per event: enough to act on; a text of a thousand links is not a thousand
+_NOT_TEXT = frozenset({"content_base64"})  # a string, but of bytes
+
+
+def _free_text(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of an event model that hold free text: ``str`` without a fixed pattern."""
+    return tuple(
+        name
+        for name, info in model.model_fields.items()
+        if info.annotation in (str, str | None)
+        and name not in _NOT_TEXT
+        and not any(getattr(m, "pattern", None) for m in info.metadata)
+    )
+
+
+def _text_fields() -> dict[EventType, tuple[str, ...]]:
+    models = typing.get_args(typing.get_args(Event)[0])
+    found = {}
+    for model in models:
+        (kind,) = typing.get_args(model.model_fields["type"].annotation)
+        if fields := _free_text(model):
+            found[EventType(kind)] = fields
+    return found
+
+
+TEXT_FIELDS = _text_fields()
+
+
+class UrlListDetector(Detector):
+    """Flags a link to an entry of an enabled URL bank (and no allowlist)."""
+
+    event_types: ClassVar[frozenset[EventType]] = frozenset(TEXT_FIELDS)
+
+    def __init__(self, banks: BankSnapshots) -> None:
+        self.banks = banks
+
+    @classmethod
+    def configure(
+        cls, options: Mapping[str, Any], resources: DetectorResources | None = None
+    ) -> Self:
+        """Needs the banks' snapshot: without it every link would quietly match nothing."""
+        if options:
+            raise ValueError(f"detector {cls.get_name()} takes no options, got {sorted(options)}")
+        if resources is None or resources.banks is None:
+            raise InvalidInput(
+                f"detector {cls.get_name()} needs the banks' index (resources.banks) and was "
+                "configured without it; it would match nothing"
+            )
+        return cls(resources.banks)
+
+    def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
+        index = self.banks.current
+        if not isinstance(index, BankIndex):  # the engine's snapshot is always one
+            raise TypeError(f"detector {self.get_name()} needs a BankIndex, got {type(index)}")
+        urls = index.urls
+        found: list[Signal] = []
+        for field in TEXT_FIELDS.get(EventType(event.type), ()):
+            text = getattr(event, field)
+            if text:
+                matches, seen = urls.match_text(text)
+                found += [_matched(event.event_id, field, m) for m in matches]
+                found += [_shortened(event.event_id, field, u) for u in seen if u.shortener]
+        found.sort(key=lambda s: s.kind != "url_match")  # matches first, should the cap bite
+        return found[:MAX_SIGNALS]
+
+
+_WAYS = {
+    Way.EXACT_WITH_QUERY: "exact, with its query",
+    Way.EXACT: "exact",
+    Way.PREFIX: "by path prefix",
+}
+
+
+def _matched(event_id: str, field: str, match: UrlMatch) -> Signal:
+    listed = "" if match.listed is UrlListed.URL else f", listed by its {match.listed.upper()}"
+    explanation = (
+        f"a link in the {field} is on URL list '{match.bank}' "
+        f"({_WAYS[match.way]}{listed}): {match.url.form}"
+    )
+    details = {
+        "entry_id": match.entry_id,
+        "url": match.url.form,
+        "field": field,
+        "match": "prefix" if match.way is Way.PREFIX else "exact",
+        "listed_as": match.listed.value,
+        "shortener": match.url.shortener,
+    }
+    return _signal(event_id, "url_match", 1.0, explanation, match.url, details, bank=match.bank)
+
+
+def _shortened(event_id: str, field: str, url: FoundUrl) -> Signal:
+    host = url.bare.split("/", 1)[0]
+    explanation = f"a shortened link ({host}) in the {field}: where it leads is not checked"
+    return _signal(event_id, "shortened_url", 0.2, explanation, url, {"host": host, "field": field})
+
+
+def _signal(
+    event_id: str,
+    kind: str,
+    score: float,
+    explanation: str,
+    url: FoundUrl,
+    details: dict[str, object],
+    bank: str | None = None,
+) -> Signal:
+    """A signal on the event, pointing at where the link was (never at the text around it)."""
+    return Signal(
+        detector=UrlListDetector.get_name(),
+        kind=kind,
+        score=score,
+        subject=SubjectKind.CONTENT,
+        subject_id=event_id,
+        explanation=explanation,
+        evidence=Evidence(
+            event_ids=(event_id,),
+            spans=(Span(event_id=event_id, start=url.start, end=url.end),),
+            hash_type="url" if bank else None,
+            bank=bank,
+            details=details,
+        ),
+    )
