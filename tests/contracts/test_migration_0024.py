@@ -4,7 +4,7 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -15,9 +15,7 @@ from safeguarding.detectors.media.bank_index import IndexHolder
 from safeguarding.domain.banks import UploadHashes
 from safeguarding.services.banks import BankService
 from tests.conftest import TEST_KEY
-
-T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+from tests.contracts.test_migration_0020 import PDQ, T0, insert_old_bank
 
 
 class Fixed:
@@ -30,18 +28,9 @@ def test_changes_logged_before_it_read_as_changes_to_banks(database_url: str) ->
     engine = sa.create_engine(database_url)
     try:
         migrate.upgrade(engine, "0022", cipher=cipher)
-        meta = sa.MetaData()
-        banks = sa.Table("banks", meta, autoload_with=engine)
-        hashes = sa.Table("bank_hashes", meta, autoload_with=engine)
-        changes = sa.Table("bank_changes", meta, autoload_with=engine)
+        changes = sa.Table("bank_changes", sa.MetaData(), autoload_with=engine)
         with engine.begin() as conn:
-            old = {"name": "old", "kind": "block", "description": "", "enabled": True}
-            old |= {"pdq_threshold": 31, "vpdq_match_percent": 80.0, "created_at": T0, "version": 1}
-            conn.execute(banks.insert(), old)
-            conn.execute(
-                hashes.insert(),
-                {"bank": "old", "hash_type": "pdq", "value": PDQ, "added_version": 1},
-            )
+            insert_old_bank(conn)
             conn.execute(changes.insert(), [{"at": T0}, {"at": T0}])
         migrate.upgrade(engine, cipher=cipher)
     finally:

@@ -8,7 +8,6 @@ rebuilt from the database would. On SQLite and PostgreSQL.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,14 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
-from safeguarding.bootstrap import Container, build
+from safeguarding.bootstrap import Container
 from safeguarding.detectors.media.bank_index import BankIndex, IndexHolder
 from safeguarding.domain.access import Role
 from safeguarding.domain.banks import BankKind, HashType, ImportMode, UploadHashes
 from safeguarding.services.banks import BankService
-from tests.conftest import auth, make_settings
+from tests.conftest import auth
 from tests.detectors.media.fixtures.media import lossless, scene
 from tests.factories import media
+from tests.services import test_bank_refresh
 from tests.services.test_banks import bank, flip, pdq_of, random_pdq
 
 pytestmark = pytest.mark.anyio
@@ -43,11 +43,7 @@ CHANGED = ["wide", "narrow", "dormant"]  # two blocking banks and a disabled one
 LATER = int(time.time()) + 24 * 3600  # an entry switched off until tomorrow
 
 
-@pytest.fixture
-def other_process(container: Container) -> Iterator[Container]:
-    built = build(make_settings(container.settings.database_url, container.settings.data_dir))
-    yield built
-    built.close()
+other_process = test_bank_refresh.other_process  # a second process over the same database
 
 
 @pytest.fixture
