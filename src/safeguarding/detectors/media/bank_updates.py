@@ -127,8 +127,8 @@ def apply_changes(
     exact = {}
     for kind, width in EXACT.items():
         current = index.exact.get(kind) or ExactIndex.build((), width)
-        gone = _ids_of(touched, kind)
-        exact[kind] = current.changed(gone, [e for e in wanted if e.hash_type is kind])
+        gone, added = _ids_of(touched, kind), [e for e in wanted if e.hash_type is kind]
+        exact[kind] = current.changed(gone, added) if len(gone) or added else current
     pdqs = [e for e in wanted if e.hash_type is HashType.PDQ]
     later = [s.disable_until_ts for s in relevant if s.live and s.disable_until_ts > now]
     moments = [m for m in (index.reenable_at, _moment(later)) if m is not None]
@@ -170,6 +170,8 @@ def _pdq_changed(
     """The PDQ part without ``gone`` and with ``added``, sharing the current tables."""
     if current is None:
         return _pdq(added, banks)
+    if not len(gone) and not added:
+        return current  # untouched: shared as it is
     matcher = current.index.copy()
     keep = ~np.isin(current.ids, gone) if len(gone) else np.ones(len(current.ids), bool)
     if len(gone):
