@@ -1,6 +1,7 @@
 """Benchmark PDQ near-duplicate matching: our PdqIndex beside HMA's index and brute force.
 
-Run: ``python bench/pdq_match.py --bank-size 1000000`` (and 10000000). On the same synthetic
+Run: ``python bench/pdq_match.py --bank-size 1000000`` (and 10000000); with ``--updates``, the
+bank update benchmark of ``pdq_updates.py`` instead. On the same synthetic
 banks, one uniformly random and one clustered (hashes a few bits from shared centres), and
 the same queries (every other one a bank hash with up to 20 bits flipped, the rest random),
 it prints for each matcher: build time, index memory, single-thread queries/s with p50 and
@@ -239,7 +240,17 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=3, help="timed passes (best is shown)")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--no-reference", action="store_true", help="skip python-threatexchange")
+    parser.add_argument("--updates", action="store_true", help="bank updates while matching")
+    parser.add_argument("--probes", type=int, default=200, help="--updates: changes timed alone")
+    parser.add_argument("--rate", type=int, default=1000, help="--updates: hash changes/s")
+    parser.add_argument("--batch", type=int, default=49, help="--updates: hashes an import adds")
+    parser.add_argument("--seconds", type=float, default=10, help="--updates: matching time")
     args = parser.parse_args()
+    if args.updates:  # the update benchmark: pdq_updates.py beside this file says what it does
+        from pdq_updates import run
+
+        run(args)
+        return
     if args.slow_cap is None:
         args.slow_cap = 1000 if args.bank_size <= 1_000_000 else 200
     if hasattr(os, "sched_setaffinity"):

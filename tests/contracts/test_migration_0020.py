@@ -16,22 +16,25 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 
 
+def insert_old_bank(conn: sa.Connection) -> None:
+    """A blocking bank "old" holding PDQ, as the schema before these migrations stored it."""
+    meta = sa.MetaData()
+    banks = sa.Table("banks", meta, autoload_with=conn)
+    hashes = sa.Table("bank_hashes", meta, autoload_with=conn)
+    old = {"name": "old", "kind": "block", "description": "", "enabled": True}
+    old |= {"pdq_threshold": 31, "vpdq_match_percent": 80.0, "created_at": T0, "version": 1}
+    conn.execute(banks.insert(), old)
+    row = {"bank": "old", "hash_type": "pdq", "value": PDQ, "added_version": 1}
+    conn.execute(hashes.insert(), row)
+
+
 def test_banked_hashes_stay_switched_on(database_url: str) -> None:
     cipher = ContentCipher(*parse_key_ring(TEST_KEY))
     engine = sa.create_engine(database_url)
     try:
         migrate.upgrade(engine, "0018", cipher=cipher)
-        meta = sa.MetaData()
-        banks = sa.Table("banks", meta, autoload_with=engine)
-        hashes = sa.Table("bank_hashes", meta, autoload_with=engine)
         with engine.begin() as conn:
-            old = {"name": "old", "kind": "block", "description": "", "enabled": True}
-            old |= {"pdq_threshold": 31, "vpdq_match_percent": 80.0, "created_at": T0, "version": 1}
-            conn.execute(banks.insert(), old)
-            conn.execute(
-                hashes.insert(),
-                {"bank": "old", "hash_type": "pdq", "value": PDQ, "added_version": 1},
-            )
+            insert_old_bank(conn)
         migrate.upgrade(engine, cipher=cipher)
         with engine.connect() as conn:
             switches = conn.execute(sa.text("SELECT disable_until_ts FROM bank_hashes")).all()

@@ -137,6 +137,36 @@ class BankEntry(NamedTuple):
     version: int
 
 
+@dataclass(frozen=True, slots=True)
+class BankChange:
+    """One row of the banks' change log, whose count is the revision every index follows.
+
+    With ``bank`` and ``version`` it changed hashes alone: the rows that version added or
+    removed; with ``bank`` and ``entry_id``, one entry switched on or off. Each process applies
+    such a change to the index it holds. Without them it changed banks themselves (created,
+    deleted, enabled, thresholds), and each process rebuilds its index.
+    """
+
+    change_id: int = 0
+    bank: str | None = None
+    version: int | None = None
+    entry_id: int | None = None
+    hashes: int = 0  # how many hashes it touched, to tell a small change from a large one
+
+    @property
+    def hashes_only(self) -> bool:
+        return self.bank is not None and (self.version is not None or self.entry_id is not None)
+
+
+class EntryState(NamedTuple):
+    """A hash a change touched, as it stands now: ``live`` False once a version removed it;
+    ``disable_until_ts`` as on ``bank_hashes`` (1 matches, 0 never, else from that time)."""
+
+    entry: BankEntry
+    live: bool
+    disable_until_ts: int
+
+
 class ImportMode(StrEnum):
     """``add`` keeps what the bank holds; ``replace`` makes the import its whole content."""
 

@@ -15,7 +15,14 @@ from typing import Any, Protocol
 
 from safeguarding.domain.accounts import Account
 from safeguarding.domain.audit import AuditEntry, AuditRecord
-from safeguarding.domain.banks import Bank, BankEntry, BankVersion, HashType
+from safeguarding.domain.banks import (
+    Bank,
+    BankChange,
+    BankEntry,
+    BankVersion,
+    EntryState,
+    HashType,
+)
 from safeguarding.domain.cases import Case, CaseStatus
 from safeguarding.domain.conversations import Conversation
 from safeguarding.domain.decisions import Decision
@@ -280,6 +287,14 @@ class BankStore(Protocol):
     ) -> None: ...
     def bank_hashes_remove(self, name: str, version: int, entry_ids: Collection[int]) -> None: ...
     def bank_entries_live(self) -> list[BankEntry]: ...
+    def bank_entries_chunks(self, size: int) -> Iterator[list[BankEntry]]:
+        """Every live hash in entry order, ``size`` at a time (a rebuild streams them)."""
+        ...
+
+    def bank_entries_touched(self, changes: Sequence[BankChange]) -> list[EntryState]:
+        """Every hash these hash-only changes added, removed or switched, as it stands now."""
+        ...
+
     def bank_entry_get(self, name: str, entry_id: int) -> BankEntry | None: ...
     def bank_entries_switched_off(self) -> dict[int, int]:
         """Live entries with a ``disable_until_ts`` other than 1 (matching), by entry id."""
@@ -288,7 +303,13 @@ class BankStore(Protocol):
     def bank_entry_switch(self, entry_id: int, disable_until_ts: int) -> None: ...
     def bank_revision(self) -> int: ...
     def bank_revision_at(self) -> datetime | None: ...
-    def bank_revision_bump(self, at: datetime) -> int: ...
+    def bank_revision_bump(self, at: datetime, change: BankChange | None = None) -> int:
+        """Log a change (``None``: one to banks themselves) and return the new revision."""
+        ...
+
+    def bank_changes_since(self, revision: int) -> list[BankChange]:
+        """The change log after ``revision``, oldest first."""
+        ...
 
 
 class RetentionStore(Protocol):

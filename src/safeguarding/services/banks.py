@@ -2,9 +2,15 @@
 
 Every change is one transaction that also bumps the bank revision and writes an audit
 record, so an import either lands whole or not at all. The process that made a change
-rebuilds its index at once; every other process (a second ``serve``, a ``worker``) sees
-the revision move at its next look, at most ``recheck_seconds`` later, and rebuilds in a
-background thread while matching goes on against the snapshot it has.
+brings its index up to date at once; every other process (a second ``serve``, a ``worker``)
+sees the revision move at its next look, at most ``recheck_seconds`` later, and does the same
+in a background thread while matching goes on against the snapshot it has.
+
+Up to date means: the changes logged since the snapshot's revision that touch hashes alone
+(an import, a removal, a rollback, an entry switched) are applied to a copy of the snapshot,
+reading only the hashes they touched (``bank_snapshots``). A change to banks
+themselves, or more than ``max_incremental`` hashes at once, rebuilds the whole index from a
+stream of the live hashes.
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from safeguarding.detectors.media.bank_index import BankIndex, IndexHolder
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.banks import (
     Bank,
+    BankChange,
     BankEntry,
     BankKind,
     BankVersion,
@@ -29,24 +36,32 @@ from safeguarding.domain.banks import (
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services.bank_snapshots import built_from_store, changes_applied
 
 log = logging.getLogger("safeguarding.banks")
 Progress = Callable[[int], None]
 _CHUNK = 5_000
 ENTRY_ON = 1  # HMA's disable_until_ts of an entry that matches
 MAX_SWITCH_OFF_SECONDS = 5 * 365 * 24 * 3600  # HMA's bound on disable_until_ts
+MAX_INCREMENTAL = 100_000  # hashes touched since the snapshot past which a rebuild is cheaper
 
 
 class BankService:
     """The use cases of hash banks, and the shared index they feed."""
 
     def __init__(
-        self, store: Store, clock: Clock, holder: IndexHolder, recheck_seconds: float = 1.0
+        self,
+        store: Store,
+        clock: Clock,
+        holder: IndexHolder,
+        recheck_seconds: float = 1.0,
+        max_incremental: int = MAX_INCREMENTAL,
     ) -> None:
         self.store = store
         self.clock = clock
         self.holder = holder
         self.recheck_seconds = recheck_seconds
+        self.max_incremental = max_incremental
         self._checked = 0.0
         self._building = threading.Lock()
         self.building: threading.Thread | None = None  # the last background rebuild started
@@ -99,8 +114,9 @@ class BankService:
                 raise NotFound(f"bank {name!r} holds no entry {entry_id}")
             uow.bank_entry_switch(entry_id, disable_until_ts)
             details = {"entry_id": entry_id, "disable_until_ts": disable_until_ts}
-            self._changed(uow, actor, "bank.switch_entry", name, details)
-        self.rebuild()
+            change = BankChange(bank=name, entry_id=entry_id, hashes=1)
+            self._changed(uow, actor, "bank.switch_entry", name, details, change)
+        self.catch_up()
 
     def matchable_counts(self) -> tuple[dict[str, int], datetime | None]:
         """Live hashes by type of the enabled blocking banks, and when the banks last changed:
@@ -181,7 +197,7 @@ class BankService:
                 source=source,
                 licence=licence,
             )
-        self.rebuild()
+        self.catch_up()
         return made
 
     def remove_entry(self, name: str, entry_id: int, actor: str) -> BankVersion | None:
@@ -203,7 +219,7 @@ class BankService:
                 removed=1,
                 total=len(uow.bank_hashes_live(name)),
             )
-        self.rebuild()
+        self.catch_up()
         return made
 
     def rollback(self, name: str, to_version: int, actor: str) -> BankVersion:
@@ -221,7 +237,7 @@ class BankService:
                 source=f"rollback to version {to_version}",
                 rolled_back_to=to_version,
             )
-        self.rebuild()
+        self.catch_up()
         return made
 
     def _new_content(
@@ -264,14 +280,22 @@ class BankService:
         made = BankVersion(bank=bank.name, created_at=self.clock.now(), created_by=actor, **fields)
         uow.bank_version_add(made)
         uow.bank_put(bank.model_copy(update={"version": made.version}))
-        self._changed(uow, actor, action, bank.name, made.model_dump(mode="json"))
+        change = BankChange(bank=bank.name, version=made.version, hashes=made.added + made.removed)
+        self._changed(uow, actor, action, bank.name, made.model_dump(mode="json"), change)
         return made
 
     def _changed(
-        self, uow: UnitOfWork, actor: str, action: str, name: str, details: dict[str, Any]
+        self,
+        uow: UnitOfWork,
+        actor: str,
+        action: str,
+        name: str,
+        details: dict[str, Any],
+        change: BankChange | None = None,
     ) -> None:
+        """Log the change (``change``: one to hashes alone, else to banks) and audit it."""
         now = self.clock.now()
-        uow.bank_revision_bump(now)
+        uow.bank_revision_bump(now, change)
         uow.audit_append(
             [AuditEntry(at=now, actor=actor, action=action, subject=name, details=details)]
         )
@@ -284,8 +308,8 @@ class BankService:
 
     def refresh(self) -> None:
         """Look at the bank revision (at most every ``recheck_seconds``; one read in its own
-        transaction) and start a rebuild in the background if the banks changed. Ingest calls
-        this before each batch, so deciding an event only reads ``holder.current``."""
+        transaction) and start a ``catch_up`` in the background if the banks changed. Ingest
+        calls this before each batch, so deciding an event only reads ``holder.current``."""
         now = time.monotonic()
         if now - self._checked < self.recheck_seconds:
             return
@@ -295,34 +319,42 @@ class BankService:
         current = self.holder.current
         stale = revision != current.revision or _passed(current.reenable_at, self.clock)
         if stale and not self._building.locked():
-            self.building = threading.Thread(target=self.rebuild, name="bank-index", daemon=True)
+            self.building = threading.Thread(target=self.catch_up, name="bank-index", daemon=True)
             self.building.start()
 
-    def rebuild(self) -> BankIndex:
-        """Build a snapshot from the store and swap it in; matching goes on meanwhile."""
+    def catch_up(self) -> BankIndex:
+        """Apply the hash changes logged since the snapshot to a copy of it and swap that in;
+        rebuild instead after a change to banks, many hashes, or an entry's time to return."""
         with self._building:
-            with self.store.read() as uow:
-                revision, changed_at = uow.bank_revision(), uow.bank_revision_at()
-                banks, entries = uow.banks_list(), uow.bank_entries_live()
-                switched = uow.bank_entries_switched_off()
-            started = time.monotonic()
-            now = self.clock.now().timestamp()
-            off = {i for i, until in switched.items() if until == 0 or until > now}
-            later = [until for until in switched.values() if until > now]
-            back = datetime.fromtimestamp(min(later), UTC) if later else None
-            if off:
-                entries = [e for e in entries if e.entry_id not in off]
-            built = BankIndex.build(revision, banks, entries, changed_at, back)
-            self.holder.swap(built)
-            log.info(
-                "bank index rebuilt",
-                extra={
-                    "revision": revision,
-                    "hashes": built.size,
-                    "seconds": round(time.monotonic() - started, 3),
-                },
+            current, started = self.holder.current, time.monotonic()
+            if _passed(current.reenable_at, self.clock):
+                return self._rebuild()
+            updated, touched = changes_applied(
+                self.store, self.clock, current, self.max_incremental
             )
-            return built
+            if updated is None:
+                return self._rebuild()
+            if updated is not current:
+                self.holder.swap(updated)
+                _timed("bank index updated", started, updated.revision, touched)
+            return updated
+
+    def rebuild(self) -> BankIndex:
+        """Build a snapshot from the store and swap it in (a compaction); matching goes on."""
+        with self._building:
+            return self._rebuild()
+
+    def _rebuild(self) -> BankIndex:
+        started = time.monotonic()
+        built = built_from_store(self.store, self.clock)
+        self.holder.swap(built)
+        _timed("bank index rebuilt", started, built.revision, built.size)
+        return built
+
+
+def _timed(message: str, started: float, revision: int, hashes: int) -> None:
+    seconds = round(time.monotonic() - started, 3)
+    log.info(message, extra={"revision": revision, "hashes": hashes, "seconds": seconds})
 
 
 def _passed(moment: datetime | None, clock: Clock) -> bool:

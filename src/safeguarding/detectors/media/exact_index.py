@@ -38,6 +38,23 @@ class ExactIndex:
         order = np.lexsort((ids, values)) if len(entries) else np.arange(0)
         return cls(values[order], ids[order], codes[order], names)
 
+    def changed(self, gone: npt.NDArray[np.int64], entries: Sequence[BankEntry]) -> ExactIndex:
+        """A new index without the ids in ``gone`` and with ``entries`` added; this one is left
+        as it is (a snapshot others may be reading). One pass over the arrays, no re-sort."""
+        keep = ~np.isin(self.ids, gone) if len(gone) else np.ones(len(self.ids), bool)
+        names = self.names + tuple(sorted({e.bank for e in entries} - set(self.names)))
+        added = ExactIndex.build(entries, self.values.dtype.itemsize)
+        position = {name: at for at, name in enumerate(names)}
+        recode = np.array([position[name] for name in added.names], np.uint16)
+        values, ids, codes = self.values[keep], self.ids[keep], self.codes[keep]
+        at = np.searchsorted(values, added.values, side="right")
+        return ExactIndex(
+            np.insert(values, at, added.values),
+            np.insert(ids, at, added.ids),
+            np.insert(codes, at, recode[added.codes] if len(added) else added.codes),
+            names,
+        )
+
     def lookup(self, hex_value: str) -> tuple[tuple[str, int], ...]:
         """Every (bank, entry id) holding this hash, in entry order."""
         try:
@@ -48,9 +65,8 @@ class ExactIndex:
             return ()
         start = int(np.searchsorted(self.values, key, side="left"))
         end = int(np.searchsorted(self.values, key, side="right"))
-        return tuple(
-            (self.names[int(self.codes[at])], int(self.ids[at])) for at in range(start, end)
-        )
+        found = ((self.names[int(self.codes[at])], int(self.ids[at])) for at in range(start, end))
+        return tuple(sorted(found, key=lambda hit: hit[1]))  # entry order, however inserted
 
     def __len__(self) -> int:
         return len(self.values)

@@ -271,6 +271,13 @@ class PdqIndex(_Matcher):
             self._parts = self._fresh(*(p.live() for p in parts)) if compact else tuple(parts)
             return total
 
+    def copy(self) -> PdqIndex:
+        """A second index over the same immutable tables: adding to or removing from it
+        leaves this one as it is, so a snapshot can be changed copy-on-write."""
+        twin = PdqIndex(threshold=self.threshold, chunk_bits=self._chunk_bits)
+        twin._parts, twin._next_id = self._parts, self._next_id
+        return twin
+
     def rebuild(self) -> None:
         """Compact the snapshot into one table (also re-plans it for its size)."""
         with self._write_lock:

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, or_, select, text, update
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
-from safeguarding.domain.banks import Bank, BankEntry, BankKind, BankVersion, HashType
+from safeguarding.domain.banks import (
+    Bank,
+    BankChange,
+    BankEntry,
+    BankKind,
+    BankVersion,
+    EntryState,
+    HashType,
+)
 
 _LIVE = t.bank_hashes.c.removed_version.is_(None)
 _INSERT_CHUNK = 5_000
+_h = t.bank_hashes.c
+_ENTRY = (_h.entry_id, _h.bank, _h.hash_type, _h.value, _h.added_version)
 
 
 class BankRows:
@@ -88,17 +98,40 @@ class BankRows:
             )
 
     def bank_entries_live(self) -> list[BankEntry]:
+        return [entry for chunk in self.bank_entries_chunks(_INSERT_CHUNK) for entry in chunk]
+
+    def bank_entries_chunks(self, size: int) -> Iterator[list[BankEntry]]:
+        """Every live hash in entry order, ``size`` rows at a time: the driver streams them
+        (a server-side cursor on PostgreSQL), so no more than a chunk is held at once."""
         h = t.bank_hashes.c
-        rows = self.conn.execute(
-            select(h.entry_id, h.bank, h.hash_type, h.value, h.added_version)
-            .where(_LIVE)
-            .order_by(h.entry_id)
+        rows = self.conn.execution_options(yield_per=size).execute(
+            select(*_ENTRY).where(_LIVE).order_by(h.entry_id)
         )
-        types = {t.value: t for t in HashType}
-        return [
-            BankEntry(row.entry_id, row.bank, types[row.hash_type], row.value, row.added_version)
-            for row in rows
+        for part in rows.partitions():
+            yield [_entry(row) for row in part]
+
+    def bank_entries_touched(self, changes: Sequence[BankChange]) -> list[EntryState]:
+        """The rows a version added or removed, and the entries switched, as they are now."""
+        h = t.bank_hashes.c
+        versions = [
+            and_(
+                h.bank == c.bank, or_(h.added_version == c.version, h.removed_version == c.version)
+            )
+            for c in changes
+            if c.version is not None
         ]
+        switched = sorted({c.entry_id for c in changes if c.entry_id is not None})
+        found: dict[int, EntryState] = {}
+        query = select(*_ENTRY, h.removed_version, h.disable_until_ts)
+        wheres = [*versions] + [
+            h.entry_id.in_(switched[at : at + _INSERT_CHUNK])
+            for at in range(0, len(switched), _INSERT_CHUNK)
+        ]
+        for where in wheres:
+            for row in self.conn.execute(query.where(where)):
+                live = row.removed_version is None
+                found[row.entry_id] = EntryState(_entry(row), live, row.disable_until_ts)
+        return [found[entry_id] for entry_id in sorted(found)]
 
     def bank_entry_get(self, name: str, entry_id: int) -> BankEntry | None:
         """One live hash of a bank by its entry id (None when gone or in another bank)."""
@@ -138,9 +171,39 @@ class BankRows:
         latest = select(c.at).order_by(c.change_id.desc()).limit(1)
         return self.conn.execute(latest).scalar()  # type: ignore[no-any-return]
 
-    def bank_revision_bump(self, at: datetime) -> int:
-        self.conn.execute(t.bank_changes.insert().values(at=at))
+    def bank_revision_bump(self, at: datetime, change: BankChange | None = None) -> int:
+        if self.conn.dialect.name == "postgresql":
+            # Change ids must become visible in their order, or a process that saw 7 would
+            # never look at a 6 committed after it: one bank writer at a time from here on
+            # (readers go on; the lock ends with the transaction).
+            self.conn.execute(text("LOCK TABLE bank_changes IN EXCLUSIVE MODE"))
+        row: dict[str, Any] = {"at": at}
+        if change is not None:
+            row |= {
+                "bank": change.bank,
+                "version": change.version,
+                "entry_id": change.entry_id,
+                "hashes": change.hashes,
+            }
+        self.conn.execute(t.bank_changes.insert().values(**row))
         return self.bank_revision()
+
+    def bank_changes_since(self, revision: int) -> list[BankChange]:
+        c = t.bank_changes.c
+        rows = self.conn.execute(
+            select(c.change_id, c.bank, c.version, c.entry_id, c.hashes)
+            .where(c.change_id > revision)
+            .order_by(c.change_id)
+        )
+        return [BankChange(**row._asdict()) for row in rows]
+
+
+def _entry(row: Any) -> BankEntry:
+    kind = _TYPES[row.hash_type]
+    return BankEntry(row.entry_id, row.bank, kind, row.value, row.added_version)
+
+
+_TYPES = {kind.value: kind for kind in HashType}
 
 
 def _bank(row: Any) -> Bank:

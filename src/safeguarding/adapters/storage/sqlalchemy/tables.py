@@ -103,14 +103,21 @@ bank_hashes = Table(
     # HMA's per-content switch: 1 matches, 0 never, a larger value not before that unix time.
     Column("disable_until_ts", Integer, nullable=False, server_default="1"),
     Index("ix_bank_hashes_bank_live", "bank", "removed_version"),
+    Index("ix_bank_hashes_bank_added", "bank", "added_version"),
 )
 
 # One row per change to any bank: its count is the revision each process's index follows.
+# A change to hashes alone names its bank and version (rows it added or removed) or entry
+# (switched), so other processes apply it to their index; a change to banks names neither.
 bank_changes = Table(
     "bank_changes",
     metadata,
     Column("change_id", Integer, primary_key=True, autoincrement=True),
     Column("at", UTCDateTime, nullable=False),
+    Column("bank", String(64)),
+    Column("version", Integer),
+    Column("entry_id", Integer),
+    Column("hashes", Integer, nullable=False, server_default="0"),
 )
 
 conversations = Table(

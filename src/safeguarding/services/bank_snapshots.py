@@ -1,0 +1,61 @@
+"""Making a process's next bank snapshot from the store: by the change log, or from scratch.
+
+``changes_applied`` reads the change log after the snapshot's revision; if every change
+touched hashes alone and not too many of them, it reads just those hashes, as they stand now,
+and applies them to a copy of the snapshot. Applying the current state of each touched hash
+(not replaying what each change did) makes it safe to apply a hash twice, or to see a row a
+moment newer than the log: the next look finds that change and applies it again.
+
+``built_from_store`` is the full rebuild (a compaction): the live hashes streamed from the
+store a chunk at a time into the index's arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from safeguarding.detectors.media.bank_index import BankIndex
+from safeguarding.detectors.media.bank_updates import apply_changes, build_streamed
+from safeguarding.domain.banks import BankChange
+from safeguarding.domain.ids import Clock
+from safeguarding.ports.store import Store
+
+CHUNK = 5_000  # live hashes a rebuild holds as Python objects at once
+
+
+def changes_applied(
+    store: Store, clock: Clock, current: BankIndex, max_hashes: int
+) -> tuple[BankIndex | None, int]:
+    """The next snapshot made from ``current`` and the hashes touched since (``current``
+    itself when nothing changed), with how many; ``None`` when only a rebuild will do."""
+    with store.read() as uow:
+        changes = uow.bank_changes_since(current.revision)
+        if not changes:
+            return current, 0
+        if not applicable(changes, max_hashes):
+            return None, 0
+        touched = uow.bank_entries_touched(changes)
+        changed_at = uow.bank_revision_at()
+    now = clock.now().timestamp()
+    revision = changes[-1].change_id
+    return apply_changes(current, revision, touched, now, changed_at), len(touched)
+
+
+def applicable(changes: Sequence[BankChange], max_hashes: int) -> bool:
+    """Whether these changes may be applied to a snapshot rather than rebuild it."""
+    touched = sum(change.hashes for change in changes)
+    return all(change.hashes_only for change in changes) and touched <= max_hashes
+
+
+def built_from_store(store: Store, clock: Clock) -> BankIndex:
+    """Every enabled bank's live hashes, less those switched off now, streamed into an index."""
+    with store.read() as uow:
+        revision, changed_at = uow.bank_revision(), uow.bank_revision_at()
+        banks, switched = uow.banks_list(), uow.bank_entries_switched_off()
+        now = clock.now().timestamp()
+        off = {i for i, until in switched.items() if until == 0 or until > now}
+        later = [until for until in switched.values() if until > now]
+        back = datetime.fromtimestamp(min(later), UTC) if later else None
+        chunks = uow.bank_entries_chunks(CHUNK)
+        return build_streamed(revision, banks, chunks, off, changed_at, back)
