@@ -368,6 +368,7 @@ LIVESTREAM_INTERACTIONS = frozenset(
         EventType.LIVESTREAM_RECORD,
     }
 )
+STREAM_EVENT_TYPES = LIVESTREAM_INTERACTIONS | {EventType.LIVESTREAM_START}
 # The events by which one account reaches another: the child-safe defaults govern them all.
 CONTACT_EVENT_TYPES = frozenset(
     {

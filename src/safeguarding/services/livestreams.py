@@ -15,6 +15,7 @@ from safeguarding.domain.accounts import Account
 from safeguarding.domain.conversations import Conversation, LiveStream
 from safeguarding.domain.events import (
     LIVESTREAM_INTERACTIONS,
+    STREAM_EVENT_TYPES,
     ConversationKind,
     Event,
     LivestreamGiftEvent,
@@ -25,7 +26,7 @@ from safeguarding.policy.engine import PolicyFacts
 
 def is_stream_event(event: Event) -> bool:
     """Whether the event happened in a live stream (its start included)."""
-    return event.type in LIVESTREAM_INTERACTIONS or isinstance(event, LivestreamStartEvent)
+    return event.type in STREAM_EVENT_TYPES
 
 
 def owner_of(event: Event, conversations: Mapping[str, Conversation]) -> str | None:
