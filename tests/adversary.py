@@ -7,7 +7,10 @@ conversation, direct, group, comments or live stream), uploads, group adds, ment
 requests (refused, or left pending), an acceptance of their own, re-declared ages, a whole
 grooming conversation's warning signs (to the unconnected child, or to a child who did accept),
 hours and days apart, interleaved with the child's own events (and, rarely, the child's
-acceptance), and a quiet account of unknown age that says in a message it is 12. ``play``
+acceptance), and a quiet account of unknown age that says in a message it is 12. Each child
+(and the quiet account) has a live stream, started at the outset and again as the script goes
+(public, friends-only or private): the adult joins it, comments, sends gifts, records it, grooms
+in its chat, and retries what was refused (the same event again). ``play``
 sends them and checks, after each
 answer: nothing from the adult reaches the child (verdict ``hold`` or ``block``, and
 ``/v1/visibility`` false for the child) until the child accepts a connection, nor the quiet
@@ -49,8 +52,23 @@ ADULT_STEPS = (
     "adult_accepts",
     "age",
     "groom",
+    "stream_join",
+    "stream_comment",
+    "stream_gift",
+    "stream_record",
+    "stream_groom",
+    "retry",
 )
-CHILD_STEPS = ("child_message", "child_request", "child_age", "child_accepts", "quiet_says_12")
+CHILD_STEPS = (
+    "child_message",
+    "child_request",
+    "child_age",
+    "child_accepts",
+    "quiet_says_12",
+    "child_streams",
+)
+AUDIENCES = ("public", "friends", "private")
+FRIENDS_ONLY = {"friends", "private"}
 QUIET_SAYS_12 = "im 12 btw, year 7"
 RESTRICTING = {"restrict_contact_with_children", "suspend_account"}
 
@@ -83,6 +101,19 @@ class Play:
     flagged: set[str] = field(default_factory=set)  # children a grooming flag names
     restricted: bool = False
     ids: count = field(default_factory=count)
+    streams: dict[str, str] = field(default_factory=dict)  # each account's latest stream
+    owners: dict[str, str] = field(default_factory=dict)  # stream -> owner
+    audiences: dict[str, str] = field(default_factory=dict)  # stream -> audience
+    last: dict[str, Any] | None = None  # the adult's latest event, for a retry
+    verdicts: dict[str, str] = field(default_factory=dict)  # event_id -> first verdict
+
+    def stream(self, owner: str, audience: str, gap: float = 1) -> dict[str, Any]:
+        """A new stream of the owner's, from now on the one the adult aims at."""
+        stream_id = f"{self.prefix}stream-{next(self.ids)}"
+        self.streams[owner], self.owners[stream_id] = stream_id, owner
+        self.audiences[stream_id] = audience
+        event = self.base("livestream_start", owner, gap)
+        return {**event, "stream_id": stream_id, "audience": audience}
 
     def who(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -109,23 +140,37 @@ def setup_events(play: Play) -> list[dict[str, Any]]:
     events.append({**play.base("contact_accepted", friend), "target_id": adult})
     play.connected.add(friend)
     play.children |= {child, friend, peer}
-    return events
+    quiet = play.who("quiet")
+    events += [play.stream(child, "friends"), play.stream(friend, "public")]
+    return [*events, play.stream(quiet, "public")]
 
 
 def events_for(play: Play, drawn: tuple[Any, ...]) -> list[dict[str, Any]]:
     """The events of one step: one, or for ``groom`` a whole conversation's warning signs."""
-    if drawn[0] != "groom":
+    if drawn[0] == "retry":
+        return [dict(play.last)] if play.last is not None else []
+    if drawn[0] not in ("groom", "stream_groom"):
         return [event_for(play, drawn)]
-    _, aim, _, where, _, _, gap = drawn
+    kind, aim, _, where, _, _, gap = drawn
     play.conversation += 1
+    one = "message" if kind == "groom" else "stream_comment"
     return [
-        event_for(play, ("message", aim, "same", where, line, 0, gap if line == 0 else 2))
+        event_for(play, (one, aim, "same", where, line, 0, gap if line == 0 else 2))
         for line in range(len(LINES))
     ]
 
 
 def event_for(play: Play, drawn: tuple[Any, ...]) -> dict[str, Any]:
+    made = _event_for(play, drawn)
+    if made["actor_id"] == play.who("adult"):
+        play.last = made
+    return made
+
+
+def _event_for(play: Play, drawn: tuple[Any, ...]) -> dict[str, Any]:
     kind, aim, conversation, where, line, age, gap = drawn
+    if kind.startswith("stream_"):
+        return stream_event(play, kind.removeprefix("stream_"), aim, line, gap)
     adult, child, target = play.who("adult"), play.who("child"), play.who(aim)
     if kind in ("message", "media", "group_add") and conversation == "new":
         play.conversation += 1
@@ -165,6 +210,20 @@ def event_for(play: Play, drawn: tuple[Any, ...]) -> dict[str, Any]:
     return child_event(play, kind, age, line, gap, child)
 
 
+def stream_event(play: Play, kind: str, aim: str, line: int, gap: float) -> dict[str, Any]:
+    """The adult in the aimed account's latest stream: a join, a comment, a gift (small or
+    large), a clip or a recording."""
+    stream_id = play.streams[play.who(aim)]
+    event = {**play.base(f"livestream_{kind}", play.who("adult"), gap), "stream_id": stream_id}
+    if kind == "comment":
+        return {**event, "text": LINES[line]}
+    if kind == "gift":
+        return {**event, "amount": (1, 5, 50, 500)[line % 4], "currency": "GBP"}
+    if kind == "record":
+        return {**event, "record_kind": ("clip", "recording")[line % 2]}
+    return event
+
+
 def child_event(play: Play, kind: str, age: int, line: int, gap: float, child: str) -> dict:
     adult, peer = play.who("adult"), play.who("peer")
     if kind == "child_message":
@@ -186,6 +245,9 @@ def child_event(play: Play, kind: str, age: int, line: int, gap: float, child: s
             "recipient_ids": [peer],
             "text": QUIET_SAYS_12,
         }
+    if kind == "child_streams":  # a child (or the quiet account) starts a new stream
+        owner = play.who(("child", "friend", "quiet")[line % 3])
+        return play.stream(owner, AUDIENCES[age % 3], gap)
     return {**play.base("contact_accepted", child, gap), "target_id": adult}
 
 
@@ -211,6 +273,10 @@ def check(play: Play, event: dict[str, Any], decision: dict[str, Any]) -> tuple[
     """Check one answer against the model and update the model; return (child, event_id) when
     the child must not see the event."""
     adult, verdict = play.who("adult"), decision["verdict"]
+    if event["event_id"] in play.verdicts:  # a retry is answered as first decided
+        assert play.verdicts[event["event_id"]] == verdict, (event, decision)
+        return None
+    play.verdicts[event["event_id"]] = verdict
     grooming = [s for s in decision["signals"] if s["detector"] == "grooming"]
     kinds = {s["kind"] for s in grooming}
     if "grooming_risk_high" in kinds:
@@ -219,8 +285,11 @@ def check(play: Play, event: dict[str, Any], decision: dict[str, Any]) -> tuple[
         assert verdict in ("hold", "block"), (event["event_id"], decision)
     must_refuse = None
     if event["actor_id"] == adult:
-        for target in _targets(event):
+        for target in _targets(event, play):
             unconnected = target not in play.connected or target in play.flagged
+            if event["type"] == "livestream_join" and target not in play.flagged:
+                # joining is refused only where the child's stream is friends-only
+                unconnected &= play.audiences[event["stream_id"]] in FRIENDS_ONLY
             if target in play.children and (play.restricted or unconnected):
                 assert verdict in ("hold", "block"), (event, play.restricted, decision)
                 must_refuse = (target, event["event_id"])
@@ -240,7 +309,9 @@ def confirm_not_visible(visible: Visible, reached: list[tuple[str, str]]) -> Non
         assert visible(target, [event_id]) == {event_id: False}, (target, event_id)
 
 
-def _targets(event: dict[str, Any]) -> list[str]:
+def _targets(event: dict[str, Any], play: Play) -> list[str]:
+    if event["type"].startswith("livestream_") and event["type"] != "livestream_start":
+        return [play.owners[event["stream_id"]]]
     if event["type"] in ("message", "media"):
         return list(event["recipient_ids"])
     if event["type"] == "group_add":

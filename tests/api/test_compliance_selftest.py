@@ -33,11 +33,12 @@ DECOY = """  - name: child-safe-default-in-name-only
 
 
 def decoy_policy() -> str:
-    """The default policy with its child-safe defaults swapped for the decoy."""
+    """The default policy with its child-safe defaults (the live-stream ones too) swapped for
+    the decoy."""
     source = default_policy_source()
     start = source.index("  # -- Child-safe defaults")
     end = source.index("  # -- Self-harm")
-    return source[:start] + DECOY + source[end:]
+    return source[:start] + DECOY + source[end : source.index("  # -- Live streams")]
 
 
 async def grooming_measure(client: httpx.AsyncClient, keys) -> dict:

@@ -226,7 +226,12 @@ def test_the_child_safe_defaults_are_recognised_by_what_they_test() -> None:
     assert sorted(r.name for r in rules if is_child_safe_default(r)) == [
         "adult-contact-request-to-unconnected-child",
         "adult-contact-with-unconnected-child",
+        "adult-joining-unconnected-childs-friends-stream",
+        "adult-livestream-interaction-with-unconnected-child",
+        "child-starts-friends-livestream",
+        "child-starts-public-livestream",
         "friend-of-friend-adult-contact",
+        "large-gift-to-child",
         "new-adult-account-first-contact-with-child",
         "restricted-account-contacting-child",
     ]

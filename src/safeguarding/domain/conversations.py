@@ -10,6 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from safeguarding.domain.events import ConversationKind
 
 
+class LiveStream(BaseModel):
+    """What a stream's ``livestream_start`` said, kept for the events in the stream: whose it
+    is, who may watch, and whether the owner was a child when it started."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    owner_id: str
+    audience: str
+    owner_child: bool
+    started_at: datetime
+
+
 class Conversation(BaseModel):
     """A conversation's participants, how much has been said in it, and what stateful detectors
     remember about it between messages (``detector_state``, by detector name; never text)."""
@@ -23,6 +35,8 @@ class Conversation(BaseModel):
     message_count: int = 0
     last_message_at: datetime | None = None
     detector_state: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Set for a live stream's conversation, from its start (the stream id is the conversation).
+    stream: LiveStream | None = None
 
     def with_detector_state(self, states: dict[str, dict[str, Any]]) -> Conversation:
         return self.model_copy(update={"detector_state": {**self.detector_state, **states}})

@@ -28,6 +28,8 @@ from pydantic import (
 )
 
 from safeguarding.domain.accounts import AgeAssurance
+from safeguarding.domain.media_hashes import MediaHashes as MediaHashes
+from safeguarding.domain.media_hashes import MediaKind as MediaKind
 from safeguarding.domain.relationships import MAX_GUARDIAN_LINKS, Relationship
 
 OpaqueId = Annotated[
@@ -49,6 +51,10 @@ class EventType(StrEnum):
     LIVESTREAM_START = "livestream_start"
     POST = "post"
     GROUP_ADD = "group_add"
+    LIVESTREAM_JOIN = "livestream_join"
+    LIVESTREAM_COMMENT = "livestream_comment"
+    LIVESTREAM_GIFT = "livestream_gift"
+    LIVESTREAM_RECORD = "livestream_record"
 
 
 class ConversationKind(StrEnum):
@@ -58,6 +64,9 @@ class ConversationKind(StrEnum):
     GROUP = "group"
     COMMENTS = "comments"
     LIVESTREAM = "livestream"
+
+
+StreamAudience = Literal["public", "friends", "private"]
 
 
 class _EventBase(BaseModel):
@@ -98,37 +107,6 @@ class MessageEvent(_EventBase):
 
     def has_content(self) -> bool:
         return True
-
-
-class MediaKind(StrEnum):
-    IMAGE = "image"
-    VIDEO = "video"
-
-
-MAX_VIDEO_FRAMES = 36_000  # one PDQ per second: ten hours
-
-
-class MediaHashes(BaseModel):
-    """Hashes the platform computed itself, for when it sends no bytes."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
-    md5: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
-    pdq: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
-    vpdq: tuple[Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")], ...] | None = (
-        Field(default=None, max_length=MAX_VIDEO_FRAMES)
-    )
-
-    @field_validator("sha256", "md5", "pdq")
-    @classmethod
-    def _lowercase(cls, value: str | None) -> str | None:
-        return value.lower() if value else value
-
-    @field_validator("vpdq")
-    @classmethod
-    def _lowercase_frames(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        return tuple(v.lower() for v in value) if value else value
 
 
 class MediaEvent(_EventBase):
@@ -281,7 +259,53 @@ class LivestreamStartEvent(_EventBase):
 
     type: Literal[EventType.LIVESTREAM_START]
     stream_id: OpaqueId
-    audience: Literal["public", "friends", "private"] = "public"
+    audience: StreamAudience = "public"
+
+    def conversation(self) -> str | None:
+        # The stream is a conversation: its events stay together (and in order on one shard).
+        return self.stream_id
+
+
+class _StreamEvent(_EventBase):
+    """Something an account does in a live stream. Its target is the stream's owner, known
+    from the stream's ``livestream_start`` (the batch state supplies it)."""
+
+    stream_id: OpaqueId
+
+    def conversation(self) -> str | None:
+        return self.stream_id
+
+
+class LivestreamJoinEvent(_StreamEvent):
+    """The actor joined (started watching) a live stream."""
+
+    type: Literal[EventType.LIVESTREAM_JOIN]
+
+
+class LivestreamCommentEvent(_StreamEvent):
+    """The actor commented in a live stream's chat: a message in the stream's conversation."""
+
+    type: Literal[EventType.LIVESTREAM_COMMENT]
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+
+    def has_content(self) -> bool:
+        return True
+
+
+class LivestreamGiftEvent(_StreamEvent):
+    """The actor sent the streamer a gift worth ``amount`` in ``currency`` (ISO 4217, or the
+    platform's own coin)."""
+
+    type: Literal[EventType.LIVESTREAM_GIFT]
+    amount: float = Field(gt=0, le=1_000_000_000, allow_inf_nan=False)
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{2,15}$")]
+
+
+class LivestreamRecordEvent(_StreamEvent):
+    """The actor recorded a live stream: a clip of it, or the whole recording."""
+
+    type: Literal[EventType.LIVESTREAM_RECORD]
+    record_kind: Literal["clip", "recording"] = "clip"
 
 
 class PostEvent(_EventBase):
@@ -325,12 +349,26 @@ Event = Annotated[
     | BlockEvent
     | LivestreamStartEvent
     | PostEvent
-    | GroupAddEvent,
+    | GroupAddEvent
+    | LivestreamJoinEvent
+    | LivestreamCommentEvent
+    | LivestreamGiftEvent
+    | LivestreamRecordEvent,
     Field(discriminator="type"),
 ]
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
+# What an account does in someone's live stream: each reaches the stream's owner.
+LIVESTREAM_INTERACTIONS = frozenset(
+    {
+        EventType.LIVESTREAM_JOIN,
+        EventType.LIVESTREAM_COMMENT,
+        EventType.LIVESTREAM_GIFT,
+        EventType.LIVESTREAM_RECORD,
+    }
+)
+STREAM_EVENT_TYPES = LIVESTREAM_INTERACTIONS | {EventType.LIVESTREAM_START}
 # The events by which one account reaches another: the child-safe defaults govern them all.
 CONTACT_EVENT_TYPES = frozenset(
     {
@@ -339,6 +377,7 @@ CONTACT_EVENT_TYPES = frozenset(
         EventType.CONTACT_REQUEST,
         EventType.GROUP_ADD,
         EventType.POST,
+        *LIVESTREAM_INTERACTIONS,
     }
 )
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.actions import Action
-from safeguarding.domain.events import ConversationKind, EventType
+from safeguarding.domain.events import ConversationKind, EventType, StreamAudience
 from safeguarding.domain.relationships import Relationship
 
 # Rules with this tag are the child-safe defaults: relaxing one is recorded in the audit log.
@@ -67,6 +67,10 @@ class Condition(BaseModel):
     # The two have been connected for fewer than this many days (since ``connected_since``).
     connected_days_under: int | None = Field(default=None, ge=0)
     conversation_kind: tuple[ConversationKind, ...] | None = None
+    # A live stream's audience as its start said (``public``, ``friends``, ``private``).
+    stream_audience: tuple[StreamAudience, ...] | None = None
+    # A live-stream gift worth more than this (in the gift's own currency units).
+    gift_amount_over: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
 
 class Rule(BaseModel):

@@ -27,7 +27,12 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from safeguarding.domain.events import ConversationKind, EventType
+from safeguarding.domain.events import (
+    LIVESTREAM_INTERACTIONS,
+    STREAM_EVENT_TYPES,
+    ConversationKind,
+    EventType,
+)
 from safeguarding.domain.policy import Mode, PolicyDocument, Rule
 
 DEFAULT_PERIOD_DAYS = 90
@@ -65,14 +70,17 @@ class Observation(BaseModel):
     def covered_by(self, rule: Rule) -> bool:
         """Whether the rule's event and conversation conditions can hold for this event.
 
-        As in the policy engine, a conversation kind is known for messages only, so a rule
-        with a ``conversation_kind`` condition never holds for any other event type.
+        As in the policy engine, a conversation kind is known for messages and for the events
+        in a live stream (always ``livestream``), so a rule with a ``conversation_kind``
+        condition never holds for any other event type.
         """
         when = rule.when
         if when.event_type is not None and self.event_type not in when.event_type:
             return False
         if when.conversation_kind is None:
             return True
+        if self.event_type in STREAM_EVENT_TYPES:
+            return ConversationKind.LIVESTREAM in when.conversation_kind
         if self.event_type is not EventType.MESSAGE:
             return False
         kinds = self.conversation_kinds or tuple(ConversationKind)
@@ -133,10 +141,13 @@ _PROFILES: dict[Feature, FeatureProfile] = {
             "Streams recorded and shared without the child's consent.",
             "Harm happens live, before moderation can act.",
         ),
-        observed_as="livestream_start events, and message events in a stream's chat "
-        "(conversation_kind livestream)",
+        observed_as="livestream_start events (the owner, the audience, whether the owner is a "
+        "child), the joins, comments, gifts and recordings in a stream (livestream_join, "
+        "livestream_comment, livestream_gift, livestream_record), and message events in a "
+        "stream's chat (conversation_kind livestream)",
         observations=(
             Observation(event_type=EventType.LIVESTREAM_START),
+            *(Observation(event_type=t) for t in sorted(LIVESTREAM_INTERACTIONS)),
             _messages(ConversationKind.LIVESTREAM),
         ),
     ),

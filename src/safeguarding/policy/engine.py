@@ -16,6 +16,7 @@ from safeguarding.domain.decisions import Decision, RuleOutcome, Verdict
 from safeguarding.domain.events import ConversationKind, EventType
 from safeguarding.domain.policy import (
     AccountCondition,
+    Condition,
     Mode,
     PolicyVersion,
     Rule,
@@ -61,6 +62,9 @@ class PolicyFacts:
     actor: AccountFacts
     targets: tuple[TargetFacts, ...] = ()
     conversation_kind: ConversationKind | None = None
+    # For an event in a live stream: the audience its start gave, and a gift's amount.
+    stream_audience: str | None = None
+    gift_amount: float | None = None
 
 
 def evaluate(
@@ -116,6 +120,8 @@ def _match(rule: Rule, signals: tuple[Signal, ...], facts: PolicyFacts) -> tuple
         return None
     if when.conversation_kind is not None and facts.conversation_kind not in when.conversation_kind:
         return None
+    if not _stream_holds(when, facts):
+        return None
     if when.actor is not None and not _account_holds(when.actor, facts.actor):
         return None
     if not _some_target_holds(rule, facts):
@@ -124,6 +130,14 @@ def _match(rule: Rule, signals: tuple[Signal, ...], facts: PolicyFacts) -> tuple
         return ()
     hits = tuple(i for i, s in enumerate(signals) if _signal_holds(when.signal, s))
     return hits or None
+
+
+def _stream_holds(when: Condition, facts: PolicyFacts) -> bool:
+    """The live-stream conditions: the stream's audience, and a gift above an amount."""
+    if when.stream_audience is not None and facts.stream_audience not in when.stream_audience:
+        return False
+    over = when.gift_amount_over
+    return over is None or (facts.gift_amount is not None and facts.gift_amount > over)
 
 
 def _some_target_holds(rule: Rule, facts: PolicyFacts) -> bool:

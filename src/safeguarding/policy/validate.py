@@ -152,7 +152,7 @@ def _action(item: Any) -> Any:
 
 def _listify_when(when: dict[str, Any]) -> dict[str, Any]:
     when = dict(when)
-    for listed in ("event_type", "conversation_kind", "relationship"):
+    for listed in ("event_type", "conversation_kind", "relationship", "stream_audience"):
         if isinstance(when.get(listed), str):
             when[listed] = [when[listed]]
     for side in ("actor", "target"):

@@ -145,7 +145,7 @@ class IngestService:
             if action.name is not ActionName.SUPPORT_MESSAGE:
                 continue
             p = action.parsed_params()
-            told = _audience(event, decision, p.audience)
+            told = _audience(event, decision, p.audience, state.targets_of(event))
             if p.audience == "targets" and decision.verdict is not Verdict.ALLOW:
                 at, actor = event.occurred_at, event.actor_id
                 told = tuple(t for t in told if not state.refused_earlier_today(actor, t, at))
@@ -169,9 +169,12 @@ def _outbox_item(effect: SideEffect) -> OutboxItem:
     )
 
 
-def _audience(event: Event, decision: Decision, audience: str) -> tuple[str, ...]:
-    """The accounts a support notice is for: the actor, the event's targets (or reported), or
-    the child a conversation signal names (falling back to the targets)."""
+def _audience(
+    event: Event, decision: Decision, audience: str, targets: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The accounts a support notice is for: the actor, the event's targets (or reported; a
+    stream's owner for an event in a live stream), or the child a conversation signal names
+    (falling back to the targets)."""
     if audience == "actor":
         return (event.actor_id,)
     if audience == "child":
@@ -182,7 +185,7 @@ def _audience(event: Event, decision: Decision, audience: str) -> tuple[str, ...
         ]
         if children:
             return tuple(dict.fromkeys(children))
-    return event.target_ids()
+    return targets
 
 
 def _audit_entry(decisions: list[Decision], source: str) -> AuditEntry:

@@ -27,6 +27,8 @@ from safeguarding.domain.events import (
     ContactRequestEvent,
     ConversationKind,
     Event,
+    LivestreamCommentEvent,
+    LivestreamStartEvent,
     MediaEvent,
     MessageEvent,
     ProfileUpdateEvent,
@@ -39,6 +41,13 @@ from safeguarding.domain.relationships import (
 )
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts
 from safeguarding.ports.store import Restriction, UnitOfWork
+from safeguarding.services.livestreams import (
+    is_stream_event,
+    owner_of,
+    owners_to_load,
+    started,
+    with_stream,
+)
 
 CONTACT_WINDOW = timedelta(days=7)
 RESTRICTING = (ActionName.RESTRICT_CONTACT_WITH_CHILDREN, ActionName.SUSPEND_ACCOUNT)
@@ -49,12 +58,14 @@ class BatchState:
 
     def __init__(self, uow: UnitOfWork, events: list[Event]) -> None:
         self.uow = uow
-        account_ids = {e.actor_id for e in events} | {t for e in events for t in e.target_ids()}
-        self.accounts = uow.accounts_get(account_ids)
-        self.restricted = uow.restrictions_of(account_ids)
         conversation_ids = {c for e in events if (c := e.conversation())}
         self.conversations = uow.conversations_get(conversation_ids)
+        owners = owners_to_load(events, self.conversations)
+        account_ids = {e.actor_id for e in events} | {t for e in events for t in e.target_ids()}
+        self.accounts = uow.accounts_get(account_ids | owners)
+        self.restricted = uow.restrictions_of(account_ids | owners)
         pairs = {(e.actor_id, t) for e in events for t in _targets(e)}
+        pairs |= {(e.actor_id, o) for e in events if is_stream_event(e) for o in owners}
         self.links = uow.connection_links_among(pairs)
         self.connected = set(self.links)
         self.contacted = uow.contacts_among(pairs)
@@ -98,7 +109,7 @@ class BatchState:
     def context_for(self, event: Event, now: datetime) -> tuple[DetectorContext, PolicyFacts]:
         at, actor_id = event.occurred_at, event.actor_id
         actor = self.account(actor_id, at)
-        targets = tuple(self.account(t, at) for t in _targets(event))
+        targets = tuple(self.account(t, at) for t in self.targets_of(event))
         connected = {t.account_id for t in targets if (actor_id, t.account_id) in self.connected}
         context = DetectorContext(
             now=now,
@@ -126,7 +137,13 @@ class BatchState:
                 for t in targets
             ),
         )
-        return context, facts
+        held = self.conversations.get(event.conversation() or "")
+        return context, with_stream(facts, event, held)
+
+    def targets_of(self, event: Event) -> tuple[str, ...]:
+        """The event's targets; for an event in a live stream, the stream's owner."""
+        owner = owner_of(event, self.conversations)
+        return (owner,) if owner is not None and owner != event.actor_id else _targets(event)
 
     def _relationships(
         self, event: Event, actor: Account, targets: tuple[Account, ...]
@@ -168,7 +185,9 @@ class BatchState:
     def _conversation_for(self, event: Event) -> Conversation | None:
         """The event's conversation as stored, or as it starts with this event (not yet kept)."""
         conversation_id = event.conversation()
-        if conversation_id is None or not isinstance(event, MessageEvent | MediaEvent):
+        if conversation_id is None or not isinstance(
+            event, MessageEvent | MediaEvent | LivestreamCommentEvent
+        ):
             return None
         return self.conversations.get(conversation_id) or Conversation.started(
             conversation_id, _kind(event), event.occurred_at
@@ -196,7 +215,13 @@ class BatchState:
             self._update_profile(event)
         elif isinstance(event, ContactAcceptedEvent) and self._consented(event):
             self._connect(event)
-        if isinstance(event, MessageEvent | MediaEvent):
+        if isinstance(event, LivestreamStartEvent):
+            owner = self.account(event.actor_id, event.occurred_at)
+            self.conversations[event.stream_id] = started(
+                self.conversations.get(event.stream_id), event, owner
+            )
+            self._changed_conversations.add(event.stream_id)
+        if isinstance(event, MessageEvent | MediaEvent | LivestreamCommentEvent):
             self._record_message(event, detector_states or {})
         if isinstance(event, MessageEvent):
             self._record_stated_age(event)
@@ -204,7 +229,7 @@ class BatchState:
             self._hold_for_review(event, decision)
             self._refuse(event)
             return
-        for target in _targets(event):
+        for target in self.targets_of(event):
             if (event.actor_id, target) not in self.contacted:
                 self.contacted.add((event.actor_id, target))
                 if self.account(target, event.occurred_at).age_band.is_child:
@@ -214,7 +239,7 @@ class BatchState:
     def _refuse(self, event: Event) -> None:
         """A refused attempt reached no one: it is counted as a refusal, never as contact; the
         children it aimed at still count among those the actor reached for."""
-        targets = _targets(event)
+        targets = self.targets_of(event)
         if event.type not in CONTACT_EVENT_TYPES or not targets:
             return
         self.refusals.setdefault(event.actor_id, {})[event.event_id] = event.occurred_at
@@ -317,15 +342,22 @@ class BatchState:
         self._unconnected.add(account_id)
 
     def _record_message(
-        self, event: MessageEvent | MediaEvent, detector_states: dict[str, dict[str, Any]]
+        self,
+        event: MessageEvent | MediaEvent | LivestreamCommentEvent,
+        detector_states: dict[str, dict[str, Any]],
     ) -> None:
-        conversation_id = event.conversation_id
+        conversation_id = event.conversation()
         if conversation_id is None:
             return
         held = self.conversations.get(conversation_id) or Conversation.started(
             conversation_id, _kind(event), event.occurred_at
         )
-        held = held.with_message(event.actor_id, event.recipient_ids, event.occurred_at)
+        reached = (
+            self.targets_of(event)
+            if isinstance(event, LivestreamCommentEvent)
+            else event.recipient_ids
+        )
+        held = held.with_message(event.actor_id, reached, event.occurred_at)
         if detector_states:
             held = held.with_detector_state(detector_states)
         self.conversations[conversation_id] = held
@@ -352,7 +384,9 @@ def _ordered(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
-def _kind(event: MessageEvent | MediaEvent) -> ConversationKind:
+def _kind(event: MessageEvent | MediaEvent | LivestreamCommentEvent) -> ConversationKind:
+    if isinstance(event, LivestreamCommentEvent):
+        return ConversationKind.LIVESTREAM
     return event.conversation_kind
 
 

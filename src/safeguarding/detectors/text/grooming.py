@@ -40,9 +40,11 @@ from safeguarding.detectors.text.grooming_model import (
 )
 from safeguarding.domain.accounts import Account, AssuranceMethod
 from safeguarding.domain.detectors import ConversationMemory, DetectorContext, DetectorResources
-from safeguarding.domain.events import Event, EventType, MessageEvent
+from safeguarding.domain.events import Event, EventType, LivestreamCommentEvent, MessageEvent
 from safeguarding.domain.signals import Evidence, Signal, SubjectKind, counted
 
+# What the detector reads: a message, or a comment in a live stream's chat.
+ChatLine = MessageEvent | LivestreamCommentEvent
 KINDS = {"none": "grooming_watch", "flag": "grooming_risk", "high": "grooming_risk_high"}
 ORDER = ("none", "flag", "high")
 MAX_REASONS = 12  # the features that pushed hardest, named in the signal's details
@@ -61,7 +63,10 @@ _READABLE = {
 class GroomingDetector(ConversationMemory):
     """Scores each message's conversation for grooming, incrementally, and explains the score."""
 
-    event_types: ClassVar[frozenset[EventType]] = frozenset({EventType.MESSAGE})
+    # A live stream's comments are messages in the stream's conversation (its id: the stream's).
+    event_types: ClassVar[frozenset[EventType]] = frozenset(
+        {EventType.MESSAGE, EventType.LIVESTREAM_COMMENT}
+    )
 
     def __init__(
         self,
@@ -107,7 +112,7 @@ class GroomingDetector(ConversationMemory):
     def observe_in_conversation(
         self, event: Event, context: DetectorContext, state: Mapping[str, Any] | None
     ) -> tuple[list[Signal], dict[str, Any] | None]:
-        if not isinstance(event, MessageEvent):
+        if not isinstance(event, ChatLine):
             return [], None
         held = ConversationState.from_json(dict(state)) if state else ConversationState()
         for target in context.targets:
@@ -134,7 +139,7 @@ class GroomingDetector(ConversationMemory):
             return "none"
         return "flag" if risk >= flag else "none"
 
-    def _signal(self, event: MessageEvent, state: ConversationState, found: Assessment) -> Signal:
+    def _signal(self, event: ChatLine, state: ConversationState, found: Assessment) -> Signal:
         level = self.level(found.risk, found.corroborated, found.cued)
         kind = KINDS[level]
         if ORDER.index(level) > ORDER.index(state.alerted):
@@ -151,7 +156,7 @@ class GroomingDetector(ConversationMemory):
             kind=kind,
             score=min(max(found.risk, 0.0), 1.0),
             subject=SubjectKind.CONVERSATION,
-            subject_id=event.conversation_id,
+            subject_id=event.conversation() or event.event_id,
             explanation=explain(found, level, state),
             evidence=Evidence(
                 event_ids=tuple(dict.fromkeys([*drivers, event.event_id])),

@@ -14,7 +14,7 @@ from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.adapters.storage.sqlalchemy.schema import expanding_ids
 from safeguarding.domain.accounts import Account
-from safeguarding.domain.conversations import Conversation
+from safeguarding.domain.conversations import Conversation, LiveStream
 from safeguarding.domain.events import ConversationKind
 from safeguarding.ports.store import Restriction
 
@@ -110,6 +110,7 @@ def _conversation(row: Any) -> Conversation:
         message_count=row.message_count,
         last_message_at=row.last_message_at,
         detector_state=row.detector_state or {},
+        stream=LiveStream.model_validate(row.stream) if row.stream else None,
     )
 
 
@@ -122,4 +123,5 @@ def _conversation_row(conversation: Conversation) -> dict[str, Any]:
         "message_count": conversation.message_count,
         "last_message_at": conversation.last_message_at,
         "detector_state": conversation.detector_state,
+        "stream": conversation.stream.model_dump(mode="json") if conversation.stream else None,
     }

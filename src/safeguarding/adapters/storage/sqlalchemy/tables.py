@@ -130,6 +130,7 @@ conversations = Table(
     Column("message_count", Integer, nullable=False),
     Column("last_message_at", UTCDateTime),
     Column("detector_state", JSON, nullable=False, server_default="{}"),
+    Column("stream", JSON),  # a live stream's owner and audience, from its start
 )
 
 contacts = Table(
