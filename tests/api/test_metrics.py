@@ -94,7 +94,8 @@ async def test_a_refused_webhook_counts_as_failed(metered: Container) -> None:
 def test_a_worker_serves_its_metrics_on_its_own_port(tmp_path: Path) -> None:
     port = free_port()
     environment = server_environment(tmp_path, None, {"worker_metrics_port": str(port)})
-    command = [sys.executable, "-m", "safeguarding.adapters.cli.main", "worker"]
+    # `--create`: the worker, unlike serve, makes no database of its own.
+    command = [sys.executable, "-m", "safeguarding.adapters.cli.main", "--create", "worker"]
     with (tmp_path / "worker.err").open("wb") as err:
         process = subprocess.Popen(
             command, env=process_env(environment), stdout=subprocess.DEVNULL, stderr=err

@@ -110,7 +110,7 @@ def enough_cases() -> Iterator[None]:
 
 
 # -- what the document declares ------------------------------------------------------------
-OPEN_OPERATIONS = {"/healthz", "/readyz", "/metrics"}
+OPEN_OPERATIONS = {"/healthz", "/readyz", "/metrics", "/status", "/status/live"}  # HMA's too
 
 
 def test_keyed_operations_declare_the_bearer_scheme_and_open_ones_none() -> None:

@@ -62,7 +62,8 @@ async def test_encouragement_is_removed_and_reviewed_with_a_case_on_the_writer(
     assert self_harm_kinds(decision) == ["encouragement"]
     done = actions(decision)
     assert {"remove", "open_case", "preserve_evidence"} <= set(done)
-    assert "support_message" not in done
+    # No support to the writer (other rules may still support the child it was aimed at).
+    assert [s for s in decision["support"] if "teen1" in s["account_ids"]] == []
     assert decision["verdict"] == "block"
     container.outbox.run_once()
     with container.store.read() as uow:

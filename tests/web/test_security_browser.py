@@ -20,7 +20,6 @@ from tests.servers import free_port
 from tests.web.test_browser import (
     DEMO_OPEN_CASES,
     Demo,
-    browser,
     demo,
     log_in,
     page,
@@ -28,7 +27,7 @@ from tests.web.test_browser import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-__all__ = ["browser", "demo", "page"]  # fixtures shared with test_browser.py
+__all__ = ["demo", "page"]  # fixtures shared with test_browser.py
 VIOLATION = "Content Security Policy"
 PLANT_INLINE_SCRIPT = """() => {
     const script = document.createElement("script");

@@ -6,7 +6,8 @@ Two signature formats are understood, both HMAC-SHA256 over the **raw** body:
   bytes, over ``<t>.`` followed by the body;
 - Standard Webhooks (https://www.standardwebhooks.com): ``webhook-id``, ``webhook-timestamp``
   and ``webhook-signature: v1,<base64>`` (several space-separated while a secret rotates),
-  keyed with the bytes of a ``whsec_<base64>`` secret, over ``<id>.<timestamp>.<body>``.
+  keyed with the bytes of a ``whsec_<base64>`` secret (any other secret: its UTF-8 bytes, as
+  the server keys it), over ``<id>.<timestamp>.<body>``.
 
 A timestamp further than ``tolerance`` seconds from now, in either direction, is refused, so
 a captured delivery cannot be replayed later. Every function takes one secret or several (the
@@ -101,7 +102,12 @@ def verify_standard_webhook(
 
 
 def standard_key(secret: str) -> bytes:
-    """The key bytes of a Standard Webhooks secret (``whsec_`` and base64, padded or not)."""
+    """The key bytes of a Standard Webhooks secret (``whsec_`` and base64, padded or not);
+    any other secret is keyed with its UTF-8 bytes, as the server signs with it."""
+    if not secret.startswith(SECRET_PREFIX):
+        if not secret:
+            raise WebhookVerificationError("the webhook secret is empty")
+        return secret.encode()
     encoded = secret.removeprefix(SECRET_PREFIX)
     try:
         key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
