@@ -137,6 +137,22 @@ BASE: dict[str, dict[str, Any]] = {
         "stream_id": "stream-1",
         "audience": "friends",
     },
+    **{
+        kind: {
+            "type": kind,
+            "event_id": f"bad-{kind}",
+            "occurred_at": at(),
+            "actor_id": "kid",
+            "stream_id": "stream-1",
+            **extra,
+        }
+        for kind, extra in {
+            "livestream_join": {},
+            "livestream_comment": {"text": "nice stream"},
+            "livestream_gift": {"amount": 5, "currency": "COINS"},
+            "livestream_record": {"record_kind": "clip"},
+        }.items()
+    },
     "post": {
         "type": "post",
         "event_id": "bad-post",

@@ -98,4 +98,5 @@ class TestUrlListDetector(DetectorContract):
             EventType.MESSAGE: ("text",),
             EventType.POST: ("text",),
             EventType.USER_REPORT: ("comment",),
+            EventType.LIVESTREAM_COMMENT: ("text",),
         }

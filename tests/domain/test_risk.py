@@ -115,6 +115,7 @@ def test_an_assessment_covers_the_offered_features_in_register_order(default) ->
         "user-report-grooming",
         "user-report-self-harm",
         "user-report-other",
+        "listed-abuse-url-reported",
     }
     assert sum(made.residual_counts().values()) == 3
 
@@ -142,6 +143,7 @@ PROFILE_CONTACT = (
     "persistent-contact-attempts",
     "age-deception",
     "grooming-case-undecided",
+    "listed-abuse-url",
 )
 
 

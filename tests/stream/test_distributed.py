@@ -242,7 +242,11 @@ def _outbox_pending(client: httpx.Client) -> int:
 
 
 def _change_hash_list(cluster: Cluster, content: str) -> None:
-    """Rewrite the SHA-256 list and wait until every running worker has rebuilt its detectors."""
+    """Rewrite the SHA-256 list and wait until every running worker has rebuilt its detectors.
+
+    Waits first for every worker to have finished starting: one that a test before restarted
+    and that reads the list after the edit loads the new list at once, and never reloads."""
+    wait_until(lambda: all(_started(cluster)), 60, "every worker to finish starting")
     before = _reloads(cluster)
     Path(cluster.environment["SAFEGUARDING_SHA256_LIST_PATH"]).write_text(content)
     wait_until(
@@ -250,6 +254,12 @@ def _change_hash_list(cluster: Cluster, content: str) -> None:
         60,
         "the workers to reload the hash list",
     )
+
+
+def _started(cluster: Cluster) -> list[bool]:
+    """For each worker, whether its latest start has reached the consuming loop."""
+    logs = [cluster.log(f"worker-{n}") for n in range(len(cluster.workers))]
+    return [log.count("stream worker consuming") >= log.count("database opened") for log in logs]
 
 
 def _reloads(cluster: Cluster) -> list[int]:

@@ -25,6 +25,7 @@ import numpy.typing as npt
 from safeguarding.detectors.media.bank_index import EXACT, BankIndex, _Pdq, _pdq, _videos
 from safeguarding.detectors.media.exact_index import ExactIndex
 from safeguarding.detectors.media.pdq_index import PdqIndex
+from safeguarding.detectors.urls.index import UrlIndex
 from safeguarding.domain.banks import Bank, BankEntry, BankKind, EntryState, HashType
 
 Ids = npt.NDArray[np.int64]
@@ -62,10 +63,12 @@ def build_streamed(
     names = tuple(sorted(by_name))
     code = {name: at for at, name in enumerate(names)}
     packed = {kind: _Packed() for kind in (*EXACT, HashType.PDQ)}
-    allow: list[BankEntry] = []  # allowlists and videos: few, built as before
+    allow: list[BankEntry] = []  # allowlists, videos and URL lists: few, built as before
     videos: list[BankEntry] = []
+    urls: list[BankEntry] = []
     for chunk in chunks:
         live = [e for e in chunk if e.bank in by_name and e.entry_id not in switched_off]
+        urls += [e for e in live if e.hash_type is HashType.URL]
         block = [e for e in live if by_name[e.bank].kind is BankKind.BLOCK]
         allow += [e for e in live if by_name[e.bank].kind is BankKind.ALLOW]
         videos += [e for e in block if e.hash_type is HashType.VPDQ]
@@ -89,6 +92,7 @@ def build_streamed(
         videos=_videos(videos),
         changed_at=changed_at,
         reenable_at=reenable_at,
+        urls=UrlIndex.build(by_name, urls),
     )
 
 
@@ -142,11 +146,14 @@ def apply_changes(
         videos=index.videos,
         changed_at=changed_at,
         reenable_at=min(moments, default=None),
+        urls=index.urls,
     )
 
 
 def _needs_rebuild(entry: BankEntry, banks: dict[str, Bank]) -> bool:
-    return banks[entry.bank].kind is BankKind.ALLOW or entry.hash_type is HashType.VPDQ
+    """Allowlists, videos and URL lists are rebuilt (they are small), not updated in place."""
+    kind = entry.hash_type
+    return banks[entry.bank].kind is BankKind.ALLOW or kind in (HashType.VPDQ, HashType.URL)
 
 
 def _on(disable_until_ts: int, now: float) -> bool:
