@@ -26,10 +26,8 @@ from safeguarding.domain.events import Event, EventType, MediaEvent
 from safeguarding.domain.signals import Evidence, Signal, SubjectKind
 
 
-class HashBankDetector(Detector):
-    """Flags an upload whose hashes match an enabled bank (and no allowlist)."""
-
-    event_types: ClassVar[frozenset[EventType]] = frozenset({EventType.MEDIA})
+class BankReadingDetector(Detector):
+    """A detector that reads the banks' current snapshot (the hash banks, the URL lists)."""
 
     def __init__(self, banks: BankSnapshots) -> None:
         self.banks = banks
@@ -38,7 +36,7 @@ class HashBankDetector(Detector):
     def configure(
         cls, options: Mapping[str, Any], resources: DetectorResources | None = None
     ) -> Self:
-        """Needs the banks' snapshot: without it every upload would quietly match nothing."""
+        """Needs the banks' snapshot: without it everything would quietly match nothing."""
         if options:
             raise ValueError(f"detector {cls.get_name()} takes no options, got {sorted(options)}")
         if resources is None or resources.banks is None:
@@ -47,6 +45,12 @@ class HashBankDetector(Detector):
                 "and was configured without it; it would match nothing"
             )
         return cls(resources.banks)
+
+
+class HashBankDetector(BankReadingDetector):
+    """Flags an upload whose hashes match an enabled bank (and no allowlist)."""
+
+    event_types: ClassVar[frozenset[EventType]] = frozenset({EventType.MEDIA})
 
     def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
         if not isinstance(event, MediaEvent):

@@ -13,20 +13,16 @@ policy blocks a match, preserves it and opens an ``abuse_imagery`` case.
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import ClassVar
 
 from pydantic import BaseModel
 
 from safeguarding.detectors.media.bank_index import BankIndex
+from safeguarding.detectors.media.bank_match import BankReadingDetector
 from safeguarding.detectors.urls.index import FoundUrl, UrlMatch, Way
 from safeguarding.domain.detectors import (
-    BankSnapshots,
-    Detector,
     DetectorContext,
-    DetectorResources,
 )
-from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.events import Event, EventType
 from safeguarding.domain.signals import Evidence, Signal, Span, SubjectKind
 from safeguarding.domain.url_lists import UrlListed
@@ -59,27 +55,10 @@ def _text_fields() -> dict[EventType, tuple[str, ...]]:
 TEXT_FIELDS = _text_fields()
 
 
-class UrlListDetector(Detector):
+class UrlListDetector(BankReadingDetector):
     """Flags a link to an entry of an enabled URL bank (and no allowlist)."""
 
     event_types: ClassVar[frozenset[EventType]] = frozenset(TEXT_FIELDS)
-
-    def __init__(self, banks: BankSnapshots) -> None:
-        self.banks = banks
-
-    @classmethod
-    def configure(
-        cls, options: Mapping[str, Any], resources: DetectorResources | None = None
-    ) -> Self:
-        """Needs the banks' snapshot: without it every link would quietly match nothing."""
-        if options:
-            raise ValueError(f"detector {cls.get_name()} takes no options, got {sorted(options)}")
-        if resources is None or resources.banks is None:
-            raise InvalidInput(
-                f"detector {cls.get_name()} needs the banks' index (resources.banks) and was "
-                "configured without it; it would match nothing"
-            )
-        return cls(resources.banks)
 
     def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
         index = self.banks.current
