@@ -37,8 +37,8 @@ from safeguarding.domain.detectors import DetectorResources
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.services import effect_handlers
-from safeguarding.services.access import AccessLog
 from safeguarding.services.audit_checkpoints import AuditCheckpoints, CheckpointSink, Schedule
+from safeguarding.services.auditor import AccessLog
 from safeguarding.services.banks import BankService
 from safeguarding.services.case_view import CaseViewService
 from safeguarding.services.complaints import ComplaintService, SuperComplaintService

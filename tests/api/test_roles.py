@@ -1,8 +1,9 @@
-"""Every endpoint declares its roles; every role is tried on every endpoint.
+"""Every endpoint declares its permission; every role is tried on every endpoint.
 
-The walk reads the app's own route table, so a route added without
-``Depends(Allow(...))`` fails here, and a role left out of a route's
-declaration is proved to get 403. Missing, wrong and revoked keys get 401.
+The walk reads the app's own route table, so an API route added without
+``Depends(Allow(Permission.X))``, or a web page without ``Depends(Page(Permission.X))``,
+fails here, and a role not holding a route's permission (``domain/permissions.py``) is proved
+to get 403. Missing, wrong and revoked keys get 401.
 """
 
 from __future__ import annotations
@@ -20,17 +21,21 @@ from fastapi.dependencies.models import Dependant
 
 from safeguarding.adapters.http.app import create_app
 from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.web.routes import Page
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
+from safeguarding.domain.permissions import GRANTS, Permission
 from safeguarding.services import keys as key_service
 from tests.conftest import auth
+from tests.web.session import browser
 
 pytestmark = pytest.mark.anyio
 
-# Open without a key: operations, the API docs, and the web UI (which has its own session login).
+# Open without a key: operations, the API docs, the icon, and the web UI's way in and out.
 OPEN_PATHS = frozenset(
     {"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect"}
     | {"/status", "/status/live", "/favicon.ico"}  # HMA's health checks; the icon
+    | {"/ui/", "/ui/login", "/ui/logout", "/ui/static"}  # the UI's landing, login, assets
 )
 PROBLEM = "application/problem+json"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -46,11 +51,17 @@ def cheap_key_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One method on one route, with the roles its ``Allow`` admits (None: no Allow at all)."""
+    """One method on one route, with the permission its ``Allow`` (API) or ``Page`` (web UI)
+    declares (None: neither) and the roles holding it."""
 
     method: str
     path: str
-    roles: tuple[Role, ...] | None
+    permission: Permission | None
+    web: bool = False
+
+    @property
+    def roles(self) -> tuple[Role, ...] | None:
+        return self.permission.roles if self.permission is not None else None
 
     @property
     def url(self) -> str:
@@ -59,7 +70,7 @@ class Endpoint:
 
     @property
     def is_open(self) -> bool:
-        return self.path in OPEN_PATHS or self.path == "/ui" or self.path.startswith("/ui/")
+        return self.path in OPEN_PATHS
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -75,10 +86,10 @@ def route_table(app: FastAPI) -> list[Any]:
     return list(iter_route_contexts(app.routes))
 
 
-def find_allow(dependant: Dependant | None) -> Allow | None:
-    """The ``Allow`` among a route's dependencies, at any depth."""
+def find_allow(dependant: Dependant | None) -> Allow | Page | None:
+    """The ``Allow`` or ``Page`` among a route's dependencies, at any depth."""
     for dep in dependant.dependencies if dependant is not None else ():
-        if isinstance(dep.call, Allow):
+        if isinstance(dep.call, Allow | Page):
             return dep.call
         found = find_allow(dep)
         if found is not None:
@@ -89,16 +100,18 @@ def find_allow(dependant: Dependant | None) -> Allow | None:
 def endpoints(app: FastAPI) -> list[Endpoint]:
     found = []
     for route in route_table(app):
-        allow = find_allow(getattr(route, "dependant", None))
-        roles = tuple(allow.roles) if allow is not None else None
+        gate = find_allow(getattr(route, "dependant", None))
+        permission = gate.permission if gate is not None else None
         # A mount (static files) has no methods; it stands for every method on its path.
         for method in sorted(getattr(route, "methods", None) or {"*"}):
-            found.append(Endpoint(method, route.path, roles))
+            found.append(Endpoint(method, route.path, permission, isinstance(gate, Page)))
     return found
 
 
 def protected(container: Container) -> list[Endpoint]:
-    table = [e for e in endpoints(create_app(container, run_outbox_worker=False)) if e.roles]
+    """The API's keyed endpoints (the web UI's pages are walked by their own test)."""
+    app = create_app(container, run_outbox_worker=False)
+    table = [e for e in endpoints(app) if e.roles and not e.web]
     # The walk must see the API; an empty walk would prove nothing.
     assert {"POST /v1/events", "PUT /v1/policy", "POST /v1/keys"} <= {str(e) for e in table}
     return table
@@ -120,18 +133,29 @@ async def test_every_api_route_declares_roles_and_only_documented_routes_are_ope
     container: Container,
 ) -> None:
     table = endpoints(create_app(container, run_outbox_worker=False))
-    undeclared = [str(e) for e in table if e.roles is None and not e.is_open]
+    undeclared = [str(e) for e in table if e.permission is None and not e.is_open]
     empty = [str(e) for e in table if e.roles == ()]
     api_without_roles = [str(e) for e in table if e.path.startswith("/v1/") and not e.roles]
-    assert undeclared == [], "routes without Depends(Allow(...)) that are not documented as open"
-    assert empty == [], "Allow() with no roles admits nobody; declare the roles"
+    web_undeclared = [str(e) for e in undeclared if e.startswith(("GET /ui/", "POST /ui/"))]
+    assert undeclared == [], "routes declaring no permission that are not documented as open"
+    assert empty == [], "a permission no role holds admits nobody; give it its roles"
     assert api_without_roles == []
-    assert len([e for e in table if e.roles]) >= 10
+    assert web_undeclared == [], "web pages must declare Depends(Page(Permission.X))"
+    assert len([e for e in table if e.roles and not e.web]) >= 10
+    assert len([e for e in table if e.web]) >= 20
+
+
+async def test_every_permission_has_a_grant_and_a_route(container: Container) -> None:
+    """The table is complete (every permission has roles and a scope), and none is dead."""
+    assert set(GRANTS) == set(Permission)
+    assert all(grant.roles and grant.scope for grant in GRANTS.values())
+    used = {e.permission for e in endpoints(create_app(container, run_outbox_worker=False))}
+    assert set(Permission) - used == set(), "permissions no route declares"
 
 
 async def test_the_walk_catches_a_route_added_without_roles(container: Container) -> None:
     app = create_app(container, run_outbox_worker=False)
-    nested = Depends(Allow(Role.ADMIN))
+    nested = Depends(Allow(Permission.MANAGE_KEYS))
 
     def admin_only(_p: Any = nested) -> None:
         return None
@@ -249,4 +273,49 @@ async def test_a_revoked_key_gets_401_everywhere(
         for role in endpoint.roles or ():
             response = await call(client, endpoint, auth(issued[role][0]))
             results.append((endpoint, unauthenticated_problem(response)))
+    assert failures(results) == []
+
+
+def pages(container: Container) -> list[Endpoint]:
+    return [e for e in endpoints(create_app(container, run_outbox_worker=False)) if e.web]
+
+
+def page_problem(endpoint: Endpoint, role: Role, response: httpx.Response) -> str | None:
+    """A role not holding the page's permission gets the 403 page; one holding it does not."""
+    assert endpoint.roles is not None
+    refused = response.status_code == 403 and "Not for your role" in response.text
+    if role in endpoint.roles and refused:
+        return f"{role.value} holds {endpoint.permission} but got the 403 page"
+    if role not in endpoint.roles and not refused:
+        return f"{role.value} lacks {endpoint.permission} but got {response.status_code}"
+    return None
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+async def test_each_web_page_admits_exactly_the_roles_of_its_permission(
+    container: Container, role: Role
+) -> None:
+    """The web UI reads the same table as the API: a page refuses every role not holding its
+    permission with the 403 page, and shows itself (or its own answer) to those that do."""
+    key = container.keys.create(f"web-walk-{role.value}", role.value)[0]
+    results = []
+    async with browser(create_app(container, run_outbox_worker=False), key) as client:
+        for endpoint in pages(container):
+            response = await client.request(endpoint.method, endpoint.url)
+            results.append((endpoint, page_problem(endpoint, role, response)))
+    assert failures(results) == []
+
+
+async def test_every_web_page_sends_a_visitor_without_a_session_to_log_in(
+    container: Container,
+) -> None:
+    transport = httpx.ASGITransport(app=create_app(container, run_outbox_worker=False))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        results = []
+        for endpoint in pages(container):
+            response = await client.request(endpoint.method, endpoint.url)
+            moved = response.status_code == 303 and response.headers["location"] == "/ui/login"
+            # A post without a session has no CSRF token: the CSRF check refuses it first.
+            csrf = endpoint.method == "POST" and response.status_code == 403
+            results.append((endpoint, None if moved or csrf else f"got {response.status_code}"))
     assert failures(results) == []

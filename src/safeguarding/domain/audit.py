@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from safeguarding.domain.audit_actions import AuditAction
+
 GENESIS_HASH = "0" * 64
 
 
@@ -119,7 +121,7 @@ class Checkpoint(BaseModel):
         return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 
-CHECKPOINT_ACTION = "audit.checkpoint"  # the record each automatic checkpoint signs
+CHECKPOINT_ACTION = AuditAction.CHECKPOINT.value  # the record each automatic checkpoint signs
 
 
 def checkpoint_breaks(

@@ -1,8 +1,8 @@
-"""Who may reach what, and recording who looked.
+"""Who may reach what: the scope rules of the permission table.
 
-Roles say what kind of thing a caller may do; scope says to which case, queue or request:
-``content_grounds`` and ``check_works_all`` are the one place that decides it. Every regulator
-read goes into the audit log.
+Roles say what kind of thing a caller may do (``domain/permissions.py``); scope says to which
+case, queue or request: ``content_grounds`` and ``check_works_all`` are the one place that
+decides it. Regulator reads are recorded by the auditor (``services/auditor.py``).
 """
 
 from __future__ import annotations
@@ -11,36 +11,10 @@ from typing import Any
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.actions import ActionName, OpenCaseParams
-from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.errors import AccessDenied
-from safeguarding.domain.ids import Clock
 from safeguarding.domain.information_requests import RequestStatus
-from safeguarding.ports.store import Store, UnitOfWork
-
-
-class AccessLog:
-    """Appends an audit record for reads that must be accounted for."""
-
-    def __init__(self, store: Store, clock: Clock) -> None:
-        self.store = store
-        self.clock = clock
-
-    def read(self, principal: Principal, what: str) -> None:
-        """Record a read of ``what`` when the reader is a regulator (others are not audited)."""
-        if principal.role is not Role.REGULATOR:
-            return
-        with self.store.write() as uow:
-            uow.audit_append(
-                [
-                    AuditEntry(
-                        at=self.clock.now(),
-                        actor=principal.audit_name,
-                        action="regulator.read",
-                        subject=what,
-                    )
-                ]
-            )
-
+from safeguarding.domain.permissions import Permission
+from safeguarding.ports.store import UnitOfWork
 
 # The command line runs on the service's own machine with its database: an admin's reach.
 OPERATOR = Principal(key_id="cli", name="cli", role=Role.ADMIN)
@@ -97,7 +71,7 @@ def content_grounds(
 
 def check_works_all(principal: Principal, queues: frozenset[str], what: str) -> None:
     """AccessDenied unless ``principal`` works every one of ``queues`` (an admin does)."""
-    if principal.role not in (Role.MODERATOR, Role.ADMIN) or not principal.works_all(queues):
+    if not Permission.REVIEW_CASES.admits(principal) or not principal.works_all(queues):
         raise out_of_scope(principal, _not_worked(principal, what, queues))
 
 

@@ -21,13 +21,14 @@ from typing import Protocol
 
 from safeguarding.domain.audit import (
     CHECKPOINT_ACTION,
-    AuditEntry,
     AuditRecord,
     Checkpoint,
     checkpoint_due,
 )
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 
 log = logging.getLogger("safeguarding.audit")
 
@@ -117,14 +118,9 @@ class AuditCheckpoints:
         if reason is None:
             return None
         now = self.clock.now()
-        entry = AuditEntry(
-            at=now,
-            actor="system",
-            action=CHECKPOINT_ACTION,
-            subject=f"audit:{head.seq if head else 0}",
-            details={"reason": reason},
-        )
-        (record,) = uow.audit_append([entry])
+        subject = AuditSubject.checkpoint(head.seq if head else 0)
+        details = {"reason": reason}
+        record = auditor.record(uow, now, "system", AuditAction.CHECKPOINT, subject, details)
         self._last = _Last(record.seq, record.at)
         return self.signer.sign(record, now)
 

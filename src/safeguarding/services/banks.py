@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from safeguarding.detectors.media.bank_index import BankIndex, IndexHolder
-from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.banks import (
     Bank,
     BankChange,
@@ -36,6 +36,7 @@ from safeguarding.domain.banks import (
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 from safeguarding.services.bank_snapshots import built_from_store, changes_applied
 
 log = logging.getLogger("safeguarding.banks")
@@ -115,7 +116,7 @@ class BankService:
             uow.bank_entry_switch(entry_id, disable_until_ts)
             details = {"entry_id": entry_id, "disable_until_ts": disable_until_ts}
             change = BankChange(bank=name, entry_id=entry_id, hashes=1)
-            self._changed(uow, actor, "bank.switch_entry", name, details, change)
+            self._changed(uow, actor, AuditAction.BANK_SWITCH_ENTRY, name, details, change)
         self.catch_up()
 
     def matchable_counts(self) -> tuple[dict[str, int], datetime | None]:
@@ -141,7 +142,9 @@ class BankService:
             if uow.bank_get(bank.name) is not None:
                 raise Conflict(f"a bank named {bank.name!r} exists already")
             uow.bank_put(bank)
-            self._changed(uow, actor, "bank.create", bank.name, bank.model_dump(mode="json"))
+            self._changed(
+                uow, actor, AuditAction.BANK_CREATE, bank.name, bank.model_dump(mode="json")
+            )
         self.rebuild()
         return bank
 
@@ -159,7 +162,7 @@ class BankService:
             bank = _existing(uow, name)
             changed = Bank.model_validate({**bank.model_dump(), **changes})
             uow.bank_put(changed)
-            self._changed(uow, actor, "bank.update", name, changes)
+            self._changed(uow, actor, AuditAction.BANK_UPDATE, name, changes)
         self.rebuild()
         return changed
 
@@ -169,7 +172,7 @@ class BankService:
             _existing(uow, name)
             removed = len(uow.bank_hashes_live(name))
             uow.bank_delete(name)
-            self._changed(uow, actor, "bank.delete", name, {"hashes": removed})
+            self._changed(uow, actor, AuditAction.BANK_DELETE, name, {"hashes": removed})
         self.rebuild()
         return removed
 
@@ -190,7 +193,7 @@ class BankService:
                 uow,
                 _existing(uow, name),
                 dict.fromkeys(hashes),
-                "bank.import",
+                AuditAction.BANK_IMPORT,
                 actor,
                 keep_others=mode is not ImportMode.REPLACE,
                 progress=progress,
@@ -212,7 +215,7 @@ class BankService:
             made = self._new_version(
                 uow,
                 bank,
-                "bank.remove_entry",
+                AuditAction.BANK_REMOVE_ENTRY,
                 actor,
                 version=version,
                 source=f"entry {entry_id} removed",
@@ -232,7 +235,7 @@ class BankService:
                 uow,
                 bank,
                 uow.bank_hashes_at(name, to_version),
-                "bank.rollback",
+                AuditAction.BANK_ROLLBACK,
                 actor,
                 source=f"rollback to version {to_version}",
                 rolled_back_to=to_version,
@@ -245,7 +248,7 @@ class BankService:
         uow: UnitOfWork,
         bank: Bank,
         wanted: Collection[tuple[HashType, str]],
-        action: str,
+        action: AuditAction,
         actor: str,
         *,
         keep_others: bool = False,
@@ -274,7 +277,7 @@ class BankService:
         )
 
     def _new_version(
-        self, uow: UnitOfWork, bank: Bank, action: str, actor: str, **fields: Any
+        self, uow: UnitOfWork, bank: Bank, action: AuditAction, actor: str, **fields: Any
     ) -> BankVersion:
         """Record a version (its hashes already written), make it live, audit it as ``action``."""
         made = BankVersion(bank=bank.name, created_at=self.clock.now(), created_by=actor, **fields)
@@ -288,7 +291,7 @@ class BankService:
         self,
         uow: UnitOfWork,
         actor: str,
-        action: str,
+        action: AuditAction,
         name: str,
         details: dict[str, Any],
         change: BankChange | None = None,
@@ -296,9 +299,7 @@ class BankService:
         """Log the change (``change``: one to hashes alone, else to banks) and audit it."""
         now = self.clock.now()
         uow.bank_revision_bump(now, change)
-        uow.audit_append(
-            [AuditEntry(at=now, actor=actor, action=action, subject=name, details=details)]
-        )
+        auditor.record(uow, now, actor, action, AuditSubject.bank(name), details)
 
     # -- the shared index ----------------------------------------------------
     def index(self) -> BankIndex:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from safeguarding.domain.access import Principal
 from safeguarding.domain.accounts import Account
-from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.cases import Case
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.errors import NotFound
@@ -24,9 +24,10 @@ from safeguarding.domain.ids import Clock
 from safeguarding.domain.reports import ReportRecord
 from safeguarding.domain.signals import Signal
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 from safeguarding.services.review import check_works, existing_case
 
-REVEAL = "evidence.reveal"
+REVEAL = AuditAction.EVIDENCE_REVEAL
 TIMELINE_LIMIT = 200
 RELATED_LIMIT = 50
 # Signals whose content a moderator should open deliberately rather than meet on arrival.
@@ -92,17 +93,9 @@ class CaseViewService:
             case = existing_case(uow, case_id)
             check_works(principal, case)
             built = _build(uow, case)
-            uow.audit_append(
-                [
-                    AuditEntry(
-                        at=self.clock.now(),
-                        actor=principal.audit_name,
-                        action="case.view",
-                        subject=case_id,
-                        details={"events_shown": len(built.timeline)},
-                    )
-                ]
-            )
+            shown = {"events_shown": len(built.timeline)}
+            subject = AuditSubject.case(case_id)
+            auditor.record(uow, self.clock.now(), principal, AuditAction.CASE_VIEW, subject, shown)
         return built
 
     def reveal(self, case_id: str, event_id: str, principal: Principal) -> MediaEvent:
@@ -115,23 +108,15 @@ class CaseViewService:
                 raise NotFound(f"case {case_id} shows no image {event_id!r}")
             if event.content() is None:
                 raise NotFound(f"only hashes were received for {event_id!r}; there is no image")
-            uow.audit_append(
-                [
-                    AuditEntry(
-                        at=self.clock.now(),
-                        actor=principal.audit_name,
-                        action=REVEAL,
-                        subject=event_id,
-                        details={"case_id": case_id},
-                    )
-                ]
-            )
+            details = {"case_id": case_id}
+            subject = AuditSubject.event(event_id)
+            auditor.record(uow, self.clock.now(), principal, REVEAL, subject, details)
         return event
 
     def exposures(self, actors: Collection[str] | None = None) -> dict[str, int]:
         """How many images each moderator has revealed, from the audit log."""
         with self.store.read() as uow:
-            return uow.audit_counts(REVEAL, actors)
+            return auditor.counts(uow, REVEAL, actors)
 
 
 def _shown(uow: UnitOfWork, case: Case) -> set[str]:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.accounts import AgeBand
-from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject, Listing
 from safeguarding.domain.complaints import (
     WORDING,
     Attachment,
@@ -31,6 +30,7 @@ from safeguarding.domain.decisions import Verdict
 from safeguarding.domain.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 from safeguarding.services.access import check_works_all, event_queues, out_of_scope
 from safeguarding.services.review import OPEN_STATUSES, hash_matched
 from safeguarding.services.visibility import APPEAL_SOURCE
@@ -94,7 +94,14 @@ class ComplaintService:
             _check_target(uow, complaint)
             uow.complaint_add(complaint)
             details = {"kind": new.kind.value, "reason": new.reason, "event_id": new.event_id}
-            _audit(uow, now, principal, "complaint.file", complaint.complaint_id, details)
+            auditor.record(
+                uow,
+                now,
+                principal,
+                AuditAction.COMPLAINT_FILE,
+                AuditSubject.complaint(complaint.complaint_id),
+                details,
+            )
         return complaint
 
     def get(self, complaint_id: str, principal: Principal) -> Complaint:
@@ -102,14 +109,18 @@ class ComplaintService:
             complaint = _existing(uow, complaint_id)
             if not _sees(uow, principal, complaint):
                 raise out_of_scope(principal, _scope_detail(uow, principal, complaint))
-            _audit_regulator(uow, self.clock, principal, complaint_id)
+            auditor.regulator_read(
+                uow, self.clock.now(), principal, AuditSubject.complaint(complaint_id)
+            )
         return complaint
 
     def list(self, principal: Principal, status: ComplaintStatus | None = None) -> list[Complaint]:
         """Every complaint; a moderator's list holds those about the queues they work."""
         with self.store.write() as uow:
             found = [c for c in uow.complaints_list(status) if _sees(uow, principal, c)]
-            _audit_regulator(uow, self.clock, principal, "complaints")
+            auditor.regulator_read(
+                uow, self.clock.now(), principal, AuditSubject.of(Listing.COMPLAINTS)
+            )
         return found
 
     def decide(
@@ -124,7 +135,14 @@ class ComplaintService:
             uow.complaint_put(decided)
             effects = _reverse(uow, decided, principal) if _reverses(decided) else {}
             details = {"status": status.value, "reason": decided.outcome_reason, **guard, **effects}
-            _audit(uow, now, principal, "complaint.decide", complaint_id, details)
+            auditor.record(
+                uow,
+                now,
+                principal,
+                AuditAction.COMPLAINT_DECIDE,
+                AuditSubject.complaint(complaint_id),
+                details,
+            )
         if effects.get("content_reinstated") and self.on_reinstated and decided.event_id:
             self.on_reinstated([decided.event_id])
         return decided
@@ -249,7 +267,9 @@ class SuperComplaintService:
             uow.super_complaint_add(complaint, {i: f.content for i, f in attachments.items()})
             # The title is the advocate's words, sealed in the store: not copied to the audit.
             details = {"harms": list(complaint.harms), "files": len(files)}
-            _audit(uow, now, principal, "super_complaint.file", _id(complaint), details)
+            auditor.record(
+                uow, now, principal, AuditAction.SUPER_COMPLAINT_FILE, _id(complaint), details
+            )
         return complaint
 
     def list(self, principal: Principal) -> list[SuperComplaint]:
@@ -259,13 +279,17 @@ class SuperComplaintService:
                 found = []  # a key that speaks for no body has filed nothing
             else:
                 found = uow.super_complaints_list(principal.organisation if advocate else None)
-            _audit_regulator(uow, self.clock, principal, "super_complaints")
+            auditor.regulator_read(
+                uow, self.clock.now(), principal, AuditSubject.of(Listing.SUPER_COMPLAINTS)
+            )
         return found
 
     def get(self, super_complaint_id: str, principal: Principal) -> SuperComplaint:
         with self.store.write() as uow:
             complaint = self._visible(uow, super_complaint_id, principal)
-            _audit_regulator(uow, self.clock, principal, super_complaint_id)
+            auditor.regulator_read(
+                uow, self.clock.now(), principal, AuditSubject.super_complaint(super_complaint_id)
+            )
         return complaint
 
     def file_content(
@@ -283,7 +307,14 @@ class SuperComplaintService:
                 )
             details = {"super_complaint_id": super_complaint_id}
             now = self.clock.now()
-            _audit(uow, now, principal, "super_complaint.file_read", attachment_id, details)
+            auditor.record(
+                uow,
+                now,
+                principal,
+                AuditAction.SUPER_COMPLAINT_FILE_READ,
+                AuditSubject.attachment(attachment_id),
+                details,
+            )
         return attachment, content
 
     def respond(
@@ -299,7 +330,9 @@ class SuperComplaintService:
             answered = complaint.answered(status, response, principal.audit_name, now)
             uow.super_complaint_put(answered)
             details = {"status": status.value}
-            _audit(uow, now, principal, "super_complaint.respond", _id(answered), details)
+            auditor.record(
+                uow, now, principal, AuditAction.SUPER_COMPLAINT_RESPOND, _id(answered), details
+            )
         return answered
 
     @staticmethod
@@ -349,8 +382,8 @@ def attachment_of(attachment_id: str, f: EvidenceFile) -> Attachment:
     )
 
 
-def _id(complaint: SuperComplaint) -> str:
-    return complaint.super_complaint_id
+def _id(complaint: SuperComplaint) -> AuditSubject:
+    return AuditSubject.super_complaint(complaint.super_complaint_id)
 
 
 def _existing(uow: UnitOfWork, complaint_id: str) -> Complaint:
@@ -358,20 +391,3 @@ def _existing(uow: UnitOfWork, complaint_id: str) -> Complaint:
     if found is None:
         raise NotFound(f"no complaint or appeal {complaint_id!r}")
     return found
-
-
-def _audit_regulator(uow: UnitOfWork, clock: Clock, principal: Principal, subject: str) -> None:
-    if principal.role is Role.REGULATOR:
-        _audit(uow, clock.now(), principal, "regulator.read", subject, {})
-
-
-def _audit(
-    uow: UnitOfWork,
-    at: datetime,
-    who: Principal,
-    action: str,
-    subject: str,
-    details: dict[str, Any],
-) -> None:
-    entry = AuditEntry(at=at, actor=who.audit_name, action=action, subject=subject, details=details)
-    uow.audit_append([entry])

@@ -13,14 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.errors import AccessDenied, InvalidInput, NotFound
 from safeguarding.domain.evidence import EvidenceContent, EvidenceRecord
 from safeguarding.domain.ids import Clock
+from safeguarding.domain.permissions import Permission
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 from safeguarding.services.access import OPERATOR, content_grounds
 
-READERS = frozenset({Role.MODERATOR, Role.ADMIN, Role.REGULATOR})
+READERS = Permission.READ_EVIDENCE
 MIN_REASON = 10
 _PURGE_CHUNK = 500
 
@@ -50,7 +52,7 @@ class EvidenceService:
         An admin may read any evidence; a moderator, that of cases in the queues they work;
         a regulator, that of events named by an open formal information request.
         """
-        if principal.role not in READERS:
+        if not READERS.admits(principal):
             raise _denied(principal, f"role {principal.role.value} may not read evidence content")
         _check_reason(reason)
         with self.store.write() as uow:
@@ -63,7 +65,7 @@ class EvidenceService:
                 why = "was purged" if record.purged_at else "holds no content"
                 raise NotFound(f"the evidence for event {event_id!r} {why}")
             details = {"reason": reason, **grounds}
-            self._audit(uow, principal.audit_name, "evidence.read", event_id, details)
+            self._audit(uow, principal.audit_name, AuditAction.EVIDENCE_READ, event_id, details)
         return EvidenceContent(record=record, content=content)
 
     def hold(self, event_id: str, reason: str | None, actor: str) -> EvidenceRecord:
@@ -74,7 +76,7 @@ class EvidenceService:
             record = _existing(uow, event_id)
             if not uow.evidence_hold(event_id, reason):
                 raise NotFound(f"the evidence for event {event_id!r} was purged")
-            action = "evidence.hold" if reason else "evidence.release"
+            action = AuditAction.EVIDENCE_HOLD if reason else AuditAction.EVIDENCE_RELEASE
             self._audit(uow, actor, action, event_id, {"reason": reason})
         return record.model_copy(update={"legal_hold": reason is not None, "hold_reason": reason})
 
@@ -89,7 +91,9 @@ class EvidenceService:
                 due = uow.evidence_expired(now, _PURGE_CHUNK)
                 for record in due:
                     uow.evidence_purge(record.event_id, now)
-                    self._audit(uow, actor, "evidence.purge", record.event_id, _tombstone(record))
+                    self._audit(
+                        uow, actor, AuditAction.EVIDENCE_PURGE, record.event_id, _tombstone(record)
+                    )
             purged += due
             if progress is not None and due:
                 progress(len(due))
@@ -97,12 +101,15 @@ class EvidenceService:
                 return purged
 
     def _audit(
-        self, uow: UnitOfWork, actor: str, action: str, subject: str, details: dict[str, Any]
+        self,
+        uow: UnitOfWork,
+        actor: str,
+        action: AuditAction,
+        event_id: str,
+        details: dict[str, Any],
     ) -> None:
-        entry = AuditEntry(
-            at=self.clock.now(), actor=actor, action=action, subject=subject, details=details
-        )
-        uow.audit_append([entry])
+        subject = AuditSubject.event(event_id)
+        auditor.record(uow, self.clock.now(), actor, action, subject, details)
 
 
 def _existing(uow: UnitOfWork, event_id: str) -> EvidenceRecord:
@@ -113,7 +120,7 @@ def _existing(uow: UnitOfWork, event_id: str) -> EvidenceRecord:
 
 
 def _may_read(uow: UnitOfWork, event_id: str, principal: Principal) -> bool:
-    if principal.role not in READERS:
+    if not READERS.admits(principal):
         return False
     try:
         content_grounds(uow, principal, event_id, f"the evidence of {event_id!r}")
@@ -123,7 +130,7 @@ def _may_read(uow: UnitOfWork, event_id: str, principal: Principal) -> bool:
 
 
 def _denied(principal: Principal, detail: str) -> AccessDenied:
-    return AccessDenied(detail, principal.role.value, tuple(sorted(r.value for r in READERS)))
+    return AccessDenied(detail, principal.role.value, tuple(sorted(r.value for r in READERS.roles)))
 
 
 def _check_reason(reason: str) -> None:

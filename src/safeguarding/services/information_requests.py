@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from safeguarding.domain.access import Principal
-from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject, Listing
 from safeguarding.domain.complaints import Attachment
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.domain.information_requests import InformationRequest, RequestStatus
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 from safeguarding.services.complaints import EvidenceFile, attachment_of, check_files
 from safeguarding.services.samples import DecisionSamples
 
@@ -68,19 +69,38 @@ class InformationRequestService:
             }
             if resolved:
                 details["sampled"] = resolved
-            _audit(uow, now, principal.audit_name, "information_request.file", request, details)
+            _audit(
+                uow,
+                now,
+                principal.audit_name,
+                AuditAction.INFORMATION_REQUEST_FILE,
+                request,
+                details,
+            )
         return request
 
     def list(self, principal: Principal) -> list[InformationRequest]:
         with self.store.write() as uow:
             found = uow.information_requests_list()
-            _audit(uow, self.clock.now(), principal.audit_name, "information_request.list", None)
+            _audit(
+                uow,
+                self.clock.now(),
+                principal.audit_name,
+                AuditAction.INFORMATION_REQUEST_LIST,
+                None,
+            )
         return found
 
     def get(self, request_id: str, principal: Principal) -> InformationRequest:
         with self.store.write() as uow:
             request = _existing(uow, request_id)
-            _audit(uow, self.clock.now(), principal.audit_name, "information_request.read", request)
+            _audit(
+                uow,
+                self.clock.now(),
+                principal.audit_name,
+                AuditAction.INFORMATION_REQUEST_READ,
+                request,
+            )
         return request
 
     def answer(
@@ -106,7 +126,14 @@ class InformationRequestService:
             for attachment_id, f in named.items():
                 uow.information_request_file_add(request_id, attachment_id, f.content)
             details = {"files": len(named)}
-            _audit(uow, now, principal.audit_name, "information_request.answer", answered, details)
+            _audit(
+                uow,
+                now,
+                principal.audit_name,
+                AuditAction.INFORMATION_REQUEST_ANSWER,
+                answered,
+                details,
+            )
         return answered
 
     def file_content(
@@ -124,7 +151,7 @@ class InformationRequestService:
             details = {"attachment_id": attachment_id}
             now = self.clock.now()
             actor = principal.audit_name
-            _audit(uow, now, actor, "information_request.file_read", request, details)
+            _audit(uow, now, actor, AuditAction.INFORMATION_REQUEST_FILE_READ, request, details)
         return attachment, content
 
 
@@ -161,11 +188,13 @@ def _audit(
     uow: UnitOfWork,
     at: datetime,
     actor: str,
-    action: str,
+    action: AuditAction,
     request: InformationRequest | None,
     details: dict[str, object] | None = None,
 ) -> None:
-    subject = request.request_id if request else "information_requests"
-    uow.audit_append(
-        [AuditEntry(at=at, actor=actor, action=action, subject=subject, details=details or {})]
+    subject = (
+        AuditSubject.information_request(request.request_id)
+        if request
+        else AuditSubject.of(Listing.INFORMATION_REQUESTS)
     )
+    auditor.record(uow, at, actor, action, subject, details)

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.decisions import Decision, Verdict
 from safeguarding.domain.effects import SideEffect
 from safeguarding.domain.errors import ConcurrentWrite, EventIdReused
@@ -25,6 +26,7 @@ from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.domain.support import DEFAULT_RESOURCES, notice
 from safeguarding.ports.store import NewEvent, OutboxItem, Store, StoredEvent, UnitOfWork
 from safeguarding.ports.stream import Prepared
+from safeguarding.services import auditor
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.media import MediaHashing
 from safeguarding.services.policy import PolicyService
@@ -134,7 +136,7 @@ class IngestService:
         state.flush()
         uow.events_add(new_events)
         uow.outbox_add(outbox)
-        uow.audit_append([_audit_entry(list(decisions.values()), source)])
+        auditor.record_all(uow, [_audit_entry(list(decisions.values()), source)])
         return decisions
 
     def _with_support(self, event: Event, decision: Decision, state: BatchState) -> Decision:
@@ -190,12 +192,12 @@ def _audience(
 
 def _audit_entry(decisions: list[Decision], source: str) -> AuditEntry:
     """One chained record per transaction, committing to every decision in it by digest."""
-    return AuditEntry(
-        at=decisions[0].decided_at,
-        actor=source,
-        action="decisions",
-        subject=f"{len(decisions)} event(s) from {decisions[0].event_id}",
-        details={
+    return auditor.entry(
+        decisions[0].decided_at,
+        source,
+        AuditAction.DECISIONS,
+        AuditSubject.decisions(len(decisions), decisions[0].event_id),
+        {
             "policy_version": decisions[0].policy_version,
             "decisions": [[d.event_id, d.verdict.value, decision_digest(d)] for d in decisions],
         },

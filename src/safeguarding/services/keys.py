@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.errors import (
     FieldError,
     InvalidInput,
@@ -33,6 +33,7 @@ from safeguarding.domain.errors import (
 )
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import ApiKeyRecord, Store
+from safeguarding.services import auditor
 from safeguarding.services.login_throttle import LoginThrottle
 
 # OWASP's minimum Argon2id profile. The secret is 256 random bits, so the hash is defence in
@@ -109,22 +110,14 @@ class KeyService:
         )
         with self.store.write() as uow:
             uow.key_add(record)
-            uow.audit_append(
-                [
-                    AuditEntry(
-                        at=record.created_at,
-                        actor=by,
-                        action="key.create",
-                        subject=f"key:{key_id}",
-                        details={
-                            "role": record.role,
-                            "name": record.name,
-                            "queues": list(checked_queues) if checked_queues else None,
-                            "organisation": body,
-                        },
-                    )
-                ]
-            )
+            details = {
+                "role": record.role,
+                "name": record.name,
+                "queues": list(checked_queues) if checked_queues else None,
+                "organisation": body,
+            }
+            subject = AuditSubject.key(key_id)
+            auditor.record(uow, record.created_at, by, AuditAction.KEY_CREATE, subject, details)
         return f"sgk_{key_id}_{secret}", record
 
     def list(self) -> list[ApiKeyRecord]:
@@ -136,9 +129,7 @@ class KeyService:
         with self.store.write() as uow:
             if not uow.key_revoke(key_id, now):
                 raise NotFound(f"no active key with id '{key_id}'")
-            uow.audit_append(
-                [AuditEntry(at=now, actor=by, action="key.revoke", subject=f"key:{key_id}")]
-            )
+            auditor.record(uow, now, by, AuditAction.KEY_REVOKE, AuditSubject.key(key_id))
             uow.sessions_end_for_key(key_id, now)
         with self._lock:
             self._cache = {k: v for k, v in self._cache.items() if v[1].key_id != key_id}

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from importlib import resources
 
 from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.errors import NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.policy.validate import CheckedPolicy, check_policy
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 
 RECHECK_SECONDS = 1.0
 
@@ -99,7 +101,7 @@ class PolicyService:
         )
         relaxed = before.document.relaxed_defaults(version.document) if before else []
         uow.policy_add(version)
-        uow.audit_append(_policy_audit(version, before, relaxed))
+        auditor.record_all(uow, _policy_audit(version, before, relaxed))
         if self.on_stored is not None:
             self.on_stored(uow, version)
         self._checked_until = 0.0  # see the new version on the next request
@@ -110,12 +112,12 @@ def _policy_audit(
     version: PolicyVersion, before: PolicyVersion | None, relaxed: list[tuple[str, str]]
 ) -> list[AuditEntry]:
     """The change itself, then one record per child-safe default it relaxes."""
-    change = AuditEntry(
-        at=version.created_at,
-        actor=version.created_by,
-        action="policy.update",
-        subject=f"policy:v{version.version}",
-        details={
+    change = auditor.entry(
+        version.created_at,
+        version.created_by,
+        AuditAction.POLICY_UPDATE,
+        AuditSubject.policy(version.version),
+        {
             "version": version.version,
             "previous": before.version if before else 0,
             "sha256": version.sha256,
@@ -125,12 +127,12 @@ def _policy_audit(
         },
     )
     relaxations = [
-        AuditEntry(
-            at=version.created_at,
-            actor=version.created_by,
-            action="policy.relax_default",
-            subject=f"rule:{name}",
-            details={"version": version.version, "how": how, "note": version.note},
+        auditor.entry(
+            version.created_at,
+            version.created_by,
+            AuditAction.POLICY_RELAX_DEFAULT,
+            AuditSubject.rule(name),
+            {"version": version.version, "how": how, "note": version.note},
         )
         for name, how in relaxed
     ]

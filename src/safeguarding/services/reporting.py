@@ -19,12 +19,13 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import CONTENT_VIEWS, AuditAction, AuditSubject, Listing
 from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from safeguarding.domain.events import Event, MediaEvent, MessageEvent, PostEvent
 from safeguarding.domain.ids import Clock
+from safeguarding.domain.permissions import Permission
 from safeguarding.domain.reports import (
     FORMATS,
     AuthorityReport,
@@ -37,11 +38,12 @@ from safeguarding.domain.reports import (
     ReportSummary,
 )
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 from safeguarding.services.access import content_grounds, event_queues, out_of_scope
 
-CONFIRMERS = frozenset({Role.MODERATOR, Role.ADMIN})
+CONFIRMERS = Permission.CONFIRM_REPORTS
 # The audit actions that mean a person at the service saw a file's content.
-VIEWS = ("evidence.reveal", "evidence.read")
+VIEWS = CONTENT_VIEWS
 
 
 class ReportSender(Protocol):
@@ -86,8 +88,8 @@ class ReportingService:
             records = uow.authority_reports()
             if principal.role is not Role.ADMIN and principal.role is not Role.REGULATOR:
                 records = [r for r in records if principal.works_any(event_queues(uow, r.event_id))]
-            if principal.role is Role.REGULATOR:
-                _audit(uow, self.clock.now(), principal.audit_name, "regulator.read", "", "")
+            subject = AuditSubject.of(Listing.AUTHORITY_REPORTS)
+            auditor.regulator_read(uow, self.clock.now(), principal, subject)
         return [r.summary() for r in records]
 
     def build(self, event_id: str, authority: str, principal: Principal) -> AuthorityReport:
@@ -97,7 +99,15 @@ class ReportingService:
             grounds = content_grounds(uow, principal, event_id, _what(event_id, authority))
             report = self._build(uow, event_id, authority)
             now = self.clock.now()
-            _audit(uow, now, principal.audit_name, "report.read", event_id, authority, grounds)
+            _audit(
+                uow,
+                now,
+                principal.audit_name,
+                AuditAction.REPORT_READ,
+                event_id,
+                authority,
+                grounds,
+            )
         return report
 
     def package(self, event_id: str, authority: str, principal: Principal) -> dict[str, Any]:
@@ -108,17 +118,18 @@ class ReportingService:
                 what = _what(event_id, authority)
                 grounds = content_grounds(uow, principal, event_id, what)
                 now = self.clock.now()
-                _audit(uow, now, principal.audit_name, "report.read", event_id, authority, grounds)
+                actor = principal.audit_name
+                _audit(uow, now, actor, AuditAction.REPORT_READ, event_id, authority, grounds)
             return dict(record.package)
         report = self.build(event_id, authority, principal)
         return FORMATS[format_for(authority)](report).model_dump(mode="json")
 
     def confirm(self, event_id: str, authority: str, principal: Principal) -> ReportRecord:
-        if principal.role not in CONFIRMERS:
+        if not CONFIRMERS.admits(principal):
             raise AccessDenied(
                 "only a moderator or admin confirms an authority report",
                 principal.role.value,
-                tuple(sorted(r.value for r in CONFIRMERS)),
+                tuple(sorted(r.value for r in CONFIRMERS.roles)),
             )
         with self.store.write() as uow:
             record = _record(uow, event_id, authority)
@@ -140,7 +151,7 @@ class ReportingService:
                 }
             )
             uow.authority_report_put(confirmed)
-            _audit(uow, now, principal.audit_name, "report.confirm", event_id, authority)
+            _audit(uow, now, principal.audit_name, AuditAction.REPORT_CONFIRM, event_id, authority)
         return confirmed
 
     def submit(self, event_id: str, authority: str, principal: Principal) -> ReportRecord:
@@ -166,7 +177,7 @@ class ReportingService:
             uow.authority_report_put(sent)
             # The files that left with it are named by hash in the audit, never included.
             grounds = {"files_sent": sorted(files)} if files else None
-            _audit(uow, now, actor, "report.submit", event_id, authority, grounds)
+            _audit(uow, now, actor, AuditAction.REPORT_SUBMIT, event_id, authority, grounds)
         return sent
 
     def _files(self, package: dict[str, Any]) -> dict[str, bytes]:
@@ -191,7 +202,9 @@ class ReportingService:
                 raise Conflict(f"the report is {record.status.value}, not submitted")
             done = record.model_copy(update={"status": ReportStatus.ACKNOWLEDGED})
             uow.authority_report_put(done)
-            _audit(uow, self.clock.now(), actor, "report.acknowledge", event_id, authority)
+            _audit(
+                uow, self.clock.now(), actor, AuditAction.REPORT_ACKNOWLEDGE, event_id, authority
+            )
         return done
 
     def _stored(self, event_id: str, authority: str) -> ReportRecord:
@@ -263,7 +276,7 @@ class ReportingService:
                 pdq=hashes.pdq if hashes else None,
                 matched_bank=next((b for b in banks if b), None),
                 evidence_sha256=evidence.content_sha256 if evidence else None,
-                viewed_by_esp=uow.audit_mentions(VIEWS, event.event_id),
+                viewed_by_esp=auditor.mentions(uow, VIEWS, AuditSubject.event(event.event_id)),
             ),
         )
 
@@ -307,7 +320,7 @@ def _what(event_id: str, authority: str) -> str:
 def _check_confirmed_case(uow: UnitOfWork, principal: Principal, event_id: str, what: str) -> None:
     """A report goes forward only from a case about its event that was decided as confirmed,
     in a queue the caller works."""
-    if principal.role not in CONFIRMERS or not principal.works_any(event_queues(uow, event_id)):
+    if not CONFIRMERS.admits(principal) or not principal.works_any(event_queues(uow, event_id)):
         raise out_of_scope(principal, f"{what} is not in a queue {principal.name} works")
     confirmed = [c for c in uow.cases_of_event(event_id) if c.status is CaseStatus.CONFIRMED]
     if not confirmed:
@@ -328,13 +341,10 @@ def _audit(
     uow: UnitOfWork,
     at: datetime,
     actor: str,
-    action: str,
+    action: AuditAction,
     event_id: str,
     authority: str,
     grounds: dict[str, Any] | None = None,
 ) -> None:
-    subject = event_id or "authority reports"
     details = ({"authority": authority} if authority else {}) | (grounds or {})
-    uow.audit_append(
-        [AuditEntry(at=at, actor=actor, action=action, subject=subject, details=details)]
-    )
+    auditor.record(uow, at, actor, action, AuditSubject.event(event_id), details)

@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.retention import retention_cutoffs, without_content
-from safeguarding.ports.store import Store
+from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 from safeguarding.services.evidence import EvidenceService
 
 BATCH = 200
@@ -69,7 +70,7 @@ class RetentionService:
                     if event is not None:
                         uow.event_content_remove(without_content(event), now)
                 if due:
-                    uow.audit_append([_audit(now, actor, due)])
+                    _audit(uow, now, actor, due)
             removed += len(due)
             if progress is not None and due:
                 progress(len(due))
@@ -79,11 +80,7 @@ class RetentionService:
         return RetentionResult(evidence_purged=purged, events_tombstoned=removed)
 
 
-def _audit(at: datetime, actor: str, event_ids: list[str]) -> AuditEntry:
-    return AuditEntry(
-        at=at,
-        actor=actor,
-        action="retention.content_removed",
-        subject=f"{len(event_ids)} events",
-        details={"event_ids": event_ids},
-    )
+def _audit(uow: UnitOfWork, at: datetime, actor: str, event_ids: list[str]) -> None:
+    subject = AuditSubject.events(len(event_ids))
+    details = {"event_ids": event_ids}
+    auditor.record(uow, at, actor, AuditAction.RETENTION_CONTENT_REMOVED, subject, details)

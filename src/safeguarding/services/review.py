@@ -17,11 +17,12 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.actions import ActionName
-from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.cases import OUTCOME_STATUS, Case, CaseDecision, CaseStatus, Outcome
 from safeguarding.domain.errors import AccessDenied, Conflict, NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Counts, Restriction, Store, UnitOfWork
+from safeguarding.services import auditor
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.ESCALATED)
 RESTRICT = ActionName.RESTRICT_CONTACT_WITH_CHILDREN.value
@@ -71,7 +72,7 @@ class ReviewService:
                 update={"assignee": principal.audit_name}
             )
             uow.case_put(claimed)
-            self._audit(uow, principal.audit_name, "case.claim", case_id, {})
+            self._audit(uow, principal.audit_name, AuditAction.CASE_CLAIM, case_id, {})
         return claimed
 
     def release(self, case_id: str, principal: Principal) -> Case:
@@ -79,7 +80,7 @@ class ReviewService:
             case = self._assigned(uow, case_id, principal)
             released = case.move_to(CaseStatus.OPEN).model_copy(update={"assignee": None})
             uow.case_put(released)
-            self._audit(uow, principal.audit_name, "case.release", case_id, {})
+            self._audit(uow, principal.audit_name, AuditAction.CASE_RELEASE, case_id, {})
         return released
 
     def decide(self, decision: CaseDecision, principal: Principal) -> Case:
@@ -109,7 +110,7 @@ class ReviewService:
             if released:
                 effects["review_holds_released"] = released
             hidden = {"kept_hidden_hash_match": kept} if kept else {}
-            self._audit(uow, who, "case.decide", case.case_id, details | effects | hidden)
+            self._audit(uow, who, AuditAction.CASE_DECIDE, case.case_id, details | effects | hidden)
         if restored and self.on_reinstated is not None:
             self.on_reinstated(case.event_ids)
         return decided
@@ -126,18 +127,10 @@ class ReviewService:
             )
         return case
 
-    def _audit(self, uow: UnitOfWork, actor: str, action: str, subject: str, details: dict) -> None:
-        uow.audit_append(
-            [
-                AuditEntry(
-                    at=self.clock.now(),
-                    actor=actor,
-                    action=action,
-                    subject=subject,
-                    details=details,
-                )
-            ]
-        )
+    def _audit(
+        self, uow: UnitOfWork, actor: str, action: AuditAction, case_id: str, details: dict
+    ) -> None:
+        auditor.record(uow, self.clock.now(), actor, action, AuditSubject.case(case_id), details)
 
 
 def check_works(principal: Principal, case: Case) -> None:

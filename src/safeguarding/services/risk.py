@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.domain.risk import (
@@ -27,6 +28,7 @@ from safeguarding.domain.risk import (
     profile,
 )
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 from safeguarding.services.policy import PolicyService
 
 
@@ -88,7 +90,7 @@ class RiskService:
             )
             made = assess(self.features, policy.document, evidence, context)
             uow.risk_assessment_add(made)
-            uow.audit_append([_assessed(made)])
+            auditor.record_all(uow, [_assessed(made)])
         return made
 
     def latest(self) -> RiskAssessment | None:
@@ -113,30 +115,27 @@ def review_prompt(uow: UnitOfWork, version: PolicyVersion) -> None:
     latest = uow.risk_assessment_latest()
     if latest is None or not latest.review_due(version.version):
         return
-    uow.audit_append(
-        [
-            AuditEntry(
-                at=version.created_at,
-                actor=version.created_by,
-                action="risk.review_due",
-                subject=f"risk_assessment:v{latest.version}",
-                details={
-                    "assessed_against": latest.policy_version,
-                    "policy_version": version.version,
-                    "note": version.note,
-                },
-            )
-        ]
+    auditor.record(
+        uow,
+        version.created_at,
+        version.created_by,
+        AuditAction.RISK_REVIEW_DUE,
+        AuditSubject.risk_assessment(latest.version),
+        {
+            "assessed_against": latest.policy_version,
+            "policy_version": version.version,
+            "note": version.note,
+        },
     )
 
 
 def _assessed(made: RiskAssessment) -> AuditEntry:
-    return AuditEntry(
-        at=made.assessed_at,
-        actor=made.assessed_by,
-        action="risk.assess",
-        subject=f"risk_assessment:v{made.version}",
-        details={
+    return auditor.entry(
+        made.assessed_at,
+        made.assessed_by,
+        AuditAction.RISK_ASSESS,
+        AuditSubject.risk_assessment(made.version),
+        {
             "policy_version": made.policy_version,
             "period_days": made.period_days,
             "features": [f.feature.value for f in made.features],

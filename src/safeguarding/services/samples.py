@@ -19,15 +19,18 @@ from pydantic import BaseModel, ConfigDict
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.accounts import AgeBand
-from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject, Listing
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.errors import FieldError, InvalidInput
 from safeguarding.domain.events import Event
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 
 MAX_SAMPLES = 200
-SAMPLES_SUBJECT = "decision_samples"  # the audit subject of a regulator's sampling
+SAMPLES_SUBJECT = AuditSubject.of(
+    Listing.DECISION_SAMPLES
+)  # the audit subject of a regulator's sampling
 _QUOTED_CUES = re.compile(r"; cues: .*$")
 
 
@@ -79,15 +82,11 @@ class DecisionSamples:
             drawn = uow.decisions_sample(n, until - timedelta(days=days), until)
             people = {p for e, _ in drawn for p in (e.actor_id, *e.target_ids())}
             bands = {a: acc.age_band for a, acc in uow.accounts_get(people).items()}
-            if principal.role is Role.REGULATOR:
+            if principal.role is Role.REGULATOR:  # only its reads are recorded
                 # The events shown, so a request can later name them by their pseudonyms.
                 shown = [event.event_id for event, _ in drawn]
                 details = {"samples": len(drawn), "days": days, "events": shown}
-                entry = AuditEntry(
-                    at=until, actor=principal.audit_name, action="regulator.read",
-                    subject=SAMPLES_SUBJECT, details=details,
-                )  # fmt: skip
-                uow.audit_append([entry])
+                auditor.regulator_read(uow, until, principal, SAMPLES_SUBJECT, details)
         return [self._anonymised(event, decision, bands) for event, decision in drawn]
 
     def resolve(self, uow: UnitOfWork, pseudonyms: Sequence[str]) -> dict[str, str]:
@@ -97,7 +96,7 @@ class DecisionSamples:
         records hold what was shown); InvalidInput names every pseudonym that is not one."""
         wanted = dict.fromkeys(pseudonyms)
         found: dict[str, str] = {}
-        for details in uow.audit_details("regulator.read", SAMPLES_SUBJECT):
+        for details in auditor.details_of(uow, AuditAction.REGULATOR_READ, SAMPLES_SUBJECT):
             for event_id in details.get("events", ()):
                 named = self.pseudonym("event", event_id)
                 if named in wanted:

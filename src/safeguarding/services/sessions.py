@@ -11,9 +11,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from safeguarding.domain.access import Principal
-from safeguarding.domain.audit import AuditEntry
+from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store, WebSessionRecord
+from safeguarding.ports.store import Store, UnitOfWork, WebSessionRecord
+from safeguarding.services import auditor
 from safeguarding.services.keys import principal_of
 
 SESSION_HOURS = 8
@@ -34,7 +35,7 @@ class WebSessions:
         with self.store.write() as uow:
             uow.sessions_purge(expired_before=now)  # an expired session is never live again
             uow.session_add(record)
-            uow.audit_append([_entry(principal, "session.start", now)])
+            _audit(uow, principal, AuditAction.SESSION_START, now)
         return session_id
 
     def principal(self, session_id: str | None) -> Principal | None:
@@ -60,13 +61,12 @@ class WebSessions:
         with self.store.write() as uow:
             ended = uow.session_end(_hash(session_id), now)
             if ended and principal is not None:
-                uow.audit_append([_entry(principal, "session.end", now)])
+                _audit(uow, principal, AuditAction.SESSION_END, now)
 
 
 def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def _entry(principal: Principal, action: str, at: datetime) -> AuditEntry:
-    subject = f"key:{principal.key_id}"
-    return AuditEntry(at=at, actor=principal.audit_name, action=action, subject=subject)
+def _audit(uow: UnitOfWork, principal: Principal, action: AuditAction, at: datetime) -> None:
+    auditor.record(uow, at, principal, action, AuditSubject.key(principal.key_id))

@@ -8,7 +8,9 @@ Middleware, outermost first:
 5. SessionMiddleware: signed cookie sessions for the web UI only (Secure behind https).
 
 Every web UI route depends on ``csrf.guard``: a state-changing request that is not from the
-service's own pages gets a 403 page and changes nothing.
+service's own pages gets a 403 page and changes nothing. Every API route depends on
+``Allow(permission)`` and every web page on ``Page(permission)``, both reading the one table
+in ``domain/permissions.py``.
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ def create_app(
     for router in (*pages, web_transparency.router):
         app.include_router(router, dependencies=[Depends(guard)])
     app.add_exception_handler(CrossSiteRefused, web.cross_site_refused)
+    app.add_exception_handler(web.PageRefused, web.page_refused)
     web.mount_static(app)
     app.add_middleware(
         SessionMiddleware,

@@ -1,4 +1,5 @@
-"""API keys to roles. Each route declares the roles it admits with ``Depends(Allow(...))``.
+"""API keys to roles. Each route declares the permission it needs with
+``Depends(Allow(Permission.X))``; the roles holding it are in ``domain/permissions.py``.
 
 The ``Allow`` objects stay on the routes, so a test can walk every route and
 check each role against what it declares. ``Allow`` is a plain (sync) callable, so
@@ -12,10 +13,10 @@ from fastapi import Request
 from fastapi.openapi.models import HTTPBase as HTTPSchemeModel
 from fastapi.security.base import SecurityBase
 
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
 from safeguarding.domain.errors import AccessDenied, Unauthenticated
+from safeguarding.domain.permissions import Permission
 
-ALL_ROLES = tuple(Role)
 # The OpenAPI security scheme every keyed operation declares, so generated clients send the key.
 BEARER = HTTPSchemeModel(
     scheme="bearer",
@@ -39,21 +40,28 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def authenticate(request: Request, key: str | None) -> Principal:
+    """The caller an API key stands for (the API's bearer key, the web UI's login form)."""
+    keys = request.app.state.container.keys
+    return keys.authenticate(key, client_address(request))  # type: ignore[no-any-return]
+
+
 class Allow(SecurityBase):
-    """A dependency that authenticates the caller and admits only the given roles.
+    """A dependency that authenticates the caller and admits only the roles holding
+    ``permission``.
 
     Being a ``SecurityBase``, it puts the bearer scheme in the OpenAPI ``securitySchemes`` and
     in the ``security`` of each operation that depends on it (and of no other)."""
 
-    def __init__(self, *roles: Role) -> None:
-        self.roles = roles
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+        self.roles = permission.roles
         self.model = BEARER
         self.scheme_name = "bearerAuth"
 
     def __call__(self, request: Request) -> Principal:
-        keys = request.app.state.container.keys
-        principal = keys.authenticate(bearer_token(request), client_address(request))
-        if principal.role not in self.roles:
+        principal = authenticate(request, bearer_token(request))
+        if not self.permission.admits(principal):
             allowed = tuple(r.value for r in self.roles)
             raise AccessDenied(
                 f"the {principal.role.value} role may not do this; allowed: {', '.join(allowed)}",

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from safeguarding.adapters.http.routes.complaints import file_response
-from safeguarding.adapters.web.routes import audited_gate, gate, page, policy_page, refused
+from safeguarding.adapters.web.routes import Page, page, policy_page, refused
 from safeguarding.adapters.web.transparency import chart_images
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
 from safeguarding.domain.complaints import SuperComplaintStatus
 from safeguarding.domain.errors import InvalidInput, SafeguardingError
+from safeguarding.domain.permissions import Permission
 from safeguarding.domain.transparency import Period
 from safeguarding.services.complaints import MAX_FILE_BYTES, EvidenceFile
 
@@ -26,10 +27,10 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 
 
 @router.get("/regulator")
-def regulator_overview(request: Request) -> Response:
-    who = audited_gate(request, "overview", Role.REGULATOR)
-    if not isinstance(who, Principal):
-        return who
+def regulator_overview(
+    request: Request,
+    who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL, audit="overview")),
+) -> Response:
     app = request.app.state.container
     today = app.clock.now().date()
     recent = Period.parse((today - timedelta(days=90)).isoformat(), today.isoformat())
@@ -48,16 +49,20 @@ def regulator_overview(request: Request) -> Response:
 
 
 @router.get("/regulator/policy")
-def regulator_policy(request: Request) -> Response:
-    who = audited_gate(request, "policy", Role.REGULATOR)
-    return policy_page(request, who) if isinstance(who, Principal) else who
+def regulator_policy(
+    request: Request,
+    who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL, audit="policy")),
+) -> Response:
+    return policy_page(request, who)
 
 
 @router.get("/regulator/samples")
-def regulator_samples(request: Request, n: int = 20, days: int = 90) -> Response:
-    who = gate(request, Role.REGULATOR)
-    if not isinstance(who, Principal):
-        return who
+def regulator_samples(
+    request: Request,
+    n: int = 20,
+    days: int = 90,
+    who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL)),
+) -> Response:
     try:
         drawn = request.app.state.container.samples.sample(who, n, days)
     except SafeguardingError as exc:
@@ -66,12 +71,13 @@ def regulator_samples(request: Request, n: int = 20, days: int = 90) -> Response
 
 
 @router.get("/regulator/requests")
-def regulator_requests(request: Request, samples: str = "") -> Response:
+def regulator_requests(
+    request: Request,
+    samples: str = "",
+    who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL)),
+) -> Response:
     """The regulator's requests, and the form to file one (``samples`` fills in the sampled
     decisions it names, from the samples page's "ask about it" links)."""
-    who = gate(request, Role.REGULATOR)
-    if not isinstance(who, Principal):
-        return who
     app = request.app.state.container
     found = app.information_requests.list(who)
     return page(
@@ -92,10 +98,8 @@ def regulator_file_request(
     deadline: str = Form(""),
     event_ids: str = Form(""),
     samples: str = Form(""),
+    who: Principal = Depends(Page(Permission.FILE_INFORMATION_REQUEST)),
 ) -> Response:
-    who = gate(request, Role.REGULATOR)
-    if not isinstance(who, Principal):
-        return who
     try:
         request.app.state.container.information_requests.file(
             who, question, legal_basis, _end_of_day(deadline), _words(event_ids), _words(samples)
@@ -106,10 +110,12 @@ def regulator_file_request(
 
 
 @router.get("/regulator/requests/{request_id}/files/{attachment_id}")
-def regulator_request_file(request_id: str, attachment_id: str, request: Request) -> Response:
-    who = gate(request, Role.REGULATOR)
-    if not isinstance(who, Principal):
-        return who
+def regulator_request_file(
+    request_id: str,
+    attachment_id: str,
+    request: Request,
+    who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL)),
+) -> Response:
     service = request.app.state.container.information_requests
     try:
         attachment, content = service.file_content(request_id, attachment_id, who)
@@ -132,10 +138,9 @@ def _end_of_day(value: str) -> datetime:
 
 
 @router.get("/regulator/complaints")
-def regulator_complaints(request: Request) -> Response:
-    who = gate(request, Role.REGULATOR)
-    if not isinstance(who, Principal):
-        return who
+def regulator_complaints(
+    request: Request, who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL))
+) -> Response:
     app = request.app.state.container
     return page(
         request,
@@ -148,10 +153,9 @@ def regulator_complaints(request: Request) -> Response:
 
 
 @router.get("/advocate")
-def advocate_overview(request: Request) -> Response:
-    who = gate(request, Role.ADVOCATE)
-    if not isinstance(who, Principal):
-        return who
+def advocate_overview(
+    request: Request, who: Principal = Depends(Page(Permission.VIEW_ADVOCATE_PORTAL))
+) -> Response:
     app = request.app.state.container
     return page(
         request,
@@ -170,10 +174,8 @@ async def advocate_file(
     description: str = Form(""),
     harms: str = Form(""),
     files: list[UploadFile] = File(default=[]),
+    who: Principal = Depends(Page(Permission.FILE_SUPER_COMPLAINT)),
 ) -> Response:
-    who = gate(request, Role.ADVOCATE)
-    if not isinstance(who, Principal):
-        return who
     try:
         evidence = [await _evidence(f) for f in files if f.filename]
         request.app.state.container.super_complaints.file(
@@ -191,11 +193,10 @@ async def _evidence(upload: UploadFile) -> EvidenceFile:
 
 
 @router.get("/admin/requests")
-def admin_requests(request: Request) -> Response:
+def admin_requests(
+    request: Request, who: Principal = Depends(Page(Permission.ANSWER_INFORMATION_REQUEST))
+) -> Response:
     """Admins answer the regulator's requests and the advocacy bodies' super-complaints."""
-    who = gate(request, Role.ADMIN)
-    if not isinstance(who, Principal):
-        return who
     app = request.app.state.container
     return page(
         request,
@@ -212,10 +213,8 @@ async def admin_answer(
     request: Request,
     response: str = Form(""),
     files: list[UploadFile] = File(default=[]),
+    who: Principal = Depends(Page(Permission.ANSWER_INFORMATION_REQUEST)),
 ) -> Response:
-    who = gate(request, Role.ADMIN)
-    if not isinstance(who, Principal):
-        return who
     try:
         sent = [await _evidence(f) for f in files if f.filename]
         request.app.state.container.information_requests.answer(request_id, response, who, sent)
@@ -230,10 +229,8 @@ def admin_respond(
     request: Request,
     status: str = Form(""),
     response: str = Form(""),
+    who: Principal = Depends(Page(Permission.RESPOND_SUPER_COMPLAINT)),
 ) -> Response:
-    who = gate(request, Role.ADMIN)
-    if not isinstance(who, Principal):
-        return who
     service = request.app.state.container.super_complaints
     try:
         if status not in {s.value for s in SuperComplaintStatus}:

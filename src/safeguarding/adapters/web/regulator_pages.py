@@ -5,22 +5,21 @@ A regulator's visit is recorded in the audit log; an admin may also assess again
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from safeguarding.adapters.web.routes import audited_gate, gate, page
-from safeguarding.domain.access import Principal, Role
+from safeguarding.adapters.web.routes import Page, page
+from safeguarding.domain.access import Principal
+from safeguarding.domain.permissions import Permission
 from safeguarding.services.risk import document_name, markdown
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-READERS = (Role.ADMIN, Role.REGULATOR)
 
 
 @router.get("/risk")
-def risk_page(request: Request) -> Response:
-    who = audited_gate(request, "risk", *READERS)
-    if not isinstance(who, Principal):
-        return who
+def risk_page(
+    request: Request, who: Principal = Depends(Page(Permission.READ_RISK_ASSESSMENT, audit="risk"))
+) -> Response:
     risk = request.app.state.container.risk
     status = risk.status()
     return page(
@@ -34,19 +33,18 @@ def risk_page(request: Request) -> Response:
 
 
 @router.post("/risk/assess")
-def risk_assess(request: Request) -> Response:
-    who = gate(request, Role.ADMIN)
-    if not isinstance(who, Principal):
-        return who
+def risk_assess(
+    request: Request, who: Principal = Depends(Page(Permission.ASSESS_RISK))
+) -> Response:
     request.app.state.container.risk.assess(who.audit_name)
     return RedirectResponse("/ui/risk", status_code=303)
 
 
 @router.get("/risk/document")
-def risk_document(request: Request) -> Response:
-    who = audited_gate(request, "risk.export", *READERS)
-    if not isinstance(who, Principal):
-        return who
+def risk_document(
+    request: Request,
+    who: Principal = Depends(Page(Permission.READ_RISK_ASSESSMENT, audit="risk.export")),
+) -> Response:
     status = request.app.state.container.risk.status()
     if status.assessment is None:
         return RedirectResponse("/ui/risk", status_code=303)
@@ -60,9 +58,8 @@ def risk_document(request: Request) -> Response:
 
 
 @router.get("/compliance")
-def compliance_page(request: Request) -> Response:
-    who = audited_gate(request, "compliance", *READERS)
-    if not isinstance(who, Principal):
-        return who
+def compliance_page(
+    request: Request, who: Principal = Depends(Page(Permission.READ_COMPLIANCE, audit="compliance"))
+) -> Response:
     checklist = request.app.state.container.compliance.checklist()
     return page(request, "pages/compliance.html", who, checklist=checklist)

@@ -12,21 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 
 from safeguarding.adapters.web import media
-from safeguarding.adapters.web.routes import gate, page, refused, templates
-from safeguarding.domain.access import Principal, Role
+from safeguarding.adapters.web.routes import Page, page, refused, templates
+from safeguarding.domain.access import Principal
 from safeguarding.domain.cases import CLAIMABLE, CaseDecision, Outcome, reasons_for
 from safeguarding.domain.errors import InvalidInput, SafeguardingError
 from safeguarding.domain.events import MediaEvent
+from safeguarding.domain.permissions import Permission
 from safeguarding.domain.signals import Signal
 from safeguarding.services.case_view import CaseView
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-REVIEWERS = (Role.MODERATOR, Role.ADMIN)
+REVIEWING = Depends(Page(Permission.REVIEW_CASES))
 
 
 def marked(text: str, spans: tuple[tuple[int, int], ...]) -> Markup:
@@ -48,11 +49,10 @@ templates.env.filters["marked"] = marked
 templates.env.filters["band"] = lambda band: BAND_LABELS.get(str(band), str(band))
 
 
-def _acting(request: Request, action: Callable[[Principal], Any], case_id: str) -> Response:
+def _acting(
+    request: Request, who: Principal, action: Callable[[Principal], Any], case_id: str
+) -> Response:
     """Run one reviewer action and go back to the case page, or show why it was refused."""
-    who = gate(request, *REVIEWERS)
-    if not isinstance(who, Principal):
-        return who
     try:
         action(who)
     except SafeguardingError as exc:
@@ -61,10 +61,7 @@ def _acting(request: Request, action: Callable[[Principal], Any], case_id: str) 
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: str, request: Request) -> Response:
-    who = gate(request, *REVIEWERS)
-    if not isinstance(who, Principal):
-        return who
+def case_page(case_id: str, request: Request, who: Principal = REVIEWING) -> Response:
     app = request.app.state.container
     try:
         view = app.case_views.view(case_id, who)
@@ -118,15 +115,15 @@ def _previews(view: CaseView) -> dict[str, str | None]:
 
 
 @router.post("/cases/{case_id}/claim")
-def claim(case_id: str, request: Request) -> Response:
+def claim(case_id: str, request: Request, who: Principal = REVIEWING) -> Response:
     review = request.app.state.container.review
-    return _acting(request, lambda who: review.claim(case_id, who), case_id)
+    return _acting(request, who, lambda by: review.claim(case_id, by), case_id)
 
 
 @router.post("/cases/{case_id}/release")
-def release(case_id: str, request: Request) -> Response:
+def release(case_id: str, request: Request, who: Principal = REVIEWING) -> Response:
     review = request.app.state.container.review
-    return _acting(request, lambda who: review.release(case_id, who), case_id)
+    return _acting(request, who, lambda by: review.release(case_id, by), case_id)
 
 
 @router.post("/cases/{case_id}/decision")
@@ -136,6 +133,7 @@ def decide(
     outcome: str = Form(""),
     reason_code: str = Form(""),
     note: str = Form(""),
+    who: Principal = REVIEWING,
 ) -> Response:
     app = request.app.state.container
 
@@ -152,24 +150,27 @@ def decide(
         )
         app.review.decide(decision, who)
 
-    return _acting(request, act, case_id)
+    return _acting(request, who, act, case_id)
 
 
 @router.post("/cases/{case_id}/reports/{authority}/{event_id}/confirm")
-def confirm_report(case_id: str, authority: str, event_id: str, request: Request) -> Response:
+def confirm_report(
+    case_id: str,
+    authority: str,
+    event_id: str,
+    request: Request,
+    who: Principal = Depends(Page(Permission.CONFIRM_REPORTS)),
+) -> Response:
     """A moderator confirms a drafted report of a confirmed case; submission follows.
 
     The reporting service decides (queue scope, a confirmed case), as it does for the API."""
     reports = request.app.state.container.reports
-    return _acting(request, lambda who: reports.confirm(event_id, authority, who), case_id)
+    return _acting(request, who, lambda by: reports.confirm(event_id, authority, by), case_id)
 
 
 @router.post("/cases/{case_id}/reveal/{event_id}")
-def reveal(case_id: str, event_id: str, request: Request) -> Response:
+def reveal(case_id: str, event_id: str, request: Request, who: Principal = REVIEWING) -> Response:
     """One image in the clear, swapped in by htmx; the service audits it as an exposure."""
-    who = gate(request, *REVIEWERS)
-    if not isinstance(who, Principal):
-        return who
     app = request.app.state.container
     try:
         event = app.case_views.reveal(case_id, event_id, who)
@@ -184,11 +185,10 @@ def reveal(case_id: str, event_id: str, request: Request) -> Response:
 
 
 @router.get("/exposures")
-def exposures(request: Request) -> Response:
+def exposures(
+    request: Request, who: Principal = Depends(Page(Permission.READ_EXPOSURES))
+) -> Response:
     """Every moderator's count of revealed images, for admins looking after their team."""
-    who = gate(request, Role.ADMIN)
-    if not isinstance(who, Principal):
-        return who
     counts = request.app.state.container.case_views.exposures()
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return page(request, "pages/exposures.html", who, rows=rows)

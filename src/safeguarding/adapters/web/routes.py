@@ -4,6 +4,9 @@ A login starts a session kept in the store (``WebSessions``); the signed cookie
 (SameSite=Strict, Secure behind https) holds only its random id and the CSRF token
 (``csrf.py``), never the key. Each page looks the session up, so logout and key
 revocation end it in every process. Failed logins are throttled like the API's.
+
+Each page declares the permission it needs with ``Depends(Page(Permission.X))``: the roles
+holding it come from ``domain/permissions.py``, the same table the API's ``Allow`` reads.
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from safeguarding.adapters.http.auth import client_address
+from safeguarding.adapters.http.auth import authenticate
 from safeguarding.adapters.http.problems import status_for
 from safeguarding.adapters.web.csrf import CrossSiteRefused, csrf_token, renew_token
 from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.errors import SafeguardingError, TooManyAttempts, Unauthenticated
+from safeguarding.domain.permissions import Permission
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -51,6 +56,7 @@ templates.env.filters["noun"] = noun
 # Root-relative, so no asset URL is built from the request's Host header.
 templates.env.globals["static_url"] = lambda path: f"/ui/static/{path}"
 router = APIRouter(prefix="/ui", include_in_schema=False)
+ERROR_PAGE = "pages/error.html"
 
 REGULATOR_NAV = [
     ("Overview", "/ui/regulator"),
@@ -117,34 +123,46 @@ def cross_site_refused(request: Request, exc: Exception) -> Response:
     return page(request, "pages/error.html", None, 403, title=title, detail=exc.reason)
 
 
-def gate(request: Request, *roles: Role) -> Principal | Response:
-    principal = _principal(request)
-    if principal is None:
-        return RedirectResponse("/ui/login", status_code=303)
-    if principal.role not in roles:
-        return page(
-            request,
-            "pages/error.html",
-            principal,
-            403,
-            title="Not for your role",
-            detail=f"This page is for: {', '.join(r.value for r in roles)}.",
-        )
-    return principal
+class PageRefused(Exception):
+    """A page's gate said no: ``response`` is the login redirect or the 403 page."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("page refused")
+        self.response = response
+
+
+def page_refused(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageRefused)
+    return exc.response
+
+
+class Page:
+    """The web UI's gate, a dependency: the session's caller when its role holds
+    ``permission``, else the login page (no session) or a 403 page. With ``audit``, a
+    regulator's visit is recorded in the audit log as ``ui:<audit>``."""
+
+    def __init__(self, permission: Permission, audit: str | None = None) -> None:
+        self.permission = permission
+        self.roles = permission.roles
+        self.audit = audit
+
+    def __call__(self, request: Request) -> Principal:
+        principal = _principal(request)
+        if principal is None:
+            raise PageRefused(RedirectResponse("/ui/login", status_code=303))
+        if not self.permission.admits(principal):
+            detail = f"This page is for: {', '.join(r.value for r in self.roles)}."
+            title = "Not for your role"
+            raise PageRefused(page(request, ERROR_PAGE, principal, 403, title=title, detail=detail))
+        if self.audit is not None:
+            request.app.state.container.access.read(principal, AuditSubject.page(self.audit))
+        return principal
 
 
 def refused(request: Request, who: Principal, exc: SafeguardingError) -> Response:
     """The error page for a refused action, with the status the API would answer."""
     status = status_for(exc)
     return page(request, "pages/error.html", who, status, title=exc.title, detail=str(exc))
-
-
-def audited_gate(request: Request, what: str, *roles: Role) -> Principal | Response:
-    """``gate``, and a regulator's visit to ``what`` recorded in the audit log."""
-    who = gate(request, *roles)
-    if isinstance(who, Principal):
-        request.app.state.container.access.read(who, f"ui:{what}")
-    return who
 
 
 @router.get("/")
@@ -162,7 +180,7 @@ def login_form(request: Request) -> Response:
 def login(request: Request, api_key: str = Form("")) -> Response:
     app = request.app.state.container
     try:
-        principal = app.keys.authenticate(api_key.strip(), client_address(request))
+        principal = authenticate(request, api_key.strip())
     except TooManyAttempts as exc:
         wait = exc.retry_after_seconds
         error = f"Too many failed tries. Wait {wait} seconds, then try again."
@@ -188,10 +206,11 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/queue")
-def queue(request: Request, harm: str | None = None) -> Response:
-    who = gate(request, Role.MODERATOR, Role.ADMIN)
-    if not isinstance(who, Principal):
-        return who
+def queue(
+    request: Request,
+    harm: str | None = None,
+    who: Principal = Depends(Page(Permission.REVIEW_CASES)),
+) -> Response:
     app = request.app.state.container
     counts = app.review.counts()
     return page(
@@ -208,19 +227,19 @@ def queue(request: Request, harm: str | None = None) -> Response:
 
 
 @router.get("/queue/rows")
-def queue_rows(request: Request, harm: str | None = None) -> Response:
-    who = gate(request, Role.MODERATOR, Role.ADMIN)
-    if not isinstance(who, Principal):
-        return who
+def queue_rows(
+    request: Request,
+    harm: str | None = None,
+    who: Principal = Depends(Page(Permission.REVIEW_CASES)),
+) -> Response:
     app = request.app.state.container
     cases = app.review.queue(principal=who, harm=harm)
     return page(request, "components/case_rows.html", who, cases=cases, now=app.clock.now())
 
 
 @router.get("/policy")
-def policy(request: Request) -> Response:
-    who = gate(request, Role.ADMIN)
-    return policy_page(request, who) if isinstance(who, Principal) else who
+def policy(request: Request, who: Principal = Depends(Page(Permission.CHANGE_POLICY))) -> Response:
+    return policy_page(request, who)
 
 
 def policy_page(request: Request, who: Principal) -> Response:
@@ -236,10 +255,9 @@ def policy_page(request: Request, who: Principal) -> Response:
 
 
 @router.get("/platform")
-def platform(request: Request) -> Response:
-    who = gate(request, Role.PLATFORM)
-    if not isinstance(who, Principal):
-        return who
+def platform(
+    request: Request, who: Principal = Depends(Page(Permission.VIEW_PLATFORM_OVERVIEW))
+) -> Response:
     app = request.app.state.container
     return page(
         request,

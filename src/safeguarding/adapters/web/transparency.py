@@ -9,18 +9,19 @@ from __future__ import annotations
 import base64
 from datetime import date, timedelta
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from markupsafe import Markup
 
 from safeguarding.adapters.exports import FORMATS, filename
-from safeguarding.adapters.web.routes import gate, page
-from safeguarding.domain.access import Principal, Role
+from safeguarding.adapters.web.routes import Page, page
+from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.errors import InvalidInput
+from safeguarding.domain.permissions import Permission
 from safeguarding.domain.transparency import Period, TransparencyReport
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-READERS = (Role.ADMIN, Role.REGULATOR, Role.ADVOCATE)
 FROM = Query(None, alias="from", description="First day, YYYY-MM-DD.")
 TO = Query(None, alias="to", description="Last day, included, YYYY-MM-DD.")
 
@@ -56,17 +57,19 @@ def _refused(request: Request, who: Principal, exc: InvalidInput) -> Response:
 
 @router.get("/transparency")
 def transparency_page(
-    request: Request, first: str | None = FROM, last: str | None = TO
+    request: Request,
+    first: str | None = FROM,
+    last: str | None = TO,
+    who: Principal = Depends(Page(Permission.READ_TRANSPARENCY)),
 ) -> Response:
-    who = gate(request, *READERS)
-    if not isinstance(who, Principal):
-        return who
     app = request.app.state.container
     try:
         period = period_of(first, last, app.clock.now().date())
     except InvalidInput as exc:
         return _refused(request, who, exc)
-    app.access.read(who, f"ui:transparency {period.start.date()}..{period.last_day}")
+    app.access.read(
+        who, AuditSubject.transparency("ui", str(period.start.date()), str(period.last_day))
+    )
     report = app.transparency.report(period)
     harms, times = chart_images(report)
     dates = f"from={period.start.date()}&to={period.last_day}"
@@ -87,10 +90,8 @@ def transparency_export(
     fmt: str = Query("csv", alias="format", description="csv, dsa-csv, json, html or pdf."),
     first: str | None = FROM,
     last: str | None = TO,
+    who: Principal = Depends(Page(Permission.READ_TRANSPARENCY)),
 ) -> Response:
-    who = gate(request, *READERS)
-    if not isinstance(who, Principal):
-        return who
     app = request.app.state.container
     try:
         period = period_of(first, last, app.clock.now().date())
@@ -103,7 +104,9 @@ def transparency_export(
             )
     except InvalidInput as exc:
         return _refused(request, who, exc)
-    app.access.read(who, f"ui:transparency.{fmt} {period.start.date()}..{period.last_day}")
+    app.access.read(
+        who, AuditSubject.transparency("ui", str(period.start.date()), str(period.last_day), fmt)
+    )
     report = app.transparency.report(period)
     disposition = f'attachment; filename="{filename(report, fmt)}"'
     return StreamingResponse(

@@ -16,7 +16,9 @@ from safeguarding.adapters.http.schemas import (
     KeyCreated,
     KeyOut,
 )
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject, Listing
+from safeguarding.domain.permissions import Permission
 from safeguarding.ports.store import ApiKeyRecord
 
 router = APIRouter(prefix="/v1", tags=["administration"])
@@ -44,7 +46,7 @@ def key_out(record: ApiKeyRecord) -> KeyOut:
 def create_key(
     body: KeyCreate,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.MANAGE_KEYS)),
     _json: None = Depends(require_json),
 ) -> KeyCreated:
     key, record = container(request).keys.create(
@@ -58,7 +60,9 @@ def create_key(
 
 
 @router.get("/keys", response_model=list[KeyOut], responses=problems(), summary="List API keys")
-def list_keys(request: Request, _p: Principal = Depends(Allow(Role.ADMIN))) -> list[KeyOut]:
+def list_keys(
+    request: Request, _p: Principal = Depends(Allow(Permission.MANAGE_KEYS))
+) -> list[KeyOut]:
     return [key_out(r) for r in container(request).keys.list()]
 
 
@@ -71,14 +75,16 @@ def list_keys(request: Request, _p: Principal = Depends(Allow(Role.ADMIN))) -> l
 def revoke_key(
     key_id: Annotated[str, Path(pattern=ID_PATTERN)],
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.MANAGE_KEYS)),
 ) -> Response:
     container(request).keys.revoke(key_id, by=principal.audit_name)
     return Response(status_code=204)
 
 
 @router.get("/settings", responses=problems(), summary="Settings in force, secrets masked")
-def get_settings(request: Request, _p: Principal = Depends(Allow(Role.ADMIN))) -> dict[str, object]:
+def get_settings(
+    request: Request, _p: Principal = Depends(Allow(Permission.READ_SETTINGS))
+) -> dict[str, object]:
     return container(request).settings.masked()
 
 
@@ -91,7 +97,7 @@ def get_settings(request: Request, _p: Principal = Depends(Allow(Role.ADMIN))) -
 def list_cases(
     request: Request,
     limit: int = Query(100, ge=1, le=1000),
-    principal: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.REVIEW_CASES)),
 ) -> list[CaseOut]:
     return [
         CaseOut(**c.model_dump(exclude={"assignee"}))
@@ -107,11 +113,9 @@ def list_cases(
 )
 def figures(
     request: Request,
-    principal: Principal = Depends(
-        Allow(Role.ADMIN, Role.REGULATOR, Role.ADVOCATE, Role.MODERATOR)
-    ),
+    principal: Principal = Depends(Allow(Permission.READ_FIGURES)),
 ) -> Figures:
     app = container(request)
     counts = app.review.counts()
-    app.access.read(principal, "figures")
+    app.access.read(principal, AuditSubject.of(Listing.FIGURES))
     return Figures(**counts.__dict__, policy_version=app.policies.current_readonly().version)

@@ -18,13 +18,14 @@ from safeguarding.detectors.media.hash_lists import (
     hash_type_named,
     read_hash_list,
 )
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.banks import Bank, BankKind, BankVersion, HashType, ImportMode
 from safeguarding.domain.errors import FieldError, InvalidInput
+from safeguarding.domain.permissions import Permission
 
 router = APIRouter(prefix="/v1/banks", tags=["hash banks"])
 NAME = Annotated[str, Path(min_length=1, max_length=64)]
-READERS = (Role.ADMIN, Role.REGULATOR)
 MAX_IMPORT_CHARS = 50_000_000  # the body limit bounds it first; this stops a raised limit
 _T = TypeVar("_T")
 
@@ -136,9 +137,11 @@ def _counts(request: Request, name: str) -> dict[str, int]:
 
 
 @router.get("", response_model=list[BankOut], responses=problems(), summary="Every hash bank")
-def list_banks(request: Request, principal: Principal = Depends(Allow(*READERS))) -> list[BankOut]:
+def list_banks(
+    request: Request, principal: Principal = Depends(Allow(Permission.READ_BANKS))
+) -> list[BankOut]:
     app = container(request)
-    app.access.read(principal, "banks")
+    app.access.read(principal, AuditSubject.of(Listing.BANKS))
     return [bank_out(bank, counts) for bank, counts in app.banks.list()]
 
 
@@ -152,7 +155,7 @@ def list_banks(request: Request, principal: Principal = Depends(Allow(*READERS))
 def create_bank(
     body: BankCreate,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> BankOut:
     app = container(request)
@@ -169,11 +172,11 @@ def create_bank(
     summary="A hash bank and its versions",
 )
 def get_bank(
-    name: NAME, request: Request, principal: Principal = Depends(Allow(*READERS))
+    name: NAME, request: Request, principal: Principal = Depends(Allow(Permission.READ_BANKS))
 ) -> BankDetail:
     app = container(request)
     bank, versions = app.banks.get(name)
-    app.access.read(principal, f"bank:{name}")
+    app.access.read(principal, AuditSubject.bank_read(name))
     return BankDetail(**bank_out(bank, _counts(request, name)).model_dump(), versions=versions)
 
 
@@ -187,7 +190,7 @@ def patch_bank(
     name: NAME,
     body: BankPatch,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> BankOut:
     changes = body.model_dump(exclude_unset=True)
@@ -204,7 +207,7 @@ def patch_bank(
     summary="Delete a hash bank and everything in it (admin; audited)",
 )
 def delete_bank(
-    name: NAME, request: Request, principal: Principal = Depends(Allow(Role.ADMIN))
+    name: NAME, request: Request, principal: Principal = Depends(Allow(Permission.CHANGE_BANKS))
 ) -> BankDeleted:
     removed = container(request).banks.delete(name, actor=principal.key_id)
     return BankDeleted(deleted=name, hashes=removed)
@@ -221,7 +224,7 @@ def import_list(
     name: NAME,
     body: BankImport,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> BankImported:
     """A list with one bad line is refused whole (422 naming the line): nothing is stored."""
@@ -264,7 +267,7 @@ def rollback_bank(
     name: NAME,
     body: BankRollback,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> BankVersion:
     return container(request).banks.rollback(name, body.version, actor=principal.key_id)

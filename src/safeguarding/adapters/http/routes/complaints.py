@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems, require_json
 from safeguarding.adapters.http.schemas import ID_PATTERN
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.complaints import (
     Attachment,
@@ -25,14 +25,12 @@ from safeguarding.domain.complaints import (
     SuperComplaintStatus,
 )
 from safeguarding.domain.errors import InvalidInput
+from safeguarding.domain.permissions import Permission
 from safeguarding.services.complaints import ComplaintService, EvidenceFile, NewComplaint
 
 router = APIRouter(prefix="/v1", tags=["complaints and advocacy"])
 TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 Id = Annotated[str, Path(pattern=ID_PATTERN)]
-READERS = (Role.PLATFORM, Role.MODERATOR, Role.ADMIN, Role.REGULATOR)
-DECIDERS = (Role.MODERATOR, Role.ADMIN)
-SUPER_READERS = (Role.ADVOCATE, Role.ADMIN, Role.REGULATOR)
 
 
 class ComplaintIn(BaseModel):
@@ -96,7 +94,7 @@ class ResponseIn(BaseModel):
 def file_complaint(
     body: ComplaintIn,
     request: Request,
-    principal: Principal = Depends(Allow(Role.PLATFORM)),
+    principal: Principal = Depends(Allow(Permission.FILE_COMPLAINT)),
     _json: None = Depends(require_json),
 ) -> Complaint:
     new = NewComplaint(body.kind, body.account_id, body.reason, body.text, body.event_id)
@@ -110,7 +108,7 @@ def file_complaint(
 )
 def wording(
     age_band: AgeBand = Query(AgeBand.UNKNOWN),
-    _p: Principal = Depends(Allow(*READERS, Role.ADVOCATE)),
+    _p: Principal = Depends(Allow(Permission.READ_COMPLAINT_WORDING)),
 ) -> dict[str, str]:
     return ComplaintService.wording(age_band)
 
@@ -124,7 +122,7 @@ def wording(
 def list_complaints(
     request: Request,
     status: ComplaintStatus | None = None,
-    principal: Principal = Depends(Allow(*READERS)),
+    principal: Principal = Depends(Allow(Permission.READ_COMPLAINTS)),
 ) -> list[Complaint]:
     return container(request).complaints.list(principal, status)
 
@@ -136,7 +134,9 @@ def list_complaints(
     summary="One complaint or appeal and its outcome",
 )
 def get_complaint(
-    complaint_id: Id, request: Request, principal: Principal = Depends(Allow(*READERS))
+    complaint_id: Id,
+    request: Request,
+    principal: Principal = Depends(Allow(Permission.READ_COMPLAINTS)),
 ) -> Complaint:
     return container(request).complaints.get(complaint_id, principal)
 
@@ -151,7 +151,7 @@ def decide_complaint(
     complaint_id: Id,
     body: ComplaintDecisionIn,
     request: Request,
-    principal: Principal = Depends(Allow(*DECIDERS)),
+    principal: Principal = Depends(Allow(Permission.DECIDE_COMPLAINTS)),
     _json: None = Depends(require_json),
 ) -> Complaint:
     return container(request).complaints.decide(complaint_id, body.status, body.reason, principal)
@@ -167,7 +167,7 @@ def decide_complaint(
 def file_super_complaint(
     body: SuperComplaintIn,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADVOCATE)),
+    principal: Principal = Depends(Allow(Permission.FILE_SUPER_COMPLAINT)),
     _json: None = Depends(require_json),
 ) -> SuperComplaint:
     files = [decoded_file(f) for f in body.files]
@@ -205,7 +205,7 @@ def file_response(attachment: Attachment, content: bytes) -> Response:
     summary="Super-complaints: an advocate's own; all of them for admins and the regulator",
 )
 def list_super_complaints(
-    request: Request, principal: Principal = Depends(Allow(*SUPER_READERS))
+    request: Request, principal: Principal = Depends(Allow(Permission.READ_SUPER_COMPLAINTS))
 ) -> list[SuperComplaint]:
     return container(request).super_complaints.list(principal)
 
@@ -217,7 +217,9 @@ def list_super_complaints(
     summary="One super-complaint and its response",
 )
 def get_super_complaint(
-    super_complaint_id: Id, request: Request, principal: Principal = Depends(Allow(*SUPER_READERS))
+    super_complaint_id: Id,
+    request: Request,
+    principal: Principal = Depends(Allow(Permission.READ_SUPER_COMPLAINTS)),
 ) -> SuperComplaint:
     return container(request).super_complaints.get(super_complaint_id, principal)
 
@@ -231,7 +233,7 @@ def get_super_complaint_file(
     super_complaint_id: Id,
     attachment_id: Id,
     request: Request,
-    principal: Principal = Depends(Allow(*SUPER_READERS)),
+    principal: Principal = Depends(Allow(Permission.READ_SUPER_COMPLAINTS)),
 ) -> Response:
     service = container(request).super_complaints
     attachment, content = service.file_content(super_complaint_id, attachment_id, principal)
@@ -248,7 +250,7 @@ def respond_super_complaint(
     super_complaint_id: Id,
     body: ResponseIn,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.RESPOND_SUPER_COMPLAINT)),
     _json: None = Depends(require_json),
 ) -> SuperComplaint:
     return container(request).super_complaints.respond(

@@ -6,8 +6,10 @@ from fastapi import APIRouter, Depends, Request
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.compliance import Checklist
+from safeguarding.domain.permissions import Permission
 
 router = APIRouter(prefix="/v1/compliance", tags=["regulator"])
 
@@ -19,7 +21,7 @@ router = APIRouter(prefix="/v1/compliance", tags=["regulator"])
     summary="Each measure met or not from live figures, the senior manager, the penalty",
 )
 def get_checklist(
-    request: Request, principal: Principal = Depends(Allow(Role.ADMIN, Role.REGULATOR))
+    request: Request, principal: Principal = Depends(Allow(Permission.READ_COMPLIANCE))
 ) -> Checklist:
-    container(request).access.read(principal, "compliance")
+    container(request).access.read(principal, AuditSubject.of(Listing.COMPLIANCE))
     return container(request).compliance.checklist()

@@ -19,8 +19,10 @@ from safeguarding.adapters.http.schemas import (
     EventsAccepted,
     batch_length,
 )
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.errors import NotFound, TooLarge
+from safeguarding.domain.permissions import Permission
 from safeguarding.services.ingest import IngestResult
 from safeguarding.services.streamed import StreamedIngest
 
@@ -42,7 +44,7 @@ router = APIRouter(prefix="/v1", tags=["events"])
 )
 def post_events(
     request: Request,
-    principal: Principal = Depends(Allow(Role.PLATFORM, Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.SEND_EVENTS)),
     raw: bytes = Depends(raw_json),
     prefer: Annotated[
         str | None,
@@ -98,11 +100,9 @@ def _answer(batch: bool, results: list[IngestResult]) -> str:
 def get_decision(
     event_id: Annotated[str, Path(pattern=ID_PATTERN)],
     request: Request,
-    principal: Principal = Depends(
-        Allow(Role.PLATFORM, Role.MODERATOR, Role.ADMIN, Role.REGULATOR)
-    ),
+    principal: Principal = Depends(Allow(Permission.READ_DECISION)),
 ) -> EventResult:
-    container(request).access.read(principal, f"decision:{event_id}")
+    container(request).access.read(principal, AuditSubject.decision(event_id))
     with container(request).store.read() as uow:
         found = uow.events_find([event_id]).get(event_id)
     if found is None:

@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems, require_json
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.evidence import EvidenceRecord
+from safeguarding.domain.permissions import Permission
 
 router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
 
@@ -63,10 +65,10 @@ def record_out(record: EvidenceRecord) -> dict[str, Any]:
 def get_record(
     event_id: str,
     request: Request,
-    principal: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN, Role.REGULATOR)),
+    principal: Principal = Depends(Allow(Permission.READ_EVIDENCE)),
 ) -> dict[str, Any]:
     record = container(request).evidence.record(event_id, principal)
-    container(request).access.read(principal, f"evidence record {event_id}")
+    container(request).access.read(principal, AuditSubject.evidence_record(event_id))
     return record_out(record)
 
 
@@ -84,7 +86,7 @@ def read_content(
     event_id: str,
     body: ReasonIn,
     request: Request,
-    principal: Principal = Depends(Allow(Role.MODERATOR, Role.ADMIN, Role.REGULATOR)),
+    principal: Principal = Depends(Allow(Permission.READ_EVIDENCE)),
 ) -> dict[str, Any]:
     found = container(request).evidence.read(event_id, principal, body.reason)
     encoded = base64.b64encode(found.content).decode()
@@ -102,7 +104,7 @@ def put_hold(
     event_id: str,
     body: ReasonIn,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.HOLD_EVIDENCE)),
 ) -> dict[str, Any]:
     held = container(request).evidence.hold(event_id, body.reason, principal.audit_name)
     return record_out(held)
@@ -115,6 +117,6 @@ def put_hold(
     summary="Lift a legal hold (retention applies again)",
 )
 def delete_hold(
-    event_id: str, request: Request, principal: Principal = Depends(Allow(Role.ADMIN))
+    event_id: str, request: Request, principal: Principal = Depends(Allow(Permission.HOLD_EVIDENCE))
 ) -> dict[str, Any]:
     return record_out(container(request).evidence.hold(event_id, None, principal.audit_name))

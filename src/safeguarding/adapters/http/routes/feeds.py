@@ -11,7 +11,8 @@ from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.bodies import counted
 from safeguarding.adapters.http.routes.common import container, problems, require_json
 from safeguarding.adapters.http.schemas import ID_PATTERN
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.permissions import Permission
 
 router = APIRouter(prefix="/v1", tags=["feeds"])
 MAX_ITEMS = 1000
@@ -82,7 +83,7 @@ class SuggestionsOut(BaseModel):
 def post_visibility(
     body: VisibilityIn,
     request: Request,
-    _principal: Principal = Depends(Allow(Role.PLATFORM, Role.ADMIN)),
+    _principal: Principal = Depends(Allow(Permission.SEND_EVENTS)),
     _json: None = Depends(require_json),
 ) -> VisibilityOut:
     """For each item, whether the viewer may see it, from the decisions on record and the
@@ -104,7 +105,7 @@ def post_visibility(
 def post_suggestions_filter(
     body: SuggestionsIn,
     request: Request,
-    _principal: Principal = Depends(Allow(Role.PLATFORM, Role.ADMIN)),
+    _principal: Principal = Depends(Allow(Permission.SEND_EVENTS)),
     _json: None = Depends(require_json),
 ) -> SuggestionsOut:
     """Each candidate is checked as a contact request from the viewer under the policy in

@@ -25,12 +25,12 @@ from safeguarding.adapters.http.routes.common import container, problems
 from safeguarding.detectors.media.bank_index import BankMatch, UploadHashes
 from safeguarding.detectors.media.hashing import ImageHashes, VideoHashes
 from safeguarding.detectors.media.safe_decode import HasherUnavailable, MediaRejected
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
 from safeguarding.domain.banks import HashType
 from safeguarding.domain.errors import FieldError, MediaRefused, StoreBusy
+from safeguarding.domain.permissions import Permission
 
 hashing = APIRouter(prefix="/h", tags=["HMA compatible"])
-CALLERS = (Role.PLATFORM, Role.ADMIN)
 # HMA's content types and, for each, its signal types by HMA name. HMA hashes a photo to
 # ``pdq`` only; ``md5`` and ``sha256`` of a photo are ours. A video's are HMA's own names.
 PHOTO_SIGNALS = {"pdq": HashType.PDQ, "md5": HashType.MD5, "sha256": HashType.SHA256}
@@ -239,7 +239,7 @@ def by_bank(found: Iterable[BankMatch]) -> MatchesByBank:
     summary="Hash an uploaded photo or video (HMA compatible)",
 )
 async def hash_file(
-    request: Request, types: TYPES = None, _p: Principal = Depends(Allow(*CALLERS))
+    request: Request, types: TYPES = None, _p: Principal = Depends(Allow(Permission.MATCH_HASHES))
 ) -> dict[str, str]:
     """A photo gives pdq, md5 and sha256; a video gives vpdq (pytx's JSON list of frames),
     video_md5 and video_sha256. ``types`` picks some of them."""

@@ -19,15 +19,15 @@ from safeguarding.adapters.http.routes.hma import (
     indexed_types,
     unix_time,
 )
-from safeguarding.adapters.http.routes.hma_curation import READERS
 from safeguarding.domain.access import Principal
+from safeguarding.domain.permissions import Permission
 
 config = APIRouter(prefix="/c", tags=["HMA compatible"])
 NAME = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @config.get("/signal_type", responses=problems(), summary="Signal types (HMA compatible)")
-def signal_types(_p: Principal = Depends(Allow(*READERS))) -> list[dict[str, Any]]:
+def signal_types(_p: Principal = Depends(Allow(Permission.READ_BANKS))) -> list[dict[str, Any]]:
     """Every signal type is on; ``md5`` and ``sha256`` are ours (photos' digests)."""
     return [{"name": name, "enabled_ratio": 1.0} for name in SIGNAL_TYPES]
 
@@ -38,7 +38,9 @@ def signal_types(_p: Principal = Depends(Allow(*READERS))) -> list[dict[str, Any
     summary="The match index against the stored banks, by signal type (HMA compatible)",
 )
 def signal_type_index(
-    request: Request, signal_type: str | None = None, _p: Principal = Depends(Allow(*READERS))
+    request: Request,
+    signal_type: str | None = None,
+    _p: Principal = Depends(Allow(Permission.READ_BANKS)),
 ) -> dict[str, dict[str, Any]]:
     """``db_size`` counts the live hashes of enabled blocking banks in the store, ``index_size``
     those the index holds; the times are unix seconds of the last bank change each has seen."""
@@ -59,23 +61,25 @@ def signal_type_index(
 
 
 @config.get("/content_type", responses=problems(), summary="Content types (HMA compatible)")
-def content_types(_p: Principal = Depends(Allow(*READERS))) -> list[dict[str, Any]]:
+def content_types(_p: Principal = Depends(Allow(Permission.READ_BANKS))) -> list[dict[str, Any]]:
     return [{"name": name, "enabled": True} for name in CONTENT_TYPES]
 
 
 @config.get("/exchanges", responses=problems(), summary="Exchanges (HMA compatible): none")
-def exchanges(_p: Principal = Depends(Allow(*READERS))) -> list[str]:
+def exchanges(_p: Principal = Depends(Allow(Permission.READ_BANKS))) -> list[str]:
     """This service fetches from no exchange; import an exchange's export into a bank."""
     return []
 
 
 @config.get("/exchanges/apis", responses=problems(), summary="Exchange APIs: none")
-def exchange_apis(_p: Principal = Depends(Allow(*READERS))) -> list[str]:
+def exchange_apis(_p: Principal = Depends(Allow(Permission.READ_BANKS))) -> list[str]:
     return []
 
 
 @config.get(
     "/exchange/{exchange_name}", responses=problems(400, 404), summary="An exchange: none here"
 )
-def exchange(exchange_name: NAME, _p: Principal = Depends(Allow(*READERS))) -> dict[str, Any]:
+def exchange(
+    exchange_name: NAME, _p: Principal = Depends(Allow(Permission.READ_BANKS))
+) -> dict[str, Any]:
     raise HTTPException(404, f"Exchange '{exchange_name}' not found")

@@ -30,12 +30,13 @@ from safeguarding.adapters.http.routes.hma import (
     json_object,
     signals_of,
 )
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.banks import Bank, BankKind, HashType, ImportMode
 from safeguarding.domain.errors import Conflict, NotFound
+from safeguarding.domain.permissions import Permission
 
 curation = APIRouter(prefix="/c", tags=["HMA compatible"])
-READERS = (Role.ADMIN, Role.REGULATOR)
 NAME = Annotated[str, Path(min_length=1, max_length=64)]
 CONTENT_ID = Annotated[int, Path(ge=1)]
 MAX_NOTE = 255
@@ -91,10 +92,10 @@ def enabled_from(enabled: bool | None, ratio: float | None) -> bool | None:
 
 @curation.get("/banks", responses=problems(), summary="Every bank (HMA compatible)")
 def list_banks(
-    request: Request, principal: Principal = Depends(Allow(*READERS))
+    request: Request, principal: Principal = Depends(Allow(Permission.READ_BANKS))
 ) -> list[dict[str, Any]]:
     app = container(request)
-    app.access.read(principal, "banks")
+    app.access.read(principal, AuditSubject.of(Listing.BANKS))
     return [bank_config(bank) for bank, _ in app.banks.list()]
 
 
@@ -107,7 +108,7 @@ def list_banks(
 def create_bank(
     body: CurationBankCreate,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> dict[str, Any]:
     """HMA answers 403 for a name in use, and so does this."""
@@ -124,11 +125,11 @@ def create_bank(
 
 @curation.get("/bank/{bank_name}", responses=problems(400, 404), summary="A bank (HMA compatible)")
 def get_bank(
-    bank_name: NAME, request: Request, principal: Principal = Depends(Allow(*READERS))
+    bank_name: NAME, request: Request, principal: Principal = Depends(Allow(Permission.READ_BANKS))
 ) -> dict[str, Any]:
     app = container(request)
     bank, _ = app.banks.get(bank_name)
-    app.access.read(principal, f"bank:{bank_name}")
+    app.access.read(principal, AuditSubject.bank_read(bank_name))
     return bank_config(bank)
 
 
@@ -141,7 +142,7 @@ def update_bank(
     bank_name: NAME,
     body: CurationBankUpdate,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> dict[str, Any]:
     if body.name is not None and body.name != bank_name:
@@ -158,7 +159,9 @@ def update_bank(
     "/bank/{bank_name}", responses=problems(400), summary="Delete a bank (HMA compatible; admin)"
 )
 def delete_bank(
-    bank_name: NAME, request: Request, principal: Principal = Depends(Allow(Role.ADMIN))
+    bank_name: NAME,
+    request: Request,
+    principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
 ) -> dict[str, Any]:
     """As in HMA, deleting a bank that does not exist is done already."""
     with suppress(NotFound):
@@ -176,12 +179,12 @@ def get_content(
     content_id: CONTENT_ID,
     request: Request,
     include_signals: bool = False,
-    principal: Principal = Depends(Allow(*READERS)),
+    principal: Principal = Depends(Allow(Permission.READ_BANKS)),
 ) -> dict[str, Any]:
     """A vPDQ signal is given as its frame hashes joined by commas (the bank keeps no
     frame qualities or times); lookups take it as it is."""
     found = content_of(request, bank_name, content_id, include_signals)
-    container(request).access.read(principal, f"bank:{bank_name}")
+    container(request).access.read(principal, AuditSubject.bank_read(bank_name))
     return found
 
 
@@ -219,7 +222,7 @@ def update_content(
     content_id: CONTENT_ID,
     body: ContentUpdate,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> dict[str, Any]:
     """``disable_until_ts``: 0 never matches, 1 matches, a later unix time (within five years)
@@ -240,7 +243,7 @@ def delete_content(
     bank_name: NAME,
     content_id: CONTENT_ID,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
 ) -> dict[str, int]:
     removed = container(request).banks.remove_entry(bank_name, content_id, principal.key_id)
     return {"deleted": 0 if removed is None else 1}
@@ -254,7 +257,7 @@ def delete_content(
 async def add_signals(
     bank_name: NAME,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> dict[str, Any]:
     body = await json_object(request, '{"pdq": "<hash>"}')
@@ -273,7 +276,7 @@ async def add_file(
     request: Request,
     types: TYPES = None,
     url: Annotated[str | None, Query(max_length=2000)] = None,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
 ) -> dict[str, Any]:
     """The file in a field named photo or video; ``types`` picks the signal types banked."""
     if url is not None:

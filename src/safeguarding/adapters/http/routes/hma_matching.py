@@ -17,7 +17,6 @@ from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems, require_json
 from safeguarding.adapters.http.routes.hma import (
     BANKS,
-    CALLERS,
     MULTIPART_BODY,
     TYPES,
     MatchesByBank,
@@ -38,6 +37,7 @@ from safeguarding.adapters.http.routes.hma import (
 from safeguarding.detectors.media.hashing import pdq_distance
 from safeguarding.domain.access import Principal
 from safeguarding.domain.banks import DEFAULT_PDQ_THRESHOLD, DEFAULT_VPDQ_PERCENT, HashType
+from safeguarding.domain.permissions import Permission
 
 matching = APIRouter(prefix="/m", tags=["HMA compatible"])
 status = APIRouter(tags=["HMA compatible"])
@@ -70,7 +70,7 @@ def raw_lookup(
     signal: SIGNAL = None,
     banks: BANKS = None,
     include_distance: bool = False,
-    _p: Principal = Depends(Allow(*CALLERS)),
+    _p: Principal = Depends(Allow(Permission.MATCH_HASHES)),
 ) -> dict[str, list[Any]]:
     """``{"matches": [ids]}``, or ``[{bank_content_id, distance}]`` with ``include_distance``."""
     kind, query = parsed_signal(required(signal_type, "signal_type"), required(signal, "signal"))
@@ -99,7 +99,7 @@ def lookup_signal(
     content_type: Annotated[str | None, Query(max_length=32)] = None,
     seed: Annotated[str | None, Query(max_length=200)] = None,
     bypass_coinflip: bool = False,
-    _p: Principal = Depends(Allow(*CALLERS)),
+    _p: Principal = Depends(Allow(Permission.MATCH_HASHES)),
 ) -> MatchesByBank:
     """``{BANK: [{bank_content_id, distance}]}``. ``seed`` and ``bypass_coinflip`` are taken and
     have no effect: a bank here is enabled or not, never for a share of lookups."""
@@ -123,7 +123,7 @@ async def lookup_file(
     banks: BANKS = None,
     seed: Annotated[str | None, Query(max_length=200)] = None,
     bypass_coinflip: bool = False,
-    _p: Principal = Depends(Allow(*CALLERS)),
+    _p: Principal = Depends(Allow(Permission.MATCH_HASHES)),
 ) -> dict[str, MatchesByBank]:
     """``{signal_type: {BANK: [{bank_content_id, distance}]}}`` for each type the file gives."""
     found, wanted = await hashed_upload(request, types)
@@ -140,7 +140,9 @@ async def lookup_file(
     summary="What the match index holds, by signal type (HMA compatible)",
 )
 def index_status(
-    request: Request, signal_type: SIGNAL_TYPE = None, _p: Principal = Depends(Allow(*CALLERS))
+    request: Request,
+    signal_type: SIGNAL_TYPE = None,
+    _p: Principal = Depends(Allow(Permission.MATCH_HASHES)),
 ) -> dict[str, dict[str, Any]]:
     """``built_to`` is when (unix seconds) the banks the index holds last changed, ``-1``
     when the index holds nothing of the type. ``video_md5`` and ``video_sha256`` count
@@ -163,7 +165,7 @@ def index_status(
 )
 async def compare(
     request: Request,
-    _p: Principal = Depends(Allow(*CALLERS)),
+    _p: Principal = Depends(Allow(Permission.MATCH_HASHES)),
     _json: None = Depends(require_json),
 ) -> dict[str, Any]:
     """``{"pdq": [a, b]}`` gives ``{"pdq": [matches, {"distance": 9}]}``; a vPDQ pair gives

@@ -16,11 +16,11 @@ from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems, require_json
 from safeguarding.adapters.http.routes.complaints import FileIn, decoded_file, file_response
 from safeguarding.adapters.http.schemas import ID_PATTERN
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
 from safeguarding.domain.information_requests import InformationRequest
+from safeguarding.domain.permissions import Permission
 
 router = APIRouter(prefix="/v1/information-requests", tags=["regulator"])
-READERS = (Role.REGULATOR, Role.ADMIN)
 TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 SAMPLED_EVENT = r"^event-[0-9a-f]{12}$"
 
@@ -65,7 +65,7 @@ RequestId = Annotated[str, Path(pattern=ID_PATTERN)]
 def file_request(
     body: RequestIn,
     request: Request,
-    principal: Principal = Depends(Allow(Role.REGULATOR)),
+    principal: Principal = Depends(Allow(Permission.FILE_INFORMATION_REQUEST)),
     _json: None = Depends(require_json),
 ) -> InformationRequest:
     return container(request).information_requests.file(
@@ -85,7 +85,7 @@ def file_request(
     summary="Every information request, newest first (audited)",
 )
 def list_requests(
-    request: Request, principal: Principal = Depends(Allow(*READERS))
+    request: Request, principal: Principal = Depends(Allow(Permission.READ_INFORMATION_REQUESTS))
 ) -> list[InformationRequest]:
     return container(request).information_requests.list(principal)
 
@@ -97,7 +97,9 @@ def list_requests(
     summary="One information request (audited)",
 )
 def get_request(
-    request_id: RequestId, request: Request, principal: Principal = Depends(Allow(*READERS))
+    request_id: RequestId,
+    request: Request,
+    principal: Principal = Depends(Allow(Permission.READ_INFORMATION_REQUESTS)),
 ) -> InformationRequest:
     return container(request).information_requests.get(request_id, principal)
 
@@ -112,7 +114,7 @@ def answer_request(
     request_id: RequestId,
     body: AnswerIn,
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.ANSWER_INFORMATION_REQUEST)),
     _json: None = Depends(require_json),
 ) -> InformationRequest:
     files = [decoded_file(f) for f in body.files]
@@ -130,7 +132,7 @@ def get_file(
     request_id: RequestId,
     attachment_id: RequestId,
     request: Request,
-    principal: Principal = Depends(Allow(*READERS)),
+    principal: Principal = Depends(Allow(Permission.READ_INFORMATION_REQUESTS)),
 ) -> Response:
     service = container(request).information_requests
     attachment, content = service.file_content(request_id, attachment_id, principal)

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems
 from safeguarding.adapters.http.schemas import PolicyCheckOut, PolicyOut
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject, Listing
+from safeguarding.domain.permissions import Permission
 from safeguarding.domain.policy import PolicyVersion
 
 router = APIRouter(prefix="/v1/policy", tags=["policy"])
@@ -56,11 +58,9 @@ async def yaml_body(request: Request) -> str:
 @router.get("", response_model=PolicyOut, responses=problems(), summary="The policy in force")
 def get_policy(
     request: Request,
-    principal: Principal = Depends(
-        Allow(Role.PLATFORM, Role.MODERATOR, Role.ADMIN, Role.REGULATOR)
-    ),
+    principal: Principal = Depends(Allow(Permission.READ_POLICY)),
 ) -> PolicyOut:
-    container(request).access.read(principal, "policy")
+    container(request).access.read(principal, AuditSubject.of(Listing.POLICY))
     return policy_out(container(request).policies.current_readonly())
 
 
@@ -72,9 +72,9 @@ def get_policy(
 )
 def get_history(
     request: Request,
-    principal: Principal = Depends(Allow(Role.ADMIN, Role.REGULATOR)),
+    principal: Principal = Depends(Allow(Permission.READ_POLICY_HISTORY)),
 ) -> list[PolicyOut]:
-    container(request).access.read(principal, "policy.history")
+    container(request).access.read(principal, AuditSubject.of(Listing.POLICY_HISTORY))
     return [policy_out(p) for p in container(request).policies.history()]
 
 
@@ -88,7 +88,7 @@ def get_history(
 def put_policy(
     request: Request,
     note: Annotated[str, Query(max_length=500, pattern=NOTE_PATTERN)] = "",
-    principal: Principal = Depends(Allow(Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.CHANGE_POLICY)),
     source: str = Depends(yaml_body),
 ) -> PolicyOut:
     """Validate and store a new policy version. Invalid YAML changes nothing (422, every error)."""
@@ -106,7 +106,7 @@ def put_policy(
 )
 def check_policy(
     request: Request,
-    _p: Principal = Depends(Allow(Role.ADMIN)),
+    _p: Principal = Depends(Allow(Permission.CHANGE_POLICY)),
     source: str = Depends(yaml_body),
 ) -> PolicyCheckOut:
     checked = container(request).policies.check(source)

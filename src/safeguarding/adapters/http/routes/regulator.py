@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.permissions import Permission
 from safeguarding.services.samples import MAX_SAMPLES, DecisionSample
 
 router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
@@ -22,6 +23,6 @@ def samples(
     request: Request,
     n: int = Query(20, ge=1, le=MAX_SAMPLES),
     days: int = Query(90, ge=1, le=3660),
-    principal: Principal = Depends(Allow(Role.REGULATOR, Role.ADMIN)),
+    principal: Principal = Depends(Allow(Permission.READ_SAMPLES)),
 ) -> list[DecisionSample]:
     return container(request).samples.sample(principal, n, days)

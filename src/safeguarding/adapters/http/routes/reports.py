@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Request
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.permissions import Permission
 from safeguarding.domain.reports import ReportRecord, ReportSummary
 
 router = APIRouter(prefix="/v1/reports", tags=["authority reports"])
-REVIEWERS = (Role.MODERATOR, Role.ADMIN)
 
 
 @router.get(
@@ -25,7 +25,7 @@ REVIEWERS = (Role.MODERATOR, Role.ADMIN)
     summary="Drafted and sent reports: metadata only (a moderator sees the queues they work)",
 )
 def list_reports(
-    request: Request, principal: Principal = Depends(Allow(*REVIEWERS, Role.REGULATOR))
+    request: Request, principal: Principal = Depends(Allow(Permission.READ_REPORTS))
 ) -> list[ReportSummary]:
     return container(request).reports.list(principal)
 
@@ -42,7 +42,7 @@ def get_package(
     authority: str,
     event_id: str,
     request: Request,
-    principal: Principal = Depends(Allow(*REVIEWERS, Role.REGULATOR)),
+    principal: Principal = Depends(Allow(Permission.READ_REPORTS)),
 ) -> dict[str, Any]:
     return container(request).reports.package(event_id, authority, principal)
 
@@ -57,7 +57,7 @@ def confirm(
     authority: str,
     event_id: str,
     request: Request,
-    principal: Principal = Depends(Allow(*REVIEWERS)),
+    principal: Principal = Depends(Allow(Permission.CONFIRM_REPORTS)),
 ) -> ReportRecord:
     return container(request).reports.confirm(event_id, authority, principal)
 
@@ -72,6 +72,6 @@ def submit(
     authority: str,
     event_id: str,
     request: Request,
-    principal: Principal = Depends(Allow(*REVIEWERS)),
+    principal: Principal = Depends(Allow(Permission.CONFIRM_REPORTS)),
 ) -> ReportRecord:
     return container(request).reports.submit(event_id, authority, principal)

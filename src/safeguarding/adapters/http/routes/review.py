@@ -7,11 +7,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems, require_json
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
 from safeguarding.domain.cases import Case, CaseDecision, Outcome
+from safeguarding.domain.permissions import Permission
 
 router = APIRouter(prefix="/v1/cases", tags=["review"])
-REVIEWERS = Allow(Role.MODERATOR, Role.ADMIN)
+REVIEWERS = Allow(Permission.REVIEW_CASES)
 
 
 class DecisionIn(BaseModel):

@@ -13,13 +13,14 @@ from pydantic import BaseModel
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.errors import NotFound
+from safeguarding.domain.permissions import Permission
 from safeguarding.domain.risk import RiskAssessment
 from safeguarding.services.risk import RiskStatus, document_name, markdown
 
 router = APIRouter(prefix="/v1/risk-assessment", tags=["regulator"])
-READERS = (Role.ADMIN, Role.REGULATOR)
 
 
 class RiskAssessmentOut(BaseModel):
@@ -54,9 +55,9 @@ def _out(status: RiskStatus) -> RiskAssessmentOut:
     summary="The latest risk assessment, and whether it is due for review",
 )
 def get_latest(
-    request: Request, principal: Principal = Depends(Allow(*READERS))
+    request: Request, principal: Principal = Depends(Allow(Permission.READ_RISK_ASSESSMENT))
 ) -> RiskAssessmentOut:
-    container(request).access.read(principal, "risk_assessment")
+    container(request).access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT))
     return _out(container(request).risk.status())
 
 
@@ -69,9 +70,9 @@ def get_latest(
 def get_history(
     request: Request,
     limit: int = Query(100, ge=1, le=500, description="How many, newest first."),
-    principal: Principal = Depends(Allow(*READERS)),
+    principal: Principal = Depends(Allow(Permission.READ_RISK_ASSESSMENT)),
 ) -> list[RiskAssessment]:
-    container(request).access.read(principal, "risk_assessment.history")
+    container(request).access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT_HISTORY))
     return container(request).risk.history(limit)
 
 
@@ -83,7 +84,7 @@ def get_history(
     summary="Assess every feature now, against the policy in force (admin; audited)",
 )
 def assess_now(
-    request: Request, principal: Principal = Depends(Allow(Role.ADMIN))
+    request: Request, principal: Principal = Depends(Allow(Permission.ASSESS_RISK))
 ) -> RiskAssessmentOut:
     risk = container(request).risk
     risk.assess(principal.audit_name)
@@ -101,9 +102,9 @@ def assess_now(
 def export(
     request: Request,
     fmt: ExportFormat = Query(ExportFormat.MARKDOWN, alias="format"),
-    principal: Principal = Depends(Allow(*READERS)),
+    principal: Principal = Depends(Allow(Permission.READ_RISK_ASSESSMENT)),
 ) -> Response:
-    container(request).access.read(principal, "risk_assessment.export")
+    container(request).access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT_EXPORT))
     out = _out(container(request).risk.status())
     if fmt is ExportFormat.MARKDOWN:
         body = markdown(out.assessment, out.current_policy_version)

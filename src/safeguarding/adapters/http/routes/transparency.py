@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import container, problems
-from safeguarding.domain.access import Principal, Role
+from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject
+from safeguarding.domain.permissions import Permission
 from safeguarding.domain.transparency import Period, TransparencyReport
 
 router = APIRouter(prefix="/v1/transparency", tags=["transparency"])
-READERS = (Role.ADMIN, Role.REGULATOR, Role.ADVOCATE)
 
 
 @router.get(
@@ -26,9 +27,11 @@ def transparency_report(
     request: Request,
     first: str = Query(..., alias="from", description="First day, YYYY-MM-DD (UTC)."),
     last: str = Query(..., alias="to", description="Last day, included, YYYY-MM-DD (UTC)."),
-    principal: Principal = Depends(Allow(*READERS)),
+    principal: Principal = Depends(Allow(Permission.READ_TRANSPARENCY)),
 ) -> TransparencyReport:
     period = Period.parse(first, last)
     app = container(request)
-    app.access.read(principal, f"api:transparency {period.start.date()}..{period.last_day}")
+    app.access.read(
+        principal, AuditSubject.transparency("api", str(period.start.date()), str(period.last_day))
+    )
     return app.transparency.report(period)
