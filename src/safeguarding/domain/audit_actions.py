@@ -94,12 +94,14 @@ class AuditSubject:
         return cls(listing.value)
 
     @classmethod
-    def case(cls, case_id: str) -> AuditSubject:
-        return cls(case_id)
+    def named(cls, identifier: str) -> AuditSubject:
+        """Something the log names by its own id or name alone."""
+        return cls(identifier)
 
-    @classmethod
-    def event(cls, event_id: str) -> AuditSubject:
-        return cls(event_id)
+    # A case, an event, a request, a complaint, a file, and a bank changed: each by its id
+    # (or name) alone, as the log has always named them.
+    case = event = information_request = complaint = super_complaint = attachment = named
+    bank = named
 
     @classmethod
     def events(cls, count: int) -> AuditSubject:
@@ -132,29 +134,8 @@ class AuditSubject:
         return cls(f"key:{key_id}")
 
     @classmethod
-    def bank(cls, name: str) -> AuditSubject:
-        """A bank changed (its name alone, as the bank's records have always named it)."""
-        return cls(name)
-
-    @classmethod
     def bank_read(cls, name: str) -> AuditSubject:
         return cls(f"bank:{name}")
-
-    @classmethod
-    def information_request(cls, request_id: str) -> AuditSubject:
-        return cls(request_id)
-
-    @classmethod
-    def complaint(cls, complaint_id: str) -> AuditSubject:
-        return cls(complaint_id)
-
-    @classmethod
-    def super_complaint(cls, super_complaint_id: str) -> AuditSubject:
-        return cls(super_complaint_id)
-
-    @classmethod
-    def attachment(cls, attachment_id: str) -> AuditSubject:
-        return cls(attachment_id)
 
     @classmethod
     def risk_assessment(cls, version: int) -> AuditSubject:

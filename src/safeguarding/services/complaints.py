@@ -94,14 +94,8 @@ class ComplaintService:
             _check_target(uow, complaint)
             uow.complaint_add(complaint)
             details = {"kind": new.kind.value, "reason": new.reason, "event_id": new.event_id}
-            auditor.record(
-                uow,
-                now,
-                principal,
-                AuditAction.COMPLAINT_FILE,
-                AuditSubject.complaint(complaint.complaint_id),
-                details,
-            )
+            subject = AuditSubject.complaint(complaint.complaint_id)
+            auditor.record(uow, now, principal, AuditAction.COMPLAINT_FILE, subject, details)
         return complaint
 
     def get(self, complaint_id: str, principal: Principal) -> Complaint:
@@ -135,14 +129,8 @@ class ComplaintService:
             uow.complaint_put(decided)
             effects = _reverse(uow, decided, principal) if _reverses(decided) else {}
             details = {"status": status.value, "reason": decided.outcome_reason, **guard, **effects}
-            auditor.record(
-                uow,
-                now,
-                principal,
-                AuditAction.COMPLAINT_DECIDE,
-                AuditSubject.complaint(complaint_id),
-                details,
-            )
+            subject = AuditSubject.complaint(complaint_id)
+            auditor.record(uow, now, principal, AuditAction.COMPLAINT_DECIDE, subject, details)
         if effects.get("content_reinstated") and self.on_reinstated and decided.event_id:
             self.on_reinstated([decided.event_id])
         return decided
@@ -307,13 +295,9 @@ class SuperComplaintService:
                 )
             details = {"super_complaint_id": super_complaint_id}
             now = self.clock.now()
+            read = AuditAction.SUPER_COMPLAINT_FILE_READ
             auditor.record(
-                uow,
-                now,
-                principal,
-                AuditAction.SUPER_COMPLAINT_FILE_READ,
-                AuditSubject.attachment(attachment_id),
-                details,
+                uow, now, principal, read, AuditSubject.attachment(attachment_id), details
             )
         return attachment, content
 

@@ -28,9 +28,8 @@ from safeguarding.ports.store import Store, UnitOfWork
 from safeguarding.services import auditor
 
 MAX_SAMPLES = 200
-SAMPLES_SUBJECT = AuditSubject.of(
-    Listing.DECISION_SAMPLES
-)  # the audit subject of a regulator's sampling
+# The audit subject of a regulator's sampling.
+SAMPLES_SUBJECT = AuditSubject.of(Listing.DECISION_SAMPLES)
 _QUOTED_CUES = re.compile(r"; cues: .*$")
 
 
