@@ -23,8 +23,9 @@ from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
 from safeguarding.domain.sharing import account_signal
 from safeguarding.settings import Settings
+from tests.api.test_url_lists import decide
 from tests.conftest import auth, make_settings
-from tests.factories import at, message, next_id, profile
+from tests.factories import at, message, next_id
 
 pytestmark = pytest.mark.anyio
 SALT = "shared-test-salt"
@@ -57,15 +58,6 @@ def upload(actor: str, pdq: str, **hashes: str) -> dict[str, Any]:
         "conversation_id": "c-share",
         "hashes": {"pdq": pdq, **hashes},
     }
-
-
-async def decide(client: httpx.AsyncClient, keys: dict[Role, str], event: dict) -> dict:
-    adults = [profile("adult-a", 30), profile("adult-b", 31)]
-    response = await client.post(
-        "/v1/events", json={"events": [*adults, event]}, headers=auth(keys[Role.PLATFORM])
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["results"][-1]["decision"]  # type: ignore[no-any-return]
 
 
 async def our_bank(client: httpx.AsyncClient, keys: dict[Role, str]) -> None:

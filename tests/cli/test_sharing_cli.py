@@ -13,17 +13,15 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
 from safeguarding.adapters.cli import common
-from safeguarding.adapters.cli.main import app
 from safeguarding.bootstrap import build
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.banks import Trust
 from safeguarding.domain.cases import CaseDecision, Outcome
 from safeguarding.settings import load_settings
 from tests import factories as f
+from tests.cli.test_cli import run
 from tests.conftest import TEST_KEY
 
 PDQ = "3c" * 32
@@ -43,14 +41,6 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) 
         monkeypatch.setattr(console, "_width", 160)
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(app, ["--create", *args], prog_name="safeguarding")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"
-    return result
 
 
 def partner_banks() -> dict[str, tuple[str | None, Trust | None, int]]:

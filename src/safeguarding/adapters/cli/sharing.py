@@ -8,9 +8,8 @@ from pathlib import Path
 
 import typer
 
-from safeguarding.adapters.cli.banks import ACTOR, with_container
+from safeguarding.adapters.cli.banks import ACTOR, refuse_list, with_container
 from safeguarding.adapters.cli.common import console, err, friendly_errors
-from safeguarding.detectors.media.hash_lists import HashListError
 from safeguarding.domain.banks import Trust
 from safeguarding.domain.sharing import PARTNER_HARMS
 from safeguarding.services.sharing import ImportMode
@@ -90,13 +89,8 @@ def _read(
         raise typer.Exit(2)
     try:
         return read_partner_file(file.read_text(encoding="utf-8"), fmt, harm, skipped)
-    except HashListError as exc:
-        where = f"{file}:{exc.line}" if exc.line else str(file)
-        err.print(f"error: {where}: {exc.message}; nothing was imported", markup=False)
-        raise typer.Exit(2) from None
-    except UnicodeDecodeError as exc:
-        err.print(f"error: {file}: {exc}", markup=False)
-        raise typer.Exit(2) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        refuse_list(file, exc, "; nothing was imported")
 
 
 def _day(text: str) -> datetime:

@@ -246,11 +246,16 @@ def parsed_list(body: BankImport, skipped: Counter[str] | None) -> list[tuple[Ha
     try:
         entries = read_hash_list(body.content, body.format, kind, skipped)
     except HashListError as exc:
-        extra = {"line": exc.line} if exc.line else {}
-        raise InvalidInput(
-            f"{exc}; nothing was imported", [FieldError(("content",), exc.message, None, extra)]
-        ) from None
+        raise list_refused(exc) from None
     return [(hash_type, value) for _, hash_type, value in entries]
+
+
+def list_refused(exc: HashListError) -> InvalidInput:
+    """A list's first bad line as a 422 on ``content`` naming the line: nothing is stored."""
+    extra = {"line": exc.line} if exc.line else {}
+    return InvalidInput(
+        f"{exc}; nothing was imported", [FieldError(("content",), exc.message, None, extra)]
+    )
 
 
 @router.post(

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
+from safeguarding.adapters.http.routes.banks import list_refused
 from safeguarding.adapters.http.routes.common import container, problems, require_json
 from safeguarding.detectors.media.hash_lists import HashListError
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.banks import BankVersion, Trust
-from safeguarding.domain.errors import FieldError, InvalidInput
+from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.sharing import PARTNER_HARMS
 from safeguarding.services.sharing import ImportMode
 from safeguarding.services.sharing_files import PartnerSignal, ShareFormat, read_partner_file
@@ -108,7 +109,4 @@ def partner_signals(body: SignalsImport, skipped: Counter[str]) -> list[PartnerS
     try:
         return read_partner_file(body.content, body.format, body.harm, skipped)
     except HashListError as exc:
-        extra = {"line": exc.line} if exc.line else {}
-        raise InvalidInput(
-            f"{exc}; nothing was imported", [FieldError(("content",), exc.message, None, extra)]
-        ) from None
+        raise list_refused(exc) from None
