@@ -146,9 +146,15 @@ async def test_the_export_of_a_confirmed_case_reads_with_the_real_threatexchange
     api = LocalFileSignalExchangeAPI(FileCollaborationConfig(name="ours", filename=str(text_file)))
     (delta,) = api.fetch_iter([], None)
     assert {("pdq", OUR_PDQ), ("url", LISTED_URL)} <= set(delta.updates)
+    later = await client.get(
+        "/v1/sharing/export",
+        params={"since": "2099-01-01T00:00:00Z"},
+        headers=auth(keys[Role.ADMIN]),
+    )
+    assert (later.headers["x-signals"], later.text.count("\n")) == ("0", 1)  # the header alone
     with container.store.read() as uow:
         audited = [r for r in uow.audit_records() if r.action == "sharing.export"]
-    assert [r.details["by_harm"] for r in audited] == [{"abuse_imagery": 5}] * 2
+    assert [r.details["by_harm"] for r in audited] == [{"abuse_imagery": 5}] * 2 + [{}]
 
 
 async def test_a_dismissed_or_undecided_case_is_never_exported(
@@ -181,6 +187,14 @@ async def test_a_match_only_partner_is_reviewed_not_blocked_until_trusted_to_act
         "lantern-demo.abuse_imagery",
         "lantern-demo.terrorism",
     }
+    bank = await client.get("/v1/banks/lantern-demo.abuse_imagery", headers=auth(keys[Role.ADMIN]))
+    shown = bank.json()
+    assert (shown["partner"], shown["trust"], shown["counts"]["pdq"]) == (
+        "lantern-demo",
+        "match_only",
+        1,
+    )
+    assert shown["versions"][0]["source"] == "lantern-demo: demo drop"
     decision = await decide(client, keys, upload("adult-a", PARTNER_PDQ))
     assert decision["verdict"] == "allow"
     (signal,) = [s for s in decision["signals"] if s["detector"] == "hash_bank"]

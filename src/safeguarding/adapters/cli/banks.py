@@ -132,6 +132,8 @@ def show(name: str = typer.Argument(..., help="The bank.")) -> None:
         highlight=False,
         markup=False,
     )
+    if bank.partner and bank.trust:
+        console.print(f"shared by {bank.partner}, trust {bank.trust.value}", highlight=False)
     if bank.description:
         console.print(bank.description, highlight=False, markup=False)
     grid = table("version", "created", "by", "source", "licence", "added", "removed", "total")

@@ -19,7 +19,7 @@ from safeguarding.detectors.media.hash_lists import (
     read_hash_list,
 )
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.banks import Bank, BankKind, BankVersion, HashType, ImportMode
+from safeguarding.domain.banks import Bank, BankKind, BankVersion, HashType, ImportMode, Trust
 from safeguarding.domain.errors import FieldError, InvalidInput
 
 router = APIRouter(prefix="/v1/banks", tags=["hash banks"])
@@ -65,6 +65,8 @@ class BankOut(BaseModel):
     created_at: datetime
     version: int
     counts: dict[str, int]
+    partner: str | None = None  # who shared what it holds (docs/sharing.md); None: our own
+    trust: Trust | None = None
 
 
 class BankDetail(BankOut):
