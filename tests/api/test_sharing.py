@@ -339,3 +339,27 @@ async def test_exports_and_imports_appear_in_the_transparency_report(
     assert figures["signals_imported"] == 3
     assert figures["signals_imported.terrorism"] == 1
     assert figures["signals_imported.partner.lantern-demo"] == 3
+
+
+async def test_a_confirmed_video_is_exported_as_pytx_vpdq_and_video_md5(
+    client: httpx.AsyncClient, keys: dict[Role, str], container: Container
+) -> None:
+    pytest.importorskip("threatexchange")
+    pytest.importorskip("vpdq")
+    from threatexchange.extensions.vpdq.vpdq import VPDQSignal
+    from threatexchange.signal_type.md5 import VideoMD5Signal
+
+    frames = ["1" * 64, "2" * 64, "3" * 64]
+    admin = auth(keys[Role.ADMIN])
+    await client.post("/v1/banks", json={"name": "videos"}, headers=admin)
+    body = {"format": "text", "hash_type": "vpdq", "content": ",".join(frames), "source": "t"}
+    assert (await client.post("/v1/banks/videos/import", json=body, headers=admin)).is_success
+    video = {**upload("adult-a", OUR_PDQ, md5=MD5), "media_kind": "video"}
+    video["hashes"] = {"vpdq": frames, "md5": MD5}
+    assert (await decide(client, keys, video))["verdict"] == "block"
+    await confirm_all(client, keys, container)
+    rows = {r["signal_type"]: r for r in csv.DictReader(io.StringIO(await export(client, keys)))}
+    assert set(rows) == {"vpdq", "video_md5", "account_hmac_sha256"}
+    read = VPDQSignal.validate_signal_str(rows["vpdq"]["signal_str"])
+    assert [json.loads(read)[i].split(",")[0] for i in range(3)] == frames
+    assert VideoMD5Signal.validate_signal_str(rows["video_md5"]["signal_str"]) == MD5
