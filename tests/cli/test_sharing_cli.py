@@ -94,6 +94,8 @@ def test_an_export_feeds_another_services_import(workdir: Path) -> None:
     )
     container = build(load_settings())
     try:
+        # The bank came from another process: load it now, not in the background at first look.
+        container.banks.rebuild()
         upload = {**f.media("adult1"), "content_base64": None, "hashes": {"pdq": PDQ}}
         container.ingest.ingest([f.event(upload)], source="test")
         container.outbox.run_once(100)
