@@ -268,6 +268,7 @@ def stored(container: Container) -> tuple[Any, ...]:
         ),
         ({"content": f"pdq {PARTNER_PDQ}\n", "format": "text"}, 422, "names no harm"),
         ({"content": "hash\nabc\n"}, 422, "signal_type"),
+        ({"content": f'signal_type,signal_str\nvpdq,"{"1" * 200_000}"\n'}, 422, "not CSV"),
         ({"partner": "Lantern Demo!"}, 422, "partner name"),
         ({"trust": "blindly"}, 422, "trust"),
         ({"mode": "merge"}, 422, "mode"),
@@ -363,3 +364,18 @@ async def test_a_confirmed_video_is_exported_as_pytx_vpdq_and_video_md5(
     read = VPDQSignal.validate_signal_str(rows["vpdq"]["signal_str"])
     assert [json.loads(read)[i].split(",")[0] for i in range(3)] == frames
     assert VideoMD5Signal.validate_signal_str(rows["video_md5"]["signal_str"]) == MD5
+
+
+async def test_a_bank_csv_with_a_field_past_the_csv_limit_is_a_422_too(
+    client: httpx.AsyncClient, keys: dict[Role, str], container: Container
+) -> None:
+    """The bank import shares the CSV reading: it was a 500 before."""
+    admin = auth(keys[Role.ADMIN])
+    await client.post("/v1/banks", json={"name": "known"}, headers=admin)
+    before = stored(container)
+    content = f'type,hash\nvpdq,"{"1" * 200_000}"\n'
+    body = {"format": "csv", "content": content, "source": "t"}
+    refused = await client.post("/v1/banks/known/import", json=body, headers=admin)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["line"] == 2
+    assert stored(container) == before

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from safeguarding.detectors.media.hash_lists import LIST_TYPE_NAMES, HashListError
+from safeguarding.detectors.media.hash_lists import LIST_TYPE_NAMES, HashListError, csv_rows
 from safeguarding.domain.banks import HashType
 from safeguarding.domain.sharing import PARTNER_HARMS, POSITIVE, WITHDRAWN, SharedSignal
 
@@ -107,12 +107,12 @@ def _withdrawn(line: int, row: dict[str, str]) -> bool:
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
-    rows = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(rows, [])]
+    rows = csv_rows(text)
+    header = [h.strip().lower() for h in next(rows, (0, []))[1]]
     missing = [c for c in ("signal_type", "signal_str") if c not in header]
     if missing:
         raise HashListError(1, f"the header names no {' or '.join(missing)} column")
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
