@@ -32,6 +32,7 @@ from safeguarding.detectors import registry
 from safeguarding.detectors.media.bank_index import IndexHolder
 from safeguarding.detectors.media.safe_decode import MIB
 from safeguarding.detectors.media.worker import ProcessPoolHasher
+from safeguarding.domain.banks import Trust
 from safeguarding.domain.complaints import ComplaintKind
 from safeguarding.domain.detectors import DetectorResources
 from safeguarding.domain.errors import InvalidInput
@@ -59,6 +60,7 @@ from safeguarding.services.risk import RiskService, review_prompt
 from safeguarding.services.samples import DecisionSamples
 from safeguarding.services.selftest import ChildSafetySelfTest
 from safeguarding.services.sessions import WebSessions
+from safeguarding.services.sharing import SharingService
 from safeguarding.services.streamed import StreamedIngest
 from safeguarding.services.transparency import TransparencyService
 from safeguarding.services.visibility import VisibilityService
@@ -96,6 +98,7 @@ class Container:
     risk: RiskService
     compliance: ComplianceService
     checkpoints: AuditCheckpoints
+    sharing: SharingService
     webhooks: HttpWebhookSender | None = None
     streamed: StreamedIngest | None = None
     event_stream: NatsEventStream | None = None
@@ -211,6 +214,7 @@ def build(
         access=AccessLog(store, clock),
         visibility=visibility,
         banks=banks,
+        sharing=sharing_service(settings, store, clock, banks),
         media=media,
         evidence=EvidenceService(store, clock),
         reports=ReportingService(
@@ -256,6 +260,15 @@ def build(
         ),
         checkpoints=checkpoints,
         webhooks=webhooks,
+    )
+
+
+def sharing_service(
+    settings: Settings, store: SqlStore, clock: Clock, banks: BankService
+) -> SharingService:
+    salt = settings.sharing_salt.get_secret_value() if settings.sharing_salt else None
+    return SharingService(
+        store, clock, banks, settings.sharing_name, salt, Trust(settings.sharing_default_trust)
     )
 
 

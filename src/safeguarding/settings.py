@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     ConfigDict,
@@ -136,6 +136,22 @@ class Settings(DeliverySettings):
         default=1.0,
         ge=0,
         description="How often a process checks whether a hash bank changed (then rebuilds).",
+    )
+    sharing_salt: SecretStr | None = Field(
+        default=None,
+        description="Salt shared with partners: exports carry HMAC-SHA256(salt, account id) "
+        "as account signals (none without it); never the raw id.",
+    )
+    sharing_name: str = Field(
+        default="safeguarding",
+        min_length=1,
+        max_length=100,
+        description="Name this service signs its shared-signal exports with (the collab column).",
+    )
+    sharing_default_trust: Literal["match_only", "match_and_act"] = Field(
+        default="match_only",
+        description="Trust a partner's first import gets unless one is given: match_only "
+        "(matches reviewed, no blocking) or match_and_act.",
     )
     audit_key_file: Path | None = Field(
         default=None,

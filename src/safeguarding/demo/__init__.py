@@ -25,6 +25,36 @@ def known_hash_list() -> str:
     return f"# Demo list standing in for known abuse imagery (a benign pattern)\n{digest}\n"
 
 
+DEMO_PARTNER = "demo-partner"
+PARTNER_PDQ = "5a" * 32  # made up: stands for an image a partner confirmed
+
+
+def partner_list() -> str:
+    """A partner's shared signals as python-threatexchange's CSV (synthetic, docs/sharing.md)."""
+    rows = [
+        f"pdq,{PARTNER_PDQ},{DEMO_PARTNER},POSITIVE_CLASS,abuse_imagery",
+        f"pdq,{'c3' * 32},{DEMO_PARTNER},POSITIVE_CLASS,abuse_imagery",
+        f"url,https://example.com/demo-partner/listed,{DEMO_PARTNER},POSITIVE_CLASS,abuse_imagery",
+    ]
+    return "signal_type,signal_str,collab,category,tags\n" + "\n".join(rows) + "\n"
+
+
+def partner_events(now: datetime) -> list[Event]:
+    """An upload the platform hashed itself, matching the partner's list: reviewed, not blocked
+    (the demo trusts the partner for matching only)."""
+    upload = {
+        "type": "media",
+        "event_id": "demo-upload-partner-listed",
+        "actor_id": "coach_ali",
+        "media_kind": "image",
+        "recipient_ids": ["newacct_88"],  # adults both: only the partner's match is at issue
+        "conversation_id": "demo-conv-partner",
+        "hashes": {"pdq": PARTNER_PDQ},
+        "occurred_at": _at(now, 40),
+    }
+    return [EVENT_ADAPTER.validate_python(upload)]
+
+
 def demo_events(now: datetime) -> list[Event]:
     """About forty events over the last two hours, in the order they happened."""
     raw = [

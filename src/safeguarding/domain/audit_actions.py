@@ -52,6 +52,8 @@ class AuditAction(StrEnum):
     BANK_REMOVE_ENTRY = "bank.remove_entry"
     BANK_SWITCH_ENTRY = "bank.switch_entry"
     BANK_ROLLBACK = "bank.rollback"
+    SHARING_EXPORT = "sharing.export"
+    SHARING_IMPORT = "sharing.import"
     RETENTION_CONTENT_REMOVED = "retention.content_removed"
     RISK_ASSESS = "risk.assess"
     RISK_REVIEW_DUE = "risk.review_due"

@@ -84,8 +84,19 @@ class BankKind(StrEnum):
     ALLOW = "allow"
 
 
+class Trust(StrEnum):
+    """How far a partner's shared signals are trusted (docs/sharing.md).
+
+    ``match_only``: a match is recorded as a signal and reviewed, and takes no blocking
+    action; ``match_and_act``: a match acts as one on a bank of this service's own.
+    """
+
+    MATCH_ONLY = "match_only"
+    MATCH_AND_ACT = "match_and_act"
+
+
 class Bank(BaseModel):
-    """A named bank and its matching settings."""
+    """A named bank and its matching settings; ``partner`` names who shared what it holds."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -97,6 +108,13 @@ class Bank(BaseModel):
     vpdq_match_percent: float = Field(default=DEFAULT_VPDQ_PERCENT, gt=0, le=100)
     created_at: datetime
     version: int = 0  # the version whose content is live; 0 before the first import
+    partner: str | None = Field(default=None, max_length=64)  # None: this service's own
+    trust: Trust | None = None  # a partner bank's; None for this service's own
+
+    @property
+    def acts(self) -> bool:
+        """Whether a match takes the actions of a match on this service's own banks."""
+        return self.trust is not Trust.MATCH_ONLY
 
     @field_validator("name")
     @classmethod

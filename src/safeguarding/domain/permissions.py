@@ -41,6 +41,7 @@ class Permission(StrEnum):
     READ_EXPOSURES = "read_exposures"
     READ_BANKS = "read_banks"
     CHANGE_BANKS = "change_banks"
+    SHARE_SIGNALS = "share_signals"
     READ_EVIDENCE = "read_evidence"
     HOLD_EVIDENCE = "hold_evidence"
     READ_REPORTS = "read_reports"
@@ -102,6 +103,7 @@ GRANTS: dict[Permission, Grant] = {
     _P.READ_EXPOSURES: Grant((ADMIN,)),
     _P.READ_BANKS: Grant((ADMIN, REGULATOR)),
     _P.CHANGE_BANKS: Grant((ADMIN,)),
+    _P.SHARE_SIGNALS: Grant((ADMIN,)),
     _P.READ_EVIDENCE: Grant((MODERATOR, ADMIN, REGULATOR), (_QUEUE, _REQUEST)),
     _P.HOLD_EVIDENCE: Grant((ADMIN,)),
     _P.READ_REPORTS: Grant((MODERATOR, ADMIN, REGULATOR), (_QUEUE, _REQUEST)),

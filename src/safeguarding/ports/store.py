@@ -221,6 +221,13 @@ class ReviewStore(Protocol):
         """The details of every audit record of ``action`` about ``subject``, oldest first."""
         ...
 
+    def audit_of(
+        self, actions: Collection[str], start: datetime | None = None, end: datetime | None = None
+    ) -> list[AuditEntry]:
+        """Every audit record of one of ``actions`` in [start, end), oldest first (details
+        carry ``seq``: the record's place in the chain)."""
+        ...
+
     def authority_reports_for(self, event_ids: Collection[str]) -> list[ReportRecord]: ...
     def events_reinstate(
         self, event_ids: Collection[str], case_id: str, at: datetime, by: str

@@ -8,6 +8,7 @@ figures' definitions are in ``docs/transparency.md``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,7 @@ from safeguarding.domain.decision_facts import (
 )
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.policy import PolicyVersion
+from safeguarding.domain.sharing import PARTNER_HARMS, SHARED_HARMS
 from safeguarding.domain.transparency import (
     AuditHead,
     DailyPoint,
@@ -62,6 +64,7 @@ class Measured:
     complaints: dict[tuple[str, str], int] = field(default_factory=dict)
     super_complaints: dict[str, int] = field(default_factory=dict)
     children: int = 0
+    shared: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
 
 Value = Callable[[Measured], float | None]
@@ -92,7 +95,53 @@ def measure(
         complaints=complaint_outcomes(uow, period),
         super_complaints=super_complaint_outcomes(uow, period),
         children=uow.children_protected(start, end, child_safe_rules(policies)),
+        shared=shared_signals(uow, period),
     )
+
+
+def shared_signals(uow: UnitOfWork, period: Period) -> Counter[tuple[str, str, str]]:
+    """(exported | imported, harm, partner) to signals, from the sharing audit records (an
+    export's partner is empty: whoever was given the file)."""
+    found: Counter[tuple[str, str, str]] = Counter()
+    for record in uow.audit_of(SHARING_ACTIONS, period.start, period.end):
+        if record.action == "sharing.export":
+            for harm, n in record.details.get("by_harm", {}).items():
+                found["exported", harm, ""] += n
+        else:
+            for harm, n in record.details.get("imported", {}).items():
+                found["imported", harm, record.subject] += n
+    return found
+
+
+SHARING_ACTIONS = ("sharing.export", "sharing.import")
+
+
+def _sharing_specs(now: Measured, before: Measured) -> list[Spec]:
+    """Signals exported by harm, and imported by harm and partner (docs/sharing.md)."""
+
+    def total(way: str, harm: str | None = None, partner: str | None = None) -> Value:
+        return lambda m: sum(
+            n
+            for (w, h, p), n in m.shared.items()
+            if w == way and harm in (None, h) and partner in (None, p)
+        )
+
+    specs = [_count("signals_exported", "Signals exported to partners", total("exported"))]
+    specs += [
+        _count(f"signals_exported.{h}", f"Shared: {h.replace('_', ' ')}", total("exported", h))
+        for h in SHARED_HARMS
+    ]
+    specs.append(_count("signals_imported", "Signals received from partners", total("imported")))
+    specs += [
+        _count(f"signals_imported.{h}", f"Received: {h.replace('_', ' ')}", total("imported", h))
+        for h in PARTNER_HARMS
+    ]
+    partners = sorted({p for m in (now, before) for (w, _, p), _n in m.shared.items() if p})
+    specs += [
+        _count(f"signals_imported.partner.{p}", f"Received from {p}", total("imported", None, p))
+        for p in partners
+    ]
+    return specs
 
 
 def child_safe_rules(policies: list[PolicyVersion]) -> dict[int, Collection[str]]:
@@ -139,6 +188,8 @@ def _specs() -> list[tuple[str, list[Spec], str]]:
     ]
 
 
+SHARING = "Signals shared with other services"
+SHARED_NOTE = "Hashes, URLs and salted account signals; never content (docs/sharing.md)."
 ACTIONED_NOTE = "A decision took action when its verdict was not allow or it took any action."
 AUTHORITY = "Cases reported to authorities"
 CHILDREN = "Children's accounts protected by the child-safe defaults"
@@ -258,7 +309,7 @@ def sections(period: Period, now: Measured, before: Measured) -> tuple[Section, 
                 for spec in specs
             ),
         )
-        for title, specs, note in _specs()
+        for title, specs, note in [*_specs(), (SHARING, _sharing_specs(now, before), SHARED_NOTE)]
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -132,6 +132,8 @@ def show(name: str = typer.Argument(..., help="The bank.")) -> None:
         highlight=False,
         markup=False,
     )
+    if bank.partner and bank.trust:
+        console.print(f"shared by {bank.partner}, trust {bank.trust.value}", highlight=False)
     if bank.description:
         console.print(bank.description, highlight=False, markup=False)
     grid = table("version", "created", "by", "source", "licence", "added", "removed", "total")
@@ -243,14 +245,19 @@ def read_file(
     try:
         kind = hash_type_named(hash_type) if hash_type else None
         entries = read_hash_list(file.read_text(encoding="utf-8"), fmt, kind, skipped)
-    except HashListError as exc:
-        where = f"{file}:{exc.line}" if exc.line else str(file)
-        err.print(f"error: {where}: {exc.message}", highlight=False, markup=False)
-        raise typer.Exit(2) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        err.print(f"error: {file}: {exc}", highlight=False, markup=False)
-        raise typer.Exit(2) from None
+        refuse_list(file, exc)
     return [(kind_, value) for _, kind_, value in entries]
+
+
+def refuse_list(file: Path, exc: ValueError, note: str = "") -> NoReturn:
+    """Exit 2 with ``FILE:LINE: message`` (a HashListError) or ``FILE: message``."""
+    if isinstance(exc, HashListError):
+        where = f"{file}:{exc.line}" if exc.line else str(file)
+        err.print(f"error: {where}: {exc.message}{note}", highlight=False, markup=False)
+    else:
+        err.print(f"error: {file}: {exc}", highlight=False, markup=False)
+    raise typer.Exit(2)
 
 
 @app.command("rollback")

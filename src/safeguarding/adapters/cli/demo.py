@@ -8,6 +8,7 @@ the demo's data. It starts afresh each run, so it deletes only a folder it made 
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 from safeguarding.adapters.cli.common import (
@@ -19,9 +20,18 @@ from safeguarding.adapters.cli.common import (
     table,
 )
 from safeguarding.bootstrap import Container, build
-from safeguarding.demo import demo_events, known_hash_list
+from safeguarding.demo import (
+    DEMO_PARTNER,
+    demo_events,
+    known_hash_list,
+    partner_events,
+    partner_list,
+)
 from safeguarding.domain.access import Role
+from safeguarding.domain.banks import Trust
 from safeguarding.domain.errors import InvalidInput
+from safeguarding.services.sharing import ImportMode
+from safeguarding.services.sharing_files import ShareFormat, read_partner_file
 from safeguarding.settings import Settings
 
 DATABASE_FILE = "safeguarding.db"  # the file of the default database_url
@@ -48,7 +58,10 @@ def run_demo(data_dir: Path | None = None) -> Container:
     for role in Role:
         key, _ = container.keys.create(f"demo-{role.value}", role.value, by="demo")
         grid.add_row(role.value, key)
-    results = container.ingest.ingest(demo_events(container.clock.now()), source="demo")
+    import_partner_list(container)
+    now = container.clock.now()
+    results = container.ingest.ingest(demo_events(now), source="demo")
+    results += container.ingest.ingest(partner_events(now), source="demo")
     container.outbox.run_once(limit=1000)
     finish_demo(container)
     blocked = sum(r.decision.verdict == "block" for r in results)
@@ -59,6 +72,19 @@ def run_demo(data_dir: Path | None = None) -> Container:
     )
     _say_how_commands_find_it(in_force, chosen)
     return container
+
+
+def import_partner_list(container: Container) -> None:
+    """One partner's shared list, trusted for matching only (docs/sharing.md)."""
+    signals = read_partner_file(partner_list(), ShareFormat.CSV, None, Counter())
+    container.sharing.import_signals(
+        DEMO_PARTNER,
+        signals,
+        mode=ImportMode.ADD,
+        source="demo partner list (synthetic)",
+        actor="demo",
+        trust=Trust.MATCH_ONLY,
+    )
 
 
 def _start_afresh(folder: Path) -> None:

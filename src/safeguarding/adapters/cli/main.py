@@ -27,6 +27,7 @@ from safeguarding.adapters.cli import (
     reports,
     retention,
     risk,
+    sharing,
     text,
     transparency,
 )
@@ -65,6 +66,7 @@ app.add_typer(reports.app, name="reports")
 app.add_typer(transparency.app, name="report")
 app.add_typer(banks.app, name="banks")
 app.add_typer(risk.app, name="risk")
+app.add_typer(sharing.app, name="sharing")
 app.command("compliance")(compliance.compliance)
 app.add_typer(audit.app, name="audit")
 app.add_typer(retention.app, name="retention")

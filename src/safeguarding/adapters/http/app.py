@@ -51,6 +51,7 @@ from safeguarding.adapters.http.routes import (
     reports,
     review,
     risk,
+    sharing,
     transparency,
     webhooks,
 )
@@ -105,7 +106,7 @@ def create_app(
     problems.install(app)
     routers = (events.router, feeds.router, policy.router, admin.router, banks.router)
     routers += (evidence.router, reports.router, review.router, information_requests.router)
-    routers += (complaints.router, regulator.router)
+    routers += (complaints.router, regulator.router, sharing.router)
     routers += (transparency.router, risk.router, compliance.router)
     routers += (hma.hashing, hma_matching.matching, hma_curation.curation)
     routers += (hma_config.config, hma_matching.status, health.router)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
-from safeguarding.domain.banks import BankMatch, HashType, UploadHashes
+from safeguarding.domain.banks import Bank, BankMatch, HashType, UploadHashes
 from safeguarding.domain.detectors import (
     BankSnapshots,
     Detector,
@@ -55,8 +55,27 @@ class HashBankDetector(BankReadingDetector):
     def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
         if not isinstance(event, MediaEvent):
             return []
-        found = self.banks.current.match(upload_hashes(event))
-        return [_signal(event.event_id, m) for m in found]
+        index = self.banks.current
+        found = index.match(upload_hashes(event))
+        return [_signal(event.event_id, m, partner_bank(index, m.bank)) for m in found]
+
+
+PARTNER_MATCH = "partner_match"  # a match on a partner's list trusted for matching only
+
+
+def partner_bank(index: object, name: str) -> Bank | None:
+    """The bank ``name`` when a partner shared it, read from a snapshot that keeps its banks
+    (the engine's ``BankIndex`` does; a test's stand-in may not, and then none is)."""
+    banks = getattr(index, "banks", None)
+    bank = banks.get(name) if isinstance(banks, dict) else None
+    return bank if isinstance(bank, Bank) and bank.partner else None
+
+
+def partner_details(bank: Bank | None) -> dict[str, object]:
+    """What a signal says of the partner whose list matched (nothing for our own banks)."""
+    if bank is None or bank.trust is None:
+        return {}
+    return {"partner": bank.partner, "trust": bank.trust.value}
 
 
 def upload_hashes(event: MediaEvent) -> UploadHashes:
@@ -69,8 +88,8 @@ def upload_hashes(event: MediaEvent) -> UploadHashes:
     )
 
 
-def _signal(event_id: str, match: BankMatch) -> Signal:
-    details: dict[str, object] = {"entry_id": match.entry_id}
+def _signal(event_id: str, match: BankMatch, partner: Bank | None = None) -> Signal:
+    details: dict[str, object] = {"entry_id": match.entry_id, **partner_details(partner)}
     if match.query_share is not None:
         details |= {
             "upload_frames_matched": round(match.query_share, 3),
@@ -78,11 +97,11 @@ def _signal(event_id: str, match: BankMatch) -> Signal:
         }
     return Signal(
         detector=HashBankDetector.get_name(),
-        kind="hash_match",
+        kind="hash_match" if partner is None or partner.acts else PARTNER_MATCH,
         score=1.0,
         subject=SubjectKind.CONTENT,
         subject_id=event_id,
-        explanation=explain(match),
+        explanation=explain(match) + shared_by(partner),
         evidence=Evidence(
             event_ids=(event_id,),
             matched_hash=match.matched_hash if match.hash_type is not HashType.VPDQ else None,
@@ -92,6 +111,13 @@ def _signal(event_id: str, match: BankMatch) -> Signal:
             details=details,
         ),
     )
+
+
+def shared_by(bank: Bank | None) -> str:
+    """``, shared by <partner> (match_only)`` for a partner's bank."""
+    if bank is None or bank.trust is None:
+        return ""
+    return f", shared by {bank.partner} ({bank.trust.value})"
 
 
 def explain(match: BankMatch) -> str:

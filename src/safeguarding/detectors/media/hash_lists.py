@@ -128,12 +128,26 @@ def _text(text: str, hash_type: HashType | None) -> Iterator[Raw]:
             yield number, hash_type, value
 
 
-def _csv(text: str, hash_type: HashType | None) -> Iterator[Raw]:
+def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row of a CSV text with the line it ends on; one the csv module cannot read (a
+    field past its size limit, an unclosed quote at the end) is a HashListError naming it."""
     rows = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(rows, [])]
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise HashListError(rows.line_num, f"not CSV ({exc})") from None
+        yield rows.line_num, row
+
+
+def _csv(text: str, hash_type: HashType | None) -> Iterator[Raw]:
+    rows = csv_rows(text)
+    header = [h.strip().lower() for h in next(rows, (0, []))[1]]
     value_at = _column(header, HASH_COLUMNS, "hash")
     type_at = None if hash_type else _column(header, TYPE_COLUMNS, "type")
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(value_at, type_at or 0):

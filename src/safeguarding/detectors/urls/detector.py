@@ -18,8 +18,15 @@ from typing import ClassVar
 from pydantic import BaseModel
 
 from safeguarding.detectors.media.bank_index import BankIndex
-from safeguarding.detectors.media.bank_match import BankReadingDetector
+from safeguarding.detectors.media.bank_match import (
+    PARTNER_MATCH,
+    BankReadingDetector,
+    partner_bank,
+    partner_details,
+    shared_by,
+)
 from safeguarding.detectors.urls.index import FoundUrl, UrlMatch, Way
+from safeguarding.domain.banks import Bank
 from safeguarding.domain.detectors import (
     DetectorContext,
 )
@@ -70,9 +77,11 @@ class UrlListDetector(BankReadingDetector):
             text = getattr(event, field)
             if text:
                 matches, seen = urls.match_text(text)
-                found += [_matched(event.event_id, field, m) for m in matches]
+                found += [
+                    _matched(event.event_id, field, m, partner_bank(index, m.bank)) for m in matches
+                ]
                 found += [_shortened(event.event_id, field, u) for u in seen if u.shortener]
-        found.sort(key=lambda s: s.kind != "url_match")  # matches first, should the cap bite
+        found.sort(key=lambda s: s.kind == "shortened_url")  # matches first, should the cap bite
         return found[:MAX_SIGNALS]
 
 
@@ -83,7 +92,7 @@ _WAYS = {
 }
 
 
-def _matched(event_id: str, field: str, match: UrlMatch) -> Signal:
+def _matched(event_id: str, field: str, match: UrlMatch, partner: Bank | None) -> Signal:
     listed = "" if match.listed is UrlListed.URL else f", listed by its {match.listed.upper()}"
     explanation = (
         f"a link in the {field} is on URL list '{match.bank}' "
@@ -96,8 +105,11 @@ def _matched(event_id: str, field: str, match: UrlMatch) -> Signal:
         "match": "prefix" if match.way is Way.PREFIX else "exact",
         "listed_as": match.listed.value,
         "shortener": match.url.shortener,
+        **partner_details(partner),
     }
-    return _signal(event_id, "url_match", 1.0, explanation, match.url, details, bank=match.bank)
+    kind = "url_match" if partner is None or partner.acts else PARTNER_MATCH
+    explanation += shared_by(partner)
+    return _signal(event_id, kind, 1.0, explanation, match.url, details, bank=match.bank)
 
 
 def _shortened(event_id: str, field: str, url: FoundUrl) -> Signal:

@@ -20,7 +20,7 @@ from safeguarding.detectors.media.hash_lists import (
 )
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
-from safeguarding.domain.banks import Bank, BankKind, BankVersion, HashType, ImportMode
+from safeguarding.domain.banks import Bank, BankKind, BankVersion, HashType, ImportMode, Trust
 from safeguarding.domain.errors import FieldError, InvalidInput
 from safeguarding.domain.permissions import Permission
 
@@ -66,6 +66,8 @@ class BankOut(BaseModel):
     created_at: datetime
     version: int
     counts: dict[str, int]
+    partner: str | None = None  # who shared what it holds (docs/sharing.md); None: our own
+    trust: Trust | None = None
 
 
 class BankDetail(BankOut):
@@ -249,11 +251,16 @@ def parsed_list(body: BankImport, skipped: Counter[str] | None) -> list[tuple[Ha
     try:
         entries = read_hash_list(body.content, body.format, kind, skipped)
     except HashListError as exc:
-        extra = {"line": exc.line} if exc.line else {}
-        raise InvalidInput(
-            f"{exc}; nothing was imported", [FieldError(("content",), exc.message, None, extra)]
-        ) from None
+        raise list_refused(exc) from None
     return [(hash_type, value) for _, hash_type, value in entries]
+
+
+def list_refused(exc: HashListError) -> InvalidInput:
+    """A list's first bad line as a 422 on ``content`` naming the line: nothing is stored."""
+    extra = {"line": exc.line} if exc.line else {}
+    return InvalidInput(
+        f"{exc}; nothing was imported", [FieldError(("content",), exc.message, None, extra)]
+    )
 
 
 @router.post(

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select, update
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.sealed import open_report
+from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.cases import Case
 from safeguarding.domain.complaints import Attachment
 from safeguarding.domain.decisions import Decision
@@ -88,6 +89,24 @@ class ReviewRows:
         a = t.audit_log.c
         query = select(a.details).where(a.action == action, a.subject == subject).order_by(a.seq)
         return [dict(details) for (details,) in self.conn.execute(query)]
+
+    def audit_of(
+        self, actions: Collection[str], start: datetime | None = None, end: datetime | None = None
+    ) -> list[AuditEntry]:
+        a = t.audit_log.c
+        query = select(a.seq, a.at, a.actor, a.action, a.subject, a.details).where(
+            a.action.in_(list(actions))
+        )
+        if start is not None:
+            query = query.where(a.at >= start)
+        if end is not None:
+            query = query.where(a.at < end)
+        return [
+            AuditEntry(
+                at=at, actor=actor, action=action, subject=subject, details={**details, "seq": seq}
+            )
+            for seq, at, actor, action, subject, details in self.conn.execute(query.order_by(a.seq))
+        ]
 
     def authority_reports_for(self, event_ids: Collection[str]) -> list[ReportRecord]:
         r = t.authority_reports.c

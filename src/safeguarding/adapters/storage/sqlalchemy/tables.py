@@ -72,6 +72,8 @@ banks = Table(
     Column("vpdq_match_percent", Float, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    Column("partner", String(64), nullable=True),  # a partner's shared signals (0027)
+    Column("trust", String(16), nullable=True),
 )
 
 bank_versions = Table(
