@@ -52,6 +52,7 @@ class AuditAction(StrEnum):
     BANK_REMOVE_ENTRY = "bank.remove_entry"
     BANK_SWITCH_ENTRY = "bank.switch_entry"
     BANK_ROLLBACK = "bank.rollback"
+    BANK_WITHDRAW = "bank.withdraw"  # a partner withdrew entries it had shared
     SHARING_EXPORT = "sharing.export"
     SHARING_IMPORT = "sharing.import"
     RETENTION_CONTENT_REMOVED = "retention.content_removed"

@@ -102,3 +102,13 @@ def counts(
 ) -> dict[str, int]:
     """How many records of ``action`` each actor has (of ``actors``, or all)."""
     return uow.audit_counts(action.value, actors)
+
+
+def records_of(
+    uow: UnitOfWork,
+    actions: Collection[AuditAction],
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[AuditEntry]:
+    """Every record of ``actions`` in [start, end), oldest first (details carry ``seq``)."""
+    return uow.audit_of([a.value for a in actions], start, end)

@@ -115,7 +115,7 @@ class SharingService:
         return Exported(write_export(found, fmt, self.collab), dict(by_harm), dict(by_type))
 
     def _confirmed(self, uow: UnitOfWork, since: datetime | None) -> Iterator[SharedSignal]:
-        for record in uow.audit_of(["case.decide"], since):
+        for record in auditor.records_of(uow, [AuditAction.CASE_DECIDE], since):
             case = uow.case_get(record.subject)
             if record.details.get("outcome") != "confirm" or case is None:
                 continue
@@ -161,7 +161,11 @@ class SharingService:
                 reshaped |= changed
                 mine = [s for s in signals if s.harm == harm]
                 wanted = _wanted(uow, bank.name, mine, mode)
-                action = "bank.withdraw" if mode is ImportMode.WITHDRAW else "bank.import"
+                action = (
+                    AuditAction.BANK_WITHDRAW
+                    if mode is ImportMode.WITHDRAW
+                    else AuditAction.BANK_IMPORT
+                )
                 made = self.banks._new_content(  # the banks' own versioning and audit
                     uow, bank, wanted, action, actor, source=f"{partner}: {source}"[:500]
                 )
@@ -205,10 +209,10 @@ class SharingService:
                 partner=partner,
                 trust=trust,
             )
-            action, details = "bank.create", bank.model_dump(mode="json")
+            action, details = AuditAction.BANK_CREATE, bank.model_dump(mode="json")
         else:
             bank = bank.model_copy(update={"trust": trust})
-            action, details = "bank.update", {"trust": trust.value}
+            action, details = AuditAction.BANK_UPDATE, {"trust": trust.value}
         uow.bank_put(bank)
         self.banks._changed(uow, actor, action, name, details)
         return bank, True

@@ -15,6 +15,7 @@ from datetime import date
 
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.audit import GENESIS_HASH
+from safeguarding.domain.audit_actions import AuditAction
 from safeguarding.domain.decision_facts import (
     ActionTally,
     DecisionFacts,
@@ -34,6 +35,7 @@ from safeguarding.domain.transparency import (
     TransparencyReport,
 )
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services import auditor
 from safeguarding.services.dsa_qualitative import QualitativeConfig, qualitative
 
 COMPLAINT_STATUSES = ("upheld", "rejected", "open")
@@ -103,8 +105,8 @@ def shared_signals(uow: UnitOfWork, period: Period) -> Counter[tuple[str, str, s
     """(exported | imported, harm, partner) to signals, from the sharing audit records (an
     export's partner is empty: whoever was given the file)."""
     found: Counter[tuple[str, str, str]] = Counter()
-    for record in uow.audit_of(SHARING_ACTIONS, period.start, period.end):
-        if record.action == "sharing.export":
+    for record in auditor.records_of(uow, SHARING_ACTIONS, period.start, period.end):
+        if record.action == AuditAction.SHARING_EXPORT:
             for harm, n in record.details.get("by_harm", {}).items():
                 found["exported", harm, ""] += n
         else:
@@ -113,7 +115,7 @@ def shared_signals(uow: UnitOfWork, period: Period) -> Counter[tuple[str, str, s
     return found
 
 
-SHARING_ACTIONS = ("sharing.export", "sharing.import")
+SHARING_ACTIONS = (AuditAction.SHARING_EXPORT, AuditAction.SHARING_IMPORT)
 
 
 def _sharing_specs(now: Measured, before: Measured) -> list[Spec]:
