@@ -35,6 +35,7 @@ from safeguarding.detectors.media.worker import ProcessPoolHasher
 from safeguarding.domain.banks import Trust
 from safeguarding.domain.complaints import ComplaintKind
 from safeguarding.domain.detectors import DetectorResources
+from safeguarding.domain.domain_events import ContentReinstated, PolicyStored
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.services import effect_handlers
@@ -44,6 +45,7 @@ from safeguarding.services.banks import BankService
 from safeguarding.services.case_view import CaseViewService
 from safeguarding.services.complaints import ComplaintService, SuperComplaintService
 from safeguarding.services.compliance import ComplianceConfig, ComplianceService
+from safeguarding.services.domain_events import DomainEventBus
 from safeguarding.services.dsa_qualitative import QualitativeConfig
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.evidence import EvidenceService
@@ -56,7 +58,7 @@ from safeguarding.services.outbox import OutboxWorker
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.reporting import ReportingService, ReportSender
 from safeguarding.services.review import ReviewService
-from safeguarding.services.risk import RiskService, review_prompt
+from safeguarding.services.risk import RiskService
 from safeguarding.services.samples import DecisionSamples
 from safeguarding.services.selftest import ChildSafetySelfTest
 from safeguarding.services.sessions import WebSessions
@@ -162,15 +164,26 @@ def build(
     clock = clock or SystemClock()
     ids = UuidIds()
     private_dir(settings.data_dir)
-    store = SqlStore(settings.database_url, content_cipher(settings))
+    bus = DomainEventBus()
+    store = SqlStore(settings.database_url, content_cipher(settings), publish=bus.publish)
     if migrate_schema:
         migrate.upgrade(store.engine, cipher=store.cipher)
     banks = BankService(store, clock, IndexHolder(), settings.bank_recheck_seconds)
     # Taken before the detectors read the files, so a change made while they load is seen.
     detector_files = fingerprint(watched_files(settings))
     evaluator = make_evaluator(settings, DetectorResources(clock=clock, banks=banks.holder))
-    policies = PolicyService(store, clock, evaluator.detector_names, on_stored=review_prompt)
+    policies = PolicyService(store, clock, evaluator.detector_names)
     media = MediaHashing(lambda: media_hasher(settings))
+    visibility = VisibilityService(store, policies, clock)
+    risk = RiskService(
+        store,
+        clock,
+        policies,
+        settings.service_features,
+        organisation=settings.organisation,
+        senior_manager=settings.senior_manager,
+    )
+    subscribe(bus, risk, visibility)
     if migrate_schema:
         policies.ensure_initial(_policy_source(settings))
     webhooks = None
@@ -183,7 +196,6 @@ def build(
         webhooks = HttpWebhookSender(
             settings.webhook_url, [s.get_secret_value() for s in secrets if s is not None]
         )
-    visibility = VisibilityService(store, policies, clock)
     samples = DecisionSamples(store, clock, session_secret(settings).encode())
     checkpoints = audit_checkpoints(settings, store, clock)
     outbox = OutboxWorker(store, clock, webhooks, effect_handlers.discover())
@@ -210,7 +222,7 @@ def build(
         keys=KeyService(store, clock, settings.key_cache_seconds, login_throttle(settings)),
         sessions=WebSessions(store, clock),
         outbox=outbox,
-        review=ReviewService(store, clock, visibility.invalidate),
+        review=ReviewService(store, clock),
         access=AccessLog(store, clock),
         visibility=visibility,
         banks=banks,
@@ -226,9 +238,7 @@ def build(
         ),
         case_views=CaseViewService(store, clock),
         information_requests=InformationRequestService(store, clock, ids, samples),
-        complaints=ComplaintService(
-            store, clock, ids, complaint_deadlines(settings), visibility.invalidate
-        ),
+        complaints=ComplaintService(store, clock, ids, complaint_deadlines(settings)),
         super_complaints=SuperComplaintService(store, clock, ids),
         samples=samples,
         transparency=TransparencyService(
@@ -242,14 +252,7 @@ def build(
                 settings.appeal_deadline_days,
             ),
         ),
-        risk=RiskService(
-            store,
-            clock,
-            policies,
-            settings.service_features,
-            organisation=settings.organisation,
-            senior_manager=settings.senior_manager,
-        ),
+        risk=risk,
         compliance=ComplianceService(
             store,
             clock,
@@ -270,6 +273,12 @@ def sharing_service(
     return SharingService(
         store, clock, banks, settings.sharing_name, salt, Trust(settings.sharing_default_trust)
     )
+
+
+def subscribe(bus: DomainEventBus, risk: RiskService, visibility: VisibilityService) -> None:
+    """Who hears of what a committed transaction changed."""
+    bus.subscribe(PolicyStored, risk.prompt_review)
+    bus.subscribe(ContentReinstated, lambda done: visibility.invalidate(done.event_ids))
 
 
 def checkpoint_folder(settings: Settings) -> CheckpointFolder:

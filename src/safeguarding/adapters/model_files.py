@@ -9,9 +9,10 @@ do not load, so a half-copied file cannot stop deciding.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from safeguarding.services.caches import Snapshot
 
 log = logging.getLogger("safeguarding.models")
 
@@ -31,7 +32,11 @@ def fingerprint(paths: list[Path]) -> Fingerprint:
 
 
 class ModelFiles:
-    """Rebuilds the detectors when the files they were built from change."""
+    """Rebuilds the detectors when the files they were built from change.
+
+    The files' fingerprint is the revision of a ``Snapshot`` looked at most every
+    ``recheck_seconds``; what it holds is how many rebuilds have been made.
+    """
 
     def __init__(
         self,
@@ -42,27 +47,39 @@ class ModelFiles:
     ) -> None:
         self.paths = paths
         self.rebuild = rebuild
-        self.recheck_seconds = recheck_seconds
+        self.reloads = 0
         # ``seen``: the files as they were before the detectors in use read them; taking it
         # afterwards would miss a change made while they loaded, for good.
-        self.seen = fingerprint(paths()) if seen is None else seen
-        self.checked = time.monotonic()
-        self.reloads = 0
+        seen = fingerprint(paths()) if seen is None else seen
+        self._files = Snapshot(
+            self._fingerprint, self._reloaded, max_staleness=recheck_seconds, initial=(seen, 0)
+        )
+
+    @property
+    def recheck_seconds(self) -> float:
+        return self._files.max_staleness
+
+    @recheck_seconds.setter
+    def recheck_seconds(self, seconds: float) -> None:
+        self._files.max_staleness = seconds
 
     def refresh(self) -> bool:
         """Rebuild if a file changed since the last look; True when it did."""
-        if time.monotonic() - self.checked < self.recheck_seconds:
-            return False
-        self.checked = time.monotonic()
-        now = fingerprint(self.paths())
-        if now == self.seen:
-            return False
-        self.seen = now  # a file that does not load is reported once, and tried when it changes
+        before = self.reloads
+        self._files.get()
+        return self.reloads > before
+
+    def _fingerprint(self) -> Fingerprint:
+        return fingerprint(self.paths())
+
+    def _reloaded(self) -> int:
+        """Rebuild the detectors; a file that does not load is reported once (its fingerprint
+        is taken as seen) and tried again when it changes."""
         try:
             self.rebuild()
         except Exception:  # keep deciding with the detectors already loaded
             log.exception("detector files changed but do not load; keeping the loaded ones")
-            return False
+            return self.reloads
         self.reloads += 1
         log.info("detector files changed; detectors rebuilt (reload %d)", self.reloads)
-        return True
+        return self.reloads

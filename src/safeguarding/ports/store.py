@@ -31,6 +31,7 @@ from safeguarding.domain.evidence import EvidenceRecord
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.domain.relationships import ConnectionLink
 from safeguarding.domain.reports import ReportRecord
+from safeguarding.ports.domain_events import RecordsDomainEvents
 from safeguarding.ports.oversight import (
     ComplaintStore,
     InformationRequestStore,
@@ -343,6 +344,7 @@ class UnitOfWork(
     SessionStore,
     AuditLog,
     Reports,
+    RecordsDomainEvents,
     Protocol,
 ):
     """Everything the services may do inside one transaction."""

@@ -2,9 +2,9 @@
 
 Every change is one transaction that also bumps the bank revision and writes an audit
 record, so an import either lands whole or not at all. The process that made a change
-brings its index up to date at once; every other process (a second ``serve``, a ``worker``)
-sees the revision move at its next look, at most ``recheck_seconds`` later, and does the same
-in a background thread while matching goes on against the snapshot it has.
+brings its index up to date at once; every other process looks at the revision (a
+``Snapshot`` of the index) at most every ``recheck_seconds``, in a background thread, and
+catches up while matching goes on against the index it has.
 
 Up to date means: the changes logged since the snapshot's revision that touch hashes alone
 (an import, a removal, a rollback, an entry switched) are applied to a copy of the snapshot,
@@ -38,6 +38,7 @@ from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Store, UnitOfWork
 from safeguarding.services import auditor
 from safeguarding.services.bank_snapshots import built_from_store, changes_applied
+from safeguarding.services.caches import Snapshot
 
 log = logging.getLogger("safeguarding.banks")
 Progress = Callable[[int], None]
@@ -61,12 +62,27 @@ class BankService:
         self.store = store
         self.clock = clock
         self.holder = holder
-        self.recheck_seconds = recheck_seconds
         self.max_incremental = max_incremental
-        self._checked = 0.0
         self._building = threading.Lock()
-        self.building: threading.Thread | None = None  # the last background rebuild started
-        self._hash_counts: tuple[int, dict[str, int]] | None = None
+        self.building: threading.Thread | None = None  # the last background look started
+        self._index = Snapshot(
+            self._stored_revision,
+            self.catch_up,
+            max_staleness=recheck_seconds,
+            revision_of=lambda index: index.revision,
+        )
+        self._hash_counts = Snapshot(
+            lambda uow: uow.bank_revision(),
+            lambda uow: _counts(uow, *(b.name for b in uow.banks_list())),
+        )
+
+    @property
+    def recheck_seconds(self) -> float:
+        return self._index.max_staleness
+
+    @recheck_seconds.setter
+    def recheck_seconds(self, seconds: float) -> None:
+        self._index.max_staleness = seconds
 
     # -- reading -------------------------------------------------------------
     def list(self) -> list[tuple[Bank, dict[str, int]]]:
@@ -77,15 +93,7 @@ class BankService:
     def hash_counts(self) -> dict[str, int]:
         """Live hashes in all banks by type; counted again only when the banks changed."""
         with self.store.read() as uow:
-            revision = uow.bank_revision()
-            cached = self._hash_counts
-            if cached is None or cached[0] != revision:
-                totals = {t.value: 0 for t in HashType}
-                for bank in uow.banks_list():
-                    for kind, count in _counts(uow, bank.name).items():
-                        totals[kind] += count
-                cached = self._hash_counts = (revision, totals)
-        return dict(cached[1])
+            return dict(self._hash_counts.get(uow))
 
     def get(self, name: str) -> tuple[Bank, list[BankVersion]]:
         with self.store.read() as uow:
@@ -124,11 +132,7 @@ class BankService:
         what the next index will hold (entries switched off aside)."""
         with self.store.read() as uow:
             banks = [b.name for b in uow.banks_list() if b.enabled and b.kind is BankKind.BLOCK]
-            found = {t.value: 0 for t in HashType}
-            for name in banks:
-                for kind, count in _counts(uow, name).items():
-                    found[kind] += count
-            return found, uow.bank_revision_at()
+            return _counts(uow, *banks), uow.bank_revision_at()
 
     def entry_ids(self, name: str, hashes: Sequence[tuple[HashType, str]]) -> list[int]:
         """The entry ids of hashes the bank holds live, in the order given."""
@@ -308,20 +312,20 @@ class BankService:
         return self.holder.current
 
     def refresh(self) -> None:
-        """Look at the bank revision (at most every ``recheck_seconds``; one read in its own
-        transaction) and start a ``catch_up`` in the background if the banks changed. Ingest
-        calls this before each batch, so deciding an event only reads ``holder.current``."""
-        now = time.monotonic()
-        if now - self._checked < self.recheck_seconds:
+        """Start a look at the bank revision in the background (at most every
+        ``recheck_seconds``), which runs ``catch_up`` if it moved. Ingest calls this before
+        each batch, so deciding an event only reads ``holder.current``."""
+        if self._index.fresh() or (self.building is not None and self.building.is_alive()):
             return
-        self._checked = now
+        self.building = threading.Thread(target=self._index.get, name="bank-index", daemon=True)
+        self.building.start()
+
+    def _stored_revision(self) -> int:
+        """The banks' revision (one read); -1, which no index has, once an entry is due back."""
+        if _passed(self.holder.current.reenable_at, self.clock):
+            return -1
         with self.store.read() as uow:
-            revision = uow.bank_revision()
-        current = self.holder.current
-        stale = revision != current.revision or _passed(current.reenable_at, self.clock)
-        if stale and not self._building.locked():
-            self.building = threading.Thread(target=self.catch_up, name="bank-index", daemon=True)
-            self.building.start()
+            return uow.bank_revision()
 
     def catch_up(self) -> BankIndex:
         """Apply the hash changes logged since the snapshot to a copy of it and swap that in;
@@ -374,10 +378,12 @@ def _next_version(uow: UnitOfWork, name: str) -> int:
     return versions[-1].version + 1 if versions else 1
 
 
-def _counts(uow: UnitOfWork, name: str) -> dict[str, int]:
+def _counts(uow: UnitOfWork, *names: str) -> dict[str, int]:
+    """Live hashes in these banks by type."""
     found = {t.value: 0 for t in HashType}
-    for kind, _ in uow.bank_hashes_live(name):
-        found[kind.value] += 1
+    for name in names:
+        for kind, _ in uow.bank_hashes_live(name):
+            found[kind.value] += 1
     return found
 
 

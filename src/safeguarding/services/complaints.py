@@ -9,7 +9,7 @@ regulator (whose reads are audited); their evidence files are sealed at rest.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from safeguarding.domain.complaints import (
     SuperComplaintStatus,
 )
 from safeguarding.domain.decisions import Verdict
+from safeguarding.domain.domain_events import ContentReinstated
 from safeguarding.domain.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.ports.store import Store, UnitOfWork
@@ -68,13 +69,11 @@ class ComplaintService:
         clock: Clock,
         ids: IdFactory,
         deadline_days: dict[ComplaintKind, float],
-        on_reinstated: Callable[[Collection[str]], None] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.ids = ids
         self.deadline_days = deadline_days
-        self.on_reinstated = on_reinstated
 
     def file(self, new: NewComplaint, principal: Principal) -> Complaint:
         now = self.clock.now()
@@ -131,8 +130,8 @@ class ComplaintService:
             details = {"status": status.value, "reason": decided.outcome_reason, **guard, **effects}
             subject = AuditSubject.complaint(complaint_id)
             auditor.record(uow, now, principal, AuditAction.COMPLAINT_DECIDE, subject, details)
-        if effects.get("content_reinstated") and self.on_reinstated and decided.event_id:
-            self.on_reinstated([decided.event_id])
+            if effects.get("content_reinstated") and decided.event_id:
+                uow.record(ContentReinstated((decided.event_id,)))
         return decided
 
     @staticmethod

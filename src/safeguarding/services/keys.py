@@ -34,6 +34,7 @@ from safeguarding.domain.errors import (
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import ApiKeyRecord, Store
 from safeguarding.services import auditor
+from safeguarding.services.caches import TtlLru
 from safeguarding.services.login_throttle import LoginThrottle
 
 # OWASP's minimum Argon2id profile. The secret is 256 random bits, so the hash is defence in
@@ -41,6 +42,7 @@ from safeguarding.services.login_throttle import LoginThrottle
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _QUEUE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PROVEN_SECONDS = 24 * 3600.0
+MAX_CACHED_KEYS = 100_000  # verified keys remembered at once; the least recently used goes
 FLIGHT_WAIT_SECONDS = 30.0  # how long a request waits for another's verification of its key
 
 
@@ -72,12 +74,20 @@ class KeyService:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.cache_seconds = cache_seconds
         self.throttle = throttle or LoginThrottle()
-        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._verified: TtlLru[Principal] = TtlLru(MAX_CACHED_KEYS, cache_seconds)
         self._proven: dict[str, float] = {}  # SHA-256 of a key that verified -> until when
         self._flights: dict[str, _Flight] = {}  # verifications under way, by key digest
         self._lock = threading.Lock()
+
+    @property
+    def cache_seconds(self) -> float:
+        """How long a verified key is taken on trust (a revocation elsewhere waits as long)."""
+        return self._verified.ttl_seconds
+
+    @cache_seconds.setter
+    def cache_seconds(self, seconds: float) -> None:
+        self._verified.ttl_seconds = seconds
 
     def create(
         self,
@@ -131,8 +141,7 @@ class KeyService:
                 raise NotFound(f"no active key with id '{key_id}'")
             auditor.record(uow, now, by, AuditAction.KEY_REVOKE, AuditSubject.key(key_id))
             uow.sessions_end_for_key(key_id, now)
-        with self._lock:
-            self._cache = {k: v for k, v in self._cache.items() if v[1].key_id != key_id}
+        self._verified.discard_where(lambda principal: principal.key_id == key_id)
 
     def authenticate(self, presented: str | None, client: str) -> Principal:
         """``verify``, throttled: too many failures from ``client`` or for the presented key
@@ -184,9 +193,7 @@ class KeyService:
             return flight, True
 
     def _cached(self, digest: str) -> Principal | None:
-        with self._lock:
-            hit = self._cache.get(digest)
-        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+        return self._verified.get_many((digest,), time.monotonic())[0]
 
     def _is_proven(self, digest: str) -> bool:
         with self._lock:
@@ -200,8 +207,7 @@ class KeyService:
         if cached is not None:
             return cached
         principal = self._verify_stored(presented)
-        with self._lock:
-            self._cache[cache_key] = (time.monotonic() + self.cache_seconds, principal)
+        self._verified.put_many(((cache_key, principal),), time.monotonic())
         return principal
 
     def _verify_stored(self, presented: str) -> Principal:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from importlib import resources
 
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
+from safeguarding.domain.domain_events import PolicyStored
 from safeguarding.domain.errors import NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.policy.validate import CheckedPolicy, check_policy
 from safeguarding.ports.store import Store, UnitOfWork
 from safeguarding.services import auditor
+from safeguarding.services.caches import Snapshot
 
 RECHECK_SECONDS = 1.0
 
@@ -30,15 +30,14 @@ class PolicyService:
         store: Store,
         clock: Clock,
         detector_names: tuple[str, ...],
-        on_stored: Callable[[UnitOfWork, PolicyVersion], None] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.detector_names = detector_names
-        # Called in the transaction that stores a new version (the risk assessment's review).
-        self.on_stored = on_stored
-        self._cached: PolicyVersion | None = None
-        self._checked_until = 0.0
+        # Another process may store a version: its number is read at most once a second.
+        self._in_force: Snapshot[[UnitOfWork], PolicyVersion] = Snapshot(
+            _stored_version, _stored_policy, max_staleness=RECHECK_SECONDS, revision_of=_version
+        )
 
     def check(
         self, source: str, filename: str = "policy.yaml", strict: bool = False
@@ -53,17 +52,7 @@ class PolicyService:
     def current(self, uow: UnitOfWork) -> PolicyVersion:
         """The newest version. Checked against the store at most once a second, because
         another process may have changed it; a change made here is seen at once."""
-        now = time.monotonic()
-        if self._cached is not None and now < self._checked_until:
-            return self._cached
-        version = uow.policy_current_version()
-        if self._cached is None or self._cached.version != version:
-            found = uow.policy_current()
-            if found is None:
-                raise NotFound("no policy is stored; run `safeguarding db upgrade` first")
-            self._cached = found
-        self._checked_until = now + RECHECK_SECONDS
-        return self._cached
+        return self._in_force.get(uow)
 
     def current_readonly(self) -> PolicyVersion:
         with self.store.read() as uow:
@@ -78,15 +67,19 @@ class PolicyService:
         with self.store.write() as uow:
             if uow.policy_current_version() != 0:
                 return None
-            return self._store(
+            stored = self._store(
                 uow, self.check(source or default_policy_source()), "system", "initial policy"
             )
+        self._in_force.expire()
+        return stored
 
     def replace(self, source: str, *, by: str, note: str = "") -> PolicyVersion:
         """Validate and store a new version; the change goes into the audit log."""
         checked = self.check(source)
         with self.store.write() as uow:
-            return self._store(uow, checked, by, note)
+            stored = self._store(uow, checked, by, note)
+        self._in_force.expire()  # see the new version on the next request
+        return stored
 
     def _store(self, uow: UnitOfWork, checked: CheckedPolicy, by: str, note: str) -> PolicyVersion:
         before = uow.policy_current()
@@ -102,10 +95,23 @@ class PolicyService:
         relaxed = before.document.relaxed_defaults(version.document) if before else []
         uow.policy_add(version)
         auditor.record_all(uow, _policy_audit(version, before, relaxed))
-        if self.on_stored is not None:
-            self.on_stored(uow, version)
-        self._checked_until = 0.0  # see the new version on the next request
+        uow.record(PolicyStored(version))
         return version
+
+
+def _stored_version(uow: UnitOfWork) -> int:
+    return uow.policy_current_version()
+
+
+def _stored_policy(uow: UnitOfWork) -> PolicyVersion:
+    found = uow.policy_current()
+    if found is None:
+        raise NotFound("no policy is stored; run `safeguarding db upgrade` first")
+    return found
+
+
+def _version(policy: PolicyVersion) -> int:
+    return policy.version
 
 
 def _policy_audit(

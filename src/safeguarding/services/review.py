@@ -13,12 +13,13 @@ on contacting children, so they stay refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.cases import OUTCOME_STATUS, Case, CaseDecision, CaseStatus, Outcome
+from safeguarding.domain.domain_events import ContentReinstated
 from safeguarding.domain.errors import AccessDenied, Conflict, NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Counts, Restriction, Store, UnitOfWork
@@ -32,16 +33,9 @@ HASH_MATCH = "hash_match"  # the signal kind of the hash-list and hash-bank dete
 class ReviewService:
     """Lists cases by priority and deadline; claims, releases and decides them."""
 
-    def __init__(
-        self,
-        store: Store,
-        clock: Clock,
-        on_reinstated: Callable[[Collection[str]], None] | None = None,
-    ) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        # Told which events a dismissal restored, after commit (the feed cache forgets them).
-        self.on_reinstated = on_reinstated
 
     def queue(
         self, limit: int = 100, principal: Principal | None = None, harm: str | None = None
@@ -111,8 +105,8 @@ class ReviewService:
                 effects["review_holds_released"] = released
             hidden = {"kept_hidden_hash_match": kept} if kept else {}
             self._audit(uow, who, AuditAction.CASE_DECIDE, case.case_id, details | effects | hidden)
-        if restored and self.on_reinstated is not None:
-            self.on_reinstated(case.event_ids)
+            if restored:
+                uow.record(ContentReinstated(tuple(case.event_ids)))
         return decided
 
     def _assigned(self, uow: UnitOfWork, case_id: str, principal: Principal) -> Case:

@@ -2,8 +2,8 @@
 
 ``assess(by)`` builds a new assessment from the policy in force and the store's evidence, and
 stores it with an audit record (``risk.assess``). A change of policy makes the latest
-assessment due for review: ``review_prompt`` is called by the policy service in the
-transaction that stores a new version, and appends ``risk.review_due`` to the audit log.
+assessment due for review: ``prompt_review`` hears of each new version (a ``PolicyStored``
+domain event, after its commit) and appends ``risk.review_due`` to the audit log.
 ``markdown`` renders an assessment as the dated document a regulator reads.
 """
 
@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
+from safeguarding.domain.domain_events import PolicyStored
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.domain.risk import (
@@ -108,6 +109,11 @@ class RiskService:
 
     def review_due(self) -> bool:
         return self.status().review_due
+
+    def prompt_review(self, stored: PolicyStored) -> None:
+        """Note in the audit log that a new policy makes the latest assessment due for review."""
+        with self.store.write() as uow:
+            review_prompt(uow, stored.version)
 
 
 def review_prompt(uow: UnitOfWork, version: PolicyVersion) -> None:

@@ -15,8 +15,9 @@ The answer comes from each item's stored decision and the viewer's age band:
 A feed request must cost next to nothing, so what each decision means for visibility is kept
 in an in-process cache, bounded (least recently used goes first) and with a TTL: a warm check
 is a few dict lookups per item, and the misses of one request cost one query. Decisions are
-written once, but a moderator's reversal will change one: ``invalidate()`` drops items here at
-once, and the TTL makes every other process see the change within ``ttl_seconds``.
+written once, but a moderator's reversal will change one: ``invalidate()`` (subscribed to the
+``ContentReinstated`` domain event) drops items here as soon as it commits, and the TTL makes
+every other process see the change within ``ttl_seconds``.
 
 Suggestions. A candidate is left out of a viewer's friend suggestions when the policy in force
 would not let the viewer send them a contact request. Each candidate goes through the policy
@@ -27,14 +28,12 @@ platform can read it, and relax it where the law allows.
 from __future__ import annotations
 
 import functools
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Generic, NamedTuple, TypeVar
+from typing import NamedTuple
 
 from safeguarding.domain.accounts import Account, AgeBand
 from safeguarding.domain.actions import ActionName
@@ -43,9 +42,9 @@ from safeguarding.domain.events import EventType
 from safeguarding.domain.ids import Clock
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts, evaluate
 from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.services.caches import TtlLru
 from safeguarding.services.policy import PolicyService
 
-V = TypeVar("V")
 _HIDING = frozenset({ActionName.BLOCK, ActionName.REMOVE, ActionName.SUSPEND_ACCOUNT})
 _HOLDING = frozenset({ActionName.HOLD_FOR_REVIEW})
 
@@ -172,55 +171,6 @@ class Suggestions:
     allowed: list[str]
     removed: list[RemovedCandidate] = field(default_factory=list)
     policy_version: int = 0
-
-
-class TtlLru(Generic[V]):
-    """A bounded map whose entries expire; when it is full the least recently used goes first.
-
-    Thread-safe: one lock per call, never per key, so a request of many keys takes it once.
-    """
-
-    def __init__(self, max_entries: int, ttl_seconds: float) -> None:
-        self.max_entries = max_entries
-        self.ttl_seconds = ttl_seconds
-        self._data: OrderedDict[str, tuple[float, V]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def get_many(self, keys: Sequence[str], now: float) -> list[V | None]:
-        """Each key's value, or None where it is missing or expired."""
-        found: list[V | None] = []
-        data, touch = self._data, self._data.move_to_end
-        with self._lock:
-            for key in keys:
-                held = data.get(key)
-                if held is None or held[0] <= now:
-                    found.append(None)
-                else:
-                    touch(key)
-                    found.append(held[1])
-        return found
-
-    def put_many(
-        self, items: Iterable[tuple[str, V]], now: float, ttl: float | None = None
-    ) -> None:
-        ttl = self.ttl_seconds if ttl is None else ttl
-        if ttl <= 0 or self.max_entries <= 0:
-            return  # nothing would ever be served from it
-        expires = now + ttl
-        with self._lock:
-            for key, value in items:
-                self._data[key] = (expires, value)
-                self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
-
-    def discard(self, keys: Iterable[str]) -> None:
-        with self._lock:
-            for key in keys:
-                self._data.pop(key, None)
 
 
 class VisibilityService:

@@ -11,7 +11,7 @@ On PostgreSQL, transactions run concurrently and row locks order what must be or
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from safeguarding.adapters.private_files import narrow, private_file
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy.uow import SqlUnitOfWork
+from safeguarding.domain.domain_events import DomainEvent
 from safeguarding.domain.errors import (
     ConcurrentWrite,
     StoreBusy,
@@ -30,13 +31,26 @@ from safeguarding.domain.errors import (
     StoreUnavailable,
 )
 
+Publish = Callable[[Iterable[DomainEvent]], None]
+
 
 class SqlStore:
-    """Transactions over one database; ``close()`` is idempotent, and use after it raises."""
+    """Transactions over one database; ``close()`` is idempotent, and use after it raises.
 
-    def __init__(self, url: str, cipher: ContentCipher, *, pool_size: int = 8) -> None:
+    ``publish`` is given the domain events a transaction recorded once it has committed
+    (and the write lock is free, so a handler may write), never after a rollback."""
+
+    def __init__(
+        self,
+        url: str,
+        cipher: ContentCipher,
+        *,
+        pool_size: int = 8,
+        publish: Publish | None = None,
+    ) -> None:
         self.url = make_url(url)
         self.cipher = cipher
+        self.publish = publish
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._write_lock = threading.Lock() if self.is_sqlite else None
         self._closed = False
@@ -64,16 +78,21 @@ class SqlStore:
     @contextmanager
     def write(self) -> Iterator[SqlUnitOfWork]:
         self._check_open()
-        if self._write_lock is None:
-            yield from self._transaction(self._writer)
-            return
-        with self._write_lock:
-            yield from self._transaction(self._writer)
+        with self._write_lock or nullcontext():
+            uow = yield from self._transaction(self._writer)
+        self._published(uow)
 
     @contextmanager
     def read(self) -> Iterator[SqlUnitOfWork]:
         self._check_open()
-        yield from self._transaction(self._reader)
+        uow = yield from self._transaction(self._reader)
+        self._published(uow)
+
+    def _published(self, uow: SqlUnitOfWork) -> None:
+        """Tell the subscribers what a committed transaction recorded."""
+        recorded = uow.recorded()
+        if recorded and self.publish is not None:
+            self.publish(recorded)
 
     @contextmanager
     def scratch(self) -> Iterator[SqlUnitOfWork]:
@@ -86,10 +105,13 @@ class SqlStore:
             finally:
                 transaction.rollback()
 
-    def _transaction(self, engine: Engine) -> Iterator[SqlUnitOfWork]:
+    def _transaction(self, engine: Engine) -> Generator[SqlUnitOfWork, None, SqlUnitOfWork]:
+        """Yields one unit of work and returns it once its transaction has committed."""
         try:
             with engine.begin() as conn:
-                yield SqlUnitOfWork(conn, self.cipher)
+                uow = SqlUnitOfWork(conn, self.cipher)
+                yield uow
+            return uow
         except IntegrityError as exc:
             # Two writers raced to store the same row; the caller may retry and find it stored.
             raise ConcurrentWrite("another writer stored the same record first") from exc

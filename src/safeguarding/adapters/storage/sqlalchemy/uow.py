@@ -33,6 +33,7 @@ from safeguarding.adapters.storage.sqlalchemy.transparency import TransparencyRo
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.events import EVENT_ADAPTER, Event
 from safeguarding.domain.reports import ReportRecord
+from safeguarding.ports.domain_events import UnitOfWorkBase
 from safeguarding.ports.store import Counts, NewEvent, StoredEvent
 
 # The hot path's queries, built once: building and keying a statement costs more than running it.
@@ -61,6 +62,7 @@ class SqlUnitOfWork(
     PolicyRows,
     KeyRows,
     AuditRows,
+    UnitOfWorkBase,
 ):
     """The storage ports over one SQLAlchemy connection inside one transaction.
 
