@@ -32,17 +32,28 @@ class Harm(StrEnum):
     ABUSE_IMAGERY = "abuse_imagery"
     GROOMING = "grooming"
     SELF_HARM = "self_harm"
+    INTIMATE_IMAGE_ABUSE = "intimate_image_abuse"  # a bank's harm (domain/banks.py)
+    TERRORISM = "terrorism"  # a bank's harm
     OTHER = "other"
 
     @property
     def label(self) -> str:
-        return {"abuse_imagery": "abuse imagery", "self_harm": "self-harm"}.get(
-            self.value, self.value
-        )
+        return _LABELS.get(self.value, self.value)
 
 
+_LABELS = {
+    "abuse_imagery": "abuse imagery",
+    "self_harm": "self-harm",
+    "intimate_image_abuse": "intimate-image abuse",
+}
 # Most severe first: a decision whose signals point at two harms counts under the first.
-SEVERITY = (Harm.ABUSE_IMAGERY, Harm.GROOMING, Harm.SELF_HARM)
+SEVERITY = (
+    Harm.ABUSE_IMAGERY,
+    Harm.GROOMING,
+    Harm.SELF_HARM,
+    Harm.INTIMATE_IMAGE_ABUSE,
+    Harm.TERRORISM,
+)
 _QUEUES = {h.value: h for h in SEVERITY}
 _DETECTORS = {
     "hash_bank": Harm.ABUSE_IMAGERY,
@@ -51,7 +62,7 @@ _DETECTORS = {
     "contact_pattern": Harm.GROOMING,
     "self_harm": Harm.SELF_HARM,
 }
-_REPORT_REASONS = {h.value: h for h in SEVERITY}
+_REPORT_REASONS = {h.value: h for h in (Harm.ABUSE_IMAGERY, Harm.GROOMING, Harm.SELF_HARM)}
 
 
 def signal_harm(detector: str, kind: str) -> Harm:
@@ -73,7 +84,9 @@ def harm_of(decision: Decision) -> Harm:
     """The one harm a decision counts under.
 
     1. The queue of its ``open_case`` action, when that queue is a harm: ``abuse_imagery``,
-       ``grooming`` or ``self_harm``. A case is the engine's own judgement of the harm.
+       ``grooming``, ``self_harm``, ``intimate_image_abuse`` or ``terrorism`` (the last two
+       are queues the default rules give matches of banks of that harm). A case is the
+       engine's own judgement of the harm.
     2. Else its signals: those the enforced rules cite, or every signal when no rule cites
        one (``detector_error`` signals never count). ``hash_bank`` and ``sha256_list`` mean
        abuse imagery; ``grooming`` and ``contact_pattern`` grooming; ``self_harm`` self-harm;

@@ -181,4 +181,5 @@ def _signal_holds(condition: SignalCondition, signal: Signal) -> bool:
         (condition.detector is None or condition.detector == signal.detector)
         and (condition.kind is None or condition.kind == signal.kind)
         and signal.score >= condition.min_score
+        and (condition.harm is None or condition.harm == signal.evidence.harm)
     )

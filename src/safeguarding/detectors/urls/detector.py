@@ -7,7 +7,8 @@ one ``url_match`` signal, score 1.0, naming the entry, the bank and the URL's no
 with the span where it was found: never the text around it. A link through a shortener is
 matched as written and, whether it matches or not, flagged by a ``shortened_url`` signal
 (score 0.2) naming only the shortener's host, since where it leads is hidden. The default
-policy blocks a match, preserves it and opens an ``abuse_imagery`` case.
+policy blocks a match, preserves it and opens a case of the list's harm (``abuse_imagery``
+unless the bank says otherwise; the signal's evidence names bank and harm).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 from safeguarding.detectors.media.bank_index import BankIndex
 from safeguarding.detectors.media.bank_match import BankReadingDetector
 from safeguarding.detectors.urls.index import FoundUrl, UrlMatch, Way
+from safeguarding.domain.banks import BankHarm
 from safeguarding.domain.detectors import (
     DetectorContext,
 )
@@ -70,7 +72,9 @@ class UrlListDetector(BankReadingDetector):
             text = getattr(event, field)
             if text:
                 matches, seen = urls.match_text(text)
-                found += [_matched(event.event_id, field, m) for m in matches]
+                found += [
+                    _matched(event.event_id, field, m, index.banks[m.bank].harm) for m in matches
+                ]
                 found += [_shortened(event.event_id, field, u) for u in seen if u.shortener]
         found.sort(key=lambda s: s.kind != "url_match")  # matches first, should the cap bite
         return found[:MAX_SIGNALS]
@@ -83,11 +87,12 @@ _WAYS = {
 }
 
 
-def _matched(event_id: str, field: str, match: UrlMatch) -> Signal:
+def _matched(event_id: str, field: str, match: UrlMatch, harm: BankHarm) -> Signal:
     listed = "" if match.listed is UrlListed.URL else f", listed by its {match.listed.upper()}"
+    of_harm = "" if harm is BankHarm.ABUSE_IMAGERY else f", a list of {harm.replace('_', '-')}"
     explanation = (
         f"a link in the {field} is on URL list '{match.bank}' "
-        f"({_WAYS[match.way]}{listed}): {match.url.form}"
+        f"({_WAYS[match.way]}{listed}{of_harm}): {match.url.form}"
     )
     details = {
         "entry_id": match.entry_id,
@@ -97,7 +102,9 @@ def _matched(event_id: str, field: str, match: UrlMatch) -> Signal:
         "listed_as": match.listed.value,
         "shortener": match.url.shortener,
     }
-    return _signal(event_id, "url_match", 1.0, explanation, match.url, details, bank=match.bank)
+    return _signal(
+        event_id, "url_match", 1.0, explanation, match.url, details, bank=(match.bank, harm)
+    )
 
 
 def _shortened(event_id: str, field: str, url: FoundUrl) -> Signal:
@@ -113,7 +120,7 @@ def _signal(
     explanation: str,
     url: FoundUrl,
     details: dict[str, object],
-    bank: str | None = None,
+    bank: tuple[str, BankHarm] | None = None,
 ) -> Signal:
     """A signal on the event, pointing at where the link was (never at the text around it)."""
     return Signal(
@@ -127,7 +134,8 @@ def _signal(
             event_ids=(event_id,),
             spans=(Span(event_id=event_id, start=url.start, end=url.end),),
             hash_type="url" if bank else None,
-            bank=bank,
+            bank=bank[0] if bank else None,
+            harm=bank[1] if bank else None,
             details=details,
         ),
     )

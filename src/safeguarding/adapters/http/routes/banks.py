@@ -19,7 +19,14 @@ from safeguarding.detectors.media.hash_lists import (
     read_hash_list,
 )
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.banks import Bank, BankKind, BankVersion, HashType, ImportMode
+from safeguarding.domain.banks import (
+    Bank,
+    BankHarm,
+    BankKind,
+    BankVersion,
+    HashType,
+    ImportMode,
+)
 from safeguarding.domain.errors import FieldError, InvalidInput
 
 router = APIRouter(prefix="/v1/banks", tags=["hash banks"])
@@ -36,6 +43,11 @@ class BankCreate(BaseModel):
 
     name: str
     kind: BankKind = BankKind.BLOCK
+    harm: BankHarm = Field(
+        default=BankHarm.ABUSE_IMAGERY,
+        description="What its entries are known for: picks the case queue, the default rules "
+        "and whether an authority report is drafted (docs/banks.md#harms).",
+    )
     description: str = ""
     enabled: bool = True
     pdq_threshold: int | None = None
@@ -49,6 +61,7 @@ class BankPatch(BaseModel):
 
     enabled: bool | None = None
     description: str | None = None
+    harm: BankHarm | None = None
     pdq_threshold: int | None = None
     vpdq_match_percent: float | None = None
 
@@ -58,6 +71,7 @@ class BankOut(BaseModel):
 
     name: str
     kind: BankKind
+    harm: BankHarm
     description: str
     enabled: bool
     pdq_threshold: int
@@ -181,7 +195,7 @@ def get_bank(
     "/{name}",
     response_model=BankOut,
     responses=problems(404, 415, 422),
-    summary="Enable, disable or retune a hash bank (admin; audited)",
+    summary="Enable, disable, retune or change the harm of a hash bank (admin; audited)",
 )
 def patch_bank(
     name: NAME,
