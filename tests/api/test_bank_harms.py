@@ -192,3 +192,19 @@ async def test_hma_curation_sets_and_shows_a_banks_harm(
     assert (made.status_code, made.json()["harm"]) == (201, "terrorism")
     changed = await client.put("/c/bank/TERROR_SYN", json={"harm": "other"}, headers=admin)
     assert (changed.status_code, changed.json()["harm"]) == (200, "other")
+
+
+async def test_the_compliance_checklist_sees_intimate_image_and_url_banks(
+    client: httpx.AsyncClient, keys: dict[Role, str]
+) -> None:
+    async def measures() -> dict[str, bool]:
+        answer = await client.get("/v1/compliance", headers=auth(keys[Role.ADMIN]))
+        return {m["id"]: m["met"] for m in answer.json()["measures"]}
+
+    before = await measures()
+    assert (before["intimate_image_hashes"], before["url_lists"]) == (False, False)
+    await bank_of(client, keys, "stopncii-synthetic", "intimate_image_abuse", IMAGE_MD5)
+    await import_urls(client, keys, "hotline", "example.com/listed/page.html\n")
+    after = await measures()
+    assert (after["intimate_image_hashes"], after["url_lists"]) == (True, True)
+    assert after["hash_matching"] is before["hash_matching"]  # an IIA bank is no CSAM bank

@@ -19,8 +19,10 @@ from safeguarding.adapters.cli.common import (
     table,
 )
 from safeguarding.bootstrap import Container, build
-from safeguarding.demo import demo_events, known_hash_list
+from safeguarding.demo import demo_banks, demo_events, known_hash_list
+from safeguarding.detectors.media.hash_lists import ListFormat, read_hash_list
 from safeguarding.domain.access import Role
+from safeguarding.domain.banks import Bank, BankHarm, HashType
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.settings import Settings
 
@@ -48,6 +50,7 @@ def run_demo(data_dir: Path | None = None) -> Container:
     for role in Role:
         key, _ = container.keys.create(f"demo-{role.value}", role.value, by="demo")
         grid.add_row(role.value, key)
+    load_demo_banks(container)
     results = container.ingest.ingest(demo_events(container.clock.now()), source="demo")
     container.outbox.run_once(limit=1000)
     finish_demo(container)
@@ -59,6 +62,26 @@ def run_demo(data_dir: Path | None = None) -> Container:
     )
     _say_how_commands_find_it(in_force, chosen)
     return container
+
+
+def load_demo_banks(container: Container) -> None:
+    """The demo's URL list and intimate-image bank, made and imported as an admin would."""
+    for spec in demo_banks():
+        bank = Bank(
+            name=spec.name,
+            harm=BankHarm(spec.harm),
+            description=spec.description,
+            created_at=container.clock.now(),
+        )
+        container.banks.create(bank, actor="demo")
+        entries = read_hash_list(spec.content, ListFormat.TEXT, HashType(spec.hash_type))
+        container.banks.import_hashes(
+            spec.name,
+            [(kind, value) for _, kind, value in entries],
+            source="safeguarding demo",
+            licence="synthetic, for the demo only",
+            actor="demo",
+        )
 
 
 def _start_afresh(folder: Path) -> None:
