@@ -19,6 +19,7 @@ from tests.api.test_banks_api import create
 from tests.api.test_url_lists import import_urls
 from tests.conftest import auth
 from tests.factories import benign_png, media, message, profile
+from tests.web.session import ui_login
 
 pytestmark = pytest.mark.anyio
 IMAGE = benign_png("intimate-synthetic")
@@ -208,3 +209,22 @@ async def test_the_compliance_checklist_sees_intimate_image_and_url_banks(
     after = await measures()
     assert (after["intimate_image_hashes"], after["url_lists"]) == (True, True)
     assert after["hash_matching"] is before["hash_matching"]  # an IIA bank is no CSAM bank
+
+
+async def test_a_moderator_sees_the_takedown_clock_and_the_harms_own_reasons(
+    client: httpx.AsyncClient, keys: dict[Role, str], container: Container
+) -> None:
+    await bank_of(client, keys, "stopncii-synthetic", "intimate_image_abuse", IMAGE_MD5)
+    upload = {**media("adult-a", IMAGE, to="adult-b"), "hashes": {"md5": IMAGE_MD5}}
+    await send(client, keys, upload)
+    container.outbox.run_once()
+    (case,) = await open_cases(client, keys)
+    assert (await ui_login(client, keys[Role.MODERATOR])).status_code == 303
+    queue = await client.get("/ui/queue/rows")
+    assert 'data-testid="takedown-by">take down in 48 h' in queue.text
+    await client.post(f"/ui/cases/{case['case_id']}/claim")
+    page = await client.get(f"/ui/cases/{case['case_id']}")
+    assert 'data-testid="takedown-by">take down by' in page.text
+    reasons = page.text.split('name="reason_code"')[1].split("</select>")[0]
+    assert reasons.index("intimate_image_shared") < reasons.index("policy_violation")
+    assert "known_abuse_image" not in reasons
