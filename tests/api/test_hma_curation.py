@@ -23,7 +23,13 @@ from tests.factories import benign_png
 
 pytestmark = pytest.mark.anyio
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
-EXTENSIONS = {"kind": "block", "description": "", "pdq_threshold": 31, "vpdq_match_percent": 80.0}
+EXTENSIONS = {
+    "kind": "block",
+    "harm": "abuse_imagery",
+    "description": "",
+    "pdq_threshold": 31,
+    "vpdq_match_percent": 80.0,
+}
 
 
 def audit_actions(container: Container) -> list[str]:

@@ -104,3 +104,14 @@ def test_a_url_list_imports_with_its_type_and_a_bad_line_is_named(workdir: Path)
     urls.write_text("example.net/ok\nexample.net/x prefix query=keep\n")
     refused = run(*args, "--source", "test", code=2)
     assert f"error: {urls}:2: a prefix entry matches by path" in refused.stderr
+
+
+def test_a_banks_harm_is_set_at_creation_changed_and_shown(workdir: Path) -> None:
+    made = run("create", "ncii", "--harm", "intimate_image_abuse").stdout
+    assert "Created block bank ncii (intimate_image_abuse)." in made
+    assert "intimate_image_abuse" in run("show", "ncii").stdout
+    assert "Bank ncii now holds terrorism." in run("harm", "ncii", "terrorism").stdout
+    assert "terrorism" in run("list").stdout
+    refused = run("harm", "ncii", "revenge", code=2)
+    assert "revenge" in refused.output
+    assert "terrorism" in run("show", "ncii").stdout  # unchanged

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safeguarding.domain.cases import ALLOWED_TRANSITIONS, CLAIMABLE, Case, CaseStatus
+from safeguarding.domain.cases import (
+    ALLOWED_TRANSITIONS,
+    CLAIMABLE,
+    Case,
+    CaseStatus,
+    Outcome,
+    reasons_for,
+)
 from safeguarding.domain.errors import Conflict
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -99,3 +106,12 @@ def test_self_harm_cases_are_keyed_by_the_person_not_the_conversation() -> None:
     assert grooming.open_key == "grooming\x1fa\x1fdm-1"
     self_harm = grooming.model_copy(update={"queue": "self_harm"})
     assert self_harm.open_key == self_harm.model_copy(update={"conversation_id": "dm-2"}).open_key
+
+
+def test_an_intimate_image_case_offers_its_own_reason_first_and_not_abuse_imagerys() -> None:
+    offered = reasons_for("intimate_image_abuse")
+    assert offered[Outcome.CONFIRM][0] == "intimate_image_shared"
+    assert "known_abuse_image" not in offered[Outcome.CONFIRM]  # adults' images, not CSAM
+    assert "needs_specialist" in offered[Outcome.ESCALATE]  # a child in it: the specialists
+    assert "intimate_image_shared" not in reasons_for("abuse_imagery")[Outcome.CONFIRM]
+    assert reasons_for("terrorism")[Outcome.CONFIRM][0] == "terrorist_content"

@@ -6,12 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from safeguarding.domain.compliance import (
-    PENALTY_FLOOR_GBP,
-    ComplianceFacts,
-    checklist,
-    penalty_exposure,
-)
+from safeguarding.domain.banks import BankHarm, HashType
+from safeguarding.domain.compliance import ComplianceFacts, checklist
+from safeguarding.domain.penalty import PENALTY_FLOOR_GBP, penalty_exposure
 from safeguarding.domain.policy import Mode, PolicyDocument
 from safeguarding.domain.selftest import SequenceOutcome
 from safeguarding.policy.validate import check_policy
@@ -19,7 +16,11 @@ from safeguarding.services.policy import default_policy_source
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 STOPPED_ALL = tuple(SequenceOutcome(name=f"sequence {i}", steps=2) for i in range(7))
-ALL_DETECTORS = ("sha256_list", "user_report", "self_harm", "grooming", "hash_bank")
+ALL_DETECTORS = ("sha256_list", "user_report", "self_harm", "grooming", "hash_bank", "url_list")
+
+
+def without(detector: str) -> dict[str, tuple[str, ...]]:
+    return {"detectors": tuple(d for d in ALL_DETECTORS if d != detector)}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,10 @@ def compliant(default) -> ComplianceFacts:
         detectors=ALL_DETECTORS,
         blocking_banks=1,
         blocking_bank_hashes=10,
+        bank_entries={
+            BankHarm.ABUSE_IMAGERY: {HashType.PDQ: 10, HashType.URL: 4},
+            BankHarm.INTIMATE_IMAGE_ABUSE: {HashType.MD5: 3},
+        },
         decided_cases=10,
         decided_on_time=9,
         report_destination="endpoint",
@@ -68,7 +73,7 @@ def compliant(default) -> ComplianceFacts:
 def test_a_compliant_service_meets_every_measure(compliant) -> None:
     found = checklist(compliant, T0)
     assert all(m.met and m.how_to_meet is None for m in found.measures)
-    assert found.met == len(found.measures) == 9
+    assert found.met == len(found.measures) == 11
     assert all(m.code_measure and m.evidence for m in found.measures)
 
 
@@ -80,13 +85,20 @@ def default_rule(name: str, default: PolicyDocument) -> dict[str, object]:
     ("measure", "change"),
     [
         ("hash_matching", {"blocking_bank_hashes": 0, "blocking_banks": 0}),
-        ("hash_matching", {"detectors": ("user_report", "self_harm", "grooming")}),
-        ("grooming_defaults", {"detectors": ("hash_bank", "user_report", "self_harm")}),
-        ("user_reporting", {"detectors": ("hash_bank", "grooming", "self_harm")}),
+        # without hash_bank nothing matches intimate images either
+        (
+            "hash_matching+intimate_image_hashes",
+            {"detectors": ("user_report", "self_harm", "grooming", "url_list")},
+        ),
+        ("grooming_defaults", without("grooming")),
+        ("user_reporting", without("user_report")),
+        ("url_lists", without("url_list")),
+        ("url_lists", {"bank_entries": {BankHarm.INTIMATE_IMAGE_ABUSE: {HashType.MD5: 3}}}),
+        ("intimate_image_hashes", {"bank_entries": {BankHarm.ABUSE_IMAGERY: {HashType.URL: 4}}}),
         ("complaints", {"open_complaints": 3, "overdue_complaints": 1}),
         ("moderation_deadlines", {"overdue_cases": 1}),
         ("moderation_deadlines", {"decided_cases": 10, "decided_on_time": 8}),
-        ("self_harm", {"detectors": ("hash_bank", "user_report", "grooming")}),
+        ("self_harm", without("self_harm")),
         ("authority_reporting", {"report_destination": None}),
         ("authority_reporting", {"reports_waiting": 1}),
         ("transparency", {"risk_policy_version": 2}),
@@ -95,7 +107,8 @@ def default_rule(name: str, default: PolicyDocument) -> dict[str, object]:
 )
 def test_each_measure_fails_on_its_own_fact(compliant, measure, change) -> None:
     found = met(compliant.model_copy(update=change))
-    assert not found.pop(measure)
+    for failing in measure.split("+"):
+        assert not found.pop(failing)
     assert all(found.values()), found
 
 
@@ -107,6 +120,8 @@ def test_each_measure_fails_on_its_own_fact(compliant, measure, change) -> None:
         ("grooming_defaults", "grooming-risk-high"),
         ("user_reporting", "user-report-grooming"),
         ("self_harm", "self-harm-ideation"),
+        ("url_lists", "listed-abuse-url"),
+        ("intimate_image_hashes", "known-intimate-image"),
     ],
 )
 def test_a_rule_in_shadow_mode_fails_its_measure(compliant, default, measure, rule) -> None:

@@ -116,6 +116,7 @@ def test_an_assessment_covers_the_offered_features_in_register_order(default) ->
         "user-report-self-harm",
         "user-report-other",
         "listed-abuse-url-reported",
+        "known-intimate-image-reported",
     }
     assert sum(made.residual_counts().values()) == 3
 
@@ -144,6 +145,9 @@ PROFILE_CONTACT = (
     "age-deception",
     "grooming-case-undecided",
     "listed-abuse-url",
+    "known-intimate-image",
+    "known-terrorist-content",
+    "known-other-harm",
 )
 
 

@@ -16,7 +16,7 @@ from safeguarding.domain.decision_facts import (
 )
 from safeguarding.domain.decisions import Decision, RuleOutcome, Verdict
 from safeguarding.domain.errors import InvalidInput
-from safeguarding.domain.signals import Signal, SubjectKind
+from safeguarding.domain.signals import Evidence, Signal, SubjectKind
 from safeguarding.domain.transparency import Figure, Harm, Period, harm_of
 from safeguarding.policy.validate import check_policy
 from safeguarding.services.policy import default_policy_source
@@ -105,7 +105,7 @@ def test_times_are_worded_in_minutes_hours_or_days() -> None:
 
 
 # -- harms ----------------------------------------------------------------------------------
-def signal(detector: str, kind: str) -> Signal:
+def signal(detector: str, kind: str, bank_harm: str | None = None) -> Signal:
     return Signal(
         detector=detector,
         kind=kind,
@@ -113,6 +113,7 @@ def signal(detector: str, kind: str) -> Signal:
         subject=SubjectKind.CONTENT,
         subject_id="e1",
         explanation="seen",
+        evidence=Evidence(harm=bank_harm),
     )
 
 
@@ -140,6 +141,7 @@ def case(queue: str) -> Action:
 
 
 BLOCK = Action(name="block")
+IIA = "intimate_image_abuse"
 
 
 @pytest.mark.parametrize(
@@ -159,6 +161,11 @@ BLOCK = Action(name="block")
         (decision((BLOCK,), (signal("self_harm", "ideation"),)), "self_harm"),
         (decision((BLOCK,), (signal("detector_error", "detector_error"),)), "other"),
         (decision((BLOCK,)), "other"),
+        # a bank match goes by its bank's harm, a URL list's too
+        (decision((BLOCK,), (signal("hash_bank", "hash_match", "intimate_image_abuse"),)), IIA),
+        (decision((BLOCK,), (signal("url_list", "url_match", "abuse_imagery"),)), "abuse_imagery"),
+        (decision((BLOCK,), (signal("hash_bank", "hash_match", "terrorism"),)), "terrorism"),
+        (decision((case("intimate_image_abuse"),)), IIA),
     ],
 )
 def test_harm_follows_the_case_queue_then_the_signals(made: Decision, harm: str) -> None:
@@ -175,21 +182,25 @@ def test_cited_signals_decide_and_two_harms_go_to_the_more_severe() -> None:
 
 DETECTORS = ["hash_bank", "sha256_list", "grooming", "contact_pattern", "self_harm", "user_report"]
 KINDS = ["grooming", "abuse_imagery", "self_harm", "bullying", "detector_error", "x"]
-QUEUES = ["abuse_imagery", "grooming", "self_harm", "reports", "general"]
+QUEUES = ["abuse_imagery", "grooming", "self_harm", "reports", "general", IIA, "terrorism"]
+BANK_HARMS = [None, None, "abuse_imagery", IIA, "terrorism", "other"]
 
 
 @given(
     queue=st.none() | st.sampled_from(QUEUES),
-    pairs=st.lists(st.tuples(st.sampled_from(DETECTORS), st.sampled_from(KINDS)), max_size=4),
+    pairs=st.lists(
+        st.tuples(st.sampled_from(DETECTORS), st.sampled_from(KINDS), st.sampled_from(BANK_HARMS)),
+        max_size=4,
+    ),
     cited=st.lists(st.integers(0, 3), max_size=3, unique=True),
     report=st.booleans(),
 )
 def test_stored_decisions_read_as_the_model_does(
-    queue: str | None, pairs: list[tuple[str, str]], cited: list[int], report: bool
+    queue: str | None, pairs: list[tuple[str, str, str | None]], cited: list[int], report: bool
 ) -> None:
     """What a report reads from a stored decision equals what the domain model says."""
     actions = (case(queue),) if queue else (Action(name="hold_for_review"),)
-    made = decision(actions, tuple(signal(d, k) for d, k in pairs), tuple(cited))
+    made = decision(actions, tuple(signal(*p) for p in pairs), tuple(cited))
     kind = "user_report" if report else "message"
     facts = DecisionFacts.from_stored(kind, AT, made.model_dump(mode="json"))
     assert facts.harm == harm_of(made)

@@ -107,6 +107,7 @@ class Case(Answer):
     opened_at: datetime
     deadline: datetime
     report_to_authority: bool = False
+    takedown_by: datetime | None = None  # intimate-image abuse: when it must be down
 
 
 class BankVersion(Answer):
@@ -124,6 +125,7 @@ class Bank(Answer):
 
     name: str
     kind: str
+    harm: str = "abuse_imagery"
     description: str = ""
     enabled: bool
     pdq_threshold: int

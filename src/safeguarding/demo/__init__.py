@@ -1,8 +1,11 @@
 """Demo data: a small platform's day, with benign stand-ins for every harm.
 
 The "known image" is a generated pattern of squares; the demo's hash list
-holds its SHA-256 to stand in for a list of known abuse imagery. Conversations
-show only non-explicit warning signs.
+holds its SHA-256 to stand in for a list of known abuse imagery. The "shared
+image" is a pattern of circles whose MD5 stands in for a StopNCII hash of an
+intimate image shared without consent, in a bank of that harm; the URL list is
+synthetic (an example.com page). Conversations show only non-explicit warning
+signs.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import base64
 import hashlib
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from safeguarding.domain.events import EVENT_ADAPTER, Event
 
@@ -55,13 +58,49 @@ def partner_events(now: datetime) -> list[Event]:
     return [EVENT_ADAPTER.validate_python(upload)]
 
 
+class DemoBank(NamedTuple):
+    """A bank the demo makes before its events: its name, harm, entry type and list."""
+
+    name: str
+    harm: str
+    hash_type: str
+    content: str
+    description: str
+
+
+def demo_banks() -> tuple[DemoBank, ...]:
+    """The demo's URL list (abuse imagery) and its bank of intimate-image abuse."""
+    shared = hashlib.md5(image_bytes("shared_benign.png")).hexdigest()
+    return (
+        DemoBank(
+            "demo-hotline-urls",
+            "abuse_imagery",
+            "url",
+            f"# synthetic hotline list (example.com only)\n{LISTED_URL}\n",
+            "Demo stand-in for a hotline's list of URLs of abuse material",
+        ),
+        DemoBank(
+            "demo-stopncii",
+            "intimate_image_abuse",
+            "md5",
+            f"# synthetic: the MD5 of a benign pattern\n{shared}\n",
+            "Demo stand-in for StopNCII hashes of intimate images shared without consent",
+        ),
+    )
+
+
+LISTED_URL = "https://example.com/listed/demo-page.html"
+
+
 def demo_events(now: datetime) -> list[Event]:
-    """About forty events over the last two hours, in the order they happened."""
+    """About fifty events over the last two hours, in the order they happened."""
     raw = [
         *_profiles(now),
         *_school_chat(now),
+        *_livestream(now),
         *_risky_contact(now),
         *_uploads(now),
+        *_listed_link(now),
         *_reports(now),
     ]
     raw.sort(key=lambda e: e["occurred_at"])
@@ -81,6 +120,7 @@ def _profiles(now: datetime) -> list[dict[str, Any]]:
         "dan": 34,
         "coach_ali": 41,
         "newacct_88": 19,
+        "kai": 27,
     }
     events = []
     for i, (who, age) in enumerate(people.items()):
@@ -207,9 +247,52 @@ def _uploads(now: datetime) -> list[dict[str, Any]]:
             "occurred_at": _at(now, minutes),
         }
 
+    shared = {
+        **upload("demo-upload-shared", "kai", "shared_benign.png", 25),
+        "recipient_ids": ["dan"],
+        "conversation_id": "demo-conv-adults",
+    }
+    shared["hashes"] = {"md5": hashlib.md5(image_bytes("shared_benign.png")).hexdigest()}
     return [
         upload("demo-upload-holiday", "dan", "holiday_benign.png", 50),
         upload("demo-upload-known", "dan", "known_benign.png", 45),
+        shared,  # on the demo's intimate-image bank: blocked, with a 48-hour takedown clock
+    ]
+
+
+def _livestream(now: datetime) -> list[dict[str, Any]]:
+    """Maya (13) streams her drawing in public: her friend Leo joins and comments; Dan, an
+    adult she is not connected to, joins (a public stream) but his comment is blocked."""
+
+    def live(kind: str, n: int, actor: str, minutes: float, **fields: Any) -> dict[str, Any]:
+        return {
+            "type": f"livestream_{kind}",
+            "event_id": f"demo-live-{n}-{kind}",
+            "actor_id": actor,
+            "stream_id": "demo-stream-maya",
+            "occurred_at": _at(now, minutes),
+            **fields,
+        }
+
+    return [
+        live("start", 1, "maya", 112, audience="public"),
+        live("join", 2, "leo", 111),
+        live("comment", 3, "leo", 110, text="that dragon looks so good"),
+        live("join", 4, "dan", 109),
+        live("comment", 5, "dan", 108, text="nice colours on that one"),
+    ]
+
+
+def _listed_link(now: datetime) -> list[dict[str, Any]]:
+    """A post linking, disguised, to the page on the demo's URL list."""
+    return [
+        {
+            "type": "post",
+            "event_id": "demo-post-listed-link",
+            "actor_id": "newacct_88",
+            "occurred_at": _at(now, 15),
+            "text": "new stuff at hxxps://example[.]com/listed/demo-page.html",
+        }
     ]
 
 

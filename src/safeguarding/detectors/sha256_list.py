@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+from safeguarding.domain.banks import BankHarm
 from safeguarding.domain.detectors import Detector, DetectorContext, DetectorResources
 from safeguarding.domain.events import Event, EventType, MediaEvent
 from safeguarding.domain.signals import Evidence, Signal, SubjectKind
@@ -78,6 +79,7 @@ class Sha256ListDetector(Detector):
                     matched_hash=digest,
                     hash_type="sha256",
                     bank=self.bank,
+                    harm=BankHarm.ABUSE_IMAGERY,  # the list is of abuse imagery alone
                     distance=0,
                 ),
             )

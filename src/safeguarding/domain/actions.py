@@ -57,6 +57,9 @@ class OpenCaseParams(_Params):
     queue: str = "general"
     priority: int = Field(default=3, ge=1, le=4)
     deadline_hours: float | None = Field(default=None, gt=0)
+    # A legal clock to take the content down, apart from the review deadline (intimate-image
+    # abuse: 48 hours); the case shows it.
+    takedown_hours: float | None = Field(default=None, gt=0)
     # "account": the case is about the subject wherever it happened (no conversation in its
     # key), so one adult's attempts on a child across conversations land on one case.
     scope: Literal["conversation", "account"] = "conversation"

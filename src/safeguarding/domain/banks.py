@@ -95,6 +95,17 @@ class Trust(StrEnum):
     MATCH_AND_ACT = "match_and_act"
 
 
+class BankHarm(StrEnum):
+    """The harm a bank's entries are known for: it picks the case queue, the default rules,
+    whether an authority report is drafted, and the transparency figure a match counts under.
+    """
+
+    ABUSE_IMAGERY = "abuse_imagery"  # child sexual abuse material: cases, NCMEC/NCA reports
+    INTIMATE_IMAGE_ABUSE = "intimate_image_abuse"  # adults' images shared without consent
+    TERRORISM = "terrorism"
+    OTHER = "other"
+
+
 class Bank(BaseModel):
     """A named bank and its matching settings; ``partner`` names who shared what it holds."""
 
@@ -102,6 +113,7 @@ class Bank(BaseModel):
 
     name: str
     kind: BankKind = BankKind.BLOCK
+    harm: BankHarm = BankHarm.ABUSE_IMAGERY
     description: str = Field(default="", max_length=2000)
     enabled: bool = True
     pdq_threshold: int = Field(default=DEFAULT_PDQ_THRESHOLD, ge=0, le=128)
@@ -213,3 +225,4 @@ class BankMatch:
     distance: int = 0
     query_share: float | None = None  # vPDQ: share of the upload's frames that matched
     compared_share: float | None = None  # vPDQ: share of the banked video's frames matched
+    harm: BankHarm = BankHarm.ABUSE_IMAGERY  # the bank's

@@ -65,6 +65,9 @@ class Case(BaseModel):
     report_to_authority: bool = False
     assignee: str | None = None
     conversation_id: str | None = None
+    # When the content must be down by law (intimate-image abuse: 48 hours from the decision,
+    # instead of an authority report); None where no such clock runs.
+    takedown_by: datetime | None = None
 
     @property
     def open_key(self) -> str:
@@ -79,6 +82,9 @@ class Case(BaseModel):
             "event_ids": tuple(dict.fromkeys((*self.event_ids, *later.event_ids))),
             "deadline": min(self.deadline, later.deadline),
             "report_to_authority": self.report_to_authority or later.report_to_authority,
+            "takedown_by": min(
+                (t for t in (self.takedown_by, later.takedown_by) if t is not None), default=None
+            ),
         }
         if later.priority < self.priority:
             update |= {"priority": later.priority, "rule": later.rule}
@@ -106,6 +112,8 @@ class Outcome(StrEnum):
 REASON_CODES: dict[Outcome, tuple[str, ...]] = {
     Outcome.CONFIRM: (
         "known_abuse_image",
+        "intimate_image_shared",
+        "terrorist_content",
         "grooming_confirmed",
         "self_harm_risk",
         "harmful_content",
@@ -118,6 +126,8 @@ REASON_CODES: dict[Outcome, tuple[str, ...]] = {
 # another harm does not offer it at all (a grooming case is not confirmed as a known image).
 HARM_REASONS: dict[str, frozenset[str]] = {
     "abuse_imagery": frozenset({"known_abuse_image"}),
+    "intimate_image_abuse": frozenset({"intimate_image_shared"}),
+    "terrorism": frozenset({"terrorist_content"}),
     "grooming": frozenset({"grooming_confirmed"}),
     "self_harm": frozenset({"self_harm_risk"}),
 }

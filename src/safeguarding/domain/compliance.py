@@ -13,60 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from safeguarding.domain.actions import ActionName
+from safeguarding.domain.compliance_banks import intimate_image_hashes, url_lists
+from safeguarding.domain.compliance_facts import ComplianceFacts as ComplianceFacts
+from safeguarding.domain.compliance_facts import Measure as Measure
 from safeguarding.domain.events import EventType
+from safeguarding.domain.penalty import Penalty, penalty_exposure
 from safeguarding.domain.policy import Mode, PolicyDocument, Rule
-from safeguarding.domain.selftest import SequenceOutcome, summary
+from safeguarding.domain.selftest import summary
 
-PENALTY_FLOOR_GBP = 18_000_000.0
-PENALTY_REVENUE_SHARE = 0.10
 ON_TIME_TARGET = 0.90  # share of cases decided within their deadline
 MODERATION_WINDOW_DAYS = 30
 REPORT_WAIT_HOURS = 24  # longest a drafted authority report may wait for confirmation
-
-
-def penalty_exposure(revenue_gbp: float | None) -> tuple[float, str]:
-    """The maximum penalty: the greater of £18m and 10% of qualifying worldwide revenue."""
-    if revenue_gbp is None:
-        return PENALTY_FLOOR_GBP, (
-            "£18,000,000: qualifying worldwide revenue is not configured "
-            "(SAFEGUARDING_QUALIFYING_REVENUE_GBP); 10% of it may be more"
-        )
-    share = PENALTY_REVENUE_SHARE * revenue_gbp
-    if share > PENALTY_FLOOR_GBP:
-        return share, (
-            f"£{share:,.0f}: 10% of qualifying worldwide revenue of £{revenue_gbp:,.0f}, "
-            "which is more than £18,000,000"
-        )
-    return PENALTY_FLOOR_GBP, (
-        f"£18,000,000: 10% of qualifying worldwide revenue of £{revenue_gbp:,.0f} "
-        f"(£{share:,.0f}) is not more"
-    )
-
-
-class Measure(BaseModel):
-    """One measure: what it evidences, whether it is met, the live figure, how to meet it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    title: str
-    code_measure: str = Field(description="the Codes measure it evidences, in words")
-    met: bool
-    evidence: str
-    how_to_meet: str | None = None
-
-
-class Penalty(BaseModel):
-    """The maximum penalty exposure and how it was worked out."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    amount_gbp: float
-    explanation: str
-    qualifying_revenue_gbp: float | None = None
 
 
 class Checklist(BaseModel):
@@ -84,34 +44,6 @@ class Checklist(BaseModel):
     @property
     def met(self) -> int:
         return sum(m.met for m in self.measures)
-
-
-class ComplianceFacts(BaseModel):
-    """The live configuration and figures the measures are judged on."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    policy: PolicyDocument
-    policy_version: int
-    detectors: tuple[str, ...]
-    blocking_banks: int = 0  # enabled blocking banks holding hashes
-    blocking_bank_hashes: int = 0
-    sha256_list_configured: bool = False
-    open_complaints: int = 0
-    overdue_complaints: int = 0
-    overdue_cases: int = 0
-    decided_cases: int = 0  # first decided within the moderation window
-    decided_on_time: int = 0
-    report_destination: str | None = None  # "endpoint" or "folder"; None when neither is set
-    reports_waiting: int = 0  # awaiting confirmation past REPORT_WAIT_HOURS
-    risk_assessment_version: int | None = None
-    risk_assessed_at: datetime | None = None
-    risk_policy_version: int | None = None
-    organisation: str = ""
-    senior_manager: str = ""
-    qualifying_revenue_gbp: float | None = None
-    # The adversary's sequences run against the live policy (services/selftest.py).
-    child_safety_selftest: tuple[SequenceOutcome, ...] = ()
 
 
 # -- which rules a measure reads ------------------------------------------------------------
@@ -353,6 +285,8 @@ def senior_manager(f: ComplianceFacts) -> Measure:
 
 MEASURES: tuple[Callable[[ComplianceFacts], Measure], ...] = (
     hash_matching,
+    url_lists,
+    intimate_image_hashes,
     grooming_defaults,
     user_reporting,
     complaints,

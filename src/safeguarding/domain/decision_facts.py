@@ -91,7 +91,13 @@ class DecisionFacts:
              if a["name"] == "open_case"),
             None,
         )  # fmt: skip
-        signals = harm_signals(pairs, cited)
+        signals = harm_signals(
+            [
+                (s["detector"], s["kind"], (s.get("evidence") or {}).get("harm"))
+                for s in decision.get("signals") or []
+            ],
+            cited,
+        )
         return cls(
             event_id=decision["event_id"],
             event_type=event_type,

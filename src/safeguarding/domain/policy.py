@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.actions import Action
+from safeguarding.domain.banks import BankHarm
 from safeguarding.domain.events import ConversationKind, EventType, StreamAudience
 from safeguarding.domain.relationships import Relationship
 
@@ -28,13 +29,22 @@ class Mode(StrEnum):
 
 
 class SignalCondition(BaseModel):
-    """Holds when the event has a signal of this detector and kind at or above min_score."""
+    """Holds when the event has a signal of this detector and kind at or above min_score;
+    with ``harm``, only a signal whose evidence names that harm (a bank match names its
+    bank's)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     detector: str | None = None
-    kind: str | None = None
+    kind: str | tuple[str, ...] | None = None  # one kind, or any of several
     min_score: float = Field(default=0.0, ge=0.0, le=1.0)
+    harm: BankHarm | None = None
+
+    def names_kind(self, kind: str) -> bool:
+        """Whether a signal of ``kind`` is of a kind this condition names (or it names none)."""
+        if self.kind is None:
+            return True
+        return kind == self.kind if isinstance(self.kind, str) else kind in self.kind
 
 
 class AccountCondition(BaseModel):

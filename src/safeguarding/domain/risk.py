@@ -117,6 +117,7 @@ _PROFILES: dict[Feature, FeatureProfile] = {
             "Sextortion: pressure to send images, then threats to share them.",
             "Moving the child to private or encrypted apps that the service cannot see.",
             "Bullying and harassment in one-to-one conversations.",
+            "Links to known abuse material, disguised to pass a filter (URL lists).",
         ),
         observed_as="message events in a direct conversation (conversation_kind direct)",
         observations=(_messages(ConversationKind.DIRECT),),
@@ -167,9 +168,11 @@ _PROFILES: dict[Feature, FeatureProfile] = {
             "Sharing and re-sharing of known child sexual abuse imagery.",
             "Requests for, and sharing of, images of children taken by themselves.",
             "Images used for sextortion or bullying.",
+            "Intimate images shared without consent (matched by StopNCII-style hashes).",
             "Content promoting self-harm or eating disorders.",
         ),
-        observed_as="media events (media_kind image or video)",
+        observed_as="media events (media_kind image or video), matched against the hash "
+        "banks by harm: abuse imagery, intimate-image abuse, terrorism",
         observations=(Observation(event_type=EventType.MEDIA),),
     ),
     Feature.FRIEND_SUGGESTIONS: FeatureProfile(

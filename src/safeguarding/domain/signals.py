@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from safeguarding.domain.banks import BankHarm
+
 
 class SubjectKind(StrEnum):
     """What a signal is about."""
@@ -36,6 +38,7 @@ class Evidence(BaseModel):
     matched_hash: str | None = None
     hash_type: str | None = None
     bank: str | None = None
+    harm: BankHarm | None = None  # the matched bank's harm (domain/banks.py)
     distance: int | None = None
     details: dict[str, Any] = Field(default_factory=dict)
 

@@ -32,17 +32,28 @@ class Harm(StrEnum):
     ABUSE_IMAGERY = "abuse_imagery"
     GROOMING = "grooming"
     SELF_HARM = "self_harm"
+    INTIMATE_IMAGE_ABUSE = "intimate_image_abuse"  # a bank's harm (domain/banks.py)
+    TERRORISM = "terrorism"  # a bank's harm
     OTHER = "other"
 
     @property
     def label(self) -> str:
-        return {"abuse_imagery": "abuse imagery", "self_harm": "self-harm"}.get(
-            self.value, self.value
-        )
+        return _LABELS.get(self.value, self.value)
 
 
+_LABELS = {
+    "abuse_imagery": "abuse imagery",
+    "self_harm": "self-harm",
+    "intimate_image_abuse": "intimate-image abuse",
+}
 # Most severe first: a decision whose signals point at two harms counts under the first.
-SEVERITY = (Harm.ABUSE_IMAGERY, Harm.GROOMING, Harm.SELF_HARM)
+SEVERITY = (
+    Harm.ABUSE_IMAGERY,
+    Harm.GROOMING,
+    Harm.SELF_HARM,
+    Harm.INTIMATE_IMAGE_ABUSE,
+    Harm.TERRORISM,
+)
 _QUEUES = {h.value: h for h in SEVERITY}
 _DETECTORS = {
     "hash_bank": Harm.ABUSE_IMAGERY,
@@ -51,21 +62,29 @@ _DETECTORS = {
     "contact_pattern": Harm.GROOMING,
     "self_harm": Harm.SELF_HARM,
 }
-_REPORT_REASONS = {h.value: h for h in SEVERITY}
+_REPORT_REASONS = {h.value: h for h in (Harm.ABUSE_IMAGERY, Harm.GROOMING, Harm.SELF_HARM)}
 
 
-def signal_harm(detector: str, kind: str) -> Harm:
-    """The harm one signal points at: by its detector, or a user report by its reason."""
+_BANK_HARMS = {h.value: h for h in (*SEVERITY, Harm.OTHER)}
+# A signal as harm_of reads it: detector, kind, and the harm its evidence names (a bank's).
+HarmSignal = tuple[str, str, str | None]
+
+
+def signal_harm(detector: str, kind: str, bank_harm: str | None = None) -> Harm:
+    """The harm one signal points at: the harm of the bank it matched, else by its detector,
+    or a user report by its reason."""
+    if bank_harm is not None:
+        return _BANK_HARMS.get(bank_harm, Harm.OTHER)
     if detector == "user_report":
         return _REPORT_REASONS.get(kind, Harm.OTHER)
     return _DETECTORS.get(detector, Harm.OTHER)
 
 
-def harm_from(queue: str | None, signals: Iterable[tuple[str, str]]) -> Harm:
-    """The harm of a decision given its case queue (if any) and its (detector, kind) signals."""
+def harm_from(queue: str | None, signals: Iterable[HarmSignal]) -> Harm:
+    """The harm of a decision given its case queue (if any) and its signals."""
     if queue in _QUEUES:
         return _QUEUES[queue]
-    found = {signal_harm(detector, kind) for detector, kind in signals}
+    found = {signal_harm(*signal) for signal in signals}
     return next((h for h in SEVERITY if h in found), Harm.OTHER)
 
 
@@ -73,12 +92,16 @@ def harm_of(decision: Decision) -> Harm:
     """The one harm a decision counts under.
 
     1. The queue of its ``open_case`` action, when that queue is a harm: ``abuse_imagery``,
-       ``grooming`` or ``self_harm``. A case is the engine's own judgement of the harm.
+       ``grooming``, ``self_harm``, ``intimate_image_abuse`` or ``terrorism`` (the last two
+       are queues the default rules give matches of banks of that harm). A case is the
+       engine's own judgement of the harm.
     2. Else its signals: those the enforced rules cite, or every signal when no rule cites
-       one (``detector_error`` signals never count). ``hash_bank`` and ``sha256_list`` mean
-       abuse imagery; ``grooming`` and ``contact_pattern`` grooming; ``self_harm`` self-harm;
-       a ``user_report`` signal goes by its reason (``abuse_imagery``, ``grooming``,
-       ``self_harm``; any other reason is other). Two harms: the more severe, in that order.
+       one (``detector_error`` signals never count). A bank match (hash or URL) goes by its
+       bank's harm, named in its evidence; else ``hash_bank`` and ``sha256_list`` mean
+       abuse imagery; ``grooming`` and ``contact_pattern`` grooming; ``self_harm``
+       self-harm; a ``user_report`` signal goes by its reason (``abuse_imagery``,
+       ``grooming``, ``self_harm``; any other reason is other). Two harms: the more severe,
+       in ``SEVERITY``'s order.
     3. Else other (for example a child-safe default that blocked contact on account facts).
     """
     queue = next(
@@ -86,14 +109,14 @@ def harm_of(decision: Decision) -> Harm:
         None,
     )
     cited = {i for r in decision.rules for i in r.signal_indexes}
-    pairs = [(s.detector, s.kind) for s in decision.signals]
-    return harm_from(queue, harm_signals(pairs, cited))
+    signals: list[HarmSignal] = [(s.detector, s.kind, s.evidence.harm) for s in decision.signals]
+    return harm_from(queue, harm_signals(signals, cited))
 
 
-def harm_signals(pairs: list[tuple[str, str]], cited: set[int]) -> list[tuple[str, str]]:
-    usable = [(i, p) for i, p in enumerate(pairs) if p[1] != "detector_error"]
-    chosen = [p for i, p in usable if i in cited]
-    return chosen or [p for _, p in usable]
+def harm_signals(signals: list[HarmSignal], cited: set[int]) -> list[HarmSignal]:
+    usable = [(i, s) for i, s in enumerate(signals) if s[1] != "detector_error"]
+    chosen = [s for i, s in usable if i in cited]
+    return chosen or [s for _, s in usable]
 
 
 # -- periods, figures and the report ------------------------------------------------------

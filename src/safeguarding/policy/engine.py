@@ -179,6 +179,7 @@ def _account_holds(condition: AccountCondition, facts: AccountFacts) -> bool:
 def _signal_holds(condition: SignalCondition, signal: Signal) -> bool:
     return (
         (condition.detector is None or condition.detector == signal.detector)
-        and (condition.kind is None or condition.kind == signal.kind)
+        and condition.names_kind(signal.kind)
         and signal.score >= condition.min_score
+        and (condition.harm is None or condition.harm == signal.evidence.harm)
     )

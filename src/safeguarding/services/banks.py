@@ -153,8 +153,8 @@ class BankService:
         return bank
 
     def update(self, name: str, changes: dict[str, Any], actor: str) -> Bank:
-        """Enable, disable, or change a bank's description or distances."""
-        allowed = {"enabled", "description", "pdq_threshold", "vpdq_match_percent"}
+        """Enable, disable, or change a bank's description, harm or distances."""
+        allowed = {"enabled", "description", "harm", "pdq_threshold", "vpdq_match_percent"}
         unknown = sorted(set(changes) - allowed)
         if unknown:
             raise InvalidInput.about(

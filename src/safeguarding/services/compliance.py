@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from safeguarding.domain.banks import BankKind
+from safeguarding.domain.banks import Bank, BankHarm, BankKind, HashType
 from safeguarding.domain.compliance import (
     MODERATION_WINDOW_DAYS,
     REPORT_WAIT_HOURS,
@@ -62,10 +62,18 @@ class ComplianceService:
         return checklist(self.facts(now), now)
 
     def facts(self, now: datetime) -> ComplianceFacts:
-        banks = [
-            sum(counts.values())
+        blocking = [
+            (bank, counts)
             for bank, counts in self.banks.list()
             if bank.enabled and bank.kind is BankKind.BLOCK and sum(counts.values())
+        ]
+        # Hash matching of abuse imagery counts that harm's hashes alone: not another harm's,
+        # nor listed URLs (a measure of their own).
+        banks = [
+            held
+            for b, c in blocking
+            if b.harm is BankHarm.ABUSE_IMAGERY
+            and (held := sum(n for kind, n in c.items() if kind != HashType.URL))
         ]
         with self.store.read() as uow:
             policy = self.policies.current(uow)
@@ -87,6 +95,7 @@ class ComplianceService:
             detectors=config.detectors,
             blocking_banks=len(banks),
             blocking_bank_hashes=sum(banks),
+            bank_entries=_by_harm(blocking),
             sha256_list_configured=config.sha256_list_configured,
             open_complaints=open_complaints,
             overdue_complaints=overdue_complaints,
@@ -102,3 +111,13 @@ class ComplianceService:
             child_safety_selftest=self.selftest.run() if self.selftest is not None else (),
             **facts,
         )
+
+
+def _by_harm(banks: list[tuple[Bank, dict[str, int]]]) -> dict[BankHarm, dict[HashType, int]]:
+    """Live entries by the banks' harm, then by entry type."""
+    found: dict[BankHarm, dict[HashType, int]] = {}
+    for bank, counts in banks:
+        held = found.setdefault(bank.harm, {})
+        for kind, count in counts.items():
+            held[HashType(kind)] = held.get(HashType(kind), 0) + count
+    return found

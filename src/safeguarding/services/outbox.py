@@ -266,6 +266,9 @@ class OutboxWorker:
             # backlog must not push a deadline back.
             deadline=Case.deadline_for(params.priority, effect.created_at, params.deadline_hours),
             report_to_authority=effect.report_to_authority,
+            takedown_by=effect.created_at + timedelta(hours=params.takedown_hours)
+            if params.takedown_hours
+            else None,
             conversation_id=None
             if params.scope == "account"
             else conversation_of(uow, effect.event_id),

@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
-from safeguarding.domain.banks import Bank, BankVersion, HashType, Trust
+from safeguarding.domain.banks import Bank, BankHarm, BankVersion, HashType, Trust
 from safeguarding.domain.errors import Conflict, InvalidInput
 from safeguarding.domain.events import MediaEvent
 from safeguarding.domain.ids import Clock
@@ -208,6 +208,7 @@ class SharingService:
                 created_at=self.clock.now(),
                 partner=partner,
                 trust=trust,
+                harm=_bank_harm(harm),
             )
             action, details = AuditAction.BANK_CREATE, bank.model_dump(mode="json")
         else:
@@ -216,6 +217,11 @@ class SharingService:
         uow.bank_put(bank)
         self.banks._changed(uow, actor, action, name, details)
         return bank, True
+
+
+def _bank_harm(harm: str) -> BankHarm:
+    """The bank harm a partner's label picks (grooming hashes go to the ``other`` queue)."""
+    return BankHarm(harm) if harm in BankHarm.__members__.values() else BankHarm.OTHER
 
 
 def _wanted(

@@ -24,6 +24,7 @@ from safeguarding.domain.banks import (
     DEFAULT_PDQ_THRESHOLD,
     DEFAULT_VPDQ_PERCENT,
     Bank,
+    BankHarm,
     BankKind,
     BankVersion,
     HashType,
@@ -35,6 +36,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 ACTOR = "cli"
+HARM_HELP = "The harm its entries are known for: picks case queue, rules and report."
 _T = TypeVar("_T")
 
 
@@ -71,6 +73,7 @@ def create(
     kind: BankKind = typer.Option(
         BankKind.BLOCK, help="block, or allow for known false positives."
     ),
+    harm: BankHarm = typer.Option(BankHarm.ABUSE_IMAGERY, help=HARM_HELP),
     description: str = typer.Option("", help="What the bank holds and where it comes from."),
     pdq_threshold: int = typer.Option(
         DEFAULT_PDQ_THRESHOLD, min=0, max=128, help="Largest PDQ distance that matches."
@@ -86,6 +89,7 @@ def create(
             lambda: Bank(
                 name=name,
                 kind=kind,
+                harm=harm,
                 description=description,
                 pdq_threshold=pdq_threshold,
                 vpdq_match_percent=vpdq_percent,
@@ -95,7 +99,9 @@ def create(
         return container.banks.create(bank, actor=ACTOR)
 
     made = with_container(work)
-    console.print(f"Created {made.kind.value} bank {made.name}.", highlight=False)
+    console.print(
+        f"Created {made.kind.value} bank {made.name} ({made.harm.value}).", highlight=False
+    )
 
 
 @app.command("list")
@@ -106,11 +112,12 @@ def list_banks(fmt: Listing = LISTING) -> None:
     if fmt is Listing.JSON:
         print_json([bank.model_dump(mode="json") | {"counts": counts} for bank, counts in found])
         return
-    grid = table("name", "kind", "enabled", "version", "pdq dist", "vpdq %", *HashType)
+    grid = table("name", "kind", "harm", "enabled", "version", "pdq dist", "vpdq %", *HashType)
     for bank, counts in found:
         grid.add_row(
             bank.name,
             bank.kind.value,
+            bank.harm.value,
             "yes" if bank.enabled else "no",
             str(bank.version),
             str(bank.pdq_threshold),
@@ -127,7 +134,7 @@ def show(name: str = typer.Argument(..., help="The bank.")) -> None:
     bank, versions = with_container(lambda c: c.banks.get(name))
     state = "enabled" if bank.enabled else "disabled"
     console.print(
-        f"{bank.name}: {bank.kind.value}, {state}, version {bank.version}, "
+        f"{bank.name}: {bank.kind.value}, {bank.harm.value}, {state}, version {bank.version}, "
         f"pdq distance {bank.pdq_threshold}, vpdq {bank.vpdq_match_percent:g}%",
         highlight=False,
         markup=False,
@@ -169,6 +176,17 @@ def enable(name: str = typer.Argument(..., help="The bank.")) -> None:
 def disable(name: str = typer.Argument(..., help="The bank.")) -> None:
     """Stop matching against the bank; it keeps its hashes and history."""
     _set_enabled(name, False)
+
+
+@app.command("harm")
+@friendly_errors
+def set_harm(
+    name: str = typer.Argument(..., help="The bank."),
+    harm: BankHarm = typer.Argument(..., help=HARM_HELP),
+) -> None:
+    """Change what a bank's entries are known for (audited); matches follow at once."""
+    with_container(lambda c: c.banks.update(name, {"harm": harm}, actor=ACTOR))
+    console.print(f"Bank {name} now holds {harm.value}.", highlight=False)
 
 
 @app.command("delete")

@@ -22,13 +22,15 @@ from safeguarding.adapters.cli.common import (
 from safeguarding.bootstrap import Container, build
 from safeguarding.demo import (
     DEMO_PARTNER,
+    demo_banks,
     demo_events,
     known_hash_list,
     partner_events,
     partner_list,
 )
+from safeguarding.detectors.media.hash_lists import ListFormat, read_hash_list
 from safeguarding.domain.access import Role
-from safeguarding.domain.banks import Trust
+from safeguarding.domain.banks import Bank, BankHarm, HashType, Trust
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.services.sharing import ImportMode
 from safeguarding.services.sharing_files import ShareFormat, read_partner_file
@@ -58,6 +60,7 @@ def run_demo(data_dir: Path | None = None) -> Container:
     for role in Role:
         key, _ = container.keys.create(f"demo-{role.value}", role.value, by="demo")
         grid.add_row(role.value, key)
+    load_demo_banks(container)
     import_partner_list(container)
     now = container.clock.now()
     results = container.ingest.ingest(demo_events(now), source="demo")
@@ -85,6 +88,26 @@ def import_partner_list(container: Container) -> None:
         actor="demo",
         trust=Trust.MATCH_ONLY,
     )
+
+
+def load_demo_banks(container: Container) -> None:
+    """The demo's URL list and intimate-image bank, made and imported as an admin would."""
+    for spec in demo_banks():
+        bank = Bank(
+            name=spec.name,
+            harm=BankHarm(spec.harm),
+            description=spec.description,
+            created_at=container.clock.now(),
+        )
+        container.banks.create(bank, actor="demo")
+        entries = read_hash_list(spec.content, ListFormat.TEXT, HashType(spec.hash_type))
+        container.banks.import_hashes(
+            spec.name,
+            [(kind, value) for _, kind, value in entries],
+            source="safeguarding demo",
+            licence="synthetic, for the demo only",
+            actor="demo",
+        )
 
 
 def _start_afresh(folder: Path) -> None:

@@ -30,6 +30,8 @@ COLOURS = {
     Harm.ABUSE_IMAGERY: "#8e2043",
     Harm.GROOMING: "#d9822b",
     Harm.SELF_HARM: "#2b6cb0",
+    Harm.INTIMATE_IMAGE_ABUSE: "#6b46c1",
+    Harm.TERRORISM: "#2f855a",
     Harm.OTHER: "#9aa5b1",
 }
 SIZE = (8.0, 2.8)  # inches

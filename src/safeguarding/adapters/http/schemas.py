@@ -148,6 +148,7 @@ class CaseOut(BaseModel):
     opened_at: datetime
     deadline: datetime
     report_to_authority: bool
+    takedown_by: datetime | None = None  # intimate-image abuse: the content's legal takedown
 
 
 class Figures(BaseModel):

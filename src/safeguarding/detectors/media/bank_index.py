@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -136,7 +136,7 @@ class BankIndex:
             found += self._pdq_matches(upload.pdq)
         if upload.vpdq:
             found += self._video_matches(upload.vpdq)
-        return found
+        return [replace(m, harm=self.banks[m.bank].harm) for m in found]
 
     def _pdq_allowed(self, pdq: str) -> bool:
         if (HashType.PDQ, pdq) in self.allowed:

@@ -1,12 +1,14 @@
-"""The hash-bank detector: an upload that matches a bank entry is known abuse imagery.
+"""The hash-bank detector: an upload that matches a bank entry is known harmful imagery.
 
 It reads a ``media`` event's hashes (computed by the engine from the bytes, or sent by the
 platform) and asks the banks' current snapshot (``resources.banks``, a ``BankIndex`` the
 engine brings up to date between batches, so matching reads no store): exact SHA-256 and
 MD5, PDQ within each bank's distance, vPDQ by the share of matching frames. Each match is
 one ``hash_match`` signal with score 1.0, naming the bank, the matched hash and the
-distance, so a moderator can check it without opening the image. The default policy blocks
-the upload, preserves it, opens a priority-1 case and drafts an authority report.
+distance, and the bank's harm (abuse imagery unless the bank says intimate-image abuse,
+terrorism or other), so a moderator can check it without opening the image. The default
+policy blocks the upload and preserves it, and by the harm opens its case (and, for abuse
+imagery alone, drafts an authority report).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
-from safeguarding.domain.banks import Bank, BankMatch, HashType, UploadHashes
+from safeguarding.domain.banks import Bank, BankHarm, BankMatch, HashType, UploadHashes
 from safeguarding.domain.detectors import (
     BankSnapshots,
     Detector,
@@ -107,6 +109,7 @@ def _signal(event_id: str, match: BankMatch, partner: Bank | None = None) -> Sig
             matched_hash=match.matched_hash if match.hash_type is not HashType.VPDQ else None,
             hash_type=match.hash_type.value,
             bank=match.bank,
+            harm=match.harm,
             distance=match.distance,
             details=details,
         ),
@@ -125,8 +128,21 @@ def explain(match: BankMatch) -> str:
     if match.hash_type is HashType.VPDQ:
         return (
             f"vPDQ: {match.query_share:.0%} of the video's frames match a video in bank "
-            f"'{match.bank}' ({match.compared_share:.0%} of its frames)"
+            f"'{match.bank}' ({match.compared_share:.0%} of its frames){_harm_note(match)}"
         )
     if match.hash_type is HashType.PDQ:
-        return f"PDQ within distance {match.distance} of a hash in bank '{match.bank}'"
-    return f"{match.hash_type.value.upper()} of the upload is in bank '{match.bank}' (exact)"
+        return (
+            f"PDQ within distance {match.distance} of a hash in bank '{match.bank}'"
+            f"{_harm_note(match)}"
+        )
+    return (
+        f"{match.hash_type.value.upper()} of the upload is in bank '{match.bank}' (exact)"
+        f"{_harm_note(match)}"
+    )
+
+
+def _harm_note(match: BankMatch) -> str:
+    """The bank's harm, when it is not the abuse imagery a bank holds unless told otherwise."""
+    if match.harm is BankHarm.ABUSE_IMAGERY:
+        return ""
+    return f", a bank of {match.harm.value.replace('_', '-')}"

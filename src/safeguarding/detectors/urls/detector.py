@@ -7,7 +7,8 @@ one ``url_match`` signal, score 1.0, naming the entry, the bank and the URL's no
 with the span where it was found: never the text around it. A link through a shortener is
 matched as written and, whether it matches or not, flagged by a ``shortened_url`` signal
 (score 0.2) naming only the shortener's host, since where it leads is hidden. The default
-policy blocks a match, preserves it and opens an ``abuse_imagery`` case.
+policy blocks a match, preserves it and opens a case of the list's harm (``abuse_imagery``
+unless the bank says otherwise; the signal's evidence names bank and harm).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from safeguarding.detectors.media.bank_match import (
     shared_by,
 )
 from safeguarding.detectors.urls.index import FoundUrl, UrlMatch, Way
-from safeguarding.domain.banks import Bank
+from safeguarding.domain.banks import Bank, BankHarm
 from safeguarding.domain.detectors import (
     DetectorContext,
 )
@@ -78,7 +79,14 @@ class UrlListDetector(BankReadingDetector):
             if text:
                 matches, seen = urls.match_text(text)
                 found += [
-                    _matched(event.event_id, field, m, partner_bank(index, m.bank)) for m in matches
+                    _matched(
+                        event.event_id,
+                        field,
+                        m,
+                        partner_bank(index, m.bank),
+                        index.banks[m.bank].harm,
+                    )
+                    for m in matches
                 ]
                 found += [_shortened(event.event_id, field, u) for u in seen if u.shortener]
         found.sort(key=lambda s: s.kind == "shortened_url")  # matches first, should the cap bite
@@ -92,11 +100,14 @@ _WAYS = {
 }
 
 
-def _matched(event_id: str, field: str, match: UrlMatch, partner: Bank | None) -> Signal:
+def _matched(
+    event_id: str, field: str, match: UrlMatch, partner: Bank | None, harm: BankHarm
+) -> Signal:
     listed = "" if match.listed is UrlListed.URL else f", listed by its {match.listed.upper()}"
+    of_harm = "" if harm is BankHarm.ABUSE_IMAGERY else f", a list of {harm.replace('_', '-')}"
     explanation = (
         f"a link in the {field} is on URL list '{match.bank}' "
-        f"({_WAYS[match.way]}{listed}): {match.url.form}"
+        f"({_WAYS[match.way]}{listed}{of_harm}): {match.url.form}"
     )
     details = {
         "entry_id": match.entry_id,
@@ -109,7 +120,7 @@ def _matched(event_id: str, field: str, match: UrlMatch, partner: Bank | None) -
     }
     kind = "url_match" if partner is None or partner.acts else PARTNER_MATCH
     explanation += shared_by(partner)
-    return _signal(event_id, kind, 1.0, explanation, match.url, details, bank=match.bank)
+    return _signal(event_id, kind, 1.0, explanation, match.url, details, bank=(match.bank, harm))
 
 
 def _shortened(event_id: str, field: str, url: FoundUrl) -> Signal:
@@ -125,7 +136,7 @@ def _signal(
     explanation: str,
     url: FoundUrl,
     details: dict[str, object],
-    bank: str | None = None,
+    bank: tuple[str, BankHarm] | None = None,
 ) -> Signal:
     """A signal on the event, pointing at where the link was (never at the text around it)."""
     return Signal(
@@ -139,7 +150,8 @@ def _signal(
             event_ids=(event_id,),
             spans=(Span(event_id=event_id, start=url.start, end=url.end),),
             hash_type="url" if bank else None,
-            bank=bank,
+            bank=bank[0] if bank else None,
+            harm=bank[1] if bank else None,
             details=details,
         ),
     )

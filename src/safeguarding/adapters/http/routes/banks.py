@@ -20,7 +20,15 @@ from safeguarding.detectors.media.hash_lists import (
 )
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
-from safeguarding.domain.banks import Bank, BankKind, BankVersion, HashType, ImportMode, Trust
+from safeguarding.domain.banks import (
+    Bank,
+    BankHarm,
+    BankKind,
+    BankVersion,
+    HashType,
+    ImportMode,
+    Trust,
+)
 from safeguarding.domain.errors import FieldError, InvalidInput
 from safeguarding.domain.permissions import Permission
 
@@ -37,6 +45,11 @@ class BankCreate(BaseModel):
 
     name: str
     kind: BankKind = BankKind.BLOCK
+    harm: BankHarm = Field(
+        default=BankHarm.ABUSE_IMAGERY,
+        description="What its entries are known for: picks the case queue, the default rules "
+        "and whether an authority report is drafted (docs/banks.md#harms).",
+    )
     description: str = ""
     enabled: bool = True
     pdq_threshold: int | None = None
@@ -50,6 +63,7 @@ class BankPatch(BaseModel):
 
     enabled: bool | None = None
     description: str | None = None
+    harm: BankHarm | None = None
     pdq_threshold: int | None = None
     vpdq_match_percent: float | None = None
 
@@ -59,6 +73,7 @@ class BankOut(BaseModel):
 
     name: str
     kind: BankKind
+    harm: BankHarm
     description: str
     enabled: bool
     pdq_threshold: int
@@ -186,7 +201,7 @@ def get_bank(
     "/{name}",
     response_model=BankOut,
     responses=problems(404, 415, 422),
-    summary="Enable, disable or retune a hash bank (admin; audited)",
+    summary="Enable, disable, retune or change the harm of a hash bank (admin; audited)",
 )
 def patch_bank(
     name: NAME,

@@ -3,9 +3,10 @@
 The same rules as ``/v1/banks``: admins change banks, admins and regulators read them (a
 regulator's read is audited), and every change goes through the bank service, so it is one
 transaction with an audit record and a new bank version. Bank configs carry HMA's keys
-(``name``, ``matching_enabled_ratio``) and ours as extensions (``kind``, ``description``,
-``pdq_threshold``, ``vpdq_match_percent``). A content id is one of our bank entries, that is,
-one hash: adding several signals at once answers the first id, and every id in ``ids``.
+(``name``, ``matching_enabled_ratio``) and ours as extensions (``kind``, ``harm``,
+``description``, ``pdq_threshold``, ``vpdq_match_percent``). A content id is one of our bank
+entries, that is, one hash: adding several signals at once answers the first id, and every
+id in ``ids``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from safeguarding.adapters.http.routes.hma import (
 )
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
-from safeguarding.domain.banks import Bank, BankKind, HashType, ImportMode
+from safeguarding.domain.banks import Bank, BankHarm, BankKind, HashType, ImportMode
 from safeguarding.domain.errors import Conflict, NotFound
 from safeguarding.domain.permissions import Permission
 
@@ -51,6 +52,7 @@ class CurationBankCreate(BaseModel):
     enabled_ratio: float | None = None
     enabled: bool | None = None
     kind: BankKind = BankKind.BLOCK
+    harm: BankHarm = BankHarm.ABUSE_IMAGERY
     description: str = ""
     pdq_threshold: int | None = None
     vpdq_match_percent: float | None = None
@@ -64,6 +66,7 @@ class CurationBankUpdate(BaseModel):
     name: str | None = None
     enabled_ratio: float | None = None
     enabled: bool | None = None
+    harm: BankHarm | None = None
     description: str | None = None
     pdq_threshold: int | None = None
     vpdq_match_percent: float | None = None
@@ -75,6 +78,7 @@ def bank_config(bank: Bank) -> dict[str, Any]:
         "name": bank.name,
         "matching_enabled_ratio": 1.0 if bank.enabled else 0.0,
         "kind": bank.kind.value,
+        "harm": bank.harm.value,
         "description": bank.description,
         "pdq_threshold": bank.pdq_threshold,
         "vpdq_match_percent": bank.vpdq_match_percent,

@@ -41,6 +41,7 @@ class BankRows:
     def bank_put(self, bank: Bank) -> None:
         row = bank.model_dump(mode="python")
         row["kind"] = bank.kind.value
+        row["harm"] = bank.harm.value
         found = self.conn.execute(
             update(t.banks).where(t.banks.c.name == bank.name).values(**row)
         ).rowcount

@@ -95,6 +95,7 @@ class CaseRows(Rows):
                 deadline=case.deadline,
                 rule=case.rule,
                 report_to_authority=case.report_to_authority,
+                takedown_by=case.takedown_by,
             )
         )
         linked = set(

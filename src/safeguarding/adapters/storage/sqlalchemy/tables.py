@@ -68,6 +68,8 @@ banks = Table(
     Column("kind", String(8), nullable=False),
     Column("description", Text, nullable=False),
     Column("enabled", Boolean, nullable=False),
+    # What the bank's entries are known for (domain/banks.py BankHarm).
+    Column("harm", String(32), nullable=False, server_default="abuse_imagery"),
     Column("pdq_threshold", Integer, nullable=False),
     Column("vpdq_match_percent", Float, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
@@ -220,6 +222,7 @@ cases = Table(
     Column("report_to_authority", Boolean, nullable=False),
     Column("assignee", String(128)),
     Column("conversation_id", Id),
+    Column("takedown_by", UTCDateTime),  # a legal takedown clock (intimate-image abuse)
     # Harm, subject and conversation while the case is undecided (NULL after): unique, so two
     # workers racing to open a case for the same harm meet here and the second one joins it.
     Column("open_key", String(400)),
