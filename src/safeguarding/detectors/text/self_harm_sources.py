@@ -26,6 +26,7 @@ import numpy as np
 from safeguarding.detectors.text.jsonl import numbered_rows
 from safeguarding.detectors.text.normalise import Normalised, normalise
 from safeguarding.detectors.text.self_harm_fit import (
+    THRESHOLD_GRID,
     Config,
     choose_threshold_worst,
     fit,
@@ -139,6 +140,23 @@ def leave_one_source_out(sources: Sequence[Source], base: Featuriser, config: Co
 def shipped_threshold(folds: Sequence[Fold]) -> float:
     """The threshold for a model fitted on every source: chosen on the outer folds' scores."""
     return choose_threshold_worst([(f.scores, list(f.truth)) for f in folds])
+
+
+# The live path supports the writer of every flagged message: at most this share of everyday
+# chat may be flagged (tests/detectors/test_self_harm.py holds the shipped files to it).
+MAX_EVERYDAY_FLAGGED = 0.02
+
+
+def within_everyday_bound(
+    model: SelfHarmModel, everyday: Sequence[Normalised], low: float
+) -> float:
+    """The lowest threshold of the grid, from ``low`` up, at which ``model`` flags at most
+    ``MAX_EVERYDAY_FLAGGED`` of ``everyday`` chat (the folds' choice where it already does)."""
+    scores = np.array([model.action_score(n) for n in everyday])
+    for threshold in THRESHOLD_GRID[low - 1e-9 <= THRESHOLD_GRID]:
+        if (scores >= threshold).mean() <= MAX_EVERYDAY_FLAGGED:
+            return float(threshold)
+    return float(THRESHOLD_GRID[-1])
 
 
 def read_pairs(texts: Path, labels: Path | None = None) -> list[tuple[str, str]]:
