@@ -148,6 +148,10 @@ PROFILE_CONTACT = (
     "known-intimate-image",
     "known-terrorist-content",
     "known-other-harm",
+    "partner-listed-match-only",
+    "partner-listed-match-only-intimate-image",
+    "partner-listed-match-only-terrorism",
+    "partner-listed-match-only-other",
 )
 
 
