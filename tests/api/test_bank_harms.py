@@ -58,7 +58,7 @@ async def open_cases(client: httpx.AsyncClient, keys: dict[Role, str]) -> list[d
 
 def drafted_reports(container: Container) -> list[str]:
     with container.store.read() as uow:
-        return [r.event_id for r in uow.authority_reports()]
+        return [r.event_id for r in uow.reports.recent()]
 
 
 async def test_an_intimate_image_match_opens_its_case_with_a_takedown_clock_and_no_report(
@@ -142,7 +142,7 @@ async def test_changing_a_banks_harm_is_audited_and_the_next_match_follows_it(
     )
     assert (patched.status_code, patched.json()["harm"]) == (200, "intimate_image_abuse")
     with container.store.read() as uow:
-        updates = [r.details for r in uow.audit_records() if r.action == "bank.update"]
+        updates = [r.details for r in uow.audit.records() if r.action == "bank.update"]
     assert updates == [{"harm": "intimate_image_abuse"}]
     upload = {**media("adult-a", IMAGE, to="adult-b"), "hashes": {"md5": IMAGE_MD5}}
     decision = await send(client, keys, upload)

@@ -29,7 +29,7 @@ def demo(tmp_path: Path) -> Iterator[tuple[Container, Api]]:
 
 def rules_of(container: Container, event_id: str) -> tuple[str, list[str]]:
     with container.store.read() as uow:
-        _, decision = uow.decisions_for([event_id])[event_id]
+        _, decision = uow.events.decisions([event_id])[event_id]
     return decision.verdict.value, [r.rule for r in decision.rules]
 
 

@@ -34,7 +34,7 @@ EXTENSIONS = {
 
 def audit_actions(container: Container) -> list[str]:
     with container.store.read() as uow:
-        return [record.action for record in uow.audit_records()]
+        return [record.action for record in uow.audit.records()]
 
 
 async def test_banks_are_created_listed_changed_and_deleted_as_in_hma(

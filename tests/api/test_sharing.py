@@ -153,7 +153,7 @@ async def test_the_export_of_a_confirmed_case_reads_with_the_real_threatexchange
     )
     assert (later.headers["x-signals"], later.text.count("\n")) == ("0", 1)  # the header alone
     with container.store.read() as uow:
-        audited = [r for r in uow.audit_records() if r.action == "sharing.export"]
+        audited = [r for r in uow.audit.records() if r.action == "sharing.export"]
     assert [r.details["by_harm"] for r in audited] == [{"abuse_imagery": 5}] * 2 + [{}]
 
 
@@ -203,7 +203,7 @@ async def test_a_match_only_partner_is_reviewed_not_blocked_until_trusted_to_act
     assert {"preserve_evidence", "open_case"} <= {a["name"] for a in decision["actions"]}
     container.outbox.run_once(1000)
     with container.store.read() as uow:
-        assert [c.queue for c in uow.cases_of_subject("adult-a")] == ["abuse_imagery"]
+        assert [c.queue for c in uow.cases.of_subject("adult-a")] == ["abuse_imagery"]
     linked = await decide(client, keys, message("adult-a", "adult-b", "example.org/partner/listed"))
     assert linked["verdict"] == "allow"
     assert "partner_match" in {s["kind"] for s in linked["signals"]}
@@ -248,9 +248,9 @@ async def test_a_partners_withdrawal_removes_its_entries(
 
 def stored(container: Container) -> tuple[Any, ...]:
     with container.store.read() as uow:
-        banks = uow.banks_list()
-        live = {b.name: uow.bank_hashes_live(b.name) for b in banks}
-        return tuple(banks), live, uow.audit_head()
+        banks = uow.banks.listed()
+        live = {b.name: uow.banks.hashes_live(b.name) for b in banks}
+        return tuple(banks), live, uow.audit.head()
 
 
 @pytest.mark.parametrize(

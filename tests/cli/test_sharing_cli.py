@@ -138,12 +138,12 @@ def test_the_demo_holds_one_partner_list_whose_match_is_reviewed(
         (bank,) = [b for b, _ in container.banks.list() if b.partner]
         assert (bank.name, bank.trust) == ("demo-partner.abuse_imagery", Trust.MATCH_ONLY)
         with container.store.read() as uow:
-            (_, decision) = uow.decisions_for(["demo-upload-partner-listed"])[
+            (_, decision) = uow.events.decisions(["demo-upload-partner-listed"])[
                 "demo-upload-partner-listed"
             ]
             assert decision.verdict == "allow"
             assert "partner_match" in {s.kind for s in decision.signals}
-            assert [c.queue for c in uow.cases_of_event("demo-upload-partner-listed")] == [
+            assert [c.queue for c in uow.cases.of_event("demo-upload-partner-listed")] == [
                 "abuse_imagery"
             ]
     finally:

@@ -34,12 +34,12 @@ class Listening:
 
     def hear(self, event: DomainEvent) -> None:
         with self.store.write() as uow:  # a handler may write: the write lock is free again
-            committed = uow.key_get("k-events") is not None
+            committed = uow.keys.get("k-events") is not None
         self.heard.append((event, committed))
 
     def write_key_and_record(self, *events: DomainEvent) -> None:
         with self.store.write() as uow:
-            uow.key_add(ApiKeyRecord("k-events", "events", "platform", "hash", AT))
+            uow.keys.add(ApiKeyRecord("k-events", "events", "platform", "hash", AT))
             for event in events:
                 uow.record(event)
 
@@ -68,7 +68,7 @@ def test_a_handler_runs_once_after_commit(listening: Listening) -> None:
     listening.write_key_and_record(REINSTATED)
     assert listening.heard == [(REINSTATED, True)], "once, and the change already committed"
     with listening.store.write() as uow:
-        uow.key_revoke("k-events", AT)
+        uow.keys.revoke("k-events", AT)
     assert len(listening.heard) == 1, "a later transaction does not tell it again"
 
 
@@ -108,4 +108,4 @@ def test_a_policy_rolled_back_prompts_no_review(container: Container) -> None:
 
 def _audited(container: Container, action: str) -> int:
     with container.store.read() as uow:
-        return sum(1 for r in uow.audit_records() if r.action == action)
+        return sum(1 for r in uow.audit.records() if r.action == action)

@@ -94,7 +94,7 @@ async def test_what_the_service_writes_is_named_by_the_enum(demo: Container, app
         claimed = await moderator.post(f"/ui/cases/{case.case_id}/claim")
         assert claimed.status_code == 303
     with demo.store.read() as uow:
-        records = list(uow.audit_records())
+        records = list(uow.audit.records())
     assert {r.action for r in records} <= {a.value for a in AuditAction}
     written = {r.action for r in records}
     assert {"decisions", "session.start", "case.view", "case.claim", "regulator.read"} <= written

@@ -48,13 +48,13 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditRecord:
     """Append one record in ``uow``'s transaction."""
-    (stored,) = uow.audit_append([entry(at, actor, action, subject, details)])
+    (stored,) = uow.audit.append([entry(at, actor, action, subject, details)])
     return stored
 
 
 def record_all(uow: UnitOfWork, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
     """Append records made with ``entry`` together, in order."""
-    return uow.audit_append(entries)
+    return uow.audit.append(entries)
 
 
 def regulator_read(
@@ -89,19 +89,19 @@ class AccessLog:
 
 def details_of(uow: UnitOfWork, action: AuditAction, subject: AuditSubject) -> list[dict[str, Any]]:
     """The details of every record of ``action`` on ``subject``, oldest first."""
-    return uow.audit_details(action.value, str(subject))
+    return uow.audit.details(action.value, str(subject))
 
 
 def mentions(uow: UnitOfWork, actions: Collection[AuditAction], subject: AuditSubject) -> bool:
     """Whether any record of ``actions`` is about ``subject``."""
-    return uow.audit_mentions([a.value for a in actions], str(subject))
+    return uow.audit.mentions([a.value for a in actions], str(subject))
 
 
 def counts(
     uow: UnitOfWork, action: AuditAction, actors: Collection[str] | None = None
 ) -> dict[str, int]:
     """How many records of ``action`` each actor has (of ``actors``, or all)."""
-    return uow.audit_counts(action.value, actors)
+    return uow.audit.counts(action.value, actors)
 
 
 def records_of(

@@ -72,8 +72,8 @@ class BankService:
             revision_of=lambda index: index.revision,
         )
         self._hash_counts = Snapshot(
-            lambda uow: uow.bank_revision(),
-            lambda uow: _counts(uow, *(b.name for b in uow.banks_list())),
+            lambda uow: uow.banks.revision(),
+            lambda uow: _counts(uow, *(b.name for b in uow.banks.listed())),
         )
 
     @property
@@ -88,7 +88,7 @@ class BankService:
     def list(self) -> list[tuple[Bank, dict[str, int]]]:
         """Every bank with its live hash counts by type."""
         with self.store.read() as uow:
-            return [(bank, _counts(uow, bank.name)) for bank in uow.banks_list()]
+            return [(bank, _counts(uow, bank.name)) for bank in uow.banks.listed()]
 
     def hash_counts(self) -> dict[str, int]:
         """Live hashes in all banks by type; counted again only when the banks changed."""
@@ -97,15 +97,15 @@ class BankService:
 
     def get(self, name: str) -> tuple[Bank, list[BankVersion]]:
         with self.store.read() as uow:
-            return _existing(uow, name), uow.bank_versions(name)
+            return _existing(uow, name), uow.banks.versions(name)
 
     def entry(self, name: str, entry_id: int) -> tuple[Bank, BankEntry, int]:
         """One live hash of a bank and its ``disable_until_ts`` (1: it matches); NotFound
         names the bank or the entry that is missing."""
         with self.store.read() as uow:
             bank = _existing(uow, name)
-            found = uow.bank_entry_get(name, entry_id)
-            switched = uow.bank_entries_switched_off() if found else {}
+            found = uow.banks.entry_get(name, entry_id)
+            switched = uow.banks.entries_switched_off() if found else {}
         if found is None:
             raise NotFound(f"bank {name!r} holds no entry {entry_id}")
         return bank, found, switched.get(entry_id, ENTRY_ON)
@@ -119,9 +119,9 @@ class BankService:
             )
         with self.store.write() as uow:
             _existing(uow, name)
-            if uow.bank_entry_get(name, entry_id) is None:
+            if uow.banks.entry_get(name, entry_id) is None:
                 raise NotFound(f"bank {name!r} holds no entry {entry_id}")
-            uow.bank_entry_switch(entry_id, disable_until_ts)
+            uow.banks.entry_switch(entry_id, disable_until_ts)
             details = {"entry_id": entry_id, "disable_until_ts": disable_until_ts}
             change = BankChange(bank=name, entry_id=entry_id, hashes=1)
             self._changed(uow, actor, AuditAction.BANK_SWITCH_ENTRY, name, details, change)
@@ -131,21 +131,21 @@ class BankService:
         """Live hashes by type of the enabled blocking banks, and when the banks last changed:
         what the next index will hold (entries switched off aside)."""
         with self.store.read() as uow:
-            banks = [b.name for b in uow.banks_list() if b.enabled and b.kind is BankKind.BLOCK]
-            return _counts(uow, *banks), uow.bank_revision_at()
+            banks = [b.name for b in uow.banks.listed() if b.enabled and b.kind is BankKind.BLOCK]
+            return _counts(uow, *banks), uow.banks.revision_at()
 
     def entry_ids(self, name: str, hashes: Sequence[tuple[HashType, str]]) -> list[int]:
         """The entry ids of hashes the bank holds live, in the order given."""
         with self.store.read() as uow:
-            live = uow.bank_hashes_live(name)
+            live = uow.banks.hashes_live(name)
         return [live[h] for h in hashes if h in live]
 
     # -- changing ------------------------------------------------------------
     def create(self, bank: Bank, actor: str) -> Bank:
         with self.store.write() as uow:
-            if uow.bank_get(bank.name) is not None:
+            if uow.banks.get(bank.name) is not None:
                 raise Conflict(f"a bank named {bank.name!r} exists already")
-            uow.bank_put(bank)
+            uow.banks.put(bank)
             self._changed(
                 uow, actor, AuditAction.BANK_CREATE, bank.name, bank.model_dump(mode="json")
             )
@@ -165,7 +165,7 @@ class BankService:
         with self.store.write() as uow:
             bank = _existing(uow, name)
             changed = Bank.model_validate({**bank.model_dump(), **changes})
-            uow.bank_put(changed)
+            uow.banks.put(changed)
             self._changed(uow, actor, AuditAction.BANK_UPDATE, name, changes)
         self.rebuild()
         return changed
@@ -174,8 +174,8 @@ class BankService:
         """Delete a bank and all it holds; returns how many live hashes went with it."""
         with self.store.write() as uow:
             _existing(uow, name)
-            removed = len(uow.bank_hashes_live(name))
-            uow.bank_delete(name)
+            removed = len(uow.banks.hashes_live(name))
+            uow.banks.delete(name)
             self._changed(uow, actor, AuditAction.BANK_DELETE, name, {"hashes": removed})
         self.rebuild()
         return removed
@@ -211,11 +211,11 @@ class BankService:
         """Take one hash out of a bank as a new version; None when the bank holds no such entry."""
         with self.store.write() as uow:
             bank = _existing(uow, name)
-            found = uow.bank_entry_get(name, entry_id)
+            found = uow.banks.entry_get(name, entry_id)
             if found is None:
                 return None
             version = _next_version(uow, name)
-            uow.bank_hashes_remove(name, version, [entry_id])
+            uow.banks.hashes_remove(name, version, [entry_id])
             made = self._new_version(
                 uow,
                 bank,
@@ -224,7 +224,7 @@ class BankService:
                 version=version,
                 source=f"entry {entry_id} removed",
                 removed=1,
-                total=len(uow.bank_hashes_live(name)),
+                total=len(uow.banks.hashes_live(name)),
             )
         self.catch_up()
         return made
@@ -233,12 +233,12 @@ class BankService:
         """Make a new version whose content is ``to_version``'s (history stays as it was)."""
         with self.store.write() as uow:
             bank = _existing(uow, name)
-            if to_version not in {v.version for v in uow.bank_versions(name)}:
+            if to_version not in {v.version for v in uow.banks.versions(name)}:
                 raise NotFound(f"bank {name!r} has no version {to_version}")
             made = self._new_content(
                 uow,
                 bank,
-                uow.bank_hashes_at(name, to_version),
+                uow.banks.hashes_at(name, to_version),
                 AuditAction.BANK_ROLLBACK,
                 actor,
                 source=f"rollback to version {to_version}",
@@ -261,12 +261,12 @@ class BankService:
     ) -> BankVersion:
         """A new version holding ``wanted`` (and, with ``keep_others``, the live hashes it
         lacks): only the difference is written, then the version is recorded as ``action``."""
-        live = uow.bank_hashes_live(bank.name)
+        live = uow.banks.hashes_live(bank.name)
         version = _next_version(uow, bank.name)
         fresh = [h for h in wanted if h not in live]
         gone = [] if keep_others else [i for h, i in live.items() if h not in wanted]
-        _in_chunks(fresh, lambda part: uow.bank_hashes_add(bank.name, version, part), progress)
-        uow.bank_hashes_remove(bank.name, version, gone)
+        _in_chunks(fresh, lambda part: uow.banks.hashes_add(bank.name, version, part), progress)
+        uow.banks.hashes_remove(bank.name, version, gone)
         total = len(live) + len(fresh) - len(gone)
         return self._new_version(
             uow,
@@ -285,8 +285,8 @@ class BankService:
     ) -> BankVersion:
         """Record a version (its hashes already written), make it live, audit it as ``action``."""
         made = BankVersion(bank=bank.name, created_at=self.clock.now(), created_by=actor, **fields)
-        uow.bank_version_add(made)
-        uow.bank_put(bank.model_copy(update={"version": made.version}))
+        uow.banks.version_add(made)
+        uow.banks.put(bank.model_copy(update={"version": made.version}))
         change = BankChange(bank=bank.name, version=made.version, hashes=made.added + made.removed)
         self._changed(uow, actor, action, bank.name, made.model_dump(mode="json"), change)
         return made
@@ -302,7 +302,7 @@ class BankService:
     ) -> None:
         """Log the change (``change``: one to hashes alone, else to banks) and audit it."""
         now = self.clock.now()
-        uow.bank_revision_bump(now, change)
+        uow.banks.revision_bump(now, change)
         auditor.record(uow, now, actor, action, AuditSubject.bank(name), details)
 
     # -- the shared index ----------------------------------------------------
@@ -325,7 +325,7 @@ class BankService:
         if _passed(self.holder.current.reenable_at, self.clock):
             return -1
         with self.store.read() as uow:
-            return uow.bank_revision()
+            return uow.banks.revision()
 
     def catch_up(self) -> BankIndex:
         """Apply the hash changes logged since the snapshot to a copy of it and swap that in;
@@ -367,14 +367,14 @@ def _passed(moment: datetime | None, clock: Clock) -> bool:
 
 
 def _existing(uow: UnitOfWork, name: str) -> Bank:
-    bank = uow.bank_get(name)
+    bank = uow.banks.get(name)
     if bank is None:
         raise NotFound(f"no bank named {name!r}")
     return bank
 
 
 def _next_version(uow: UnitOfWork, name: str) -> int:
-    versions = uow.bank_versions(name)
+    versions = uow.banks.versions(name)
     return versions[-1].version + 1 if versions else 1
 
 
@@ -382,7 +382,7 @@ def _counts(uow: UnitOfWork, *names: str) -> dict[str, int]:
     """Live hashes in these banks by type."""
     found = {t.value: 0 for t in HashType}
     for name in names:
-        for kind, _ in uow.bank_hashes_live(name):
+        for kind, _ in uow.banks.hashes_live(name):
             found[kind.value] += 1
     return found
 

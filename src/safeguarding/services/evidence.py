@@ -60,7 +60,7 @@ class EvidenceService:
             grounds = content_grounds(
                 uow, principal, event_id, f"the evidence for event {event_id!r}"
             )
-            content = uow.evidence_content(record.content_sha256) if record.content_sha256 else None
+            content = uow.evidence.content(record.content_sha256) if record.content_sha256 else None
             if content is None:
                 why = "was purged" if record.purged_at else "holds no content"
                 raise NotFound(f"the evidence for event {event_id!r} {why}")
@@ -74,7 +74,7 @@ class EvidenceService:
             _check_reason(reason)
         with self.store.write() as uow:
             record = _existing(uow, event_id)
-            if not uow.evidence_hold(event_id, reason):
+            if not uow.evidence.hold(event_id, reason):
                 raise NotFound(f"the evidence for event {event_id!r} was purged")
             action = AuditAction.EVIDENCE_HOLD if reason else AuditAction.EVIDENCE_RELEASE
             self._audit(uow, actor, action, event_id, {"reason": reason})
@@ -88,9 +88,9 @@ class EvidenceService:
         purged: list[EvidenceRecord] = []
         while True:
             with self.store.write() as uow:
-                due = uow.evidence_expired(now, _PURGE_CHUNK)
+                due = uow.evidence.expired(now, _PURGE_CHUNK)
                 for record in due:
-                    uow.evidence_purge(record.event_id, now)
+                    uow.evidence.purge(record.event_id, now)
                     self._audit(
                         uow, actor, AuditAction.EVIDENCE_PURGE, record.event_id, _tombstone(record)
                     )
@@ -113,7 +113,7 @@ class EvidenceService:
 
 
 def _existing(uow: UnitOfWork, event_id: str) -> EvidenceRecord:
-    record = uow.evidence_get(event_id)
+    record = uow.evidence.get(event_id)
     if record is None:
         raise NotFound(f"no evidence was preserved for event {event_id!r}")
     return record

@@ -119,7 +119,7 @@ class KeyService:
             organisation=body,
         )
         with self.store.write() as uow:
-            uow.key_add(record)
+            uow.keys.add(record)
             details = {
                 "role": record.role,
                 "name": record.name,
@@ -132,15 +132,15 @@ class KeyService:
 
     def list(self) -> list[ApiKeyRecord]:
         with self.store.read() as uow:
-            return uow.keys_list()
+            return uow.keys.listed()
 
     def revoke(self, key_id: str, *, by: str = "cli") -> None:
         now = self.clock.now()
         with self.store.write() as uow:
-            if not uow.key_revoke(key_id, now):
+            if not uow.keys.revoke(key_id, now):
                 raise NotFound(f"no active key with id '{key_id}'")
             auditor.record(uow, now, by, AuditAction.KEY_REVOKE, AuditSubject.key(key_id))
-            uow.sessions_end_for_key(key_id, now)
+            uow.sessions.end_for_key(key_id, now)
         self._verified.discard_where(lambda principal: principal.key_id == key_id)
 
     def authenticate(self, presented: str | None, client: str) -> Principal:
@@ -216,7 +216,7 @@ class KeyService:
         if prefix != "sgk" or not key_id or not secret:
             raise Unauthenticated("the API key is not valid")
         with self.store.read() as uow:
-            record = uow.key_get(key_id)
+            record = uow.keys.get(key_id)
         if record is None or record.revoked_at is not None:
             raise Unauthenticated("the API key is not valid")
         try:

@@ -60,12 +60,12 @@ class PolicyService:
 
     def history(self) -> list[PolicyVersion]:
         with self.store.read() as uow:
-            return uow.policy_history()
+            return uow.policy.history()
 
     def ensure_initial(self, source: str | None = None) -> PolicyVersion | None:
         """Store version 1 from ``source`` (the built-in default if None) on an empty store."""
         with self.store.write() as uow:
-            if uow.policy_current_version() != 0:
+            if uow.policy.current_version() != 0:
                 return None
             stored = self._store(
                 uow, self.check(source or default_policy_source()), "system", "initial policy"
@@ -82,7 +82,7 @@ class PolicyService:
         return stored
 
     def _store(self, uow: UnitOfWork, checked: CheckedPolicy, by: str, note: str) -> PolicyVersion:
-        before = uow.policy_current()
+        before = uow.policy.current()
         version = PolicyVersion(
             version=(before.version if before else 0) + 1,
             sha256=checked.sha256,
@@ -93,18 +93,18 @@ class PolicyService:
             note=note,
         )
         relaxed = before.document.relaxed_defaults(version.document) if before else []
-        uow.policy_add(version)
+        uow.policy.add(version)
         auditor.record_all(uow, _policy_audit(version, before, relaxed))
         uow.record(PolicyStored(version))
         return version
 
 
 def _stored_version(uow: UnitOfWork) -> int:
-    return uow.policy_current_version()
+    return uow.policy.current_version()
 
 
 def _stored_policy(uow: UnitOfWork) -> PolicyVersion:
-    found = uow.policy_current()
+    found = uow.policy.current()
     if found is None:
         raise NotFound("no policy is stored; run `safeguarding db upgrade` first")
     return found

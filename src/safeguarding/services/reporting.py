@@ -85,7 +85,7 @@ class ReportingService:
     def list(self, principal: Principal) -> list[ReportSummary]:
         """Every report's metadata (never a package); a moderator's, of the queues they work."""
         with self.store.write() as uow:
-            records = uow.authority_reports()
+            records = uow.reports.recent()
             if principal.role is not Role.ADMIN and principal.role is not Role.REGULATOR:
                 records = [r for r in records if principal.works_any(event_queues(uow, r.event_id))]
             subject = AuditSubject.of(Listing.AUTHORITY_REPORTS)
@@ -150,7 +150,7 @@ class ReportingService:
                     "package": package,
                 }
             )
-            uow.authority_report_put(confirmed)
+            uow.reports.put(confirmed)
             _audit(uow, now, principal.audit_name, AuditAction.REPORT_CONFIRM, event_id, authority)
         return confirmed
 
@@ -174,7 +174,7 @@ class ReportingService:
                     "destination": destination,
                 }
             )
-            uow.authority_report_put(sent)
+            uow.reports.put(sent)
             # The files that left with it are named by hash in the audit, never included.
             grounds = {"files_sent": sorted(files)} if files else None
             _audit(uow, now, actor, AuditAction.REPORT_SUBMIT, event_id, authority, grounds)
@@ -189,7 +189,7 @@ class ReportingService:
         found: dict[str, bytes] = {}
         with self.store.read() as uow:
             for sha256 in filter(None, hashes):
-                content = uow.evidence_content(str(sha256))
+                content = uow.evidence.content(str(sha256))
                 if content is not None:
                     found[str(sha256)] = content
         return found
@@ -201,7 +201,7 @@ class ReportingService:
             if record.status is not ReportStatus.SUBMITTED:
                 raise Conflict(f"the report is {record.status.value}, not submitted")
             done = record.model_copy(update={"status": ReportStatus.ACKNOWLEDGED})
-            uow.authority_report_put(done)
+            uow.reports.put(done)
             _audit(
                 uow, self.clock.now(), actor, AuditAction.REPORT_ACKNOWLEDGE, event_id, authority
             )
@@ -213,8 +213,8 @@ class ReportingService:
 
     # -- building ------------------------------------------------------------
     def _build(self, uow: UnitOfWork, event_id: str, authority: str) -> AuthorityReport:
-        event = uow.event_get(event_id)
-        found = uow.decisions_for([event_id]).get(event_id)
+        event = uow.events.get(event_id)
+        found = uow.events.decisions([event_id]).get(event_id)
         if event is None or found is None:
             raise NotFound(f"event {event_id!r} or its decision is not stored")
         decision = found[1]
@@ -239,7 +239,7 @@ class ReportingService:
         suspect = _named(decision, "suspect_account_id") or [event.actor_id]
         children = _named(decision, "child_account_id") or list(event.target_ids())
         roles = dict.fromkeys(children, "child") | dict.fromkeys(suspect, "suspect")
-        stored = uow.accounts_get(list(roles))
+        stored = uow.accounts.get(list(roles))
         found = []
         for account_id, role in roles.items():
             account = stored.get(account_id)
@@ -265,7 +265,7 @@ class ReportingService:
             return ()
         hashes = event.hashes
         banks = [s.evidence.bank for s in decision.signals if s.kind == "hash_match"]
-        evidence = uow.evidence_get(event.event_id)
+        evidence = uow.evidence.get(event.event_id)
         return (
             ReportedContent(
                 event_id=event.event_id,
@@ -288,7 +288,7 @@ class ReportingService:
         )
         lines = []
         for event_id in ids:
-            found = uow.event_get(event_id)
+            found = uow.events.get(event_id)
             if isinstance(found, MessageEvent | PostEvent):
                 lines.append(
                     ExcerptLine(
@@ -322,7 +322,7 @@ def _check_confirmed_case(uow: UnitOfWork, principal: Principal, event_id: str, 
     in a queue the caller works."""
     if not CONFIRMERS.admits(principal) or not principal.works_any(event_queues(uow, event_id)):
         raise out_of_scope(principal, f"{what} is not in a queue {principal.name} works")
-    confirmed = [c for c in uow.cases_of_event(event_id) if c.status is CaseStatus.CONFIRMED]
+    confirmed = [c for c in uow.cases.of_event(event_id) if c.status is CaseStatus.CONFIRMED]
     if not confirmed:
         raise Conflict(f"decide the case about event {event_id!r} as confirmed before its report")
     if not any(principal.works(c.queue) for c in confirmed):
@@ -331,7 +331,7 @@ def _check_confirmed_case(uow: UnitOfWork, principal: Principal, event_id: str, 
 
 
 def _record(uow: UnitOfWork, event_id: str, authority: str) -> ReportRecord:
-    record = uow.authority_report_get(event_id, authority)
+    record = uow.reports.get(event_id, authority)
     if record is None:
         raise NotFound(f"no report for {authority!r} was drafted for event {event_id!r}")
     return record

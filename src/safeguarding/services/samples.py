@@ -78,9 +78,9 @@ class DecisionSamples:
             raise InvalidInput.about("days", f"sample from the last 1 to 3660 days, not {days}")
         until = self.clock.now()
         with self.store.write() as uow:
-            drawn = uow.decisions_sample(n, until - timedelta(days=days), until)
+            drawn = uow.events.sample(n, until - timedelta(days=days), until)
             people = {p for e, _ in drawn for p in (e.actor_id, *e.target_ids())}
-            bands = {a: acc.age_band for a, acc in uow.accounts_get(people).items()}
+            bands = {a: acc.age_band for a, acc in uow.accounts.get(people).items()}
             if principal.role is Role.REGULATOR:  # only its reads are recorded
                 # The events shown, so a request can later name them by their pseudonyms.
                 shown = [event.event_id for event, _ in drawn]

@@ -116,7 +116,7 @@ class SharingService:
 
     def _confirmed(self, uow: UnitOfWork, since: datetime | None) -> Iterator[SharedSignal]:
         for record in auditor.records_of(uow, [AuditAction.CASE_DECIDE], since):
-            case = uow.case_get(record.subject)
+            case = uow.cases.get(record.subject)
             if record.details.get("outcome") != "confirm" or case is None:
                 continue
             if case.queue not in SHARED_HARMS:
@@ -149,7 +149,7 @@ class SharingService:
         if problem:
             raise InvalidInput.about("partner", problem)
         with self.store.write() as uow:
-            held = {b.name: b for b in uow.banks_list() if b.partner == partner}
+            held = {b.name: b for b in uow.banks.listed() if b.partner == partner}
             chosen = trust or next((b.trust for b in held.values() if b.trust), None)
             done = Imported(partner, chosen or self.default_trust, skipped=dict(skipped or {}))
             harms = {s.harm for s in signals}
@@ -196,7 +196,7 @@ class SharingService:
     ) -> tuple[Bank, bool]:
         """The partner's bank of ``harm``, made or given ``trust``; True when it changed."""
         name = partner_bank_name(partner, harm)
-        bank = uow.bank_get(name)
+        bank = uow.banks.get(name)
         if bank is not None and bank.partner != partner:
             raise Conflict(f"bank {name!r} is not {partner}'s shared list; rename it first")
         if bank is not None and bank.trust is trust:
@@ -214,7 +214,7 @@ class SharingService:
         else:
             bank = bank.model_copy(update={"trust": trust})
             action, details = AuditAction.BANK_UPDATE, {"trust": trust.value}
-        uow.bank_put(bank)
+        uow.banks.put(bank)
         self.banks._changed(uow, actor, action, name, details)
         return bank, True
 
@@ -230,7 +230,7 @@ def _wanted(
     """What the bank is to hold after the import."""
     listed = {(s.hash_type, s.value) for s in signals}
     withdrawn = {(s.hash_type, s.value) for s in signals if s.withdrawn}
-    live = set(uow.bank_hashes_live(bank))
+    live = set(uow.banks.hashes_live(bank))
     if mode is ImportMode.WITHDRAW:
         return live - listed
     if mode is ImportMode.REPLACE:
@@ -247,10 +247,10 @@ def _count(done: Imported, signals: list[PartnerSignal], mode: ImportMode) -> No
 def _case_signals(uow: UnitOfWork, event_ids: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     """(pytx type, value) of the hashes of a case's uploads and the listed URLs it linked to."""
     for event_id in event_ids:
-        event = uow.event_get(event_id)
+        event = uow.events.get(event_id)
         if isinstance(event, MediaEvent):
             yield from _media_signals(event)
-    for _, decision in uow.decisions_for(list(event_ids)).values():
+    for _, decision in uow.events.decisions(list(event_ids)).values():
         for signal in decision.signals:
             url = signal.evidence.details.get("url") if signal.evidence else None
             if signal.kind in URL_KINDS and signal.evidence.hash_type == "url" and url:
