@@ -141,7 +141,7 @@ def changes(
 
 def revision(writer: BankService) -> int:
     with writer.store.read() as uow:
-        return uow.bank_revision()
+        return uow.banks.revision()
 
 
 def under_changes(
@@ -198,7 +198,7 @@ def timed(work: Any) -> float:
 
 def build_at_once(store: SqlStore) -> BankIndex:
     with store.read() as uow:
-        return BankIndex.build(0, uow.banks_list(), uow.bank_entries_live())
+        return BankIndex.build(0, uow.banks.listed(), uow.banks.entries_live())
 
 
 def run(args: argparse.Namespace) -> None:

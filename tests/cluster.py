@@ -200,7 +200,7 @@ def assert_decided_in_order(cluster: Cluster, events: list[dict]) -> None:
     with cluster.container() as made, made.store.read() as uow:
         decided = [
             entry[0]
-            for record in uow.audit_records()
+            for record in uow.audit.records()
             if record.action == "decisions"
             for entry in record.details["decisions"]
         ]

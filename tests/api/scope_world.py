@@ -52,7 +52,7 @@ class World:
 
 def case_of(container: Container, event_id: str) -> Case:
     with container.store.read() as uow:
-        (case,) = uow.cases_of_event(event_id)
+        (case,) = uow.cases.of_event(event_id)
     return case
 
 

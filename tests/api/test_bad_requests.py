@@ -646,7 +646,7 @@ async def http(world: World) -> AsyncIterator[httpx.AsyncClient]:
 
 def stored_state(container: Container) -> tuple[Any, ...]:
     with container.store.read() as uow:
-        head = uow.audit_head()
+        head = uow.audit.head()
     return (
         container.review.counts(),
         head.hash if head else None,

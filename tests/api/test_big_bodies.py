@@ -54,7 +54,7 @@ async def test_a_million_entry_batch_is_refused_by_count_with_a_small_answer(
     assert_small_refusal(response, container.settings.max_batch_events)
     assert "got 1000000" in response.json()["detail"]
     with container.store.read() as uow:
-        assert sum(uow.counts().events_by_type.values()) == 0
+        assert sum(uow.figures.counts().events_by_type.values()) == 0
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ def appeal(event_id: str, account: str = "adam", reason: str = "not_harmful") ->
 
 def audit(container: Container, action: str) -> list[tuple[str, str, dict]]:
     with container.store.read() as uow:
-        return [(r.actor, r.subject, r.details) for r in uow.audit_records() if r.action == action]
+        return [(r.actor, r.subject, r.details) for r in uow.audit.records() if r.action == action]
 
 
 async def test_an_upheld_appeal_reinstates_the_content(client, keys, container) -> None:

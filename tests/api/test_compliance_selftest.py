@@ -51,8 +51,8 @@ async def grooming_measure(client: httpx.AsyncClient, keys) -> dict:
 def trace(container: Container) -> tuple:
     """What a run would leave if it were kept: events, cases, accounts, decision records."""
     with container.store.read() as uow:
-        counts = uow.counts()
-        decided = [r.seq for r in uow.audit_records() if r.action == "decisions"]
+        counts = uow.figures.counts()
+        decided = [r.seq for r in uow.audit.records() if r.action == "decisions"]
         return counts.events_by_type, counts.cases_by_queue, decided
 
 
@@ -102,9 +102,9 @@ async def test_the_self_test_runs_every_sequence_and_keeps_nothing(container: Co
     }
     assert trace(container) == before
     with container.store.read() as uow:
-        assert uow.accounts_get(issued) == {}
-        assert uow.events_find(issued) == {}
-        assert uow.restrictions_of(issued) == set()
+        assert uow.accounts.get(issued) == {}
+        assert uow.events.find(issued) == {}
+        assert uow.accounts.restrictions_of(issued) == set()
 
 
 async def test_the_default_policy_stops_every_sequence_and_the_measure_is_met(

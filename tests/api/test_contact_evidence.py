@@ -86,7 +86,7 @@ def flagged(api: Api, adult: str, kid: str) -> dict[str, Any]:
 def case_about(container: Container, adult: str, conversation: str) -> str:
     container.outbox.run_once(1000)
     with container.store.read() as uow:
-        cases = uow.cases_list([CaseStatus.OPEN], 100, None)
+        cases = uow.cases.listed([CaseStatus.OPEN], 100, None)
     (case,) = [
         c for c in cases if (c.subject_account_id, c.conversation_id) == (adult, conversation)
     ]
@@ -151,7 +151,7 @@ def test_refused_attempts_across_conversations_land_on_one_case(
     assert len(persistent) >= 2
     container.outbox.run_once(1000)
     with container.store.read() as uow:
-        cases = uow.cases_list([CaseStatus.OPEN], 100, None)
+        cases = uow.cases.listed([CaseStatus.OPEN], 100, None)
     (case,) = [c for c in cases if c.subject_account_id == "m-adult"]
     assert case.conversation_id is None
     assert {d["event_id"] for d in persistent} <= set(case.event_ids)

@@ -148,8 +148,8 @@ def test_a_restriction_holds_from_its_own_decision_in_the_same_batch_with_the_ou
     assert set(verdicts[high + 1 :]) == {"block"}
     assert "restricted-account-contacting-child" in [r["rule"] for r in decisions[-1]["rules"]]
     with container.store.read() as uow:
-        assert uow.outbox_pending() > 0  # nothing was carried out, and still it held
-        assert uow.restrictions_of(["g-adult"]) == {"g-adult"}
+        assert uow.outbox.pending() > 0  # nothing was carried out, and still it held
+        assert uow.accounts.restrictions_of(["g-adult"]) == {"g-adult"}
 
 
 def test_an_adults_own_acceptance_connects_nothing(api: Api) -> None:

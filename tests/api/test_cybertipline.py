@@ -286,7 +286,7 @@ async def test_an_image_report_goes_through_the_four_steps_valid_against_the_sch
     assert hashes["SHA256"] == hashlib.sha256(IMAGE).hexdigest()
     assert details.findtext("fileViewedByEsp") == "false"  # nobody revealed or read it
     with container.store.read() as uow:
-        (audit,) = [r for r in uow.audit_records() if r.action == "report.submit"]
+        (audit,) = [r for r in uow.audit.records() if r.action == "report.submit"]
     assert audit.details["files_sent"] == [hashlib.sha256(IMAGE).hexdigest()]
 
 

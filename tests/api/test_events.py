@@ -27,8 +27,8 @@ def settings(database_url, tmp_path):
 
 def counts(container: Container) -> tuple:
     with container.store.read() as uow:
-        head = uow.audit_head()
-        figures = uow.counts()
+        head = uow.audit.head()
+        figures = uow.figures.counts()
         return figures.events_by_type, figures.decisions_by_verdict, head.seq if head else 0
 
 
@@ -68,7 +68,7 @@ async def test_same_event_twice_is_stored_once_with_same_decision(client, keys, 
     assert second["decision"] == first["decision"]
     assert counts(container) == before
     with container.store.read() as uow:
-        assert uow.outbox_pending() == len(
+        assert uow.outbox.pending() == len(
             [a for a in first["decision"]["actions"] if a["name"] not in ("block",)]
         )
 
@@ -296,4 +296,4 @@ async def test_hostile_uploads_get_a_problem_naming_the_reason(
     assert body["reason"] == reason
     assert body["errors"][0]["field"] == "content_base64"
     with container.store.read() as uow:
-        assert uow.counts().events_by_type == {}
+        assert uow.figures.counts().events_by_type == {}

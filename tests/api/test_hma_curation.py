@@ -28,7 +28,7 @@ EXTENSIONS = {"kind": "block", "description": "", "pdq_threshold": 31, "vpdq_mat
 
 def audit_actions(container: Container) -> list[str]:
     with container.store.read() as uow:
-        return [record.action for record in uow.audit_records()]
+        return [record.action for record in uow.audit.records()]
 
 
 async def test_banks_are_created_listed_changed_and_deleted_as_in_hma(

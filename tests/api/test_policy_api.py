@@ -44,7 +44,7 @@ async def test_admin_changes_policy_and_new_decisions_carry_the_new_version(
     assert decision["decision"]["verdict"] == "hold"
     assert decision["decision"]["policy_version"] == 2
     with container.store.read() as uow:
-        records = [r for r in uow.audit_records() if r.action == "policy.update"]
+        records = [r for r in uow.audit.records() if r.action == "policy.update"]
     assert records[-1].actor == "admin:test-admin"
     assert records[-1].details["version"] == 2
     assert records[-1].details["note"] == "trial"
@@ -131,7 +131,7 @@ async def test_relaxing_a_child_safe_default_is_recorded_in_the_audit_log(
     )
     assert changed.status_code == 200
     with container.store.read() as uow:
-        records = list(uow.audit_records())
+        records = list(uow.audit.records())
     update = next(r for r in records if r.action == "policy.update" and r.details["version"] == 2)
     assert update.details["relaxed_defaults"] == ["adult-contact-request-to-unconnected-child"]
     (relaxation,) = [r for r in records if r.action == "policy.relax_default"]
@@ -148,5 +148,5 @@ async def test_an_unrelated_change_relaxes_nothing(client, keys, container: Cont
     tightened = default_policy_source().replace("priority: 3", "priority: 2")
     await client.put("/v1/policy", content=tightened, headers={**auth(keys[Role.ADMIN]), **YAML})
     with container.store.read() as uow:
-        records = list(uow.audit_records())
+        records = list(uow.audit.records())
     assert [r for r in records if r.action == "policy.relax_default"] == []

@@ -152,9 +152,9 @@ def test_a_bad_relationship_value_is_a_422_naming_the_field_and_stores_nothing(
     assert [e["index"] for e in problem["errors"]] == [1]
     assert [e["field"].split(".")[0] for e in problem["errors"]] == [field]
     with container.store.read() as uow:
-        assert uow.events_find([good["event_id"], event["event_id"]]) == {}
-        assert uow.accounts_get(["kid-z", "gran-z"]) == {}
-        assert uow.connection_links_among([("kid-z", "gran-z")]) == {}
+        assert uow.events.find([good["event_id"], event["event_id"]]) == {}
+        assert uow.accounts.get(["kid-z", "gran-z"]) == {}
+        assert uow.accounts.connection_links_among([("kid-z", "gran-z")]) == {}
 
 
 def docs_example() -> dict[str, Any]:
@@ -169,8 +169,8 @@ def test_the_documented_example_is_accepted_and_kept(api: Api, container: Contai
     decisions = api.send(example["events"])
     assert [d["verdict"] for d in decisions] == ["allow"] * len(example["events"])
     with container.store.read() as uow:
-        (link,) = uow.connection_links_among([("u-7730", "u-gran")]).values()
-        accounts = uow.accounts_get(["u-gran", "u-7730"])
+        (link,) = uow.accounts.connection_links_among([("u-7730", "u-gran")]).values()
+        accounts = uow.accounts.get(["u-gran", "u-7730"])
     assert link.relationship is Relationship.FAMILY
     assert link.connected_since is not None
     assert link.connected_since.year == 2025

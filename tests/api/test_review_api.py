@@ -22,7 +22,7 @@ async def test_a_dismissal_lifts_the_restriction_and_is_audited(client, keys, co
     case_id = await grooming_case(client, keys, container)
     moderator = auth(keys[Role.MODERATOR])
     with container.store.read() as uow:
-        assert uow.restrictions_of(["ryan"]) == {"ryan"}
+        assert uow.accounts.restrictions_of(["ryan"]) == {"ryan"}
     unclaimed = await client.post(
         f"/v1/cases/{case_id}/decision",
         json={"outcome": "dismiss", "reason_code": "false_positive"},
@@ -51,8 +51,8 @@ async def test_a_dismissal_lifts_the_restriction_and_is_audited(client, keys, co
     )
     assert done.json()["status"] == "dismissed"
     with container.store.read() as uow:
-        assert uow.restrictions_of(["ryan"]) == set()
-        (record,) = [r for r in uow.audit_records() if r.action == "case.decide"]
+        assert uow.accounts.restrictions_of(["ryan"]) == set()
+        (record,) = [r for r in uow.audit.records() if r.action == "case.decide"]
     assert record.details == {
         "outcome": "dismiss",
         "reason_code": "false_positive",
@@ -79,6 +79,6 @@ async def test_an_escalation_goes_back_to_the_queue_at_priority_one(
     body = escalated.json()
     assert (body["status"], body["priority"], body["assignee"]) == ("escalated", 1, None)
     with container.store.read() as uow:
-        assert uow.restrictions_of(["ryan"]) == {"ryan"}  # kept while it is escalated
+        assert uow.accounts.restrictions_of(["ryan"]) == {"ryan"}  # kept while it is escalated
     refused = await client.post(f"/v1/cases/{case_id}/claim", headers=auth(keys[Role.PLATFORM]))
     assert refused.status_code == 403

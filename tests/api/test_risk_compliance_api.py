@@ -22,7 +22,7 @@ READS = ("/v1/risk-assessment", "/v1/risk-assessment/history", "/v1/risk-assessm
 
 def audited(container: Container, action: str) -> list[tuple[str, str]]:
     with container.store.read() as uow:
-        return [(r.actor, r.subject) for r in uow.audit_records() if r.action == action]
+        return [(r.actor, r.subject) for r in uow.audit.records() if r.action == action]
 
 
 async def test_before_any_assessment_reads_are_404(client, keys) -> None:

@@ -48,7 +48,7 @@ def as_(world: World, label: str) -> dict[str, str]:
 
 def audit(world: World, action: str) -> list[tuple[str, str, dict]]:
     with world.container.store.read() as uow:
-        return [(r.actor, r.subject, r.details) for r in uow.audit_records() if r.action == action]
+        return [(r.actor, r.subject, r.details) for r in uow.audit.records() if r.action == action]
 
 
 async def seen_by_a_child(api: httpx.AsyncClient, world: World) -> dict:
@@ -151,7 +151,7 @@ async def test_the_web_ui_confirms_a_report_under_the_same_rule(world) -> None:
     assert too_early.status_code == 409  # its case is open
     assert "as confirmed before its report" in too_early.text
     with world.container.store.read() as uow:
-        record = uow.authority_report_get(KNOWN_IMAGE, "default")
+        record = uow.reports.get(KNOWN_IMAGE, "default")
     assert record is not None
     assert record.status.value == "awaiting_confirmation"
 

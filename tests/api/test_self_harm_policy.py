@@ -67,7 +67,7 @@ async def test_encouragement_is_removed_and_reviewed_with_a_case_on_the_writer(
     assert decision["verdict"] == "block"
     container.outbox.run_once()
     with container.store.read() as uow:
-        (case,) = uow.cases_of_subject("teen1")
+        (case,) = uow.cases.of_subject("teen1")
         assert case.queue == "self_harm"
 
 

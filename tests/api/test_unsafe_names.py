@@ -81,11 +81,11 @@ def test_a_webhook_whose_topic_no_header_may_carry_is_failed_not_retried_for_eve
     )
     try:
         with container.store.write() as uow:
-            uow.outbox_add([item])
+            uow.outbox.add([item])
         with caplog.at_level(logging.ERROR, logger="safeguarding.outbox"):
             assert container.outbox.run_once() == 1
         with container.store.read() as uow:
-            assert uow.outbox_pending() == 0
+            assert uow.outbox.pending() == 0
         assert container.outbox.run_once() == 0
     finally:
         container.close()

@@ -72,7 +72,7 @@ async def test_an_obfuscated_listed_url_is_blocked_with_its_signal_and_a_case(
     assert {"block", "preserve_evidence", "open_case"} <= {a["name"] for a in decision["actions"]}
     container.outbox.run_once()
     with container.store.read() as uow:
-        assert [c.queue for c in uow.cases_of_subject("adult-a")] == ["abuse_imagery"]
+        assert [c.queue for c in uow.cases.of_subject("adult-a")] == ["abuse_imagery"]
     entry = signal["evidence"]["details"]["entry_id"]
     shown = await client.get(
         f"/c/bank/hotline/content/{entry}",
@@ -203,7 +203,7 @@ async def test_each_import_is_a_version_audited_as_image_banks_are(
     back = await decide(client, keys, message("adult-a", "adult-b", "example.com/abuse/page.html"))
     assert back["verdict"] == "block"
     with container.store.read() as uow:
-        details = uow.audit_details("bank.import", "hotline")
+        details = uow.audit.details("bank.import", "hotline")
     assert [d["source"] for d in details] == ["synthetic hotline", "update"]
 
 

@@ -45,7 +45,7 @@ def stored_texts(database_url: str) -> dict[str, str | None]:
     container = build(load_settings(database_url=database_url), migrate_schema=False)
     try:
         with container.store.read() as uow:
-            return {i: getattr(uow.event_get(i), "text", None) for i in sorted(ids)}
+            return {i: getattr(uow.events.get(i), "text", None) for i in sorted(ids)}
     finally:
         container.close()
 

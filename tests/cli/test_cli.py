@@ -340,7 +340,7 @@ def test_policy_apply_stores_a_new_version_that_show_prints(workdir: Path) -> No
     with opened() as container:
         history = container.policies.history()
         with container.store.read() as uow:
-            changes = [r for r in uow.audit_records() if r.action == "policy.update"]
+            changes = [r for r in uow.audit.records() if r.action == "policy.update"]
     assert [(p.version, p.note) for p in history] == [
         (2, "enforce the trial rule"),
         (1, "initial policy"),

@@ -41,8 +41,8 @@ def test_existing_accounts_read_back_with_no_stated_ages(database_url: str) -> N
     store = SqlStore(database_url, cipher)
     try:
         with store.read() as uow:
-            kid = uow.accounts_get(["kid"])["kid"]
-            assert uow.review_holds_among({("adult", "kid")}) == set()
+            kid = uow.accounts.get(["kid"])["kid"]
+            assert uow.conversations.holds_among({("adult", "kid")}) == set()
     finally:
         store.close()
     assert (kid.stated_ages, kid.age_band, holds) == ((), AgeBand.UNDER_13, 0)

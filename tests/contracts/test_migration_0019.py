@@ -42,9 +42,9 @@ def test_existing_connections_and_accounts_read_back_with_nothing_known(
     store = SqlStore(database_url, cipher)
     try:
         with store.read() as uow:
-            kid = uow.accounts_get(["kid"])["kid"]
-            links = uow.connection_links_among([("kid", "gran")])
-            connected = uow.connections_among([("gran", "kid")])
+            kid = uow.accounts.get(["kid"])["kid"]
+            links = uow.accounts.connection_links_among([("kid", "gran")])
+            connected = uow.accounts.connections_among([("gran", "kid")])
     finally:
         store.close()
     assert (kid.guardian_of, kid.guardians, kid.age_band) == ((), (), AgeBand.UNDER_13)

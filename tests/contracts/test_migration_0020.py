@@ -43,8 +43,8 @@ def test_banked_hashes_stay_switched_on(database_url: str) -> None:
     store = SqlStore(database_url, cipher)
     try:
         with store.read() as uow:
-            assert uow.bank_entries_switched_off() == {}
-            assert [e.value for e in uow.bank_entries_live()] == [PDQ]
+            assert uow.banks.entries_switched_off() == {}
+            assert [e.value for e in uow.banks.entries_live()] == [PDQ]
     finally:
         store.close()
     assert switches == [(1,)]

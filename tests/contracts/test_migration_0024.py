@@ -38,7 +38,7 @@ def test_changes_logged_before_it_read_as_changes_to_banks(database_url: str) ->
     store = SqlStore(database_url, cipher)
     try:
         with store.read() as uow:
-            logged = uow.bank_changes_since(0)
+            logged = uow.banks.changes_since(0)
         assert [(c.change_id, c.hashes_only) for c in logged] == [(1, False), (2, False)]
         index = BankService(store, Fixed(), IndexHolder()).catch_up()
         assert index.revision == 2

@@ -34,11 +34,11 @@ def test_old_conversations_read_back_without_a_stream_and_new_ones_keep_it(
     store = SqlStore(database_url, cipher)
     try:
         with store.write() as uow:
-            (held,) = uow.conversations_get(["dm-old"]).values()
+            (held,) = uow.conversations.get(["dm-old"]).values()
             assert (held.stream, held.message_count) == (None, 2)
             stream = LiveStream(owner_id="kid", audience="friends", owner_child=True, started_at=T0)
-            uow.conversations_put([held.model_copy(update={"stream": stream})])
+            uow.conversations.put([held.model_copy(update={"stream": stream})])
         with store.read() as uow:
-            assert uow.conversations_get(["dm-old"])["dm-old"].stream == stream
+            assert uow.conversations.get(["dm-old"])["dm-old"].stream == stream
     finally:
         store.close()

@@ -25,8 +25,8 @@ def test_event_round_trips_and_content_is_encrypted_at_rest(container: Container
     sent = event(message(text="a distinctive sentence about homework"))
     container.ingest.ingest([sent], source="test")
     with container.store.read() as uow:
-        assert uow.event_get(sent.event_id) == sent
-        assert uow.event_get("missing") is None
+        assert uow.events.get(sent.event_id) == sent
+        assert uow.events.get("missing") is None
     raw = _raw_payloads(container.store)
     assert raw
     assert all(b"distinctive" not in blob for blob in raw)
@@ -43,54 +43,56 @@ def _raw_payloads(store: SqlStore) -> list[bytes]:
 
 def test_write_rolls_back_everything_on_error(container: Container) -> None:
     with container.store.read() as uow:
-        head_before = uow.audit_head()
+        head_before = uow.audit.head()
     with pytest.raises(RuntimeError), container.store.write() as uow:  # noqa: PT012
-        uow.accounts_put([Account.first_seen("ghost", T0)])
-        uow.audit_append([AuditEntry(at=T0, actor="t", action="x", subject="y")])
+        uow.accounts.put([Account.first_seen("ghost", T0)])
+        uow.audit.append([AuditEntry(at=T0, actor="t", action="x", subject="y")])
         raise RuntimeError("boom")
     with container.store.read() as uow:
-        assert uow.accounts_get(["ghost"]) == {}
-        assert uow.audit_head() == head_before
+        assert uow.accounts.get(["ghost"]) == {}
+        assert uow.audit.head() == head_before
 
 
 def test_accounts_upsert_and_connections_are_symmetric(container: Container) -> None:
     with container.store.write() as uow:
-        uow.accounts_put([Account.first_seen("a", T0).declare_age(14, T0)])
-        uow.accounts_put([Account.first_seen("a", T0).declare_age(14, T0).declare_age(15, T0)])
-        uow.connections_add([("b", "a"), ("a", "b")])
+        uow.accounts.put([Account.first_seen("a", T0).declare_age(14, T0)])
+        uow.accounts.put([Account.first_seen("a", T0).declare_age(14, T0).declare_age(15, T0)])
+        uow.accounts.connections_add([("b", "a"), ("a", "b")])
     with container.store.read() as uow:
-        assert [d.age for d in uow.accounts_get(["a"])["a"].declared_ages] == [14, 15]
-        assert uow.connections_among([("a", "b"), ("a", "c")]) == {("a", "b")}
-        assert uow.connections_among([("b", "a")]) == {("b", "a")}
+        assert [d.age for d in uow.accounts.get(["a"])["a"].declared_ages] == [14, 15]
+        assert uow.accounts.connections_among([("a", "b"), ("a", "c")]) == {("a", "b")}
+        assert uow.accounts.connections_among([("b", "a")]) == {("b", "a")}
 
 
 def test_restrictions_and_contacts(container: Container) -> None:
     with container.store.write() as uow:
-        uow.restriction_add(Restriction("a", "suspend_account", "e1", T0))
-        uow.restriction_add(Restriction("a", "suspend_account", "e2", T0))
-        uow.contacts_add([("a", "b", T0), ("a", "b", T0)])
+        uow.accounts.restriction_add(Restriction("a", "suspend_account", "e1", T0))
+        uow.accounts.restriction_add(Restriction("a", "suspend_account", "e2", T0))
+        uow.conversations.contacts_add([("a", "b", T0), ("a", "b", T0)])
     with container.store.read() as uow:
-        assert uow.restrictions_of(["a", "b"]) == {"a"}
-        assert uow.contacts_among([("a", "b"), ("a", "c"), ("b", "a")]) == {("a", "b")}
+        assert uow.accounts.restrictions_of(["a", "b"]) == {"a"}
+        assert uow.conversations.contacts_among([("a", "b"), ("a", "c"), ("b", "a")]) == {
+            ("a", "b")
+        }
 
 
 def test_outbox_leases_items_and_done_items_are_not_returned(container: Container) -> None:
     item = OutboxItem("obx_1", "open_case", "e1", {"actor_id": "a"}, T0)
     with container.store.write() as uow:
-        uow.outbox_add([item])
+        uow.outbox.add([item])
     with container.store.write() as uow:
-        leased = uow.outbox_next(T0, lease_seconds=60)
+        leased = uow.outbox.next(T0, lease_seconds=60)
         assert leased is not None
         assert leased.attempts == 1
     with container.store.write() as uow:
-        assert uow.outbox_next(T0 + timedelta(seconds=30), 60) is None
-        again = uow.outbox_next(T0 + timedelta(seconds=61), 60)
+        assert uow.outbox.next(T0 + timedelta(seconds=30), 60) is None
+        again = uow.outbox.next(T0 + timedelta(seconds=61), 60)
         assert again is not None
         assert again.attempts == 2
-        uow.outbox_done("obx_1", T0, "ok")
+        uow.outbox.done("obx_1", T0, "ok")
     with container.store.write() as uow:
-        assert uow.outbox_next(T0 + timedelta(days=1), 60) is None
-        assert uow.outbox_pending() == 0
+        assert uow.outbox.next(T0 + timedelta(days=1), 60) is None
+        assert uow.outbox.pending() == 0
 
 
 def test_case_is_added_once_per_source_key(container: Container) -> None:
@@ -106,28 +108,29 @@ def test_case_is_added_once_per_source_key(container: Container) -> None:
         deadline=T0 + timedelta(hours=4),
     )
     with container.store.write() as uow:
-        assert uow.case_add(case, source_key="obx_1") is True
+        assert uow.cases.add(case, source_key="obx_1") is True
         assert (
-            uow.case_add(case.model_copy(update={"case_id": "case_2"}), source_key="obx_1") is False
+            uow.cases.add(case.model_copy(update={"case_id": "case_2"}), source_key="obx_1")
+            is False
         )
     with container.store.read() as uow:
-        assert uow.cases_list([CaseStatus.OPEN], 10) == [case]
-        assert uow.case_get("case_1") == case
+        assert uow.cases.listed([CaseStatus.OPEN], 10) == [case]
+        assert uow.cases.get("case_1") == case
 
 
 def test_audit_chain_appends_gapless_and_verifies(container: Container) -> None:
     entries = [AuditEntry(at=T0, actor="t", action="x", subject=str(i)) for i in range(5)]
     with container.store.write() as uow:
-        uow.audit_append(entries[:2])
+        uow.audit.append(entries[:2])
     with container.store.write() as uow:
-        uow.audit_append(entries[2:])
+        uow.audit.append(entries[2:])
     with container.store.read() as uow:
-        records = list(uow.audit_records())
+        records = list(uow.audit.records())
     # The first record is the initial policy being stored.
     assert [r.seq for r in records] == list(range(1, 7))
     assert first_break(records) is None
     with container.store.read() as uow:
-        assert [r.seq for r in uow.audit_records(after_seq=4)] == [5, 6]
+        assert [r.seq for r in uow.audit.records(after_seq=4)] == [5, 6]
 
 
 def test_close_is_idempotent_and_use_after_close_raises(container: Container) -> None:
@@ -146,4 +149,4 @@ def test_a_duplicate_row_is_reported_as_a_concurrent_write(container: Container)
     sent = event(message())
     (result,) = container.ingest.ingest([sent], source="test")
     with pytest.raises(ConcurrentWrite), container.store.write() as uow:
-        uow.events_add([NewEvent(sent, "x" * 64, T0, result.decision)])
+        uow.events.add([NewEvent(sent, "x" * 64, T0, result.decision)])

@@ -84,7 +84,7 @@ def test_refused_attempts_over_days_are_a_signal_and_never_contact(container) ->
     assert signal.evidence.details == {"refused": 3, "days": 3}
     assert "persistent-contact-attempts" in {r.rule for r in decisions[3].rules}
     with container.store.read() as uow:
-        assert uow.contacts_among({("adult5", "kid")}) == set()
+        assert uow.conversations.contacts_among({("adult5", "kid")}) == set()
 
 
 def test_a_drop_to_a_childs_age_is_age_deception_and_keeps_the_adults_restrictions(

@@ -215,9 +215,9 @@ def test_live_path_flags_the_seed_case_early_and_acts_through_policy(container) 
 
     container.outbox.run_once(1000)
     with container.store.read() as uow:
-        cases = uow.cases_list(list(CaseStatus), 100)
+        cases = uow.cases.listed(list(CaseStatus), 100)
         assert {(c.queue, c.subject_account_id) for c in cases} == {("grooming", "ryan")}
-        assert uow.restrictions_of(["ryan", "chloe"]) == {"ryan"}
+        assert uow.accounts.restrictions_of(["ryan", "chloe"]) == {"ryan"}
     follow_up = event({**_seed_events()[-1], "event_id": "seed-after", "text": "u there?"})
     (after,) = container.ingest.ingest([follow_up], source="test")
     assert after.decision.verdict.value == "block"

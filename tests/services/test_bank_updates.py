@@ -50,10 +50,8 @@ other_process = test_bank_refresh.other_process  # a second process over the sam
 def full_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Each time any process reads every live hash (what a rebuild does), from any store."""
     seen: list[str] = []
-    for name in ("bank_entries_live", "bank_entries_chunks"):
-        original = getattr(BankRows, name, None)
-        if original is None:
-            continue
+    for name in ("entries_live", "entries_chunks"):
+        original = getattr(BankRows, name)  # a rename must not leave the spy watching nothing
 
         def spy(self: Any, *args: Any, _original: Any = original, _name: str = name) -> Any:
             seen.append(_name)
@@ -104,7 +102,7 @@ def apply(banks: BankService, step: tuple[Any, ...]) -> None:
             banks.rollback(name, versions[rest[0] % len(versions)].version, "t")
         return
     with banks.store.read() as uow:
-        live = sorted(uow.bank_hashes_live(name).values())
+        live = sorted(uow.banks.hashes_live(name).values())
     if not live:
         return
     entry_id = live[rest[0] % len(live)]
@@ -118,9 +116,9 @@ def from_scratch(banks: BankService) -> BankIndex:
     """The index as a rebuild from the database makes it, and as the old one-read build did."""
     rebuilt = BankService(banks.store, banks.clock, IndexHolder()).rebuild()
     with banks.store.read() as uow:
-        switched = uow.bank_entries_switched_off()
-        live = [e for e in uow.bank_entries_live() if e.entry_id not in switched]
-        oracle = BankIndex.build(rebuilt.revision, uow.banks_list(), live)
+        switched = uow.banks.entries_switched_off()
+        live = [e for e in uow.banks.entries_live() if e.entry_id not in switched]
+        oracle = BankIndex.build(rebuilt.revision, uow.banks.listed(), live)
     assert [oracle.match(q) for q in QUERIES] == [rebuilt.match(q) for q in QUERIES]
     return rebuilt
 

@@ -67,8 +67,8 @@ def test_imports_are_versioned_and_a_rollback_restores_an_earlier_content(contai
     back = banks.rollback("synthetic", 2, "t")
     assert (back.version, back.rolled_back_to, back.added, back.total) == (4, 2, 4, 5)
     with container.store.read() as uow:
-        assert set(uow.bank_hashes_live("synthetic")) == set(first + second)
-        assert uow.bank_hashes_at("synthetic", 3) == set(first[:1])
+        assert set(uow.banks.hashes_live("synthetic")) == set(first + second)
+        assert uow.banks.hashes_at("synthetic", 3) == set(first[:1])
     saved, versions = banks.get("synthetic")
     assert saved.version == 4
     assert [v.source for v in versions] == [
@@ -86,7 +86,7 @@ def test_every_bank_change_is_audited(container) -> None:
     container.banks.update("audited", {"enabled": False}, "admin-key")
     container.banks.delete("audited", "admin-key")
     with container.store.read() as uow:
-        actions = [r.action for r in uow.audit_records(0, 100) if r.subject == "audited"]
+        actions = [r.action for r in uow.audit.records(0, 100) if r.subject == "audited"]
     assert actions == ["bank.create", "bank.update", "bank.delete"]
 
 
@@ -203,8 +203,8 @@ def test_an_upload_matching_a_bank_is_blocked_preserved_cased_and_reported(conta
     assert "known-abuse-image" in {r.rule for r in decision.rules}
     container.outbox.run_once(100)
     with container.store.read() as uow:
-        (case,) = uow.cases_list(list(CaseStatus), 10)
-        stored = uow.event_get(result.event_id)
+        (case,) = uow.cases.listed(list(CaseStatus), 10)
+        stored = uow.events.get(result.event_id)
     assert (case.queue, case.priority, case.report_to_authority) == ("abuse_imagery", 1, True)
     assert stored is not None
     assert stored.hashes is not None
@@ -217,7 +217,7 @@ def test_a_hostile_upload_is_refused_and_nothing_is_stored(container) -> None:
     assert refused.value.reason == "too_many_pixels"
     assert "100000x100000" in refused.value.detail
     with container.store.read() as uow:
-        assert uow.counts().events_by_type == {}
+        assert uow.figures.counts().events_by_type == {}
 
 
 @pytest.fixture

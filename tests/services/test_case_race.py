@@ -20,7 +20,7 @@ def open_case_items(container: Container) -> list[SideEffect]:
     """The pending open_case items' effects, leased as a worker would lease them."""
     leased = []
     with container.store.write() as uow:
-        while (item := uow.outbox_next(container.clock.now(), 600)) is not None:
+        while (item := uow.outbox.next(container.clock.now(), 600)) is not None:
             leased.append(item)
     effects = [effect_of(item) for item in leased]
     return [e for e in effects if e.action is ActionName.OPEN_CASE]
@@ -57,7 +57,7 @@ def test_racing_transactions_open_one_case(container: Container) -> None:
             threading.Event().wait(0.05)
     racing.join(30)
     with container.store.read() as uow:
-        cases = uow.cases_list(list(CaseStatus), 10)
+        cases = uow.cases.listed(list(CaseStatus), 10)
     assert len(cases) == 1, done
     assert sorted(cases[0].event_ids) == sorted(r["event_id"] for r in reports)
     assert done[1].startswith("added to")

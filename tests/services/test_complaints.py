@@ -25,9 +25,9 @@ def test_outcomes_count_what_was_filed_in_the_period(container) -> None:
     container.super_complaints.file(ADVOCATE, "A systemic title", "x" * 60, ["grooming"])
     now = container.clock.now()
     with container.store.read() as uow:
-        during = uow.complaint_outcomes(now - timedelta(hours=1), now + timedelta(hours=1))
-        before = uow.complaint_outcomes(now - timedelta(days=2), now - timedelta(days=1))
-        supers = uow.super_complaint_outcomes(now - timedelta(hours=1), now + timedelta(hours=1))
+        during = uow.complaints.outcomes(now - timedelta(hours=1), now + timedelta(hours=1))
+        before = uow.complaints.outcomes(now - timedelta(days=2), now - timedelta(days=1))
+        supers = uow.super_complaints.outcomes(now - timedelta(hours=1), now + timedelta(hours=1))
     assert during == {("complaint", "upheld"): 1, ("complaint", "open"): 2}
     assert before == {}
     assert supers == {"received": 1}

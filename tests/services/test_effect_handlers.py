@@ -98,8 +98,8 @@ async def test_a_failing_plugin_rolls_the_item_back_and_is_named(container, clie
     with pytest.raises(EffectHandlerFailed, match="effect handler broken_tally failed"):
         container.outbox.run_once()
     with container.store.read() as uow:
-        assert uow.cases_list(list(CaseStatus), 10) == []  # the built-in's case went with it
-        assert uow.outbox_pending() >= 1
+        assert uow.cases.listed(list(CaseStatus), 10) == []  # the built-in's case went with it
+        assert uow.outbox.pending() >= 1
 
 
 @pytest.mark.parametrize(

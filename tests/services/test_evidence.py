@@ -58,7 +58,7 @@ def test_reading_needs_a_role_and_a_reason_and_is_audited(container, preserved) 
     with pytest.raises(NotFound):
         container.evidence.read("no-such-event", MODERATOR, REASON)
     with container.store.read() as uow:
-        reads = [r for r in uow.audit_records() if r.action == "evidence.read"]
+        reads = [r for r in uow.audit.records() if r.action == "evidence.read"]
     assert [(r.actor, r.subject, r.details["reason"]) for r in reads] == [
         ("moderator:sam", preserved[0], REASON)
     ]
@@ -81,8 +81,8 @@ def test_purge_leaves_tombstones_spares_holds_and_drops_unreferenced_content(
     with container.store.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM evidence_content").scalar() == 0
     with container.store.read() as uow:
-        tombstones = [r for r in uow.audit_records() if r.action == "evidence.purge"]
-        holds = [r.action for r in uow.audit_records() if r.action.startswith("evidence.")]
+        tombstones = [r for r in uow.audit.records() if r.action == "evidence.purge"]
+        holds = [r.action for r in uow.audit.records() if r.action.startswith("evidence.")]
     assert {t.subject for t in tombstones} == set(preserved)
     assert tombstones[0].details["content_sha256"] == hashlib.sha256(IMAGE).hexdigest()
     assert holds.count("evidence.hold") == 1

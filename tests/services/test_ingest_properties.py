@@ -41,10 +41,10 @@ def test_repeats_are_stored_once_with_the_first_decision(
             first = decisions.setdefault(result.event_id, result.decision)
             assert result.decision == first
     with container.store.read() as uow:
-        stored = uow.events_find(list(decisions))
+        stored = uow.events.find(list(decisions))
         audited = [
             d[0]
-            for r in uow.audit_records()
+            for r in uow.audit.records()
             if r.action == "decisions"
             for d in r.details["decisions"]
             if d[0].startswith(prefix)

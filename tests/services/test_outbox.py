@@ -58,7 +58,7 @@ def restarted(settings: Settings) -> Iterator[Container]:
 
 def cases(container: Container) -> list:
     with container.store.read() as uow:
-        return uow.cases_list(list(CaseStatus), 100)
+        return uow.cases.listed(list(CaseStatus), 100)
 
 
 def test_effects_written_before_a_crash_are_carried_out_after_restart(container, restarted) -> None:
@@ -82,10 +82,10 @@ def test_a_worker_dying_mid_item_leaves_it_to_be_retried_once(container, restart
         container.outbox.run_once()
     assert cases(restarted) == []
     with restarted.store.read() as uow:  # the case item's lease was rolled back with the crash
-        assert uow.outbox_pending() >= 1
+        assert uow.outbox.pending() >= 1
     restarted.outbox.run_once()
     with restarted.store.read() as uow:
-        assert uow.outbox_pending() == 0
+        assert uow.outbox.pending() == 0
     assert len(cases(restarted)) == 1
 
 
@@ -96,7 +96,7 @@ def test_webhooks_retry_with_backoff_and_keep_their_delivery_id(container) -> No
     container.outbox.run_once()
     assert recorder.deliveries == []
     with container.store.read() as uow:
-        assert uow.outbox_pending() == 1  # the notify item waits for its retry time
+        assert uow.outbox.pending() == 1  # the notify item waits for its retry time
     with container.store.write() as uow:
         from sqlalchemy import update
 
@@ -141,7 +141,7 @@ def test_rows_written_by_the_old_code_are_carried_out(container) -> None:
     (stored,) = container.ingest.ingest([event(profile("adult", 40))], source="test")
     clock, on = container.clock, stored.event_id
     with container.store.write() as uow:
-        uow.outbox_add(
+        uow.outbox.add(
             [
                 old_row("obx_old1", "open_case", on, clock, params=OLD_PAYLOAD["params"]),
                 old_row("obx_old2", "suspend_account", on, clock),
@@ -159,10 +159,10 @@ def test_rows_written_by_the_old_code_are_carried_out(container) -> None:
         True,
     )
     with container.store.read() as uow:
-        assert uow.restrictions_of(["adult", "kid"]) == {"adult"}
-        assert uow.evidence_get(on) is not None
-        assert uow.authority_report_get(on, "nca") is not None
-        assert uow.outbox_pending() == 0
+        assert uow.accounts.restrictions_of(["adult", "kid"]) == {"adult"}
+        assert uow.evidence.get(on) is not None
+        assert uow.reports.get(on, "nca") is not None
+        assert uow.outbox.pending() == 0
     assert recorder.bodies == [
         (
             "grooming",
@@ -193,7 +193,7 @@ def test_a_row_that_is_not_a_side_effect_is_failed_not_retried(container, caplog
     (stored,) = container.ingest.ingest([event(profile("adult", 40))], source="test")
     bad = old_row("obx_bad", "open_case", stored.event_id, container.clock, params={"priority": 9})
     with container.store.write() as uow:
-        uow.outbox_add([bad])
+        uow.outbox.add([bad])
     assert container.outbox.run_once() == 1
     assert container.outbox.run_once() == 0
     assert cases(container) == []

@@ -108,7 +108,7 @@ def test_nothing_is_sent_before_a_moderator_confirms(container, tmp_path) -> Non
     with pytest.raises(Conflict):
         container.reports.confirm(event_id, "default", MODERATOR)
     with container.store.read() as uow:
-        actions = [r.action for r in uow.audit_records() if r.action.startswith("report.")]
+        actions = [r.action for r in uow.audit.records() if r.action.startswith("report.")]
     assert actions == ["report.confirm", "report.submit"]  # no package was read
 
 

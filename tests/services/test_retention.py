@@ -58,7 +58,7 @@ def ingest(container: Container, data: dict[str, Any]) -> str:
 
 def text_of(container: Container, event_id: str) -> str | None:
     with container.store.read() as uow:
-        return getattr(uow.event_get(event_id), "text", None)
+        return getattr(uow.events.get(event_id), "text", None)
 
 
 def row(database_url: str, event_id: str) -> dict[str, Any]:
@@ -97,7 +97,7 @@ def test_content_past_its_retention_becomes_a_tombstone_and_newer_content_stays(
     assert after["content_removed_at"] is not None
     assert (after["verdict"], after["fingerprint"]) == (before["verdict"], before["fingerprint"])
     with container.store.read() as uow:
-        audited = [r for r in uow.audit_records() if r.action == "retention.content_removed"]
+        audited = [r for r in uow.audit.records() if r.action == "retention.content_removed"]
     assert [r.details["event_ids"] for r in audited] == [[old]]
     assert retention_service(container).run("test").events_tombstoned == 0  # once only
 
@@ -107,8 +107,8 @@ def test_an_undecided_case_preserved_evidence_and_a_legal_hold_keep_content(
 ) -> None:
     urgent = ingest(container, message("teen1", "teen2", ACTION_EXAMPLES["intent_or_plan"]))
     with container.store.read() as uow:
-        (case,) = uow.cases_of_event(urgent)
-        assert uow.evidence_get(urgent) is not None
+        (case,) = uow.cases.of_event(urgent)
+        assert uow.evidence.get(urgent) is not None
     clock.advance(days=31)
     assert retention_service(container).run("test").events_tombstoned == 0  # the case is open
 

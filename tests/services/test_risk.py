@@ -100,7 +100,7 @@ def test_evidence_is_counted_per_feature_from_the_store(timed_container, clock) 
         assert made.feature(unseen).residual_risk is RiskLevel.HIGH
     assert made.senior_manager == "Sam Patel, Chief Safety Officer"
     with timed_container.store.read() as uow:
-        (record,) = [r for r in uow.audit_records() if r.action == "risk.assess"]
+        (record,) = [r for r in uow.audit.records() if r.action == "risk.assess"]
     assert (record.actor, record.subject) == ("admin:ops", "risk_assessment:v1")
     assert record.details["policy_version"] == made.policy_version
 
@@ -131,7 +131,7 @@ def test_a_policy_change_makes_the_assessment_due_for_review(timed_container, cl
     assert status.review_due
     assert (status.current_policy_version, status.assessment.version) == (newer.version, 1)
     with timed_container.store.read() as uow:
-        (prompt,) = [r for r in uow.audit_records() if r.action == "risk.review_due"]
+        (prompt,) = [r for r in uow.audit.records() if r.action == "risk.review_due"]
     assert prompt.subject == "risk_assessment:v1"
     assert prompt.details == {
         "assessed_against": first.policy_version,

@@ -350,7 +350,7 @@ def test_the_report_is_as_of_the_audit_head_and_names_the_policies(
     ingest_at(world, clock, NOON + timedelta(days=3), grooming_report("c2", "a2", NOON, "r-2"))
     report = world.transparency.report(JANUARY)
     with world.store.read() as uow:
-        head = uow.audit_head()
+        head = uow.audit.head()
     assert head is not None
     assert (report.audit_head.seq, report.audit_head.hash) == (head.seq, head.hash)
     assert report.policy_versions == (1, 2)

@@ -158,7 +158,7 @@ def _assert_effects_once(cluster: Cluster) -> None:
     that called for them, a restriction per account and kind."""
     with cluster.container() as made:
         with made.store.read() as uow:
-            decisions = {e: s.decision for e, s in uow.events_find(_all_event_ids(made)).items()}
+            decisions = {e: s.decision for e, s in uow.events.find(_all_event_ids(made)).items()}
         with made.store.engine.connect() as conn:
             outbox = conn.execute(
                 select(
@@ -194,7 +194,7 @@ def _assert_effects_once(cluster: Cluster) -> None:
     assert restrictions == {(_subject(r), r.kind) for r in outbox if r.kind in restricting}
     digests: Counter[tuple[str, str]] = Counter()
     with cluster.container() as made, made.store.read() as uow:
-        for record in uow.audit_records():
+        for record in uow.audit.records():
             if record.action == "decisions":
                 digests.update((e, d) for e, _, d in record.details["decisions"])
     assert digests == Counter((e, decision_digest(d)) for e, d in decisions.items()), (

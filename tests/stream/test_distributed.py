@@ -83,7 +83,7 @@ def test_decisions_are_those_of_one_process(
         reference.close()
     verdicts = dict.fromkeys(("allow", "hold", "block"), 0)
     with cluster.container() as made, made.store.read() as uow:
-        for found in uow.events_find([e["event_id"] for e in workload.events]).values():
+        for found in uow.events.find([e["event_id"] for e in workload.events]).values():
             verdicts[found.decision.verdict.value] += 1
     assert verdicts["allow"] > 0, verdicts
     assert verdicts["block"] > 0, verdicts
@@ -120,8 +120,8 @@ def test_one_harms_signals_join_one_case_across_workers(
     wait_until(lambda: len(cluster.stored(ids)) == len(ids), 120, "every event to be decided")
     wait_until(lambda: _outbox_pending(client) == 0, 60, "the side effects")
     with cluster.container() as made, made.store.read() as uow:
-        (grooming,) = uow.cases_of_subject("dist-adult")
-        (self_harm,) = uow.cases_of_subject("dist-child")
+        (grooming,) = uow.cases.of_subject("dist-adult")
+        (self_harm,) = uow.cases.of_subject("dist-child")
     assert sorted(grooming.event_ids) == sorted(e["event_id"] for e in reports)
     assert sorted(self_harm.event_ids) == sorted(e["event_id"] for e in texts)
 

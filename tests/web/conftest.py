@@ -51,7 +51,7 @@ def case_in(container: Container, queue: str, subject: str) -> Case:
 
 def audit(container: Container, action: str) -> list[tuple[str, str, dict]]:
     with container.store.read() as uow:
-        return [(r.actor, r.subject, r.details) for r in uow.audit_records() if r.action == action]
+        return [(r.actor, r.subject, r.details) for r in uow.audit.records() if r.action == action]
 
 
 @pytest.fixture

@@ -245,7 +245,7 @@ async def test_an_admins_dismissal_restores_the_content_and_lifts_the_restrictio
     assert after["visible"] is True
     assert after["reason"] == f"reinstated: its case {case.case_id} was dismissed on review"
     with demo.store.read() as uow:
-        assert uow.restrictions_of(["dan"]) == set()
+        assert uow.accounts.restrictions_of(["dan"]) == set()
     (decided,) = audit(demo, "case.decide")
     assert decided[2]["content_reinstated"] == 1
 
@@ -255,7 +255,7 @@ async def test_a_moderators_dismissal_leaves_a_hash_match_hidden(app, demo, mode
     _, after = await dismiss_known_image(app, demo, moderator)
     assert after["visible"] is False
     with demo.store.read() as uow:
-        assert uow.restrictions_of(["dan"]) == set()
+        assert uow.accounts.restrictions_of(["dan"]) == set()
     (decided,) = audit(demo, "case.decide")
     assert decided[2]["content_reinstated"] == 0
     assert decided[2]["kept_hidden_hash_match"] == ["demo-upload-known"]
@@ -303,7 +303,7 @@ async def test_the_claim_button_shows_in_the_states_the_domain_calls_claimable(
 ) -> None:
     case = case_in(demo, "abuse_imagery", "dan")
     with demo.store.write() as uow:
-        uow.case_put(case.model_copy(update={"status": status}))
+        uow.cases.put(case.model_copy(update={"status": status}))
     html = (await moderator.get(f"/ui/cases/{case.case_id}")).text
     offered = f'action="/ui/cases/{case.case_id}/claim"' in html
     assert offered is (status in CLAIMABLE)

@@ -88,7 +88,7 @@ async def test_one_grooming_conversation_is_one_case_at_the_most_severe_level(
     # undecided, the high-level one blocked.
     assert sorted(case.event_ids) == ["g1", "g3", "g4", "g5", "g6"]
     with container.store.read() as uow:
-        decisions = uow.decisions_for(case.event_ids)
+        decisions = uow.events.decisions(case.event_ids)
     high = [d for _, d in decisions.values() if "grooming-risk-high" in {r.rule for r in d.rules}]
     assert (case.priority, case.rule) == (1, "grooming-risk-high")
     assert case.deadline == high[0].decided_at + timedelta(hours=2)  # brought forward
@@ -145,5 +145,5 @@ async def test_a_decided_case_leaves_the_next_signal_to_a_new_case(api, containe
     assert decided.status_code == 200, decided.text
     await send(api, container, [message("kid", "friend", SELF_HARM[1], conversation="dm-x")])
     with container.store.read() as uow:
-        cases = uow.cases_list(list(CaseStatus), 10)
+        cases = uow.cases.listed(list(CaseStatus), 10)
     assert sorted(c.status.value for c in cases) == ["confirmed", "open"]

@@ -45,7 +45,7 @@ def audit_actions(environment: dict[str, str], action: str) -> list[tuple[str, s
     container = build(load_settings(environment), migrate_schema=False)
     try:
         with container.store.read() as uow:
-            return [(r.actor, r.subject) for r in uow.audit_records() if r.action == action]
+            return [(r.actor, r.subject) for r in uow.audit.records() if r.action == action]
     finally:
         container.close()
 

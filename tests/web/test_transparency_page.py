@@ -72,7 +72,7 @@ async def logged_in(container: Container, role: Role) -> AsyncIterator[httpx.Asy
 
 def reads(container: Container) -> list[tuple[str, str]]:
     with container.store.read() as uow:
-        return [(r.actor, r.subject) for r in uow.audit_records() if r.action == "regulator.read"]
+        return [(r.actor, r.subject) for r in uow.audit.records() if r.action == "regulator.read"]
 
 
 pytestmark = pytest.mark.anyio

@@ -116,7 +116,7 @@ def _sessions_of(uow, key_id: str) -> list:
     from safeguarding.adapters.storage.sqlalchemy.sessions import web_sessions
 
     rows = uow.conn.execute(web_sessions.select().where(web_sessions.c.key_id == key_id))
-    found = [uow.session_get(row.session_hash) for row in rows]
+    found = [uow.sessions.get(row.session_hash) for row in rows]
     assert found, "the login made no session row"
     return found
 

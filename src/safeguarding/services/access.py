@@ -30,7 +30,7 @@ class AccessLog:
         if principal.role is not Role.REGULATOR:
             return
         with self.store.write() as uow:
-            uow.audit_append(
+            uow.audit.append(
                 [
                     AuditEntry(
                         at=self.clock.now(),
@@ -54,8 +54,8 @@ OPERATOR = Principal(key_id="cli", name="cli", role=Role.ADMIN)
 def event_queues(uow: UnitOfWork, event_id: str) -> frozenset[str]:
     """The review queues an event belongs to: those of its cases, and the one its decision
     opens a case in (the outbox may not have opened it yet)."""
-    queues = {case.queue for case in uow.cases_of_event(event_id)}
-    found = uow.decisions_for([event_id]).get(event_id)
+    queues = {case.queue for case in uow.cases.of_event(event_id)}
+    found = uow.events.decisions([event_id]).get(event_id)
     if found is not None:
         queues |= {
             OpenCaseParams.model_validate(action.params).queue
@@ -79,7 +79,7 @@ def content_grounds(
     if principal.role is Role.REGULATOR:
         covering = [
             r.request_id
-            for r in uow.information_requests_list(RequestStatus.OPEN)
+            for r in uow.information_requests.listed(RequestStatus.OPEN)
             if r.covers(event_id)
         ]
         if not covering:

@@ -103,7 +103,7 @@ class AuditCheckpoints:
     def _looks_due(self) -> bool:
         """A cheap check on this process's last view, so most passes only read the head."""
         with self.store.read() as uow:
-            head = uow.audit_head()
+            head = uow.audit.head()
         if head is None:
             return False
         if self._last is None or self._last.since is None:
@@ -112,7 +112,7 @@ class AuditCheckpoints:
 
     def _take_if_due(self, uow: UnitOfWork, force: bool) -> Checkpoint | None:
         self._last = _last_checkpoint(uow)  # under the append lock: another process may have
-        head = uow.audit_head()  # made this interval's checkpoint already
+        head = uow.audit.head()  # made this interval's checkpoint already
         reason = "taken by hand" if force and head else self._reason(head, self._last)
         if reason is None:
             return None
@@ -124,7 +124,7 @@ class AuditCheckpoints:
             subject=f"audit:{head.seq if head else 0}",
             details={"reason": reason},
         )
-        (record,) = uow.audit_append([entry])
+        (record,) = uow.audit.append([entry])
         self._last = _Last(record.seq, record.at)
         return self.signer.sign(record, now)
 
@@ -154,8 +154,8 @@ class AuditCheckpoints:
 def _last_checkpoint(uow: UnitOfWork) -> _Last:
     """The newest checkpoint record; before the first, the chain's start (its first record's
     time starts the clock)."""
-    latest = uow.audit_latest(CHECKPOINT_ACTION)
+    latest = uow.audit.latest(CHECKPOINT_ACTION)
     if latest is not None:
         return _Last(latest.seq, latest.at)
-    first = next(iter(uow.audit_records(limit=1)), None)
+    first = next(iter(uow.audit.records(limit=1)), None)
     return _Last(0, first.at if first else None)

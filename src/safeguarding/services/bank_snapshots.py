@@ -30,13 +30,13 @@ def changes_applied(
     """The next snapshot made from ``current`` and the hashes touched since (``current``
     itself when nothing changed), with how many; ``None`` when only a rebuild will do."""
     with store.read() as uow:
-        changes = uow.bank_changes_since(current.revision)
+        changes = uow.banks.changes_since(current.revision)
         if not changes:
             return current, 0
         if not applicable(changes, max_hashes):
             return None, 0
-        touched = uow.bank_entries_touched(changes)
-        changed_at = uow.bank_revision_at()
+        touched = uow.banks.entries_touched(changes)
+        changed_at = uow.banks.revision_at()
     now = clock.now().timestamp()
     revision = changes[-1].change_id
     return apply_changes(current, revision, touched, now, changed_at), len(touched)
@@ -51,11 +51,11 @@ def applicable(changes: Sequence[BankChange], max_hashes: int) -> bool:
 def built_from_store(store: Store, clock: Clock) -> BankIndex:
     """Every enabled bank's live hashes, less those switched off now, streamed into an index."""
     with store.read() as uow:
-        revision, changed_at = uow.bank_revision(), uow.bank_revision_at()
-        banks, switched = uow.banks_list(), uow.bank_entries_switched_off()
+        revision, changed_at = uow.banks.revision(), uow.banks.revision_at()
+        banks, switched = uow.banks.listed(), uow.banks.entries_switched_off()
         now = clock.now().timestamp()
         off = {i for i, until in switched.items() if until == 0 or until > now}
         later = [until for until in switched.values() if until > now]
         back = datetime.fromtimestamp(min(later), UTC) if later else None
-        chunks = uow.bank_entries_chunks(CHUNK)
+        chunks = uow.banks.entries_chunks(CHUNK)
         return build_streamed(revision, banks, chunks, off, changed_at, back)

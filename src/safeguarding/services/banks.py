@@ -71,16 +71,16 @@ class BankService:
     def list(self) -> list[tuple[Bank, dict[str, int]]]:
         """Every bank with its live hash counts by type."""
         with self.store.read() as uow:
-            return [(bank, _counts(uow, bank.name)) for bank in uow.banks_list()]
+            return [(bank, _counts(uow, bank.name)) for bank in uow.banks.listed()]
 
     def hash_counts(self) -> dict[str, int]:
         """Live hashes in all banks by type; counted again only when the banks changed."""
         with self.store.read() as uow:
-            revision = uow.bank_revision()
+            revision = uow.banks.revision()
             cached = self._hash_counts
             if cached is None or cached[0] != revision:
                 totals = {t.value: 0 for t in HashType}
-                for bank in uow.banks_list():
+                for bank in uow.banks.listed():
                     for kind, count in _counts(uow, bank.name).items():
                         totals[kind] += count
                 cached = self._hash_counts = (revision, totals)
@@ -88,15 +88,15 @@ class BankService:
 
     def get(self, name: str) -> tuple[Bank, list[BankVersion]]:
         with self.store.read() as uow:
-            return _existing(uow, name), uow.bank_versions(name)
+            return _existing(uow, name), uow.banks.versions(name)
 
     def entry(self, name: str, entry_id: int) -> tuple[Bank, BankEntry, int]:
         """One live hash of a bank and its ``disable_until_ts`` (1: it matches); NotFound
         names the bank or the entry that is missing."""
         with self.store.read() as uow:
             bank = _existing(uow, name)
-            found = uow.bank_entry_get(name, entry_id)
-            switched = uow.bank_entries_switched_off() if found else {}
+            found = uow.banks.entry_get(name, entry_id)
+            switched = uow.banks.entries_switched_off() if found else {}
         if found is None:
             raise NotFound(f"bank {name!r} holds no entry {entry_id}")
         return bank, found, switched.get(entry_id, ENTRY_ON)
@@ -110,9 +110,9 @@ class BankService:
             )
         with self.store.write() as uow:
             _existing(uow, name)
-            if uow.bank_entry_get(name, entry_id) is None:
+            if uow.banks.entry_get(name, entry_id) is None:
                 raise NotFound(f"bank {name!r} holds no entry {entry_id}")
-            uow.bank_entry_switch(entry_id, disable_until_ts)
+            uow.banks.entry_switch(entry_id, disable_until_ts)
             details = {"entry_id": entry_id, "disable_until_ts": disable_until_ts}
             change = BankChange(bank=name, entry_id=entry_id, hashes=1)
             self._changed(uow, actor, "bank.switch_entry", name, details, change)
@@ -122,25 +122,25 @@ class BankService:
         """Live hashes by type of the enabled blocking banks, and when the banks last changed:
         what the next index will hold (entries switched off aside)."""
         with self.store.read() as uow:
-            banks = [b.name for b in uow.banks_list() if b.enabled and b.kind is BankKind.BLOCK]
+            banks = [b.name for b in uow.banks.listed() if b.enabled and b.kind is BankKind.BLOCK]
             found = {t.value: 0 for t in HashType}
             for name in banks:
                 for kind, count in _counts(uow, name).items():
                     found[kind] += count
-            return found, uow.bank_revision_at()
+            return found, uow.banks.revision_at()
 
     def entry_ids(self, name: str, hashes: Sequence[tuple[HashType, str]]) -> list[int]:
         """The entry ids of hashes the bank holds live, in the order given."""
         with self.store.read() as uow:
-            live = uow.bank_hashes_live(name)
+            live = uow.banks.hashes_live(name)
         return [live[h] for h in hashes if h in live]
 
     # -- changing ------------------------------------------------------------
     def create(self, bank: Bank, actor: str) -> Bank:
         with self.store.write() as uow:
-            if uow.bank_get(bank.name) is not None:
+            if uow.banks.get(bank.name) is not None:
                 raise Conflict(f"a bank named {bank.name!r} exists already")
-            uow.bank_put(bank)
+            uow.banks.put(bank)
             self._changed(uow, actor, "bank.create", bank.name, bank.model_dump(mode="json"))
         self.rebuild()
         return bank
@@ -158,7 +158,7 @@ class BankService:
         with self.store.write() as uow:
             bank = _existing(uow, name)
             changed = Bank.model_validate({**bank.model_dump(), **changes})
-            uow.bank_put(changed)
+            uow.banks.put(changed)
             self._changed(uow, actor, "bank.update", name, changes)
         self.rebuild()
         return changed
@@ -167,8 +167,8 @@ class BankService:
         """Delete a bank and all it holds; returns how many live hashes went with it."""
         with self.store.write() as uow:
             _existing(uow, name)
-            removed = len(uow.bank_hashes_live(name))
-            uow.bank_delete(name)
+            removed = len(uow.banks.hashes_live(name))
+            uow.banks.delete(name)
             self._changed(uow, actor, "bank.delete", name, {"hashes": removed})
         self.rebuild()
         return removed
@@ -204,11 +204,11 @@ class BankService:
         """Take one hash out of a bank as a new version; None when the bank holds no such entry."""
         with self.store.write() as uow:
             bank = _existing(uow, name)
-            found = uow.bank_entry_get(name, entry_id)
+            found = uow.banks.entry_get(name, entry_id)
             if found is None:
                 return None
             version = _next_version(uow, name)
-            uow.bank_hashes_remove(name, version, [entry_id])
+            uow.banks.hashes_remove(name, version, [entry_id])
             made = self._new_version(
                 uow,
                 bank,
@@ -217,7 +217,7 @@ class BankService:
                 version=version,
                 source=f"entry {entry_id} removed",
                 removed=1,
-                total=len(uow.bank_hashes_live(name)),
+                total=len(uow.banks.hashes_live(name)),
             )
         self.catch_up()
         return made
@@ -226,12 +226,12 @@ class BankService:
         """Make a new version whose content is ``to_version``'s (history stays as it was)."""
         with self.store.write() as uow:
             bank = _existing(uow, name)
-            if to_version not in {v.version for v in uow.bank_versions(name)}:
+            if to_version not in {v.version for v in uow.banks.versions(name)}:
                 raise NotFound(f"bank {name!r} has no version {to_version}")
             made = self._new_content(
                 uow,
                 bank,
-                uow.bank_hashes_at(name, to_version),
+                uow.banks.hashes_at(name, to_version),
                 "bank.rollback",
                 actor,
                 source=f"rollback to version {to_version}",
@@ -254,12 +254,12 @@ class BankService:
     ) -> BankVersion:
         """A new version holding ``wanted`` (and, with ``keep_others``, the live hashes it
         lacks): only the difference is written, then the version is recorded as ``action``."""
-        live = uow.bank_hashes_live(bank.name)
+        live = uow.banks.hashes_live(bank.name)
         version = _next_version(uow, bank.name)
         fresh = [h for h in wanted if h not in live]
         gone = [] if keep_others else [i for h, i in live.items() if h not in wanted]
-        _in_chunks(fresh, lambda part: uow.bank_hashes_add(bank.name, version, part), progress)
-        uow.bank_hashes_remove(bank.name, version, gone)
+        _in_chunks(fresh, lambda part: uow.banks.hashes_add(bank.name, version, part), progress)
+        uow.banks.hashes_remove(bank.name, version, gone)
         total = len(live) + len(fresh) - len(gone)
         return self._new_version(
             uow,
@@ -278,8 +278,8 @@ class BankService:
     ) -> BankVersion:
         """Record a version (its hashes already written), make it live, audit it as ``action``."""
         made = BankVersion(bank=bank.name, created_at=self.clock.now(), created_by=actor, **fields)
-        uow.bank_version_add(made)
-        uow.bank_put(bank.model_copy(update={"version": made.version}))
+        uow.banks.version_add(made)
+        uow.banks.put(bank.model_copy(update={"version": made.version}))
         change = BankChange(bank=bank.name, version=made.version, hashes=made.added + made.removed)
         self._changed(uow, actor, action, bank.name, made.model_dump(mode="json"), change)
         return made
@@ -295,8 +295,8 @@ class BankService:
     ) -> None:
         """Log the change (``change``: one to hashes alone, else to banks) and audit it."""
         now = self.clock.now()
-        uow.bank_revision_bump(now, change)
-        uow.audit_append(
+        uow.banks.revision_bump(now, change)
+        uow.audit.append(
             [AuditEntry(at=now, actor=actor, action=action, subject=name, details=details)]
         )
 
@@ -315,7 +315,7 @@ class BankService:
             return
         self._checked = now
         with self.store.read() as uow:
-            revision = uow.bank_revision()
+            revision = uow.banks.revision()
         current = self.holder.current
         stale = revision != current.revision or _passed(current.reenable_at, self.clock)
         if stale and not self._building.locked():
@@ -362,20 +362,20 @@ def _passed(moment: datetime | None, clock: Clock) -> bool:
 
 
 def _existing(uow: UnitOfWork, name: str) -> Bank:
-    bank = uow.bank_get(name)
+    bank = uow.banks.get(name)
     if bank is None:
         raise NotFound(f"no bank named {name!r}")
     return bank
 
 
 def _next_version(uow: UnitOfWork, name: str) -> int:
-    versions = uow.bank_versions(name)
+    versions = uow.banks.versions(name)
     return versions[-1].version + 1 if versions else 1
 
 
 def _counts(uow: UnitOfWork, name: str) -> dict[str, int]:
     found = {t.value: 0 for t in HashType}
-    for kind, _ in uow.bank_hashes_live(name):
+    for kind, _ in uow.banks.hashes_live(name):
         found[kind.value] += 1
     return found
 

@@ -92,7 +92,7 @@ class CaseViewService:
             case = existing_case(uow, case_id)
             check_works(principal, case)
             built = _build(uow, case)
-            uow.audit_append(
+            uow.audit.append(
                 [
                     AuditEntry(
                         at=self.clock.now(),
@@ -110,12 +110,12 @@ class CaseViewService:
         with self.store.write() as uow:
             case = existing_case(uow, case_id)
             check_works(principal, case)
-            event = uow.event_get(event_id)
+            event = uow.events.get(event_id)
             if not isinstance(event, MediaEvent) or event_id not in _shown(uow, case):
                 raise NotFound(f"case {case_id} shows no image {event_id!r}")
             if event.content() is None:
                 raise NotFound(f"only hashes were received for {event_id!r}; there is no image")
-            uow.audit_append(
+            uow.audit.append(
                 [
                     AuditEntry(
                         at=self.clock.now(),
@@ -131,7 +131,7 @@ class CaseViewService:
     def exposures(self, actors: Collection[str] | None = None) -> dict[str, int]:
         """How many images each moderator has revealed, from the audit log."""
         with self.store.read() as uow:
-            return uow.audit_counts(REVEAL, actors)
+            return uow.audit.counts(REVEAL, actors)
 
 
 def _shown(uow: UnitOfWork, case: Case) -> set[str]:
@@ -139,24 +139,24 @@ def _shown(uow: UnitOfWork, case: Case) -> set[str]:
 
 
 def _build(uow: UnitOfWork, case: Case) -> CaseView:
-    decisions = uow.decisions_for(case.event_ids)
+    decisions = uow.events.decisions(case.event_ids)
     signals = tuple(s for _, d in decisions.values() for s in d.signals)
     timeline = _timeline(uow, case, signals)
     people = _people(timeline, case)
     related = tuple(
         RelatedCase(other, _children(uow, other))
-        for other in uow.cases_of_subject(case.subject_account_id, RELATED_LIMIT)
+        for other in uow.cases.of_subject(case.subject_account_id, RELATED_LIMIT)
         if other.case_id != case.case_id
     )
     return CaseView(
         case=case,
         signals=signals,
         timeline=timeline,
-        accounts=uow.accounts_get(people),
-        restricted=frozenset(uow.restrictions_of(people)),
+        accounts=uow.accounts.get(people),
+        restricted=frozenset(uow.accounts.restrictions_of(people)),
         related=related,
-        reports=tuple(uow.authority_reports_for(case.event_ids)),
-        evidence={e: r for e in case.event_ids if (r := uow.evidence_get(e)) is not None},
+        reports=tuple(uow.reports.for_events(case.event_ids)),
+        evidence={e: r for e in case.event_ids if (r := uow.evidence.get(e)) is not None},
     )
 
 
@@ -166,7 +166,7 @@ def _timeline(uow: UnitOfWork, case: Case, signals: tuple[Signal, ...]) -> tuple
     for conversation in dict.fromkeys(c for e, _ in pairs if (c := e.conversation())):
         pairs += [
             p
-            for p in uow.conversation_events(conversation, TIMELINE_LIMIT)
+            for p in uow.events.of_conversation(conversation, TIMELINE_LIMIT)
             if p[0].event_id not in seen
         ]
         seen |= {e.event_id for e, _ in pairs}
@@ -195,10 +195,10 @@ def _case_events(uow: UnitOfWork, case: Case) -> list[tuple[Event, Decision]]:
     wanted = list(case.event_ids)
     found: dict[str, tuple[Event, Decision]] = {}
     for event_id in wanted:  # grows while it runs: a report adds the event it points to
-        event = uow.event_get(event_id) if event_id not in found else None
+        event = uow.events.get(event_id) if event_id not in found else None
         if event is None:
             continue
-        found[event_id] = (event, uow.decisions_for([event_id])[event_id][1])
+        found[event_id] = (event, uow.events.decisions([event_id])[event_id][1])
         if isinstance(event, UserReportEvent) and event.reported_event_id:
             wanted.append(event.reported_event_id)
     return list(found.values())
@@ -257,5 +257,5 @@ def _children(uow: UnitOfWork, case: Case) -> tuple[str, ...]:
     events = [event for event, _ in _case_events(uow, case)]
     people = [p for e in events for p in (e.actor_id, *e.target_ids())]
     others = [p for p in dict.fromkeys(people) if p != case.subject_account_id]
-    accounts = uow.accounts_get(others)
+    accounts = uow.accounts.get(others)
     return tuple(p for p in others if p in accounts and accounts[p].age_band.is_child)

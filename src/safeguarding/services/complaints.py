@@ -92,7 +92,7 @@ class ComplaintService:
         complaint.check()
         with self.store.write() as uow:
             _check_target(uow, complaint)
-            uow.complaint_add(complaint)
+            uow.complaints.add(complaint)
             details = {"kind": new.kind.value, "reason": new.reason, "event_id": new.event_id}
             _audit(uow, now, principal, "complaint.file", complaint.complaint_id, details)
         return complaint
@@ -108,7 +108,7 @@ class ComplaintService:
     def list(self, principal: Principal, status: ComplaintStatus | None = None) -> list[Complaint]:
         """Every complaint; a moderator's list holds those about the queues they work."""
         with self.store.write() as uow:
-            found = [c for c in uow.complaints_list(status) if _sees(uow, principal, c)]
+            found = [c for c in uow.complaints.listed(status) if _sees(uow, principal, c)]
             _audit_regulator(uow, self.clock, principal, "complaints")
         return found
 
@@ -121,7 +121,7 @@ class ComplaintService:
             check_works_all(principal, _queues(uow, complaint), _what(complaint))
             decided = complaint.decided(status, reason, principal.audit_name, now)
             guard = _check_hash_reinstatement(uow, decided, principal)
-            uow.complaint_put(decided)
+            uow.complaints.put(decided)
             effects = _reverse(uow, decided, principal) if _reverses(decided) else {}
             details = {"status": status.value, "reason": decided.outcome_reason, **guard, **effects}
             _audit(uow, now, principal, "complaint.decide", complaint_id, details)
@@ -139,7 +139,7 @@ def _check_target(uow: UnitOfWork, complaint: Complaint) -> None:
     """An appeal is against an action on the appellant's own event; a complaint's event exists."""
     if complaint.event_id is None:
         return
-    found = uow.decisions_for([complaint.event_id]).get(complaint.event_id)
+    found = uow.events.decisions([complaint.event_id]).get(complaint.event_id)
     if found is None:
         raise NotFound(f"no event {complaint.event_id!r} is stored")
     author, decision = found
@@ -184,7 +184,7 @@ def _check_hash_reinstatement(
         return {}
     if not hash_matched(uow, [complaint.event_id]):
         return {}
-    cases = uow.cases_of_event(complaint.event_id)
+    cases = uow.cases.of_event(complaint.event_id)
     still_open = [c.case_id for c in cases if c.status in OPEN_STATUSES]
     if still_open or not cases:
         case = still_open[0] if still_open else "(not opened yet)"
@@ -209,10 +209,10 @@ def _reverse(uow: UnitOfWork, complaint: Complaint, principal: Principal) -> dic
     assert complaint.event_id is not None
     assert complaint.decided_at is not None
     events = [complaint.event_id]
-    restored = uow.events_reinstate(
+    restored = uow.events.reinstate(
         events, APPEAL_SOURCE + complaint.complaint_id, complaint.decided_at, principal.audit_name
     )
-    lifted = uow.restrictions_remove(complaint.account_id, events)
+    lifted = uow.accounts.restrictions_remove(complaint.account_id, events)
     return {"content_reinstated": restored, "restrictions_lifted": lifted}
 
 
@@ -246,7 +246,7 @@ class SuperComplaintService:
             attachments=tuple(attachment_of(i, f) for i, f in attachments.items()),
         )
         with self.store.write() as uow:
-            uow.super_complaint_add(complaint, {i: f.content for i, f in attachments.items()})
+            uow.super_complaints.add(complaint, {i: f.content for i, f in attachments.items()})
             # The title is the advocate's words, sealed in the store: not copied to the audit.
             details = {"harms": list(complaint.harms), "files": len(files)}
             _audit(uow, now, principal, "super_complaint.file", _id(complaint), details)
@@ -258,7 +258,7 @@ class SuperComplaintService:
             if advocate and not principal.organisation:
                 found = []  # a key that speaks for no body has filed nothing
             else:
-                found = uow.super_complaints_list(principal.organisation if advocate else None)
+                found = uow.super_complaints.listed(principal.organisation if advocate else None)
             _audit_regulator(uow, self.clock, principal, "super_complaints")
         return found
 
@@ -276,7 +276,7 @@ class SuperComplaintService:
             attachment = next(
                 (a for a in complaint.attachments if a.attachment_id == attachment_id), None
             )
-            content = uow.super_complaint_file(attachment_id) if attachment else None
+            content = uow.super_complaints.file(attachment_id) if attachment else None
             if attachment is None or content is None:
                 raise NotFound(
                     f"super-complaint {super_complaint_id} has no file {attachment_id!r}"
@@ -297,14 +297,14 @@ class SuperComplaintService:
         with self.store.write() as uow:
             complaint = self._visible(uow, super_complaint_id, principal)
             answered = complaint.answered(status, response, principal.audit_name, now)
-            uow.super_complaint_put(answered)
+            uow.super_complaints.put(answered)
             details = {"status": status.value}
             _audit(uow, now, principal, "super_complaint.respond", _id(answered), details)
         return answered
 
     @staticmethod
     def _visible(uow: UnitOfWork, super_complaint_id: str, principal: Principal) -> SuperComplaint:
-        found = uow.super_complaint_get(super_complaint_id)
+        found = uow.super_complaints.get(super_complaint_id)
         if found is None:
             raise NotFound(f"no super-complaint {super_complaint_id!r}")
         if principal.role is Role.ADVOCATE and not principal.speaks_for(found.organisation):
@@ -354,7 +354,7 @@ def _id(complaint: SuperComplaint) -> str:
 
 
 def _existing(uow: UnitOfWork, complaint_id: str) -> Complaint:
-    found = uow.complaint_get(complaint_id)
+    found = uow.complaints.get(complaint_id)
     if found is None:
         raise NotFound(f"no complaint or appeal {complaint_id!r}")
     return found
@@ -374,4 +374,4 @@ def _audit(
     details: dict[str, Any],
 ) -> None:
     entry = AuditEntry(at=at, actor=who.audit_name, action=action, subject=subject, details=details)
-    uow.audit_append([entry])
+    uow.audit.append([entry])

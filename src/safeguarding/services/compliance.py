@@ -69,17 +69,17 @@ class ComplianceService:
         ]
         with self.store.read() as uow:
             policy = self.policies.current(uow)
-            open_complaints, overdue_complaints = uow.complaints_open(now)
-            on_time, decided = uow.cases_decided_on_time(
+            open_complaints, overdue_complaints = uow.risk.complaints_open(now)
+            on_time, decided = uow.risk.cases_decided_on_time(
                 now - timedelta(days=MODERATION_WINDOW_DAYS), now
             )
             facts = {
-                "overdue_cases": uow.cases_overdue(now),
-                "reports_waiting": uow.authority_reports_waiting(
+                "overdue_cases": uow.risk.cases_overdue(now),
+                "reports_waiting": uow.risk.authority_reports_waiting(
                     now - timedelta(hours=REPORT_WAIT_HOURS)
                 ),
             }
-            risk = uow.risk_assessment_latest()
+            risk = uow.risk.latest()
         config = self.config
         return ComplianceFacts(
             policy=policy.document,

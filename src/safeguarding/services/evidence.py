@@ -58,7 +58,7 @@ class EvidenceService:
             grounds = content_grounds(
                 uow, principal, event_id, f"the evidence for event {event_id!r}"
             )
-            content = uow.evidence_content(record.content_sha256) if record.content_sha256 else None
+            content = uow.evidence.content(record.content_sha256) if record.content_sha256 else None
             if content is None:
                 why = "was purged" if record.purged_at else "holds no content"
                 raise NotFound(f"the evidence for event {event_id!r} {why}")
@@ -72,7 +72,7 @@ class EvidenceService:
             _check_reason(reason)
         with self.store.write() as uow:
             record = _existing(uow, event_id)
-            if not uow.evidence_hold(event_id, reason):
+            if not uow.evidence.hold(event_id, reason):
                 raise NotFound(f"the evidence for event {event_id!r} was purged")
             action = "evidence.hold" if reason else "evidence.release"
             self._audit(uow, actor, action, event_id, {"reason": reason})
@@ -86,9 +86,9 @@ class EvidenceService:
         purged: list[EvidenceRecord] = []
         while True:
             with self.store.write() as uow:
-                due = uow.evidence_expired(now, _PURGE_CHUNK)
+                due = uow.evidence.expired(now, _PURGE_CHUNK)
                 for record in due:
-                    uow.evidence_purge(record.event_id, now)
+                    uow.evidence.purge(record.event_id, now)
                     self._audit(uow, actor, "evidence.purge", record.event_id, _tombstone(record))
             purged += due
             if progress is not None and due:
@@ -102,11 +102,11 @@ class EvidenceService:
         entry = AuditEntry(
             at=self.clock.now(), actor=actor, action=action, subject=subject, details=details
         )
-        uow.audit_append([entry])
+        uow.audit.append([entry])
 
 
 def _existing(uow: UnitOfWork, event_id: str) -> EvidenceRecord:
-    record = uow.evidence_get(event_id)
+    record = uow.evidence.get(event_id)
     if record is None:
         raise NotFound(f"no evidence was preserved for event {event_id!r}")
     return record

@@ -61,7 +61,7 @@ class InformationRequestService:
                 deadline=deadline,
                 event_ids=tuple(dict.fromkeys((*event_ids, *resolved.values()))),
             )
-            uow.information_request_add(request)
+            uow.information_requests.add(request)
             details: dict[str, object] = {
                 "event_ids": list(request.event_ids),
                 "deadline": deadline.isoformat(),
@@ -73,7 +73,7 @@ class InformationRequestService:
 
     def list(self, principal: Principal) -> list[InformationRequest]:
         with self.store.write() as uow:
-            found = uow.information_requests_list()
+            found = uow.information_requests.listed()
             _audit(uow, self.clock.now(), principal.audit_name, "information_request.list", None)
         return found
 
@@ -102,9 +102,9 @@ class InformationRequestService:
                 raise Conflict(f"information request {request_id} was already answered")
             attachments = tuple(attachment_of(i, f) for i, f in named.items())
             answered = request.answered(response.strip(), principal.audit_name, now, attachments)
-            uow.information_request_put(answered)
+            uow.information_requests.put(answered)
             for attachment_id, f in named.items():
-                uow.information_request_file_add(request_id, attachment_id, f.content)
+                uow.information_requests.file_add(request_id, attachment_id, f.content)
             details = {"files": len(named)}
             _audit(uow, now, principal.audit_name, "information_request.answer", answered, details)
         return answered
@@ -118,7 +118,7 @@ class InformationRequestService:
             attachment = next(
                 (a for a in request.attachments if a.attachment_id == attachment_id), None
             )
-            content = uow.information_request_file(attachment_id) if attachment else None
+            content = uow.information_requests.file(attachment_id) if attachment else None
             if attachment is None or content is None:
                 raise NotFound(f"information request {request_id} has no file {attachment_id!r}")
             details = {"attachment_id": attachment_id}
@@ -151,7 +151,7 @@ def _check(
 
 
 def _existing(uow: UnitOfWork, request_id: str) -> InformationRequest:
-    request = uow.information_request_get(request_id)
+    request = uow.information_requests.get(request_id)
     if request is None:
         raise NotFound(f"no information request {request_id!r}")
     return request
@@ -166,6 +166,6 @@ def _audit(
     details: dict[str, object] | None = None,
 ) -> None:
     subject = request.request_id if request else "information_requests"
-    uow.audit_append(
+    uow.audit.append(
         [AuditEntry(at=at, actor=actor, action=action, subject=subject, details=details or {})]
     )

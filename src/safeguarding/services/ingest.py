@@ -90,7 +90,7 @@ class IngestService:
 
     def stored_ids(self, event_ids: Collection[str]) -> set[str]:
         with self.store.read() as uow:
-            return set(uow.events_find(event_ids))
+            return set(uow.events.find(event_ids))
 
     def decide_within(
         self, uow: UnitOfWork, events: Sequence[Event], source: str
@@ -102,7 +102,7 @@ class IngestService:
     def _ingest_once(self, prepared: Sequence[Prepared], source: str) -> list[IngestResult]:
         events = [p.event for p in prepared]
         with self.store.write() as uow:
-            stored = uow.events_find({e.event_id for e in events})
+            stored = uow.events.find({e.event_id for e in events})
             check_reuse(prepared, stored)
             fresh = first_of_each(events, stored)
             batch = [(prepared[i].event, prepared[i].fingerprint) for i in fresh.values()]
@@ -132,9 +132,9 @@ class IngestService:
             new_events.append(NewEvent(event, fingerprint, now, decision))
             outbox.extend(_outbox_item(effect) for effect in effects)
         state.flush()
-        uow.events_add(new_events)
-        uow.outbox_add(outbox)
-        uow.audit_append([_audit_entry(list(decisions.values()), source)])
+        uow.events.add(new_events)
+        uow.outbox.add(outbox)
+        uow.audit.append([_audit_entry(list(decisions.values()), source)])
         return decisions
 
     def _with_support(self, event: Event, decision: Decision, state: BatchState) -> Decision:

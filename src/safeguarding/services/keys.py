@@ -108,8 +108,8 @@ class KeyService:
             organisation=body,
         )
         with self.store.write() as uow:
-            uow.key_add(record)
-            uow.audit_append(
+            uow.keys.add(record)
+            uow.audit.append(
                 [
                     AuditEntry(
                         at=record.created_at,
@@ -129,17 +129,17 @@ class KeyService:
 
     def list(self) -> list[ApiKeyRecord]:
         with self.store.read() as uow:
-            return uow.keys_list()
+            return uow.keys.listed()
 
     def revoke(self, key_id: str, *, by: str = "cli") -> None:
         now = self.clock.now()
         with self.store.write() as uow:
-            if not uow.key_revoke(key_id, now):
+            if not uow.keys.revoke(key_id, now):
                 raise NotFound(f"no active key with id '{key_id}'")
-            uow.audit_append(
+            uow.audit.append(
                 [AuditEntry(at=now, actor=by, action="key.revoke", subject=f"key:{key_id}")]
             )
-            uow.sessions_end_for_key(key_id, now)
+            uow.sessions.end_for_key(key_id, now)
         with self._lock:
             self._cache = {k: v for k, v in self._cache.items() if v[1].key_id != key_id}
 
@@ -219,7 +219,7 @@ class KeyService:
         if prefix != "sgk" or not key_id or not secret:
             raise Unauthenticated("the API key is not valid")
         with self.store.read() as uow:
-            record = uow.key_get(key_id)
+            record = uow.keys.get(key_id)
         if record is None or record.revoked_at is not None:
             raise Unauthenticated("the API key is not valid")
         try:

@@ -135,7 +135,7 @@ class OutboxWorker:
 
     def _process_next(self) -> bool:
         with self.store.write() as uow:
-            item = uow.outbox_next(self.clock.now(), LEASE_SECONDS)
+            item = uow.outbox.next(self.clock.now(), LEASE_SECONDS)
             if item is None:
                 return False
             effect = self._read(uow, item)
@@ -165,7 +165,7 @@ class OutboxWorker:
             "side effect can never succeed; marked failed",
             extra={"item_id": item.item_id, "kind": item.kind, "error": reason},
         )
-        uow.outbox_failed(item.item_id, self.clock.now(), reason)
+        uow.outbox.failed(item.item_id, self.clock.now(), reason)
 
     def _done(self, uow: UnitOfWork, effect: SideEffect, result: str) -> None:
         """Run the plugins' handlers for the effect, then mark its item done, in ``uow``."""
@@ -175,7 +175,7 @@ class OutboxWorker:
                 results.append(f"{name}: {handler.handle(uow, effect)}")
             except Exception as exc:
                 raise EffectHandlerFailed(name, effect.item_id) from exc
-        uow.outbox_done(effect.item_id, self.clock.now(), "; ".join(results))
+        uow.outbox.done(effect.item_id, self.clock.now(), "; ".join(results))
 
     def _deliver(self, item: OutboxItem, effect: SideEffect) -> None:
         try:
@@ -193,7 +193,7 @@ class OutboxWorker:
                 extra={"item_id": item.item_id, "kind": item.kind, "error": type(exc).__name__},
             )
             with self.store.write() as uow:
-                uow.outbox_retry(
+                uow.outbox.retry(
                     item.item_id,
                     f"{type(exc).__name__}: {exc}",
                     self.clock.now() + timedelta(seconds=delay),
@@ -238,16 +238,16 @@ class OutboxWorker:
         case = self._case_for(uow, effect)
         about = _account_case(uow, effect, case)
         if about is not None:
-            uow.case_absorb(about.absorb(case), case.event_ids)
+            uow.cases.absorb(about.absorb(case), case.event_ids)
             return f"added to {about.case_id}"
         for _ in range(3):  # the open case may be decided between the insert and the lookup
-            if uow.case_add(case, source_key=effect.item_id):
+            if uow.cases.add(case, source_key=effect.item_id):
                 return f"opened {case.case_id}"
-            if uow.case_get(case.case_id) is not None:
+            if uow.cases.get(case.case_id) is not None:
                 return f"{case.case_id} already open"
-            held = uow.case_open(case.open_key)
+            held = uow.cases.open(case.open_key)
             if held is not None:
-                uow.case_absorb(held.absorb(case), case.event_ids)
+                uow.cases.absorb(held.absorb(case), case.event_ids)
                 return f"added to {held.case_id}"
         raise ConcurrentWrite(f"no case could be opened or joined for {effect.event_id}")
 
@@ -274,7 +274,7 @@ class OutboxWorker:
     def _preserve_evidence(self, uow: UnitOfWork, effect: SideEffect) -> str:
         params = effect.params_as(PreserveParams)
         now = self.clock.now()
-        fresh = uow.evidence_preserve(
+        fresh = uow.evidence.preserve(
             effect.event_id,
             now,
             now + timedelta(days=params.retention_days),
@@ -284,12 +284,14 @@ class OutboxWorker:
 
     def _restrict(self, uow: UnitOfWork, effect: SideEffect) -> str:
         kind = effect.action.value
-        uow.restriction_add(Restriction(effect.subject, kind, effect.event_id, self.clock.now()))
+        uow.accounts.restriction_add(
+            Restriction(effect.subject, kind, effect.event_id, self.clock.now())
+        )
         return f"{kind} applied"
 
     def _draft_report(self, uow: UnitOfWork, effect: SideEffect) -> str:
         authority = effect.params_as(ReportParams).authority
-        fresh = uow.authority_report_draft(effect.event_id, authority, self.clock.now())
+        fresh = uow.reports.draft(effect.event_id, authority, self.clock.now())
         return "report drafted, awaiting a moderator's confirmation" if fresh else "already drafted"
 
 
@@ -306,9 +308,9 @@ def effect_of(item: OutboxItem) -> SideEffect:
 
 def conversation_of(uow: UnitOfWork, event_id: str) -> str | None:
     """The conversation an event belongs to; for a user report, the reported message's."""
-    event = uow.event_get(event_id)
+    event = uow.events.get(event_id)
     if isinstance(event, UserReportEvent) and event.reported_event_id:
-        reported = uow.event_get(event.reported_event_id)
+        reported = uow.events.get(event.reported_event_id)
         return reported.conversation() if reported is not None else None
     return event.conversation() if event is not None else None
 
@@ -319,7 +321,7 @@ def _account_case(uow: UnitOfWork, effect: SideEffect, case: Case) -> Case | Non
     the harm about them; for a conversation's, one held about them without a conversation.
     Whichever comes first, the two meet on one case."""
     if effect.params_as(OpenCaseParams).scope == "account":
-        return uow.case_open_about(case.queue, case.subject_account_id)
+        return uow.cases.open_about(case.queue, case.subject_account_id)
     if case.conversation_id is None:
         return None
-    return uow.case_open(case.model_copy(update={"conversation_id": None}).open_key)
+    return uow.cases.open(case.model_copy(update={"conversation_id": None}).open_key)

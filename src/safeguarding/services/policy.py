@@ -54,9 +54,9 @@ class PolicyService:
         now = time.monotonic()
         if self._cached is not None and now < self._checked_until:
             return self._cached
-        version = uow.policy_current_version()
+        version = uow.policy.current_version()
         if self._cached is None or self._cached.version != version:
-            found = uow.policy_current()
+            found = uow.policy.current()
             if found is None:
                 raise NotFound("no policy is stored; run `safeguarding db upgrade` first")
             self._cached = found
@@ -69,12 +69,12 @@ class PolicyService:
 
     def history(self) -> list[PolicyVersion]:
         with self.store.read() as uow:
-            return uow.policy_history()
+            return uow.policy.history()
 
     def ensure_initial(self, source: str | None = None) -> PolicyVersion | None:
         """Store version 1 from ``source`` (the built-in default if None) on an empty store."""
         with self.store.write() as uow:
-            if uow.policy_current_version() != 0:
+            if uow.policy.current_version() != 0:
                 return None
             return self._store(
                 uow, self.check(source or default_policy_source()), "system", "initial policy"
@@ -87,7 +87,7 @@ class PolicyService:
             return self._store(uow, checked, by, note)
 
     def _store(self, uow: UnitOfWork, checked: CheckedPolicy, by: str, note: str) -> PolicyVersion:
-        before = uow.policy_current()
+        before = uow.policy.current()
         version = PolicyVersion(
             version=(before.version if before else 0) + 1,
             sha256=checked.sha256,
@@ -98,8 +98,8 @@ class PolicyService:
             note=note,
         )
         relaxed = before.document.relaxed_defaults(version.document) if before else []
-        uow.policy_add(version)
-        uow.audit_append(_policy_audit(version, before, relaxed))
+        uow.policy.add(version)
+        uow.audit.append(_policy_audit(version, before, relaxed))
         if self.on_stored is not None:
             self.on_stored(uow, version)
         self._checked_until = 0.0  # see the new version on the next request

@@ -83,7 +83,7 @@ class ReportingService:
     def list(self, principal: Principal) -> list[ReportSummary]:
         """Every report's metadata (never a package); a moderator's, of the queues they work."""
         with self.store.write() as uow:
-            records = uow.authority_reports()
+            records = uow.reports.recent()
             if principal.role is not Role.ADMIN and principal.role is not Role.REGULATOR:
                 records = [r for r in records if principal.works_any(event_queues(uow, r.event_id))]
             if principal.role is Role.REGULATOR:
@@ -139,7 +139,7 @@ class ReportingService:
                     "package": package,
                 }
             )
-            uow.authority_report_put(confirmed)
+            uow.reports.put(confirmed)
             _audit(uow, now, principal.audit_name, "report.confirm", event_id, authority)
         return confirmed
 
@@ -163,7 +163,7 @@ class ReportingService:
                     "destination": destination,
                 }
             )
-            uow.authority_report_put(sent)
+            uow.reports.put(sent)
             # The files that left with it are named by hash in the audit, never included.
             grounds = {"files_sent": sorted(files)} if files else None
             _audit(uow, now, actor, "report.submit", event_id, authority, grounds)
@@ -178,7 +178,7 @@ class ReportingService:
         found: dict[str, bytes] = {}
         with self.store.read() as uow:
             for sha256 in filter(None, hashes):
-                content = uow.evidence_content(str(sha256))
+                content = uow.evidence.content(str(sha256))
                 if content is not None:
                     found[str(sha256)] = content
         return found
@@ -190,7 +190,7 @@ class ReportingService:
             if record.status is not ReportStatus.SUBMITTED:
                 raise Conflict(f"the report is {record.status.value}, not submitted")
             done = record.model_copy(update={"status": ReportStatus.ACKNOWLEDGED})
-            uow.authority_report_put(done)
+            uow.reports.put(done)
             _audit(uow, self.clock.now(), actor, "report.acknowledge", event_id, authority)
         return done
 
@@ -200,8 +200,8 @@ class ReportingService:
 
     # -- building ------------------------------------------------------------
     def _build(self, uow: UnitOfWork, event_id: str, authority: str) -> AuthorityReport:
-        event = uow.event_get(event_id)
-        found = uow.decisions_for([event_id]).get(event_id)
+        event = uow.events.get(event_id)
+        found = uow.events.decisions([event_id]).get(event_id)
         if event is None or found is None:
             raise NotFound(f"event {event_id!r} or its decision is not stored")
         decision = found[1]
@@ -226,7 +226,7 @@ class ReportingService:
         suspect = _named(decision, "suspect_account_id") or [event.actor_id]
         children = _named(decision, "child_account_id") or list(event.target_ids())
         roles = dict.fromkeys(children, "child") | dict.fromkeys(suspect, "suspect")
-        stored = uow.accounts_get(list(roles))
+        stored = uow.accounts.get(list(roles))
         found = []
         for account_id, role in roles.items():
             account = stored.get(account_id)
@@ -252,7 +252,7 @@ class ReportingService:
             return ()
         hashes = event.hashes
         banks = [s.evidence.bank for s in decision.signals if s.kind == "hash_match"]
-        evidence = uow.evidence_get(event.event_id)
+        evidence = uow.evidence.get(event.event_id)
         return (
             ReportedContent(
                 event_id=event.event_id,
@@ -263,7 +263,7 @@ class ReportingService:
                 pdq=hashes.pdq if hashes else None,
                 matched_bank=next((b for b in banks if b), None),
                 evidence_sha256=evidence.content_sha256 if evidence else None,
-                viewed_by_esp=uow.audit_mentions(VIEWS, event.event_id),
+                viewed_by_esp=uow.audit.mentions(VIEWS, event.event_id),
             ),
         )
 
@@ -275,7 +275,7 @@ class ReportingService:
         )
         lines = []
         for event_id in ids:
-            found = uow.event_get(event_id)
+            found = uow.events.get(event_id)
             if isinstance(found, MessageEvent | PostEvent):
                 lines.append(
                     ExcerptLine(
@@ -309,7 +309,7 @@ def _check_confirmed_case(uow: UnitOfWork, principal: Principal, event_id: str, 
     in a queue the caller works."""
     if principal.role not in CONFIRMERS or not principal.works_any(event_queues(uow, event_id)):
         raise out_of_scope(principal, f"{what} is not in a queue {principal.name} works")
-    confirmed = [c for c in uow.cases_of_event(event_id) if c.status is CaseStatus.CONFIRMED]
+    confirmed = [c for c in uow.cases.of_event(event_id) if c.status is CaseStatus.CONFIRMED]
     if not confirmed:
         raise Conflict(f"decide the case about event {event_id!r} as confirmed before its report")
     if not any(principal.works(c.queue) for c in confirmed):
@@ -318,7 +318,7 @@ def _check_confirmed_case(uow: UnitOfWork, principal: Principal, event_id: str, 
 
 
 def _record(uow: UnitOfWork, event_id: str, authority: str) -> ReportRecord:
-    record = uow.authority_report_get(event_id, authority)
+    record = uow.reports.get(event_id, authority)
     if record is None:
         raise NotFound(f"no report for {authority!r} was drafted for event {event_id!r}")
     return record
@@ -335,6 +335,6 @@ def _audit(
 ) -> None:
     subject = event_id or "authority reports"
     details = ({"authority": authority} if authority else {}) | (grounds or {})
-    uow.audit_append(
+    uow.audit.append(
         [AuditEntry(at=at, actor=actor, action=action, subject=subject, details=details)]
     )

@@ -51,7 +51,7 @@ class RetentionService:
         """How many events' content the next run would remove (at most 100,000 counted)."""
         cutoffs = retention_cutoffs(self.clock.now(), self.content_days, self.days_by_type)
         with self.store.read() as uow:
-            return len(uow.events_past_retention(cutoffs, 100_000))
+            return len(uow.retention.past_retention(cutoffs, 100_000))
 
     def run(
         self, actor: str, progress: Callable[[int], None] | None = None, full: bool = False
@@ -63,13 +63,13 @@ class RetentionService:
         removed = 0
         while True:
             with self.store.write() as uow:
-                due = uow.events_past_retention(cutoffs, BATCH)
+                due = uow.retention.past_retention(cutoffs, BATCH)
                 for event_id in due:
-                    event = uow.event_get(event_id)
+                    event = uow.events.get(event_id)
                     if event is not None:
-                        uow.event_content_remove(without_content(event), now)
+                        uow.retention.remove_content(without_content(event), now)
                 if due:
-                    uow.audit_append([_audit(now, actor, due)])
+                    uow.audit.append([_audit(now, actor, due)])
             removed += len(due)
             if progress is not None and due:
                 progress(len(due))

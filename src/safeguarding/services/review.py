@@ -52,15 +52,15 @@ class ReviewService:
         if harm is not None:
             queues = {harm} & queues if queues is not None else {harm}
         with self.store.read() as uow:
-            return uow.cases_list(OPEN_STATUSES, limit, queues)
+            return uow.cases.listed(OPEN_STATUSES, limit, queues)
 
     def counts(self) -> Counts:
         with self.store.read() as uow:
-            return uow.counts()
+            return uow.figures.counts()
 
     def outbox_pending(self) -> int:
         with self.store.read() as uow:
-            return uow.outbox_pending()
+            return uow.outbox.pending()
 
     def claim(self, case_id: str, principal: Principal) -> Case:
         """Take a case into review; nobody else can decide it until it is released."""
@@ -70,7 +70,7 @@ class ReviewService:
             claimed = case.move_to(CaseStatus.IN_REVIEW).model_copy(
                 update={"assignee": principal.audit_name}
             )
-            uow.case_put(claimed)
+            uow.cases.put(claimed)
             self._audit(uow, principal.audit_name, "case.claim", case_id, {})
         return claimed
 
@@ -78,7 +78,7 @@ class ReviewService:
         with self.store.write() as uow:
             case = self._assigned(uow, case_id, principal)
             released = case.move_to(CaseStatus.OPEN).model_copy(update={"assignee": None})
-            uow.case_put(released)
+            uow.cases.put(released)
             self._audit(uow, principal.audit_name, "case.release", case_id, {})
         return released
 
@@ -91,19 +91,19 @@ class ReviewService:
             lifted = restored = 0
             kept: list[str] = []
             if decision.outcome is Outcome.DISMISS:
-                lifted = uow.restrictions_remove(case.subject_account_id, case.event_ids)
+                lifted = uow.accounts.restrictions_remove(case.subject_account_id, case.event_ids)
                 back, kept = reinstatable(uow, case.event_ids, principal)
-                restored = uow.events_reinstate(back, case.case_id, decision.at, who)
+                restored = uow.events.reinstate(back, case.case_id, decision.at, who)
             released = 0
             if decision.outcome in (Outcome.DISMISS, Outcome.CONFIRM):
-                released = uow.review_holds_remove(case.event_ids)
+                released = uow.conversations.holds_remove(case.event_ids)
             if released and decision.outcome is Outcome.CONFIRM:
-                uow.restriction_add(
+                uow.accounts.restriction_add(
                     Restriction(case.subject_account_id, RESTRICT, case.event_ids[0], decision.at)
                 )
             if decision.outcome is Outcome.ESCALATE:
                 decided = decided.model_copy(update={"priority": 1, "assignee": None})
-            uow.case_put(decided)
+            uow.cases.put(decided)
             details = decision.model_dump(mode="json", exclude={"case_id", "by", "at"})
             effects = {"restrictions_lifted": lifted, "content_reinstated": restored}
             if released:
@@ -127,7 +127,7 @@ class ReviewService:
         return case
 
     def _audit(self, uow: UnitOfWork, actor: str, action: str, subject: str, details: dict) -> None:
-        uow.audit_append(
+        uow.audit.append(
             [
                 AuditEntry(
                     at=self.clock.now(),
@@ -153,7 +153,7 @@ def check_works(principal: Principal, case: Case) -> None:
 
 def hash_matched(uow: UnitOfWork, event_ids: Iterable[str]) -> list[str]:
     """The events whose decision matched a hash bank or hash list (known abuse imagery)."""
-    decided = uow.decisions_for(list(event_ids))
+    decided = uow.events.decisions(list(event_ids))
     return [
         event_id
         for event_id, (_, decision) in decided.items()
@@ -171,7 +171,7 @@ def reinstatable(
 
 
 def existing_case(uow: UnitOfWork, case_id: str) -> Case:
-    case = uow.case_get(case_id)
+    case = uow.cases.get(case_id)
     if case is None:
         raise NotFound(f"no case {case_id!r}")
     return case

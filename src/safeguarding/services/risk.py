@@ -72,11 +72,11 @@ class RiskService:
         with self.store.write() as uow:
             policy = self.policies.current(uow)
             evidence = {
-                f: uow.feature_evidence(profile(f).observations, start, now, now)
+                f: uow.risk.feature_evidence(profile(f).observations, start, now, now)
                 for f in self.features
                 if profile(f).observed
             }
-            latest = uow.risk_assessment_latest()
+            latest = uow.risk.latest()
             context = AssessmentContext(
                 version=(latest.version if latest else 0) + 1,
                 assessed_at=now,
@@ -87,22 +87,22 @@ class RiskService:
                 senior_manager=self.senior_manager,
             )
             made = assess(self.features, policy.document, evidence, context)
-            uow.risk_assessment_add(made)
-            uow.audit_append([_assessed(made)])
+            uow.risk.add(made)
+            uow.audit.append([_assessed(made)])
         return made
 
     def latest(self) -> RiskAssessment | None:
         with self.store.read() as uow:
-            return uow.risk_assessment_latest()
+            return uow.risk.latest()
 
     def history(self, limit: int = 100) -> list[RiskAssessment]:
         """Every stored assessment, newest first."""
         with self.store.read() as uow:
-            return uow.risk_assessments(limit)
+            return uow.risk.assessments(limit)
 
     def status(self) -> RiskStatus:
         with self.store.read() as uow:
-            return RiskStatus(uow.risk_assessment_latest(), self.policies.current(uow).version)
+            return RiskStatus(uow.risk.latest(), self.policies.current(uow).version)
 
     def review_due(self) -> bool:
         return self.status().review_due
@@ -110,10 +110,10 @@ class RiskService:
 
 def review_prompt(uow: UnitOfWork, version: PolicyVersion) -> None:
     """Record that the latest assessment needs a review, when a new policy is stored."""
-    latest = uow.risk_assessment_latest()
+    latest = uow.risk.latest()
     if latest is None or not latest.review_due(version.version):
         return
-    uow.audit_append(
+    uow.audit.append(
         [
             AuditEntry(
                 at=version.created_at,

@@ -76,9 +76,9 @@ class DecisionSamples:
             raise InvalidInput.about("days", f"sample from the last 1 to 3660 days, not {days}")
         until = self.clock.now()
         with self.store.write() as uow:
-            drawn = uow.decisions_sample(n, until - timedelta(days=days), until)
+            drawn = uow.events.sample(n, until - timedelta(days=days), until)
             people = {p for e, _ in drawn for p in (e.actor_id, *e.target_ids())}
-            bands = {a: acc.age_band for a, acc in uow.accounts_get(people).items()}
+            bands = {a: acc.age_band for a, acc in uow.accounts.get(people).items()}
             if principal.role is Role.REGULATOR:
                 # The events shown, so a request can later name them by their pseudonyms.
                 shown = [event.event_id for event, _ in drawn]
@@ -87,7 +87,7 @@ class DecisionSamples:
                     at=until, actor=principal.audit_name, action="regulator.read",
                     subject=SAMPLES_SUBJECT, details=details,
                 )  # fmt: skip
-                uow.audit_append([entry])
+                uow.audit.append([entry])
         return [self._anonymised(event, decision, bands) for event, decision in drawn]
 
     def resolve(self, uow: UnitOfWork, pseudonyms: Sequence[str]) -> dict[str, str]:
@@ -97,7 +97,7 @@ class DecisionSamples:
         records hold what was shown); InvalidInput names every pseudonym that is not one."""
         wanted = dict.fromkeys(pseudonyms)
         found: dict[str, str] = {}
-        for details in uow.audit_details("regulator.read", SAMPLES_SUBJECT):
+        for details in uow.audit.details("regulator.read", SAMPLES_SUBJECT):
             for event_id in details.get("events", ()):
                 named = self.pseudonym("event", event_id)
                 if named in wanted:

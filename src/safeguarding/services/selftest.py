@@ -154,7 +154,7 @@ class ChildSafetySelfTest:
             self._decide(uow, raw, start)
         if sequence.restricted:
             restriction = Restriction(cast.adult, "restrict_contact_with_children", SOURCE, start)
-            uow.restriction_add(restriction)
+            uow.accounts.restriction_add(restriction)
         for minute, attempt in enumerate(sequence.attempts, start=1):
             at = start + timedelta(days=attempt.days_later, minutes=minute)
             verdict = self._decide(uow, attempt.build(cast), at)

@@ -32,9 +32,9 @@ class WebSessions:
         session_id, now = secrets.token_urlsafe(32), self.clock.now()
         record = WebSessionRecord(_hash(session_id), principal.key_id, now, now + self.lifetime)
         with self.store.write() as uow:
-            uow.sessions_purge(expired_before=now)  # an expired session is never live again
-            uow.session_add(record)
-            uow.audit_append([_entry(principal, "session.start", now)])
+            uow.sessions.purge(expired_before=now)  # an expired session is never live again
+            uow.sessions.add(record)
+            uow.audit.append([_entry(principal, "session.start", now)])
         return session_id
 
     def principal(self, session_id: str | None) -> Principal | None:
@@ -42,12 +42,12 @@ class WebSessions:
         if not session_id:
             return None
         with self.store.read() as uow:
-            record = uow.session_get(_hash(session_id))
+            record = uow.sessions.get(_hash(session_id))
             if record is None or record.ended_at is not None:
                 return None
             if record.expires_at <= self.clock.now():
                 return None
-            key = uow.key_get(record.key_id)
+            key = uow.keys.get(record.key_id)
         if key is None or key.revoked_at is not None:
             return None
         return principal_of(key)
@@ -58,9 +58,9 @@ class WebSessions:
             return
         now = self.clock.now()
         with self.store.write() as uow:
-            ended = uow.session_end(_hash(session_id), now)
+            ended = uow.sessions.end(_hash(session_id), now)
             if ended and principal is not None:
-                uow.audit_append([_entry(principal, "session.end", now)])
+                uow.audit.append([_entry(principal, "session.end", now)])
 
 
 def _hash(session_id: str) -> str:

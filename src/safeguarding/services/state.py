@@ -59,23 +59,25 @@ class BatchState:
     def __init__(self, uow: UnitOfWork, events: list[Event]) -> None:
         self.uow = uow
         conversation_ids = {c for e in events if (c := e.conversation())}
-        self.conversations = uow.conversations_get(conversation_ids)
+        self.conversations = uow.conversations.get(conversation_ids)
         owners = owners_to_load(events, self.conversations)
         account_ids = {e.actor_id for e in events} | {t for e in events for t in e.target_ids()}
-        self.accounts = uow.accounts_get(account_ids | owners)
-        self.restricted = uow.restrictions_of(account_ids | owners)
+        self.accounts = uow.accounts.get(account_ids | owners)
+        self.restricted = uow.accounts.restrictions_of(account_ids | owners)
         pairs = {(e.actor_id, t) for e in events for t in _targets(e)}
         pairs |= {(e.actor_id, o) for e in events if is_stream_event(e) for o in owners}
-        self.links = uow.connection_links_among(pairs)
+        self.links = uow.accounts.connection_links_among(pairs)
         self.connected = set(self.links)
-        self.contacted = uow.contacts_among(pairs)
-        self.under_review = uow.review_holds_among(pairs)
+        self.contacted = uow.conversations.contacts_among(pairs)
+        self.under_review = uow.conversations.holds_among(pairs)
         actors = {e.actor_id for e in events}
         since = min((e.occurred_at for e in events), default=None)
         window = since - CONTACT_WINDOW if since is not None else None
         self.children_contacted = self._children_reached(uow, actors, window)
-        self.refusals = uow.contact_refusals(actors, window) if window is not None else {}
-        self.last_refused = uow.last_refusals(actors, window) if window is not None else {}
+        self.refusals = uow.conversations.refusals(actors, window) if window is not None else {}
+        self.last_refused = (
+            uow.conversations.last_refusals(actors, window) if window is not None else {}
+        )
         self._changed_accounts: set[str] = set()
         self._changed_conversations: set[str] = set()
         self._new_connections: set[tuple[str, str]] = set()
@@ -93,8 +95,8 @@ class BatchState:
         """The children each actor reached for since then: contact made, or refused."""
         if since is None:
             return {}
-        found = uow.children_contacted(actors, since)
-        for actor, children in uow.children_refused(actors, since).items():
+        found = uow.conversations.children_contacted(actors, since)
+        for actor, children in uow.conversations.children_refused(actors, since).items():
             found.setdefault(actor, set()).update(children)
         return found
 
@@ -365,19 +367,21 @@ class BatchState:
 
     def flush(self) -> None:
         """Write back everything the batch changed."""
-        self.uow.accounts_put([self.accounts[a] for a in sorted(self._changed_accounts)])
-        self.uow.conversations_put(
+        self.uow.accounts.put([self.accounts[a] for a in sorted(self._changed_accounts)])
+        self.uow.conversations.put(
             [self.conversations[c] for c in sorted(self._changed_conversations)]
         )
         # Connections that no longer stand go first; those made since are added back after.
-        self.uow.connections_remove_children(sorted(self._unconnected))
-        self.uow.connections_add(sorted(self._new_connections))
-        self.uow.connection_links_put([self._new_links[p] for p in sorted(self._new_links)])
-        self.uow.contacts_add(self._new_contacts)
-        self.uow.contact_refusals_add(self._new_refusals)
-        self.uow.review_holds_add(self._new_holds)
+        self.uow.accounts.connections_remove_children(sorted(self._unconnected))
+        self.uow.accounts.connections_add(sorted(self._new_connections))
+        self.uow.accounts.connection_links_put(
+            [self._new_links[p] for p in sorted(self._new_links)]
+        )
+        self.uow.conversations.contacts_add(self._new_contacts)
+        self.uow.conversations.refusals_add(self._new_refusals)
+        self.uow.conversations.holds_add(self._new_holds)
         for restriction in self._new_restrictions:
-            self.uow.restriction_add(restriction)
+            self.uow.accounts.restriction_add(restriction)
 
 
 def _ordered(a: str, b: str) -> tuple[str, str]:

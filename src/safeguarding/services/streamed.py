@@ -85,4 +85,4 @@ class StreamedIngest:
 
     def _stored(self, events: Sequence[Event]) -> dict[str, StoredEvent]:
         with self.store.read() as uow:
-            return uow.events_find({e.event_id for e in events})
+            return uow.events.find({e.event_id for e in events})

@@ -40,12 +40,12 @@ SUPER_COMPLAINT_STATUSES = ("received", "under_review", "responded")
 
 def complaint_outcomes(uow: UnitOfWork, period: Period) -> dict[tuple[str, str], int]:
     """(kind, status) to how many complaints and appeals were filed in the period."""
-    return uow.complaint_outcomes(period.start, period.end)
+    return uow.complaints.outcomes(period.start, period.end)
 
 
 def super_complaint_outcomes(uow: UnitOfWork, period: Period) -> dict[str, int]:
     """Status to how many super-complaints were filed in the period."""
-    return uow.super_complaint_outcomes(period.start, period.end)
+    return uow.super_complaints.outcomes(period.start, period.end)
 
 
 @dataclass
@@ -82,16 +82,16 @@ def measure(
 ) -> Measured:
     start, end = period.start, period.end
     return Measured(
-        received=uow.events_received(start, end),
-        tally=uow.actioned_tally(start, end),
-        to_action=uow.action_times(start, end),
-        to_decision=uow.report_decision_times(start, end, head_seq),
-        notice_to_action=uow.notice_action_times(start, end, head_seq),
-        appeal_to_decision=uow.appeal_decision_times(start, end),
-        authority_reports=uow.authority_reports_sent(start, end),
+        received=uow.transparency.events_received(start, end),
+        tally=uow.transparency.actioned_tally(start, end),
+        to_action=uow.transparency.action_times(start, end),
+        to_decision=uow.transparency.report_decision_times(start, end, head_seq),
+        notice_to_action=uow.transparency.notice_action_times(start, end, head_seq),
+        appeal_to_decision=uow.transparency.appeal_decision_times(start, end),
+        authority_reports=uow.transparency.authority_reports_sent(start, end),
         complaints=complaint_outcomes(uow, period),
         super_complaints=super_complaint_outcomes(uow, period),
-        children=uow.children_protected(start, end, child_safe_rules(policies)),
+        children=uow.transparency.children_protected(start, end, child_safe_rules(policies)),
     )
 
 
@@ -293,17 +293,17 @@ class TransparencyService:
 
     def report(self, period: Period) -> TransparencyReport:
         with self.store.read() as uow:
-            uow.transparency_snapshot()
-            head = uow.audit_head()
+            uow.transparency.snapshot()
+            head = uow.audit.head()
             audit = (
                 AuditHead(seq=head.seq, hash=head.hash)
                 if head
                 else AuditHead(seq=0, hash=GENESIS_HASH)
             )
-            policies = uow.policy_history()
+            policies = uow.policy.history()
             now = measure(uow, period, audit.seq, policies)
             before = measure(uow, period.year_before(), audit.seq, policies)
-            medians = uow.action_times_daily(period.start, period.end)
+            medians = uow.transparency.action_times_daily(period.start, period.end)
         built = sections(period, now, before)
         values = {f.name: f.value for section in built for f in section.figures}
         current = max(policies, key=lambda p: p.version).document if policies else None
@@ -323,10 +323,10 @@ class TransparencyService:
 
     def decisions_count(self, period: Period) -> int:
         with self.store.read() as uow:
-            return uow.decisions_count(period.start, period.end)
+            return uow.transparency.decisions_count(period.start, period.end)
 
     def decisions(self, period: Period) -> Iterator[DecisionFacts]:
         """Every decision made in the period, streamed inside one read transaction."""
         with self.store.read() as uow:
-            uow.transparency_snapshot()
-            yield from uow.decision_facts(period.start, period.end)
+            uow.transparency.snapshot()
+            yield from uow.transparency.decision_facts(period.start, period.end)

@@ -281,8 +281,8 @@ class VisibilityService:
         """One read for what the cache lacked: the viewer's band and the items' decisions."""
         with self.store.read() as uow:
             band = _band(uow, viewer_id) if viewer_id is not None else None
-            stored = uow.decisions_for(set(item_ids)) if item_ids else {}
-            restored = uow.reinstated_among(stored.keys())
+            stored = uow.events.decisions(set(item_ids)) if item_ids else {}
+            restored = uow.events.reinstated_among(stored.keys())
         if band is not None and viewer_id is not None:
             self._viewers.put_many(((viewer_id, band),), now)
         loaded = {
@@ -303,9 +303,9 @@ class VisibilityService:
         ids = {viewer_id, *candidate_ids}
         with self.store.read() as uow:
             policy = self.policies.current(uow)
-            accounts = uow.accounts_get(ids)
-            restricted = uow.restrictions_of(ids)
-            connected = uow.connections_among({(viewer_id, c) for c in candidate_ids})
+            accounts = uow.accounts.get(ids)
+            restricted = uow.accounts.restrictions_of(ids)
+            connected = uow.accounts.connections_among({(viewer_id, c) for c in candidate_ids})
         actor = _facts(
             viewer_id, accounts.get(viewer_id), viewer_id in restricted, now, as_actor=True
         )
@@ -326,7 +326,7 @@ class VisibilityService:
 
 
 def _band(uow: UnitOfWork, account_id: str) -> AgeBand:
-    account = uow.accounts_get([account_id]).get(account_id)
+    account = uow.accounts.get([account_id]).get(account_id)
     return account.age_band if account else AgeBand.UNKNOWN
 
 

@@ -58,7 +58,7 @@ def check_chain(
     default the checkpoint folder's) and ``given``, and how far they cover it; False if
     anything fails."""
     with container.store.read() as uow:
-        records = list(uow.audit_records())
+        records = list(uow.audit.records())
     folder = checkpoint_folder(container.settings)
     held = (folder.read_all() if held is None else held) + ([given] if given else [])
     trusted, problems = _trusted(held, container.settings)
