@@ -7,7 +7,7 @@ read goes into the audit log.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.actions import ActionName, OpenCaseParams
@@ -15,13 +15,23 @@ from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.errors import AccessDenied
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.information_requests import RequestStatus
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAudit,
+    HasCases,
+    HasEvents,
+    HasInformationRequests,
+    Transactions,
+)
+
+
+class AccessWork(HasAudit, HasCases, HasEvents, HasInformationRequests, Protocol):
+    """What access checks and the reads they account for reads and writes in one transaction."""
 
 
 class AccessLog:
     """Appends an audit record for reads that must be accounted for."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Transactions[AccessWork], clock: Clock) -> None:
         self.store = store
         self.clock = clock
 
@@ -51,7 +61,7 @@ OPERATOR = Principal(key_id="cli", name="cli", role=Role.ADMIN)
 # event, so the API, the web UI and the CLI cannot disagree about who may.
 
 
-def event_queues(uow: UnitOfWork, event_id: str) -> frozenset[str]:
+def event_queues(uow: AccessWork, event_id: str) -> frozenset[str]:
     """The review queues an event belongs to: those of its cases, and the one its decision
     opens a case in (the outbox may not have opened it yet)."""
     queues = {case.queue for case in uow.cases.of_event(event_id)}
@@ -66,7 +76,7 @@ def event_queues(uow: UnitOfWork, event_id: str) -> frozenset[str]:
 
 
 def content_grounds(
-    uow: UnitOfWork, principal: Principal, event_id: str, what: str
+    uow: AccessWork, principal: Principal, event_id: str, what: str
 ) -> dict[str, Any]:
     """Why ``principal`` may see ``what`` (the content of, or about, ``event_id``), for the
     audit record; AccessDenied when it may not.

@@ -27,9 +27,16 @@ from safeguarding.domain.audit import (
     checkpoint_due,
 )
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAudit,
+    Transactions,
+)
 
 log = logging.getLogger("safeguarding.audit")
+
+
+class CheckpointWork(HasAudit, Protocol):
+    """What signed checkpoints of the audit chain reads and writes in one transaction."""
 
 
 class CheckpointSigner(Protocol):
@@ -70,7 +77,7 @@ class AuditCheckpoints:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[CheckpointWork],
         clock: Clock,
         signer: CheckpointSigner,
         sinks: Sequence[CheckpointSink],
@@ -110,7 +117,7 @@ class AuditCheckpoints:
             return True
         return self._reason(head, self._last) is not None
 
-    def _take_if_due(self, uow: UnitOfWork, force: bool) -> Checkpoint | None:
+    def _take_if_due(self, uow: CheckpointWork, force: bool) -> Checkpoint | None:
         self._last = _last_checkpoint(uow)  # under the append lock: another process may have
         head = uow.audit.head()  # made this interval's checkpoint already
         reason = "taken by hand" if force and head else self._reason(head, self._last)
@@ -151,7 +158,7 @@ class AuditCheckpoints:
                 log.info("audit checkpoint kept", extra={"sink": sink.name, "seq": checkpoint.seq})
 
 
-def _last_checkpoint(uow: UnitOfWork) -> _Last:
+def _last_checkpoint(uow: CheckpointWork) -> _Last:
     """The newest checkpoint record; before the first, the chain's start (its first record's
     time starts the clock)."""
     latest = uow.audit.latest(CHECKPOINT_ACTION)

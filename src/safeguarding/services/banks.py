@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from safeguarding.detectors.media.bank_index import BankIndex, IndexHolder
 from safeguarding.domain.audit import AuditEntry
@@ -35,7 +35,11 @@ from safeguarding.domain.banks import (
 )
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAudit,
+    HasBanks,
+    Transactions,
+)
 from safeguarding.services.bank_snapshots import built_from_store, changes_applied
 
 log = logging.getLogger("safeguarding.banks")
@@ -46,12 +50,16 @@ MAX_SWITCH_OFF_SECONDS = 5 * 365 * 24 * 3600  # HMA's bound on disable_until_ts
 MAX_INCREMENTAL = 100_000  # hashes touched since the snapshot past which a rebuild is cheaper
 
 
+class BankWork(HasAudit, HasBanks, Protocol):
+    """What hash bank curation reads and writes in one transaction."""
+
+
 class BankService:
     """The use cases of hash banks, and the shared index they feed."""
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[BankWork],
         clock: Clock,
         holder: IndexHolder,
         recheck_seconds: float = 1.0,
@@ -242,7 +250,7 @@ class BankService:
 
     def _new_content(
         self,
-        uow: UnitOfWork,
+        uow: BankWork,
         bank: Bank,
         wanted: Collection[tuple[HashType, str]],
         action: str,
@@ -274,7 +282,7 @@ class BankService:
         )
 
     def _new_version(
-        self, uow: UnitOfWork, bank: Bank, action: str, actor: str, **fields: Any
+        self, uow: BankWork, bank: Bank, action: str, actor: str, **fields: Any
     ) -> BankVersion:
         """Record a version (its hashes already written), make it live, audit it as ``action``."""
         made = BankVersion(bank=bank.name, created_at=self.clock.now(), created_by=actor, **fields)
@@ -286,7 +294,7 @@ class BankService:
 
     def _changed(
         self,
-        uow: UnitOfWork,
+        uow: BankWork,
         actor: str,
         action: str,
         name: str,
@@ -361,19 +369,19 @@ def _passed(moment: datetime | None, clock: Clock) -> bool:
     return moment is not None and clock.now() >= moment
 
 
-def _existing(uow: UnitOfWork, name: str) -> Bank:
+def _existing(uow: BankWork, name: str) -> Bank:
     bank = uow.banks.get(name)
     if bank is None:
         raise NotFound(f"no bank named {name!r}")
     return bank
 
 
-def _next_version(uow: UnitOfWork, name: str) -> int:
+def _next_version(uow: BankWork, name: str) -> int:
     versions = uow.banks.versions(name)
     return versions[-1].version + 1 if versions else 1
 
 
-def _counts(uow: UnitOfWork, name: str) -> dict[str, int]:
+def _counts(uow: BankWork, name: str) -> dict[str, int]:
     found = {t.value: 0 for t in HashType}
     for kind, _ in uow.banks.hashes_live(name):
         found[kind.value] += 1

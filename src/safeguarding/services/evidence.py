@@ -10,14 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.errors import AccessDenied, InvalidInput, NotFound
 from safeguarding.domain.evidence import EvidenceContent, EvidenceRecord
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAudit,
+    HasCases,
+    HasEvents,
+    HasEvidence,
+    HasInformationRequests,
+    Transactions,
+)
 from safeguarding.services.access import OPERATOR, content_grounds
 
 READERS = frozenset({Role.MODERATOR, Role.ADMIN, Role.REGULATOR})
@@ -25,10 +32,14 @@ MIN_REASON = 10
 _PURGE_CHUNK = 500
 
 
+class EvidenceWork(HasAudit, HasCases, HasEvents, HasEvidence, HasInformationRequests, Protocol):
+    """What preserved evidence reads and writes in one transaction."""
+
+
 class EvidenceService:
     """The use cases of preserved evidence."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Transactions[EvidenceWork], clock: Clock) -> None:
         self.store = store
         self.clock = clock
 
@@ -97,7 +108,7 @@ class EvidenceService:
                 return purged
 
     def _audit(
-        self, uow: UnitOfWork, actor: str, action: str, subject: str, details: dict[str, Any]
+        self, uow: EvidenceWork, actor: str, action: str, subject: str, details: dict[str, Any]
     ) -> None:
         entry = AuditEntry(
             at=self.clock.now(), actor=actor, action=action, subject=subject, details=details
@@ -105,14 +116,14 @@ class EvidenceService:
         uow.audit.append([entry])
 
 
-def _existing(uow: UnitOfWork, event_id: str) -> EvidenceRecord:
+def _existing(uow: EvidenceWork, event_id: str) -> EvidenceRecord:
     record = uow.evidence.get(event_id)
     if record is None:
         raise NotFound(f"no evidence was preserved for event {event_id!r}")
     return record
 
 
-def _may_read(uow: UnitOfWork, event_id: str, principal: Principal) -> bool:
+def _may_read(uow: EvidenceWork, event_id: str, principal: Principal) -> bool:
     if principal.role not in READERS:
         return False
     try:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -32,7 +33,13 @@ from safeguarding.domain.errors import (
     Unauthenticated,
 )
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import ApiKeyRecord, Store
+from safeguarding.ports.store import (
+    ApiKeyRecord,
+    HasAudit,
+    HasKeys,
+    HasSessions,
+    Transactions,
+)
 from safeguarding.services.login_throttle import LoginThrottle
 
 # OWASP's minimum Argon2id profile. The secret is 256 random bits, so the hash is defence in
@@ -41,6 +48,10 @@ _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _QUEUE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PROVEN_SECONDS = 24 * 3600.0
 FLIGHT_WAIT_SECONDS = 30.0  # how long a request waits for another's verification of its key
+
+
+class KeyWork(HasAudit, HasKeys, HasSessions, Protocol):
+    """What API keys reads and writes in one transaction."""
 
 
 @dataclass
@@ -64,7 +75,7 @@ class KeyService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[KeyWork],
         clock: Clock,
         cache_seconds: float = 30.0,
         throttle: LoginThrottle | None = None,

@@ -5,15 +5,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from importlib import resources
+from typing import Protocol
 
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.errors import NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.policy.validate import CheckedPolicy, check_policy
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAudit,
+    HasPolicy,
+    HasRisk,
+    Transactions,
+)
 
 RECHECK_SECONDS = 1.0
+
+
+class PolicyWork(HasAudit, HasPolicy, HasRisk, Protocol):
+    """What policy versions read and write in one transaction (risk: what ``on_stored`` writes
+    in it, the risk review prompt)."""
 
 
 def default_policy_source() -> str:
@@ -25,10 +36,10 @@ class PolicyService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[PolicyWork],
         clock: Clock,
         detector_names: tuple[str, ...],
-        on_stored: Callable[[UnitOfWork, PolicyVersion], None] | None = None,
+        on_stored: Callable[[PolicyWork, PolicyVersion], None] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -48,7 +59,7 @@ class PolicyService:
             warnings_as_errors=strict,
         )
 
-    def current(self, uow: UnitOfWork) -> PolicyVersion:
+    def current(self, uow: HasPolicy) -> PolicyVersion:
         """The newest version. Checked against the store at most once a second, because
         another process may have changed it; a change made here is seen at once."""
         now = time.monotonic()
@@ -86,7 +97,7 @@ class PolicyService:
         with self.store.write() as uow:
             return self._store(uow, checked, by, note)
 
-    def _store(self, uow: UnitOfWork, checked: CheckedPolicy, by: str, note: str) -> PolicyVersion:
+    def _store(self, uow: PolicyWork, checked: CheckedPolicy, by: str, note: str) -> PolicyVersion:
         before = uow.policy.current()
         version = PolicyVersion(
             version=(before.version if before else 0) + 1,

@@ -36,12 +36,34 @@ from safeguarding.domain.reports import (
     ReportStatus,
     ReportSummary,
 )
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAccounts,
+    HasAudit,
+    HasCases,
+    HasEvents,
+    HasEvidence,
+    HasInformationRequests,
+    HasReports,
+    Transactions,
+)
 from safeguarding.services.access import content_grounds, event_queues, out_of_scope
 
 CONFIRMERS = frozenset({Role.MODERATOR, Role.ADMIN})
 # The audit actions that mean a person at the service saw a file's content.
 VIEWS = ("evidence.reveal", "evidence.read")
+
+
+class ReportingWork(
+    HasAccounts,
+    HasAudit,
+    HasCases,
+    HasEvents,
+    HasEvidence,
+    HasInformationRequests,
+    HasReports,
+    Protocol,
+):
+    """What reports to authorities reads and writes in one transaction."""
 
 
 class ReportSender(Protocol):
@@ -68,7 +90,7 @@ class ReportingService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[ReportingWork],
         clock: Clock,
         reporter: str,
         sender: ReportSender,
@@ -199,7 +221,7 @@ class ReportingService:
             return _record(uow, event_id, authority)
 
     # -- building ------------------------------------------------------------
-    def _build(self, uow: UnitOfWork, event_id: str, authority: str) -> AuthorityReport:
+    def _build(self, uow: ReportingWork, event_id: str, authority: str) -> AuthorityReport:
         event = uow.events.get(event_id)
         found = uow.events.decisions([event_id]).get(event_id)
         if event is None or found is None:
@@ -221,7 +243,7 @@ class ReportingService:
         )
 
     def _accounts(
-        self, uow: UnitOfWork, event: Event, decision: Decision
+        self, uow: ReportingWork, event: Event, decision: Decision
     ) -> tuple[ReportedAccount, ...]:
         suspect = _named(decision, "suspect_account_id") or [event.actor_id]
         children = _named(decision, "child_account_id") or list(event.target_ids())
@@ -246,7 +268,7 @@ class ReportingService:
         return tuple(found)
 
     def _contents(
-        self, uow: UnitOfWork, event: Event, decision: Decision
+        self, uow: ReportingWork, event: Event, decision: Decision
     ) -> tuple[ReportedContent, ...]:
         if not isinstance(event, MediaEvent):
             return ()
@@ -268,7 +290,7 @@ class ReportingService:
         )
 
     def _excerpt(
-        self, uow: UnitOfWork, event: Event, decision: Decision
+        self, uow: ReportingWork, event: Event, decision: Decision
     ) -> tuple[ExcerptLine, ...]:
         ids = dict.fromkeys(
             [i for s in decision.signals for i in s.evidence.event_ids] + [event.event_id]
@@ -304,7 +326,9 @@ def _what(event_id: str, authority: str) -> str:
     return f"the {authority} report on event {event_id!r}"
 
 
-def _check_confirmed_case(uow: UnitOfWork, principal: Principal, event_id: str, what: str) -> None:
+def _check_confirmed_case(
+    uow: ReportingWork, principal: Principal, event_id: str, what: str
+) -> None:
     """A report goes forward only from a case about its event that was decided as confirmed,
     in a queue the caller works."""
     if principal.role not in CONFIRMERS or not principal.works_any(event_queues(uow, event_id)):
@@ -317,7 +341,7 @@ def _check_confirmed_case(uow: UnitOfWork, principal: Principal, event_id: str, 
         raise out_of_scope(principal, f"{what} was confirmed in {queues}, not a queue you work")
 
 
-def _record(uow: UnitOfWork, event_id: str, authority: str) -> ReportRecord:
+def _record(uow: ReportingWork, event_id: str, authority: str) -> ReportRecord:
     record = uow.reports.get(event_id, authority)
     if record is None:
         raise NotFound(f"no report for {authority!r} was drafted for event {event_id!r}")
@@ -325,7 +349,7 @@ def _record(uow: UnitOfWork, event_id: str, authority: str) -> ReportRecord:
 
 
 def _audit(
-    uow: UnitOfWork,
+    uow: ReportingWork,
     at: datetime,
     actor: str,
     action: str,

@@ -12,14 +12,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.retention import retention_cutoffs, without_content
-from safeguarding.ports.store import Store
+from safeguarding.ports.store import (
+    HasAudit,
+    HasEvents,
+    HasRetention,
+    Store,
+)
 from safeguarding.services.evidence import EvidenceService
 
 BATCH = 200
+
+
+class RetentionWork(HasAudit, HasEvents, HasRetention, Protocol):
+    """What retention reads and writes in one transaction."""
 
 
 @dataclass(frozen=True)

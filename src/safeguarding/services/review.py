@@ -14,6 +14,7 @@ on contacting children, so they stay refused.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Protocol
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.actions import ActionName
@@ -21,11 +22,28 @@ from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.cases import OUTCOME_STATUS, Case, CaseDecision, CaseStatus, Outcome
 from safeguarding.domain.errors import AccessDenied, Conflict, NotFound
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Counts, Restriction, Store, UnitOfWork
+from safeguarding.ports.store import (
+    Counts,
+    HasAccounts,
+    HasAudit,
+    HasCases,
+    HasConversations,
+    HasEvents,
+    HasFigures,
+    HasOutbox,
+    Restriction,
+    Transactions,
+)
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.ESCALATED)
 RESTRICT = ActionName.RESTRICT_CONTACT_WITH_CHILDREN.value
 HASH_MATCH = "hash_match"  # the signal kind of the hash-list and hash-bank detectors
+
+
+class ReviewWork(
+    HasAccounts, HasAudit, HasCases, HasConversations, HasEvents, HasFigures, HasOutbox, Protocol
+):
+    """What case review reads and writes in one transaction."""
 
 
 class ReviewService:
@@ -33,7 +51,7 @@ class ReviewService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[ReviewWork],
         clock: Clock,
         on_reinstated: Callable[[Collection[str]], None] | None = None,
     ) -> None:
@@ -114,7 +132,7 @@ class ReviewService:
             self.on_reinstated(case.event_ids)
         return decided
 
-    def _assigned(self, uow: UnitOfWork, case_id: str, principal: Principal) -> Case:
+    def _assigned(self, uow: ReviewWork, case_id: str, principal: Principal) -> Case:
         case = existing_case(uow, case_id)
         # A key made later under the same name is another caller: its queues decide, not the name.
         check_works(principal, case)
@@ -126,7 +144,7 @@ class ReviewService:
             )
         return case
 
-    def _audit(self, uow: UnitOfWork, actor: str, action: str, subject: str, details: dict) -> None:
+    def _audit(self, uow: ReviewWork, actor: str, action: str, subject: str, details: dict) -> None:
         uow.audit.append(
             [
                 AuditEntry(
@@ -151,7 +169,7 @@ def check_works(principal: Principal, case: Case) -> None:
         )
 
 
-def hash_matched(uow: UnitOfWork, event_ids: Iterable[str]) -> list[str]:
+def hash_matched(uow: HasEvents, event_ids: Iterable[str]) -> list[str]:
     """The events whose decision matched a hash bank or hash list (known abuse imagery)."""
     decided = uow.events.decisions(list(event_ids))
     return [
@@ -162,7 +180,7 @@ def hash_matched(uow: UnitOfWork, event_ids: Iterable[str]) -> list[str]:
 
 
 def reinstatable(
-    uow: UnitOfWork, event_ids: Sequence[str], principal: Principal
+    uow: ReviewWork, event_ids: Sequence[str], principal: Principal
 ) -> tuple[list[str], list[str]]:
     """The events ``principal`` may put back in feeds, and those that stay hidden: content
     that matched a known-abuse hash comes back only by an admin's hand."""
@@ -170,7 +188,7 @@ def reinstatable(
     return [e for e in event_ids if e not in matched], [e for e in event_ids if e in matched]
 
 
-def existing_case(uow: UnitOfWork, case_id: str) -> Case:
+def existing_case(uow: HasCases, case_id: str) -> Case:
     case = uow.cases.get(case_id)
     if case is None:
         raise NotFound(f"no case {case_id!r}")

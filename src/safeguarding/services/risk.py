@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.ids import Clock
@@ -26,8 +27,17 @@ from safeguarding.domain.risk import (
     assess,
     profile,
 )
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAudit,
+    HasPolicy,
+    HasRisk,
+    Transactions,
+)
 from safeguarding.services.policy import PolicyService
+
+
+class RiskWork(HasPolicy, HasAudit, HasRisk, Protocol):
+    """What the risk assessment reads and writes in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,7 @@ class RiskService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[RiskWork],
         clock: Clock,
         policies: PolicyService,
         features: Iterable[Feature],
@@ -108,7 +118,7 @@ class RiskService:
         return self.status().review_due
 
 
-def review_prompt(uow: UnitOfWork, version: PolicyVersion) -> None:
+def review_prompt(uow: RiskWork, version: PolicyVersion) -> None:
     """Record that the latest assessment needs a review, when a new policy is stored."""
     latest = uow.risk.latest()
     if latest is None or not latest.review_due(version.version):

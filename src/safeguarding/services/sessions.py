@@ -9,20 +9,33 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store, WebSessionRecord
+from safeguarding.ports.store import (
+    HasAudit,
+    HasKeys,
+    HasSessions,
+    Transactions,
+    WebSessionRecord,
+)
 from safeguarding.services.keys import principal_of
 
 SESSION_HOURS = 8
 
 
+class SessionWork(HasAudit, HasKeys, HasSessions, Protocol):
+    """What web sessions reads and writes in one transaction."""
+
+
 class WebSessions:
     """Starts, looks up and ends web UI sessions."""
 
-    def __init__(self, store: Store, clock: Clock, hours: float = SESSION_HOURS) -> None:
+    def __init__(
+        self, store: Transactions[SessionWork], clock: Clock, hours: float = SESSION_HOURS
+    ) -> None:
         self.store = store
         self.clock = clock
         self.lifetime = timedelta(hours=hours)

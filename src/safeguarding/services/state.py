@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from safeguarding.detectors.text.grooming_cues import own_stated_age
 from safeguarding.domain.accounts import Account, AgeBand
@@ -40,7 +40,11 @@ from safeguarding.domain.relationships import (
     pair_relationship,
 )
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts
-from safeguarding.ports.store import Restriction, UnitOfWork
+from safeguarding.ports.store import (
+    HasAccounts,
+    HasConversations,
+    Restriction,
+)
 from safeguarding.services.livestreams import (
     is_stream_event,
     owner_of,
@@ -53,10 +57,14 @@ CONTACT_WINDOW = timedelta(days=7)
 RESTRICTING = (ActionName.RESTRICT_CONTACT_WITH_CHILDREN, ActionName.SUSPEND_ACCOUNT)
 
 
+class StateWork(HasAccounts, HasConversations, Protocol):
+    """What a batch's state reads and writes in one transaction."""
+
+
 class BatchState:
     """Working copies of the state a batch touches, with what it changed."""
 
-    def __init__(self, uow: UnitOfWork, events: list[Event]) -> None:
+    def __init__(self, uow: StateWork, events: list[Event]) -> None:
         self.uow = uow
         conversation_ids = {c for e in events if (c := e.conversation())}
         self.conversations = uow.conversations.get(conversation_ids)
@@ -90,7 +98,7 @@ class BatchState:
 
     @staticmethod
     def _children_reached(
-        uow: UnitOfWork, actors: set[str], since: datetime | None
+        uow: StateWork, actors: set[str], since: datetime | None
     ) -> dict[str, set[str]]:
         """The children each actor reached for since then: contact made, or refused."""
         if since is None:

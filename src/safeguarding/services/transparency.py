@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.audit import GENESIS_HASH
@@ -31,19 +32,32 @@ from safeguarding.domain.transparency import (
     Section,
     TransparencyReport,
 )
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAudit,
+    HasComplaints,
+    HasPolicy,
+    HasSuperComplaints,
+    HasTransparency,
+    Transactions,
+)
 from safeguarding.services.dsa_qualitative import QualitativeConfig, qualitative
 
 COMPLAINT_STATUSES = ("upheld", "rejected", "open")
 SUPER_COMPLAINT_STATUSES = ("received", "under_review", "responded")
 
 
-def complaint_outcomes(uow: UnitOfWork, period: Period) -> dict[tuple[str, str], int]:
+class TransparencyWork(
+    HasAudit, HasComplaints, HasPolicy, HasSuperComplaints, HasTransparency, Protocol
+):
+    """What transparency reports reads and writes in one transaction."""
+
+
+def complaint_outcomes(uow: TransparencyWork, period: Period) -> dict[tuple[str, str], int]:
     """(kind, status) to how many complaints and appeals were filed in the period."""
     return uow.complaints.outcomes(period.start, period.end)
 
 
-def super_complaint_outcomes(uow: UnitOfWork, period: Period) -> dict[str, int]:
+def super_complaint_outcomes(uow: TransparencyWork, period: Period) -> dict[str, int]:
     """Status to how many super-complaints were filed in the period."""
     return uow.super_complaints.outcomes(period.start, period.end)
 
@@ -78,7 +92,7 @@ class Spec:
 
 
 def measure(
-    uow: UnitOfWork, period: Period, head_seq: int, policies: list[PolicyVersion]
+    uow: TransparencyWork, period: Period, head_seq: int, policies: list[PolicyVersion]
 ) -> Measured:
     start, end = period.start, period.end
     return Measured(
@@ -279,7 +293,7 @@ class TransparencyService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[TransparencyWork],
         clock: Clock,
         organisation: str,
         senior_manager: str,
