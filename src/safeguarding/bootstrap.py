@@ -56,6 +56,7 @@ from safeguarding.services.media import MediaHashing
 from safeguarding.services.outbox import OutboxWorker
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.reporting import ReportingService, ReportSender
+from safeguarding.services.retention import RetentionService
 from safeguarding.services.review import ReviewService
 from safeguarding.services.risk import RiskService, review_prompt
 from safeguarding.services.samples import DecisionSamples
@@ -273,6 +274,18 @@ def build(
 def checkpoint_folder(settings: Settings) -> CheckpointFolder:
     default = settings.data_dir / "audit-checkpoints"
     return CheckpointFolder(Path(settings.audit_checkpoint_dir or default))
+
+
+def retention_service(container: Container) -> RetentionService:
+    """The retention run of ``safeguarding retention run``, over the container's store."""
+    settings = container.settings
+    return RetentionService(
+        container.store,
+        container.clock,
+        container.evidence,
+        settings.content_retention_days,
+        settings.content_retention_by_type,
+    )
 
 
 def audit_checkpoints(settings: Settings, store: SqlStore, clock: Clock) -> AuditCheckpoints:

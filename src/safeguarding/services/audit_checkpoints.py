@@ -90,6 +90,11 @@ class AuditCheckpoints:
         self.schedule = schedule
         self._last: _Last | None = None  # this process's view; re-read under the lock when due
 
+    def chain(self) -> list[AuditRecord]:
+        """Every audit record, in order (what a verification reads)."""
+        with self.store.read() as uow:
+            return list(uow.audit.records())
+
     def maybe_take(self) -> Checkpoint | None:
         """A new checkpoint if one is due (and published), else None."""
         if not self.schedule.enabled or not self._looks_due():

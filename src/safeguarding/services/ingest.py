@@ -110,6 +110,12 @@ class IngestService:
         with self.store.read() as uow:
             return set(uow.events.find(event_ids))
 
+    def stored_decision(self, event_id: str) -> Decision | None:
+        """The decision stored for an event, or None when no such event is stored."""
+        with self.store.read() as uow:
+            found = uow.events.find([event_id]).get(event_id)
+        return found.decision if found else None
+
     def decide_within(
         self, uow: IngestWork, events: Sequence[Event], source: str
     ) -> dict[str, Decision]:
