@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from sqlalchemy import text
+
 from safeguarding.adapters.audit_signing import KeySigner
 from safeguarding.adapters.checkpoint_sinks import CheckpointFolder, HttpWitness
 from safeguarding.adapters.cybertipline import sender_from_settings
@@ -274,6 +276,15 @@ def build(
 def checkpoint_folder(settings: Settings) -> CheckpointFolder:
     default = settings.data_dir / "audit-checkpoints"
     return CheckpointFolder(Path(settings.audit_checkpoint_dir or default))
+
+
+def schema_revisions(container: Container) -> tuple[str | None, str]:
+    """The database's schema revision and the code's newest; raises when the database does
+    not answer (readiness and ``safeguarding db`` read it)."""
+    engine = container.store.engine
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return migrate.current_revision(engine), migrate.head_revision(engine)
 
 
 def retention_service(container: Container) -> RetentionService:
