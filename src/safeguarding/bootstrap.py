@@ -278,7 +278,7 @@ def checkpoint_folder(settings: Settings) -> CheckpointFolder:
     return CheckpointFolder(Path(settings.audit_checkpoint_dir or default))
 
 
-def schema_revisions(container: Container) -> tuple[str | None, str]:
+def schema_revisions(container: Container) -> tuple[str | None, str | None]:
     """The database's schema revision and the code's newest; raises when the database does
     not answer (readiness and ``safeguarding db`` read it)."""
     engine = container.store.engine
@@ -299,7 +299,7 @@ def retention_service(container: Container) -> RetentionService:
     )
 
 
-def audit_checkpoints(settings: Settings, store: SqlStore, clock: Clock) -> AuditCheckpoints:
+def audit_checkpoints(settings: Settings, store: Store, clock: Clock) -> AuditCheckpoints:
     """Signed checkpoints to the folder and the witness, on the configured schedule."""
     sinks: list[CheckpointSink] = [checkpoint_folder(settings)]
     if settings.audit_witness_url:
