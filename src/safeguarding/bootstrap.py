@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import text
-
 from safeguarding.adapters.audit_signing import KeySigner
 from safeguarding.adapters.checkpoint_sinks import CheckpointFolder, HttpWitness
 from safeguarding.adapters.cybertipline import sender_from_settings
@@ -58,7 +56,6 @@ from safeguarding.services.media import MediaHashing
 from safeguarding.services.outbox import OutboxWorker
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.reporting import ReportingService, ReportSender
-from safeguarding.services.retention import RetentionService
 from safeguarding.services.review import ReviewService
 from safeguarding.services.risk import RiskService, review_prompt
 from safeguarding.services.samples import DecisionSamples
@@ -276,27 +273,6 @@ def build(
 def checkpoint_folder(settings: Settings) -> CheckpointFolder:
     default = settings.data_dir / "audit-checkpoints"
     return CheckpointFolder(Path(settings.audit_checkpoint_dir or default))
-
-
-def schema_revisions(container: Container) -> tuple[str | None, str | None]:
-    """The database's schema revision and the code's newest; raises when the database does
-    not answer (readiness and ``safeguarding db`` read it)."""
-    engine = container.store.engine
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
-    return migrate.current_revision(engine), migrate.head_revision(engine)
-
-
-def retention_service(container: Container) -> RetentionService:
-    """The retention run of ``safeguarding retention run``, over the container's store."""
-    settings = container.settings
-    return RetentionService(
-        container.store,
-        container.clock,
-        container.evidence,
-        settings.content_retention_days,
-        settings.content_retention_by_type,
-    )
 
 
 def audit_checkpoints(settings: Settings, store: Store, clock: Clock) -> AuditCheckpoints:

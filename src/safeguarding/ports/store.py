@@ -67,6 +67,7 @@ __all__ = [
     "HasInformationRequests",
     "HasKeys",
     "HasOutbox",
+    "HasPeople",
     "HasPolicy",
     "HasReports",
     "HasRetention",
@@ -226,6 +227,10 @@ class HasRisk(Protocol):
 
     @property
     def risk(self) -> RiskStore: ...
+
+
+class HasPeople(HasAccounts, HasConversations, Protocol):
+    """A unit of work with ``accounts`` and ``conversations`` (what a batch's state reads)."""
 
 
 class UnitOfWork(

@@ -27,10 +27,7 @@ from safeguarding.domain.audit import (
     checkpoint_due,
 )
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import (
-    HasAudit,
-    Transactions,
-)
+from safeguarding.ports.store import HasAudit, Transactions
 
 log = logging.getLogger("safeguarding.audit")
 

@@ -20,10 +20,7 @@ from safeguarding.detectors.media.bank_index import BankIndex
 from safeguarding.detectors.media.bank_updates import apply_changes, build_streamed
 from safeguarding.domain.banks import BankChange
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import (
-    HasBanks,
-    Transactions,
-)
+from safeguarding.ports.store import HasBanks, Transactions
 
 CHUNK = 5_000  # live hashes a rebuild holds as Python objects at once
 

@@ -35,11 +35,7 @@ from safeguarding.domain.banks import (
 )
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import (
-    HasAudit,
-    HasBanks,
-    Transactions,
-)
+from safeguarding.ports.store import HasAudit, HasBanks, Transactions
 from safeguarding.services.bank_snapshots import built_from_store, changes_applied
 
 log = logging.getLogger("safeguarding.banks")

@@ -32,15 +32,11 @@ from safeguarding.domain.errors import AccessDenied, Conflict, InvalidInput, Not
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.ports.store import (
     HasAccounts,
-    HasAudit,
-    HasCases,
     HasComplaints,
-    HasEvents,
-    HasInformationRequests,
     HasSuperComplaints,
     Transactions,
 )
-from safeguarding.services.access import check_works_all, event_queues, out_of_scope
+from safeguarding.services.access import AccessWork, check_works_all, event_queues, out_of_scope
 from safeguarding.services.review import OPEN_STATUSES, hash_matched
 from safeguarding.services.visibility import APPEAL_SOURCE
 
@@ -48,16 +44,7 @@ MAX_FILES = 10
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
-class ComplaintWork(
-    HasAccounts,
-    HasAudit,
-    HasCases,
-    HasComplaints,
-    HasEvents,
-    HasInformationRequests,
-    HasSuperComplaints,
-    Protocol,
-):
+class ComplaintWork(AccessWork, HasAccounts, HasComplaints, HasSuperComplaints, Protocol):
     """What complaints, appeals and super-complaints reads and writes in one transaction."""
 
 

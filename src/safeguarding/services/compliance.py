@@ -21,11 +21,7 @@ from safeguarding.domain.compliance import (
     checklist,
 )
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import (
-    HasPolicy,
-    HasRisk,
-    Transactions,
-)
+from safeguarding.ports.store import HasPolicy, HasRisk, Transactions
 from safeguarding.services.banks import BankService
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.selftest import ChildSafetySelfTest

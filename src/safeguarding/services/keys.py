@@ -33,13 +33,7 @@ from safeguarding.domain.errors import (
     Unauthenticated,
 )
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import (
-    ApiKeyRecord,
-    HasAudit,
-    HasKeys,
-    HasSessions,
-    Transactions,
-)
+from safeguarding.ports.store import ApiKeyRecord, HasAudit, HasKeys, HasSessions, Transactions
 from safeguarding.services.login_throttle import LoginThrottle
 
 # OWASP's minimum Argon2id profile. The secret is 256 random bits, so the hash is defence in

@@ -12,12 +12,7 @@ from safeguarding.domain.errors import NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.policy.validate import CheckedPolicy, check_policy
-from safeguarding.ports.store import (
-    HasAudit,
-    HasPolicy,
-    HasRisk,
-    Transactions,
-)
+from safeguarding.ports.store import HasAudit, HasPolicy, HasRisk, Transactions
 
 RECHECK_SECONDS = 1.0
 

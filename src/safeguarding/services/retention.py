@@ -17,12 +17,7 @@ from typing import Protocol
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.retention import retention_cutoffs, without_content
-from safeguarding.ports.store import (
-    HasAudit,
-    HasEvents,
-    HasRetention,
-    Store,
-)
+from safeguarding.ports.store import HasAudit, HasEvents, HasRetention, Store
 from safeguarding.services.evidence import EvidenceService
 
 BATCH = 200

@@ -27,12 +27,7 @@ from safeguarding.domain.risk import (
     assess,
     profile,
 )
-from safeguarding.ports.store import (
-    HasAudit,
-    HasPolicy,
-    HasRisk,
-    Transactions,
-)
+from safeguarding.ports.store import HasAudit, HasPolicy, HasRisk, Transactions
 from safeguarding.services.policy import PolicyService
 
 

@@ -25,12 +25,7 @@ from safeguarding.domain.decisions import Decision
 from safeguarding.domain.errors import FieldError, InvalidInput
 from safeguarding.domain.events import Event
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import (
-    HasAccounts,
-    HasAudit,
-    HasEvents,
-    Transactions,
-)
+from safeguarding.ports.store import HasAccounts, HasAudit, HasEvents, Transactions
 
 MAX_SAMPLES = 200
 SAMPLES_SUBJECT = "decision_samples"  # the audit subject of a regulator's sampling

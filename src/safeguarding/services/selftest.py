@@ -23,10 +23,7 @@ from typing import Any, Protocol
 from safeguarding.domain.events import EVENT_ADAPTER
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.domain.selftest import STOPPED, SequenceOutcome
-from safeguarding.ports.store import (
-    Restriction,
-    Transactions,
-)
+from safeguarding.ports.store import Restriction, Transactions
 from safeguarding.services.ingest import IngestService, IngestWork
 
 SOURCE = "selftest"

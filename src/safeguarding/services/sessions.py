@@ -14,13 +14,7 @@ from typing import Protocol
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import (
-    HasAudit,
-    HasKeys,
-    HasSessions,
-    Transactions,
-    WebSessionRecord,
-)
+from safeguarding.ports.store import HasAudit, HasKeys, HasSessions, Transactions, WebSessionRecord
 from safeguarding.services.keys import principal_of
 
 SESSION_HOURS = 8

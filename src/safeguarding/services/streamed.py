@@ -16,11 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from safeguarding.domain.events import Event
-from safeguarding.ports.store import (
-    HasEvents,
-    StoredEvent,
-    Transactions,
-)
+from safeguarding.ports.store import HasEvents, StoredEvent, Transactions
 from safeguarding.ports.stream import EventStream, Prepared
 from safeguarding.services.ingest import (
     IngestResult,

@@ -42,12 +42,7 @@ from safeguarding.domain.decisions import Decision, Verdict
 from safeguarding.domain.events import EventType
 from safeguarding.domain.ids import Clock
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts, evaluate
-from safeguarding.ports.store import (
-    HasAccounts,
-    HasEvents,
-    HasPolicy,
-    Transactions,
-)
+from safeguarding.ports.store import HasAccounts, HasEvents, HasPolicy, Transactions
 from safeguarding.services.policy import PolicyService
 
 V = TypeVar("V")

@@ -18,7 +18,8 @@ from safeguarding.adapters.cli.common import (
 )
 from safeguarding.adapters.storage import backup as backups
 from safeguarding.adapters.storage.sqlalchemy import migrate
-from safeguarding.bootstrap import build, checkpoint_folder, schema_revisions
+from safeguarding.bootstrap import build, checkpoint_folder
+from safeguarding.operations import schema_revisions
 from safeguarding.urls import mask_url
 
 app = typer.Typer(help="Database schema, backups and restores.", no_args_is_help=True)

@@ -6,7 +6,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from safeguarding.adapters.cli.common import console, err, friendly_errors, open_container
-from safeguarding.bootstrap import retention_service
+from safeguarding.operations import retention_service
 
 ACTOR = "cli"
 app = typer.Typer(help="Content retention: tombstones for content past its time.")

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from safeguarding.adapters.http.routes.common import container
-from safeguarding.bootstrap import schema_revisions
+from safeguarding.operations import schema_revisions
 
 router = APIRouter(tags=["operations"])
 
