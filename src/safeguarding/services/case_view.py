@@ -24,16 +24,8 @@ from safeguarding.domain.evidence import EvidenceRecord
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.reports import ReportRecord
 from safeguarding.domain.signals import Signal
-from safeguarding.ports.store import (
-    HasAccounts,
-    HasAudit,
-    HasCases,
-    HasEvents,
-    HasEvidence,
-    HasInformationRequests,
-    HasReports,
-    Transactions,
-)
+from safeguarding.ports.store import HasAccounts, HasEvidence, HasReports, Transactions
+from safeguarding.services.access import AccessWork
 from safeguarding.services.review import check_works, existing_case
 
 REVEAL = "evidence.reveal"
@@ -46,16 +38,7 @@ DISTRESSING = {
 }
 
 
-class CaseViewWork(
-    HasAccounts,
-    HasAudit,
-    HasCases,
-    HasEvents,
-    HasEvidence,
-    HasInformationRequests,
-    HasReports,
-    Protocol,
-):
+class CaseViewWork(AccessWork, HasAccounts, HasEvidence, HasReports, Protocol):
     """What a case page reads and writes in one transaction."""
 
 

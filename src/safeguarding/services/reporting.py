@@ -36,33 +36,15 @@ from safeguarding.domain.reports import (
     ReportStatus,
     ReportSummary,
 )
-from safeguarding.ports.store import (
-    HasAccounts,
-    HasAudit,
-    HasCases,
-    HasEvents,
-    HasEvidence,
-    HasInformationRequests,
-    HasReports,
-    Transactions,
-)
-from safeguarding.services.access import content_grounds, event_queues, out_of_scope
+from safeguarding.ports.store import HasAccounts, HasEvidence, HasReports, Transactions
+from safeguarding.services.access import AccessWork, content_grounds, event_queues, out_of_scope
 
 CONFIRMERS = frozenset({Role.MODERATOR, Role.ADMIN})
 # The audit actions that mean a person at the service saw a file's content.
 VIEWS = ("evidence.reveal", "evidence.read")
 
 
-class ReportingWork(
-    HasAccounts,
-    HasAudit,
-    HasCases,
-    HasEvents,
-    HasEvidence,
-    HasInformationRequests,
-    HasReports,
-    Protocol,
-):
+class ReportingWork(AccessWork, HasAccounts, HasEvidence, HasReports, Protocol):
     """What reports to authorities reads and writes in one transaction."""
 
 
