@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from safeguarding.adapters.http.app import create_app
+from safeguarding.adapters.storage.memory.store import MemoryStore
 from safeguarding.bootstrap import Container, build
 from safeguarding.domain.access import Role
 from safeguarding.settings import Settings, load_settings
@@ -83,6 +84,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Rewrite golden files from the current output (review the diff).",
     )
+    parser.addoption(
+        "--memory-store",
+        action="store_true",
+        help="Build `container` on the in-memory store (the services' fast path; SQLite runs).",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -143,8 +149,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    built = build(settings)
+def container(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Container]:
+    memory = request.config.getoption("--memory-store") and "sqlite" in settings.database_url
+    built = build(settings, store=MemoryStore() if memory else None)
     yield built
     built.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from safeguarding.adapters.audit_signing import KeySigner
 from safeguarding.adapters.checkpoint_sinks import CheckpointFolder, HttpWitness
@@ -38,6 +39,7 @@ from safeguarding.domain.detectors import DetectorResources
 from safeguarding.domain.domain_events import ContentReinstated, PolicyStored
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.ids import Clock, IdFactory
+from safeguarding.ports.store import Store
 from safeguarding.services import effect_handlers
 from safeguarding.services.audit_checkpoints import AuditCheckpoints, CheckpointSink, Schedule
 from safeguarding.services.auditor import AccessLog
@@ -158,16 +160,27 @@ def detector_options(settings: Settings) -> dict[str, dict[str, object]]:
 
 
 def build(
-    settings: Settings, *, clock: Clock | None = None, migrate_schema: bool = True
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate_schema: bool = True,
+    store: Store | None = None,
 ) -> Container:
-    """Wire a container; by default bring the schema up to date and store the first policy."""
+    """Wire a container; by default bring the schema up to date and store the first policy.
+
+    ``store`` replaces the SQL store of ``settings.database_url`` (the tests' in-memory store:
+    it has no schema to migrate, no engine and no key ring, so the routes and commands that
+    read those are not for it)."""
     clock = clock or SystemClock()
     ids = UuidIds()
     private_dir(settings.data_dir)
     bus = DomainEventBus()
-    store = SqlStore(settings.database_url, content_cipher(settings), publish=bus.publish)
-    if migrate_schema:
-        migrate.upgrade(store.engine, cipher=store.cipher)
+    if store is None:
+        store = SqlStore(settings.database_url, content_cipher(settings), publish=bus.publish)
+        if migrate_schema:
+            migrate.upgrade(store.engine, cipher=store.cipher)
+    else:
+        store.publish = bus.publish
     banks = BankService(store, clock, IndexHolder(), settings.bank_recheck_seconds)
     # Taken before the detectors read the files, so a change made while they load is seen.
     detector_files = fingerprint(watched_files(settings))
@@ -212,7 +225,7 @@ def build(
     )
     return Container(
         settings=settings,
-        store=store,
+        store=cast(SqlStore, store),
         clock=clock,
         ids=ids,
         evaluator=evaluator,
@@ -286,7 +299,7 @@ def checkpoint_folder(settings: Settings) -> CheckpointFolder:
     return CheckpointFolder(Path(settings.audit_checkpoint_dir or default))
 
 
-def audit_checkpoints(settings: Settings, store: SqlStore, clock: Clock) -> AuditCheckpoints:
+def audit_checkpoints(settings: Settings, store: Store, clock: Clock) -> AuditCheckpoints:
     """Signed checkpoints to the folder and the witness, on the configured schedule."""
     sinks: list[CheckpointSink] = [checkpoint_folder(settings)]
     if settings.audit_witness_url:

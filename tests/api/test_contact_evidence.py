@@ -77,7 +77,11 @@ def flagged(api: Api, adult: str, kid: str) -> dict[str, Any]:
     api.send([{**contact_request(kid, adult), "type": "contact_accepted"}])
     opener = message(adult, kid, "hey ur friend said u like drawing", conversation=f"{kid}-g")
     flag = message(
-        adult, kid, "how old r u btw? dont tell ur mum we talk ok", conversation=f"{kid}-g", minutes=1
+        adult,
+        kid,
+        "how old r u btw? dont tell ur mum we talk ok",
+        conversation=f"{kid}-g",
+        minutes=1,
     )
     decisions = api.send([opener, flag])
     assert [d["verdict"] for d in decisions] == ["allow", "hold"]

@@ -29,7 +29,9 @@ def test_banks_made_before_it_hold_abuse_imagery(database_url: str) -> None:
     store = SqlStore(database_url, cipher)
     try:
         with store.read() as uow:
-            assert [(b.name, b.harm) for b in uow.banks.listed()] == [("old", BankHarm.ABUSE_IMAGERY)]
+            assert [(b.name, b.harm) for b in uow.banks.listed()] == [
+                ("old", BankHarm.ABUSE_IMAGERY)
+            ]
         index = BankService(store, Fixed(), IndexHolder()).rebuild()
         (match,) = index.match(UploadHashes(pdq=PDQ))
         assert (match.bank, match.harm) == ("old", BankHarm.ABUSE_IMAGERY)

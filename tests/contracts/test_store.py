@@ -1,32 +1,68 @@
-"""The storage contract, run on every backend (SQLite and PostgreSQL).
+"""The storage contract, run on every backend (SQLite, PostgreSQL and the in-memory store).
 
-Any new store must pass this suite unchanged.
+Any new store must pass this suite unchanged. What only a database can show (content sealed in
+its files) is skipped on the in-memory store, saying why (``_skip_on_memory``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from safeguarding.adapters.storage.memory.store import MemoryStore
 from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
-from safeguarding.bootstrap import Container
+from safeguarding.bootstrap import Container, build
 from safeguarding.domain.accounts import Account
 from safeguarding.domain.audit import AuditEntry, first_break
 from safeguarding.domain.cases import Case, CaseStatus
 from safeguarding.domain.errors import StoreClosed
 from safeguarding.ports.store import OutboxItem, Restriction
+from safeguarding.settings import Settings
+from tests.conftest import fresh_postgres
 from tests.factories import event, message
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+MEMORY = "memory"
 
 
-def test_event_round_trips_and_content_is_encrypted_at_rest(container: Container) -> None:
+@pytest.fixture(params=["sqlite", "postgres", MEMORY])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_base_url: str | None
+) -> str:
+    """The backends of tests/conftest.py, and the in-memory store (its settings name a
+    SQLite file that is never opened)."""
+    if request.param in ("sqlite", MEMORY):
+        return f"sqlite:///{tmp_path / 'safeguarding.db'}"
+    if postgres_base_url is None:
+        pytest.skip("no PostgreSQL server (run `make test`, or set SAFEGUARDING_TEST_POSTGRES_URL)")
+    return fresh_postgres(postgres_base_url)
+
+
+@pytest.fixture
+def container(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Container]:
+    memory = request.node.callspec.params.get("database_url") == MEMORY
+    built = build(settings, store=MemoryStore() if memory else None)
+    yield built
+    built.close()
+
+
+def _skip_on_memory(request: pytest.FixtureRequest) -> None:
+    if request.node.callspec.params.get("database_url") == MEMORY:
+        pytest.skip("about a database's files: the in-memory store keeps nothing at rest")
+
+
+def test_event_round_trips_and_content_is_encrypted_at_rest(
+    container: Container, request: pytest.FixtureRequest
+) -> None:
     sent = event(message(text="a distinctive sentence about homework"))
     container.ingest.ingest([sent], source="test")
     with container.store.read() as uow:
         assert uow.events.get(sent.event_id) == sent
         assert uow.events.get("missing") is None
+    _skip_on_memory(request)
     raw = _raw_payloads(container.store)
     assert raw
     assert all(b"distinctive" not in blob for blob in raw)
@@ -71,7 +107,9 @@ def test_restrictions_and_contacts(container: Container) -> None:
         uow.conversations.contacts_add([("a", "b", T0), ("a", "b", T0)])
     with container.store.read() as uow:
         assert uow.accounts.restrictions_of(["a", "b"]) == {"a"}
-        assert uow.conversations.contacts_among([("a", "b"), ("a", "c"), ("b", "a")]) == {("a", "b")}
+        assert uow.conversations.contacts_among([("a", "b"), ("a", "c"), ("b", "a")]) == {
+            ("a", "b")
+        }
 
 
 def test_outbox_leases_items_and_done_items_are_not_returned(container: Container) -> None:
@@ -108,7 +146,8 @@ def test_case_is_added_once_per_source_key(container: Container) -> None:
     with container.store.write() as uow:
         assert uow.cases.add(case, source_key="obx_1") is True
         assert (
-            uow.cases.add(case.model_copy(update={"case_id": "case_2"}), source_key="obx_1") is False
+            uow.cases.add(case.model_copy(update={"case_id": "case_2"}), source_key="obx_1")
+            is False
         )
     with container.store.read() as uow:
         assert uow.cases.listed([CaseStatus.OPEN], 10) == [case]

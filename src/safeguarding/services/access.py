@@ -7,14 +7,24 @@ decides it. Regulator reads are recorded by the auditor (``services/auditor.py``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.actions import ActionName, OpenCaseParams
 from safeguarding.domain.errors import AccessDenied
 from safeguarding.domain.information_requests import RequestStatus
 from safeguarding.domain.permissions import Permission
-from safeguarding.ports.store import UnitOfWork
+from safeguarding.ports.store import (
+    HasAudit,
+    HasCases,
+    HasEvents,
+    HasInformationRequests,
+)
+
+
+class AccessWork(HasAudit, HasCases, HasEvents, HasInformationRequests, Protocol):
+    """What access checks (and the reads they account for) read in one transaction."""
+
 
 # The command line runs on the service's own machine with its database: an admin's reach.
 OPERATOR = Principal(key_id="cli", name="cli", role=Role.ADMIN)
@@ -25,7 +35,7 @@ OPERATOR = Principal(key_id="cli", name="cli", role=Role.ADMIN)
 # event, so the API, the web UI and the CLI cannot disagree about who may.
 
 
-def event_queues(uow: UnitOfWork, event_id: str) -> frozenset[str]:
+def event_queues(uow: AccessWork, event_id: str) -> frozenset[str]:
     """The review queues an event belongs to: those of its cases, and the one its decision
     opens a case in (the outbox may not have opened it yet)."""
     queues = {case.queue for case in uow.cases.of_event(event_id)}
@@ -40,7 +50,7 @@ def event_queues(uow: UnitOfWork, event_id: str) -> frozenset[str]:
 
 
 def content_grounds(
-    uow: UnitOfWork, principal: Principal, event_id: str, what: str
+    uow: AccessWork, principal: Principal, event_id: str, what: str
 ) -> dict[str, Any]:
     """Why ``principal`` may see ``what`` (the content of, or about, ``event_id``), for the
     audit record; AccessDenied when it may not.

@@ -27,10 +27,14 @@ from safeguarding.domain.audit import (
 )
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import HasAudit, Transactions
 from safeguarding.services import auditor
 
 log = logging.getLogger("safeguarding.audit")
+
+
+class CheckpointWork(HasAudit, Protocol):
+    """What signed checkpoints of the audit chain reads and writes in one transaction."""
 
 
 class CheckpointSigner(Protocol):
@@ -71,7 +75,7 @@ class AuditCheckpoints:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[CheckpointWork],
         clock: Clock,
         signer: CheckpointSigner,
         sinks: Sequence[CheckpointSink],
@@ -83,6 +87,11 @@ class AuditCheckpoints:
         self.sinks = tuple(sinks)
         self.schedule = schedule
         self._last: _Last | None = None  # this process's view; re-read under the lock when due
+
+    def chain(self) -> list[AuditRecord]:
+        """Every audit record, in order (what a verification reads)."""
+        with self.store.read() as uow:
+            return list(uow.audit.records())
 
     def maybe_take(self) -> Checkpoint | None:
         """A new checkpoint if one is due (and published), else None."""
@@ -111,7 +120,7 @@ class AuditCheckpoints:
             return True
         return self._reason(head, self._last) is not None
 
-    def _take_if_due(self, uow: UnitOfWork, force: bool) -> Checkpoint | None:
+    def _take_if_due(self, uow: CheckpointWork, force: bool) -> Checkpoint | None:
         self._last = _last_checkpoint(uow)  # under the append lock: another process may have
         head = uow.audit.head()  # made this interval's checkpoint already
         reason = "taken by hand" if force and head else self._reason(head, self._last)
@@ -147,7 +156,7 @@ class AuditCheckpoints:
                 log.info("audit checkpoint kept", extra={"sink": sink.name, "seq": checkpoint.seq})
 
 
-def _last_checkpoint(uow: UnitOfWork) -> _Last:
+def _last_checkpoint(uow: CheckpointWork) -> _Last:
     """The newest checkpoint record; before the first, the chain's start (its first record's
     time starts the clock)."""
     latest = uow.audit.latest(CHECKPOINT_ACTION)

@@ -20,7 +20,7 @@ from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit import AuditEntry, AuditRecord
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import HasAudit, Transactions
 
 Actor = str | Principal
 
@@ -40,7 +40,7 @@ def entry(
 
 
 def record(
-    uow: UnitOfWork,
+    uow: HasAudit,
     at: datetime,
     actor: Actor,
     action: AuditAction,
@@ -52,13 +52,13 @@ def record(
     return stored
 
 
-def record_all(uow: UnitOfWork, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
+def record_all(uow: HasAudit, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
     """Append records made with ``entry`` together, in order."""
     return uow.audit.append(entries)
 
 
 def regulator_read(
-    uow: UnitOfWork,
+    uow: HasAudit,
     at: datetime,
     principal: Principal,
     subject: AuditSubject,
@@ -73,7 +73,7 @@ class AccessLog:
     """A regulator's read that an adapter shows without a service reading on its behalf,
     recorded in a transaction of its own."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Transactions[HasAudit], clock: Clock) -> None:
         self.store = store
         self.clock = clock
 
@@ -87,25 +87,25 @@ class AccessLog:
 # -- what services ask of the log -------------------------------------------------------------
 
 
-def details_of(uow: UnitOfWork, action: AuditAction, subject: AuditSubject) -> list[dict[str, Any]]:
+def details_of(uow: HasAudit, action: AuditAction, subject: AuditSubject) -> list[dict[str, Any]]:
     """The details of every record of ``action`` on ``subject``, oldest first."""
     return uow.audit.details(action.value, str(subject))
 
 
-def mentions(uow: UnitOfWork, actions: Collection[AuditAction], subject: AuditSubject) -> bool:
+def mentions(uow: HasAudit, actions: Collection[AuditAction], subject: AuditSubject) -> bool:
     """Whether any record of ``actions`` is about ``subject``."""
     return uow.audit.mentions([a.value for a in actions], str(subject))
 
 
 def counts(
-    uow: UnitOfWork, action: AuditAction, actors: Collection[str] | None = None
+    uow: HasAudit, action: AuditAction, actors: Collection[str] | None = None
 ) -> dict[str, int]:
     """How many records of ``action`` each actor has (of ``actors``, or all)."""
     return uow.audit.counts(action.value, actors)
 
 
 def records_of(
-    uow: UnitOfWork,
+    uow: HasAudit,
     actions: Collection[AuditAction],
     start: datetime | None = None,
     end: datetime | None = None,

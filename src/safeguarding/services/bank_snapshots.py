@@ -14,18 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 from safeguarding.detectors.media.bank_index import BankIndex
 from safeguarding.detectors.media.bank_updates import apply_changes, build_streamed
 from safeguarding.domain.banks import BankChange
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store
+from safeguarding.ports.store import HasBanks, Transactions
 
 CHUNK = 5_000  # live hashes a rebuild holds as Python objects at once
 
 
+class SnapshotWork(HasBanks, Protocol):
+    """What building a bank index from the store reads and writes in one transaction."""
+
+
 def changes_applied(
-    store: Store, clock: Clock, current: BankIndex, max_hashes: int
+    store: Transactions[SnapshotWork], clock: Clock, current: BankIndex, max_hashes: int
 ) -> tuple[BankIndex | None, int]:
     """The next snapshot made from ``current`` and the hashes touched since (``current``
     itself when nothing changed), with how many; ``None`` when only a rebuild will do."""
@@ -48,7 +53,7 @@ def applicable(changes: Sequence[BankChange], max_hashes: int) -> bool:
     return all(change.hashes_only for change in changes) and touched <= max_hashes
 
 
-def built_from_store(store: Store, clock: Clock) -> BankIndex:
+def built_from_store(store: Transactions[SnapshotWork], clock: Clock) -> BankIndex:
     """Every enabled bank's live hashes, less those switched off now, streamed into an index."""
     with store.read() as uow:
         revision, changed_at = uow.banks.revision(), uow.banks.revision_at()

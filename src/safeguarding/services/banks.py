@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from safeguarding.detectors.media.bank_index import BankIndex, IndexHolder
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
@@ -35,7 +35,7 @@ from safeguarding.domain.banks import (
 )
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import HasAudit, HasBanks, Transactions
 from safeguarding.services import auditor
 from safeguarding.services.bank_snapshots import built_from_store, changes_applied
 from safeguarding.services.caches import Snapshot
@@ -48,12 +48,16 @@ MAX_SWITCH_OFF_SECONDS = 5 * 365 * 24 * 3600  # HMA's bound on disable_until_ts
 MAX_INCREMENTAL = 100_000  # hashes touched since the snapshot past which a rebuild is cheaper
 
 
+class BankWork(HasAudit, HasBanks, Protocol):
+    """What hash bank curation reads and writes in one transaction."""
+
+
 class BankService:
     """The use cases of hash banks, and the shared index they feed."""
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[BankWork],
         clock: Clock,
         holder: IndexHolder,
         recheck_seconds: float = 1.0,
@@ -249,7 +253,7 @@ class BankService:
 
     def _new_content(
         self,
-        uow: UnitOfWork,
+        uow: BankWork,
         bank: Bank,
         wanted: Collection[tuple[HashType, str]],
         action: AuditAction,
@@ -281,7 +285,7 @@ class BankService:
         )
 
     def _new_version(
-        self, uow: UnitOfWork, bank: Bank, action: AuditAction, actor: str, **fields: Any
+        self, uow: BankWork, bank: Bank, action: AuditAction, actor: str, **fields: Any
     ) -> BankVersion:
         """Record a version (its hashes already written), make it live, audit it as ``action``."""
         made = BankVersion(bank=bank.name, created_at=self.clock.now(), created_by=actor, **fields)
@@ -293,7 +297,7 @@ class BankService:
 
     def _changed(
         self,
-        uow: UnitOfWork,
+        uow: BankWork,
         actor: str,
         action: AuditAction,
         name: str,
@@ -366,19 +370,19 @@ def _passed(moment: datetime | None, clock: Clock) -> bool:
     return moment is not None and clock.now() >= moment
 
 
-def _existing(uow: UnitOfWork, name: str) -> Bank:
+def _existing(uow: BankWork, name: str) -> Bank:
     bank = uow.banks.get(name)
     if bank is None:
         raise NotFound(f"no bank named {name!r}")
     return bank
 
 
-def _next_version(uow: UnitOfWork, name: str) -> int:
+def _next_version(uow: BankWork, name: str) -> int:
     versions = uow.banks.versions(name)
     return versions[-1].version + 1 if versions else 1
 
 
-def _counts(uow: UnitOfWork, *names: str) -> dict[str, int]:
+def _counts(uow: BankWork, *names: str) -> dict[str, int]:
     """Live hashes in these banks by type."""
     found = {t.value: 0 for t in HashType}
     for name in names:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from safeguarding.domain.access import Principal
 from safeguarding.domain.accounts import Account
@@ -23,8 +24,9 @@ from safeguarding.domain.evidence import EvidenceRecord
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.reports import ReportRecord
 from safeguarding.domain.signals import Signal
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import HasAccounts, HasEvidence, HasReports, Transactions
 from safeguarding.services import auditor
+from safeguarding.services.access import AccessWork
 from safeguarding.services.review import check_works, existing_case
 
 REVEAL = AuditAction.EVIDENCE_REVEAL
@@ -35,6 +37,10 @@ DISTRESSING = {
     "self_harm": {"ideation", "intent_or_plan", "encouragement", "self_harm_disclosure"},
     "user_report": {"abuse_imagery", "self_harm"},
 }
+
+
+class CaseViewWork(AccessWork, HasAccounts, HasEvidence, HasReports, Protocol):
+    """What a case page reads and writes in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ class CaseView:
 class CaseViewService:
     """Builds case pages, checking the moderator works the case's queue, and audits each view."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Transactions[CaseViewWork], clock: Clock) -> None:
         self.store = store
         self.clock = clock
 
@@ -119,11 +125,11 @@ class CaseViewService:
             return auditor.counts(uow, REVEAL, actors)
 
 
-def _shown(uow: UnitOfWork, case: Case) -> set[str]:
+def _shown(uow: CaseViewWork, case: Case) -> set[str]:
     return {item.event.event_id for item in _timeline(uow, case, ())}
 
 
-def _build(uow: UnitOfWork, case: Case) -> CaseView:
+def _build(uow: CaseViewWork, case: Case) -> CaseView:
     decisions = uow.events.decisions(case.event_ids)
     signals = tuple(s for _, d in decisions.values() for s in d.signals)
     timeline = _timeline(uow, case, signals)
@@ -145,7 +151,9 @@ def _build(uow: UnitOfWork, case: Case) -> CaseView:
     )
 
 
-def _timeline(uow: UnitOfWork, case: Case, signals: tuple[Signal, ...]) -> tuple[TimelineItem, ...]:
+def _timeline(
+    uow: CaseViewWork, case: Case, signals: tuple[Signal, ...]
+) -> tuple[TimelineItem, ...]:
     pairs = _case_events(uow, case)
     seen = {e.event_id for e, _ in pairs}
     for conversation in dict.fromkeys(c for e, _ in pairs if (c := e.conversation())):
@@ -175,7 +183,7 @@ def _stages(decisions: Iterable[Decision]) -> dict[str, tuple[str, ...]]:
     return {event_id: tuple(names) for event_id, names in found.items()}
 
 
-def _case_events(uow: UnitOfWork, case: Case) -> list[tuple[Event, Decision]]:
+def _case_events(uow: CaseViewWork, case: Case) -> list[tuple[Event, Decision]]:
     """The case's own events, and any event a user report in it points to."""
     wanted = list(case.event_ids)
     found: dict[str, tuple[Event, Decision]] = {}
@@ -236,7 +244,7 @@ def _people(timeline: Iterable[TimelineItem], case: Case) -> list[str]:
     return list(dict.fromkeys(people))
 
 
-def _children(uow: UnitOfWork, case: Case) -> tuple[str, ...]:
+def _children(uow: CaseViewWork, case: Case) -> tuple[str, ...]:
     """The child accounts a case involved: whoever its events (and reported events) reached
     or came from, other than the subject, by their recorded age band."""
     events = [event for event, _ in _case_events(uow, case)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.accounts import AgeBand
@@ -30,14 +30,26 @@ from safeguarding.domain.decisions import Verdict
 from safeguarding.domain.domain_events import ContentReinstated
 from safeguarding.domain.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock, IdFactory
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAccounts,
+    HasComplaints,
+    HasSuperComplaints,
+    RecordsDomainEvents,
+    Transactions,
+)
 from safeguarding.services import auditor
-from safeguarding.services.access import check_works_all, event_queues, out_of_scope
+from safeguarding.services.access import AccessWork, check_works_all, event_queues, out_of_scope
 from safeguarding.services.review import OPEN_STATUSES, hash_matched
 from safeguarding.services.visibility import APPEAL_SOURCE
 
 MAX_FILES = 10
 MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class ComplaintWork(
+    AccessWork, HasAccounts, HasComplaints, HasSuperComplaints, RecordsDomainEvents, Protocol
+):
+    """What complaints, appeals and super-complaints reads and writes in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,7 @@ class ComplaintService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[ComplaintWork],
         clock: Clock,
         ids: IdFactory,
         deadline_days: dict[ComplaintKind, float],
@@ -140,7 +152,7 @@ class ComplaintService:
         return WORDING[Audience.of(band)]
 
 
-def _check_target(uow: UnitOfWork, complaint: Complaint) -> None:
+def _check_target(uow: ComplaintWork, complaint: Complaint) -> None:
     """An appeal is against an action on the appellant's own event; a complaint's event exists."""
     if complaint.event_id is None:
         return
@@ -161,12 +173,12 @@ def _check_target(uow: UnitOfWork, complaint: Complaint) -> None:
             )
 
 
-def _queues(uow: UnitOfWork, complaint: Complaint) -> frozenset[str]:
+def _queues(uow: ComplaintWork, complaint: Complaint) -> frozenset[str]:
     """The harm a complaint is about: the queues of the event it names (none: no event)."""
     return event_queues(uow, complaint.event_id) if complaint.event_id else frozenset()
 
 
-def _sees(uow: UnitOfWork, principal: Principal, complaint: Complaint) -> bool:
+def _sees(uow: ComplaintWork, principal: Principal, complaint: Complaint) -> bool:
     """Moderators see the complaints about the queues they work; the other readers all."""
     return principal.role is not Role.MODERATOR or principal.works_any(_queues(uow, complaint))
 
@@ -175,13 +187,13 @@ def _what(complaint: Complaint) -> str:
     return f"{complaint.kind.value} {complaint.complaint_id}"
 
 
-def _scope_detail(uow: UnitOfWork, principal: Principal, complaint: Complaint) -> str:
+def _scope_detail(uow: ComplaintWork, principal: Principal, complaint: Complaint) -> str:
     queues = ", ".join(sorted(_queues(uow, complaint))) or "no review queue"
     return f"{_what(complaint)} is about {queues}, which {principal.name} does not work"
 
 
 def _check_hash_reinstatement(
-    uow: UnitOfWork, complaint: Complaint, principal: Principal
+    uow: ComplaintWork, complaint: Complaint, principal: Principal
 ) -> dict[str, Any]:
     """Content that matched a known-abuse hash comes back on appeal only once its case is
     closed, and only by an admin giving a reason (which the audit record keeps)."""
@@ -210,7 +222,7 @@ def _reverses(complaint: Complaint) -> bool:
     return complaint.kind is ComplaintKind.APPEAL and complaint.status is ComplaintStatus.UPHELD
 
 
-def _reverse(uow: UnitOfWork, complaint: Complaint, principal: Principal) -> dict[str, int]:
+def _reverse(uow: ComplaintWork, complaint: Complaint, principal: Principal) -> dict[str, int]:
     assert complaint.event_id is not None
     assert complaint.decided_at is not None
     events = [complaint.event_id]
@@ -224,7 +236,7 @@ def _reverse(uow: UnitOfWork, complaint: Complaint, principal: Principal) -> dic
 class SuperComplaintService:
     """Advocacy bodies file and follow super-complaints; admins answer; the regulator reads."""
 
-    def __init__(self, store: Store, clock: Clock, ids: IdFactory) -> None:
+    def __init__(self, store: Transactions[ComplaintWork], clock: Clock, ids: IdFactory) -> None:
         self.store = store
         self.clock = clock
         self.ids = ids
@@ -319,7 +331,9 @@ class SuperComplaintService:
         return answered
 
     @staticmethod
-    def _visible(uow: UnitOfWork, super_complaint_id: str, principal: Principal) -> SuperComplaint:
+    def _visible(
+        uow: ComplaintWork, super_complaint_id: str, principal: Principal
+    ) -> SuperComplaint:
         found = uow.super_complaints.get(super_complaint_id)
         if found is None:
             raise NotFound(f"no super-complaint {super_complaint_id!r}")
@@ -369,7 +383,7 @@ def _id(complaint: SuperComplaint) -> AuditSubject:
     return AuditSubject.super_complaint(complaint.super_complaint_id)
 
 
-def _existing(uow: UnitOfWork, complaint_id: str) -> Complaint:
+def _existing(uow: ComplaintWork, complaint_id: str) -> Complaint:
     found = uow.complaints.get(complaint_id)
     if found is None:
         raise NotFound(f"no complaint or appeal {complaint_id!r}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from safeguarding.domain.banks import Bank, BankHarm, BankKind, HashType
 from safeguarding.domain.compliance import (
@@ -20,10 +21,14 @@ from safeguarding.domain.compliance import (
     checklist,
 )
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store
+from safeguarding.ports.store import HasPolicy, HasRisk, Transactions
 from safeguarding.services.banks import BankService
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.selftest import ChildSafetySelfTest
+
+
+class ComplianceWork(HasPolicy, HasRisk, Protocol):
+    """What the compliance checklist reads and writes in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class ComplianceService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[ComplianceWork],
         clock: Clock,
         policies: PolicyService,
         banks: BankService,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
@@ -18,7 +18,14 @@ from safeguarding.domain.errors import AccessDenied, InvalidInput, NotFound
 from safeguarding.domain.evidence import EvidenceContent, EvidenceRecord
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.permissions import Permission
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAudit,
+    HasCases,
+    HasEvents,
+    HasEvidence,
+    HasInformationRequests,
+    Transactions,
+)
 from safeguarding.services import auditor
 from safeguarding.services.access import OPERATOR, content_grounds
 
@@ -27,10 +34,14 @@ MIN_REASON = 10
 _PURGE_CHUNK = 500
 
 
+class EvidenceWork(HasAudit, HasCases, HasEvents, HasEvidence, HasInformationRequests, Protocol):
+    """What preserved evidence reads and writes in one transaction."""
+
+
 class EvidenceService:
     """The use cases of preserved evidence."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Transactions[EvidenceWork], clock: Clock) -> None:
         self.store = store
         self.clock = clock
 
@@ -102,7 +113,7 @@ class EvidenceService:
 
     def _audit(
         self,
-        uow: UnitOfWork,
+        uow: EvidenceWork,
         actor: str,
         action: AuditAction,
         event_id: str,
@@ -112,14 +123,14 @@ class EvidenceService:
         auditor.record(uow, self.clock.now(), actor, action, subject, details)
 
 
-def _existing(uow: UnitOfWork, event_id: str) -> EvidenceRecord:
+def _existing(uow: EvidenceWork, event_id: str) -> EvidenceRecord:
     record = uow.evidence.get(event_id)
     if record is None:
         raise NotFound(f"no evidence was preserved for event {event_id!r}")
     return record
 
 
-def _may_read(uow: UnitOfWork, event_id: str, principal: Principal) -> bool:
+def _may_read(uow: EvidenceWork, event_id: str, principal: Principal) -> bool:
     if not READERS.admits(principal):
         return False
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject, Listing
@@ -18,7 +19,14 @@ from safeguarding.domain.complaints import Attachment
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.domain.information_requests import InformationRequest, RequestStatus
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAccounts,
+    HasAudit,
+    HasCases,
+    HasEvents,
+    HasInformationRequests,
+    Transactions,
+)
 from safeguarding.services import auditor
 from safeguarding.services.complaints import EvidenceFile, attachment_of, check_files
 from safeguarding.services.samples import DecisionSamples
@@ -26,11 +34,19 @@ from safeguarding.services.samples import DecisionSamples
 MAX_EVENTS = 500
 
 
+class RequestWork(HasAccounts, HasAudit, HasCases, HasEvents, HasInformationRequests, Protocol):
+    """What the regulator's information requests reads and writes in one transaction."""
+
+
 class InformationRequestService:
     """The regulator files requests; an admin answers them; everyone's access is audited."""
 
     def __init__(
-        self, store: Store, clock: Clock, ids: IdFactory, samples: DecisionSamples
+        self,
+        store: Transactions[RequestWork],
+        clock: Clock,
+        ids: IdFactory,
+        samples: DecisionSamples,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -177,7 +193,7 @@ def _check(
         )
 
 
-def _existing(uow: UnitOfWork, request_id: str) -> InformationRequest:
+def _existing(uow: RequestWork, request_id: str) -> InformationRequest:
     request = uow.information_requests.get(request_id)
     if request is None:
         raise NotFound(f"no information request {request_id!r}")
@@ -185,7 +201,7 @@ def _existing(uow: UnitOfWork, request_id: str) -> InformationRequest:
 
 
 def _audit(
-    uow: UnitOfWork,
+    uow: RequestWork,
     at: datetime,
     actor: str,
     action: AuditAction,

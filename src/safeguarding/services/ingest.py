@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.audit import AuditEntry
@@ -24,13 +25,30 @@ from safeguarding.domain.errors import ConcurrentWrite, EventIdReused
 from safeguarding.domain.events import Event, event_fingerprint
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.domain.support import DEFAULT_RESOURCES, notice
-from safeguarding.ports.store import NewEvent, OutboxItem, Store, StoredEvent, UnitOfWork
+from safeguarding.ports.store import (
+    HasAccounts,
+    HasAudit,
+    HasConversations,
+    HasEvents,
+    HasOutbox,
+    HasPolicy,
+    NewEvent,
+    OutboxItem,
+    StoredEvent,
+    Transactions,
+)
 from safeguarding.ports.stream import Prepared
 from safeguarding.services import auditor
 from safeguarding.services.evaluate import Evaluator
 from safeguarding.services.media import MediaHashing
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.state import BatchState
+
+
+class IngestWork(
+    HasPolicy, HasAccounts, HasAudit, HasConversations, HasEvents, HasOutbox, Protocol
+):
+    """What ingest reads and writes in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +66,7 @@ class IngestService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[IngestWork],
         evaluator: Evaluator,
         policies: PolicyService,
         clock: Clock,
@@ -94,8 +112,14 @@ class IngestService:
         with self.store.read() as uow:
             return set(uow.events.find(event_ids))
 
+    def stored_decision(self, event_id: str) -> Decision | None:
+        """The decision stored for an event, or None when no such event is stored."""
+        with self.store.read() as uow:
+            found = uow.events.find([event_id]).get(event_id)
+        return found.decision if found else None
+
     def decide_within(
-        self, uow: UnitOfWork, events: Sequence[Event], source: str
+        self, uow: IngestWork, events: Sequence[Event], source: str
     ) -> dict[str, Decision]:
         """Decide and record new events in the caller's transaction, as ingest would (the
         compliance self-test runs them in a scratch transaction that is rolled back)."""
@@ -115,7 +139,7 @@ class IngestService:
         ]
 
     def _decide(
-        self, uow: UnitOfWork, batch: list[tuple[Event, str]], source: str
+        self, uow: IngestWork, batch: list[tuple[Event, str]], source: str
     ) -> dict[str, Decision]:
         if not batch:
             return {}

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -32,7 +33,7 @@ from safeguarding.domain.errors import (
     Unauthenticated,
 )
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import ApiKeyRecord, Store
+from safeguarding.ports.store import ApiKeyRecord, HasAudit, HasKeys, HasSessions, Transactions
 from safeguarding.services import auditor
 from safeguarding.services.caches import TtlLru
 from safeguarding.services.login_throttle import LoginThrottle
@@ -44,6 +45,10 @@ _QUEUE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 PROVEN_SECONDS = 24 * 3600.0
 MAX_CACHED_KEYS = 100_000  # verified keys remembered at once; the least recently used goes
 FLIGHT_WAIT_SECONDS = 30.0  # how long a request waits for another's verification of its key
+
+
+class KeyWork(HasAudit, HasKeys, HasSessions, Protocol):
+    """What API keys reads and writes in one transaction."""
 
 
 @dataclass
@@ -67,7 +72,7 @@ class KeyService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[KeyWork],
         clock: Clock,
         cache_seconds: float = 30.0,
         throttle: LoginThrottle | None = None,

@@ -287,7 +287,9 @@ class OutboxWorker:
 
     def _restrict(self, uow: UnitOfWork, effect: SideEffect) -> str:
         kind = effect.action.value
-        uow.accounts.restriction_add(Restriction(effect.subject, kind, effect.event_id, self.clock.now()))
+        uow.accounts.restriction_add(
+            Restriction(effect.subject, kind, effect.event_id, self.clock.now())
+        )
         return f"{kind} applied"
 
     def _draft_report(self, uow: UnitOfWork, effect: SideEffect) -> str:

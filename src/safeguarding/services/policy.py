@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import Protocol
 
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
@@ -11,11 +12,16 @@ from safeguarding.domain.errors import NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.policy.validate import CheckedPolicy, check_policy
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import HasAudit, HasPolicy, RecordsDomainEvents, Transactions
 from safeguarding.services import auditor
 from safeguarding.services.caches import Snapshot
 
 RECHECK_SECONDS = 1.0
+
+
+class PolicyWork(HasAudit, HasPolicy, RecordsDomainEvents, Protocol):
+    """What policy versions read and write in one transaction (and the ``PolicyStored``
+    event it records for after the commit)."""
 
 
 def default_policy_source() -> str:
@@ -27,7 +33,7 @@ class PolicyService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[PolicyWork],
         clock: Clock,
         detector_names: tuple[str, ...],
     ) -> None:
@@ -35,7 +41,7 @@ class PolicyService:
         self.clock = clock
         self.detector_names = detector_names
         # Another process may store a version: its number is read at most once a second.
-        self._in_force: Snapshot[[UnitOfWork], PolicyVersion] = Snapshot(
+        self._in_force: Snapshot[[PolicyWork], PolicyVersion] = Snapshot(
             _stored_version, _stored_policy, max_staleness=RECHECK_SECONDS, revision_of=_version
         )
 
@@ -49,7 +55,7 @@ class PolicyService:
             warnings_as_errors=strict,
         )
 
-    def current(self, uow: UnitOfWork) -> PolicyVersion:
+    def current(self, uow: HasPolicy) -> PolicyVersion:
         """The newest version. Checked against the store at most once a second, because
         another process may have changed it; a change made here is seen at once."""
         return self._in_force.get(uow)
@@ -81,7 +87,7 @@ class PolicyService:
         self._in_force.expire()  # see the new version on the next request
         return stored
 
-    def _store(self, uow: UnitOfWork, checked: CheckedPolicy, by: str, note: str) -> PolicyVersion:
+    def _store(self, uow: PolicyWork, checked: CheckedPolicy, by: str, note: str) -> PolicyVersion:
         before = uow.policy.current()
         version = PolicyVersion(
             version=(before.version if before else 0) + 1,
@@ -99,11 +105,11 @@ class PolicyService:
         return version
 
 
-def _stored_version(uow: UnitOfWork) -> int:
+def _stored_version(uow: PolicyWork) -> int:
     return uow.policy.current_version()
 
 
-def _stored_policy(uow: UnitOfWork) -> PolicyVersion:
+def _stored_policy(uow: PolicyWork) -> PolicyVersion:
     found = uow.policy.current()
     if found is None:
         raise NotFound("no policy is stored; run `safeguarding db upgrade` first")

@@ -37,13 +37,17 @@ from safeguarding.domain.reports import (
     ReportStatus,
     ReportSummary,
 )
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import HasAccounts, HasEvidence, HasReports, Transactions
 from safeguarding.services import auditor
-from safeguarding.services.access import content_grounds, event_queues, out_of_scope
+from safeguarding.services.access import AccessWork, content_grounds, event_queues, out_of_scope
 
 CONFIRMERS = Permission.CONFIRM_REPORTS
 # The audit actions that mean a person at the service saw a file's content.
 VIEWS = CONTENT_VIEWS
+
+
+class ReportingWork(AccessWork, HasAccounts, HasEvidence, HasReports, Protocol):
+    """What reports to authorities reads and writes in one transaction."""
 
 
 class ReportSender(Protocol):
@@ -70,7 +74,7 @@ class ReportingService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[ReportingWork],
         clock: Clock,
         reporter: str,
         sender: ReportSender,
@@ -212,7 +216,7 @@ class ReportingService:
             return _record(uow, event_id, authority)
 
     # -- building ------------------------------------------------------------
-    def _build(self, uow: UnitOfWork, event_id: str, authority: str) -> AuthorityReport:
+    def _build(self, uow: ReportingWork, event_id: str, authority: str) -> AuthorityReport:
         event = uow.events.get(event_id)
         found = uow.events.decisions([event_id]).get(event_id)
         if event is None or found is None:
@@ -234,7 +238,7 @@ class ReportingService:
         )
 
     def _accounts(
-        self, uow: UnitOfWork, event: Event, decision: Decision
+        self, uow: ReportingWork, event: Event, decision: Decision
     ) -> tuple[ReportedAccount, ...]:
         suspect = _named(decision, "suspect_account_id") or [event.actor_id]
         children = _named(decision, "child_account_id") or list(event.target_ids())
@@ -259,7 +263,7 @@ class ReportingService:
         return tuple(found)
 
     def _contents(
-        self, uow: UnitOfWork, event: Event, decision: Decision
+        self, uow: ReportingWork, event: Event, decision: Decision
     ) -> tuple[ReportedContent, ...]:
         if not isinstance(event, MediaEvent):
             return ()
@@ -281,7 +285,7 @@ class ReportingService:
         )
 
     def _excerpt(
-        self, uow: UnitOfWork, event: Event, decision: Decision
+        self, uow: ReportingWork, event: Event, decision: Decision
     ) -> tuple[ExcerptLine, ...]:
         ids = dict.fromkeys(
             [i for s in decision.signals for i in s.evidence.event_ids] + [event.event_id]
@@ -317,7 +321,9 @@ def _what(event_id: str, authority: str) -> str:
     return f"the {authority} report on event {event_id!r}"
 
 
-def _check_confirmed_case(uow: UnitOfWork, principal: Principal, event_id: str, what: str) -> None:
+def _check_confirmed_case(
+    uow: ReportingWork, principal: Principal, event_id: str, what: str
+) -> None:
     """A report goes forward only from a case about its event that was decided as confirmed,
     in a queue the caller works."""
     if not CONFIRMERS.admits(principal) or not principal.works_any(event_queues(uow, event_id)):
@@ -330,7 +336,7 @@ def _check_confirmed_case(uow: UnitOfWork, principal: Principal, event_id: str, 
         raise out_of_scope(principal, f"{what} was confirmed in {queues}, not a queue you work")
 
 
-def _record(uow: UnitOfWork, event_id: str, authority: str) -> ReportRecord:
+def _record(uow: ReportingWork, event_id: str, authority: str) -> ReportRecord:
     record = uow.reports.get(event_id, authority)
     if record is None:
         raise NotFound(f"no report for {authority!r} was drafted for event {event_id!r}")
@@ -338,7 +344,7 @@ def _record(uow: UnitOfWork, event_id: str, authority: str) -> ReportRecord:
 
 
 def _audit(
-    uow: UnitOfWork,
+    uow: ReportingWork,
     at: datetime,
     actor: str,
     action: AuditAction,

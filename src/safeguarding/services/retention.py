@@ -12,15 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.retention import retention_cutoffs, without_content
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import HasAudit, HasEvents, HasRetention, Store
 from safeguarding.services import auditor
 from safeguarding.services.evidence import EvidenceService
 
 BATCH = 200
+
+
+class RetentionWork(HasAudit, HasEvents, HasRetention, Protocol):
+    """What retention reads and writes in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class RetentionService:
         return RetentionResult(evidence_purged=purged, events_tombstoned=removed)
 
 
-def _audit(uow: UnitOfWork, at: datetime, actor: str, event_ids: list[str]) -> None:
+def _audit(uow: RetentionWork, at: datetime, actor: str, event_ids: list[str]) -> None:
     subject = AuditSubject.events(len(event_ids))
     details = {"event_ids": event_ids}
     auditor.record(uow, at, actor, AuditAction.RETENTION_CONTENT_REMOVED, subject, details)

@@ -14,6 +14,7 @@ on contacting children, so they stay refused.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.actions import ActionName
@@ -22,7 +23,19 @@ from safeguarding.domain.cases import OUTCOME_STATUS, Case, CaseDecision, CaseSt
 from safeguarding.domain.domain_events import ContentReinstated
 from safeguarding.domain.errors import AccessDenied, Conflict, NotFound
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Counts, Restriction, Store, UnitOfWork
+from safeguarding.ports.store import (
+    Counts,
+    HasAccounts,
+    HasAudit,
+    HasCases,
+    HasConversations,
+    HasEvents,
+    HasFigures,
+    HasOutbox,
+    RecordsDomainEvents,
+    Restriction,
+    Transactions,
+)
 from safeguarding.services import auditor
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.ESCALATED)
@@ -30,10 +43,24 @@ RESTRICT = ActionName.RESTRICT_CONTACT_WITH_CHILDREN.value
 HASH_MATCH = "hash_match"  # the signal kind of the hash-list and hash-bank detectors
 
 
+class ReviewWork(
+    HasAccounts,
+    HasAudit,
+    HasCases,
+    HasConversations,
+    HasEvents,
+    HasFigures,
+    HasOutbox,
+    RecordsDomainEvents,
+    Protocol,
+):
+    """What case review reads and writes in one transaction."""
+
+
 class ReviewService:
     """Lists cases by priority and deadline; claims, releases and decides them."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Transactions[ReviewWork], clock: Clock) -> None:
         self.store = store
         self.clock = clock
 
@@ -109,7 +136,7 @@ class ReviewService:
                 uow.record(ContentReinstated(tuple(case.event_ids)))
         return decided
 
-    def _assigned(self, uow: UnitOfWork, case_id: str, principal: Principal) -> Case:
+    def _assigned(self, uow: ReviewWork, case_id: str, principal: Principal) -> Case:
         case = existing_case(uow, case_id)
         # A key made later under the same name is another caller: its queues decide, not the name.
         check_works(principal, case)
@@ -122,7 +149,7 @@ class ReviewService:
         return case
 
     def _audit(
-        self, uow: UnitOfWork, actor: str, action: AuditAction, case_id: str, details: dict
+        self, uow: ReviewWork, actor: str, action: AuditAction, case_id: str, details: dict
     ) -> None:
         auditor.record(uow, self.clock.now(), actor, action, AuditSubject.case(case_id), details)
 
@@ -138,7 +165,7 @@ def check_works(principal: Principal, case: Case) -> None:
         )
 
 
-def hash_matched(uow: UnitOfWork, event_ids: Iterable[str]) -> list[str]:
+def hash_matched(uow: HasEvents, event_ids: Iterable[str]) -> list[str]:
     """The events whose decision matched a hash bank or hash list (known abuse imagery)."""
     decided = uow.events.decisions(list(event_ids))
     return [
@@ -149,7 +176,7 @@ def hash_matched(uow: UnitOfWork, event_ids: Iterable[str]) -> list[str]:
 
 
 def reinstatable(
-    uow: UnitOfWork, event_ids: Sequence[str], principal: Principal
+    uow: ReviewWork, event_ids: Sequence[str], principal: Principal
 ) -> tuple[list[str], list[str]]:
     """The events ``principal`` may put back in feeds, and those that stay hidden: content
     that matched a known-abuse hash comes back only by an admin's hand."""
@@ -157,7 +184,7 @@ def reinstatable(
     return [e for e in event_ids if e not in matched], [e for e in event_ids if e in matched]
 
 
-def existing_case(uow: UnitOfWork, case_id: str) -> Case:
+def existing_case(uow: ReviewWork, case_id: str) -> Case:
     case = uow.cases.get(case_id)
     if case is None:
         raise NotFound(f"no case {case_id!r}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
@@ -28,9 +29,13 @@ from safeguarding.domain.risk import (
     assess,
     profile,
 )
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import HasAudit, HasPolicy, HasRisk, Transactions
 from safeguarding.services import auditor
 from safeguarding.services.policy import PolicyService
+
+
+class RiskWork(HasPolicy, HasAudit, HasRisk, Protocol):
+    """What the risk assessment reads and writes in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class RiskService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[RiskWork],
         clock: Clock,
         policies: PolicyService,
         features: Iterable[Feature],
@@ -116,7 +121,7 @@ class RiskService:
             review_prompt(uow, stored.version)
 
 
-def review_prompt(uow: UnitOfWork, version: PolicyVersion) -> None:
+def review_prompt(uow: RiskWork, version: PolicyVersion) -> None:
     """Record that the latest assessment needs a review, when a new policy is stored."""
     latest = uow.risk.latest()
     if latest is None or not latest.review_due(version.version):

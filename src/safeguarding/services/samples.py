@@ -14,6 +14,7 @@ import hmac
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,13 +25,17 @@ from safeguarding.domain.decisions import Decision
 from safeguarding.domain.errors import FieldError, InvalidInput
 from safeguarding.domain.events import Event
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import HasAccounts, HasAudit, HasEvents, Transactions
 from safeguarding.services import auditor
 
 MAX_SAMPLES = 200
 # The audit subject of a regulator's sampling.
 SAMPLES_SUBJECT = AuditSubject.of(Listing.DECISION_SAMPLES)
 _QUOTED_CUES = re.compile(r"; cues: .*$")
+
+
+class SampleWork(HasAccounts, HasAudit, HasEvents, Protocol):
+    """What decision samples for the regulator reads and writes in one transaction."""
 
 
 class SampledSignal(BaseModel):
@@ -66,7 +71,7 @@ class DecisionSample(BaseModel):
 class DecisionSamples:
     """Draws random decisions and strips them of identity and content; regulator reads audited."""
 
-    def __init__(self, store: Store, clock: Clock, secret: bytes) -> None:
+    def __init__(self, store: Transactions[SampleWork], clock: Clock, secret: bytes) -> None:
         self.store = store
         self.clock = clock
         self._key = hmac.new(secret, b"safeguarding pseudonyms", hashlib.sha256).digest()
@@ -88,7 +93,7 @@ class DecisionSamples:
                 auditor.regulator_read(uow, until, principal, SAMPLES_SUBJECT, details)
         return [self._anonymised(event, decision, bands) for event, decision in drawn]
 
-    def resolve(self, uow: UnitOfWork, pseudonyms: Sequence[str]) -> dict[str, str]:
+    def resolve(self, uow: SampleWork, pseudonyms: Sequence[str]) -> dict[str, str]:
         """The event behind each pseudonym, among the decisions sampled for the regulator.
 
         Only a decision the regulator was shown can be named this way (the sampling audit

@@ -18,15 +18,20 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from safeguarding.domain.events import EVENT_ADAPTER
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.domain.selftest import STOPPED, SequenceOutcome
-from safeguarding.ports.store import Restriction, Store, UnitOfWork
-from safeguarding.services.ingest import IngestService
+from safeguarding.ports.store import Restriction, Transactions
+from safeguarding.services.ingest import IngestService, IngestWork
 
 SOURCE = "selftest"
+
+
+class SelfTestWork(IngestWork, Protocol):
+    """What the child-safety self-test reads and writes in one (rolled back) transaction: what
+    ingest does, which it runs."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ class ChildSafetySelfTest:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[SelfTestWork],
         ingest: IngestService,
         clock: Clock,
         ids: IdFactory,
@@ -147,7 +152,7 @@ class ChildSafetySelfTest:
         with self.store.scratch() as uow:
             return tuple(self._run(uow, sequence) for sequence in self.sequences)
 
-    def _run(self, uow: UnitOfWork, sequence: Sequence) -> SequenceOutcome:
+    def _run(self, uow: SelfTestWork, sequence: Sequence) -> SequenceOutcome:
         cast = Cast(*(self.ids.new(f"selftest-{who}") for who in ("adult", "child", "child")))
         start = self.clock.now() - timedelta(days=2)
         for raw in [*_profiles(cast, start), *(build(cast) for build in sequence.setup)]:
@@ -167,7 +172,7 @@ class ChildSafetySelfTest:
                 )
         return SequenceOutcome(name=sequence.name, steps=len(sequence.attempts))
 
-    def _decide(self, uow: UnitOfWork, raw: dict[str, Any], at: datetime) -> str:
+    def _decide(self, uow: SelfTestWork, raw: dict[str, Any], at: datetime) -> str:
         event_id = self.ids.new("selftest")
         event = EVENT_ADAPTER.validate_python(
             {"event_id": event_id, "occurred_at": at.isoformat(), **raw}

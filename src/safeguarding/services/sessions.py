@@ -9,21 +9,28 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import Store, UnitOfWork, WebSessionRecord
+from safeguarding.ports.store import HasAudit, HasKeys, HasSessions, Transactions, WebSessionRecord
 from safeguarding.services import auditor
 from safeguarding.services.keys import principal_of
 
 SESSION_HOURS = 8
 
 
+class SessionWork(HasAudit, HasKeys, HasSessions, Protocol):
+    """What web sessions reads and writes in one transaction."""
+
+
 class WebSessions:
     """Starts, looks up and ends web UI sessions."""
 
-    def __init__(self, store: Store, clock: Clock, hours: float = SESSION_HOURS) -> None:
+    def __init__(
+        self, store: Transactions[SessionWork], clock: Clock, hours: float = SESSION_HOURS
+    ) -> None:
         self.store = store
         self.clock = clock
         self.lifetime = timedelta(hours=hours)
@@ -68,5 +75,5 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def _audit(uow: UnitOfWork, principal: Principal, action: AuditAction, at: datetime) -> None:
+def _audit(uow: SessionWork, principal: Principal, action: AuditAction, at: datetime) -> None:
     auditor.record(uow, at, principal, action, AuditSubject.key(principal.key_id))

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.banks import Bank, BankHarm, BankVersion, HashType, Trust
@@ -32,12 +33,16 @@ from safeguarding.domain.sharing import (
     partner_problem,
     vpdq_signal_str,
 )
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import HasAudit, HasBanks, HasCases, HasEvents, Transactions
 from safeguarding.services import auditor
 from safeguarding.services.banks import BankService
 from safeguarding.services.sharing_files import PartnerSignal, ShareFormat, write_export
 
 URL_KINDS = ("url_match", "partner_match")
+
+
+class SharingWork(HasAudit, HasBanks, HasCases, HasEvents, Protocol):
+    """What signal export and import read and write in one transaction."""
 
 
 class ImportMode(StrEnum):
@@ -75,7 +80,7 @@ class SharingService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[SharingWork],
         clock: Clock,
         banks: BankService,
         collab: str,
@@ -114,7 +119,7 @@ class SharingService:
             )
         return Exported(write_export(found, fmt, self.collab), dict(by_harm), dict(by_type))
 
-    def _confirmed(self, uow: UnitOfWork, since: datetime | None) -> Iterator[SharedSignal]:
+    def _confirmed(self, uow: SharingWork, since: datetime | None) -> Iterator[SharedSignal]:
         for record in auditor.records_of(uow, [AuditAction.CASE_DECIDE], since):
             case = uow.cases.get(record.subject)
             if record.details.get("outcome") != "confirm" or case is None:
@@ -192,7 +197,7 @@ class SharingService:
         return done
 
     def _partner_bank(
-        self, uow: UnitOfWork, partner: str, harm: str, trust: Trust, actor: str
+        self, uow: SharingWork, partner: str, harm: str, trust: Trust, actor: str
     ) -> tuple[Bank, bool]:
         """The partner's bank of ``harm``, made or given ``trust``; True when it changed."""
         name = partner_bank_name(partner, harm)
@@ -225,7 +230,7 @@ def _bank_harm(harm: str) -> BankHarm:
 
 
 def _wanted(
-    uow: UnitOfWork, bank: str, signals: list[PartnerSignal], mode: ImportMode
+    uow: SharingWork, bank: str, signals: list[PartnerSignal], mode: ImportMode
 ) -> set[tuple[HashType, str]]:
     """What the bank is to hold after the import."""
     listed = {(s.hash_type, s.value) for s in signals}
@@ -244,7 +249,7 @@ def _count(done: Imported, signals: list[PartnerSignal], mode: ImportMode) -> No
     done.imported = dict(Counter(s.harm for s in signals if not (s.withdrawn or withdrawing)))
 
 
-def _case_signals(uow: UnitOfWork, event_ids: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+def _case_signals(uow: SharingWork, event_ids: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     """(pytx type, value) of the hashes of a case's uploads and the listed URLs it linked to."""
     for event_id in event_ids:
         event = uow.events.get(event_id)

@@ -40,7 +40,7 @@ from safeguarding.domain.relationships import (
     pair_relationship,
 )
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts
-from safeguarding.ports.store import Restriction, UnitOfWork
+from safeguarding.ports.store import HasPeople, Restriction
 from safeguarding.services.livestreams import (
     is_stream_event,
     owner_of,
@@ -56,7 +56,7 @@ RESTRICTING = (ActionName.RESTRICT_CONTACT_WITH_CHILDREN, ActionName.SUSPEND_ACC
 class BatchState:
     """Working copies of the state a batch touches, with what it changed."""
 
-    def __init__(self, uow: UnitOfWork, events: list[Event]) -> None:
+    def __init__(self, uow: HasPeople, events: list[Event]) -> None:
         self.uow = uow
         conversation_ids = {c for e in events if (c := e.conversation())}
         self.conversations = uow.conversations.get(conversation_ids)
@@ -74,8 +74,9 @@ class BatchState:
         since = min((e.occurred_at for e in events), default=None)
         window = since - CONTACT_WINDOW if since is not None else None
         self.children_contacted = self._children_reached(uow, actors, window)
-        self.refusals = uow.conversations.refusals(actors, window) if window is not None else {}
-        self.last_refused = uow.conversations.last_refusals(actors, window) if window is not None else {}
+        talks = uow.conversations
+        self.refusals = talks.refusals(actors, window) if window is not None else {}
+        self.last_refused = talks.last_refusals(actors, window) if window is not None else {}
         self._changed_accounts: set[str] = set()
         self._changed_conversations: set[str] = set()
         self._new_connections: set[tuple[str, str]] = set()
@@ -88,7 +89,7 @@ class BatchState:
 
     @staticmethod
     def _children_reached(
-        uow: UnitOfWork, actors: set[str], since: datetime | None
+        uow: HasPeople, actors: set[str], since: datetime | None
     ) -> dict[str, set[str]]:
         """The children each actor reached for since then: contact made, or refused."""
         if since is None:
@@ -365,19 +366,18 @@ class BatchState:
 
     def flush(self) -> None:
         """Write back everything the batch changed."""
-        self.uow.accounts.put([self.accounts[a] for a in sorted(self._changed_accounts)])
-        self.uow.conversations.put(
-            [self.conversations[c] for c in sorted(self._changed_conversations)]
-        )
+        people, talks = self.uow.accounts, self.uow.conversations
+        people.put([self.accounts[a] for a in sorted(self._changed_accounts)])
+        talks.put([self.conversations[c] for c in sorted(self._changed_conversations)])
         # Connections that no longer stand go first; those made since are added back after.
-        self.uow.accounts.connections_remove_children(sorted(self._unconnected))
-        self.uow.accounts.connections_add(sorted(self._new_connections))
-        self.uow.accounts.connection_links_put([self._new_links[p] for p in sorted(self._new_links)])
-        self.uow.conversations.contacts_add(self._new_contacts)
-        self.uow.conversations.refusals_add(self._new_refusals)
-        self.uow.conversations.holds_add(self._new_holds)
+        people.connections_remove_children(sorted(self._unconnected))
+        people.connections_add(sorted(self._new_connections))
+        people.connection_links_put([self._new_links[p] for p in sorted(self._new_links)])
+        talks.contacts_add(self._new_contacts)
+        talks.refusals_add(self._new_refusals)
+        talks.holds_add(self._new_holds)
         for restriction in self._new_restrictions:
-            self.uow.accounts.restriction_add(restriction)
+            people.restriction_add(restriction)
 
 
 def _ordered(a: str, b: str) -> tuple[str, str]:

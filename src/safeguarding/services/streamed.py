@@ -13,9 +13,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from safeguarding.domain.events import Event
-from safeguarding.ports.store import Store, StoredEvent
+from safeguarding.ports.store import HasEvents, StoredEvent, Transactions
 from safeguarding.ports.stream import EventStream, Prepared
 from safeguarding.services.ingest import (
     IngestResult,
@@ -28,6 +29,10 @@ from safeguarding.services.ingest import (
 # The store is checked this often while waiting, in case a worker's notice went astray
 # (notices are best effort; the store is the truth).
 STORE_CHECK_SECONDS = 0.5
+
+
+class StreamedWork(HasEvents, Protocol):
+    """What the stream worker's replays reads and writes in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,9 @@ class Submitted:
 class StreamedIngest:
     """Queues events for the stream workers and gathers their decisions."""
 
-    def __init__(self, ingest: IngestService, store: Store, stream: EventStream) -> None:
+    def __init__(
+        self, ingest: IngestService, store: Transactions[StreamedWork], stream: EventStream
+    ) -> None:
         self.ingest = ingest
         self.store = store
         self.stream = stream

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.audit import GENESIS_HASH
@@ -34,7 +35,14 @@ from safeguarding.domain.transparency import (
     Section,
     TransparencyReport,
 )
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import (
+    HasAudit,
+    HasComplaints,
+    HasPolicy,
+    HasSuperComplaints,
+    HasTransparency,
+    Transactions,
+)
 from safeguarding.services import auditor
 from safeguarding.services.dsa_qualitative import QualitativeConfig, qualitative
 
@@ -42,12 +50,18 @@ COMPLAINT_STATUSES = ("upheld", "rejected", "open")
 SUPER_COMPLAINT_STATUSES = ("received", "under_review", "responded")
 
 
-def complaint_outcomes(uow: UnitOfWork, period: Period) -> dict[tuple[str, str], int]:
+class TransparencyWork(
+    HasAudit, HasComplaints, HasPolicy, HasSuperComplaints, HasTransparency, Protocol
+):
+    """What transparency reports reads and writes in one transaction."""
+
+
+def complaint_outcomes(uow: TransparencyWork, period: Period) -> dict[tuple[str, str], int]:
     """(kind, status) to how many complaints and appeals were filed in the period."""
     return uow.complaints.outcomes(period.start, period.end)
 
 
-def super_complaint_outcomes(uow: UnitOfWork, period: Period) -> dict[str, int]:
+def super_complaint_outcomes(uow: TransparencyWork, period: Period) -> dict[str, int]:
     """Status to how many super-complaints were filed in the period."""
     return uow.super_complaints.outcomes(period.start, period.end)
 
@@ -83,7 +97,7 @@ class Spec:
 
 
 def measure(
-    uow: UnitOfWork, period: Period, head_seq: int, policies: list[PolicyVersion]
+    uow: TransparencyWork, period: Period, head_seq: int, policies: list[PolicyVersion]
 ) -> Measured:
     start, end = period.start, period.end
     return Measured(
@@ -101,7 +115,7 @@ def measure(
     )
 
 
-def shared_signals(uow: UnitOfWork, period: Period) -> Counter[tuple[str, str, str]]:
+def shared_signals(uow: TransparencyWork, period: Period) -> Counter[tuple[str, str, str]]:
     """(exported | imported, harm, partner) to signals, from the sharing audit records (an
     export's partner is empty: whoever was given the file)."""
     found: Counter[tuple[str, str, str]] = Counter()
@@ -332,7 +346,7 @@ class TransparencyService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[TransparencyWork],
         clock: Clock,
         organisation: str,
         senior_manager: str,

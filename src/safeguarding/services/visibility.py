@@ -33,7 +33,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from safeguarding.domain.accounts import Account, AgeBand
 from safeguarding.domain.actions import ActionName
@@ -41,12 +41,16 @@ from safeguarding.domain.decisions import Decision, Verdict
 from safeguarding.domain.events import EventType
 from safeguarding.domain.ids import Clock
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts, evaluate
-from safeguarding.ports.store import Store, UnitOfWork
+from safeguarding.ports.store import HasAccounts, HasEvents, HasPolicy, Transactions
 from safeguarding.services.caches import TtlLru
 from safeguarding.services.policy import PolicyService
 
 _HIDING = frozenset({ActionName.BLOCK, ActionName.REMOVE, ActionName.SUSPEND_ACCOUNT})
 _HOLDING = frozenset({ActionName.HOLD_FOR_REVIEW})
+
+
+class VisibilityWork(HasPolicy, HasAccounts, HasEvents, Protocol):
+    """What what a viewer may see reads and writes in one transaction."""
 
 
 class HiddenFor(StrEnum):
@@ -178,7 +182,7 @@ class VisibilityService:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[VisibilityWork],
         policies: PolicyService,
         clock: Clock,
         *,
@@ -275,7 +279,7 @@ class VisibilityService:
         return result
 
 
-def _band(uow: UnitOfWork, account_id: str) -> AgeBand:
+def _band(uow: VisibilityWork, account_id: str) -> AgeBand:
     account = uow.accounts.get([account_id]).get(account_id)
     return account.age_band if account else AgeBand.UNKNOWN
 

@@ -57,8 +57,7 @@ def check_chain(
     """Print whether the audit chain verifies, against the signed checkpoints (``held``, by
     default the checkpoint folder's) and ``given``, and how far they cover it; False if
     anything fails."""
-    with container.store.read() as uow:
-        records = list(uow.audit.records())
+    records = container.checkpoints.chain()
     folder = checkpoint_folder(container.settings)
     held = (folder.read_all() if held is None else held) + ([given] if given else [])
     trusted, problems = _trusted(held, container.settings)

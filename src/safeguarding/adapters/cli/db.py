@@ -19,6 +19,7 @@ from safeguarding.adapters.cli.common import (
 from safeguarding.adapters.storage import backup as backups
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.bootstrap import build, checkpoint_folder
+from safeguarding.operations import schema_revisions
 from safeguarding.urls import mask_url
 
 app = typer.Typer(help="Database schema, backups and restores.", no_args_is_help=True)
@@ -30,7 +31,7 @@ def upgrade() -> None:
     """Bring the schema to the newest revision and store the first policy if none is stored."""
     container = open_container(create=True)
     try:
-        revision = migrate.current_revision(container.store.engine)
+        revision = schema_revisions(container)[0]
     finally:
         container.close()
     console.print(f"Database schema is at revision {revision}.")
@@ -48,7 +49,7 @@ def current() -> None:
         return
     container = build(chosen, migrate_schema=False)
     try:
-        now = migrate.current_revision(container.store.engine)
+        now = schema_revisions(container)[0]
     finally:
         container.close()
     state = (

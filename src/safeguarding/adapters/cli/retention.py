@@ -6,22 +6,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from safeguarding.adapters.cli.common import console, err, friendly_errors, open_container
-from safeguarding.bootstrap import Container
-from safeguarding.services.retention import RetentionService
+from safeguarding.operations import retention_service
 
 ACTOR = "cli"
 app = typer.Typer(help="Content retention: tombstones for content past its time.")
-
-
-def retention_service(container: Container) -> RetentionService:
-    settings = container.settings
-    return RetentionService(
-        container.store,
-        container.clock,
-        container.evidence,
-        settings.content_retention_days,
-        settings.content_retention_by_type,
-    )
 
 
 @app.command("run")

@@ -103,11 +103,10 @@ def get_decision(
     principal: Principal = Depends(Allow(Permission.READ_DECISION)),
 ) -> EventResult:
     container(request).access.read(principal, AuditSubject.decision(event_id))
-    with container(request).store.read() as uow:
-        found = uow.events.find([event_id]).get(event_id)
-    if found is None:
+    decision = container(request).ingest.stored_decision(event_id)
+    if decision is None:
         raise NotFound(f"no event with event_id '{event_id}' is stored")
-    return EventResult(index=0, event_id=event_id, replayed=True, decision=found.decision)
+    return EventResult(index=0, event_id=event_id, replayed=True, decision=decision)
 
 
 def _queued(

@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from safeguarding.adapters.http.routes.common import container
-from safeguarding.adapters.storage.sqlalchemy import migrate
+from safeguarding.operations import schema_revisions
 
 router = APIRouter(tags=["operations"])
 
@@ -24,12 +23,7 @@ def healthz() -> dict[str, str]:
 def readyz(request: Request) -> JSONResponse:
     app = container(request)
     try:
-        with app.store.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        current, head = (
-            migrate.current_revision(app.store.engine),
-            migrate.head_revision(app.store.engine),
-        )
+        current, head = schema_revisions(app)
     except Exception as exc:  # any failure to reach the database means not ready
         return JSONResponse(
             {"status": "unavailable", "reason": type(exc).__name__}, status_code=503

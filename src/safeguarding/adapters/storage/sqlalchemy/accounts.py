@@ -1,6 +1,6 @@
 """The account part of the unit of work: accounts, their restrictions, and conversations.
 
-Mixed into ``SqlUnitOfWork``. Rows are turned into domain objects here and never leave as rows.
+Part of ``SqlUnitOfWork``. Rows are turned into domain objects here and never leave as rows.
 """
 
 from __future__ import annotations
@@ -29,16 +29,16 @@ _CONVERSATIONS_BY_ID = select(t.conversations).where(
 
 
 class AccountRows(Rows):
-    """Account, restriction and conversation rows; mixed into ``SqlUnitOfWork``."""
+    """Account and restriction rows; part of ``SqlAccounts``."""
 
     # -- accounts ---------------------------------------------------------
-    def accounts_get(self, account_ids: Collection[str]) -> dict[str, Account]:
+    def get(self, account_ids: Collection[str]) -> dict[str, Account]:
         if not account_ids:
             return {}
         rows = self.conn.execute(_ACCOUNTS_BY_ID, {"ids": list(account_ids)})
         return {row.account_id: _account(row) for row in rows}
 
-    def accounts_put(self, accounts: Collection[Account]) -> None:
+    def put(self, accounts: Collection[Account]) -> None:
         self._upsert(t.accounts, [_account_row(a) for a in accounts], ("account_id",))
 
     # -- restrictions -----------------------------------------------------
@@ -59,14 +59,17 @@ class AccountRows(Rows):
         )
         return int(done.rowcount or 0)
 
-    # -- conversations ----------------------------------------------------
-    def conversations_get(self, conversation_ids: Collection[str]) -> dict[str, Conversation]:
+
+class ConversationRows(Rows):
+    """Conversation rows; part of ``SqlConversations``."""
+
+    def get(self, conversation_ids: Collection[str]) -> dict[str, Conversation]:
         if not conversation_ids:
             return {}
         rows = self.conn.execute(_CONVERSATIONS_BY_ID, {"ids": list(conversation_ids)})
         return {row.conversation_id: _conversation(row) for row in rows}
 
-    def conversations_put(self, conversations: Collection[Conversation]) -> None:
+    def put(self, conversations: Collection[Conversation]) -> None:
         rows = [_conversation_row(c) for c in conversations]
         self._upsert(t.conversations, rows, ("conversation_id",))
 

@@ -1,6 +1,6 @@
 """The audit part of the unit of work: the hash-chained audit log, appended in order.
 
-Mixed into ``SqlUnitOfWork``. Appends take a lock first, so sequence numbers stay gapless and
+Part of ``SqlUnitOfWork``. Appends take a lock first, so sequence numbers stay gapless and
 the chain unforked however many transactions append at once.
 """
 
@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import select, text
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord
 
 AUDIT_LOCK_KEY = 0x5AFE6A4D  # the PostgreSQL advisory lock that orders audit appends
@@ -23,13 +24,10 @@ _AUDIT_LAST = (
 _AUDIT_INSERT = t.audit_log.insert()
 
 
-class AuditRows:
-    """Audit records appended to and read from the chain; mixed into ``SqlUnitOfWork``."""
+class AuditRows(Rows):
+    """Audit records appended to and read from the chain."""
 
-    conn: Connection
-    _dialect: str
-
-    def audit_append(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
+    def append(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
         if not entries:
             return []
         self._lock_audit()
@@ -44,7 +42,7 @@ class AuditRows:
         self.conn.execute(_AUDIT_INSERT, [_audit_row(r) for r in records])
         return records
 
-    def audit_records(self, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditRecord]:
+    def records(self, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditRecord]:
         query = select(t.audit_log).where(t.audit_log.c.seq > after_seq).order_by(t.audit_log.c.seq)
         if limit is not None:
             query = query.limit(limit)
@@ -57,7 +55,7 @@ class AuditRows:
             # (SQLite writers already queue on BEGIN IMMEDIATE.)
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
 
-    def audit_latest(self, action: str) -> AuditRecord | None:
+    def latest(self, action: str) -> AuditRecord | None:
         self._lock_audit()
         row = self.conn.execute(
             select(t.audit_log)
@@ -67,7 +65,7 @@ class AuditRows:
         ).first()
         return AuditRecord(**row._mapping) if row else None
 
-    def audit_head(self) -> AuditRecord | None:
+    def head(self) -> AuditRecord | None:
         row = self.conn.execute(
             select(t.audit_log).order_by(t.audit_log.c.seq.desc()).limit(1)
         ).first()

@@ -1,6 +1,6 @@
 """The case part of the unit of work: one undecided case per harm, subject and conversation.
 
-Mixed into ``SqlUnitOfWork``. A case row carries its ``open_key`` (harm, subject and
+Part of ``SqlUnitOfWork``. A case row carries its ``open_key`` (harm, subject and
 conversation) until it is decided; a unique index on it means that of two transactions opening
 a case for the same harm at once, one inserts and the other's insert is ignored, after which it
 finds the open case (locking its row on PostgreSQL) and adds its events to it.
@@ -20,17 +20,17 @@ from safeguarding.domain.cases import DECIDED, Case, CaseStatus
 
 
 class CaseRows(Rows):
-    """Opening, joining and updating cases; mixed into ``SqlUnitOfWork``."""
+    """Opening, joining and updating cases."""
 
-    if TYPE_CHECKING:  # given by ReviewRows
+    if TYPE_CHECKING:  # given by CaseReviewRows, with which SqlCases joins it
 
         def case_events_link(self, case: Case) -> None: ...
 
-    def case_get(self, case_id: str) -> Case | None:
+    def get(self, case_id: str) -> Case | None:
         row = self.conn.execute(select(t.cases).where(t.cases.c.case_id == case_id)).first()
         return case_of_row(row) if row else None
 
-    def cases_list(
+    def listed(
         self,
         statuses: Collection[CaseStatus],
         limit: int,
@@ -47,7 +47,7 @@ class CaseRows(Rows):
             query = query.where(c.queue.in_(list(queues)))
         return [case_of_row(row) for row in self.conn.execute(query)]
 
-    def case_add(self, case: Case, source_key: str) -> bool:
+    def add(self, case: Case, source_key: str) -> bool:
         """Store a new case; False when its source already made one, or another undecided
         case holds its harm, subject and conversation (``case_open`` finds that one)."""
         row = {**_case_row(case), "source_key": source_key}
@@ -56,7 +56,7 @@ class CaseRows(Rows):
             self.case_events_link(case)
         return added
 
-    def case_open(self, open_key: str) -> Case | None:
+    def open(self, open_key: str) -> Case | None:
         """The undecided case for this harm, subject and conversation, locked until commit."""
         query = select(t.cases).where(t.cases.c.open_key == open_key)
         if self._dialect == "postgresql":
@@ -64,7 +64,7 @@ class CaseRows(Rows):
         row = self.conn.execute(query).first()
         return case_of_row(row) if row else None
 
-    def case_open_about(self, queue: str, subject_account_id: str) -> Case | None:
+    def open_about(self, queue: str, subject_account_id: str) -> Case | None:
         """The most urgent undecided case of this harm about the subject, in any conversation
         (the earliest opened of equals), locked until commit."""
         c = t.cases.c
@@ -83,7 +83,7 @@ class CaseRows(Rows):
         row = self.conn.execute(query).first()
         return case_of_row(row) if row else None
 
-    def case_absorb(self, case: Case, added_event_ids: Sequence[str]) -> None:
+    def absorb(self, case: Case, added_event_ids: Sequence[str]) -> None:
         """Store a case that took in a later signal: events, priority, deadline and rule."""
         c = t.cases.c
         self.conn.execute(
@@ -109,7 +109,7 @@ class CaseRows(Rows):
                 t.case_events.insert(), [{"event_id": e, "case_id": case.case_id} for e in fresh]
             )
 
-    def case_put(self, case: Case) -> None:
+    def put(self, case: Case) -> None:
         c = t.cases.c
         values: dict[str, Any] = {
             "status": case.status.value,

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import func, select, update
 
-from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.adapters.storage.sqlalchemy.sealed import (
     open_super_complaint_text,
     seal_super_complaint_text,
@@ -21,14 +21,10 @@ from safeguarding.adapters.storage.sqlalchemy.sealed import (
 from safeguarding.domain.complaints import Attachment, Complaint, ComplaintStatus, SuperComplaint
 
 
-class ComplaintRows:
-    """Complaint rows to and from domain objects; mixed into ``SqlUnitOfWork``."""
+class ComplaintRows(Rows):
+    """Complaint rows to and from domain objects."""
 
-    conn: Connection
-    cipher: ContentCipher
-
-    # -- complaints and appeals ---------------------------------------------
-    def complaint_add(self, complaint: Complaint) -> None:
+    def add(self, complaint: Complaint) -> None:
         key_id, sealed = self.cipher.seal(complaint.text.encode(), complaint.complaint_id.encode())
         row = complaint.model_dump(exclude={"text"})
         self.conn.execute(
@@ -37,7 +33,7 @@ class ComplaintRows:
              | {"key_id": key_id, "sealed_text": sealed}],
         )  # fmt: skip
 
-    def complaint_put(self, complaint: Complaint) -> None:
+    def put(self, complaint: Complaint) -> None:
         c = t.complaints.c
         self.conn.execute(
             update(t.complaints)
@@ -50,21 +46,19 @@ class ComplaintRows:
             )
         )
 
-    def complaint_get(self, complaint_id: str) -> Complaint | None:
+    def get(self, complaint_id: str) -> Complaint | None:
         c = t.complaints.c
         row = self.conn.execute(select(t.complaints).where(c.complaint_id == complaint_id)).first()
         return self._complaint(row) if row else None
 
-    def complaints_list(
-        self, status: ComplaintStatus | None = None, limit: int = 500
-    ) -> list[Complaint]:
+    def listed(self, status: ComplaintStatus | None = None, limit: int = 500) -> list[Complaint]:
         c = t.complaints.c
         query = select(t.complaints).order_by(c.deadline, c.complaint_id).limit(limit)
         if status is not None:
             query = query.where(c.status == status.value)
         return [self._complaint(row) for row in self.conn.execute(query)]
 
-    def complaint_outcomes(self, start: datetime, end: datetime) -> dict[tuple[str, str], int]:
+    def outcomes(self, start: datetime, end: datetime) -> dict[tuple[str, str], int]:
         """How many complaints and appeals filed in [start, end) stand at each status."""
         c = t.complaints.c
         query = (
@@ -80,8 +74,11 @@ class ComplaintRows:
         text = self.cipher.open(key_id, sealed, row.complaint_id.encode()).decode()
         return Complaint(**data, text=text)
 
-    # -- super-complaints ---------------------------------------------------
-    def super_complaint_add(self, complaint: SuperComplaint, files: dict[str, bytes]) -> None:
+
+class SuperComplaintRows(Rows):
+    """Super-complaints from advocacy bodies, with their sealed files."""
+
+    def add(self, complaint: SuperComplaint, files: dict[str, bytes]) -> None:
         row = complaint.model_dump(
             mode="json", exclude={"filed_at", "responded_at", "title", "description"}
         )
@@ -104,7 +101,7 @@ class ComplaintRows:
         if sealed_files:
             self.conn.execute(t.super_complaint_files.insert(), sealed_files)
 
-    def super_complaint_put(self, complaint: SuperComplaint) -> None:
+    def put(self, complaint: SuperComplaint) -> None:
         s = t.super_complaints.c
         self.conn.execute(
             update(t.super_complaints)
@@ -117,30 +114,28 @@ class ComplaintRows:
             )
         )
 
-    def super_complaint_get(self, super_complaint_id: str) -> SuperComplaint | None:
+    def get(self, super_complaint_id: str) -> SuperComplaint | None:
         s = t.super_complaints.c
         row = self.conn.execute(
             select(t.super_complaints).where(s.super_complaint_id == super_complaint_id)
         ).first()
         return self._super_complaint(row) if row else None
 
-    def super_complaints_list(
-        self, organisation: str | None = None, limit: int = 500
-    ) -> list[SuperComplaint]:
+    def listed(self, organisation: str | None = None, limit: int = 500) -> list[SuperComplaint]:
         s = t.super_complaints.c
         query = select(t.super_complaints).order_by(s.filed_at.desc(), s.super_complaint_id)
         if organisation is not None:
             query = query.where(s.organisation == organisation)
         return [self._super_complaint(row) for row in self.conn.execute(query.limit(limit))]
 
-    def super_complaint_file(self, attachment_id: str) -> bytes | None:
+    def file(self, attachment_id: str) -> bytes | None:
         f = t.super_complaint_files.c
         row = self.conn.execute(
             select(f.key_id, f.sealed).where(f.attachment_id == attachment_id)
         ).first()
         return self.cipher.open(row.key_id, row.sealed, attachment_id.encode()) if row else None
 
-    def super_complaint_outcomes(self, start: datetime, end: datetime) -> dict[str, int]:
+    def outcomes(self, start: datetime, end: datetime) -> dict[str, int]:
         """How many super-complaints filed in [start, end) stand at each status."""
         s = t.super_complaints.c
         query = (

@@ -2,7 +2,7 @@
 refused attempts to reach someone, connections that no longer stand once an account's age
 evidence changes, and what the platform knows of a connection (its relationship, since when).
 
-Mixed into ``SqlUnitOfWork``. A refused attempt (held or blocked) is never contact made: it is
+Part of ``SqlUnitOfWork``. A refused attempt (held or blocked) is never contact made: it is
 kept in ``contact_refusals``, apart from the ``contacts`` that ``first_contact`` reads.
 """
 
@@ -39,22 +39,6 @@ class ContactRows(Rows):
     """Connections, first contacts, refused contact attempts and the re-check of
     connections with children."""
 
-    def connections_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Which of the (a, b) pairs are connected, each pair as asked."""
-        wanted = {_ordered(a, b): (a, b) for a, b in pairs}
-        if not wanted:
-            return set()
-        found = set()
-        for chunk in _chunks(list(wanted), 400):
-            found |= {tuple(row) for row in self.conn.execute(_CONNECTED_PAIRS, {"pairs": chunk})}
-        return {asked for key, asked in wanted.items() if key in found}
-
-    def connections_add(self, pairs: Collection[tuple[str, str]]) -> None:
-        rows = [
-            dict(zip(("account_a", "account_b"), _ordered(a, b), strict=True)) for a, b in pairs
-        ]
-        self._insert_ignoring(t.connections, rows)
-
     def contacts_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which (actor, target) pairs have been in contact before."""
         found: set[tuple[str, str]] = set()
@@ -73,37 +57,7 @@ class ContactRows(Rows):
         rows = [{"actor_id": a, "target_id": b, "first_at": at} for a, b, at in contacts]
         self._insert_ignoring(t.contacts, rows)
 
-    def connection_links_among(
-        self, pairs: Collection[tuple[str, str]]
-    ) -> dict[tuple[str, str], ConnectionLink]:
-        """The connected ones of the (a, b) pairs, each as asked, with what is known of it."""
-        wanted: dict[tuple[str, str], set[tuple[str, str]]] = {}
-        for a, b in pairs:
-            wanted.setdefault(_ordered(a, b), set()).add((a, b))
-        found: dict[tuple[str, str], ConnectionLink] = {}
-        for chunk in _chunks(sorted(wanted), 400):
-            rows = self.conn.execute(_LINKS_AMONG, {"pairs": chunk})
-            for row in rows:
-                known = Relationship(row.relationship) if row.relationship else None
-                for a, b in wanted[row.account_a, row.account_b]:
-                    found[a, b] = ConnectionLink(a, b, known, row.connected_since)
-        return found
-
-    def connection_links_put(self, links: Collection[ConnectionLink]) -> None:
-        """Keep each connection with its relationship and date (connecting them if need be)."""
-        rows = {}
-        for link in links:
-            a, b = _ordered(link.account_a, link.account_b)
-            relationship = link.relationship.value if link.relationship else None
-            rows[a, b] = {
-                "account_a": a,
-                "account_b": b,
-                "relationship": relationship,
-                "connected_since": link.connected_since,
-            }
-        self._upsert(t.connections, list(rows.values()), ("account_a", "account_b"))
-
-    def contact_refusals(
+    def refusals(
         self, actor_ids: Collection[str], since: datetime
     ) -> dict[str, dict[str, datetime]]:
         """Each actor's refused attempts at or after ``since``: event id and when."""
@@ -159,7 +113,7 @@ class ContactRows(Rows):
         )
         return {(row.actor_id, row.target_id): row.last for row in rows}
 
-    def contact_refusals_add(self, refusals: Collection[tuple[str, str, str, datetime]]) -> None:
+    def refusals_add(self, refusals: Collection[tuple[str, str, str, datetime]]) -> None:
         """Record refused attempts as (event_id, actor_id, target_id, at). An event is decided
         once, so each (event, target) comes here once; a plain insert is enough."""
         rows = {
@@ -169,7 +123,7 @@ class ContactRows(Rows):
         if rows:
             self.conn.execute(t.contact_refusals.insert(), list(rows.values()))
 
-    def review_holds_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+    def holds_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which (actor, target) pairs an undecided case holds for review."""
         actors = sorted({a for a, _ in pairs})
         if not actors:
@@ -180,7 +134,7 @@ class ContactRows(Rows):
         )
         return {(row.actor_id, row.target_id) for row in rows} & set(pairs)
 
-    def review_holds_add(self, holds: Collection[tuple[str, str, str, datetime]]) -> None:
+    def holds_add(self, holds: Collection[tuple[str, str, str, datetime]]) -> None:
         """Hold (actor, target) for review until the case of ``event_id`` is decided; rows
         are (actor_id, target_id, event_id, at)."""
         rows = {
@@ -190,13 +144,63 @@ class ContactRows(Rows):
         if rows:
             self.conn.execute(t.review_holds.insert(), list(rows.values()))
 
-    def review_holds_remove(self, event_ids: Collection[str]) -> int:
+    def holds_remove(self, event_ids: Collection[str]) -> int:
         """Release the holds these events (a decided case's) put in place."""
         if not event_ids:
             return 0
         h = t.review_holds.c
         done = self.conn.execute(delete(t.review_holds).where(h.event_id.in_(list(event_ids))))
         return int(done.rowcount or 0)
+
+
+class ConnectionRows(Rows):
+    """Who is connected, and what the platform knows of each connection; part of ``SqlAccounts``."""
+
+    def connections_among(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of the (a, b) pairs are connected, each pair as asked."""
+        wanted = {_ordered(a, b): (a, b) for a, b in pairs}
+        if not wanted:
+            return set()
+        found = set()
+        for chunk in _chunks(list(wanted), 400):
+            found |= {tuple(row) for row in self.conn.execute(_CONNECTED_PAIRS, {"pairs": chunk})}
+        return {asked for key, asked in wanted.items() if key in found}
+
+    def connections_add(self, pairs: Collection[tuple[str, str]]) -> None:
+        rows = [
+            dict(zip(("account_a", "account_b"), _ordered(a, b), strict=True)) for a, b in pairs
+        ]
+        self._insert_ignoring(t.connections, rows)
+
+    def connection_links_among(
+        self, pairs: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], ConnectionLink]:
+        """The connected ones of the (a, b) pairs, each as asked, with what is known of it."""
+        wanted: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        for a, b in pairs:
+            wanted.setdefault(_ordered(a, b), set()).add((a, b))
+        found: dict[tuple[str, str], ConnectionLink] = {}
+        for chunk in _chunks(sorted(wanted), 400):
+            rows = self.conn.execute(_LINKS_AMONG, {"pairs": chunk})
+            for row in rows:
+                known = Relationship(row.relationship) if row.relationship else None
+                for a, b in wanted[row.account_a, row.account_b]:
+                    found[a, b] = ConnectionLink(a, b, known, row.connected_since)
+        return found
+
+    def connection_links_put(self, links: Collection[ConnectionLink]) -> None:
+        """Keep each connection with its relationship and date (connecting them if need be)."""
+        rows = {}
+        for link in links:
+            a, b = _ordered(link.account_a, link.account_b)
+            relationship = link.relationship.value if link.relationship else None
+            rows[a, b] = {
+                "account_a": a,
+                "account_b": b,
+                "relationship": relationship,
+                "connected_since": link.connected_since,
+            }
+        self._upsert(t.connections, list(rows.values()), ("account_a", "account_b"))
 
     def connections_remove_children(self, account_ids: Collection[str]) -> int:
         """Remove every connection between these accounts and an account known as a child."""

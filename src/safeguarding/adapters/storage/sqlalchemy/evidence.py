@@ -6,30 +6,27 @@ Media is addressed by its SHA-256, text by a keyed digest (see ``_address``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import func, select, update
 
-from safeguarding.adapters.storage.crypto import EVIDENCE_TEXT, ContentCipher
+from safeguarding.adapters.storage.crypto import EVIDENCE_TEXT
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.events import read_event
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.domain.events import Event, MediaEvent, MessageEvent, PostEvent
 from safeguarding.domain.evidence import EvidenceRecord
 
 
-class EvidenceRows:
-    """Evidence rows to and from domain objects; mixed into ``SqlUnitOfWork``."""
+class EvidenceRows(Rows):
+    """Evidence rows to and from domain objects."""
 
-    conn: Connection
-    cipher: ContentCipher
-    event_get: Callable[[str], Event | None]  # SqlUnitOfWork's
-
-    def evidence_preserve(self, event_id: str, at: datetime, until: datetime, by: str) -> bool:
+    def preserve(self, event_id: str, at: datetime, until: datetime, by: str) -> bool:
         """Keep a sealed copy of the event's content (once per content) and its record."""
-        if self.evidence_get(event_id) is not None:
+        if self.get(event_id) is not None:
             return False
-        event = self.event_get(event_id)
+        event = read_event(self.conn, self.cipher, event_id)
         content, kind = _content_of(event) if event is not None else (None, None)
         digest = self._address(content, kind) if content is not None else None
         if content is not None and digest is not None:
@@ -68,17 +65,17 @@ class EvidenceRows:
                 )
             )
 
-    def evidence_get(self, event_id: str) -> EvidenceRecord | None:
+    def get(self, event_id: str) -> EvidenceRecord | None:
         row = self.conn.execute(select(t.evidence).where(t.evidence.c.event_id == event_id)).first()
         return _record(row) if row else None
 
-    def evidence_content(self, sha256: str) -> bytes | None:
+    def content(self, sha256: str) -> bytes | None:
         row = self.conn.execute(
             select(t.evidence_content).where(t.evidence_content.c.sha256 == sha256)
         ).first()
         return self.cipher.open(row.key_id, row.sealed, sha256.encode()) if row else None
 
-    def evidence_expired(self, now: datetime, limit: int) -> list[EvidenceRecord]:
+    def expired(self, now: datetime, limit: int) -> list[EvidenceRecord]:
         e = t.evidence.c
         rows = self.conn.execute(
             select(t.evidence)
@@ -88,9 +85,9 @@ class EvidenceRows:
         )
         return [_record(row) for row in rows]
 
-    def evidence_purge(self, event_id: str, at: datetime) -> bool:
+    def purge(self, event_id: str, at: datetime) -> bool:
         """Mark the record purged; drop the content once no unpurged record points to it."""
-        record = self.evidence_get(event_id)
+        record = self.get(event_id)
         if record is None or record.purged_at is not None:
             return False
         e = t.evidence.c
@@ -109,7 +106,7 @@ class EvidenceRows:
                 )
         return True
 
-    def evidence_hold(self, event_id: str, reason: str | None) -> bool:
+    def hold(self, event_id: str, reason: str | None) -> bool:
         """Set (a reason) or lift (None) a legal hold; False when there is no such record."""
         e = t.evidence.c
         done = self.conn.execute(

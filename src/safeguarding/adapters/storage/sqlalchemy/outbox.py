@@ -1,7 +1,7 @@
 """The outbox part of the unit of work: side effects stored with the decision that asked
 for them, then leased, done, retried or dead-lettered by the outbox worker.
 
-Mixed into ``SqlUnitOfWork``. On PostgreSQL a lease skips the rows another worker holds.
+Part of ``SqlUnitOfWork``. On PostgreSQL a lease skips the rows another worker holds.
 """
 
 from __future__ import annotations
@@ -10,23 +10,21 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import and_, func, select, update
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.ports.store import OutboxItem
 
 
-class OutboxRows:
-    """Outbox rows to and from ``OutboxItem``; mixed into ``SqlUnitOfWork``."""
+class OutboxRows(Rows):
+    """Outbox rows to and from ``OutboxItem``."""
 
-    conn: Connection
-    _dialect: str
-
-    def outbox_add(self, items: Sequence[OutboxItem]) -> None:
+    def add(self, items: Sequence[OutboxItem]) -> None:
         if items:
             self.conn.execute(t.outbox.insert(), [_outbox_row(i) for i in items])
 
-    def outbox_next(self, now: datetime, lease_seconds: float) -> OutboxItem | None:
+    def next(self, now: datetime, lease_seconds: float) -> OutboxItem | None:
         o = t.outbox.c
         query = (
             select(t.outbox)
@@ -48,21 +46,21 @@ class OutboxRows:
             row.item_id, row.kind, row.event_id, row.payload, row.created_at, row.attempts + 1
         )
 
-    def outbox_done(self, item_id: str, now: datetime, result: str) -> None:
+    def done(self, item_id: str, now: datetime, result: str) -> None:
         self.conn.execute(
             update(t.outbox)
             .where(t.outbox.c.item_id == item_id)
             .values(status="done", done_at=now, result=result)
         )
 
-    def outbox_retry(self, item_id: str, error: str, at: datetime) -> None:
+    def retry(self, item_id: str, error: str, at: datetime) -> None:
         self.conn.execute(
             update(t.outbox)
             .where(t.outbox.c.item_id == item_id)
             .values(next_attempt_at=at, last_error=error[:2000])
         )
 
-    def outbox_failed(self, item_id: str, now: datetime, error: str) -> None:
+    def failed(self, item_id: str, now: datetime, error: str) -> None:
         """Dead-letter an item that can never succeed: kept, with why, and never retried."""
         self.conn.execute(
             update(t.outbox)
@@ -70,7 +68,7 @@ class OutboxRows:
             .values(status="failed", done_at=now, last_error=error[:2000])
         )
 
-    def outbox_pending(self) -> int:
+    def pending(self) -> int:
         o = t.outbox.c
         return self.conn.execute(select(func.count()).where(o.status == "pending")).scalar_one()
 

@@ -1,6 +1,6 @@
 """The operator's part of the unit of work: policy versions and API keys.
 
-Mixed into ``SqlUnitOfWork``. Both change rarely: a policy version is never changed once
+Part of ``SqlUnitOfWork``. Both change rarely: a policy version is never changed once
 added, and a key here only ever gains its revocation time.
 """
 
@@ -9,55 +9,52 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import and_, func, select, update
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.domain.policy import PolicyDocument, PolicyVersion
 from safeguarding.ports.store import ApiKeyRecord
 
 
-class PolicyRows:
-    """Policy version rows to and from ``PolicyVersion``; mixed into ``SqlUnitOfWork``."""
+class PolicyRows(Rows):
+    """Policy version rows to and from ``PolicyVersion``."""
 
-    conn: Connection
-
-    def policy_current(self) -> PolicyVersion | None:
+    def current(self) -> PolicyVersion | None:
         row = self.conn.execute(
             select(t.policies).order_by(t.policies.c.version.desc()).limit(1)
         ).first()
         return _policy(row) if row else None
 
-    def policy_current_version(self) -> int:
+    def current_version(self) -> int:
         return self.conn.execute(
             select(func.coalesce(func.max(t.policies.c.version), 0))
         ).scalar_one()
 
-    def policy_add(self, policy: PolicyVersion) -> None:
+    def add(self, policy: PolicyVersion) -> None:
         row = policy.model_dump(mode="json", exclude={"created_at"})
         self.conn.execute(t.policies.insert(), [{**row, "created_at": policy.created_at}])
 
-    def policy_history(self) -> list[PolicyVersion]:
+    def history(self) -> list[PolicyVersion]:
         rows = self.conn.execute(select(t.policies).order_by(t.policies.c.version.desc()))
         return [_policy(row) for row in rows]
 
 
-class KeyRows:
-    """API key rows to and from ``ApiKeyRecord``; mixed into ``SqlUnitOfWork``."""
+class KeyRows(Rows):
+    """API key rows to and from ``ApiKeyRecord``."""
 
-    conn: Connection
-
-    def key_add(self, key: ApiKeyRecord) -> None:
+    def add(self, key: ApiKeyRecord) -> None:
         self.conn.execute(t.api_keys.insert(), [key.__dict__])
 
-    def key_get(self, key_id: str) -> ApiKeyRecord | None:
+    def get(self, key_id: str) -> ApiKeyRecord | None:
         row = self.conn.execute(select(t.api_keys).where(t.api_keys.c.key_id == key_id)).first()
         return _key(row) if row else None
 
-    def keys_list(self) -> list[ApiKeyRecord]:
+    def listed(self) -> list[ApiKeyRecord]:
         rows = self.conn.execute(select(t.api_keys).order_by(t.api_keys.c.created_at))
         return [_key(row) for row in rows]
 
-    def key_revoke(self, key_id: str, at: datetime) -> bool:
+    def revoke(self, key_id: str, at: datetime) -> bool:
         k = t.api_keys.c
         result = self.conn.execute(
             update(t.api_keys)

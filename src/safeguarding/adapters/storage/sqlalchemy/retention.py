@@ -3,13 +3,13 @@ it with a tombstone in every table that holds it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 
-from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.complaints import ComplaintStatus
 from safeguarding.domain.events import Event
@@ -17,14 +17,10 @@ from safeguarding.domain.events import Event
 UNDECIDED = (CaseStatus.OPEN.value, CaseStatus.IN_REVIEW.value, CaseStatus.ESCALATED.value)
 
 
-class RetentionRows:
-    """Retention queries and tombstones; mixed into ``SqlUnitOfWork``."""
+class RetentionRows(Rows):
+    """Retention queries and tombstones."""
 
-    conn: Connection
-    cipher: ContentCipher
-    event_get: Callable[[str], Event | None]  # SqlUnitOfWork's
-
-    def events_past_retention(self, cutoffs: Mapping[str, datetime], limit: int) -> list[str]:
+    def past_retention(self, cutoffs: Mapping[str, datetime], limit: int) -> list[str]:
         """Events whose content is past its type's cutoff, not yet removed, and kept by
         nothing: no unpurged evidence (a legal hold keeps evidence unpurged), no undecided
         case, no open complaint or appeal about it."""
@@ -52,7 +48,7 @@ class RetentionRows:
         )
         return list(self.conn.execute(query).scalars())
 
-    def event_content_remove(self, tombstone: Event, at: datetime) -> None:
+    def remove_content(self, tombstone: Event, at: datetime) -> None:
         """Replace the event's sealed payload with its tombstone, and drop the report
         package made from it (its status and dates stay)."""
         key_id, sealed = self.cipher.seal(
@@ -69,7 +65,7 @@ class RetentionRows:
             .values(key_id=None, sealed_package=None)
         )
 
-    def event_content_removed_at(self, event_id: str) -> datetime | None:
+    def content_removed_at(self, event_id: str) -> datetime | None:
         row = self.conn.execute(
             select(t.events.c.content_removed_at).where(t.events.c.event_id == event_id)
         ).first()

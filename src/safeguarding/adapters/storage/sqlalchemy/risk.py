@@ -1,6 +1,6 @@
 """The risk part of the unit of work: stored risk assessments, and the figures they read.
 
-Mixed into ``SqlUnitOfWork``. Every figure is an SQL aggregate: a feature's events, held or
+Part of ``SqlUnitOfWork``. Every figure is an SQL aggregate: a feature's events, held or
 blocked decisions, signals by detector (from the decision JSON, expanded in the database) and
 cases; and for the compliance checklist, overdue cases, cases decided on time (from the
 ``case.decide`` audit records) and drafted authority reports left waiting. No rows are loaded.
@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
-    Connection,
     Integer,
     String,
     Table,
@@ -32,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.risk import FeatureEvidence, Observation, RiskAssessment
 
@@ -63,13 +63,11 @@ def _of_feature(observations: Sequence[Observation]) -> ColumnElement[bool]:
     return or_(*parts) if parts else false()
 
 
-class RiskRows:
-    """Risk assessment rows and figures; mixed into ``SqlUnitOfWork``."""
-
-    conn: Connection
+class RiskRows(Rows):
+    """Risk assessment rows and figures."""
 
     # -- assessments --------------------------------------------------------
-    def risk_assessment_add(self, assessment: RiskAssessment) -> None:
+    def add(self, assessment: RiskAssessment) -> None:
         self.conn.execute(
             risk_assessments.insert(),
             [
@@ -83,11 +81,11 @@ class RiskRows:
             ],
         )
 
-    def risk_assessment_latest(self) -> RiskAssessment | None:
-        found = self.risk_assessments(limit=1)
+    def latest(self) -> RiskAssessment | None:
+        found = self.assessments(limit=1)
         return found[0] if found else None
 
-    def risk_assessments(self, limit: int = 100) -> list[RiskAssessment]:
+    def assessments(self, limit: int = 100) -> list[RiskAssessment]:
         """Stored assessments, newest first."""
         query = (
             select(risk_assessments.c.document)

@@ -1,8 +1,8 @@
 """What every part of the unit of work shares: its connection, key ring and dialect, and the
 insert-or-ignore and upsert statements, built once per table.
 
-Each ``…Rows`` mixin that writes through these derives from ``Rows``; ``SqlUnitOfWork`` sets
-the attributes.
+Every repository of the unit of work (``…Rows``) derives from ``Rows``; ``SqlUnitOfWork``
+makes each over the transaction's one connection.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from safeguarding.adapters.storage.crypto import ContentCipher
 class Rows:
     """The connection of one transaction, and the two conflict-aware writes."""
 
-    conn: Connection
-    cipher: ContentCipher
-    _dialect: str
+    def __init__(self, conn: Connection, cipher: ContentCipher) -> None:
+        self.conn = conn
+        self.cipher = cipher
+        self._dialect = conn.dialect.name
 
     def _insert_ignoring(self, table: Table, rows: Sequence[dict[str, Any]]) -> int:
         if not rows:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Connection, String, Table, and_, delete, select, update
+from sqlalchemy import Column, String, Table, and_, delete, select, update
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.ports.store import WebSessionRecord
 
 # Declared here, beside the only code that reads it, on the shared metadata.
@@ -27,20 +28,18 @@ web_sessions = Table(
 S = web_sessions.c
 
 
-class SessionRows:
-    """Web session rows to and from ``WebSessionRecord``; mixed into ``SqlUnitOfWork``."""
+class SessionRows(Rows):
+    """Web session rows to and from ``WebSessionRecord``."""
 
-    conn: Connection
-
-    def session_add(self, session: WebSessionRecord) -> None:
+    def add(self, session: WebSessionRecord) -> None:
         self.conn.execute(web_sessions.insert(), [session.__dict__])
 
-    def session_get(self, session_hash: str) -> WebSessionRecord | None:
+    def get(self, session_hash: str) -> WebSessionRecord | None:
         query = select(web_sessions).where(S.session_hash == session_hash)
         found = self.conn.execute(query).mappings().first()
         return WebSessionRecord(**found) if found else None
 
-    def session_end(self, session_hash: str, at: datetime) -> bool:
+    def end(self, session_hash: str, at: datetime) -> bool:
         result = self.conn.execute(
             update(web_sessions)
             .where(and_(S.session_hash == session_hash, S.ended_at.is_(None)))
@@ -48,7 +47,7 @@ class SessionRows:
         )
         return result.rowcount == 1
 
-    def sessions_end_for_key(self, key_id: str, at: datetime) -> int:
+    def end_for_key(self, key_id: str, at: datetime) -> int:
         result = self.conn.execute(
             update(web_sessions)
             .where(and_(S.key_id == key_id, S.ended_at.is_(None)))
@@ -56,6 +55,6 @@ class SessionRows:
         )
         return int(result.rowcount)
 
-    def sessions_purge(self, expired_before: datetime) -> int:
+    def purge(self, expired_before: datetime) -> int:
         result = self.conn.execute(delete(web_sessions).where(S.expires_at < expired_before))
         return int(result.rowcount)

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     Date,
     Text,
     and_,
@@ -26,8 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
+from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.decision_facts import ActionTally, DecisionFacts, TimeQuantiles
 from safeguarding.domain.events import EVENT_ADAPTER
@@ -38,14 +37,10 @@ SENT = ("submitted", "acknowledged")
 E = t.events.c
 
 
-class TransparencyRows:
-    """Report figures over the events, cases and audit tables; mixed into ``SqlUnitOfWork``."""
+class TransparencyRows(Rows):
+    """Report figures over the events, cases and audit tables."""
 
-    conn: Connection
-    cipher: ContentCipher
-    _dialect: str
-
-    def transparency_snapshot(self) -> None:
+    def snapshot(self) -> None:
         """On PostgreSQL, make every later read of this transaction see one snapshot (must be
         its first statement); SQLite's read transactions already do."""
         if self._dialect == "postgresql":

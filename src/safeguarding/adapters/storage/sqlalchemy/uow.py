@@ -1,184 +1,139 @@
-"""One transaction's worth of storage operations: the ports, implemented in SQLAlchemy Core.
+"""One transaction's worth of storage: the repositories of the ports, over one connection.
 
-Rows are turned into domain objects here and never leave as rows.
+Each repository (``uow.events``, ``uow.cases``, …) is its own small class, made on first use,
+sharing the transaction's connection and key ring. Rows are turned into domain objects in the
+repositories and never leave as rows.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Collection, Sequence
-from datetime import datetime
-from typing import Any
+from functools import cached_property
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection
 
-from safeguarding.adapters.storage.crypto import EVENT_FINGERPRINT, ContentCipher
-from safeguarding.adapters.storage.sqlalchemy import tables as t
-from safeguarding.adapters.storage.sqlalchemy.accounts import AccountRows
+from safeguarding.adapters.storage.crypto import ContentCipher
+from safeguarding.adapters.storage.sqlalchemy.accounts import AccountRows, ConversationRows
 from safeguarding.adapters.storage.sqlalchemy.audit import AuditRows
 from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
 from safeguarding.adapters.storage.sqlalchemy.cases import CaseRows
-from safeguarding.adapters.storage.sqlalchemy.complaints import ComplaintRows
-from safeguarding.adapters.storage.sqlalchemy.contacts import ContactRows
+from safeguarding.adapters.storage.sqlalchemy.complaints import ComplaintRows, SuperComplaintRows
+from safeguarding.adapters.storage.sqlalchemy.contacts import ConnectionRows, ContactRows
+from safeguarding.adapters.storage.sqlalchemy.events import EventRows, FigureRows, ReportRows
 from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
+from safeguarding.adapters.storage.sqlalchemy.information_requests import InformationRequestRows
 from safeguarding.adapters.storage.sqlalchemy.outbox import OutboxRows
 from safeguarding.adapters.storage.sqlalchemy.policy import KeyRows, PolicyRows
 from safeguarding.adapters.storage.sqlalchemy.retention import RetentionRows
-from safeguarding.adapters.storage.sqlalchemy.review import ReviewRows
+from safeguarding.adapters.storage.sqlalchemy.review import (
+    AuditReviewRows,
+    CaseReviewRows,
+    EventReviewRows,
+)
 from safeguarding.adapters.storage.sqlalchemy.risk import RiskRows
-from safeguarding.adapters.storage.sqlalchemy.schema import expanding_ids
-from safeguarding.adapters.storage.sqlalchemy.sealed import open_report, seal_report
 from safeguarding.adapters.storage.sqlalchemy.sessions import SessionRows
 from safeguarding.adapters.storage.sqlalchemy.transparency import TransparencyRows
-from safeguarding.domain.decisions import Decision
-from safeguarding.domain.events import EVENT_ADAPTER, Event
-from safeguarding.domain.reports import ReportRecord
 from safeguarding.ports.domain_events import UnitOfWorkBase
-from safeguarding.ports.store import Counts, NewEvent, StoredEvent
-
-# The hot path's queries, built once: building and keying a statement costs more than running it.
-_EVENTS_BY_ID = select(t.events.c.event_id, t.events.c.fingerprint, t.events.c.decision).where(
-    t.events.c.event_id.in_(expanding_ids())
-)
-_DECISIONS_BY_ID = select(t.events.c.event_id, t.events.c.actor_id, t.events.c.decision).where(
-    t.events.c.event_id.in_(expanding_ids())
-)
-_EVENTS_INSERT = t.events.insert()
 
 
-class SqlUnitOfWork(
-    BankRows,
-    CaseRows,
-    EvidenceRows,
-    ReviewRows,
-    ComplaintRows,
-    TransparencyRows,
-    RiskRows,
-    SessionRows,
-    ContactRows,
-    RetentionRows,
-    AccountRows,
-    OutboxRows,
-    PolicyRows,
-    KeyRows,
-    AuditRows,
-    UnitOfWorkBase,
-):
-    """The storage ports over one SQLAlchemy connection inside one transaction.
+class SqlEvents(EventRows, EventReviewRows):
+    """``EventStore``: the hot path's reads and writes, and what a case page reads."""
 
-    Events, authority reports and the figures are here; each other part is a mixin of its own
-    module (accounts, contacts, cases, evidence, audit, outbox, policy and keys, …)."""
+
+class SqlAccounts(AccountRows, ConnectionRows):
+    """``AccountStore``: accounts, restrictions and connections."""
+
+
+class SqlConversations(ConversationRows, ContactRows):
+    """``ConversationStore``: conversations, contacts, refusals and review holds."""
+
+
+class SqlCases(CaseRows, CaseReviewRows):
+    """``CaseStore``: cases, and the cases an event or account belongs to."""
+
+
+class SqlAudit(AuditRows, AuditReviewRows):
+    """``AuditLog``: the chain, and the counts read from it."""
+
+
+class SqlUnitOfWork(UnitOfWorkBase):
+    """The storage ports over one SQLAlchemy connection inside one transaction."""
 
     def __init__(self, conn: Connection, cipher: ContentCipher) -> None:
         self.conn = conn
         self.cipher = cipher
-        self._dialect = conn.dialect.name
 
-    # -- events -----------------------------------------------------------
-    def events_find(self, event_ids: Collection[str]) -> dict[str, StoredEvent]:
-        if not event_ids:
-            return {}
-        return {
-            row.event_id: StoredEvent(
-                row.event_id,
-                Decision.model_validate(row.decision),
-                functools.partial(self._fingerprint_matches, row.fingerprint),
-            )
-            for row in self.conn.execute(_EVENTS_BY_ID, {"ids": list(event_ids)})
-        }
+    @cached_property
+    def events(self) -> SqlEvents:
+        return SqlEvents(self.conn, self.cipher)
 
-    def _fingerprint_matches(self, stored: str, fingerprint: str) -> bool:
-        return self.cipher.digest_matches(stored, fingerprint.encode(), EVENT_FINGERPRINT)
+    @cached_property
+    def retention(self) -> RetentionRows:
+        return RetentionRows(self.conn, self.cipher)
 
-    def decisions_for(self, event_ids: Collection[str]) -> dict[str, tuple[str, Decision]]:
-        """Each stored event's author (its actor_id) and decision, by event_id."""
-        if not event_ids:
-            return {}
-        rows = self.conn.execute(_DECISIONS_BY_ID, {"ids": list(event_ids)})
-        return {row.event_id: (row.actor_id, Decision.model_validate(row.decision)) for row in rows}
+    @cached_property
+    def accounts(self) -> SqlAccounts:
+        return SqlAccounts(self.conn, self.cipher)
 
-    def events_add(self, items: Sequence[NewEvent]) -> None:
-        if not items:
-            return
-        self.conn.execute(_EVENTS_INSERT, [self._event_row(item) for item in items])
+    @cached_property
+    def conversations(self) -> SqlConversations:
+        return SqlConversations(self.conn, self.cipher)
 
-    def _event_row(self, item: NewEvent) -> dict[str, Any]:
-        event = item.event
-        key_id, sealed = self.cipher.seal(event.model_dump_json().encode(), event.event_id.encode())
-        return {
-            "event_id": event.event_id,
-            "type": event.type,
-            "occurred_at": event.occurred_at,
-            "received_at": item.received_at,
-            "actor_id": event.actor_id,
-            "conversation_id": event.conversation(),
-            "fingerprint": self.cipher.keyed_digest(item.fingerprint.encode(), EVENT_FINGERPRINT),
-            "key_id": key_id,
-            "payload": sealed,
-            **_decision_columns(item.decision),
-        }
+    @cached_property
+    def outbox(self) -> OutboxRows:
+        return OutboxRows(self.conn, self.cipher)
 
-    def event_get(self, event_id: str) -> Event | None:
-        row = self.conn.execute(
-            select(t.events.c.key_id, t.events.c.payload).where(t.events.c.event_id == event_id)
-        ).first()
-        if row is None:
-            return None
-        return EVENT_ADAPTER.validate_json(
-            self.cipher.open(row.key_id, row.payload, event_id.encode())
-        )
+    @cached_property
+    def cases(self) -> SqlCases:
+        return SqlCases(self.conn, self.cipher)
 
-    # -- authority reports ------------------------------------------------
-    def authority_reports(self, limit: int = 500) -> list[ReportRecord]:
-        r = t.authority_reports.c
-        rows = self.conn.execute(
-            select(t.authority_reports).order_by(r.created_at.desc(), r.event_id).limit(limit)
-        )
-        return [open_report(self.cipher, row) for row in rows]
+    @cached_property
+    def evidence(self) -> EvidenceRows:
+        return EvidenceRows(self.conn, self.cipher)
 
-    def authority_report_get(self, event_id: str, authority: str) -> ReportRecord | None:
-        r = t.authority_reports.c
-        row = self.conn.execute(
-            select(t.authority_reports).where(r.event_id == event_id, r.authority == authority)
-        ).first()
-        return open_report(self.cipher, row) if row else None
+    @cached_property
+    def reports(self) -> ReportRows:
+        return ReportRows(self.conn, self.cipher)
 
-    def authority_report_put(self, report: ReportRecord) -> None:
-        r = t.authority_reports.c
-        values = seal_report(self.cipher, report)
-        self.conn.execute(
-            update(t.authority_reports)
-            .where(r.event_id == report.event_id, r.authority == report.authority)
-            .values(**values)
-        )
+    @cached_property
+    def audit(self) -> SqlAudit:
+        return SqlAudit(self.conn, self.cipher)
 
-    def authority_report_draft(self, event_id: str, authority: str, at: datetime) -> bool:
-        row = {
-            "event_id": event_id,
-            "authority": authority,
-            "status": "awaiting_confirmation",
-            "created_at": at,
-        }
-        return self._insert_ignoring(t.authority_reports, [row]) == 1
+    @cached_property
+    def policy(self) -> PolicyRows:
+        return PolicyRows(self.conn, self.cipher)
 
-    # -- figures ----------------------------------------------------------
-    def counts(self) -> Counts:
-        def grouped(column: Any) -> dict[str, int]:
-            rows = self.conn.execute(select(column, func.count()).group_by(column))
-            return {str(key): int(n) for key, n in rows}
+    @cached_property
+    def keys(self) -> KeyRows:
+        return KeyRows(self.conn, self.cipher)
 
-        return Counts(
-            events_by_type=grouped(t.events.c.type),
-            decisions_by_verdict=grouped(t.events.c.verdict),
-            cases_by_status=grouped(t.cases.c.status),
-            cases_by_queue=grouped(t.cases.c.queue),
-        )
+    @cached_property
+    def sessions(self) -> SessionRows:
+        return SessionRows(self.conn, self.cipher)
 
+    @cached_property
+    def banks(self) -> BankRows:
+        return BankRows(self.conn, self.cipher)
 
-def _decision_columns(decision: Decision) -> dict[str, Any]:
-    return {
-        "verdict": decision.verdict.value,
-        "policy_version": decision.policy_version,
-        "decided_at": decision.decided_at,
-        "decision": decision.model_dump(mode="json"),
-    }
+    @cached_property
+    def figures(self) -> FigureRows:
+        return FigureRows(self.conn, self.cipher)
+
+    @cached_property
+    def complaints(self) -> ComplaintRows:
+        return ComplaintRows(self.conn, self.cipher)
+
+    @cached_property
+    def super_complaints(self) -> SuperComplaintRows:
+        return SuperComplaintRows(self.conn, self.cipher)
+
+    @cached_property
+    def information_requests(self) -> InformationRequestRows:
+        return InformationRequestRows(self.conn, self.cipher)
+
+    @cached_property
+    def risk(self) -> RiskRows:
+        return RiskRows(self.conn, self.cipher)
+
+    @cached_property
+    def transparency(self) -> TransparencyRows:
+        return TransparencyRows(self.conn, self.cipher)
