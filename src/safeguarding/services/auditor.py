@@ -111,4 +111,4 @@ def records_of(
     end: datetime | None = None,
 ) -> list[AuditEntry]:
     """Every record of ``actions`` in [start, end), oldest first (details carry ``seq``)."""
-    return uow.audit_of([a.value for a in actions], start, end)
+    return uow.audit.of([a.value for a in actions], start, end)
