@@ -31,6 +31,7 @@ from safeguarding.domain.evidence import EvidenceRecord
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.domain.relationships import ConnectionLink
 from safeguarding.domain.reports import ReportRecord
+from safeguarding.domain.sharing import PartnerAccount
 from safeguarding.ports.domain_events import RecordsDomainEvents
 from safeguarding.ports.oversight import (
     ComplaintStore,
@@ -320,6 +321,18 @@ class BankStore(Protocol):
         ...
 
 
+class PartnerAccountStore(Protocol):
+    """Partners' account signals (salted hashes of account ids), apart from the banks."""
+
+    def partner_accounts(self, partner: str | None = None) -> list[PartnerAccount]:
+        """Every stored account signal (of one partner with ``partner``)."""
+        ...
+
+    def partner_accounts_set(self, partner: str, held: Collection[PartnerAccount]) -> None:
+        """Make ``held`` the partner's account signals, in place of what it had."""
+        ...
+
+
 class RetentionStore(Protocol):
     def events_past_retention(self, cutoffs: Mapping[str, datetime], limit: int) -> list[str]: ...
     def event_content_remove(self, tombstone: Event, at: datetime) -> None: ...
@@ -330,6 +343,7 @@ class UnitOfWork(
     EventStore,
     RetentionStore,
     BankStore,
+    PartnerAccountStore,
     AccountStore,
     ConversationStore,
     OutboxStore,

@@ -7,12 +7,14 @@ and applies them to a copy of the snapshot. Applying the current state of each t
 moment newer than the log: the next look finds that change and applies it again.
 
 ``built_from_store`` is the full rebuild (a compaction): the live hashes streamed from the
-store a chunk at a time into the index's arrays.
+store a chunk at a time into the index's arrays, and the partners' account signals (an
+import that changes them logs a change to banks, so every process rebuilds).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from safeguarding.detectors.media.bank_index import BankIndex
@@ -20,6 +22,7 @@ from safeguarding.detectors.media.bank_updates import apply_changes, build_strea
 from safeguarding.domain.banks import BankChange
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import Store
+from safeguarding.services import partner_accounts
 
 CHUNK = 5_000  # live hashes a rebuild holds as Python objects at once
 
@@ -58,4 +61,5 @@ def built_from_store(store: Store, clock: Clock) -> BankIndex:
         later = [until for until in switched.values() if until > now]
         back = datetime.fromtimestamp(min(later), UTC) if later else None
         chunks = uow.bank_entries_chunks(CHUNK)
-        return build_streamed(revision, banks, chunks, off, changed_at, back)
+        built = build_streamed(revision, banks, chunks, off, changed_at, back)
+        return replace(built, accounts=partner_accounts.by_signal(uow))

@@ -22,6 +22,7 @@ from safeguarding.adapters.storage.sqlalchemy.complaints import ComplaintRows
 from safeguarding.adapters.storage.sqlalchemy.contacts import ContactRows
 from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
 from safeguarding.adapters.storage.sqlalchemy.outbox import OutboxRows
+from safeguarding.adapters.storage.sqlalchemy.partner_accounts import PartnerAccountRows
 from safeguarding.adapters.storage.sqlalchemy.policy import KeyRows, PolicyRows
 from safeguarding.adapters.storage.sqlalchemy.retention import RetentionRows
 from safeguarding.adapters.storage.sqlalchemy.review import ReviewRows
@@ -48,6 +49,7 @@ _EVENTS_INSERT = t.events.insert()
 
 class SqlUnitOfWork(
     BankRows,
+    PartnerAccountRows,
     CaseRows,
     EvidenceRows,
     ReviewRows,
