@@ -156,6 +156,8 @@ def detector_options(settings: Settings) -> dict[str, dict[str, object]]:
     options: dict[str, dict[str, object]] = {}
     if settings.sha256_list_path is not None:
         options["sha256_list"] = {"path": str(settings.sha256_list_path)}
+    if settings.sharing_salt is not None:
+        options["partner_account"] = {"salt": settings.sharing_salt.get_secret_value()}
     return options
 
 

@@ -181,8 +181,8 @@ async def test_a_match_only_partner_is_reviewed_not_blocked_until_trusted_to_act
     made = await import_partner(client, keys, trust="match_only")
     assert made.status_code == 201, made.text
     body = made.json()
-    assert body["imported"] == {"abuse_imagery": 2, "terrorism": 1}
-    assert body["skipped"] == {"account_hmac_sha256": 1}
+    assert body["imported"] == {"abuse_imagery": 2, "terrorism": 1, "grooming": 1}
+    assert (body["skipped"], body["accounts"]) == ({}, 1)
     assert {v["bank"] for v in body["versions"]} == {
         "lantern-demo.abuse_imagery",
         "lantern-demo.terrorism",
@@ -250,7 +250,7 @@ def stored(container: Container) -> tuple[Any, ...]:
     with container.store.read() as uow:
         banks = uow.banks.listed()
         live = {b.name: uow.banks.hashes_live(b.name) for b in banks}
-        return tuple(banks), live, uow.audit.head()
+        return tuple(banks), live, uow.partner_accounts.held(), uow.audit.head()
 
 
 @pytest.mark.parametrize(
@@ -337,9 +337,10 @@ async def test_exports_and_imports_appear_in_the_transparency_report(
     figures = {f["name"]: f["value"] for f in section["figures"]}
     assert figures["signals_exported"] == 5
     assert figures["signals_exported.abuse_imagery"] == 5
-    assert figures["signals_imported"] == 3
+    assert figures["signals_imported"] == 4  # the account signal counts as the others do
     assert figures["signals_imported.terrorism"] == 1
-    assert figures["signals_imported.partner.lantern-demo"] == 3
+    assert figures["signals_imported.grooming"] == 1
+    assert figures["signals_imported.partner.lantern-demo"] == 4
 
 
 async def test_a_confirmed_video_is_exported_as_pytx_vpdq_and_video_md5(

@@ -152,6 +152,10 @@ PROFILE_CONTACT = (
     "partner-listed-match-only-intimate-image",
     "partner-listed-match-only-terrorism",
     "partner-listed-match-only-other",
+    "partner-account-match",  # any event of a shared account, so public posts too
+    "partner-account-match-intimate-image",
+    "partner-account-match-terrorism",
+    "partner-account-match-other",
 )
 
 

@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from safeguarding.domain.banks import HashType
+from safeguarding.domain.banks import HashType, Trust
 
 ACCOUNT_SIGNAL = "account_hmac_sha256"
+ACCOUNT_SIGNAL_FORM = re.compile(r"^[0-9a-f]{64}$")  # an HMAC-SHA256, lower-case hex
 # The harms whose confirmed signals are shared: abuse by the subject of the case. A self-harm
 # case is about a child's own wellbeing, and a user report names no harm: neither leaves.
 SHARED_HARMS = ("abuse_imagery", "grooming", "intimate_image_abuse", "terrorism")
@@ -50,6 +51,17 @@ class SharedSignal:
     harm: str
     confirmed_at: datetime
     decision_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerAccount:
+    """A partner's account signal as stored: whose it is, the harm, how far the partner is
+    trusted, and the salted hash alone (the raw id never reaches this service)."""
+
+    partner: str
+    harm: str
+    trust: Trust
+    signal: str
 
 
 def account_signal(salt: str, account_id: str) -> str:

@@ -30,6 +30,7 @@ from safeguarding.domain.evidence import EvidenceRecord
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.domain.relationships import ConnectionLink
 from safeguarding.domain.reports import ReportRecord
+from safeguarding.domain.sharing import PartnerAccount
 from safeguarding.ports.records import (
     ApiKeyRecord,
     Counts,
@@ -182,6 +183,18 @@ class AuditLog(Protocol):
     ) -> list[AuditEntry]:
         """Every record of one of ``actions`` in [start, end), oldest first (details carry
         ``seq``: the record's place in the chain)."""
+        ...
+
+
+class PartnerAccountStore(Protocol):
+    """Partners' account signals (salted hashes of account ids), apart from the banks."""
+
+    def held(self, partner: str | None = None) -> list[PartnerAccount]:
+        """Every stored account signal (of one partner with ``partner``)."""
+        ...
+
+    def set(self, partner: str, held: Collection[PartnerAccount]) -> None:
+        """Make ``held`` the partner's account signals, in place of what it had."""
         ...
 
 

@@ -38,6 +38,7 @@ from safeguarding.ports.repositories import (
     Figures,
     KeyStore,
     OutboxStore,
+    PartnerAccountStore,
     PolicyStore,
     ReportStore,
     RetentionStore,
@@ -230,6 +231,13 @@ class HasRisk(Protocol):
     def risk(self) -> RiskStore: ...
 
 
+class HasPartnerAccounts(Protocol):
+    """A unit of work with ``partner_accounts``: the ``PartnerAccountStore``."""
+
+    @property
+    def partner_accounts(self) -> PartnerAccountStore: ...
+
+
 class HasPeople(HasAccounts, HasConversations, Protocol):
     """A unit of work with ``accounts`` and ``conversations`` (what a batch's state reads)."""
 
@@ -248,6 +256,7 @@ class UnitOfWork(
     HasKeys,
     HasSessions,
     HasBanks,
+    HasPartnerAccounts,
     HasFigures,
     HasComplaints,
     HasSuperComplaints,

@@ -7,12 +7,14 @@ and applies them to a copy of the snapshot. Applying the current state of each t
 moment newer than the log: the next look finds that change and applies it again.
 
 ``built_from_store`` is the full rebuild (a compaction): the live hashes streamed from the
-store a chunk at a time into the index's arrays.
+store a chunk at a time into the index's arrays, and the partners' account signals (an
+import that changes them logs a change to banks, so every process rebuilds).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -20,12 +22,13 @@ from safeguarding.detectors.media.bank_index import BankIndex
 from safeguarding.detectors.media.bank_updates import apply_changes, build_streamed
 from safeguarding.domain.banks import BankChange
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import HasBanks, Transactions
+from safeguarding.ports.store import HasBanks, HasPartnerAccounts, Transactions
+from safeguarding.services import partner_accounts
 
 CHUNK = 5_000  # live hashes a rebuild holds as Python objects at once
 
 
-class SnapshotWork(HasBanks, Protocol):
+class SnapshotWork(HasBanks, HasPartnerAccounts, Protocol):
     """What building a bank index from the store reads and writes in one transaction."""
 
 
@@ -63,4 +66,5 @@ def built_from_store(store: Transactions[SnapshotWork], clock: Clock) -> BankInd
         later = [until for until in switched.values() if until > now]
         back = datetime.fromtimestamp(min(later), UTC) if later else None
         chunks = uow.banks.entries_chunks(CHUNK)
-        return build_streamed(revision, banks, chunks, off, changed_at, back)
+        built = build_streamed(revision, banks, chunks, off, changed_at, back)
+        return replace(built, accounts=partner_accounts.by_signal(uow))

@@ -33,15 +33,27 @@ from safeguarding.domain.sharing import (
     partner_problem,
     vpdq_signal_str,
 )
-from safeguarding.ports.store import HasAudit, HasBanks, HasCases, HasEvents, Transactions
-from safeguarding.services import auditor
+from safeguarding.ports.store import (
+    HasAudit,
+    HasBanks,
+    HasCases,
+    HasEvents,
+    HasPartnerAccounts,
+    Transactions,
+)
+from safeguarding.services import auditor, partner_accounts
 from safeguarding.services.banks import BankService
-from safeguarding.services.sharing_files import PartnerSignal, ShareFormat, write_export
+from safeguarding.services.sharing_files import (
+    AccountRow,
+    PartnerSignal,
+    ShareFormat,
+    write_export,
+)
 
 URL_KINDS = ("url_match", "partner_match")
 
 
-class SharingWork(HasAudit, HasBanks, HasCases, HasEvents, Protocol):
+class SharingWork(HasAudit, HasBanks, HasCases, HasEvents, HasPartnerAccounts, Protocol):
     """What signal export and import read and write in one transaction."""
 
 
@@ -73,6 +85,7 @@ class Imported:
     imported: dict[str, int] = field(default_factory=dict)  # signals received, by harm
     withdrawn: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    accounts: int = 0  # account signals the partner has stored after the import
 
 
 class SharingService:
@@ -146,17 +159,25 @@ class SharingService:
         actor: str,
         trust: Trust | None = None,
         skipped: dict[str, int] | None = None,
+        accounts: list[AccountRow] | None = None,
     ) -> Imported:
-        """Put a partner's signals into its banks (one per harm) as new versions, in one
-        transaction; ``trust`` (else the partner's so far, else the default) applies to all
-        its banks."""
+        """Put a partner's signals into its banks (one per harm) as new versions, and its
+        account signals into their own table, in one transaction; ``trust`` (else the
+        partner's so far, else the default) applies to all of them. Without a salt account
+        signals cannot be compared: they are skipped and counted."""
         problem = partner_problem(partner)
         if problem:
             raise InvalidInput.about("partner", problem)
+        skipped = Counter(skipped or {})
+        if accounts and self.salt is None:
+            skipped[ACCOUNT_SIGNAL] += len(accounts)
+            accounts = []
+        accounts = accounts or []
         with self.store.write() as uow:
             held = {b.name: b for b in uow.banks.listed() if b.partner == partner}
             chosen = trust or next((b.trust for b in held.values() if b.trust), None)
-            done = Imported(partner, chosen or self.default_trust, skipped=dict(skipped or {}))
+            chosen = chosen or partner_accounts.trust_of(uow, partner)
+            done = Imported(partner, chosen or self.default_trust, skipped=dict(skipped))
             harms = {s.harm for s in signals}
             if mode is ImportMode.REPLACE or trust is not None:  # all its banks change
                 harms |= {name.split(".", 1)[1] for name in held}
@@ -175,7 +196,8 @@ class SharingService:
                     uow, bank, wanted, action, actor, source=f"{partner}: {source}"[:500]
                 )
                 done.versions.append(made)
-            _count(done, signals, mode)
+            reshaped |= self._store_accounts(uow, done, accounts, mode)
+            _count(done, [*signals, *accounts], mode)
             details = {
                 "trust": done.trust.value,
                 "mode": mode.value,
@@ -184,6 +206,7 @@ class SharingService:
                 "withdrawn": done.withdrawn,
                 "skipped": done.skipped,
                 "versions": {v.bank: v.version for v in done.versions},
+                "accounts": done.accounts,
             }
             auditor.record(
                 uow,
@@ -195,6 +218,22 @@ class SharingService:
             )
         self.banks.rebuild() if reshaped else self.banks.catch_up()
         return done
+
+    def _store_accounts(
+        self, uow: SharingWork, done: Imported, rows: list[AccountRow], mode: ImportMode
+    ) -> bool:
+        """Leave the partner's account signals as the import says; True when they changed."""
+        changed = partner_accounts.store(
+            uow,
+            done.partner,
+            rows,
+            trust=done.trust,
+            withdrawing=mode is ImportMode.WITHDRAW,
+            replacing=mode is ImportMode.REPLACE,
+            at=self.clock.now(),
+        )
+        done.accounts = partner_accounts.count(uow, done.partner)
+        return changed
 
     def _partner_bank(
         self, uow: SharingWork, partner: str, harm: str, trust: Trust, actor: str
@@ -236,14 +275,13 @@ def _wanted(
     listed = {(s.hash_type, s.value) for s in signals}
     withdrawn = {(s.hash_type, s.value) for s in signals if s.withdrawn}
     live = set(uow.banks.hashes_live(bank))
-    if mode is ImportMode.WITHDRAW:
-        return live - listed
-    if mode is ImportMode.REPLACE:
-        return listed - withdrawn
-    return (live | listed) - withdrawn
+    withdrawing, replacing = mode is ImportMode.WITHDRAW, mode is ImportMode.REPLACE
+    return partner_accounts.left_after(
+        live, listed, withdrawn, withdrawing=withdrawing, replacing=replacing
+    )
 
 
-def _count(done: Imported, signals: list[PartnerSignal], mode: ImportMode) -> None:
+def _count(done: Imported, signals: list[PartnerSignal | AccountRow], mode: ImportMode) -> None:
     withdrawing = mode is ImportMode.WITHDRAW
     done.withdrawn = dict(Counter(s.harm for s in signals if s.withdrawn or withdrawing))
     done.imported = dict(Counter(s.harm for s in signals if not (s.withdrawn or withdrawing)))

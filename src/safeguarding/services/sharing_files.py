@@ -25,7 +25,14 @@ from enum import StrEnum
 
 from safeguarding.detectors.media.hash_lists import LIST_TYPE_NAMES, HashListError, csv_rows
 from safeguarding.domain.banks import HashType
-from safeguarding.domain.sharing import PARTNER_HARMS, POSITIVE, WITHDRAWN, SharedSignal
+from safeguarding.domain.sharing import (
+    ACCOUNT_SIGNAL,
+    ACCOUNT_SIGNAL_FORM,
+    PARTNER_HARMS,
+    POSITIVE,
+    WITHDRAWN,
+    SharedSignal,
+)
 
 COLUMNS = ("signal_type", "signal_str", "collab", "category", "tags")
 OURS = ("harm", "confirmed_at", "decision_id")
@@ -51,6 +58,16 @@ class PartnerSignal:
     withdrawn: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """One account signal of a partner's file: the salted hash, its harm, whether withdrawn."""
+
+    line: int
+    value: str
+    harm: str
+    withdrawn: bool = False
+
+
 def write_export(signals: Iterable[SharedSignal], fmt: ShareFormat, collab: str) -> str:
     """The signals in the form asked for."""
     out = io.StringIO()
@@ -67,15 +84,27 @@ def write_export(signals: Iterable[SharedSignal], fmt: ShareFormat, collab: str)
 
 
 def read_partner_file(
-    text: str, fmt: ShareFormat, harm: str | None, skipped: Counter[str]
+    text: str,
+    fmt: ShareFormat,
+    harm: str | None,
+    skipped: Counter[str],
+    accounts: list[AccountRow] | None = None,
 ) -> list[PartnerSignal]:
-    """Every signal of a partner's file; types no bank holds (an account signal, a trend
-    query) are counted in ``skipped`` by type name and left out."""
+    """Every signal of a partner's file; account signals go to ``accounts`` (checked, and
+    counted in ``skipped`` when it is None), and types nothing holds (a trend query) are
+    counted in ``skipped`` by type name and left out."""
     rows = _csv_rows(text) if fmt is ShareFormat.CSV else _text_rows(text)
     found = []
     for line, row in rows:
         name = row.get("signal_type", "").strip().lower()
         kind = LIST_TYPE_NAMES.get(name)
+        if name == ACCOUNT_SIGNAL:
+            account = _account(line, row, harm)
+            if accounts is None:
+                skipped[name] += 1
+            else:
+                accounts.append(account)
+            continue
         if kind is None:
             skipped[name or "(none)"] += 1
             continue
@@ -87,6 +116,13 @@ def read_partner_file(
             PartnerSignal(line, kind, value, _harm(line, row, harm), _withdrawn(line, row))
         )
     return found
+
+
+def _account(line: int, row: dict[str, str], harm: str | None) -> AccountRow:
+    value = row.get("signal_str", "").strip().lower()
+    if not ACCOUNT_SIGNAL_FORM.match(value):
+        raise HashListError(line, f"an {ACCOUNT_SIGNAL} is 64 hex digits (an HMAC-SHA256)")
+    return AccountRow(line, value, _harm(line, row, harm), _withdrawn(line, row))
 
 
 def _harm(line: int, row: dict[str, str], given: str | None) -> str:

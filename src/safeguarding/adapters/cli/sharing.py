@@ -13,7 +13,12 @@ from safeguarding.adapters.cli.common import console, err, friendly_errors
 from safeguarding.domain.banks import Trust
 from safeguarding.domain.sharing import PARTNER_HARMS
 from safeguarding.services.sharing import ImportMode
-from safeguarding.services.sharing_files import PartnerSignal, ShareFormat, read_partner_file
+from safeguarding.services.sharing_files import (
+    AccountRow,
+    PartnerSignal,
+    ShareFormat,
+    read_partner_file,
+)
 
 app = typer.Typer(
     help="Share signals with other services: export what was confirmed, import partners' lists.",
@@ -60,7 +65,8 @@ def import_file(
 ) -> None:
     """Import a partner's signals into its banks, one per harm. A bad row imports nothing."""
     skipped: Counter[str] = Counter()
-    signals = _read(file, fmt, harm, skipped)
+    accounts: list[AccountRow] = []
+    signals = _read(file, fmt, harm, skipped, accounts)
     done = with_container(
         lambda c: c.sharing.import_signals(
             partner,
@@ -70,6 +76,7 @@ def import_file(
             actor=ACTOR,
             trust=trust,
             skipped=dict(skipped),
+            accounts=accounts,
         )
     )
     for v in done.versions:
@@ -78,17 +85,23 @@ def import_file(
             highlight=False,
         )
     left = ", ".join(f"{k} {n}" for k, n in sorted(done.skipped.items()))
-    console.print(f"{partner}: trust {done.trust.value}" + (f", skipped {left}" if left else ""))
+    said = f"{partner}: trust {done.trust.value}, account signals held: {done.accounts}"
+    console.print(said + (f", skipped {left}" if left else ""))
 
 
 def _read(
-    file: Path, fmt: ShareFormat, harm: str | None, skipped: Counter[str]
+    file: Path,
+    fmt: ShareFormat,
+    harm: str | None,
+    skipped: Counter[str],
+    accounts: list[AccountRow],
 ) -> list[PartnerSignal]:
     if harm is not None and harm not in PARTNER_HARMS:
         err.print(f"error: unknown harm {harm!r}; known: {', '.join(PARTNER_HARMS)}", markup=False)
         raise typer.Exit(2)
     try:
-        return read_partner_file(file.read_text(encoding="utf-8"), fmt, harm, skipped)
+        text = file.read_text(encoding="utf-8")
+        return read_partner_file(text, fmt, harm, skipped, accounts)
     except (ValueError, UnicodeDecodeError) as exc:
         refuse_list(file, exc, "; nothing was imported")
 

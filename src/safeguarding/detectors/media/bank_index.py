@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -33,6 +33,7 @@ from safeguarding.domain.banks import (
     HashType,
     UploadHashes,
 )
+from safeguarding.domain.sharing import PartnerAccount
 
 EXACT = {HashType.SHA256: 32, HashType.MD5: 16}  # raw bytes a hash
 
@@ -77,6 +78,8 @@ class BankIndex:
     changed_at: datetime | None = None  # when the banks it was built from last changed
     reenable_at: datetime | None = None  # when an entry switched off for a while comes back
     urls: UrlIndex = field(default_factory=lambda: UrlIndex.build({}, ()))  # URL lists
+    # Partners' account signals by salted hash (kept apart from the banks; docs/sharing.md).
+    accounts: Mapping[str, tuple[PartnerAccount, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(

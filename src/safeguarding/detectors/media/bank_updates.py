@@ -147,6 +147,7 @@ def apply_changes(
         changed_at=changed_at,
         reenable_at=min(moments, default=None),
         urls=index.urls,
+        accounts=index.accounts,
     )
 
 

@@ -19,7 +19,12 @@ from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.permissions import Permission
 from safeguarding.domain.sharing import PARTNER_HARMS
 from safeguarding.services.sharing import ImportMode
-from safeguarding.services.sharing_files import PartnerSignal, ShareFormat, read_partner_file
+from safeguarding.services.sharing_files import (
+    AccountRow,
+    PartnerSignal,
+    ShareFormat,
+    read_partner_file,
+)
 
 router = APIRouter(prefix="/v1/sharing", tags=["sharing signals"])
 MAX_IMPORT_CHARS = 50_000_000  # the body limit bounds it first, as for bank imports
@@ -51,6 +56,7 @@ class SignalsImported(BaseModel):
     imported: dict[str, int]
     withdrawn: dict[str, int]
     skipped: dict[str, int]
+    accounts: int = Field(description="Account signals the partner has stored after it.")
 
 
 @router.get(
@@ -91,7 +97,8 @@ def import_signals(
 ) -> SignalsImported:
     """A file with one bad row is refused whole (422 naming the line): nothing is stored."""
     skipped: Counter[str] = Counter()
-    signals = partner_signals(body, skipped)
+    accounts: list[AccountRow] = []
+    signals = partner_signals(body, skipped, accounts)
     done = container(request).sharing.import_signals(
         body.partner,
         signals,
@@ -100,14 +107,17 @@ def import_signals(
         actor=principal.key_id,
         trust=body.trust,
         skipped=dict(skipped),
+        accounts=accounts,
     )
     return SignalsImported(**vars(done))
 
 
-def partner_signals(body: SignalsImport, skipped: Counter[str]) -> list[PartnerSignal]:
+def partner_signals(
+    body: SignalsImport, skipped: Counter[str], accounts: list[AccountRow]
+) -> list[PartnerSignal]:
     if body.harm is not None and body.harm not in PARTNER_HARMS:
         raise InvalidInput.about("harm", f"unknown harm {body.harm!r}", PARTNER_HARMS)
     try:
-        return read_partner_file(body.content, body.format, body.harm, skipped)
+        return read_partner_file(body.content, body.format, body.harm, skipped, accounts)
     except HashListError as exc:
         raise list_refused(exc) from None

@@ -14,6 +14,7 @@ from safeguarding.domain.events import Event
 from safeguarding.domain.policy import PolicyVersion
 from safeguarding.domain.relationships import ConnectionLink
 from safeguarding.domain.risk import RiskAssessment
+from safeguarding.domain.sharing import PartnerAccount
 from safeguarding.ports.records import ApiKeyRecord, OutboxItem, Restriction, WebSessionRecord
 
 
@@ -69,3 +70,4 @@ class MemoryState:
     sessions: dict[str, WebSessionRecord] = field(default_factory=dict)
     risk_assessments: list[RiskAssessment] = field(default_factory=list)
     reinstated: dict[str, str] = field(default_factory=dict)  # event id: what put it back
+    partner_accounts: dict[str, frozenset[PartnerAccount]] = field(default_factory=dict)

@@ -26,6 +26,7 @@ from safeguarding.adapters.storage.memory.repositories import (
     MemoryRisk,
     MemorySessions,
 )
+from safeguarding.adapters.storage.memory.sharing import MemoryPartnerAccounts
 from safeguarding.adapters.storage.memory.state import MemoryState
 from safeguarding.domain.domain_events import DomainEvent
 from safeguarding.domain.errors import StoreClosed
@@ -58,6 +59,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.figures = MemoryFigures(state)
         self.risk = MemoryRisk(state)
         self.banks = MemoryBanks(state)
+        self.partner_accounts = MemoryPartnerAccounts(state)
 
     def __getattr__(self, name: str) -> Any:
         return NotKept(name)

@@ -329,3 +329,14 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# A partner's account signals (docs/sharing.md): the salted HMAC of an account id, never the
+# id, by partner and harm, with the partner's trust. A withdrawn signal's row is deleted.
+partner_accounts = Table(
+    "partner_accounts",
+    metadata,
+    Column("partner", String(64), primary_key=True),
+    Column("harm", String(32), primary_key=True),
+    Column("signal", String(64), primary_key=True),
+    Column("trust", String(16), nullable=False),
+)

@@ -22,6 +22,7 @@ from safeguarding.adapters.storage.sqlalchemy.events import EventRows, FigureRow
 from safeguarding.adapters.storage.sqlalchemy.evidence import EvidenceRows
 from safeguarding.adapters.storage.sqlalchemy.information_requests import InformationRequestRows
 from safeguarding.adapters.storage.sqlalchemy.outbox import OutboxRows
+from safeguarding.adapters.storage.sqlalchemy.partner_accounts import PartnerAccountRows
 from safeguarding.adapters.storage.sqlalchemy.policy import KeyRows, PolicyRows
 from safeguarding.adapters.storage.sqlalchemy.retention import RetentionRows
 from safeguarding.adapters.storage.sqlalchemy.review import (
@@ -113,6 +114,10 @@ class SqlUnitOfWork(UnitOfWorkBase):
     @cached_property
     def banks(self) -> BankRows:
         return BankRows(self.conn, self.cipher)
+
+    @cached_property
+    def partner_accounts(self) -> PartnerAccountRows:
+        return PartnerAccountRows(self.conn, self.cipher)
 
     @cached_property
     def figures(self) -> FigureRows:
