@@ -127,7 +127,7 @@ async def test_compliance_reflects_the_policy_in_force(client, keys, container) 
     admin = auth(keys[Role.ADMIN])
     checklist = (await client.get("/v1/compliance", headers=admin)).json()
     measures = {m["id"]: m for m in checklist["measures"]}
-    assert len(measures) == 11
+    assert len(measures) == 12
     assert measures["self_harm"]["met"] is True  # the default policy enforces them
     assert measures["self_harm"]["how_to_meet"] is None
     assert checklist["penalty"]["amount_gbp"] == 18_000_000

@@ -67,13 +67,15 @@ def compliant(default) -> ComplianceFacts:
         organisation="Example Ltd",
         senior_manager="Sam Patel, Chief Safety Officer",
         child_safety_selftest=STOPPED_ALL,
+        partner_lists=1,
+        partner_entries=3,
     )
 
 
 def test_a_compliant_service_meets_every_measure(compliant) -> None:
     found = checklist(compliant, T0)
     assert all(m.met and m.how_to_meet is None for m in found.measures)
-    assert found.met == len(found.measures) == 11
+    assert found.met == len(found.measures) == 12
     assert all(m.code_measure and m.evidence for m in found.measures)
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from safeguarding.domain.actions import ActionName
-from safeguarding.domain.compliance_banks import intimate_image_hashes, url_lists
+from safeguarding.domain.compliance_banks import intimate_image_hashes, shared_signals, url_lists
 from safeguarding.domain.compliance_facts import ComplianceFacts as ComplianceFacts
 from safeguarding.domain.compliance_facts import Measure as Measure
 from safeguarding.domain.events import EventType
@@ -287,6 +287,7 @@ MEASURES: tuple[Callable[[ComplianceFacts], Measure], ...] = (
     hash_matching,
     url_lists,
     intimate_image_hashes,
+    shared_signals,
     grooming_defaults,
     user_reporting,
     complaints,

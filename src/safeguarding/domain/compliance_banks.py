@@ -59,3 +59,21 @@ def intimate_image_hashes(f: ComplianceFacts) -> Measure:
         f"{len(rules)} enforced blocking rule(s) for its matches",
         how_to_meet="; ".join(how) or None,
     )
+
+
+def shared_signals(f: ComplianceFacts) -> Measure:
+    """Known harms are matched beyond this service's own finds: partners' lists are in use."""
+    how = (
+        []
+        if f.partner_lists
+        else ["import a partner's shared list (safeguarding sharing import, docs/sharing.md)"]
+    )
+    return Measure(
+        id="shared_signals",
+        title="Signals other services confirmed are matched here",
+        code_measure="Hash lists sourced from other services and expert bodies (Illegal "
+        "Content Codes, user-to-user: hash matching against lists from appropriate sources)",
+        met=not how,
+        evidence=f"{f.partner_lists} partner list(s) holding {f.partner_entries} entries",
+        how_to_meet="; ".join(how) or None,
+    )

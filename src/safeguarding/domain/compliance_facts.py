@@ -38,6 +38,8 @@ class ComplianceFacts(BaseModel):
     # Live entries of the enabled blocking banks, by the banks' harm, then by entry type.
     bank_entries: dict[BankHarm, dict[HashType, int]] = Field(default_factory=dict)
     sha256_list_configured: bool = False
+    partner_lists: int = 0  # enabled banks of partners' shared signals holding entries
+    partner_entries: int = 0
     open_complaints: int = 0
     overdue_complaints: int = 0
     overdue_cases: int = 0

@@ -67,11 +67,10 @@ class ComplianceService:
         return checklist(self.facts(now), now)
 
     def facts(self, now: datetime) -> ComplianceFacts:
-        blocking = [
-            (bank, counts)
-            for bank, counts in self.banks.list()
-            if bank.enabled and bank.kind is BankKind.BLOCK and sum(counts.values())
-        ]
+        held = [(b, c) for b, c in self.banks.list() if b.enabled and sum(c.values())]
+        # A partner's list trusted for matching only blocks nothing: not a blocking bank.
+        blocking = [(b, c) for b, c in held if b.kind is BankKind.BLOCK and b.acts]
+        partners = [(b, c) for b, c in held if b.partner]
         # Hash matching of abuse imagery counts that harm's hashes alone: not another harm's,
         # nor listed URLs (a measure of their own).
         banks = [
@@ -101,6 +100,8 @@ class ComplianceService:
             blocking_banks=len(banks),
             blocking_bank_hashes=sum(banks),
             bank_entries=_by_harm(blocking),
+            partner_lists=len(partners),
+            partner_entries=sum(sum(c.values()) for _, c in partners),
             sha256_list_configured=config.sha256_list_configured,
             open_complaints=open_complaints,
             overdue_complaints=overdue_complaints,
