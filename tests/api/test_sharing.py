@@ -380,3 +380,24 @@ async def test_a_bank_csv_with_a_field_past_the_csv_limit_is_a_422_too(
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["line"] == 2
     assert stored(container) == before
+
+
+async def test_a_match_only_partner_list_counts_as_shared_signals_never_as_blocking(
+    client: httpx.AsyncClient, keys: dict[Role, str]
+) -> None:
+    async def measures() -> dict[str, dict[str, Any]]:
+        found = await client.get("/v1/compliance", headers=auth(keys[Role.ADMIN]))
+        assert found.status_code == 200, found.text
+        return {m["id"]: m for m in found.json()["measures"]}
+
+    before = await measures()
+    assert not before["shared_signals"]["met"]
+    assert not before["hash_matching"]["met"]
+    assert (await import_partner(client, keys, trust="match_only")).status_code == 201
+    matching_only = await measures()
+    assert matching_only["shared_signals"]["met"]
+    assert not matching_only["hash_matching"]["met"]  # it blocks nothing
+    assert not matching_only["url_lists"]["met"]
+    trusted = await import_partner(client, keys, "signal_type,signal_str\n", trust="match_and_act")
+    assert trusted.status_code == 201, trusted.text
+    assert (await measures())["hash_matching"]["met"]
