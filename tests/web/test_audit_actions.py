@@ -78,7 +78,7 @@ def test_every_action_is_written_somewhere_and_none_as_a_bare_string() -> None:
 
 def test_only_the_auditor_appends_to_the_log() -> None:
     code = _source(skip=("adapters/storage/", "ports/"))
-    appending = sorted(name for name, body in code.items() if "audit_append(" in body)
+    appending = sorted(name for name, body in code.items() if ".audit.append(" in body)
     assert appending == ["services/auditor.py"]
 
 
