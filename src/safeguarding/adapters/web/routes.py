@@ -23,7 +23,15 @@ from markupsafe import Markup
 
 from safeguarding.adapters.http.auth import authenticate
 from safeguarding.adapters.http.problems import status_for
-from safeguarding.adapters.http.services import Access, CaseViews, Now, Policies, Review, Sessions
+from safeguarding.adapters.http.services import (
+    Access,
+    CaseViews,
+    Keys,
+    Now,
+    Policies,
+    Review,
+    Sessions,
+)
 from safeguarding.adapters.web.csrf import CrossSiteRefused, csrf_token, renew_token
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit_actions import AuditSubject
@@ -180,9 +188,9 @@ def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
-def login(sessions: Sessions, request: Request, api_key: str = Form("")) -> Response:
+def login(keys: Keys, sessions: Sessions, request: Request, api_key: str = Form("")) -> Response:
     try:
-        principal = authenticate(request, api_key.strip())
+        principal = authenticate(request, api_key.strip(), keys)
     except TooManyAttempts as exc:
         wait = exc.retry_after_seconds
         error = f"Too many failed tries. Wait {wait} seconds, then try again."
