@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from safeguarding.adapters.storage.sqlalchemy import tables
-from safeguarding.bootstrap import Container, build, checkpoint_folder
+from safeguarding.bootstrap import Container, build
 from safeguarding.domain.audit import CHECKPOINT_ACTION
+from safeguarding.wiring import checkpoint_folder
 from tests.conftest import make_settings
 from tests.services.test_risk import MovableClock
 

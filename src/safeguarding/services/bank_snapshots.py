@@ -13,6 +13,8 @@ import that changes them logs a change to banks, so every process rebuilds).
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -25,6 +27,7 @@ from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import HasBanks, HasPartnerAccounts, Transactions
 from safeguarding.services import partner_accounts
 
+log = logging.getLogger("safeguarding.banks")
 CHUNK = 5_000  # live hashes a rebuild holds as Python objects at once
 
 
@@ -68,3 +71,14 @@ def built_from_store(store: Transactions[SnapshotWork], clock: Clock) -> BankInd
         chunks = uow.banks.entries_chunks(CHUNK)
         built = build_streamed(revision, banks, chunks, off, changed_at, back)
         return replace(built, accounts=partner_accounts.by_signal(uow))
+
+
+def timed(message: str, started: float, revision: int, hashes: int) -> None:
+    """Log how long making a snapshot took (no hashes themselves, only counts)."""
+    seconds = round(time.monotonic() - started, 3)
+    log.info(message, extra={"revision": revision, "hashes": hashes, "seconds": seconds})
+
+
+def due(moment: datetime | None, clock: Clock) -> bool:
+    """Whether ``moment`` (an entry's time to match again) has come."""
+    return moment is not None and clock.now() >= moment

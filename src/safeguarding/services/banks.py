@@ -15,7 +15,6 @@ stream of the live hashes.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -37,10 +36,9 @@ from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import HasAudit, HasBanks, Transactions
 from safeguarding.services import auditor
-from safeguarding.services.bank_snapshots import built_from_store, changes_applied
+from safeguarding.services.bank_snapshots import built_from_store, changes_applied, due, timed
 from safeguarding.services.caches import Snapshot
 
-log = logging.getLogger("safeguarding.banks")
 Progress = Callable[[int], None]
 _CHUNK = 5_000
 ENTRY_ON = 1  # HMA's disable_until_ts of an entry that matches
@@ -326,7 +324,7 @@ class BankService:
 
     def _stored_revision(self) -> int:
         """The banks' revision (one read); -1, which no index has, once an entry is due back."""
-        if _passed(self.holder.current.reenable_at, self.clock):
+        if due(self.holder.current.reenable_at, self.clock):
             return -1
         with self.store.read() as uow:
             return uow.banks.revision()
@@ -336,7 +334,7 @@ class BankService:
         rebuild instead after a change to banks, many hashes, or an entry's time to return."""
         with self._building:
             current, started = self.holder.current, time.monotonic()
-            if _passed(current.reenable_at, self.clock):
+            if due(current.reenable_at, self.clock):
                 return self._rebuild()
             updated, touched = changes_applied(
                 self.store, self.clock, current, self.max_incremental
@@ -345,7 +343,7 @@ class BankService:
                 return self._rebuild()
             if updated is not current:
                 self.holder.swap(updated)
-                _timed("bank index updated", started, updated.revision, touched)
+                timed("bank index updated", started, updated.revision, touched)
             return updated
 
     def rebuild(self) -> BankIndex:
@@ -357,17 +355,8 @@ class BankService:
         started = time.monotonic()
         built = built_from_store(self.store, self.clock)
         self.holder.swap(built)
-        _timed("bank index rebuilt", started, built.revision, built.size)
+        timed("bank index rebuilt", started, built.revision, built.size)
         return built
-
-
-def _timed(message: str, started: float, revision: int, hashes: int) -> None:
-    seconds = round(time.monotonic() - started, 3)
-    log.info(message, extra={"revision": revision, "hashes": hashes, "seconds": seconds})
-
-
-def _passed(moment: datetime | None, clock: Clock) -> bool:
-    return moment is not None and clock.now() >= moment
 
 
 def _existing(uow: BankWork, name: str) -> Bank:

@@ -12,9 +12,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from safeguarding.adapters import audit_signing
 from safeguarding.adapters.checkpoint_sinks import HeldCheckpoint, read_checkpoint
 from safeguarding.adapters.cli.common import console, err, friendly_errors, open_container
-from safeguarding.bootstrap import Container, checkpoint_folder
+from safeguarding.bootstrap import Container
 from safeguarding.domain.audit import AuditRecord, Checkpoint, checkpoint_breaks, first_break
 from safeguarding.settings import Settings
+from safeguarding.wiring import checkpoint_folder
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 

@@ -18,9 +18,10 @@ from safeguarding.adapters.cli.common import (
 )
 from safeguarding.adapters.storage import backup as backups
 from safeguarding.adapters.storage.sqlalchemy import migrate
-from safeguarding.bootstrap import build, checkpoint_folder
+from safeguarding.bootstrap import build
 from safeguarding.operations import schema_revisions
 from safeguarding.urls import mask_url
+from safeguarding.wiring import checkpoint_folder
 
 app = typer.Typer(help="Database schema, backups and restores.", no_args_is_help=True)
 

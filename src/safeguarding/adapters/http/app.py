@@ -61,9 +61,10 @@ from safeguarding.adapters.web import review as web_review
 from safeguarding.adapters.web import routes as web
 from safeguarding.adapters.web import transparency as web_transparency
 from safeguarding.adapters.web.csrf import CrossSiteRefused, guard
-from safeguarding.bootstrap import Container, attach_stream, build, session_secret
+from safeguarding.bootstrap import Container, attach_stream, build
 from safeguarding.services.sessions import SESSION_HOURS
 from safeguarding.settings import Settings, load_settings
+from safeguarding.wiring import session_secret
 
 DESCRIPTION = """Safeguarding decides on platform events (messages, uploads, contact requests,
 reports) and explains each decision. Authenticate with `Authorization: Bearer <API key>`;

@@ -13,9 +13,11 @@ from fastapi import Request
 from fastapi.openapi.models import HTTPBase as HTTPSchemeModel
 from fastapi.security.base import SecurityBase
 
+from safeguarding.adapters.http.services import Keys
 from safeguarding.domain.access import Principal
 from safeguarding.domain.errors import AccessDenied, Unauthenticated
 from safeguarding.domain.permissions import Permission
+from safeguarding.services.keys import KeyService
 
 # The OpenAPI security scheme every keyed operation declares, so generated clients send the key.
 BEARER = HTTPSchemeModel(
@@ -40,10 +42,9 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def authenticate(request: Request, key: str | None) -> Principal:
+def authenticate(request: Request, key: str | None, keys: KeyService) -> Principal:
     """The caller an API key stands for (the API's bearer key, the web UI's login form)."""
-    keys = request.app.state.container.keys
-    return keys.authenticate(key, client_address(request))  # type: ignore[no-any-return]
+    return keys.authenticate(key, client_address(request))
 
 
 class Allow(SecurityBase):
@@ -59,8 +60,8 @@ class Allow(SecurityBase):
         self.model = BEARER
         self.scheme_name = "bearerAuth"
 
-    def __call__(self, request: Request) -> Principal:
-        principal = authenticate(request, bearer_token(request))
+    def __call__(self, request: Request, keys: Keys) -> Principal:
+        principal = authenticate(request, bearer_token(request), keys)
         if not self.permission.admits(principal):
             allowed = tuple(r.value for r in self.roles)
             raise AccessDenied(

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 
+from safeguarding.adapters.http.services import Config
 from safeguarding.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -92,11 +93,11 @@ def foreign_source(headers: Mapping[str, str], own: str) -> str | None:
     return None
 
 
-async def guard(request: Request) -> None:
+async def guard(request: Request, config: Config) -> None:
     """The dependency on every UI route: state-changing requests pass both checks or stop."""
     if request.method in SAFE_METHODS:
         return
-    own = public_origin(request.app.state.container.settings)
+    own = public_origin(config)
     reason = foreign_source(request.headers, own)
     if reason is not None:
         raise CrossSiteRefused(

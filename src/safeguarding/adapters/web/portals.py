@@ -14,6 +14,16 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from safeguarding.adapters.http.routes.complaints import file_response
+from safeguarding.adapters.http.services import (
+    Complaints,
+    InformationRequests,
+    Now,
+    Policies,
+    Review,
+    Samples,
+    SuperComplaints,
+    Transparency,
+)
 from safeguarding.adapters.web.routes import Page, page, policy_page, refused
 from safeguarding.adapters.web.transparency import chart_images
 from safeguarding.domain.access import Principal
@@ -28,20 +38,24 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 
 @router.get("/regulator")
 def regulator_overview(
+    clock: Now,
+    information_requests: InformationRequests,
+    policies: Policies,
+    review: Review,
+    transparency: Transparency,
     request: Request,
     who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL, audit="overview")),
 ) -> Response:
-    app = request.app.state.container
-    today = app.clock.now().date()
+    today = clock.now().date()
     recent = Period.parse((today - timedelta(days=90)).isoformat(), today.isoformat())
-    harms, times = chart_images(app.transparency.report(recent))
+    harms, times = chart_images(transparency.report(recent))
     return page(
         request,
         "pages/regulator.html",
         who,
-        counts=app.review.counts(),
-        policy=app.policies.current_readonly(),
-        requests=app.information_requests.list(who)[:5],
+        counts=review.counts(),
+        policy=policies.current_readonly(),
+        requests=information_requests.list(who)[:5],
         harms=harms,
         times=times,
         recent=recent,
@@ -50,21 +64,23 @@ def regulator_overview(
 
 @router.get("/regulator/policy")
 def regulator_policy(
+    policies: Policies,
     request: Request,
     who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL, audit="policy")),
 ) -> Response:
-    return policy_page(request, who)
+    return policy_page(request, who, policies)
 
 
 @router.get("/regulator/samples")
 def regulator_samples(
+    samples: Samples,
     request: Request,
     n: int = 20,
     days: int = 90,
     who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL)),
 ) -> Response:
     try:
-        drawn = request.app.state.container.samples.sample(who, n, days)
+        drawn = samples.sample(who, n, days)
     except SafeguardingError as exc:
         return refused(request, who, exc)
     return page(request, "pages/samples.html", who, samples=drawn, n=n, days=days)
@@ -72,26 +88,28 @@ def regulator_samples(
 
 @router.get("/regulator/requests")
 def regulator_requests(
+    information_requests: InformationRequests,
+    sampler: Samples,
     request: Request,
     samples: str = "",
     who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL)),
 ) -> Response:
     """The regulator's requests, and the form to file one (``samples`` fills in the sampled
     decisions it names, from the samples page's "ask about it" links)."""
-    app = request.app.state.container
-    found = app.information_requests.list(who)
+    found = information_requests.list(who)
     return page(
         request,
         "pages/information_requests.html",
         who,
         requests=found,
         sampled=" ".join(_words(samples)),
-        pseudonym=lambda event_id: app.samples.pseudonym("event", event_id),
+        pseudonym=lambda event_id: sampler.pseudonym("event", event_id),
     )
 
 
 @router.post("/regulator/requests")
 def regulator_file_request(
+    information_requests: InformationRequests,
     request: Request,
     question: str = Form(""),
     legal_basis: str = Form(""),
@@ -101,7 +119,7 @@ def regulator_file_request(
     who: Principal = Depends(Page(Permission.FILE_INFORMATION_REQUEST)),
 ) -> Response:
     try:
-        request.app.state.container.information_requests.file(
+        information_requests.file(
             who, question, legal_basis, _end_of_day(deadline), _words(event_ids), _words(samples)
         )
     except SafeguardingError as exc:
@@ -111,12 +129,13 @@ def regulator_file_request(
 
 @router.get("/regulator/requests/{request_id}/files/{attachment_id}")
 def regulator_request_file(
+    information_requests: InformationRequests,
     request_id: str,
     attachment_id: str,
     request: Request,
     who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL)),
 ) -> Response:
-    service = request.app.state.container.information_requests
+    service = information_requests
     try:
         attachment, content = service.file_content(request_id, attachment_id, who)
     except SafeguardingError as exc:
@@ -139,36 +158,43 @@ def _end_of_day(value: str) -> datetime:
 
 @router.get("/regulator/complaints")
 def regulator_complaints(
-    request: Request, who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL))
+    clock: Now,
+    complaints: Complaints,
+    super_complaints: SuperComplaints,
+    request: Request,
+    who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL)),
 ) -> Response:
-    app = request.app.state.container
     return page(
         request,
         "pages/complaints.html",
         who,
-        complaints=app.complaints.list(who),
-        supers=app.super_complaints.list(who),
-        now=app.clock.now(),
+        complaints=complaints.list(who),
+        supers=super_complaints.list(who),
+        now=clock.now(),
     )
 
 
 @router.get("/advocate")
 def advocate_overview(
-    request: Request, who: Principal = Depends(Page(Permission.VIEW_ADVOCATE_PORTAL))
+    policies: Policies,
+    review: Review,
+    super_complaints: SuperComplaints,
+    request: Request,
+    who: Principal = Depends(Page(Permission.VIEW_ADVOCATE_PORTAL)),
 ) -> Response:
-    app = request.app.state.container
     return page(
         request,
         "pages/advocate.html",
         who,
-        counts=app.review.counts(),
-        policy=app.policies.current_readonly(),
-        supers=app.super_complaints.list(who),
+        counts=review.counts(),
+        policy=policies.current_readonly(),
+        supers=super_complaints.list(who),
     )
 
 
 @router.post("/advocate/super-complaints")
 async def advocate_file(
+    super_complaints: SuperComplaints,
     request: Request,
     title: str = Form(""),
     description: str = Form(""),
@@ -178,7 +204,7 @@ async def advocate_file(
 ) -> Response:
     try:
         evidence = [await _evidence(f) for f in files if f.filename]
-        request.app.state.container.super_complaints.file(
+        super_complaints.file(
             who, title, description, [h for h in harms.replace(",", " ").split() if h], evidence
         )
     except SafeguardingError as exc:
@@ -194,21 +220,24 @@ async def _evidence(upload: UploadFile) -> EvidenceFile:
 
 @router.get("/admin/requests")
 def admin_requests(
-    request: Request, who: Principal = Depends(Page(Permission.ANSWER_INFORMATION_REQUEST))
+    information_requests: InformationRequests,
+    super_complaints: SuperComplaints,
+    request: Request,
+    who: Principal = Depends(Page(Permission.ANSWER_INFORMATION_REQUEST)),
 ) -> Response:
     """Admins answer the regulator's requests and the advocacy bodies' super-complaints."""
-    app = request.app.state.container
     return page(
         request,
         "pages/admin_requests.html",
         who,
-        requests=app.information_requests.list(who),
-        supers=app.super_complaints.list(who),
+        requests=information_requests.list(who),
+        supers=super_complaints.list(who),
     )
 
 
 @router.post("/admin/requests/{request_id}/answer")
 async def admin_answer(
+    information_requests: InformationRequests,
     request_id: str,
     request: Request,
     response: str = Form(""),
@@ -217,7 +246,7 @@ async def admin_answer(
 ) -> Response:
     try:
         sent = [await _evidence(f) for f in files if f.filename]
-        request.app.state.container.information_requests.answer(request_id, response, who, sent)
+        information_requests.answer(request_id, response, who, sent)
     except SafeguardingError as exc:
         return refused(request, who, exc)
     return RedirectResponse("/ui/admin/requests", status_code=303)
@@ -225,13 +254,14 @@ async def admin_answer(
 
 @router.post("/admin/super-complaints/{super_complaint_id}/response")
 def admin_respond(
+    super_complaints: SuperComplaints,
     super_complaint_id: str,
     request: Request,
     status: str = Form(""),
     response: str = Form(""),
     who: Principal = Depends(Page(Permission.RESPOND_SUPER_COMPLAINT)),
 ) -> Response:
-    service = request.app.state.container.super_complaints
+    service = super_complaints
     try:
         if status not in {s.value for s in SuperComplaintStatus}:
             raise InvalidInput("choose under_review or responded")

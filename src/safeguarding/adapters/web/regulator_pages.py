@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from safeguarding.adapters.http.services import Compliance, Risk
 from safeguarding.adapters.web.routes import Page, page
 from safeguarding.domain.access import Principal
 from safeguarding.domain.permissions import Permission
@@ -18,9 +19,10 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 
 @router.get("/risk")
 def risk_page(
-    request: Request, who: Principal = Depends(Page(Permission.READ_RISK_ASSESSMENT, audit="risk"))
+    risk: Risk,
+    request: Request,
+    who: Principal = Depends(Page(Permission.READ_RISK_ASSESSMENT, audit="risk")),
 ) -> Response:
-    risk = request.app.state.container.risk
     status = risk.status()
     return page(
         request,
@@ -33,19 +35,17 @@ def risk_page(
 
 
 @router.post("/risk/assess")
-def risk_assess(
-    request: Request, who: Principal = Depends(Page(Permission.ASSESS_RISK))
-) -> Response:
-    request.app.state.container.risk.assess(who.audit_name)
+def risk_assess(risk: Risk, who: Principal = Depends(Page(Permission.ASSESS_RISK))) -> Response:
+    risk.assess(who.audit_name)
     return RedirectResponse("/ui/risk", status_code=303)
 
 
 @router.get("/risk/document")
 def risk_document(
-    request: Request,
+    risk: Risk,
     who: Principal = Depends(Page(Permission.READ_RISK_ASSESSMENT, audit="risk.export")),
 ) -> Response:
-    status = request.app.state.container.risk.status()
+    status = risk.status()
     if status.assessment is None:
         return RedirectResponse("/ui/risk", status_code=303)
     body = markdown(status.assessment, status.current_policy_version)
@@ -59,7 +59,9 @@ def risk_document(
 
 @router.get("/compliance")
 def compliance_page(
-    request: Request, who: Principal = Depends(Page(Permission.READ_COMPLIANCE, audit="compliance"))
+    compliance: Compliance,
+    request: Request,
+    who: Principal = Depends(Page(Permission.READ_COMPLIANCE, audit="compliance")),
 ) -> Response:
-    checklist = request.app.state.container.compliance.checklist()
+    checklist = compliance.checklist()
     return page(request, "pages/compliance.html", who, checklist=checklist)

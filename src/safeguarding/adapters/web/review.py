@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 
+from safeguarding.adapters.http.services import CaseViews, Now, Reporting, Review
 from safeguarding.adapters.web import media
 from safeguarding.adapters.web.routes import Page, page, refused, templates
 from safeguarding.domain.access import Principal
@@ -61,10 +62,11 @@ def _acting(
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: str, request: Request, who: Principal = REVIEWING) -> Response:
-    app = request.app.state.container
+def case_page(
+    case_views: CaseViews, case_id: str, request: Request, who: Principal = REVIEWING
+) -> Response:
     try:
-        view = app.case_views.view(case_id, who)
+        view = case_views.view(case_id, who)
     except SafeguardingError as exc:
         return refused(request, who, exc)
     return page(
@@ -76,7 +78,7 @@ def case_page(case_id: str, request: Request, who: Principal = REVIEWING) -> Res
         signal_rows=signal_rows(view.signals),
         reasons={o.value: codes for o, codes in reasons_for(view.case.queue).items()},
         claimable=view.case.status in CLAIMABLE,
-        exposures=app.case_views.exposures([who.audit_name]).get(who.audit_name, 0),
+        exposures=case_views.exposures([who.audit_name]).get(who.audit_name, 0),
     )
 
 
@@ -115,19 +117,19 @@ def _previews(view: CaseView) -> dict[str, str | None]:
 
 
 @router.post("/cases/{case_id}/claim")
-def claim(case_id: str, request: Request, who: Principal = REVIEWING) -> Response:
-    review = request.app.state.container.review
+def claim(review: Review, case_id: str, request: Request, who: Principal = REVIEWING) -> Response:
     return _acting(request, who, lambda by: review.claim(case_id, by), case_id)
 
 
 @router.post("/cases/{case_id}/release")
-def release(case_id: str, request: Request, who: Principal = REVIEWING) -> Response:
-    review = request.app.state.container.review
+def release(review: Review, case_id: str, request: Request, who: Principal = REVIEWING) -> Response:
     return _acting(request, who, lambda by: review.release(case_id, by), case_id)
 
 
 @router.post("/cases/{case_id}/decision")
 def decide(
+    clock: Now,
+    review: Review,
     case_id: str,
     request: Request,
     outcome: str = Form(""),
@@ -135,8 +137,6 @@ def decide(
     note: str = Form(""),
     who: Principal = REVIEWING,
 ) -> Response:
-    app = request.app.state.container
-
     def act(who: Principal) -> None:
         if outcome not in {o.value for o in Outcome}:
             raise InvalidInput("choose an outcome: confirm, dismiss or escalate")
@@ -146,15 +146,16 @@ def decide(
             reason_code=reason_code,
             note=note.strip()[:2000],
             by=who.audit_name,
-            at=app.clock.now(),
+            at=clock.now(),
         )
-        app.review.decide(decision, who)
+        review.decide(decision, who)
 
     return _acting(request, who, act, case_id)
 
 
 @router.post("/cases/{case_id}/reports/{authority}/{event_id}/confirm")
 def confirm_report(
+    reports: Reporting,
     case_id: str,
     authority: str,
     event_id: str,
@@ -164,21 +165,21 @@ def confirm_report(
     """A moderator confirms a drafted report of a confirmed case; submission follows.
 
     The reporting service decides (queue scope, a confirmed case), as it does for the API."""
-    reports = request.app.state.container.reports
     return _acting(request, who, lambda by: reports.confirm(event_id, authority, by), case_id)
 
 
 @router.post("/cases/{case_id}/reveal/{event_id}")
-def reveal(case_id: str, event_id: str, request: Request, who: Principal = REVIEWING) -> Response:
+def reveal(
+    case_views: CaseViews, case_id: str, event_id: str, request: Request, who: Principal = REVIEWING
+) -> Response:
     """One image in the clear, swapped in by htmx; the service audits it as an exposure."""
-    app = request.app.state.container
     try:
-        event = app.case_views.reveal(case_id, event_id, who)
+        event = case_views.reveal(case_id, event_id, who)
     except SafeguardingError as exc:
         return refused(request, who, exc)
     content = event.content()
     uri = media.revealed_uri(content, event.media_kind) if content else None
-    count = app.case_views.exposures([who.audit_name]).get(who.audit_name, 0)
+    count = case_views.exposures([who.audit_name]).get(who.audit_name, 0)
     return page(
         request, "components/revealed.html", who, event_id=event_id, uri=uri, exposures=count
     )
@@ -186,9 +187,11 @@ def reveal(case_id: str, event_id: str, request: Request, who: Principal = REVIE
 
 @router.get("/exposures")
 def exposures(
-    request: Request, who: Principal = Depends(Page(Permission.READ_EXPOSURES))
+    case_views: CaseViews,
+    request: Request,
+    who: Principal = Depends(Page(Permission.READ_EXPOSURES)),
 ) -> Response:
     """Every moderator's count of revealed images, for admins looking after their team."""
-    counts = request.app.state.container.case_views.exposures()
+    counts = case_views.exposures()
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return page(request, "pages/exposures.html", who, rows=rows)

@@ -23,11 +23,22 @@ from markupsafe import Markup
 
 from safeguarding.adapters.http.auth import authenticate
 from safeguarding.adapters.http.problems import status_for
+from safeguarding.adapters.http.services import (
+    Access,
+    CaseViews,
+    Keys,
+    Now,
+    Policies,
+    Review,
+    Sessions,
+)
 from safeguarding.adapters.web.csrf import CrossSiteRefused, csrf_token, renew_token
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.errors import SafeguardingError, TooManyAttempts, Unauthenticated
 from safeguarding.domain.permissions import Permission
+from safeguarding.services.policy import PolicyService
+from safeguarding.services.sessions import WebSessions
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -100,9 +111,9 @@ def favicon() -> FileResponse:
     return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon")
 
 
-def _principal(request: Request) -> Principal | None:
+def _principal(request: Request, sessions: WebSessions) -> Principal | None:
     session_id = request.session.get("sid")
-    principal = request.app.state.container.sessions.principal(session_id)
+    principal = sessions.principal(session_id)
     if principal is None and session_id is not None:
         del request.session["sid"]
     return principal
@@ -146,8 +157,8 @@ class Page:
         self.roles = permission.roles
         self.audit = audit
 
-    def __call__(self, request: Request) -> Principal:
-        principal = _principal(request)
+    def __call__(self, request: Request, sessions: Sessions, access: Access) -> Principal:
+        principal = _principal(request, sessions)
         if principal is None:
             raise PageRefused(RedirectResponse("/ui/login", status_code=303))
         if not self.permission.admits(principal):
@@ -155,7 +166,7 @@ class Page:
             title = "Not for your role"
             raise PageRefused(page(request, ERROR_PAGE, principal, 403, title=title, detail=detail))
         if self.audit is not None:
-            request.app.state.container.access.read(principal, AuditSubject.page(self.audit))
+            access.read(principal, AuditSubject.page(self.audit))
         return principal
 
 
@@ -166,8 +177,8 @@ def refused(request: Request, who: Principal, exc: SafeguardingError) -> Respons
 
 
 @router.get("/")
-def home(request: Request) -> Response:
-    principal = _principal(request)
+def home(sessions: Sessions, request: Request) -> Response:
+    principal = _principal(request, sessions)
     return RedirectResponse(LANDING[principal.role] if principal else "/ui/login", status_code=303)
 
 
@@ -177,10 +188,9 @@ def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
-def login(request: Request, api_key: str = Form("")) -> Response:
-    app = request.app.state.container
+def login(keys: Keys, sessions: Sessions, request: Request, api_key: str = Form("")) -> Response:
     try:
-        principal = authenticate(request, api_key.strip())
+        principal = authenticate(request, api_key.strip(), keys)
     except TooManyAttempts as exc:
         wait = exc.retry_after_seconds
         error = f"Too many failed tries. Wait {wait} seconds, then try again."
@@ -189,16 +199,15 @@ def login(request: Request, api_key: str = Form("")) -> Response:
         return refused_page
     except Unauthenticated:
         return page(request, "pages/login.html", None, 401, error="That key is not valid.")
-    app.sessions.end(request.session.get("sid"), None)
+    sessions.end(request.session.get("sid"), None)
     request.session.clear()
-    request.session["sid"] = app.sessions.start(principal)
+    request.session["sid"] = sessions.start(principal)
     renew_token(request)
     return RedirectResponse(LANDING[principal.role], status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    sessions = request.app.state.container.sessions
+def logout(sessions: Sessions, request: Request) -> Response:
     session_id = request.session.get("sid")
     sessions.end(session_id, sessions.principal(session_id))
     request.session.clear()
@@ -207,44 +216,48 @@ def logout(request: Request) -> Response:
 
 @router.get("/queue")
 def queue(
+    case_views: CaseViews,
+    clock: Now,
+    review: Review,
     request: Request,
     harm: str | None = None,
     who: Principal = Depends(Page(Permission.REVIEW_CASES)),
 ) -> Response:
-    app = request.app.state.container
-    counts = app.review.counts()
+    counts = review.counts()
     return page(
         request,
         "pages/queue.html",
         who,
-        cases=app.review.queue(principal=who, harm=harm),
+        cases=review.queue(principal=who, harm=harm),
         counts=counts,
         harms=[q for q in sorted(counts.cases_by_queue) if who.works(q)],
         harm=harm,
-        exposures=app.case_views.exposures([who.audit_name]).get(who.audit_name, 0),
-        now=app.clock.now(),
+        exposures=case_views.exposures([who.audit_name]).get(who.audit_name, 0),
+        now=clock.now(),
     )
 
 
 @router.get("/queue/rows")
 def queue_rows(
+    clock: Now,
+    review: Review,
     request: Request,
     harm: str | None = None,
     who: Principal = Depends(Page(Permission.REVIEW_CASES)),
 ) -> Response:
-    app = request.app.state.container
-    cases = app.review.queue(principal=who, harm=harm)
-    return page(request, "components/case_rows.html", who, cases=cases, now=app.clock.now())
+    cases = review.queue(principal=who, harm=harm)
+    return page(request, "components/case_rows.html", who, cases=cases, now=clock.now())
 
 
 @router.get("/policy")
-def policy(request: Request, who: Principal = Depends(Page(Permission.CHANGE_POLICY))) -> Response:
-    return policy_page(request, who)
+def policy(
+    policies: Policies, request: Request, who: Principal = Depends(Page(Permission.CHANGE_POLICY))
+) -> Response:
+    return policy_page(request, who, policies)
 
 
-def policy_page(request: Request, who: Principal) -> Response:
+def policy_page(request: Request, who: Principal, policies: PolicyService) -> Response:
     """The policy in force and its history, for an admin or the regulator."""
-    policies = request.app.state.container.policies
     return page(
         request,
         "pages/policy.html",
@@ -256,15 +269,17 @@ def policy_page(request: Request, who: Principal) -> Response:
 
 @router.get("/platform")
 def platform(
-    request: Request, who: Principal = Depends(Page(Permission.VIEW_PLATFORM_OVERVIEW))
+    policies: Policies,
+    review: Review,
+    request: Request,
+    who: Principal = Depends(Page(Permission.VIEW_PLATFORM_OVERVIEW)),
 ) -> Response:
-    app = request.app.state.container
     return page(
         request,
         "pages/figures.html",
         who,
         heading="Platform overview",
         intro="What the engine has decided on the events your platform sent.",
-        counts=app.review.counts(),
-        policy=app.policies.current_readonly(),
+        counts=review.counts(),
+        policy=policies.current_readonly(),
     )

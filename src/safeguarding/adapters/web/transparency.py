@@ -14,6 +14,7 @@ from fastapi.responses import Response, StreamingResponse
 from markupsafe import Markup
 
 from safeguarding.adapters.exports import FORMATS, filename
+from safeguarding.adapters.http.services import Access, Now, Transparency
 from safeguarding.adapters.web.routes import Page, page
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject
@@ -57,20 +58,22 @@ def _refused(request: Request, who: Principal, exc: InvalidInput) -> Response:
 
 @router.get("/transparency")
 def transparency_page(
+    access: Access,
+    clock: Now,
+    transparency: Transparency,
     request: Request,
     first: str | None = FROM,
     last: str | None = TO,
     who: Principal = Depends(Page(Permission.READ_TRANSPARENCY)),
 ) -> Response:
-    app = request.app.state.container
     try:
-        period = period_of(first, last, app.clock.now().date())
+        period = period_of(first, last, clock.now().date())
     except InvalidInput as exc:
         return _refused(request, who, exc)
-    app.access.read(
+    access.read(
         who, AuditSubject.transparency("ui", str(period.start.date()), str(period.last_day))
     )
-    report = app.transparency.report(period)
+    report = transparency.report(period)
     harms, times = chart_images(report)
     dates = f"from={period.start.date()}&to={period.last_day}"
     return page(
@@ -86,15 +89,17 @@ def transparency_page(
 
 @router.get("/transparency/export")
 def transparency_export(
+    access: Access,
+    clock: Now,
+    transparency: Transparency,
     request: Request,
     fmt: str = Query("csv", alias="format", description="csv, dsa-csv, json, html or pdf."),
     first: str | None = FROM,
     last: str | None = TO,
     who: Principal = Depends(Page(Permission.READ_TRANSPARENCY)),
 ) -> Response:
-    app = request.app.state.container
     try:
-        period = period_of(first, last, app.clock.now().date())
+        period = period_of(first, last, clock.now().date())
         export = FORMATS.get(fmt)
         if export is None:
             raise InvalidInput.about(
@@ -104,10 +109,10 @@ def transparency_export(
             )
     except InvalidInput as exc:
         return _refused(request, who, exc)
-    app.access.read(
+    access.read(
         who, AuditSubject.transparency("ui", str(period.start.date()), str(period.last_day), fmt)
     )
-    report = app.transparency.report(period)
+    report = transparency.report(period)
     disposition = f'attachment; filename="{filename(report, fmt)}"'
     return StreamingResponse(
         export.write(report),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.routes.common import problems, require_json
 from safeguarding.adapters.http.schemas import (
     ID_PATTERN,
     CaseOut,
@@ -16,6 +16,7 @@ from safeguarding.adapters.http.schemas import (
     KeyCreated,
     KeyOut,
 )
+from safeguarding.adapters.http.services import Access, Config, Keys, Policies, Review
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.permissions import Permission
@@ -44,12 +45,12 @@ def key_out(record: ApiKeyRecord) -> KeyOut:
     summary="Create an API key (admin; audited)",
 )
 def create_key(
+    keys: Keys,
     body: KeyCreate,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.MANAGE_KEYS)),
     _json: None = Depends(require_json),
 ) -> KeyCreated:
-    key, record = container(request).keys.create(
+    key, record = keys.create(
         body.name,
         body.role.value,
         by=principal.audit_name,
@@ -60,10 +61,8 @@ def create_key(
 
 
 @router.get("/keys", response_model=list[KeyOut], responses=problems(), summary="List API keys")
-def list_keys(
-    request: Request, _p: Principal = Depends(Allow(Permission.MANAGE_KEYS))
-) -> list[KeyOut]:
-    return [key_out(r) for r in container(request).keys.list()]
+def list_keys(keys: Keys, _p: Principal = Depends(Allow(Permission.MANAGE_KEYS))) -> list[KeyOut]:
+    return [key_out(r) for r in keys.list()]
 
 
 @router.delete(
@@ -73,19 +72,19 @@ def list_keys(
     summary="Revoke an API key (admin; audited)",
 )
 def revoke_key(
+    keys: Keys,
     key_id: Annotated[str, Path(pattern=ID_PATTERN)],
-    request: Request,
     principal: Principal = Depends(Allow(Permission.MANAGE_KEYS)),
 ) -> Response:
-    container(request).keys.revoke(key_id, by=principal.audit_name)
+    keys.revoke(key_id, by=principal.audit_name)
     return Response(status_code=204)
 
 
 @router.get("/settings", responses=problems(), summary="Settings in force, secrets masked")
 def get_settings(
-    request: Request, _p: Principal = Depends(Allow(Permission.READ_SETTINGS))
+    config: Config, _p: Principal = Depends(Allow(Permission.READ_SETTINGS))
 ) -> dict[str, object]:
-    return container(request).settings.masked()
+    return config.masked()
 
 
 @router.get(
@@ -95,14 +94,11 @@ def get_settings(
     summary="Open cases, most urgent first (a moderator sees the queues they work)",
 )
 def list_cases(
-    request: Request,
+    review: Review,
     limit: int = Query(100, ge=1, le=1000),
     principal: Principal = Depends(Allow(Permission.REVIEW_CASES)),
 ) -> list[CaseOut]:
-    return [
-        CaseOut(**c.model_dump(exclude={"assignee"}))
-        for c in container(request).review.queue(limit, principal)
-    ]
+    return [CaseOut(**c.model_dump(exclude={"assignee"})) for c in review.queue(limit, principal)]
 
 
 @router.get(
@@ -112,10 +108,11 @@ def list_cases(
     summary="Running figures (regulator reads are audited)",
 )
 def figures(
-    request: Request,
+    access: Access,
+    policies: Policies,
+    review: Review,
     principal: Principal = Depends(Allow(Permission.READ_FIGURES)),
 ) -> Figures:
-    app = container(request)
-    counts = app.review.counts()
-    app.access.read(principal, AuditSubject.of(Listing.FIGURES))
-    return Figures(**counts.__dict__, policy_version=app.policies.current_readonly().version)
+    counts = review.counts()
+    access.read(principal, AuditSubject.of(Listing.FIGURES))
+    return Figures(**counts.__dict__, policy_version=policies.current_readonly().version)

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.routes.common import problems, require_json
+from safeguarding.adapters.http.services import Access, Banks, Now
 from safeguarding.detectors.media.hash_lists import (
     HashListError,
     ListFormat,
@@ -31,6 +32,7 @@ from safeguarding.domain.banks import (
 )
 from safeguarding.domain.errors import FieldError, InvalidInput
 from safeguarding.domain.permissions import Permission
+from safeguarding.services.banks import BankService
 
 router = APIRouter(prefix="/v1/banks", tags=["hash banks"])
 NAME = Annotated[str, Path(min_length=1, max_length=64)]
@@ -145,9 +147,9 @@ def checked(make: Callable[[], _T]) -> _T:
         raise InvalidInput(f"{where}: {first.message}", found) from None
 
 
-def _counts(request: Request, name: str) -> dict[str, int]:
+def _counts(banks: BankService, name: str) -> dict[str, int]:
     """One bank's live hashes by type (the service counts them per bank in ``list``)."""
-    for bank, counts in container(request).banks.list():
+    for bank, counts in banks.list():
         if bank.name == name:
             return counts
     return {t.value: 0 for t in HashType}
@@ -155,11 +157,10 @@ def _counts(request: Request, name: str) -> dict[str, int]:
 
 @router.get("", response_model=list[BankOut], responses=problems(), summary="Every hash bank")
 def list_banks(
-    request: Request, principal: Principal = Depends(Allow(Permission.READ_BANKS))
+    access: Access, banks: Banks, principal: Principal = Depends(Allow(Permission.READ_BANKS))
 ) -> list[BankOut]:
-    app = container(request)
-    app.access.read(principal, AuditSubject.of(Listing.BANKS))
-    return [bank_out(bank, counts) for bank, counts in app.banks.list()]
+    access.read(principal, AuditSubject.of(Listing.BANKS))
+    return [bank_out(bank, counts) for bank, counts in banks.list()]
 
 
 @router.post(
@@ -170,15 +171,15 @@ def list_banks(
     summary="Create a hash bank (admin; audited)",
 )
 def create_bank(
+    banks: Banks,
+    clock: Now,
     body: BankCreate,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> BankOut:
-    app = container(request)
     fields = body.model_dump(exclude_none=True)
-    bank = checked(lambda: Bank(**fields, created_at=app.clock.now()))
-    made = app.banks.create(bank, actor=principal.key_id)
+    bank = checked(lambda: Bank(**fields, created_at=clock.now()))
+    made = banks.create(bank, actor=principal.key_id)
     return bank_out(made, {t.value: 0 for t in HashType})
 
 
@@ -189,12 +190,14 @@ def create_bank(
     summary="A hash bank and its versions",
 )
 def get_bank(
-    name: NAME, request: Request, principal: Principal = Depends(Allow(Permission.READ_BANKS))
+    access: Access,
+    banks: Banks,
+    name: NAME,
+    principal: Principal = Depends(Allow(Permission.READ_BANKS)),
 ) -> BankDetail:
-    app = container(request)
-    bank, versions = app.banks.get(name)
-    app.access.read(principal, AuditSubject.bank_read(name))
-    return BankDetail(**bank_out(bank, _counts(request, name)).model_dump(), versions=versions)
+    bank, versions = banks.get(name)
+    access.read(principal, AuditSubject.bank_read(name))
+    return BankDetail(**bank_out(bank, _counts(banks, name)).model_dump(), versions=versions)
 
 
 @router.patch(
@@ -204,17 +207,15 @@ def get_bank(
     summary="Enable, disable, retune or change the harm of a hash bank (admin; audited)",
 )
 def patch_bank(
+    banks: Banks,
     name: NAME,
     body: BankPatch,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> BankOut:
     changes = body.model_dump(exclude_unset=True)
-    changed = checked(
-        lambda: container(request).banks.update(name, changes, actor=principal.key_id)
-    )
-    return bank_out(changed, _counts(request, name))
+    changed = checked(lambda: banks.update(name, changes, actor=principal.key_id))
+    return bank_out(changed, _counts(banks, name))
 
 
 @router.delete(
@@ -224,9 +225,9 @@ def patch_bank(
     summary="Delete a hash bank and everything in it (admin; audited)",
 )
 def delete_bank(
-    name: NAME, request: Request, principal: Principal = Depends(Allow(Permission.CHANGE_BANKS))
+    banks: Banks, name: NAME, principal: Principal = Depends(Allow(Permission.CHANGE_BANKS))
 ) -> BankDeleted:
-    removed = container(request).banks.delete(name, actor=principal.key_id)
+    removed = banks.delete(name, actor=principal.key_id)
     return BankDeleted(deleted=name, hashes=removed)
 
 
@@ -238,16 +239,16 @@ def delete_bank(
     summary="Import a hash list as a new version (admin; audited)",
 )
 def import_list(
+    banks: Banks,
     name: NAME,
     body: BankImport,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> BankImported:
     """A list with one bad line is refused whole (422 naming the line): nothing is stored."""
     skipped: Counter[str] | None = Counter() if body.skip_unsupported else None
     hashes = parsed_list(body, skipped)
-    made = container(request).banks.import_hashes(
+    made = banks.import_hashes(
         name,
         hashes,
         source=body.source,
@@ -286,10 +287,10 @@ def list_refused(exc: HashListError) -> InvalidInput:
     summary="Make a new version with an earlier version's content (admin; audited)",
 )
 def rollback_bank(
+    banks: Banks,
     name: NAME,
     body: BankRollback,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> BankVersion:
-    return container(request).banks.rollback(name, body.version, actor=principal.key_id)
+    return banks.rollback(name, body.version, actor=principal.key_id)

@@ -7,13 +7,14 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.routes.common import problems, require_json
 from safeguarding.adapters.http.schemas import ID_PATTERN
+from safeguarding.adapters.http.services import Complaints, SuperComplaints
 from safeguarding.domain.access import Principal
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.complaints import (
@@ -92,13 +93,13 @@ class ResponseIn(BaseModel):
     summary="File a user's complaint or appeal (platform; audited)",
 )
 def file_complaint(
+    complaints: Complaints,
     body: ComplaintIn,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.FILE_COMPLAINT)),
     _json: None = Depends(require_json),
 ) -> Complaint:
     new = NewComplaint(body.kind, body.account_id, body.reason, body.text, body.event_id)
-    return container(request).complaints.file(new, principal)
+    return complaints.file(new, principal)
 
 
 @router.get(
@@ -120,11 +121,11 @@ def wording(
     summary="Complaints and appeals, soonest deadline first (a regulator's read is audited)",
 )
 def list_complaints(
-    request: Request,
+    complaints: Complaints,
     status: ComplaintStatus | None = None,
     principal: Principal = Depends(Allow(Permission.READ_COMPLAINTS)),
 ) -> list[Complaint]:
-    return container(request).complaints.list(principal, status)
+    return complaints.list(principal, status)
 
 
 @router.get(
@@ -134,11 +135,11 @@ def list_complaints(
     summary="One complaint or appeal and its outcome",
 )
 def get_complaint(
+    complaints: Complaints,
     complaint_id: Id,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.READ_COMPLAINTS)),
 ) -> Complaint:
-    return container(request).complaints.get(complaint_id, principal)
+    return complaints.get(complaint_id, principal)
 
 
 @router.post(
@@ -148,13 +149,13 @@ def get_complaint(
     summary="Uphold or reject a complaint or appeal (an upheld appeal reverses the decision)",
 )
 def decide_complaint(
+    complaints: Complaints,
     complaint_id: Id,
     body: ComplaintDecisionIn,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.DECIDE_COMPLAINTS)),
     _json: None = Depends(require_json),
 ) -> Complaint:
-    return container(request).complaints.decide(complaint_id, body.status, body.reason, principal)
+    return complaints.decide(complaint_id, body.status, body.reason, principal)
 
 
 @router.post(
@@ -165,15 +166,13 @@ def decide_complaint(
     summary="File a super-complaint with evidence (advocate; audited)",
 )
 def file_super_complaint(
+    super_complaints: SuperComplaints,
     body: SuperComplaintIn,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.FILE_SUPER_COMPLAINT)),
     _json: None = Depends(require_json),
 ) -> SuperComplaint:
     files = [decoded_file(f) for f in body.files]
-    return container(request).super_complaints.file(
-        principal, body.title, body.description, body.harms, files
-    )
+    return super_complaints.file(principal, body.title, body.description, body.harms, files)
 
 
 def decoded_file(f: FileIn) -> EvidenceFile:
@@ -205,9 +204,10 @@ def file_response(attachment: Attachment, content: bytes) -> Response:
     summary="Super-complaints: an advocate's own; all of them for admins and the regulator",
 )
 def list_super_complaints(
-    request: Request, principal: Principal = Depends(Allow(Permission.READ_SUPER_COMPLAINTS))
+    super_complaints: SuperComplaints,
+    principal: Principal = Depends(Allow(Permission.READ_SUPER_COMPLAINTS)),
 ) -> list[SuperComplaint]:
-    return container(request).super_complaints.list(principal)
+    return super_complaints.list(principal)
 
 
 @router.get(
@@ -217,11 +217,11 @@ def list_super_complaints(
     summary="One super-complaint and its response",
 )
 def get_super_complaint(
+    super_complaints: SuperComplaints,
     super_complaint_id: Id,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.READ_SUPER_COMPLAINTS)),
 ) -> SuperComplaint:
-    return container(request).super_complaints.get(super_complaint_id, principal)
+    return super_complaints.get(super_complaint_id, principal)
 
 
 @router.get(
@@ -230,13 +230,14 @@ def get_super_complaint(
     summary="An evidence file (audited)",
 )
 def get_super_complaint_file(
+    super_complaints: SuperComplaints,
     super_complaint_id: Id,
     attachment_id: Id,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.READ_SUPER_COMPLAINTS)),
 ) -> Response:
-    service = container(request).super_complaints
-    attachment, content = service.file_content(super_complaint_id, attachment_id, principal)
+    attachment, content = super_complaints.file_content(
+        super_complaint_id, attachment_id, principal
+    )
     return file_response(attachment, content)
 
 
@@ -247,12 +248,10 @@ def get_super_complaint_file(
     summary="Move a super-complaint under review, or answer it with reasons (admin; audited)",
 )
 def respond_super_complaint(
+    super_complaints: SuperComplaints,
     super_complaint_id: Id,
     body: ResponseIn,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.RESPOND_SUPER_COMPLAINT)),
     _json: None = Depends(require_json),
 ) -> SuperComplaint:
-    return container(request).super_complaints.respond(
-        super_complaint_id, body.status, body.response, principal
-    )
+    return super_complaints.respond(super_complaint_id, body.status, body.response, principal)

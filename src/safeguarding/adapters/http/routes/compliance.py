@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.adapters.http.routes.common import problems
+from safeguarding.adapters.http.services import Access, Compliance
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.compliance import Checklist
@@ -21,7 +22,9 @@ router = APIRouter(prefix="/v1/compliance", tags=["regulator"])
     summary="Each measure met or not from live figures, the senior manager, the penalty",
 )
 def get_checklist(
-    request: Request, principal: Principal = Depends(Allow(Permission.READ_COMPLIANCE))
+    access: Access,
+    compliance: Compliance,
+    principal: Principal = Depends(Allow(Permission.READ_COMPLIANCE)),
 ) -> Checklist:
-    container(request).access.read(principal, AuditSubject.of(Listing.COMPLIANCE))
-    return container(request).compliance.checklist()
+    access.read(principal, AuditSubject.of(Listing.COMPLIANCE))
+    return compliance.checklist()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.bodies import documented, parsed_json, validated
-from safeguarding.adapters.http.routes.common import container, problems, raw_json
+from safeguarding.adapters.http.routes.common import problems, raw_json
 from safeguarding.adapters.http.schemas import (
     EVENTS_BODY,
     ID_PATTERN,
@@ -19,12 +19,14 @@ from safeguarding.adapters.http.schemas import (
     EventsAccepted,
     batch_length,
 )
+from safeguarding.adapters.http.services import Access, Config, Ingest, Streamed
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.errors import NotFound, TooLarge
 from safeguarding.domain.permissions import Permission
 from safeguarding.services.ingest import IngestResult
 from safeguarding.services.streamed import StreamedIngest
+from safeguarding.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -43,6 +45,9 @@ router = APIRouter(prefix="/v1", tags=["events"])
     openapi_extra=documented(EVENTS_BODY),
 )
 def post_events(
+    config: Config,
+    ingest: Ingest,
+    streamed: Streamed,
     request: Request,
     principal: Principal = Depends(Allow(Permission.SEND_EVENTS)),
     raw: bytes = Depends(raw_json),
@@ -63,14 +68,13 @@ def post_events(
     respond-async` answers 202 as soon as the events are durably queued; `Prefer: wait=N` waits
     at most N seconds. Events not decided in time are listed as `pending` in a 202.
     """
-    app = container(request)
-    body = _parsed(raw, app.settings.max_batch_events)
+    body = _parsed(raw, config.max_batch_events)
     events = body.events if isinstance(body, EventBatch) else [body]
-    if app.streamed is not None:
+    if streamed is not None:
         batch = isinstance(body, EventBatch)
-        return _queued(request, app.streamed, events, batch, principal.audit_name, prefer or "")
+        return _queued(request, streamed, events, batch, principal.audit_name, prefer or "", config)
     started = time.perf_counter()
-    results = app.ingest.ingest(events, source=principal.audit_name)
+    results = ingest.ingest(events, source=principal.audit_name)
     _observe(request, events, results, time.perf_counter() - started)
     return Response(_answer(isinstance(body, EventBatch), results), media_type="application/json")
 
@@ -98,12 +102,13 @@ def _answer(batch: bool, results: list[IngestResult]) -> str:
     summary="The stored decision for an event (a regulator's read is audited)",
 )
 def get_decision(
+    access: Access,
+    ingest: Ingest,
     event_id: Annotated[str, Path(pattern=ID_PATTERN)],
-    request: Request,
     principal: Principal = Depends(Allow(Permission.READ_DECISION)),
 ) -> EventResult:
-    container(request).access.read(principal, AuditSubject.decision(event_id))
-    decision = container(request).ingest.stored_decision(event_id)
+    access.read(principal, AuditSubject.decision(event_id))
+    decision = ingest.stored_decision(event_id)
     if decision is None:
         raise NotFound(f"no event with event_id '{event_id}' is stored")
     return EventResult(index=0, event_id=event_id, replayed=True, decision=decision)
@@ -116,10 +121,11 @@ def _queued(
     batch: bool,
     source: str,
     prefer: str,
+    config: Settings,
 ) -> Response:
     """Distributed mode: queue the events, and answer with the decisions made in time."""
     started = time.perf_counter()
-    wait, applied = preferred_wait(prefer, container(request).settings.decision_wait_seconds)
+    wait, applied = preferred_wait(prefer, config.decision_wait_seconds)
     submitted = streamed.submit(events, source=source, wait_seconds=wait)
     decided = [r for r in submitted.results if r is not None]
     _observe(request, [events[r.index] for r in decided], decided, time.perf_counter() - started)

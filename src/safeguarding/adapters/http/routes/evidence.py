@@ -6,11 +6,12 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.routes.common import problems, require_json
+from safeguarding.adapters.http.services import Access, Evidence
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.evidence import EvidenceRecord
@@ -63,12 +64,13 @@ def record_out(record: EvidenceRecord) -> dict[str, Any]:
     ),
 )
 def get_record(
+    access: Access,
+    evidence: Evidence,
     event_id: str,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.READ_EVIDENCE)),
 ) -> dict[str, Any]:
-    record = container(request).evidence.record(event_id, principal)
-    container(request).access.read(principal, AuditSubject.evidence_record(event_id))
+    record = evidence.record(event_id, principal)
+    access.read(principal, AuditSubject.evidence_record(event_id))
     return record_out(record)
 
 
@@ -83,12 +85,12 @@ def get_record(
     dependencies=[Depends(require_json)],
 )
 def read_content(
+    evidence: Evidence,
     event_id: str,
     body: ReasonIn,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.READ_EVIDENCE)),
 ) -> dict[str, Any]:
-    found = container(request).evidence.read(event_id, principal, body.reason)
+    found = evidence.read(event_id, principal, body.reason)
     encoded = base64.b64encode(found.content).decode()
     return {**record_out(found.record), "content_base64": encoded}
 
@@ -101,12 +103,12 @@ def read_content(
     dependencies=[Depends(require_json)],
 )
 def put_hold(
+    evidence: Evidence,
     event_id: str,
     body: ReasonIn,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.HOLD_EVIDENCE)),
 ) -> dict[str, Any]:
-    held = container(request).evidence.hold(event_id, body.reason, principal.audit_name)
+    held = evidence.hold(event_id, body.reason, principal.audit_name)
     return record_out(held)
 
 
@@ -117,6 +119,8 @@ def put_hold(
     summary="Lift a legal hold (retention applies again)",
 )
 def delete_hold(
-    event_id: str, request: Request, principal: Principal = Depends(Allow(Permission.HOLD_EVIDENCE))
+    evidence: Evidence,
+    event_id: str,
+    principal: Principal = Depends(Allow(Permission.HOLD_EVIDENCE)),
 ) -> dict[str, Any]:
-    return record_out(container(request).evidence.hold(event_id, None, principal.audit_name))
+    return record_out(evidence.hold(event_id, None, principal.audit_name))

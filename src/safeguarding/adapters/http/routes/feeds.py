@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.bodies import counted
-from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.routes.common import problems, require_json
 from safeguarding.adapters.http.schemas import ID_PATTERN
+from safeguarding.adapters.http.services import Visibility
 from safeguarding.domain.access import Principal
 from safeguarding.domain.permissions import Permission
 
@@ -81,14 +82,14 @@ class SuggestionsOut(BaseModel):
     summary="Which of these items a viewer may see",
 )
 def post_visibility(
+    visibility: Visibility,
     body: VisibilityIn,
-    request: Request,
     _principal: Principal = Depends(Allow(Permission.SEND_EVENTS)),
     _json: None = Depends(require_json),
 ) -> VisibilityOut:
     """For each item, whether the viewer may see it, from the decisions on record and the
     viewer's age band. An item the engine has no record of is visible."""
-    feed = container(request).visibility.check(body.viewer_id, body.items)
+    feed = visibility.check(body.viewer_id, body.items)
     return VisibilityOut(
         viewer_id=feed.viewer_id,
         age_band=feed.age_band.value,
@@ -103,14 +104,14 @@ def post_visibility(
     summary="Leave out of friend suggestions whom the policy would not let the viewer contact",
 )
 def post_suggestions_filter(
+    visibility: Visibility,
     body: SuggestionsIn,
-    request: Request,
     _principal: Principal = Depends(Allow(Permission.SEND_EVENTS)),
     _json: None = Depends(require_json),
 ) -> SuggestionsOut:
     """Each candidate is checked as a contact request from the viewer under the policy in
     force; one that would not be allowed is removed, naming the rule."""
-    found = container(request).visibility.filter_suggestions(body.viewer_id, body.candidate_ids)
+    found = visibility.filter_suggestions(body.viewer_id, body.candidate_ids)
     return SuggestionsOut(
         allowed=found.allowed,
         removed=[RemovedOut(**r.__dict__) for r in found.removed],

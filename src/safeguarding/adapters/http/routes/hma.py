@@ -21,7 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.adapters.http.routes.common import problems
+from safeguarding.adapters.http.services import Media
 from safeguarding.detectors.media.bank_index import BankMatch, UploadHashes
 from safeguarding.detectors.media.hashing import ImageHashes, VideoHashes
 from safeguarding.detectors.media.safe_decode import HasherUnavailable, MediaRejected
@@ -29,6 +30,8 @@ from safeguarding.domain.access import Principal
 from safeguarding.domain.banks import HashType
 from safeguarding.domain.errors import FieldError, MediaRefused, StoreBusy
 from safeguarding.domain.permissions import Permission
+from safeguarding.services.banks import BankService
+from safeguarding.services.media import MediaHashing
 
 hashing = APIRouter(prefix="/h", tags=["HMA compatible"])
 # HMA's content types and, for each, its signal types by HMA name. HMA hashes a photo to
@@ -103,9 +106,9 @@ async def one_upload(request: Request) -> tuple[str, bytes]:
         return field, await upload.read()
 
 
-def hash_upload(request: Request, field: str, data: bytes) -> Hashes:
+def hash_upload(media: MediaHashing, field: str, data: bytes) -> Hashes:
     """Hash in the media workers; a refused file is a problem naming the reason."""
-    hasher = container(request).media.hasher
+    hasher = media.hasher
     try:
         return hasher.hash_image(data) if field == "photo" else hasher.hash_video(data)
     except MediaRejected as exc:
@@ -117,11 +120,13 @@ def hash_upload(request: Request, field: str, data: bytes) -> Hashes:
         raise StoreBusy(f"media hashing cannot take this upload now: {exc}") from None
 
 
-async def hashed_upload(request: Request, types: str | None) -> tuple[Hashes, dict[str, HashType]]:
+async def hashed_upload(
+    request: Request, media: MediaHashing, types: str | None
+) -> tuple[Hashes, dict[str, HashType]]:
     """The uploaded file's hashes, and the signal types asked for (checked before hashing)."""
     field, data = await one_upload(request)
     wanted = selected_types(field, types)
-    return await run_in_threadpool(hash_upload, request, field, data), wanted
+    return await run_in_threadpool(hash_upload, media, field, data), wanted
 
 
 async def json_object(request: Request, shape: str) -> dict[str, Any]:
@@ -217,9 +222,9 @@ def distance_text(match: BankMatch) -> str:
 
 
 def matches_of(
-    request: Request, upload: UploadHashes, kind: HashType, banks: set[str] | None
+    service: BankService, upload: UploadHashes, kind: HashType, banks: set[str] | None
 ) -> list[BankMatch]:
-    found = container(request).banks.index().match(upload)
+    found = service.index().match(upload)
     return [m for m in found if m.hash_type is kind and (banks is None or m.bank in banks)]
 
 
@@ -239,9 +244,12 @@ def by_bank(found: Iterable[BankMatch]) -> MatchesByBank:
     summary="Hash an uploaded photo or video (HMA compatible)",
 )
 async def hash_file(
-    request: Request, types: TYPES = None, _p: Principal = Depends(Allow(Permission.MATCH_HASHES))
+    media: Media,
+    request: Request,
+    types: TYPES = None,
+    _p: Principal = Depends(Allow(Permission.MATCH_HASHES)),
 ) -> dict[str, str]:
     """A photo gives pdq, md5 and sha256; a video gives vpdq (pytx's JSON list of frames),
     video_md5 and video_sha256. ``types`` picks some of them."""
-    found, wanted = await hashed_upload(request, types)
+    found, wanted = await hashed_upload(request, media, types)
     return signals_of(found, wanted)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.adapters.http.routes.common import problems
 from safeguarding.adapters.http.routes.hma import (
     CONTENT_TYPES,
     SIGNAL_TYPES,
     indexed_types,
     unix_time,
 )
+from safeguarding.adapters.http.services import Banks
 from safeguarding.domain.access import Principal
 from safeguarding.domain.permissions import Permission
 
@@ -38,16 +39,15 @@ def signal_types(_p: Principal = Depends(Allow(Permission.READ_BANKS))) -> list[
     summary="The match index against the stored banks, by signal type (HMA compatible)",
 )
 def signal_type_index(
-    request: Request,
+    banks: Banks,
     signal_type: str | None = None,
     _p: Principal = Depends(Allow(Permission.READ_BANKS)),
 ) -> dict[str, dict[str, Any]]:
     """``db_size`` counts the live hashes of enabled blocking banks in the store, ``index_size``
     those the index holds; the times are unix seconds of the last bank change each has seen."""
     names = indexed_types(signal_type)
-    service = container(request).banks
-    index = service.index()
-    stored, changed_at = service.matchable_counts()
+    index = banks.index()
+    stored, changed_at = banks.matchable_counts()
     return {
         name: {
             "db_size": stored[kind.value],

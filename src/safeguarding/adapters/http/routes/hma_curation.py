@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.banks import checked
-from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.routes.common import problems, require_json
 from safeguarding.adapters.http.routes.hma import (
     HMA_NAME,
     MULTIPART_BODY,
@@ -31,11 +31,13 @@ from safeguarding.adapters.http.routes.hma import (
     json_object,
     signals_of,
 )
+from safeguarding.adapters.http.services import Access, Banks, Media, Now
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.banks import Bank, BankHarm, BankKind, HashType, ImportMode
 from safeguarding.domain.errors import Conflict, NotFound
 from safeguarding.domain.permissions import Permission
+from safeguarding.services.banks import BankService
 
 curation = APIRouter(prefix="/c", tags=["HMA compatible"])
 NAME = Annotated[str, Path(min_length=1, max_length=64)]
@@ -96,11 +98,10 @@ def enabled_from(enabled: bool | None, ratio: float | None) -> bool | None:
 
 @curation.get("/banks", responses=problems(), summary="Every bank (HMA compatible)")
 def list_banks(
-    request: Request, principal: Principal = Depends(Allow(Permission.READ_BANKS))
+    access: Access, banks: Banks, principal: Principal = Depends(Allow(Permission.READ_BANKS))
 ) -> list[dict[str, Any]]:
-    app = container(request)
-    app.access.read(principal, AuditSubject.of(Listing.BANKS))
-    return [bank_config(bank) for bank, _ in app.banks.list()]
+    access.read(principal, AuditSubject.of(Listing.BANKS))
+    return [bank_config(bank) for bank, _ in banks.list()]
 
 
 @curation.post(
@@ -110,30 +111,32 @@ def list_banks(
     summary="Create a bank (HMA compatible; admin; audited)",
 )
 def create_bank(
+    banks: Banks,
+    clock: Now,
     body: CurationBankCreate,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> dict[str, Any]:
     """HMA answers 403 for a name in use, and so does this."""
-    app = container(request)
     fields = body.model_dump(exclude_none=True, exclude={"enabled_ratio", "enabled"})
     enabled = enabled_from(body.enabled, body.enabled_ratio)
     fields["enabled"] = True if enabled is None else enabled
-    bank = checked(lambda: Bank(**fields, created_at=app.clock.now()))
+    bank = checked(lambda: Bank(**fields, created_at=clock.now()))
     try:
-        return bank_config(app.banks.create(bank, actor=principal.key_id))
+        return bank_config(banks.create(bank, actor=principal.key_id))
     except Conflict:
         raise HTTPException(403, "Bank already exists") from None
 
 
 @curation.get("/bank/{bank_name}", responses=problems(400, 404), summary="A bank (HMA compatible)")
 def get_bank(
-    bank_name: NAME, request: Request, principal: Principal = Depends(Allow(Permission.READ_BANKS))
+    access: Access,
+    banks: Banks,
+    bank_name: NAME,
+    principal: Principal = Depends(Allow(Permission.READ_BANKS)),
 ) -> dict[str, Any]:
-    app = container(request)
-    bank, _ = app.banks.get(bank_name)
-    app.access.read(principal, AuditSubject.bank_read(bank_name))
+    bank, _ = banks.get(bank_name)
+    access.read(principal, AuditSubject.bank_read(bank_name))
     return bank_config(bank)
 
 
@@ -143,9 +146,9 @@ def get_bank(
     summary="Enable, disable or retune a bank (HMA compatible; admin; audited)",
 )
 def update_bank(
+    banks: Banks,
     bank_name: NAME,
     body: CurationBankUpdate,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> dict[str, Any]:
@@ -155,21 +158,20 @@ def update_bank(
     enabled = enabled_from(body.enabled, body.enabled_ratio)
     if enabled is not None:
         changes["enabled"] = enabled
-    service = container(request).banks
-    return bank_config(checked(lambda: service.update(bank_name, changes, principal.key_id)))
+    return bank_config(checked(lambda: banks.update(bank_name, changes, principal.key_id)))
 
 
 @curation.delete(
     "/bank/{bank_name}", responses=problems(400), summary="Delete a bank (HMA compatible; admin)"
 )
 def delete_bank(
+    banks: Banks,
     bank_name: NAME,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
 ) -> dict[str, Any]:
     """As in HMA, deleting a bank that does not exist is done already."""
     with suppress(NotFound):
-        container(request).banks.delete(bank_name, actor=principal.key_id)
+        banks.delete(bank_name, actor=principal.key_id)
     return {"message": "Done"}
 
 
@@ -179,22 +181,25 @@ def delete_bank(
     summary="One banked hash (HMA compatible)",
 )
 def get_content(
+    access: Access,
+    banks: Banks,
     bank_name: NAME,
     content_id: CONTENT_ID,
-    request: Request,
     include_signals: bool = False,
     principal: Principal = Depends(Allow(Permission.READ_BANKS)),
 ) -> dict[str, Any]:
     """A vPDQ signal is given as its frame hashes joined by commas (the bank keeps no
     frame qualities or times); lookups take it as it is."""
-    found = content_of(request, bank_name, content_id, include_signals)
-    container(request).access.read(principal, AuditSubject.bank_read(bank_name))
+    found = content_of(banks, bank_name, content_id, include_signals)
+    access.read(principal, AuditSubject.bank_read(bank_name))
     return found
 
 
-def content_of(request: Request, bank_name: str, content_id: int, signals: bool) -> dict[str, Any]:
+def content_of(
+    banks: BankService, bank_name: str, content_id: int, signals: bool
+) -> dict[str, Any]:
     """One banked hash as HMA shows a content item."""
-    bank, entry, disable_until_ts = container(request).banks.entry(bank_name, content_id)
+    bank, entry, disable_until_ts = banks.entry(bank_name, content_id)
     found: dict[str, Any] = {
         "id": entry.entry_id,
         "disable_until_ts": disable_until_ts,
@@ -222,10 +227,10 @@ class ContentUpdate(BaseModel):
     summary="Switch one banked hash off or on (HMA compatible; admin; audited)",
 )
 def update_content(
+    banks: Banks,
     bank_name: NAME,
     content_id: CONTENT_ID,
     body: ContentUpdate,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
 ) -> dict[str, Any]:
@@ -233,9 +238,8 @@ def update_content(
     matches again from then. Notes are taken and not kept."""
     valid_note(body.note)
     if body.disable_until_ts is not None:
-        service = container(request).banks
-        service.switch_entry(bank_name, content_id, body.disable_until_ts, principal.key_id)
-    return content_of(request, bank_name, content_id, False)
+        banks.switch_entry(bank_name, content_id, body.disable_until_ts, principal.key_id)
+    return content_of(banks, bank_name, content_id, False)
 
 
 @curation.delete(
@@ -244,12 +248,12 @@ def update_content(
     summary="Take one hash out of a bank (HMA compatible; admin; audited)",
 )
 def delete_content(
+    banks: Banks,
     bank_name: NAME,
     content_id: CONTENT_ID,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
 ) -> dict[str, int]:
-    removed = container(request).banks.remove_entry(bank_name, content_id, principal.key_id)
+    removed = banks.remove_entry(bank_name, content_id, principal.key_id)
     return {"deleted": 0 if removed is None else 1}
 
 
@@ -259,6 +263,7 @@ def delete_content(
     summary="Add hashes to a bank, as {signal_type: hash} (HMA compatible; admin; audited)",
 )
 async def add_signals(
+    banks: Banks,
     bank_name: NAME,
     request: Request,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
@@ -266,7 +271,7 @@ async def add_signals(
 ) -> dict[str, Any]:
     body = await json_object(request, '{"pdq": "<hash>"}')
     note = valid_note(body.pop("note", None))
-    return await run_in_threadpool(banked, request, bank_name, body, note, principal)
+    return await run_in_threadpool(banked, banks, bank_name, body, note, principal)
 
 
 @curation.post(
@@ -276,6 +281,8 @@ async def add_signals(
     summary="Hash an uploaded file into a bank (HMA compatible; admin; audited)",
 )
 async def add_file(
+    banks: Banks,
+    media: Media,
     bank_name: NAME,
     request: Request,
     types: TYPES = None,
@@ -285,10 +292,10 @@ async def add_file(
     """The file in a field named photo or video; ``types`` picks the signal types banked."""
     if url is not None:
         raise bad_request("this service never fetches URLs; upload the file instead")
-    container(request).banks.get(bank_name)  # 404 before the upload is hashed
-    found, wanted = await hashed_upload(request, types)
+    banks.get(bank_name)  # 404 before the upload is hashed
+    found, wanted = await hashed_upload(request, media, types)
     signals: dict[str, Any] = dict(signals_of(found, wanted))
-    return await run_in_threadpool(banked, request, bank_name, signals, None, principal)
+    return await run_in_threadpool(banked, banks, bank_name, signals, None, principal)
 
 
 def valid_note(note: Any) -> str | None:
@@ -320,7 +327,7 @@ def parsed_signals(signals: dict[str, Any]) -> list[tuple[str, HashType, str]]:
 
 
 def banked(
-    request: Request,
+    banks: BankService,
     bank_name: str,
     signals: dict[str, Any],
     note: str | None,
@@ -328,13 +335,12 @@ def banked(
 ) -> dict[str, Any]:
     """Import the signals as one new version; HMA's ``{id, signals}`` and every id by type."""
     parsed = parsed_signals(signals)
-    service = container(request).banks
     hashes = [(kind, value) for _, kind, value in parsed]
     source = f"curation API: {note}" if note else "curation API"
-    service.import_hashes(
+    banks.import_hashes(
         bank_name, hashes, source=source, licence="", actor=principal.key_id, mode=ImportMode.ADD
     )
-    ids = service.entry_ids(bank_name, hashes)
+    ids = banks.entry_ids(bank_name, hashes)
     return {
         "id": ids[0],
         "signals": {name: value for name, _, value in parsed},

@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.routes.common import problems, require_json
 from safeguarding.adapters.http.routes.hma import (
     BANKS,
     MULTIPART_BODY,
@@ -34,6 +34,7 @@ from safeguarding.adapters.http.routes.hma import (
     signals_of,
     unix_time,
 )
+from safeguarding.adapters.http.services import Banks, Media
 from safeguarding.detectors.media.hashing import pdq_distance
 from safeguarding.domain.access import Principal
 from safeguarding.domain.banks import DEFAULT_PDQ_THRESHOLD, DEFAULT_VPDQ_PERCENT, HashType
@@ -65,7 +66,7 @@ def required(value: str | None, name: str) -> str:
     summary="Bank entries a hash matches (HMA compatible)",
 )
 def raw_lookup(
-    request: Request,
+    service: Banks,
     signal_type: SIGNAL_TYPE = None,
     signal: SIGNAL = None,
     banks: BANKS = None,
@@ -74,7 +75,7 @@ def raw_lookup(
 ) -> dict[str, list[Any]]:
     """``{"matches": [ids]}``, or ``[{bank_content_id, distance}]`` with ``include_distance``."""
     kind, query = parsed_signal(required(signal_type, "signal_type"), required(signal, "signal"))
-    found = matches_of(request, query, kind, bank_filter(banks))
+    found = matches_of(service, query, kind, bank_filter(banks))
     if include_distance:
         return {
             "matches": [
@@ -90,7 +91,7 @@ def raw_lookup(
     summary="Matches of a hash, by bank (HMA compatible)",
 )
 def lookup_signal(
-    request: Request,
+    service: Banks,
     signal_type: SIGNAL_TYPE = None,
     signal: SIGNAL = None,
     banks: BANKS = None,
@@ -108,7 +109,7 @@ def lookup_signal(
     if not signal or not signal_type:
         raise bad_request("Either url or both signal and signal_type are required")
     kind, query = parsed_signal(signal_type, signal)
-    return by_bank(matches_of(request, query, kind, bank_filter(banks)))
+    return by_bank(matches_of(service, query, kind, bank_filter(banks)))
 
 
 @matching.post(
@@ -118,6 +119,8 @@ def lookup_signal(
     summary="Matches of an uploaded photo or video, by signal type and bank (HMA compatible)",
 )
 async def lookup_file(
+    service: Banks,
+    media: Media,
     request: Request,
     types: TYPES = None,
     banks: BANKS = None,
@@ -126,10 +129,10 @@ async def lookup_file(
     _p: Principal = Depends(Allow(Permission.MATCH_HASHES)),
 ) -> dict[str, MatchesByBank]:
     """``{signal_type: {BANK: [{bank_content_id, distance}]}}`` for each type the file gives."""
-    found, wanted = await hashed_upload(request, types)
+    found, wanted = await hashed_upload(request, media, types)
     chosen = bank_filter(banks)
     return {
-        name: by_bank(matches_of(request, query_of(wanted[name], value), wanted[name], chosen))
+        name: by_bank(matches_of(service, query_of(wanted[name], value), wanted[name], chosen))
         for name, value in signals_of(found, wanted).items()
     }
 
@@ -140,14 +143,14 @@ async def lookup_file(
     summary="What the match index holds, by signal type (HMA compatible)",
 )
 def index_status(
-    request: Request,
+    banks: Banks,
     signal_type: SIGNAL_TYPE = None,
     _p: Principal = Depends(Allow(Permission.MATCH_HASHES)),
 ) -> dict[str, dict[str, Any]]:
     """``built_to`` is when (unix seconds) the banks the index holds last changed, ``-1``
     when the index holds nothing of the type. ``video_md5`` and ``video_sha256`` count
     every MD5 and SHA-256 banked, photos' too."""
-    index = container(request).banks.index()
+    index = banks.index()
     counts = index.counts()
     names = indexed_types(signal_type)
     built = unix_time(index.changed_at)
@@ -216,10 +219,12 @@ def frame_shares(query: list[str], banked: list[str]) -> tuple[float, float]:
 
 
 @status.get("/status", response_class=PlainTextResponse, summary="Ready to match (HMA)")
-def ready(request: Request) -> PlainTextResponse:
+def ready(
+    banks: Banks,
+) -> PlainTextResponse:
     """``I-AM-ALIVE`` when the match index can be read, ``INDEX-NOT-LOADED`` (503) when not."""
     try:
-        container(request).banks.index()
+        banks.index()
     except Exception:  # any failure to read the banks means the index cannot be trusted
         return PlainTextResponse("INDEX-NOT-LOADED", status_code=503)
     return PlainTextResponse("I-AM-ALIVE")

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.routes.common import problems, require_json
 from safeguarding.adapters.http.routes.complaints import FileIn, decoded_file, file_response
 from safeguarding.adapters.http.schemas import ID_PATTERN
+from safeguarding.adapters.http.services import InformationRequests
 from safeguarding.domain.access import Principal
 from safeguarding.domain.information_requests import InformationRequest
 from safeguarding.domain.permissions import Permission
@@ -63,12 +64,12 @@ RequestId = Annotated[str, Path(pattern=ID_PATTERN)]
     summary="File a formal information request (regulator; audited)",
 )
 def file_request(
+    information_requests: InformationRequests,
     body: RequestIn,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.FILE_INFORMATION_REQUEST)),
     _json: None = Depends(require_json),
 ) -> InformationRequest:
-    return container(request).information_requests.file(
+    return information_requests.file(
         principal,
         body.question,
         body.legal_basis,
@@ -85,9 +86,10 @@ def file_request(
     summary="Every information request, newest first (audited)",
 )
 def list_requests(
-    request: Request, principal: Principal = Depends(Allow(Permission.READ_INFORMATION_REQUESTS))
+    information_requests: InformationRequests,
+    principal: Principal = Depends(Allow(Permission.READ_INFORMATION_REQUESTS)),
 ) -> list[InformationRequest]:
-    return container(request).information_requests.list(principal)
+    return information_requests.list(principal)
 
 
 @router.get(
@@ -97,11 +99,11 @@ def list_requests(
     summary="One information request (audited)",
 )
 def get_request(
+    information_requests: InformationRequests,
     request_id: RequestId,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.READ_INFORMATION_REQUESTS)),
 ) -> InformationRequest:
-    return container(request).information_requests.get(request_id, principal)
+    return information_requests.get(request_id, principal)
 
 
 @router.post(
@@ -111,16 +113,14 @@ def get_request(
     summary="Answer a request (admin; closes the regulator's access to its evidence)",
 )
 def answer_request(
+    information_requests: InformationRequests,
     request_id: RequestId,
     body: AnswerIn,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.ANSWER_INFORMATION_REQUEST)),
     _json: None = Depends(require_json),
 ) -> InformationRequest:
     files = [decoded_file(f) for f in body.files]
-    return container(request).information_requests.answer(
-        request_id, body.response, principal, files
-    )
+    return information_requests.answer(request_id, body.response, principal, files)
 
 
 @router.get(
@@ -129,11 +129,10 @@ def answer_request(
     summary="A file sent with the answer (audited)",
 )
 def get_file(
+    information_requests: InformationRequests,
     request_id: RequestId,
     attachment_id: RequestId,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.READ_INFORMATION_REQUESTS)),
 ) -> Response:
-    service = container(request).information_requests
-    attachment, content = service.file_content(request_id, attachment_id, principal)
+    attachment, content = information_requests.file_content(request_id, attachment_id, principal)
     return file_response(attachment, content)

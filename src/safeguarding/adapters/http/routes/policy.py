@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.adapters.http.routes.common import problems
 from safeguarding.adapters.http.schemas import PolicyCheckOut, PolicyOut
+from safeguarding.adapters.http.services import Access, Policies
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.permissions import Permission
@@ -57,11 +58,12 @@ async def yaml_body(request: Request) -> str:
 
 @router.get("", response_model=PolicyOut, responses=problems(), summary="The policy in force")
 def get_policy(
-    request: Request,
+    access: Access,
+    policies: Policies,
     principal: Principal = Depends(Allow(Permission.READ_POLICY)),
 ) -> PolicyOut:
-    container(request).access.read(principal, AuditSubject.of(Listing.POLICY))
-    return policy_out(container(request).policies.current_readonly())
+    access.read(principal, AuditSubject.of(Listing.POLICY))
+    return policy_out(policies.current_readonly())
 
 
 @router.get(
@@ -71,11 +73,12 @@ def get_policy(
     summary="Every policy version, newest first",
 )
 def get_history(
-    request: Request,
+    access: Access,
+    policies: Policies,
     principal: Principal = Depends(Allow(Permission.READ_POLICY_HISTORY)),
 ) -> list[PolicyOut]:
-    container(request).access.read(principal, AuditSubject.of(Listing.POLICY_HISTORY))
-    return [policy_out(p) for p in container(request).policies.history()]
+    access.read(principal, AuditSubject.of(Listing.POLICY_HISTORY))
+    return [policy_out(p) for p in policies.history()]
 
 
 @router.put(
@@ -86,15 +89,13 @@ def get_history(
     summary="Replace the policy (admin; audited)",
 )
 def put_policy(
-    request: Request,
+    policies: Policies,
     note: Annotated[str, Query(max_length=500, pattern=NOTE_PATTERN)] = "",
     principal: Principal = Depends(Allow(Permission.CHANGE_POLICY)),
     source: str = Depends(yaml_body),
 ) -> PolicyOut:
     """Validate and store a new policy version. Invalid YAML changes nothing (422, every error)."""
-    return policy_out(
-        container(request).policies.replace(source, by=principal.audit_name, note=note)
-    )
+    return policy_out(policies.replace(source, by=principal.audit_name, note=note))
 
 
 @router.post(
@@ -105,11 +106,11 @@ def put_policy(
     summary="Validate a policy without storing it",
 )
 def check_policy(
-    request: Request,
+    policies: Policies,
     _p: Principal = Depends(Allow(Permission.CHANGE_POLICY)),
     source: str = Depends(yaml_body),
 ) -> PolicyCheckOut:
-    checked = container(request).policies.check(source)
+    checked = policies.check(source)
     return PolicyCheckOut(
         valid=True,
         sha256=checked.sha256,

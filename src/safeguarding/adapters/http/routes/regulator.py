@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.adapters.http.routes.common import problems
+from safeguarding.adapters.http.services import Samples
 from safeguarding.domain.access import Principal
 from safeguarding.domain.permissions import Permission
 from safeguarding.services.samples import MAX_SAMPLES, DecisionSample
@@ -20,9 +21,9 @@ router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
     summary="Random decisions, anonymised: no content, accounts under pseudonyms (audited)",
 )
 def samples(
-    request: Request,
+    samples: Samples,
     n: int = Query(20, ge=1, le=MAX_SAMPLES),
     days: int = Query(90, ge=1, le=3660),
     principal: Principal = Depends(Allow(Permission.READ_SAMPLES)),
 ) -> list[DecisionSample]:
-    return container(request).samples.sample(principal, n, days)
+    return samples.sample(principal, n, days)

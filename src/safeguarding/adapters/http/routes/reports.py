@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.adapters.http.routes.common import problems
+from safeguarding.adapters.http.services import Reporting
 from safeguarding.domain.access import Principal
 from safeguarding.domain.permissions import Permission
 from safeguarding.domain.reports import ReportRecord, ReportSummary
@@ -25,9 +26,9 @@ router = APIRouter(prefix="/v1/reports", tags=["authority reports"])
     summary="Drafted and sent reports: metadata only (a moderator sees the queues they work)",
 )
 def list_reports(
-    request: Request, principal: Principal = Depends(Allow(Permission.READ_REPORTS))
+    reports: Reporting, principal: Principal = Depends(Allow(Permission.READ_REPORTS))
 ) -> list[ReportSummary]:
-    return container(request).reports.list(principal)
+    return reports.list(principal)
 
 
 @router.get(
@@ -39,12 +40,12 @@ def list_reports(
     ),
 )
 def get_package(
+    reports: Reporting,
     authority: str,
     event_id: str,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.READ_REPORTS)),
 ) -> dict[str, Any]:
-    return container(request).reports.package(event_id, authority, principal)
+    return reports.package(event_id, authority, principal)
 
 
 @router.post(
@@ -54,12 +55,12 @@ def get_package(
     summary="Confirm a drafted report once its case is confirmed (checked, then frozen)",
 )
 def confirm(
+    reports: Reporting,
     authority: str,
     event_id: str,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.CONFIRM_REPORTS)),
 ) -> ReportRecord:
-    return container(request).reports.confirm(event_id, authority, principal)
+    return reports.confirm(event_id, authority, principal)
 
 
 @router.post(
@@ -69,9 +70,9 @@ def confirm(
     summary="Send a confirmed report",
 )
 def submit(
+    reports: Reporting,
     authority: str,
     event_id: str,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.CONFIRM_REPORTS)),
 ) -> ReportRecord:
-    return container(request).reports.submit(event_id, authority, principal)
+    return reports.submit(event_id, authority, principal)

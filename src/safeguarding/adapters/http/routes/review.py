@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.routes.common import problems, require_json
+from safeguarding.adapters.http.services import Now, Review
 from safeguarding.domain.access import Principal
 from safeguarding.domain.cases import Case, CaseDecision, Outcome
 from safeguarding.domain.permissions import Permission
@@ -28,8 +29,8 @@ class DecisionIn(BaseModel):
 @router.post(
     "/{case_id}/claim", response_model=Case, responses=problems(404, 409), summary="Claim a case"
 )
-def claim(case_id: str, request: Request, principal: Principal = Depends(REVIEWERS)) -> Case:
-    return container(request).review.claim(case_id, principal)
+def claim(review: Review, case_id: str, principal: Principal = Depends(REVIEWERS)) -> Case:
+    return review.claim(case_id, principal)
 
 
 @router.post(
@@ -38,8 +39,8 @@ def claim(case_id: str, request: Request, principal: Principal = Depends(REVIEWE
     responses=problems(404, 409),
     summary="Give a claimed case back to the queue",
 )
-def release(case_id: str, request: Request, principal: Principal = Depends(REVIEWERS)) -> Case:
-    return container(request).review.release(case_id, principal)
+def release(review: Review, case_id: str, principal: Principal = Depends(REVIEWERS)) -> Case:
+    return review.release(case_id, principal)
 
 
 @router.post(
@@ -50,15 +51,18 @@ def release(case_id: str, request: Request, principal: Principal = Depends(REVIE
     dependencies=[Depends(require_json)],
 )
 def decide(
-    case_id: str, body: DecisionIn, request: Request, principal: Principal = Depends(REVIEWERS)
+    clock: Now,
+    review: Review,
+    case_id: str,
+    body: DecisionIn,
+    principal: Principal = Depends(REVIEWERS),
 ) -> Case:
-    built = container(request)
     decision = CaseDecision(
         case_id=case_id,
         outcome=body.outcome,
         reason_code=body.reason_code,
         note=body.note,
         by=principal.audit_name,
-        at=built.clock.now(),
+        at=clock.now(),
     )
-    return built.review.decide(decision, principal)
+    return review.decide(decision, principal)

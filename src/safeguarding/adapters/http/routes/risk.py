@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.adapters.http.routes.common import problems
+from safeguarding.adapters.http.services import Access, Risk
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.errors import NotFound
@@ -55,10 +56,12 @@ def _out(status: RiskStatus) -> RiskAssessmentOut:
     summary="The latest risk assessment, and whether it is due for review",
 )
 def get_latest(
-    request: Request, principal: Principal = Depends(Allow(Permission.READ_RISK_ASSESSMENT))
+    access: Access,
+    risk: Risk,
+    principal: Principal = Depends(Allow(Permission.READ_RISK_ASSESSMENT)),
 ) -> RiskAssessmentOut:
-    container(request).access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT))
-    return _out(container(request).risk.status())
+    access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT))
+    return _out(risk.status())
 
 
 @router.get(
@@ -68,12 +71,13 @@ def get_latest(
     summary="Every risk assessment, newest first",
 )
 def get_history(
-    request: Request,
+    access: Access,
+    risk: Risk,
     limit: int = Query(100, ge=1, le=500, description="How many, newest first."),
     principal: Principal = Depends(Allow(Permission.READ_RISK_ASSESSMENT)),
 ) -> list[RiskAssessment]:
-    container(request).access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT_HISTORY))
-    return container(request).risk.history(limit)
+    access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT_HISTORY))
+    return risk.history(limit)
 
 
 @router.post(
@@ -84,9 +88,8 @@ def get_history(
     summary="Assess every feature now, against the policy in force (admin; audited)",
 )
 def assess_now(
-    request: Request, principal: Principal = Depends(Allow(Permission.ASSESS_RISK))
+    risk: Risk, principal: Principal = Depends(Allow(Permission.ASSESS_RISK))
 ) -> RiskAssessmentOut:
-    risk = container(request).risk
     risk.assess(principal.audit_name)
     return _out(risk.status())
 
@@ -100,12 +103,13 @@ def assess_now(
     summary="The latest assessment as a dated document to download",
 )
 def export(
-    request: Request,
+    access: Access,
+    risk: Risk,
     fmt: ExportFormat = Query(ExportFormat.MARKDOWN, alias="format"),
     principal: Principal = Depends(Allow(Permission.READ_RISK_ASSESSMENT)),
 ) -> Response:
-    container(request).access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT_EXPORT))
-    out = _out(container(request).risk.status())
+    access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT_EXPORT))
+    out = _out(risk.status())
     if fmt is ExportFormat.MARKDOWN:
         body = markdown(out.assessment, out.current_policy_version)
         media_type = "text/markdown; charset=utf-8"

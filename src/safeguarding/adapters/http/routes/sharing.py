@@ -6,12 +6,13 @@ from collections import Counter
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.banks import list_refused
-from safeguarding.adapters.http.routes.common import container, problems, require_json
+from safeguarding.adapters.http.routes.common import problems, require_json
+from safeguarding.adapters.http.services import Sharing
 from safeguarding.detectors.media.hash_lists import HashListError
 from safeguarding.domain.access import Principal
 from safeguarding.domain.banks import BankVersion, Trust
@@ -69,7 +70,7 @@ class SignalsImported(BaseModel):
     summary="What this service confirmed, as signals to share (admin; audited)",
 )
 def export_signals(
-    request: Request,
+    sharing: Sharing,
     fmt: Annotated[ShareFormat, Query(alias="format")] = ShareFormat.CSV,
     since: datetime | None = None,
     principal: Principal = Depends(Allow(Permission.SHARE_SIGNALS)),
@@ -77,7 +78,7 @@ def export_signals(
     """Hashes, URLs and salted account signals of confirmed cases; never content."""
     if since is not None and since.tzinfo is None:
         raise InvalidInput.about("since", "since needs a time zone (2026-12-01T00:00:00Z)")
-    made = container(request).sharing.export(fmt, principal.key_id, since)
+    made = sharing.export(fmt, principal.key_id, since)
     headers = {"X-Signals": str(sum(made.by_harm.values()))}
     return Response(made.content, media_type=MEDIA_TYPES[fmt], headers=headers)
 
@@ -90,8 +91,8 @@ def export_signals(
     summary="Import a partner's shared signals into its banks (admin; audited)",
 )
 def import_signals(
+    sharing: Sharing,
     body: SignalsImport,
-    request: Request,
     principal: Principal = Depends(Allow(Permission.SHARE_SIGNALS)),
     _json: None = Depends(require_json),
 ) -> SignalsImported:
@@ -99,7 +100,7 @@ def import_signals(
     skipped: Counter[str] = Counter()
     accounts: list[AccountRow] = []
     signals = partner_signals(body, skipped, accounts)
-    done = container(request).sharing.import_signals(
+    done = sharing.import_signals(
         body.partner,
         signals,
         mode=body.mode,

@@ -5,10 +5,11 @@ For admins, regulators and advocates; a regulator's every read is recorded in th
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import container, problems
+from safeguarding.adapters.http.routes.common import problems
+from safeguarding.adapters.http.services import Access, Transparency
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.permissions import Permission
@@ -24,14 +25,14 @@ router = APIRouter(prefix="/v1/transparency", tags=["transparency"])
     summary="A period's transparency report, with last year's figures (regulator: audited)",
 )
 def transparency_report(
-    request: Request,
+    access: Access,
+    transparency: Transparency,
     first: str = Query(..., alias="from", description="First day, YYYY-MM-DD (UTC)."),
     last: str = Query(..., alias="to", description="Last day, included, YYYY-MM-DD (UTC)."),
     principal: Principal = Depends(Allow(Permission.READ_TRANSPARENCY)),
 ) -> TransparencyReport:
     period = Period.parse(first, last)
-    app = container(request)
-    app.access.read(
+    access.read(
         principal, AuditSubject.transparency("api", str(period.start.date()), str(period.last_day))
     )
-    return app.transparency.report(period)
+    return transparency.report(period)
