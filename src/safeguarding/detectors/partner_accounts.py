@@ -16,11 +16,15 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from safeguarding.detectors.media.bank_match import BankReadingDetector
-from safeguarding.domain.banks import BankHarm
 from safeguarding.domain.detectors import BankSnapshots, DetectorContext, DetectorResources
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.events import Event
-from safeguarding.domain.sharing import ACCOUNT_SIGNAL, PartnerAccount, account_signal
+from safeguarding.domain.sharing import (
+    ACCOUNT_SIGNAL,
+    PartnerAccount,
+    account_signal,
+    bank_harm_of,
+)
 from safeguarding.domain.signals import Evidence, Signal, SubjectKind
 
 PARTNER_ACCOUNT_MATCH = "partner_account_match"
@@ -59,8 +63,7 @@ class PartnerAccountDetector(BankReadingDetector):
 
 
 def _signal(event_id: str, account: PartnerAccount) -> Signal:
-    known = account.harm in BankHarm.__members__.values()  # grooming: the other queue
-    harm = BankHarm(account.harm) if known else BankHarm.OTHER
+    harm = bank_harm_of(account.harm)  # grooming: the other queue
     return Signal(
         detector=PartnerAccountDetector.get_name(),
         kind=PARTNER_ACCOUNT_MATCH,

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from safeguarding.domain.banks import HashType, Trust
+from safeguarding.domain.banks import BankHarm, HashType, Trust
 
 ACCOUNT_SIGNAL = "account_hmac_sha256"
 ACCOUNT_SIGNAL_FORM = re.compile(r"^[0-9a-f]{64}$")  # an HMAC-SHA256, lower-case hex
@@ -85,3 +85,9 @@ def vpdq_signal_str(frames: tuple[str, ...]) -> str:
     """A video's frame hashes in pytx's vPDQ form: a JSON list of "hex,quality,timestamp"
     (quality and time are not kept, so each frame is written 100 and its position)."""
     return "[" + ", ".join(f'"{h},100,{i}.0"' for i, h in enumerate(frames)) + "]"
+
+
+def bank_harm_of(harm: str) -> BankHarm:
+    """The bank harm (queue, rules) a partner's label picks: grooming, no bank harm of its
+    own, goes to ``other``."""
+    return BankHarm(harm) if harm in BankHarm.__members__.values() else BankHarm.OTHER

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
-from safeguarding.domain.banks import Bank, BankHarm, BankVersion, HashType, Trust
+from safeguarding.domain.banks import Bank, BankVersion, HashType, Trust
 from safeguarding.domain.errors import Conflict, InvalidInput
 from safeguarding.domain.events import MediaEvent
 from safeguarding.domain.ids import Clock
@@ -29,6 +29,7 @@ from safeguarding.domain.sharing import (
     SHARED_HARMS,
     SharedSignal,
     account_signal,
+    bank_harm_of,
     partner_bank_name,
     partner_problem,
     vpdq_signal_str,
@@ -252,7 +253,7 @@ class SharingService:
                 created_at=self.clock.now(),
                 partner=partner,
                 trust=trust,
-                harm=_bank_harm(harm),
+                harm=bank_harm_of(harm),
             )
             action, details = AuditAction.BANK_CREATE, bank.model_dump(mode="json")
         else:
@@ -261,11 +262,6 @@ class SharingService:
         uow.banks.put(bank)
         self.banks._changed(uow, actor, action, name, details)
         return bank, True
-
-
-def _bank_harm(harm: str) -> BankHarm:
-    """The bank harm a partner's label picks (grooming hashes go to the ``other`` queue)."""
-    return BankHarm(harm) if harm in BankHarm.__members__.values() else BankHarm.OTHER
 
 
 def _wanted(
