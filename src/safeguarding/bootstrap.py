@@ -124,6 +124,7 @@ class Container:
         for sink in self.checkpoints.sinks:
             if isinstance(sink, HttpWitness):
                 sink.close()
+        self.banks.close()
         self.store.close()
 
     def state_metrics(self) -> StateCollector:

@@ -15,6 +15,7 @@ stream of the live hashes.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -32,7 +33,7 @@ from safeguarding.domain.banks import (
     HashType,
     ImportMode,
 )
-from safeguarding.domain.errors import Conflict, InvalidInput, NotFound
+from safeguarding.domain.errors import Conflict, InvalidInput, NotFound, StoreClosed
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import HasAudit, HasBanks, Transactions
 from safeguarding.services import auditor
@@ -102,8 +103,7 @@ class BankService:
             return _existing(uow, name), uow.banks.versions(name)
 
     def entry(self, name: str, entry_id: int) -> tuple[Bank, BankEntry, int]:
-        """One live hash of a bank and its ``disable_until_ts`` (1: it matches); NotFound
-        names the bank or the entry that is missing."""
+        """One live hash of a bank and its ``disable_until_ts`` (1: it matches), or NotFound."""
         with self.store.read() as uow:
             bank = _existing(uow, name)
             found = uow.banks.entry_get(name, entry_id)
@@ -314,13 +314,21 @@ class BankService:
         return self.holder.current
 
     def refresh(self) -> None:
-        """Start a look at the bank revision in the background (at most every
-        ``recheck_seconds``), which runs ``catch_up`` if it moved. Ingest calls this before
-        each batch, so deciding an event only reads ``holder.current``."""
+        """Look at the bank revision in the background (at most every ``recheck_seconds``) and
+        ``catch_up`` if it moved: ingest calls this per batch, deciding reads memory only."""
         if self._index.fresh() or (self.building is not None and self.building.is_alive()):
             return
-        self.building = threading.Thread(target=self._index.get, name="bank-index", daemon=True)
+        self.building = threading.Thread(target=self._look, name="bank-index", daemon=True)
         self.building.start()
+
+    def _look(self) -> None:
+        with contextlib.suppress(StoreClosed):  # shutting down: the next start builds afresh
+            self._index.get()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Wait for the last background look (before the store it reads is closed)."""
+        if self.building is not None:
+            self.building.join(timeout)
 
     def _stored_revision(self) -> int:
         """The banks' revision (one read); -1, which no index has, once an entry is due back."""
@@ -330,8 +338,7 @@ class BankService:
             return uow.banks.revision()
 
     def catch_up(self) -> BankIndex:
-        """Apply the hash changes logged since the snapshot to a copy of it and swap that in;
-        rebuild instead after a change to banks, many hashes, or an entry's time to return."""
+        """Apply the logged hash changes to a copy and swap it in; rebuild on bigger changes."""
         with self._building:
             current, started = self.holder.current, time.monotonic()
             if due(current.reenable_at, self.clock):
