@@ -92,3 +92,20 @@ async def test_ingest_reads_no_bank_inside_its_transaction_yet_sees_a_change(
     decision = second.json()["decision"]
     assert decision["verdict"] == "block"
     assert decision["signals"][0]["evidence"]["bank"] == "elsewhere"
+
+
+def test_a_background_look_after_the_store_closed_ends_quietly_and_close_waits_for_it(
+    container: Container,
+) -> None:
+    failures: list[BaseException | None] = []
+    before, threading.excepthook = threading.excepthook, lambda a: failures.append(a.exc_value)
+    try:
+        container.store.close()  # a process shutting down while its next look is due
+        container.banks._index.expire()
+        container.banks.refresh()
+        container.banks.close()
+        assert container.banks.building is not None
+        assert not container.banks.building.is_alive()
+    finally:
+        threading.excepthook = before
+    assert failures == []
