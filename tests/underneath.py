@@ -194,6 +194,7 @@ def network_namespace(octet: int) -> Iterator[Namespace]:
     if made.returncode != 0:
         pytest.skip(f"cannot make a network namespace here: {made.stderr.decode().strip()}")
     host, inside = f"10.213.{octet}.1", f"10.213.{octet}.2"
+    remove_leftover(host)
     try:
         _ip("link", "add", f"{name}-h", "type", "veth", "peer", "name", f"{name}-n")
         _ip("link", "set", f"{name}-n", "netns", name)
@@ -209,6 +210,21 @@ def network_namespace(octet: int) -> Iterator[Namespace]:
     finally:
         subprocess.run(["ip", "link", "del", f"{name}-h"], capture_output=True, check=False)
         subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
+
+
+def remove_leftover(host: str) -> None:
+    """Take away a namespace a killed run left holding ``host``: its veth would still route
+    the /30, and a new worker inside could reach nothing (a test once waited two minutes
+    on that). An address held by anything not ours is a failure, named."""
+    shown = subprocess.run(
+        ["ip", "-o", "-4", "addr", "show", "to", f"{host}/32"], capture_output=True, text=True
+    )
+    for line in shown.stdout.splitlines():
+        device = line.split()[1].split("@")[0]
+        if not (device.startswith("sg") and device.endswith("-h")):
+            pytest.fail(f"{host} is already held by {device}, which is not a test's namespace")
+        subprocess.run(["ip", "link", "del", device], capture_output=True, check=False)
+        subprocess.run(["ip", "netns", "del", device[:-2]], capture_output=True, check=False)
 
 
 def _ip(*args: str) -> None:
