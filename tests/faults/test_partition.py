@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -99,7 +99,9 @@ def test_a_cut_off_worker_loses_nothing_and_decides_nothing_twice(
             acknowledged.update(e["event_id"] for e in first)
             if not eventually(lambda: cluster.stored(acknowledged) == acknowledged, 120):
                 pytest.fail("the worker inside never decided the first batch")
-            cut_while_held(client, remaining, answers, acknowledged, partitioned, cluster.environment)
+            cut_while_held(
+                client, remaining, answers, acknowledged, partitioned, cluster.environment
+            )
             cluster.start_worker(0)  # the other worker, on this side of the cut
             for n, batch in enumerate(remaining):
                 send_until_acknowledged(client, batch, answers)
