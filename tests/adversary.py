@@ -106,6 +106,20 @@ class Play:
     audiences: dict[str, str] = field(default_factory=dict)  # stream -> audience
     last: dict[str, Any] | None = None  # the adult's latest event, for a retry
     verdicts: dict[str, str] = field(default_factory=dict)  # event_id -> first verdict
+    # False where one request's events may be decided in any order across conversations
+    # (distributed mode, `respond-async`): then what a conversation reveals (a restriction, a
+    # grooming flag, an age stated in a message) binds from the next request on.
+    in_order: bool = True
+    settled: tuple[bool, frozenset[str], frozenset[str]] = (False, frozenset(), frozenset())
+
+    def known(self) -> tuple[bool, set[str] | frozenset[str], set[str] | frozenset[str]]:
+        """Restricted, flagged and children, as the engine must have acted on them by now."""
+        if self.in_order:
+            return self.restricted, self.flagged, self.children
+        return self.settled
+
+    def settle(self) -> None:
+        self.settled = (self.restricted, frozenset(self.flagged), frozenset(self.children))
 
     def stream(self, owner: str, audience: str, gap: float = 1) -> dict[str, Any]:
         """A new stream of the owner's, from now on the one the adult aims at."""
@@ -252,11 +266,18 @@ def child_event(play: Play, kind: str, age: int, line: int, gap: float, child: s
 
 
 def play_script(
-    send: Send, visible: Visible, script: Sequence[tuple[Any, ...]], batches: Sequence[int]
+    send: Send,
+    visible: Visible,
+    script: Sequence[tuple[Any, ...]],
+    batches: Sequence[int],
+    *,
+    in_order: bool = True,
 ) -> Play:
     """Send the script's events in batches of the given sizes (cycled), checking each answer."""
     play = new_play()
+    play.in_order = in_order
     send(setup_events(play))
+    play.settle()
     events = [event for drawn in script for event in events_for(play, drawn)]
     sizes, start = list(batches) or [1], 0
     while start < len(events):
@@ -266,6 +287,7 @@ def play_script(
         decisions = send(chunk)
         reached = [check(play, e, d) for e, d in zip(chunk, decisions, strict=True)]
         confirm_not_visible(visible, [r for r in reached if r is not None])
+        play.settle()
     return play
 
 
@@ -284,14 +306,15 @@ def check(play: Play, event: dict[str, Any], decision: dict[str, Any]) -> tuple[
     elif "grooming_risk" in kinds:
         assert verdict in ("hold", "block"), (event["event_id"], decision)
     must_refuse = None
+    restricted, flagged, children = play.known()
     if event["actor_id"] == adult:
         for target in _targets(event, play):
-            unconnected = target not in play.connected or target in play.flagged
-            if event["type"] == "livestream_join" and target not in play.flagged:
+            unconnected = target not in play.connected or target in flagged
+            if event["type"] == "livestream_join" and target not in flagged:
                 # joining is refused only where the child's stream is friends-only
                 unconnected &= play.audiences[event["stream_id"]] in FRIENDS_ONLY
-            if target in play.children and (play.restricted or unconnected):
-                assert verdict in ("hold", "block"), (event, play.restricted, decision)
+            if target in children and (restricted or unconnected):
+                assert verdict in ("hold", "block"), (event, restricted, decision)
                 must_refuse = (target, event["event_id"])
         if {a["name"] for a in decision["actions"]} & RESTRICTING:
             play.restricted = True

@@ -220,3 +220,18 @@ def test_every_way_in_is_refused_group_adds_mentions_and_live_streams(api: Api) 
     assert all(
         "adult-contact-with-unconnected-child" in [r["rule"] for r in d["rules"]] for d in decisions
     )
+
+
+def test_an_acceptance_does_not_reach_back_to_what_was_sent_before_it(api: Api) -> None:
+    """A worker may decide a child's acceptance (her shard) before the adult's message that was
+    sent earlier (the conversation's shard): the message was still from an unconnected adult."""
+    api.send([profile("t-adult", 35), profile("t-kid", 12)])
+    api.send([contact_request("t-adult", "t-kid", minutes=0)])
+    accept = {**contact_request("t-kid", "t-adult", minutes=10), "type": "contact_accepted"}
+    api.send([accept])
+    before = message("t-adult", "t-kid", "hi", conversation="t-1", minutes=5)
+    after = message("t-adult", "t-kid", "hi again", conversation="t-1", minutes=15)
+    before_seen, after_seen = api.send([before, after])
+    assert before_seen["verdict"] == "block"
+    assert "adult-contact-with-unconnected-child" in [r["rule"] for r in before_seen["rules"]]
+    assert after_seen["verdict"] == "allow"

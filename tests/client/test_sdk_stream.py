@@ -35,8 +35,8 @@ def test_respond_async_is_accepted_and_decided_later(tmp_path: Path, worker_id: 
         running_cluster(tmp_path, f"sg_sdk_stream_{worker_id}", workers=1) as cluster,
         Client(cluster.base_url, cluster.keys[Role.PLATFORM]) as sdk,
     ):
-        # Account facts first, decided: events of different shards (an account's profile, a
-        # conversation's request) are not ordered between them (docs/operations.md).
+        # Profiles in a request of their own, so the 202 below names the request alone (serve
+        # decides profiles itself and would answer them at once: docs/operations.md).
         sdk.send_events(profiles, wait=30)
         accepted = sdk.send_events([request], respond_async=True)
         result = decided(sdk, request["event_id"])

@@ -41,13 +41,7 @@ from safeguarding.domain.relationships import (
 )
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts
 from safeguarding.ports.store import HasPeople, Restriction
-from safeguarding.services.livestreams import (
-    is_stream_event,
-    owner_of,
-    owners_to_load,
-    started,
-    with_stream,
-)
+from safeguarding.services import livestreams
 
 CONTACT_WINDOW = timedelta(days=7)
 RESTRICTING = (ActionName.RESTRICT_CONTACT_WITH_CHILDREN, ActionName.SUSPEND_ACCOUNT)
@@ -60,12 +54,12 @@ class BatchState:
         self.uow = uow
         conversation_ids = {c for e in events if (c := e.conversation())}
         self.conversations = uow.conversations.get(conversation_ids)
-        owners = owners_to_load(events, self.conversations)
+        owners = livestreams.owners_to_load(events, self.conversations)
         account_ids = {e.actor_id for e in events} | {t for e in events for t in e.target_ids()}
         self.accounts = uow.accounts.get(account_ids | owners)
         self.restricted = uow.accounts.restrictions_of(account_ids | owners)
         pairs = {(e.actor_id, t) for e in events for t in _targets(e)}
-        pairs |= {(e.actor_id, o) for e in events if is_stream_event(e) for o in owners}
+        pairs |= {(e.actor_id, o) for e in events if livestreams.is_stream_event(e) for o in owners}
         self.links = uow.accounts.connection_links_among(pairs)
         self.connected = set(self.links)
         self.contacted = uow.conversations.contacts_among(pairs)
@@ -111,7 +105,7 @@ class BatchState:
         at, actor_id = event.occurred_at, event.actor_id
         actor = self.account(actor_id, at)
         targets = tuple(self.account(t, at) for t in self.targets_of(event))
-        connected = {t.account_id for t in targets if (actor_id, t.account_id) in self.connected}
+        connected = {t.account_id for t in targets if self._connected_at(actor_id, t, at)}
         context = DetectorContext(
             now=now,
             actor=actor,
@@ -139,11 +133,11 @@ class BatchState:
             ),
         )
         held = self.conversations.get(event.conversation() or "")
-        return context, with_stream(facts, event, held)
+        return context, livestreams.with_stream(facts, event, held)
 
     def targets_of(self, event: Event) -> tuple[str, ...]:
         """The event's targets; for an event in a live stream, the stream's owner."""
-        owner = owner_of(event, self.conversations)
+        owner = livestreams.owner_of(event, self.conversations)
         return (owner,) if owner is not None and owner != event.actor_id else _targets(event)
 
     def _relationships(
@@ -162,6 +156,14 @@ class BatchState:
             if known is not None:
                 found[target.account_id] = known
         return found
+
+    def _connected_at(self, actor_id: str, target: Account, at: datetime) -> bool:
+        """Whether the two were connected when the event happened. An acceptance decided before
+        an event sent earlier (a worker may decide another shard's events first) does not
+        reach back and let that event through."""
+        pair = (actor_id, target.account_id)
+        since = link.connected_since if (link := self.links.get(pair)) is not None else None
+        return pair in self.connected and (since is None or since <= at)
 
     def _connected_days(self, actor_id: str, target_id: str, at: datetime) -> int | None:
         link = self.links.get((actor_id, target_id))
@@ -218,7 +220,7 @@ class BatchState:
             self._connect(event)
         if isinstance(event, LivestreamStartEvent):
             owner = self.account(event.actor_id, event.occurred_at)
-            self.conversations[event.stream_id] = started(
+            self.conversations[event.stream_id] = livestreams.started(
                 self.conversations.get(event.stream_id), event, owner
             )
             self._changed_conversations.add(event.stream_id)

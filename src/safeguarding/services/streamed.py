@@ -4,8 +4,14 @@ workers make them in time.
 What is already stored is answered at once from the store, as in one-process mode. The rest is
 queued on the stream; with a wait, the answer comes when every queued event has been decided,
 or, at the deadline, as "accepted" with the ids still pending (their decisions can be read
-later). Deciding happens only in the workers, so an event is decided once however many
-``serve`` processes accepted it.
+later). Workers decide the queued events; an event is decided once however many ``serve``
+processes accepted it (a second decision finds the first stored and replays it).
+
+Profile updates are the exception: decisions on other shards read them (an age, an age check,
+guardian links), and events of different shards are decided in no set order, so a child's age
+sent beside an adult's request to her could be read only after the request was let through.
+``serve`` decides them itself, in the request's order and before it queues the rest, so the
+rest, and any later request's events, find them stored whichever worker decides them.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from safeguarding.domain.events import Event
+from safeguarding.domain.events import Event, EventType
 from safeguarding.ports.store import HasEvents, StoredEvent, Transactions
 from safeguarding.ports.stream import EventStream, Prepared
 from safeguarding.services.ingest import (
@@ -29,6 +35,7 @@ from safeguarding.services.ingest import (
 # The store is checked this often while waiting, in case a worker's notice went astray
 # (notices are best effort; the store is the truth).
 STORE_CHECK_SECONDS = 0.5
+DECIDED_BY_SERVE = frozenset({EventType.PROFILE_UPDATE})
 
 
 class StreamedWork(HasEvents, Protocol):
@@ -66,8 +73,10 @@ class StreamedIngest:
         stored = self._stored(events)
         check_reuse(prepared, stored)
         fresh = first_of_each(events, stored)
-        queued = [prepared[i] for i in fresh.values()]
-        if queued:
+        new = [prepared[i] for i in fresh.values()]
+        if facts := [p for p in new if p.event.type in DECIDED_BY_SERVE]:
+            self.ingest.ingest_prepared(facts, source=source)
+        if queued := [p for p in new if p.event.type not in DECIDED_BY_SERVE]:
             self._queue_and_wait(queued, source, wait_seconds)
         decided = self._stored(events)
         results = tuple(
