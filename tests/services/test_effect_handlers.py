@@ -21,7 +21,7 @@ from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.effects import SideEffect
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.plugins import EFFECTS_GROUP
-from safeguarding.ports.store import UnitOfWork
+from safeguarding.ports.effects import EffectWork
 from safeguarding.services import effect_handlers
 from safeguarding.services.outbox import EffectHandlerFailed
 from tests.conftest import auth
@@ -37,18 +37,18 @@ class CaseTally:
     actions = frozenset({ActionName.OPEN_CASE, ActionName.SUSPEND_ACCOUNT})
     seen: ClassVar[list[SideEffect]] = []
 
-    def handle(self, uow: UnitOfWork, effect: SideEffect) -> str:
+    def handle(self, uow: EffectWork, effect: SideEffect) -> str:
         CaseTally.seen.append(effect)
         return "tallied"
 
 
 class Broken(CaseTally):
-    def handle(self, uow: UnitOfWork, effect: SideEffect) -> str:
+    def handle(self, uow: EffectWork, effect: SideEffect) -> str:
         raise RuntimeError("the plugin's own fault")
 
 
 class NoActions:
-    def handle(self, uow: UnitOfWork, effect: SideEffect) -> str:
+    def handle(self, uow: EffectWork, effect: SideEffect) -> str:
         return "never"
 
 

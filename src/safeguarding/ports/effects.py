@@ -12,7 +12,19 @@ from typing import Protocol, runtime_checkable
 
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.effects import SideEffect
-from safeguarding.ports.store import UnitOfWork
+from safeguarding.ports.store import (
+    HasAccounts,
+    HasCases,
+    HasEvents,
+    HasEvidence,
+    HasOutbox,
+    HasReports,
+)
+
+
+class EffectWork(HasOutbox, HasCases, HasEvidence, HasAccounts, HasReports, HasEvents, Protocol):
+    """What the outbox's handlers, built-in and plugin, read and write in the transaction that
+    marks an item done. The audit log is not among them: the engine's auditor writes it."""
 
 
 @runtime_checkable
@@ -23,6 +35,6 @@ class EffectHandler(Protocol):
 
     actions: frozenset[ActionName]
 
-    def handle(self, uow: UnitOfWork, effect: SideEffect) -> str:
+    def handle(self, uow: EffectWork, effect: SideEffect) -> str:
         """Carry out ``effect``; returns a short result for the item (no content)."""
         ...

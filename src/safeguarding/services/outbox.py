@@ -31,8 +31,8 @@ from safeguarding.domain.effects import SideEffect
 from safeguarding.domain.errors import ConcurrentWrite
 from safeguarding.domain.events import UserReportEvent
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.effects import EffectHandler
-from safeguarding.ports.store import OutboxItem, Restriction, Store, UnitOfWork
+from safeguarding.ports.effects import EffectHandler, EffectWork
+from safeguarding.ports.store import OutboxItem, Restriction, Transactions
 from safeguarding.services.effect_handlers import by_action
 
 log = logging.getLogger("safeguarding.outbox")
@@ -60,7 +60,7 @@ class WebhookSender(Protocol):
     def send(self, delivery_id: str, topic: str, body: dict[str, object]) -> None: ...
 
 
-Handler = Callable[[UnitOfWork, SideEffect], str]
+Handler = Callable[[EffectWork, SideEffect], str]
 
 
 class OutboxWorker:
@@ -68,7 +68,7 @@ class OutboxWorker:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions[EffectWork],
         clock: Clock,
         webhooks: WebhookSender | None,
         plugins: Mapping[str, EffectHandler] | None = None,
@@ -148,7 +148,7 @@ class OutboxWorker:
         self._deliver(item, effect)
         return True
 
-    def _read(self, uow: UnitOfWork, item: OutboxItem) -> SideEffect | None:
+    def _read(self, uow: EffectWork, item: OutboxItem) -> SideEffect | None:
         """The item's side effect; an item that is not one as stored is marked failed (it
         could never succeed), naming what is wrong but no value in it."""
         try:
@@ -160,14 +160,14 @@ class OutboxWorker:
             self._give_up(uow, item, f"unreadable: {reason}")
             return None
 
-    def _give_up(self, uow: UnitOfWork, item: OutboxItem, reason: str) -> None:
+    def _give_up(self, uow: EffectWork, item: OutboxItem, reason: str) -> None:
         log.error(
             "side effect can never succeed; marked failed",
             extra={"item_id": item.item_id, "kind": item.kind, "error": reason},
         )
         uow.outbox.failed(item.item_id, self.clock.now(), reason)
 
-    def _done(self, uow: UnitOfWork, effect: SideEffect, result: str) -> None:
+    def _done(self, uow: EffectWork, effect: SideEffect, result: str) -> None:
         """Run the plugins' handlers for the effect, then mark its item done, in ``uow``."""
         results = [result]
         for name, handler in self.plugins.get(effect.action, ()):
@@ -231,7 +231,7 @@ class OutboxWorker:
         return "delivered"
 
     # -- effects inside the database ---------------------------------------
-    def _open_case(self, uow: UnitOfWork, effect: SideEffect) -> str:
+    def _open_case(self, uow: EffectWork, effect: SideEffect) -> str:
         """Open a case, or fold the signal into the undecided case for the same harm, subject
         and conversation. Concurrent workers meet on the store's unique open key: one inserts,
         the other finds that case (locked) and joins it, so there is one case, not two."""
@@ -251,7 +251,7 @@ class OutboxWorker:
                 return f"added to {held.case_id}"
         raise ConcurrentWrite(f"no case could be opened or joined for {effect.event_id}")
 
-    def _case_for(self, uow: UnitOfWork, effect: SideEffect) -> Case:
+    def _case_for(self, uow: EffectWork, effect: SideEffect) -> Case:
         params = effect.params_as(OpenCaseParams)
         return Case(
             case_id=f"case_{effect.item_id.removeprefix('obx_')}",
@@ -274,7 +274,7 @@ class OutboxWorker:
             else conversation_of(uow, effect.event_id),
         )
 
-    def _preserve_evidence(self, uow: UnitOfWork, effect: SideEffect) -> str:
+    def _preserve_evidence(self, uow: EffectWork, effect: SideEffect) -> str:
         params = effect.params_as(PreserveParams)
         now = self.clock.now()
         fresh = uow.evidence.preserve(
@@ -285,14 +285,14 @@ class OutboxWorker:
         )
         return "preserved" if fresh else "already preserved"
 
-    def _restrict(self, uow: UnitOfWork, effect: SideEffect) -> str:
+    def _restrict(self, uow: EffectWork, effect: SideEffect) -> str:
         kind = effect.action.value
         uow.accounts.restriction_add(
             Restriction(effect.subject, kind, effect.event_id, self.clock.now())
         )
         return f"{kind} applied"
 
-    def _draft_report(self, uow: UnitOfWork, effect: SideEffect) -> str:
+    def _draft_report(self, uow: EffectWork, effect: SideEffect) -> str:
         authority = effect.params_as(ReportParams).authority
         fresh = uow.reports.draft(effect.event_id, authority, self.clock.now())
         return "report drafted, awaiting a moderator's confirmation" if fresh else "already drafted"
@@ -309,7 +309,7 @@ def effect_of(item: OutboxItem) -> SideEffect:
     )
 
 
-def conversation_of(uow: UnitOfWork, event_id: str) -> str | None:
+def conversation_of(uow: EffectWork, event_id: str) -> str | None:
     """The conversation an event belongs to; for a user report, the reported message's."""
     event = uow.events.get(event_id)
     if isinstance(event, UserReportEvent) and event.reported_event_id:
@@ -318,7 +318,7 @@ def conversation_of(uow: UnitOfWork, event_id: str) -> str | None:
     return event.conversation() if event is not None else None
 
 
-def _account_case(uow: UnitOfWork, effect: SideEffect, case: Case) -> Case | None:
+def _account_case(uow: EffectWork, effect: SideEffect, case: Case) -> Case | None:
     """The undecided case about the subject as a whole that this one joins, if any: for a
     signal about the subject across conversations (``scope: account``), any undecided case of
     the harm about them; for a conversation's, one held about them without a conversation.

@@ -17,7 +17,7 @@ from typing import Protocol
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.retention import retention_cutoffs, without_content
-from safeguarding.ports.store import HasAudit, HasEvents, HasRetention, Store
+from safeguarding.ports.store import HasAudit, HasEvents, HasRetention, Transactions
 from safeguarding.services import auditor
 from safeguarding.services.evidence import EvidenceService
 
@@ -26,6 +26,12 @@ BATCH = 200
 
 class RetentionWork(HasAudit, HasEvents, HasRetention, Protocol):
     """What retention reads and writes in one transaction."""
+
+
+class CompactingStore(Transactions[RetentionWork], Protocol):
+    """Transactions, and making what they removed unrecoverable from the database's files."""
+
+    def compact(self, full: bool = False) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ class RetentionService:
 
     def __init__(
         self,
-        store: Store,
+        store: CompactingStore,
         clock: Clock,
         evidence: EvidenceService,
         content_days: int,
