@@ -80,27 +80,16 @@ class ClusterApi:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(script=scripts)
+@pytest.mark.parametrize("in_order", [True, False], ids=["one-per-request", "async-six"])
 def test_nothing_from_an_unconnected_or_restricted_adult_reaches_a_child(
-    cluster: Cluster, script
+    cluster: Cluster, script, in_order: bool
 ) -> None:
     with httpx.Client(base_url=cluster.base_url, headers=cluster.auth()) as http:
         api = ClusterApi(http)
-        play_script(api.send, api.visible, script, [1])
-
-
-@settings(
-    max_examples=5,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(script=scripts)
-def test_the_invariant_holds_over_async_requests_of_several_events(
-    cluster: Cluster, script
-) -> None:
-    with httpx.Client(base_url=cluster.base_url, headers=cluster.auth()) as http:
-        api = ClusterApi(http)
-        play_script(api.send_async, api.visible, script, [6], in_order=False)
+        if in_order:
+            play_script(api.send, api.visible, script, [1])
+        else:
+            play_script(api.send_async, api.visible, script, [6], in_order=False)
 
 
 def test_a_childs_age_sent_beside_the_request_is_read_by_it(cluster: Cluster) -> None:
