@@ -83,6 +83,7 @@ __all__ = [
     "OutboxItem",
     "OutboxStore",
     "PolicyStore",
+    "RecordsDomainEvents",
     "ReportStore",
     "Restriction",
     "RetentionStore",

@@ -35,7 +35,7 @@ from safeguarding.domain.banks import (
 )
 from safeguarding.domain.errors import Conflict, InvalidInput, NotFound, StoreClosed
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import HasAudit, HasBanks, Transactions
+from safeguarding.ports.store import HasAudit, HasBanks, HasPartnerAccounts, Transactions
 from safeguarding.services import auditor
 from safeguarding.services.bank_snapshots import built_from_store, changes_applied, due, timed
 from safeguarding.services.caches import Snapshot
@@ -47,8 +47,8 @@ MAX_SWITCH_OFF_SECONDS = 5 * 365 * 24 * 3600  # HMA's bound on disable_until_ts
 MAX_INCREMENTAL = 100_000  # hashes touched since the snapshot past which a rebuild is cheaper
 
 
-class BankWork(HasAudit, HasBanks, Protocol):
-    """What hash bank curation reads and writes in one transaction."""
+class BankWork(HasAudit, HasBanks, HasPartnerAccounts, Protocol):
+    """What bank curation, and building the index, read and write in one transaction."""
 
 
 class BankService:
@@ -98,7 +98,7 @@ class BankService:
         with self.store.read() as uow:
             return dict(self._hash_counts.get(uow))
 
-    def get(self, name: str) -> tuple[Bank, list[BankVersion]]:
+    def get(self, name: str) -> tuple[Bank, Sequence[BankVersion]]:
         with self.store.read() as uow:
             return _existing(uow, name), uow.banks.versions(name)
 
@@ -136,7 +136,7 @@ class BankService:
             banks = [b.name for b in uow.banks.listed() if b.enabled and b.kind is BankKind.BLOCK]
             return _counts(uow, *banks), uow.banks.revision_at()
 
-    def entry_ids(self, name: str, hashes: Sequence[tuple[HashType, str]]) -> list[int]:
+    def entry_ids(self, name: str, hashes: Sequence[tuple[HashType, str]]) -> Sequence[int]:
         """The entry ids of hashes the bank holds live, in the order given."""
         with self.store.read() as uow:
             live = uow.banks.hashes_live(name)

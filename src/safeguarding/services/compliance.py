@@ -67,17 +67,17 @@ class ComplianceService:
         return checklist(self.facts(now), now)
 
     def facts(self, now: datetime) -> ComplianceFacts:
-        held = [(b, c) for b, c in self.banks.list() if b.enabled and sum(c.values())]
+        held = [(b, c) for b, c in self.banks.list() if b.enabled and any(c.values())]
         # A partner's list trusted for matching only blocks nothing: not a blocking bank.
         blocking = [(b, c) for b, c in held if b.kind is BankKind.BLOCK and b.acts]
         partners = [(b, c) for b, c in held if b.partner]
         # Hash matching of abuse imagery counts that harm's hashes alone: not another harm's,
         # nor listed URLs (a measure of their own).
         banks = [
-            held
+            hashes
             for b, c in blocking
             if b.harm is BankHarm.ABUSE_IMAGERY
-            and (held := sum(n for kind, n in c.items() if kind != HashType.URL))
+            and (hashes := sum(n for kind, n in c.items() if kind != HashType.URL))
         ]
         with self.store.read() as uow:
             policy = self.policies.current(uow)

@@ -9,7 +9,7 @@ they named.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -206,11 +206,11 @@ def _audit(
     actor: str,
     action: AuditAction,
     request: InformationRequest | None,
-    details: dict[str, object] | None = None,
+    details: Mapping[str, object] | None = None,
 ) -> None:
     subject = (
         AuditSubject.information_request(request.request_id)
         if request
         else AuditSubject.of(Listing.INFORMATION_REQUESTS)
     )
-    auditor.record(uow, at, actor, action, subject, details)
+    auditor.record(uow, at, actor, action, subject, dict(details) if details else None)

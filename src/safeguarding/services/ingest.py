@@ -146,7 +146,9 @@ class IngestService:
         policy = self.policies.current(uow)
         state = BatchState(uow, [event for event, _ in batch])
         now = self.clock.now()
-        new_events, outbox, decisions = [], [], {}
+        new_events: list[NewEvent] = []
+        outbox: list[OutboxItem] = []
+        decisions: dict[str, Decision] = {}
         for event, fingerprint in batch:
             context, facts = state.context_for(event, now)
             evaluated = self.evaluator.decide(event, context, facts, policy, now)

@@ -180,7 +180,7 @@ class KeyService:
                 del self._flights[digest]
             flight.done.set()
 
-    def _attempt(self, presented: str, digest: str, subjects: list[str]) -> Principal:
+    def _attempt(self, presented: str, digest: str, subjects: Sequence[str]) -> Principal:
         with self.throttle.attempt(subjects) as outcome:
             principal = self.verify(presented)
             outcome(True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Sequence
+from typing import TypeGuard
 
 from safeguarding.detectors.media.safe_decode import HasherUnavailable, MediaRejected
 from safeguarding.domain.errors import FieldError, MediaRefused, StoreBusy
@@ -72,7 +73,7 @@ class MediaHashing:
                 self._hasher.close()
 
 
-def _has_bytes(event: Event) -> bool:
+def _has_bytes(event: Event) -> TypeGuard[MediaEvent]:
     return isinstance(event, MediaEvent) and event.content_base64 is not None
 
 

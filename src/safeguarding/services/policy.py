@@ -41,7 +41,7 @@ class PolicyService:
         self.clock = clock
         self.detector_names = detector_names
         # Another process may store a version: its number is read at most once a second.
-        self._in_force: Snapshot[[PolicyWork], PolicyVersion] = Snapshot(
+        self._in_force: Snapshot[[HasPolicy], PolicyVersion] = Snapshot(
             _stored_version, _stored_policy, max_staleness=RECHECK_SECONDS, revision_of=_version
         )
 
@@ -105,11 +105,11 @@ class PolicyService:
         return version
 
 
-def _stored_version(uow: PolicyWork) -> int:
+def _stored_version(uow: HasPolicy) -> int:
     return uow.policy.current_version()
 
 
-def _stored_policy(uow: PolicyWork) -> PolicyVersion:
+def _stored_policy(uow: HasPolicy) -> PolicyVersion:
     found = uow.policy.current()
     if found is None:
         raise NotFound("no policy is stored; run `safeguarding db upgrade` first")

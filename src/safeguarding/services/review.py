@@ -14,7 +14,7 @@ on contacting children, so they stay refused.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.actions import ActionName
@@ -149,7 +149,12 @@ class ReviewService:
         return case
 
     def _audit(
-        self, uow: ReviewWork, actor: str, action: AuditAction, case_id: str, details: dict
+        self,
+        uow: ReviewWork,
+        actor: str,
+        action: AuditAction,
+        case_id: str,
+        details: dict[str, Any],
     ) -> None:
         auditor.record(uow, self.clock.now(), actor, action, AuditSubject.case(case_id), details)
 
@@ -184,7 +189,7 @@ def reinstatable(
     return [e for e in event_ids if e not in matched], [e for e in event_ids if e in matched]
 
 
-def existing_case(uow: ReviewWork, case_id: str) -> Case:
+def existing_case(uow: HasCases, case_id: str) -> Case:
     case = uow.cases.get(case_id)
     if case is None:
         raise NotFound(f"no case {case_id!r}")

@@ -334,7 +334,7 @@ def daily(period: Period, tally: ActionTally, medians: dict[date, float]) -> tup
     return tuple(
         DailyPoint(
             day=day,
-            by_harm={h: tally.daily.get(day, {}).get(h, 0) for h in Harm},
+            by_harm={h: tally.daily.get(day, Counter())[h] for h in Harm},
             median_minutes_to_action=_minutes(medians.get(day)),
         )
         for day in period.dates()
