@@ -157,10 +157,10 @@ def _seed_events() -> list[dict]:
     events = [
         profile("ryan", 18, created_days_ago=12),
         profile("chloe", 13, created_days_ago=540),
-        {  # chloe accepted ryan's request after her friend introduced him
+        {  # chloe accepted ryan's request after her friend introduced him, before they talked
             "type": "contact_accepted",
             "event_id": "seed-accept",
-            "occurred_at": "2026-03-01T17:00:00Z",
+            "occurred_at": "2026-02-18T19:00:00Z",
             "actor_id": "chloe",
             "target_id": "ryan",
         },
