@@ -34,7 +34,6 @@ from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.ports.store import Store
 from safeguarding.services import effect_handlers
 from safeguarding.services.audit_checkpoints import AuditCheckpoints
-from safeguarding.services.auditor import AccessLog
 from safeguarding.services.banks import BankService
 from safeguarding.services.case_view import CaseViewService
 from safeguarding.services.complaints import ComplaintService, SuperComplaintService
@@ -92,7 +91,6 @@ class Container:
     sessions: WebSessions
     outbox: OutboxWorker
     review: ReviewService
-    access: AccessLog
     visibility: VisibilityService
     banks: BankService
     media: MediaHashing
@@ -204,7 +202,6 @@ def build(
         sessions=WebSessions(store, clock),
         outbox=outbox,
         review=ReviewService(store, clock),
-        access=AccessLog(store, clock),
         visibility=visibility,
         banks=banks,
         sharing=sharing_service(settings, store, clock, banks),

@@ -100,3 +100,43 @@ async def test_what_the_service_writes_is_named_by_the_enum(demo: Container, app
     assert {"decisions", "session.start", "case.view", "case.claim", "regulator.read"} <= written
     reads = {r.subject for r in records if r.action == AuditAction.REGULATOR_READ}
     assert {"ui:overview", "ui:risk", "ui:compliance", "ui:policy"} <= reads
+
+
+def test_no_adapter_records_a_read_itself() -> None:
+    """Routes and pages say who reads what (``auditor.Read``, the one name they may import from
+    the auditor); the service that reads records it, in its own transaction. An adapter that
+    wrote the record could forget it, or keep it for a read that then failed."""
+    imports = re.compile(
+        r"from safeguarding\.services(?:\.auditor import ([^\n]+)| import auditor)"
+    )
+    writes = re.compile(r"regulator_read\(|\.audit\.append\(")
+    recording = sorted(
+        name
+        for name, body in _source(skip=()).items()
+        if name.startswith("adapters/")
+        and (writes.search(body) or any(m != "Read" for m in imports.findall(body)))
+    )
+    assert recording == []
+
+
+async def test_a_regulators_read_is_kept_with_the_read_and_only_if_it_succeeds(
+    client, keys, container: Container
+) -> None:
+    regulator = {"Authorization": f"Bearer {keys[Role.REGULATOR]}"}
+    admin = {"Authorization": f"Bearer {keys[Role.ADMIN]}"}
+    assert (
+        await client.post("/v1/banks", json={"name": "read-me"}, headers=admin)
+    ).status_code == 201
+    assert (await client.get("/v1/banks/read-me", headers=regulator)).status_code == 200
+    assert (await client.get("/v1/banks/not-there", headers=regulator)).status_code == 404
+    assert (
+        await client.get("/v1/events/not-stored/decision", headers=regulator)
+    ).status_code == 404
+    assert (await client.get("/v1/banks/read-me", headers=admin)).status_code == 200
+    with container.store.read() as uow:
+        reads = [
+            (r.actor, r.subject)
+            for r in uow.audit.records()
+            if r.action == AuditAction.REGULATOR_READ.value
+        ]
+    assert reads == [("regulator:test-regulator", str(AuditSubject.bank_read("read-me")))]

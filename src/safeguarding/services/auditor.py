@@ -5,16 +5,20 @@ stored with the change it accounts for or not at all. Actions are ``AuditAction`
 and subjects ``AuditSubject`` values (``domain/audit_actions.py``); the strings stored are
 those the log has always held.
 
-A regulator's reads are accounted for by ``regulator_read``: inside a service's transaction
-where a service does the reading, and through ``AccessLog`` (one transaction of its own)
-where an adapter shows something that no service call reads on the regulator's behalf.
+A regulator's reads are recorded by the service that reads, never by an adapter. An adapter
+says who reads what (a ``Read``: the principal, and the subject the API or the page names) and
+the service reads inside ``reading()``: for the regulator a write transaction that records
+the read first, so the record commits with what was read or not at all. What a service
+serves from memory (a snapshot) it records with ``note()``, in a transaction of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit import AuditEntry, AuditRecord
@@ -23,6 +27,7 @@ from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import HasAudit, Transactions
 
 Actor = str | Principal
+W = TypeVar("W", bound=HasAudit)
 
 
 def entry(
@@ -69,19 +74,35 @@ def regulator_read(
         record(uow, at, principal, AuditAction.REGULATOR_READ, subject, details)
 
 
-class AccessLog:
-    """A regulator's read that an adapter shows without a service reading on its behalf,
-    recorded in a transaction of its own."""
+@dataclass(frozen=True)
+class Read:
+    """Who reads, and what, as the adapter names it (an API listing, a web page)."""
 
-    def __init__(self, store: Transactions[HasAudit], clock: Clock) -> None:
-        self.store = store
-        self.clock = clock
+    principal: Principal
+    subject: AuditSubject
 
-    def read(self, principal: Principal, subject: AuditSubject) -> None:
-        if principal.role is not Role.REGULATOR:
-            return
-        with self.store.write() as uow:
-            regulator_read(uow, self.clock.now(), principal, subject)
+    @property
+    def audited(self) -> bool:
+        return self.principal.role is Role.REGULATOR
+
+
+@contextmanager
+def reading(store: Transactions[W], clock: Clock, read: Read | None) -> Iterator[W]:
+    """A transaction to read in; for a regulator's read, a write one that records it first."""
+    if read is None or not read.audited:
+        with store.read() as uow:
+            yield uow
+        return
+    with store.write() as uow:
+        regulator_read(uow, clock.now(), read.principal, read.subject)
+        yield uow
+
+
+def note(store: Transactions[HasAudit], clock: Clock, read: Read | None) -> None:
+    """Record a regulator's read of what the service serves from memory, on its own."""
+    if read is not None and read.audited:
+        with store.write() as uow:
+            regulator_read(uow, clock.now(), read.principal, read.subject)
 
 
 # -- what services ask of the log -------------------------------------------------------------

@@ -8,9 +8,8 @@ catches up while matching goes on against the index it has.
 
 Up to date means: the changes logged since the snapshot's revision that touch hashes alone
 (an import, a removal, a rollback, an entry switched) are applied to a copy of the snapshot,
-reading only the hashes they touched (``bank_snapshots``). A change to banks
-themselves, or more than ``max_incremental`` hashes at once, rebuilds the whole index from a
-stream of the live hashes.
+reading only the hashes they touched (``bank_snapshots``). A change to banks themselves, or
+more than ``max_incremental`` hashes at once, rebuilds the index from a stream of live hashes.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -88,9 +88,9 @@ class BankService:
         self._index.max_staleness = seconds
 
     # -- reading -------------------------------------------------------------
-    def list(self) -> list[tuple[Bank, dict[str, int]]]:
+    def list(self, read: auditor.Read | None = None) -> list[tuple[Bank, dict[str, int]]]:
         """Every bank with its live hash counts by type."""
-        with self.store.read() as uow:
+        with auditor.reading(self.store, self.clock, read) as uow:
             return [(bank, _counts(uow, bank.name)) for bank in uow.banks.listed()]
 
     def hash_counts(self) -> dict[str, int]:
@@ -98,18 +98,21 @@ class BankService:
         with self.store.read() as uow:
             return dict(self._hash_counts.get(uow))
 
-    def get(self, name: str) -> tuple[Bank, Sequence[BankVersion]]:
-        with self.store.read() as uow:
+    def get(
+        self, name: str, read: auditor.Read | None = None
+    ) -> tuple[Bank, Sequence[BankVersion]]:
+        with auditor.reading(self.store, self.clock, read) as uow:
             return _existing(uow, name), uow.banks.versions(name)
 
-    def entry(self, name: str, entry_id: int) -> tuple[Bank, BankEntry, int]:
+    def entry(
+        self, name: str, entry_id: int, read: auditor.Read | None = None
+    ) -> tuple[Bank, BankEntry, int]:
         """One live hash of a bank and its ``disable_until_ts`` (1: it matches), or NotFound."""
-        with self.store.read() as uow:
+        with auditor.reading(self.store, self.clock, read) as uow:
             bank = _existing(uow, name)
-            found = uow.banks.entry_get(name, entry_id)
-            switched = uow.banks.entries_switched_off() if found else {}
-        if found is None:
-            raise NotFound(f"bank {name!r} holds no entry {entry_id}")
+            if (found := uow.banks.entry_get(name, entry_id)) is None:
+                raise NotFound(f"bank {name!r} holds no entry {entry_id}")
+            switched = uow.banks.entries_switched_off()
         return bank, found, switched.get(entry_id, ENTRY_ON)
 
     def switch_entry(self, name: str, entry_id: int, disable_until_ts: int, actor: str) -> None:
@@ -380,11 +383,8 @@ def _next_version(uow: BankWork, name: str) -> int:
 
 def _counts(uow: BankWork, *names: str) -> dict[str, int]:
     """Live hashes in these banks by type."""
-    found = {t.value: 0 for t in HashType}
-    for name in names:
-        for kind, _ in uow.banks.hashes_live(name):
-            found[kind.value] += 1
-    return found
+    found = Counter(kind.value for name in names for kind, _ in uow.banks.hashes_live(name))
+    return {t.value: found[t.value] for t in HashType}
 
 
 def _in_chunks(

@@ -21,13 +21,14 @@ from safeguarding.domain.compliance import (
     checklist,
 )
 from safeguarding.domain.ids import Clock
-from safeguarding.ports.store import HasPolicy, HasRisk, Transactions
+from safeguarding.ports.store import HasAudit, HasPolicy, HasRisk, Transactions
+from safeguarding.services import auditor
 from safeguarding.services.banks import BankService
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.selftest import ChildSafetySelfTest
 
 
-class ComplianceWork(HasPolicy, HasRisk, Protocol):
+class ComplianceWork(HasAudit, HasPolicy, HasRisk, Protocol):
     """What the compliance checklist reads and writes in one transaction."""
 
 
@@ -62,7 +63,8 @@ class ComplianceService:
         self.config = config
         self.selftest = selftest
 
-    def checklist(self) -> Checklist:
+    def checklist(self, read: auditor.Read | None = None) -> Checklist:
+        auditor.note(self.store, self.clock, read)
         now = self.clock.now()
         return checklist(self.facts(now), now)
 

@@ -48,8 +48,9 @@ class EvidenceService:
     def record(self, event_id: str, principal: Principal = OPERATOR) -> EvidenceRecord:
         """What was preserved for an event (no content): a moderator's, of a queue they work.
         Its content hashes go only to those who could read the content (a hash of a message
-        confirms a guess at it)."""
-        with self.store.read() as uow:
+        confirms a guess at it). A regulator's read is recorded, with the record or not at all."""
+        read = auditor.Read(principal, AuditSubject.evidence_record(event_id))
+        with auditor.reading(self.store, self.clock, read) as uow:
             found = _existing(uow, event_id)
             if principal.role is Role.MODERATOR:
                 content_grounds(uow, principal, event_id, f"the evidence record of {event_id!r}")

@@ -60,12 +60,12 @@ class PolicyService:
         another process may have changed it; a change made here is seen at once."""
         return self._in_force.get(uow)
 
-    def current_readonly(self) -> PolicyVersion:
-        with self.store.read() as uow:
+    def current_readonly(self, read: auditor.Read | None = None) -> PolicyVersion:
+        with auditor.reading(self.store, self.clock, read) as uow:
             return self.current(uow)
 
-    def history(self) -> list[PolicyVersion]:
-        with self.store.read() as uow:
+    def history(self, read: auditor.Read | None = None) -> list[PolicyVersion]:
+        with auditor.reading(self.store, self.clock, read) as uow:
             return uow.policy.history()
 
     def ensure_initial(self, source: str | None = None) -> PolicyVersion | None:

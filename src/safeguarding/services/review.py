@@ -76,8 +76,8 @@ class ReviewService:
         with self.store.read() as uow:
             return uow.cases.listed(OPEN_STATUSES, limit, queues)
 
-    def counts(self) -> Counts:
-        with self.store.read() as uow:
+    def counts(self, read: auditor.Read | None = None) -> Counts:
+        with auditor.reading(self.store, self.clock, read) as uow:
             return uow.figures.counts()
 
     def outbox_pending(self) -> int:

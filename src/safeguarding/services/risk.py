@@ -103,13 +103,13 @@ class RiskService:
         with self.store.read() as uow:
             return uow.risk.latest()
 
-    def history(self, limit: int = 100) -> list[RiskAssessment]:
+    def history(self, limit: int = 100, read: auditor.Read | None = None) -> list[RiskAssessment]:
         """Every stored assessment, newest first."""
-        with self.store.read() as uow:
+        with auditor.reading(self.store, self.clock, read) as uow:
             return uow.risk.assessments(limit)
 
-    def status(self) -> RiskStatus:
-        with self.store.read() as uow:
+    def status(self, read: auditor.Read | None = None) -> RiskStatus:
+        with auditor.reading(self.store, self.clock, read) as uow:
             return RiskStatus(uow.risk.latest(), self.policies.current(uow).version)
 
     def review_due(self) -> bool:

@@ -358,15 +358,14 @@ class TransparencyService:
         self.senior_manager = senior_manager
         self.qualitative_config = qualitative_config or QualitativeConfig()
 
-    def report(self, period: Period) -> TransparencyReport:
+    def report(self, period: Period, read: auditor.Read | None = None) -> TransparencyReport:
+        # The figures are read in one read-only snapshot, which cannot hold the record.
+        auditor.note(self.store, self.clock, read)
         with self.store.read() as uow:
             uow.transparency.snapshot()
             head = uow.audit.head()
-            audit = (
-                AuditHead(seq=head.seq, hash=head.hash)
-                if head
-                else AuditHead(seq=0, hash=GENESIS_HASH)
-            )
+            seq, digest = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+            audit = AuditHead(seq=seq, hash=digest)
             policies = uow.policy.history()
             now = measure(uow, period, audit.seq, policies)
             before = measure(uow, period.year_before(), audit.seq, policies)

@@ -13,7 +13,6 @@ from fastapi import Depends, Request
 
 from safeguarding.bootstrap import Container
 from safeguarding.domain.ids import Clock
-from safeguarding.services.auditor import AccessLog
 from safeguarding.services.banks import BankService
 from safeguarding.services.case_view import CaseViewService
 from safeguarding.services.complaints import ComplaintService, SuperComplaintService
@@ -55,10 +54,6 @@ async def ingest_service(request: Request) -> IngestService:
 async def streamed_ingest(request: Request) -> StreamedIngest | None:
     """Distributed mode's queue to the workers; None when this process decides events itself."""
     return _built(request).streamed
-
-
-async def access_log(request: Request) -> AccessLog:
-    return _built(request).access
 
 
 async def bank_service(request: Request) -> BankService:
@@ -137,7 +132,6 @@ Config = Annotated[Settings, Depends(settings)]
 Now = Annotated[Clock, Depends(clock)]
 Ingest = Annotated[IngestService, Depends(ingest_service)]
 Streamed = Annotated[StreamedIngest | None, Depends(streamed_ingest)]
-Access = Annotated[AccessLog, Depends(access_log)]
 Banks = Annotated[BankService, Depends(bank_service)]
 Media = Annotated[MediaHashing, Depends(media_hashing)]
 Keys = Annotated[KeyService, Depends(key_service)]

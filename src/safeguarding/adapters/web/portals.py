@@ -27,10 +27,12 @@ from safeguarding.adapters.http.services import (
 from safeguarding.adapters.web.routes import Page, page, policy_page, refused
 from safeguarding.adapters.web.transparency import chart_images
 from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.complaints import SuperComplaintStatus
 from safeguarding.domain.errors import InvalidInput, SafeguardingError
 from safeguarding.domain.permissions import Permission
 from safeguarding.domain.transparency import Period
+from safeguarding.services.auditor import Read
 from safeguarding.services.complaints import MAX_FILE_BYTES, EvidenceFile
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -44,7 +46,7 @@ def regulator_overview(
     review: Review,
     transparency: Transparency,
     request: Request,
-    who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL, audit="overview")),
+    who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL)),
 ) -> Response:
     today = clock.now().date()
     recent = Period.parse((today - timedelta(days=90)).isoformat(), today.isoformat())
@@ -53,7 +55,7 @@ def regulator_overview(
         request,
         "pages/regulator.html",
         who,
-        counts=review.counts(),
+        counts=review.counts(Read(who, AuditSubject.page("overview"))),
         policy=policies.current_readonly(),
         requests=information_requests.list(who)[:5],
         harms=harms,
@@ -66,9 +68,9 @@ def regulator_overview(
 def regulator_policy(
     policies: Policies,
     request: Request,
-    who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL, audit="policy")),
+    who: Principal = Depends(Page(Permission.VIEW_REGULATOR_PORTAL)),
 ) -> Response:
-    return policy_page(request, who, policies)
+    return policy_page(request, who, policies, Read(who, AuditSubject.page("policy")))
 
 
 @router.get("/regulator/samples")

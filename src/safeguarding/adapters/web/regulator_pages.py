@@ -11,7 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from safeguarding.adapters.http.services import Compliance, Risk
 from safeguarding.adapters.web.routes import Page, page
 from safeguarding.domain.access import Principal
+from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.permissions import Permission
+from safeguarding.services.auditor import Read
 from safeguarding.services.risk import document_name, markdown
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -21,9 +23,9 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 def risk_page(
     risk: Risk,
     request: Request,
-    who: Principal = Depends(Page(Permission.READ_RISK_ASSESSMENT, audit="risk")),
+    who: Principal = Depends(Page(Permission.READ_RISK_ASSESSMENT)),
 ) -> Response:
-    status = risk.status()
+    status = risk.status(Read(who, AuditSubject.page("risk")))
     return page(
         request,
         "pages/risk.html",
@@ -43,9 +45,9 @@ def risk_assess(risk: Risk, who: Principal = Depends(Page(Permission.ASSESS_RISK
 @router.get("/risk/document")
 def risk_document(
     risk: Risk,
-    who: Principal = Depends(Page(Permission.READ_RISK_ASSESSMENT, audit="risk.export")),
+    who: Principal = Depends(Page(Permission.READ_RISK_ASSESSMENT)),
 ) -> Response:
-    status = risk.status()
+    status = risk.status(Read(who, AuditSubject.page("risk.export")))
     if status.assessment is None:
         return RedirectResponse("/ui/risk", status_code=303)
     body = markdown(status.assessment, status.current_policy_version)
@@ -61,7 +63,7 @@ def risk_document(
 def compliance_page(
     compliance: Compliance,
     request: Request,
-    who: Principal = Depends(Page(Permission.READ_COMPLIANCE, audit="compliance")),
+    who: Principal = Depends(Page(Permission.READ_COMPLIANCE)),
 ) -> Response:
-    checklist = compliance.checklist()
+    checklist = compliance.checklist(Read(who, AuditSubject.page("compliance")))
     return page(request, "pages/compliance.html", who, checklist=checklist)

@@ -24,7 +24,6 @@ from markupsafe import Markup
 from safeguarding.adapters.http.auth import authenticate
 from safeguarding.adapters.http.problems import status_for
 from safeguarding.adapters.http.services import (
-    Access,
     CaseViews,
     Keys,
     Now,
@@ -34,9 +33,9 @@ from safeguarding.adapters.http.services import (
 )
 from safeguarding.adapters.web.csrf import CrossSiteRefused, csrf_token, renew_token
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.errors import SafeguardingError, TooManyAttempts, Unauthenticated
 from safeguarding.domain.permissions import Permission
+from safeguarding.services.auditor import Read
 from safeguarding.services.policy import PolicyService
 from safeguarding.services.sessions import WebSessions
 
@@ -152,12 +151,11 @@ class Page:
     ``permission``, else the login page (no session) or a 403 page. With ``audit``, a
     regulator's visit is recorded in the audit log as ``ui:<audit>``."""
 
-    def __init__(self, permission: Permission, audit: str | None = None) -> None:
+    def __init__(self, permission: Permission) -> None:
         self.permission = permission
         self.roles = permission.roles
-        self.audit = audit
 
-    def __call__(self, request: Request, sessions: Sessions, access: Access) -> Principal:
+    def __call__(self, request: Request, sessions: Sessions) -> Principal:
         principal = _principal(request, sessions)
         if principal is None:
             raise PageRefused(RedirectResponse("/ui/login", status_code=303))
@@ -165,8 +163,6 @@ class Page:
             detail = f"This page is for: {', '.join(r.value for r in self.roles)}."
             title = "Not for your role"
             raise PageRefused(page(request, ERROR_PAGE, principal, 403, title=title, detail=detail))
-        if self.audit is not None:
-            access.read(principal, AuditSubject.page(self.audit))
         return principal
 
 
@@ -256,13 +252,15 @@ def policy(
     return policy_page(request, who, policies)
 
 
-def policy_page(request: Request, who: Principal, policies: PolicyService) -> Response:
+def policy_page(
+    request: Request, who: Principal, policies: PolicyService, read: Read | None = None
+) -> Response:
     """The policy in force and its history, for an admin or the regulator."""
     return page(
         request,
         "pages/policy.html",
         who,
-        policy=policies.current_readonly(),
+        policy=policies.current_readonly(read),
         history=policies.history(),
     )
 

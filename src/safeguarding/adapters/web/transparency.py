@@ -14,13 +14,14 @@ from fastapi.responses import Response, StreamingResponse
 from markupsafe import Markup
 
 from safeguarding.adapters.exports import FORMATS, filename
-from safeguarding.adapters.http.services import Access, Now, Transparency
+from safeguarding.adapters.http.services import Now, Transparency
 from safeguarding.adapters.web.routes import Page, page
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.permissions import Permission
 from safeguarding.domain.transparency import Period, TransparencyReport
+from safeguarding.services.auditor import Read
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 FROM = Query(None, alias="from", description="First day, YYYY-MM-DD.")
@@ -58,7 +59,6 @@ def _refused(request: Request, who: Principal, exc: InvalidInput) -> Response:
 
 @router.get("/transparency")
 def transparency_page(
-    access: Access,
     clock: Now,
     transparency: Transparency,
     request: Request,
@@ -70,10 +70,8 @@ def transparency_page(
         period = period_of(first, last, clock.now().date())
     except InvalidInput as exc:
         return _refused(request, who, exc)
-    access.read(
-        who, AuditSubject.transparency("ui", str(period.start.date()), str(period.last_day))
-    )
-    report = transparency.report(period)
+    dates = str(period.start.date()), str(period.last_day)
+    report = transparency.report(period, Read(who, AuditSubject.transparency("ui", *dates)))
     harms, times = chart_images(report)
     dates = f"from={period.start.date()}&to={period.last_day}"
     return page(
@@ -89,7 +87,6 @@ def transparency_page(
 
 @router.get("/transparency/export")
 def transparency_export(
-    access: Access,
     clock: Now,
     transparency: Transparency,
     request: Request,
@@ -109,10 +106,8 @@ def transparency_export(
             )
     except InvalidInput as exc:
         return _refused(request, who, exc)
-    access.read(
-        who, AuditSubject.transparency("ui", str(period.start.date()), str(period.last_day), fmt)
-    )
-    report = transparency.report(period)
+    dates = str(period.start.date()), str(period.last_day)
+    report = transparency.report(period, Read(who, AuditSubject.transparency("ui", *dates, fmt)))
     disposition = f'attachment; filename="{filename(report, fmt)}"'
     return StreamingResponse(
         export.write(report),

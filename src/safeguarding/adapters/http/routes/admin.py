@@ -16,11 +16,12 @@ from safeguarding.adapters.http.schemas import (
     KeyCreated,
     KeyOut,
 )
-from safeguarding.adapters.http.services import Access, Config, Keys, Policies, Review
+from safeguarding.adapters.http.services import Config, Keys, Policies, Review
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.permissions import Permission
 from safeguarding.ports.store import ApiKeyRecord
+from safeguarding.services.auditor import Read
 
 router = APIRouter(prefix="/v1", tags=["administration"])
 
@@ -108,11 +109,9 @@ def list_cases(
     summary="Running figures (regulator reads are audited)",
 )
 def figures(
-    access: Access,
     policies: Policies,
     review: Review,
     principal: Principal = Depends(Allow(Permission.READ_FIGURES)),
 ) -> Figures:
-    counts = review.counts()
-    access.read(principal, AuditSubject.of(Listing.FIGURES))
+    counts = review.counts(Read(principal, AuditSubject.of(Listing.FIGURES)))
     return Figures(**counts.__dict__, policy_version=policies.current_readonly().version)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import problems, require_json
-from safeguarding.adapters.http.services import Access, Banks, Now
+from safeguarding.adapters.http.services import Banks, Now
 from safeguarding.detectors.media.hash_lists import (
     HashListError,
     ListFormat,
@@ -32,6 +32,7 @@ from safeguarding.domain.banks import (
 )
 from safeguarding.domain.errors import FieldError, InvalidInput
 from safeguarding.domain.permissions import Permission
+from safeguarding.services.auditor import Read
 from safeguarding.services.banks import BankService
 
 router = APIRouter(prefix="/v1/banks", tags=["hash banks"])
@@ -157,10 +158,10 @@ def _counts(banks: BankService, name: str) -> dict[str, int]:
 
 @router.get("", response_model=list[BankOut], responses=problems(), summary="Every hash bank")
 def list_banks(
-    access: Access, banks: Banks, principal: Principal = Depends(Allow(Permission.READ_BANKS))
+    banks: Banks, principal: Principal = Depends(Allow(Permission.READ_BANKS))
 ) -> list[BankOut]:
-    access.read(principal, AuditSubject.of(Listing.BANKS))
-    return [bank_out(bank, counts) for bank, counts in banks.list()]
+    read = Read(principal, AuditSubject.of(Listing.BANKS))
+    return [bank_out(bank, counts) for bank, counts in banks.list(read)]
 
 
 @router.post(
@@ -190,13 +191,11 @@ def create_bank(
     summary="A hash bank and its versions",
 )
 def get_bank(
-    access: Access,
     banks: Banks,
     name: NAME,
     principal: Principal = Depends(Allow(Permission.READ_BANKS)),
 ) -> BankDetail:
-    bank, versions = banks.get(name)
-    access.read(principal, AuditSubject.bank_read(name))
+    bank, versions = banks.get(name, Read(principal, AuditSubject.bank_read(name)))
     return BankDetail(**bank_out(bank, _counts(banks, name)).model_dump(), versions=versions)
 
 

@@ -19,11 +19,12 @@ from safeguarding.adapters.http.schemas import (
     EventsAccepted,
     batch_length,
 )
-from safeguarding.adapters.http.services import Access, Config, Ingest, Streamed
+from safeguarding.adapters.http.services import Config, Ingest, Streamed
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject
-from safeguarding.domain.errors import NotFound, TooLarge
+from safeguarding.domain.errors import TooLarge
 from safeguarding.domain.permissions import Permission
+from safeguarding.services.auditor import Read
 from safeguarding.services.ingest import IngestResult
 from safeguarding.services.streamed import StreamedIngest
 from safeguarding.settings import Settings
@@ -102,15 +103,11 @@ def _answer(batch: bool, results: list[IngestResult]) -> str:
     summary="The stored decision for an event (a regulator's read is audited)",
 )
 def get_decision(
-    access: Access,
     ingest: Ingest,
     event_id: Annotated[str, Path(pattern=ID_PATTERN)],
     principal: Principal = Depends(Allow(Permission.READ_DECISION)),
 ) -> EventResult:
-    access.read(principal, AuditSubject.decision(event_id))
-    decision = ingest.stored_decision(event_id)
-    if decision is None:
-        raise NotFound(f"no event with event_id '{event_id}' is stored")
+    decision = ingest.stored_decision(event_id, Read(principal, AuditSubject.decision(event_id)))
     return EventResult(index=0, event_id=event_id, replayed=True, decision=decision)
 
 

@@ -11,9 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import problems, require_json
-from safeguarding.adapters.http.services import Access, Evidence
+from safeguarding.adapters.http.services import Evidence
 from safeguarding.domain.access import Principal
-from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.evidence import EvidenceRecord
 from safeguarding.domain.permissions import Permission
 
@@ -64,14 +63,11 @@ def record_out(record: EvidenceRecord) -> dict[str, Any]:
     ),
 )
 def get_record(
-    access: Access,
     evidence: Evidence,
     event_id: str,
     principal: Principal = Depends(Allow(Permission.READ_EVIDENCE)),
 ) -> dict[str, Any]:
-    record = evidence.record(event_id, principal)
-    access.read(principal, AuditSubject.evidence_record(event_id))
-    return record_out(record)
+    return record_out(evidence.record(event_id, principal))
 
 
 @router.post(

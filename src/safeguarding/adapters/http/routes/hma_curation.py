@@ -31,12 +31,13 @@ from safeguarding.adapters.http.routes.hma import (
     json_object,
     signals_of,
 )
-from safeguarding.adapters.http.services import Access, Banks, Media, Now
+from safeguarding.adapters.http.services import Banks, Media, Now
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.banks import Bank, BankHarm, BankKind, HashType, ImportMode
 from safeguarding.domain.errors import Conflict, NotFound
 from safeguarding.domain.permissions import Permission
+from safeguarding.services.auditor import Read
 from safeguarding.services.banks import BankService
 
 curation = APIRouter(prefix="/c", tags=["HMA compatible"])
@@ -98,10 +99,10 @@ def enabled_from(enabled: bool | None, ratio: float | None) -> bool | None:
 
 @curation.get("/banks", responses=problems(), summary="Every bank (HMA compatible)")
 def list_banks(
-    access: Access, banks: Banks, principal: Principal = Depends(Allow(Permission.READ_BANKS))
+    banks: Banks, principal: Principal = Depends(Allow(Permission.READ_BANKS))
 ) -> list[dict[str, Any]]:
-    access.read(principal, AuditSubject.of(Listing.BANKS))
-    return [bank_config(bank) for bank, _ in banks.list()]
+    read = Read(principal, AuditSubject.of(Listing.BANKS))
+    return [bank_config(bank) for bank, _ in banks.list(read)]
 
 
 @curation.post(
@@ -130,13 +131,11 @@ def create_bank(
 
 @curation.get("/bank/{bank_name}", responses=problems(400, 404), summary="A bank (HMA compatible)")
 def get_bank(
-    access: Access,
     banks: Banks,
     bank_name: NAME,
     principal: Principal = Depends(Allow(Permission.READ_BANKS)),
 ) -> dict[str, Any]:
-    bank, _ = banks.get(bank_name)
-    access.read(principal, AuditSubject.bank_read(bank_name))
+    bank, _ = banks.get(bank_name, Read(principal, AuditSubject.bank_read(bank_name)))
     return bank_config(bank)
 
 
@@ -181,7 +180,6 @@ def delete_bank(
     summary="One banked hash (HMA compatible)",
 )
 def get_content(
-    access: Access,
     banks: Banks,
     bank_name: NAME,
     content_id: CONTENT_ID,
@@ -190,16 +188,15 @@ def get_content(
 ) -> dict[str, Any]:
     """A vPDQ signal is given as its frame hashes joined by commas (the bank keeps no
     frame qualities or times); lookups take it as it is."""
-    found = content_of(banks, bank_name, content_id, include_signals)
-    access.read(principal, AuditSubject.bank_read(bank_name))
-    return found
+    read = Read(principal, AuditSubject.bank_read(bank_name))
+    return content_of(banks, bank_name, content_id, include_signals, read)
 
 
 def content_of(
-    banks: BankService, bank_name: str, content_id: int, signals: bool
+    banks: BankService, bank_name: str, content_id: int, signals: bool, read: Read | None = None
 ) -> dict[str, Any]:
     """One banked hash as HMA shows a content item."""
-    bank, entry, disable_until_ts = banks.entry(bank_name, content_id)
+    bank, entry, disable_until_ts = banks.entry(bank_name, content_id, read)
     found: dict[str, Any] = {
         "id": entry.entry_id,
         "disable_until_ts": disable_until_ts,

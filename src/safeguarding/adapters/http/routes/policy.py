@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import problems
 from safeguarding.adapters.http.schemas import PolicyCheckOut, PolicyOut
-from safeguarding.adapters.http.services import Access, Policies
+from safeguarding.adapters.http.services import Policies
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.permissions import Permission
 from safeguarding.domain.policy import PolicyVersion
+from safeguarding.services.auditor import Read
 
 router = APIRouter(prefix="/v1/policy", tags=["policy"])
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
@@ -58,12 +59,10 @@ async def yaml_body(request: Request) -> str:
 
 @router.get("", response_model=PolicyOut, responses=problems(), summary="The policy in force")
 def get_policy(
-    access: Access,
     policies: Policies,
     principal: Principal = Depends(Allow(Permission.READ_POLICY)),
 ) -> PolicyOut:
-    access.read(principal, AuditSubject.of(Listing.POLICY))
-    return policy_out(policies.current_readonly())
+    return policy_out(policies.current_readonly(Read(principal, AuditSubject.of(Listing.POLICY))))
 
 
 @router.get(
@@ -73,12 +72,11 @@ def get_policy(
     summary="Every policy version, newest first",
 )
 def get_history(
-    access: Access,
     policies: Policies,
     principal: Principal = Depends(Allow(Permission.READ_POLICY_HISTORY)),
 ) -> list[PolicyOut]:
-    access.read(principal, AuditSubject.of(Listing.POLICY_HISTORY))
-    return [policy_out(p) for p in policies.history()]
+    read = Read(principal, AuditSubject.of(Listing.POLICY_HISTORY))
+    return [policy_out(p) for p in policies.history(read)]
 
 
 @router.put(

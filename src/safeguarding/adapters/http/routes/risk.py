@@ -13,12 +13,13 @@ from pydantic import BaseModel
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import problems
-from safeguarding.adapters.http.services import Access, Risk
+from safeguarding.adapters.http.services import Risk
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject, Listing
 from safeguarding.domain.errors import NotFound
 from safeguarding.domain.permissions import Permission
 from safeguarding.domain.risk import RiskAssessment
+from safeguarding.services.auditor import Read
 from safeguarding.services.risk import RiskStatus, document_name, markdown
 
 router = APIRouter(prefix="/v1/risk-assessment", tags=["regulator"])
@@ -56,12 +57,10 @@ def _out(status: RiskStatus) -> RiskAssessmentOut:
     summary="The latest risk assessment, and whether it is due for review",
 )
 def get_latest(
-    access: Access,
     risk: Risk,
     principal: Principal = Depends(Allow(Permission.READ_RISK_ASSESSMENT)),
 ) -> RiskAssessmentOut:
-    access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT))
-    return _out(risk.status())
+    return _out(risk.status(Read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT))))
 
 
 @router.get(
@@ -71,13 +70,11 @@ def get_latest(
     summary="Every risk assessment, newest first",
 )
 def get_history(
-    access: Access,
     risk: Risk,
     limit: int = Query(100, ge=1, le=500, description="How many, newest first."),
     principal: Principal = Depends(Allow(Permission.READ_RISK_ASSESSMENT)),
 ) -> list[RiskAssessment]:
-    access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT_HISTORY))
-    return risk.history(limit)
+    return risk.history(limit, Read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT_HISTORY)))
 
 
 @router.post(
@@ -103,13 +100,11 @@ def assess_now(
     summary="The latest assessment as a dated document to download",
 )
 def export(
-    access: Access,
     risk: Risk,
     fmt: ExportFormat = Query(ExportFormat.MARKDOWN, alias="format"),
     principal: Principal = Depends(Allow(Permission.READ_RISK_ASSESSMENT)),
 ) -> Response:
-    access.read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT_EXPORT))
-    out = _out(risk.status())
+    out = _out(risk.status(Read(principal, AuditSubject.of(Listing.RISK_ASSESSMENT_EXPORT))))
     if fmt is ExportFormat.MARKDOWN:
         body = markdown(out.assessment, out.current_policy_version)
         media_type = "text/markdown; charset=utf-8"

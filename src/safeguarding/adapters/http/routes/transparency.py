@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Query
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.common import problems
-from safeguarding.adapters.http.services import Access, Transparency
+from safeguarding.adapters.http.services import Transparency
 from safeguarding.domain.access import Principal
 from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.permissions import Permission
 from safeguarding.domain.transparency import Period, TransparencyReport
+from safeguarding.services.auditor import Read
 
 router = APIRouter(prefix="/v1/transparency", tags=["transparency"])
 
@@ -25,14 +26,11 @@ router = APIRouter(prefix="/v1/transparency", tags=["transparency"])
     summary="A period's transparency report, with last year's figures (regulator: audited)",
 )
 def transparency_report(
-    access: Access,
     transparency: Transparency,
     first: str = Query(..., alias="from", description="First day, YYYY-MM-DD (UTC)."),
     last: str = Query(..., alias="to", description="Last day, included, YYYY-MM-DD (UTC)."),
     principal: Principal = Depends(Allow(Permission.READ_TRANSPARENCY)),
 ) -> TransparencyReport:
     period = Period.parse(first, last)
-    access.read(
-        principal, AuditSubject.transparency("api", str(period.start.date()), str(period.last_day))
-    )
-    return transparency.report(period)
+    dates = str(period.start.date()), str(period.last_day)
+    return transparency.report(period, Read(principal, AuditSubject.transparency("api", *dates)))
