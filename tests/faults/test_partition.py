@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -145,8 +146,9 @@ def cut_while_held(
     """Keep the inside worker busy from a sender thread and cut its link at a moment when it
     holds a delivered, unacknowledged message. Watching while sending matters: a worker that
     drains each batch before the next is sent (a quiet machine) never holds one between
-    batches, and the CI run that checked only between batches once found nothing to cut."""
+    batches, and CI runs that checked only between batches found nothing to cut."""
     cut = threading.Event()
+    polls: Counter[str] = Counter()  # what the watch saw, for a failure to show
 
     def send() -> None:
         for sent, batch in enumerate(remaining, start=1):
@@ -155,13 +157,33 @@ def cut_while_held(
             if cut.is_set() or sent >= SEND_BEFORE_GIVING_UP:
                 return
 
+    async def watch(sending: Future[None]) -> None:
+        # One connection for the whole watch: a poll is then a millisecond or two, where
+        # connecting for each took long enough to miss a worker's short holds.
+        watcher = await nats.connect(environment[env_name("stream_url")])
+        try:
+            manager, stream = watcher.jsm(), environment[env_name("stream_name")]
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                consumers = await manager.consumers_info(stream)
+                held = sum(info.num_ack_pending for info in consumers)
+                polls["polls"] += 1
+                polls["held"] += held > 0
+                if len(acknowledged) > EVENTS // 3 and held > 0:
+                    partitioned.cut()
+                    cut.set()
+                    return
+                # Watching goes on after the last batch, while the worker drains a backlog:
+                # under load it falls behind the sender, and may hold messages only then.
+                if sending.done() and held + sum(i.num_pending for i in consumers) == 0:
+                    return
+        finally:
+            await watcher.close()
+
     with ThreadPoolExecutor(1) as pool:
         sending = pool.submit(send)
-        while not sending.done():
-            if len(acknowledged) > EVENTS // 3 and ack_pending(environment) > 0:
-                partitioned.cut()
-                cut.set()
-                break
+        asyncio.run(watch(sending))
         sending.result()
     if not cut.is_set():
-        pytest.fail("the worker inside never held a message to cut it off with")
+        seen = f"{polls['held']} of {polls['polls']} polls saw a held message"
+        pytest.fail(f"the worker inside never held a message to cut it off with ({seen})")
