@@ -44,6 +44,12 @@ def test_unknown_variable_names_the_closest_setting() -> None:
             "0",
             "SAFEGUARDING_MAX_BATCH_EVENTS: Input should be greater",
         ),
+        (
+            "SAFEGUARDING_FORWARDED_ALLOW_IPS",
+            "10.0.0.0/8, 10.0.0.300",
+            "SAFEGUARDING_FORWARDED_ALLOW_IPS.1: .*'10.0.0.300' does not appear to be an IPv4",
+        ),
+        ("SAFEGUARDING_FORWARDED_ALLOW_IPS", "*", "SAFEGUARDING_FORWARDED_ALLOW_IPS.0: .*'\\*'"),
     ],
 )
 def test_wrong_values_are_named(name: str, value: str, message: str) -> None:

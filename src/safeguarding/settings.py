@@ -28,7 +28,7 @@ from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.retention import CONTENT_TYPES, DEFAULT_CONTENT_DAYS
 from safeguarding.domain.risk import Feature
 from safeguarding.settings_delivery import DeliverySettings
-from safeguarding.urls import MASK, mask_url
+from safeguarding.urls import MASK, Network, mask_url
 
 PREFIX = "SAFEGUARDING_"
 MAX_BATCH_EVENTS_CEILING = 10_000  # the most max_batch_events may be set to
@@ -277,6 +277,12 @@ class Settings(DeliverySettings):
         gt=0,
         description="The first wait after too many failed logins; it doubles with each failure.",
     )
+    forwarded_allow_ips: tuple[Network, ...] = Field(
+        default=("127.0.0.1", "::1"),
+        description="Proxies whose X-Forwarded-For names the client (addresses or networks, "
+        "comma-separated; empty: none). Failed logins count per client: behind a proxy not "
+        "listed, every caller is the proxy, and one guesser makes them all wait.",
+    )
 
     @field_validator("content_retention_by_type")
     @classmethod
@@ -364,8 +370,9 @@ def _parse_env(values: dict[str, str]) -> dict[str, Any]:
         )
     if "support_resources" in parsed:
         parsed["support_resources"] = _json_object(parsed["support_resources"], "SUPPORT_RESOURCES")
-    if "detectors" in parsed:
-        parsed["detectors"] = [d.strip() for d in parsed["detectors"].split(",") if d.strip()]
+    for listed in ("detectors", "forwarded_allow_ips"):
+        if listed in parsed:
+            parsed[listed] = [d.strip() for d in parsed[listed].split(",") if d.strip()]
     if "service_features" in parsed:
         parsed["service_features"] = _features(parsed["service_features"])
     return parsed

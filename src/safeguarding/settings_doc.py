@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from safeguarding.settings import PREFIX, Settings, mask
@@ -20,6 +21,8 @@ def settings_table() -> list[dict[str, str]]:
             .replace("pydantic.types.SecretStr", "secret")
             .replace("safeguarding.domain.risk.", "")
         )
+        # A validated type (Annotated[str, AfterValidator(...)]) is shown as the type it checks.
+        annotation = re.sub(r"Annotated\[(\w+), .*?\)\]", r"\1", annotation)
         rows.append(
             {
                 "name": name,

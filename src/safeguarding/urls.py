@@ -3,13 +3,17 @@
 Settings hold URLs with credentials in them (a database password, a NATS token, a signed
 webhook query); :func:`mask_url` hides them wherever a URL is shown or logged.
 :func:`endpoint_problem` says whether an endpoint may receive a bearer token or a report.
+``Network`` is a setting's address or network (the proxies trusted to name the client).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import AfterValidator
 
 MASK = "**********"
 
@@ -70,3 +74,11 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _network(value: str) -> str:
+    ipaddress.ip_network(value, strict=False)  # its ValueError names the entry
+    return value
+
+
+Network = Annotated[str, AfterValidator(_network)]  # an address, or a network such as 10.0.0.0/8

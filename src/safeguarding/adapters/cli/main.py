@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 from pathlib import Path
+from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 import typer
@@ -47,7 +48,7 @@ from safeguarding.adapters.cli.listen import ensure_port_free
 from safeguarding.adapters.http.app import create_app
 from safeguarding.adapters.metrics import serve_worker_metrics
 from safeguarding.bootstrap import Container, attach_stream, stream_consumer
-from safeguarding.settings import PREFIX
+from safeguarding.settings import PREFIX, Settings
 from safeguarding.settings_doc import settings_table
 from safeguarding.urls import mask_url
 
@@ -131,6 +132,7 @@ def serve_container(container: Container, host: str, port: int) -> None:
             log_config=None,
             access_log=False,
             lifespan="on",
+            **_proxies(container.settings),
         )
     )
     stopping = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -142,6 +144,12 @@ def serve_container(container: Container, host: str, port: int) -> None:
         for sig, handler in stopping.items():
             signal.signal(sig, handler)
         container.close()  # stops the media worker pool, so no semaphore is left behind
+
+
+def _proxies(configured: Settings) -> dict[str, Any]:
+    """Whose X-Forwarded-For uvicorn believes: the client it names becomes the request's
+    client (whom failed logins are counted against) only when the peer is one of these."""
+    return {"proxy_headers": True, "forwarded_allow_ips": list(configured.forwarded_allow_ips)}
 
 
 def _log_database(container: Container) -> None:
@@ -206,6 +214,7 @@ def serve(
         log_config=None,
         access_log=False,
         lifespan="on",
+        **_proxies(settings_in_force),
     )
 
 

@@ -38,7 +38,8 @@ def bearer_token(request: Request) -> str | None:
 
 
 def client_address(request: Request) -> str:
-    """The peer's address as the server saw it (forwarded-for headers are not trusted)."""
+    """The client's address: the peer's, or the one X-Forwarded-For names when the peer is
+    a proxy listed in ``forwarded_allow_ips`` (uvicorn's proxy headers, set by `serve`)."""
     return request.client.host if request.client else "unknown"
 
 
