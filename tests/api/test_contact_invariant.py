@@ -37,11 +37,19 @@ class Api:
     def __init__(self, app: Any, key: str) -> None:
         self.app, self.headers = app, auth(key)
 
-    def post(self, path: str, body: dict[str, Any]) -> Any:
+    def post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+        return self._call("POST", path, body, headers)
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        return self._call("GET", path, None, headers)
+
+    def _call(
+        self, method: str, path: str, body: dict[str, Any] | None, headers: dict[str, str] | None
+    ) -> Any:
         async def call() -> httpx.Response:
             transport = httpx.ASGITransport(app=self.app)
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-                return await http.post(path, json=body, headers=self.headers)
+                return await http.request(method, path, json=body, headers=headers or self.headers)
 
         answer = asyncio.run(call())
         assert answer.status_code == 200, answer.text

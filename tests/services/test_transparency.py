@@ -194,7 +194,9 @@ def small_store(world: Container, clock: Clock) -> None:
         profile("child-b", 12, before(60)),
         profile("adult-c", 30, before(60)),
         known_upload("uploader", before(10), "upload"),
-        grooming_report("child-b", "adult-a", before(30), "report"),
+        # about another adult: a report holds the reported adult's messages to the child,
+        # and adult-a's first message must stand for the default rules alone
+        grooming_report("child-b", "adult-r", before(30), "report"),
         first_message("adult-a", "child-b", before(20), "contact"),
         first_message("adult-a", "adult-c", before(5), "chat"),
     )

@@ -32,6 +32,7 @@ from safeguarding.domain.events import (
     MediaEvent,
     MessageEvent,
     ProfileUpdateEvent,
+    UserReportEvent,
 )
 from safeguarding.domain.relationships import (
     ConnectionLink,
@@ -42,6 +43,7 @@ from safeguarding.domain.relationships import (
 from safeguarding.policy.engine import AccountFacts, PolicyFacts, TargetFacts
 from safeguarding.ports.store import HasPeople, Restriction
 from safeguarding.services import livestreams
+from safeguarding.services.review_holds import held_pairs
 
 CONTACT_WINDOW = timedelta(days=7)
 RESTRICTING = (ActionName.RESTRICT_CONTACT_WITH_CHILDREN, ActionName.SUSPEND_ACCOUNT)
@@ -228,8 +230,9 @@ class BatchState:
             self._record_message(event, detector_states or {})
         if isinstance(event, MessageEvent):
             self._record_stated_age(event)
-        if decision.verdict is not Verdict.ALLOW:
+        if decision.verdict is not Verdict.ALLOW or isinstance(event, UserReportEvent):
             self._hold_for_review(event, decision)
+        if decision.verdict is not Verdict.ALLOW:
             self._refuse(event)
             return
         for target in self.targets_of(event):
@@ -253,17 +256,11 @@ class BatchState:
             self._new_refusals.append((event.event_id, event.actor_id, target, event.occurred_at))
 
     def _hold_for_review(self, event: Event, decision: Decision) -> None:
-        """A decision that keeps a message back and opens a case about a suspect and a child
-        (a flagged grooming risk) holds the pair for review: until a moderator decides the
-        case, the policy sees ``under_review`` on everything the suspect aims at the child."""
-        if not any(a.name is ActionName.OPEN_CASE for a in decision.actions):
-            return
-        for signal in decision.signals:
-            details = signal.evidence.details
-            suspect, child = details.get("suspect_account_id"), details.get("child_account_id")
-            if isinstance(suspect, str) and isinstance(child, str):
-                self.under_review.add((suspect, child))
-                self._new_holds.append((suspect, child, event.event_id, event.occurred_at))
+        """Hold the pairs the decision holds for review (``review_holds``)."""
+        reporter = self.account(event.actor_id, event.occurred_at).age_band
+        for suspect, child in held_pairs(event, decision, reporter):
+            self.under_review.add((suspect, child))
+            self._new_holds.append((suspect, child, event.event_id, event.occurred_at))
 
     def _record_stated_age(self, event: MessageEvent) -> None:
         """Keep a child's age the writer gives for themself ("im 12"), with the message."""
