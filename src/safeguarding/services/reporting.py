@@ -23,7 +23,13 @@ from safeguarding.domain.audit_actions import CONTENT_VIEWS, AuditAction, AuditS
 from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from safeguarding.domain.events import Event, MediaEvent, MessageEvent, PostEvent
+from safeguarding.domain.events import (
+    Event,
+    MediaEvent,
+    MessageEvent,
+    PostEvent,
+    UserReportEvent,
+)
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.permissions import Permission
 from safeguarding.domain.reports import (
@@ -240,8 +246,8 @@ class ReportingService:
     def _accounts(
         self, uow: ReportingWork, event: Event, decision: Decision
     ) -> tuple[ReportedAccount, ...]:
-        suspect = _named(decision, "suspect_account_id") or [event.actor_id]
-        children = _named(decision, "child_account_id") or list(event.target_ids())
+        suspect = _named(decision, "suspect_account_id") or [_suspect(event)]
+        children = _named(decision, "child_account_id") or _children(event)
         roles = dict.fromkeys(children, "child") | dict.fromkeys(suspect, "suspect")
         stored = uow.accounts.get(list(roles))
         found = []
@@ -309,6 +315,18 @@ def _incident(decision: Decision) -> IncidentType:
     if any(s.kind == "hash_match" for s in decision.signals):
         return IncidentType.CHILD_SEXUAL_ABUSE_MATERIAL
     return IncidentType.ONLINE_ENTICEMENT
+
+
+def _suspect(event: Event) -> str:
+    """Whom the event is about when no signal names a suspect: a report's reported account
+    (never the one who reported), else the actor."""
+    return event.reported_account_id if isinstance(event, UserReportEvent) else event.actor_id
+
+
+def _children(event: Event) -> list[str]:
+    """The children an event may concern when no signal names one: a report's reporter, else
+    its targets (an account that is not a child is listed as "other")."""
+    return [event.actor_id] if isinstance(event, UserReportEvent) else list(event.target_ids())
 
 
 def _named(decision: Decision, key: str) -> Sequence[str]:
