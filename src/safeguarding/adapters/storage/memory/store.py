@@ -11,58 +11,62 @@ import copy
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
+from safeguarding.adapters.storage.memory.banks import MemoryBanks
+from safeguarding.adapters.storage.memory.complaints import (
+    MemoryComplaints,
+    MemoryInformationRequests,
+    MemorySuperComplaints,
+)
+from safeguarding.adapters.storage.memory.evidence import (
+    MemoryEvidence,
+    MemoryReports,
+    MemoryRetention,
+)
 from safeguarding.adapters.storage.memory.people import MemoryAccounts, MemoryConversations
 from safeguarding.adapters.storage.memory.repositories import (
     MemoryAudit,
-    MemoryBanks,
     MemoryCases,
     MemoryEvents,
     MemoryFigures,
     MemoryKeys,
     MemoryOutbox,
     MemoryPolicy,
-    MemoryRisk,
     MemorySessions,
 )
+from safeguarding.adapters.storage.memory.risk import MemoryRisk
 from safeguarding.adapters.storage.memory.sharing import MemoryPartnerAccounts
 from safeguarding.adapters.storage.memory.state import MemoryState
+from safeguarding.adapters.storage.memory.transparency import MemoryTransparency
 from safeguarding.domain.domain_events import DomainEvent
 from safeguarding.domain.errors import StoreClosed
 from safeguarding.ports.domain_events import UnitOfWorkBase
 
 
-class NotKept:
-    """A repository the in-memory store does not keep: any use says so."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __getattr__(self, method: str) -> Any:
-        raise NotImplementedError(f"the in-memory store keeps no {self.name} ({method})")
-
-
 class MemoryUnitOfWork(UnitOfWorkBase):
-    """The repositories over one transaction's state."""
+    """Every repository of the unit of work, over one transaction's state."""
 
     def __init__(self, state: MemoryState) -> None:
         self.events = MemoryEvents(state)
+        self.retention = MemoryRetention(state)
         self.accounts = MemoryAccounts(state)
         self.conversations = MemoryConversations(state)
         self.outbox = MemoryOutbox(state)
         self.cases = MemoryCases(state)
+        self.evidence = MemoryEvidence(state)
+        self.reports = MemoryReports(state)
         self.audit = MemoryAudit(state)
         self.policy = MemoryPolicy(state)
         self.keys = MemoryKeys(state)
         self.sessions = MemorySessions(state)
-        self.figures = MemoryFigures(state)
-        self.risk = MemoryRisk(state)
         self.banks = MemoryBanks(state)
         self.partner_accounts = MemoryPartnerAccounts(state)
-
-    def __getattr__(self, name: str) -> Any:
-        return NotKept(name)
+        self.figures = MemoryFigures(state)
+        self.complaints = MemoryComplaints(state)
+        self.super_complaints = MemorySuperComplaints(state)
+        self.information_requests = MemoryInformationRequests(state)
+        self.transparency = MemoryTransparency(state)
+        self.risk = MemoryRisk(state)
 
 
 class MemoryStore:
