@@ -76,7 +76,7 @@ class MemoryBanks(Repository):
 
     def entries_chunks(self, size: int) -> Iterator[list[BankEntry]]:
         """Every live hash in entry order, ``size`` at a time."""
-        live = self.entries_live()
+        live = [r.entry() for r in self._live()]
         for at in range(0, len(live), size):
             yield live[at : at + size]
 

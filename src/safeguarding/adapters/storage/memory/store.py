@@ -69,15 +69,30 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.risk = MemoryRisk(state)
 
 
+class Committed:
+    """The committed state and the lock its one writer holds, shared by every store opened
+    on it (``MemoryStore.another``)."""
+
+    def __init__(self) -> None:
+        self.state = MemoryState()
+        self.write_lock = threading.Lock()
+
+
 class MemoryStore:
     """Hands out transactions over state kept in memory; ``publish`` is given the domain
     events a transaction recorded once it has committed (never after a rollback)."""
 
     def __init__(self, publish: Callable[[Iterable[DomainEvent]], None] | None = None) -> None:
         self.publish = publish
-        self._state = MemoryState()
-        self._write_lock = threading.Lock()
+        self._committed = Committed()
         self._closed = False
+
+    def another(self) -> MemoryStore:
+        """A second store over this one's state, as a second process opens the same database:
+        the same data and writer lock, its own ``publish`` and ``close``."""
+        other = MemoryStore()
+        other._committed = self._committed
+        return other
 
     def _check_open(self) -> None:
         if self._closed:
@@ -86,17 +101,17 @@ class MemoryStore:
     @contextmanager
     def write(self) -> Iterator[MemoryUnitOfWork]:
         self._check_open()
-        with self._write_lock:
-            working = copy.deepcopy(self._state)
+        with self._committed.write_lock:
+            working = copy.deepcopy(self._committed.state)
             uow = MemoryUnitOfWork(working)
             yield uow
-            self._state = working
+            self._committed.state = working
         self._published(uow)
 
     @contextmanager
     def read(self) -> Iterator[MemoryUnitOfWork]:
         self._check_open()
-        uow = MemoryUnitOfWork(copy.deepcopy(self._state))
+        uow = MemoryUnitOfWork(copy.deepcopy(self._committed.state))
         yield uow
         self._published(uow)
 
@@ -108,7 +123,7 @@ class MemoryStore:
     @contextmanager
     def scratch(self) -> Iterator[MemoryUnitOfWork]:
         self._check_open()
-        yield MemoryUnitOfWork(copy.deepcopy(self._state))
+        yield MemoryUnitOfWork(copy.deepcopy(self._committed.state))
 
     def compact(self, full: bool = False) -> None:
         """Nothing to compact: removed content is gone with its last reference."""
