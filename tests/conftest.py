@@ -149,10 +149,16 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return make_settings(database_url, tmp_path)
 
 
+def build_container(config: pytest.Config, settings: Settings, **options: Any) -> Container:
+    """``build`` on the store the run tests: the in-memory one for SQLite settings under
+    ``--memory-store``, else the settings' database."""
+    memory = config.getoption("--memory-store") and "sqlite" in settings.database_url
+    return build(settings, store=MemoryStore() if memory else None, **options)
+
+
 @pytest.fixture
-def container(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Container]:
-    memory = request.config.getoption("--memory-store") and "sqlite" in settings.database_url
-    built = build(settings, store=MemoryStore() if memory else None)
+def container(settings: Settings, pytestconfig: pytest.Config) -> Iterator[Container]:
+    built = build_container(pytestconfig, settings)
     yield built
     built.close()
 
@@ -165,12 +171,12 @@ def skip_on_memory(container: Container, why: str) -> None:
         pytest.skip(f"not on the in-memory store: {why}")
 
 
-def another_process(container: Container, settings: Settings) -> Container:
+def another_process(container: Container, settings: Settings, **options: Any) -> Container:
     """A second container over the first one's data, as a second process over the same
     database; on the in-memory store, over a second store on the same state."""
     if isinstance(container.store, MemoryStore):
-        return build(settings, store=container.store.another())
-    return build(settings)
+        return build(settings, store=container.store.another(), **options)
+    return build(settings, **options)
 
 
 @pytest.fixture
