@@ -4,13 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test faults lint bench self-harm-figures grooming-figures system-deps build-deps clean
+.PHONY: demo test test-memory faults lint bench self-harm-figures grooming-figures system-deps build-deps clean
 
 demo: $(STAMP)  ## Run the service with demo data on embedded SQLite (make demo PORT=8001 HOST=...)
 	$(BIN)/safeguarding demo $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 test: $(STAMP) system-deps  ## Lint, type-check and run the whole test suite (SQLite and PostgreSQL)
 	bash scripts/test.sh
+
+test-memory: $(STAMP)  ## Only the services on the in-memory store (SQLite; no PostgreSQL needed)
+	bash scripts/test-memory.sh
 
 lint: $(STAMP)
 	bash scripts/lint.sh

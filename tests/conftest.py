@@ -92,11 +92,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_base_url(worker_id: str) -> Iterator[str | None]:
-    """A database of this test worker's own on the test server, or None when there is no server."""
+def postgres_base_url(worker_id: str, pytestconfig: pytest.Config) -> Iterator[str | None]:
+    """A database of this test worker's own on the test server, or None when there is no server
+    (which CI allows only in a ``--memory-store`` run: the fast path needs no PostgreSQL)."""
     url = os.environ.get("SAFEGUARDING_TEST_POSTGRES_URL")
     if not url:
-        if os.environ.get("CI"):
+        if os.environ.get("CI") and not pytestconfig.getoption("--memory-store"):
             pytest.fail("CI needs PostgreSQL: SAFEGUARDING_TEST_POSTGRES_URL is not set")
         yield None
         return
@@ -148,12 +149,34 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return make_settings(database_url, tmp_path)
 
 
+def build_container(config: pytest.Config, settings: Settings, **options: Any) -> Container:
+    """``build`` on the store the run tests: the in-memory one for SQLite settings under
+    ``--memory-store``, else the settings' database."""
+    memory = config.getoption("--memory-store") and "sqlite" in settings.database_url
+    return build(settings, store=MemoryStore() if memory else None, **options)
+
+
 @pytest.fixture
-def container(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Container]:
-    memory = request.config.getoption("--memory-store") and "sqlite" in settings.database_url
-    built = build(settings, store=MemoryStore() if memory else None)
+def container(settings: Settings, pytestconfig: pytest.Config) -> Iterator[Container]:
+    built = build_container(pytestconfig, settings)
     yield built
     built.close()
+
+
+def skip_on_memory(container: Container, why: str) -> None:
+    """Skip the rest of a test on the in-memory store, saying ``why``: only for what a database
+    alone shows (its files at rest, races between its connections). What a service does is
+    checked on every store."""
+    if isinstance(container.store, MemoryStore):
+        pytest.skip(f"not on the in-memory store: {why}")
+
+
+def another_process(container: Container, settings: Settings, **options: Any) -> Container:
+    """A second container over the first one's data, as a second process over the same
+    database; on the in-memory store, over a second store on the same state."""
+    if isinstance(container.store, MemoryStore):
+        return build(settings, store=container.store.another(), **options)
+    return build(settings, **options)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The storage contract, run on every backend (SQLite, PostgreSQL and the in-memory store).
 
 Any new store must pass this suite unchanged. What only a database can show (content sealed in
-its files) is skipped on the in-memory store, saying why (``_skip_on_memory``).
+its files) is skipped on the in-memory store, saying why (``skip_on_memory``, tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from safeguarding.domain.cases import Case, CaseStatus
 from safeguarding.domain.errors import StoreClosed
 from safeguarding.ports.store import OutboxItem, Restriction
 from safeguarding.settings import Settings
-from tests.conftest import fresh_postgres
+from tests.conftest import fresh_postgres, skip_on_memory
 from tests.factories import event, message
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -49,20 +49,13 @@ def container(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Co
     built.close()
 
 
-def _skip_on_memory(request: pytest.FixtureRequest) -> None:
-    if request.node.callspec.params.get("database_url") == MEMORY:
-        pytest.skip("about a database's files: the in-memory store keeps nothing at rest")
-
-
-def test_event_round_trips_and_content_is_encrypted_at_rest(
-    container: Container, request: pytest.FixtureRequest
-) -> None:
+def test_event_round_trips_and_content_is_encrypted_at_rest(container: Container) -> None:
     sent = event(message(text="a distinctive sentence about homework"))
     container.ingest.ingest([sent], source="test")
     with container.store.read() as uow:
         assert uow.events.get(sent.event_id) == sent
         assert uow.events.get("missing") is None
-    _skip_on_memory(request)
+    skip_on_memory(container, "about a database's files: the in-memory store keeps nothing at rest")
     raw = _raw_payloads(container.store)
     assert raw
     assert all(b"distinctive" not in blob for blob in raw)

@@ -10,13 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
-from safeguarding.adapters.storage.sqlalchemy import tables
-from safeguarding.bootstrap import Container, build
+from safeguarding.bootstrap import Container
 from safeguarding.domain.audit import CHECKPOINT_ACTION
 from safeguarding.wiring import checkpoint_folder
-from tests.conftest import make_settings
+from tests.conftest import another_process, build_container, make_settings
 from tests.services.test_risk import MovableClock
 
 WAIT_SECONDS = 20.0
@@ -28,12 +26,14 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def timed(database_url: str, tmp_path: Path, clock: MovableClock) -> Iterator[Container]:
+def timed(
+    pytestconfig: pytest.Config, database_url: str, tmp_path: Path, clock: MovableClock
+) -> Iterator[Container]:
     """Checkpoints every 10 minutes only (the record count trigger off)."""
     settings = make_settings(
         database_url, tmp_path, audit_checkpoint_records=0, audit_checkpoint_minutes=10
     )
-    container = build(settings, clock=clock)
+    container = build_container(pytestconfig, settings, clock=clock)
     yield container
     container.close()
 
@@ -80,12 +80,13 @@ def test_the_outbox_loop_makes_a_checkpoint_every_m_minutes_while_records_are_ad
 
 
 def test_several_processes_make_one_checkpoint_per_interval(
-    database_url: str, tmp_path: Path, clock: MovableClock
+    pytestconfig: pytest.Config, database_url: str, tmp_path: Path, clock: MovableClock
 ) -> None:
     settings = make_settings(
         database_url, tmp_path, audit_checkpoint_records=3, audit_checkpoint_minutes=0
     )
-    workers = [build(settings, clock=clock) for _ in range(3)]
+    first = build_container(pytestconfig, settings, clock=clock)
+    workers = [first, *(another_process(first, settings, clock=clock) for _ in range(2))]
     try:
         for i in range(3):
             add_record(workers[0], f"k{i}")
@@ -101,10 +102,8 @@ def test_several_processes_make_one_checkpoint_per_interval(
         for thread in threads:
             thread.join(timeout=30)
         with workers[0].store.read() as uow:
-            made = uow.conn.execute(
-                select(func.count()).where(tables.audit_log.c.action == CHECKPOINT_ACTION)
-            ).scalar()
-        assert made == 1
+            made = [r for r in uow.audit.records() if r.action == CHECKPOINT_ACTION]
+        assert len(made) == 1
         assert len(checkpoint_seqs(workers[0])) == 1
     finally:
         for container in workers:

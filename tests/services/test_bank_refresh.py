@@ -1,8 +1,9 @@
 """Matching reads no store inside ingest's write transaction: the banks' snapshot is brought up
 to date before the batch, and a bank another process changed still takes effect (issue #19).
 
-Runs through the HTTP API on SQLite and PostgreSQL; the second process is a second container
-over the same database, so only the revision check can tell the first one about the change.
+Runs through the HTTP API on SQLite and PostgreSQL (and the in-memory store); the second process
+is a second container over the same database, so only the revision check can tell the first one
+about the change.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy import event as sa_event
 
-from safeguarding.bootstrap import Container, build
+from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
 from safeguarding.domain.banks import Bank, HashType
-from tests.conftest import auth, make_settings
+from tests.conftest import another_process, auth, make_settings
 from tests.detectors.media.fixtures.media import lossless, scene
 from tests.factories import BASE, media
 from tests.services.test_banks import pdq_of
@@ -31,16 +32,29 @@ KNOWN = lossless(scene(21))
 
 @pytest.fixture
 def other_process(container: Container) -> Iterator[Container]:
-    built = build(make_settings(container.settings.database_url, container.settings.data_dir))
+    settings = make_settings(container.settings.database_url, container.settings.data_dir)
+    built = another_process(container, settings)
     yield built
     built.close()
+
+
+class BankReads:
+    """A unit of work's bank repository that notes in ``seen`` every use made of it."""
+
+    def __init__(self, banks: Any, seen: list[str]) -> None:
+        self.banks, self.seen = banks, seen
+
+    def __getattr__(self, name: str) -> Any:
+        self.seen.append(f"uow.banks.{name}")
+        return getattr(self.banks, name)
 
 
 @contextlib.contextmanager
 def bank_reads_inside_writes(container: Container) -> Iterator[list[str]]:
     """Statements naming a bank table run by a thread while it holds the store's write
-    transaction, on any engine (SQLite reads through a second one); a background index
-    rebuild, in its own thread, is not counted."""
+    transaction, on any engine (SQLite reads through a second one), and any use of the
+    transaction's bank repository (the in-memory store runs no statements); a background
+    index rebuild, in its own thread, is not counted."""
     inside = threading.local()
     seen: list[str] = []
     store = container.store
@@ -49,6 +63,7 @@ def bank_reads_inside_writes(container: Container) -> Iterator[list[str]]:
     @contextlib.contextmanager
     def write() -> Iterator[Any]:
         with opened() as uow:
+            uow.banks = BankReads(uow.banks, seen)
             inside.active = True
             try:
                 yield uow

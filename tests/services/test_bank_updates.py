@@ -7,6 +7,7 @@ rebuilt from the database would. On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from safeguarding.adapters.storage.memory.banks import MemoryBanks
 from safeguarding.adapters.storage.sqlalchemy.banks import BankRows
 from safeguarding.bootstrap import Container
 from safeguarding.detectors.media.bank_index import BankIndex, IndexHolder
@@ -41,6 +43,7 @@ POOL = (
 )
 CHANGED = ["wide", "narrow", "dormant"]  # two blocking banks and a disabled one
 LATER = int(time.time()) + 24 * 3600  # an entry switched off until tomorrow
+FULL_READS = ("entries_live", "entries_chunks")  # what a rebuild reads, on every store
 
 
 other_process = test_bank_refresh.other_process  # a second process over the same database
@@ -50,14 +53,14 @@ other_process = test_bank_refresh.other_process  # a second process over the sam
 def full_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Each time any process reads every live hash (what a rebuild does), from any store."""
     seen: list[str] = []
-    for name in ("entries_live", "entries_chunks"):
-        original = getattr(BankRows, name)  # a rename must not leave the spy watching nothing
+    for store, name in itertools.product((BankRows, MemoryBanks), FULL_READS):
+        original = getattr(store, name)  # a rename must not leave the spy watching nothing
 
         def spy(self: Any, *args: Any, _original: Any = original, _name: str = name) -> Any:
             seen.append(_name)
             return _original(self, *args)
 
-        monkeypatch.setattr(BankRows, name, spy)
+        monkeypatch.setattr(store, name, spy)
     return seen
 
 

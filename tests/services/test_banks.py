@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safeguarding.bootstrap import Container, build
+from safeguarding.bootstrap import Container
 from safeguarding.detectors.media.bank_index import BankIndex, UploadHashes
 from safeguarding.detectors.media.hashing import hash_image_bytes, pdq_distance
 from safeguarding.domain.banks import Bank, BankEntry, BankKind, HashType, ImportMode
 from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.errors import MediaRefused, NotFound
-from tests.conftest import make_settings
+from tests.conftest import another_process, make_settings
 from tests.detectors.media.fixtures.media import encode, lossless, png_bomb, scene
 from tests.factories import BASE, event, media
 
@@ -223,11 +223,10 @@ def test_a_hostile_upload_is_refused_and_nothing_is_stored(container) -> None:
 @pytest.fixture
 def second_process(container: Container) -> Iterator[Container]:
     """Another process over the same database, looking for bank changes on every match."""
-    built = build(
-        make_settings(
-            container.settings.database_url, container.settings.data_dir, bank_recheck_seconds=0
-        )
+    settings = make_settings(
+        container.settings.database_url, container.settings.data_dir, bank_recheck_seconds=0
     )
+    built = another_process(container, settings)
     yield built
     built.close()
 

@@ -19,9 +19,10 @@ from safeguarding.domain.complaints import ComplaintKind
 from safeguarding.domain.compliance import Measure
 from safeguarding.services.complaints import NewComplaint
 from safeguarding.services.policy import default_policy_source
+from tests.conftest import another_process, build_container, make_settings
 from tests.detectors.test_grooming import _seed_events
 from tests.factories import event, report
-from tests.services.test_risk import MovableClock, timed
+from tests.services.test_risk import MovableClock
 
 MANAGER = "Sam Patel, Chief Safety Officer"
 MODERATOR = Principal(key_id="m", name="sam", role=Role.MODERATOR)
@@ -40,12 +41,18 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def make(database_url: str, tmp_path: Path, clock: MovableClock) -> Iterator[Any]:
+def make(
+    pytestconfig: pytest.Config, database_url: str, tmp_path: Path, clock: MovableClock
+) -> Iterator[Any]:
     """Builds containers on the test database with settings overrides, and closes them."""
     built: list[Container] = []
 
     def build_one(**overrides: Any) -> Container:
-        built.append(timed(database_url, tmp_path, clock, **overrides))
+        settings = make_settings(database_url, tmp_path, **overrides)
+        if built:  # a second process on the same database
+            built.append(another_process(built[0], settings, clock=clock))
+        else:
+            built.append(build_container(pytestconfig, settings, clock=clock))
         return built[-1]
 
     yield build_one

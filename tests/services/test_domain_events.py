@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from safeguarding.adapters.storage.memory.store import MemoryStore
 from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
 from safeguarding.bootstrap import Container
 from safeguarding.domain.domain_events import ContentReinstated, DomainEvent
@@ -21,14 +22,18 @@ REINSTATED = ContentReinstated(("evt-1",))
 
 
 class Listening:
-    """A store on the container's database whose bus tells ``heard`` what it hears, with
-    whether the key written in the same transaction was already committed by then."""
+    """A store on the container's database (or a second one on its in-memory state) whose bus
+    tells ``heard`` what it hears, with whether the key written in the same transaction was
+    already committed by then."""
 
     def __init__(self, container: Container) -> None:
         self.bus = DomainEventBus()
-        self.store = SqlStore(
-            container.settings.database_url, container.store.cipher, publish=self.bus.publish
+        self.store: SqlStore | MemoryStore = (
+            container.store.another()
+            if isinstance(container.store, MemoryStore)
+            else SqlStore(container.settings.database_url, container.store.cipher)
         )
+        self.store.publish = self.bus.publish
         self.heard: list[tuple[DomainEvent, bool]] = []
         self.bus.subscribe(ContentReinstated, self.hear)
 

@@ -12,9 +12,7 @@ from importlib.metadata import EntryPoint
 from typing import Any, ClassVar
 
 import pytest
-from sqlalchemy import select
 
-from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.domain.access import Role
 from safeguarding.domain.actions import ActionName, OpenCaseParams
 from safeguarding.domain.cases import CaseStatus
@@ -26,6 +24,7 @@ from safeguarding.services import effect_handlers
 from safeguarding.services.outbox import EffectHandlerFailed
 from tests.conftest import auth
 from tests.factories import BASE, report
+from tests.services.test_outbox import stored_outbox
 from tests.test_docs import code_blocks, doc, section
 
 pytestmark = pytest.mark.anyio
@@ -82,11 +81,8 @@ async def test_a_plugin_handler_runs_beside_the_built_in_one_in_its_transaction(
         "adult",
     )
     assert isinstance(effect.params, OpenCaseParams)
-    with container.store.engine.connect() as conn:
-        results = conn.execute(
-            select(t.outbox.c.result).where(t.outbox.c.kind == "open_case")
-        ).scalars()
-        assert [r.split("; ")[-1] for r in results] == ["case_tally: tallied"]
+    results = [i.result for i in stored_outbox(container) if i.kind == "open_case"]
+    assert [r.split("; ")[-1] for r in results] == ["case_tally: tallied"]
 
 
 async def test_a_failing_plugin_rolls_the_item_back_and_is_named(container, client, keys) -> None:

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from safeguarding.adapters.storage.memory.store import MemoryStore
 from safeguarding.adapters.storage.sqlalchemy import tables as t
-from safeguarding.bootstrap import Container, build
+from safeguarding.bootstrap import Container
 from safeguarding.domain.actions import ActionName
 from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.effects import SIDE_EFFECTS, SideEffect
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import OutboxItem
 from safeguarding.settings import Settings
-from tests.conftest import make_settings
+from tests.conftest import another_process, make_settings
 from tests.factories import BASE, benign_png, event, media, profile, report
+from tests.services.test_banks import MovableClock
 
 KNOWN = benign_png("outbox-known")
 
@@ -49,9 +53,9 @@ class Recorder:
 
 
 @pytest.fixture
-def restarted(settings: Settings) -> Iterator[Container]:
+def restarted(container: Container, settings: Settings) -> Iterator[Container]:
     """A second process's container over the same database, as after a restart."""
-    built = build(settings)
+    built = another_process(container, settings)
     yield built
     built.close()
 
@@ -59,6 +63,37 @@ def restarted(settings: Settings) -> Iterator[Container]:
 def cases(container: Container) -> list:
     with container.store.read() as uow:
         return uow.cases.listed(list(CaseStatus), 100)
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """An outbox item as stored, with what the port tells no one: its status, result, error."""
+
+    item_id: str
+    kind: str
+    payload: dict[str, Any]
+    status: str
+    result: str | None
+    last_error: str | None
+
+
+def stored_outbox(container: Container) -> list[StoredItem]:
+    """Every outbox item as the store holds it: the rows of the outbox table, or the in-memory
+    store's own."""
+    if isinstance(container.store, MemoryStore):
+        with container.store.read() as uow:
+            return [
+                _stored(r.item, r.status, r.result, r.last_error)
+                for r in uow.outbox.s.outbox.values()
+            ]
+    o = t.outbox.c
+    query = select(o.item_id, o.kind, o.payload, o.status, o.result, o.last_error)
+    with container.store.engine.connect() as conn:
+        return [StoredItem(*row) for row in conn.execute(query)]
+
+
+def _stored(item: OutboxItem, status: str, result: str | None, error: str | None) -> StoredItem:
+    return StoredItem(item.item_id, item.kind, item.payload, status, result, error)
 
 
 def test_effects_written_before_a_crash_are_carried_out_after_restart(container, restarted) -> None:
@@ -97,12 +132,8 @@ def test_webhooks_retry_with_backoff_and_keep_their_delivery_id(container) -> No
     assert recorder.deliveries == []
     with container.store.read() as uow:
         assert uow.outbox.pending() == 1  # the notify item waits for its retry time
-    with container.store.write() as uow:
-        from sqlalchemy import update
-
-        from safeguarding.adapters.storage.sqlalchemy.tables import outbox
-
-        uow.conn.execute(update(outbox).values(next_attempt_at=container.clock.now()))
+    # Past the first backoff (two seconds): the item is due again.
+    container.outbox.clock = MovableClock(container.clock.now() + timedelta(minutes=1))
     container.outbox.run_once()
     assert len(recorder.deliveries) == 1
     assert recorder.deliveries[0].startswith("obx_")
@@ -180,8 +211,7 @@ def test_rows_written_by_the_old_code_are_carried_out(container) -> None:
 
 def test_new_rows_keep_the_old_shape(container) -> None:
     container.ingest.ingest([event(report("kid", "adult", "grooming"))], source="test")
-    with container.store.engine.connect() as conn:
-        rows = conn.execute(select(t.outbox.c.kind, t.outbox.c.payload)).all()
+    rows = [(item.kind, item.payload) for item in stored_outbox(container)]
     assert rows
     for kind, payload in rows:
         assert set(payload) == set(OLD_PAYLOAD)
@@ -197,12 +227,10 @@ def test_a_row_that_is_not_a_side_effect_is_failed_not_retried(container, caplog
     assert container.outbox.run_once() == 1
     assert container.outbox.run_once() == 0
     assert cases(container) == []
-    with container.store.engine.connect() as conn:
-        status, result = conn.execute(
-            select(t.outbox.c.status, t.outbox.c.last_error).where(t.outbox.c.item_id == "obx_bad")
-        ).one()
-    assert status == "failed"
-    assert "params.priority" in result
+    (bad_item,) = [i for i in stored_outbox(container) if i.item_id == "obx_bad"]
+    assert bad_item.status == "failed"
+    assert bad_item.last_error is not None
+    assert "params.priority" in bad_item.last_error
     assert any("marked failed" in r.getMessage() for r in caplog.records)
 
 

@@ -12,14 +12,14 @@ from typing import ClassVar
 
 import pytest
 
-from safeguarding.bootstrap import Container, build
+from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.banks import Bank, HashType
 from safeguarding.domain.cases import CaseDecision, Outcome
 from safeguarding.domain.errors import AccessDenied, Conflict
 from safeguarding.domain.reports import NcaReferral, NcmecReport, ReportStatus, as_nca
 from safeguarding.services.access import OPERATOR
-from tests.conftest import make_settings
+from tests.conftest import build_container, make_settings
 from tests.detectors.test_grooming import _seed_events
 from tests.factories import BASE, benign_png, event, media
 
@@ -138,9 +138,10 @@ def receiver() -> Iterator[str]:
 
 
 def test_an_image_report_is_posted_to_the_configured_endpoint(
-    database_url: str, tmp_path: Path, receiver: str
+    pytestconfig: pytest.Config, database_url: str, tmp_path: Path, receiver: str
 ) -> None:
-    container = build(make_settings(database_url, tmp_path, report_endpoint=receiver))
+    settings = make_settings(database_url, tmp_path, report_endpoint=receiver)
+    container = build_container(pytestconfig, settings)
     digest = hashlib.sha256(IMAGE).hexdigest()
     try:
         a_confirmed_image_case(container, IMAGE, "img-1")
@@ -184,11 +185,10 @@ async def test_the_report_flow_over_http(client, keys, container) -> None:
 
 
 def test_every_report_names_the_accountable_senior_manager(
-    database_url: str, tmp_path: Path
+    pytestconfig: pytest.Config, database_url: str, tmp_path: Path
 ) -> None:
-    named = build(
-        make_settings(database_url, tmp_path, senior_manager="Dr A. Example, Head of Safety")
-    )
+    settings = make_settings(database_url, tmp_path, senior_manager="Dr A. Example, Head of Safety")
+    named = build_container(pytestconfig, settings)
     try:
         event_id = run_seed_case(named)
         ncmec = NcmecReport.model_validate(named.reports.package(event_id, "default", OPERATOR))

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from safeguarding.bootstrap import Container, build
+from safeguarding.bootstrap import Container
 from safeguarding.domain.errors import InvalidInput
 from safeguarding.domain.risk import Feature, RiskLevel
 from safeguarding.services.policy import default_policy_source
 from safeguarding.services.risk import markdown
 from safeguarding.settings import load_settings
-from tests.conftest import make_settings
+from tests.conftest import build_container, make_settings
 from tests.detectors.test_grooming import _seed_events
 from tests.factories import contact_request, event, message, next_id, profile
 
@@ -39,13 +39,19 @@ def clock() -> MovableClock:
     return MovableClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
 
 
-def timed(database_url: str, tmp_path: Path, clock: MovableClock, **overrides: Any) -> Container:
-    return build(make_settings(database_url, tmp_path, **overrides), clock=clock)
+def timed(
+    config: pytest.Config, database_url: str, tmp_path: Path, clock: MovableClock, **overrides: Any
+) -> Container:
+    settings = make_settings(database_url, tmp_path, **overrides)
+    return build_container(config, settings, clock=clock)
 
 
 @pytest.fixture
-def timed_container(database_url: str, tmp_path: Path, clock: MovableClock) -> Iterator[Container]:
-    built = timed(database_url, tmp_path, clock, senior_manager="Sam Patel, Chief Safety Officer")
+def timed_container(
+    pytestconfig: pytest.Config, database_url: str, tmp_path: Path, clock: MovableClock
+) -> Iterator[Container]:
+    manager = "Sam Patel, Chief Safety Officer"
+    built = timed(pytestconfig, database_url, tmp_path, clock, senior_manager=manager)
     yield built
     built.close()
 
@@ -158,9 +164,11 @@ def test_the_document_is_dated_with_a_table_per_feature(timed_container, clock) 
     assert "**Review due**" in markdown(made, made.policy_version + 1)
 
 
-def test_only_the_features_the_platform_offers_are_assessed(database_url, tmp_path, clock) -> None:
+def test_only_the_features_the_platform_offers_are_assessed(
+    pytestconfig, database_url, tmp_path, clock
+) -> None:
     offered = (Feature.DIRECT_MESSAGES, Feature.IMAGE_SHARING)
-    container = timed(database_url, tmp_path, clock, service_features=offered)
+    container = timed(pytestconfig, database_url, tmp_path, clock, service_features=offered)
     try:
         made = container.risk.assess("cli")
     finally:

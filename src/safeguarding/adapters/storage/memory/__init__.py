@@ -2,5 +2,6 @@
 
 For tests of the services that need no SQL: it passes the storage contract suite
 (``tests/contracts/test_store.py``) beside SQLite and PostgreSQL, so it cannot drift from them.
-It keeps only the repositories named in ``store.py``; the others raise ``NotImplementedError``.
+It keeps every repository of ``ports.store.UnitOfWork``, one module per concern beside
+``store.py``; ``state.py`` holds the tables they share.
 """

@@ -10,15 +10,13 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from safeguarding.adapters.storage.memory.state import CaseRow, MemoryState, OutboxRow, StoredRow
+from safeguarding.adapters.storage.memory.state import CaseRow, OutboxRow, Repository, StoredRow
 from safeguarding.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord
-from safeguarding.domain.banks import Bank, BankChange, BankEntry, BankVersion, EntryState, HashType
 from safeguarding.domain.cases import DECIDED, Case, CaseStatus
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.errors import ConcurrentWrite
 from safeguarding.domain.events import Event
 from safeguarding.domain.policy import PolicyVersion
-from safeguarding.domain.risk import RiskAssessment
 from safeguarding.ports.records import (
     ApiKeyRecord,
     Counts,
@@ -29,12 +27,7 @@ from safeguarding.ports.records import (
 )
 
 
-class _Repository:
-    def __init__(self, state: MemoryState) -> None:
-        self.s = state
-
-
-class MemoryEvents(_Repository):
+class MemoryEvents(Repository):
     """``EventStore`` in memory."""
 
     def find(self, event_ids: Collection[str]) -> dict[str, StoredEvent]:
@@ -87,7 +80,7 @@ class MemoryEvents(_Repository):
         return [(r.event, r.decision) for r in chosen]
 
 
-class MemoryOutbox(_Repository):
+class MemoryOutbox(Repository):
     """``OutboxStore`` in memory: one item at a time, leased until ``now + lease_seconds``."""
 
     def add(self, items: Sequence[OutboxItem]) -> None:
@@ -123,7 +116,7 @@ class MemoryOutbox(_Repository):
         return sum(1 for r in self.s.outbox.values() if r.status == "pending")
 
 
-class MemoryCases(_Repository):
+class MemoryCases(Repository):
     """``CaseStore`` in memory: unique by case id, by source, and (undecided) by open key."""
 
     def get(self, case_id: str) -> Case | None:
@@ -186,7 +179,7 @@ class MemoryCases(_Repository):
         return sorted(cases, key=lambda c: c.opened_at, reverse=True)[:limit]
 
 
-class MemoryAudit(_Repository):
+class MemoryAudit(Repository):
     """``AuditLog`` in memory: the same hash chain, appended under the store's write lock."""
 
     def append(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
@@ -245,7 +238,7 @@ class MemoryAudit(_Repository):
         ]
 
 
-class MemoryPolicy(_Repository):
+class MemoryPolicy(Repository):
     """``PolicyStore`` in memory."""
 
     def current(self) -> PolicyVersion | None:
@@ -263,7 +256,7 @@ class MemoryPolicy(_Repository):
         return sorted(self.s.policies, key=lambda p: p.version, reverse=True)
 
 
-class MemoryKeys(_Repository):
+class MemoryKeys(Repository):
     """``KeyStore`` in memory."""
 
     def add(self, key: ApiKeyRecord) -> None:
@@ -283,7 +276,7 @@ class MemoryKeys(_Repository):
         return True
 
 
-class MemorySessions(_Repository):
+class MemorySessions(Repository):
     """``SessionStore`` in memory."""
 
     def add(self, session: WebSessionRecord) -> None:
@@ -311,7 +304,7 @@ class MemorySessions(_Repository):
         return len(gone)
 
 
-class MemoryFigures(_Repository):
+class MemoryFigures(Repository):
     """``Figures`` in memory."""
 
     def counts(self) -> Counts:
@@ -324,70 +317,3 @@ class MemoryFigures(_Repository):
             cases_by_status=dict(Counter(c.status.value for c in cases)),
             cases_by_queue=dict(Counter(c.queue for c in cases)),
         )
-
-
-class MemoryRisk(_Repository):
-    """The assessments of ``RiskStore`` in memory. Its figures are SQL aggregates over every
-    table, which this store does not repeat: they raise ``NotImplementedError``."""
-
-    def add(self, assessment: RiskAssessment) -> None:
-        self.s.risk_assessments.append(assessment)
-
-    def latest(self) -> RiskAssessment | None:
-        found = self.assessments(limit=1)
-        return found[0] if found else None
-
-    def assessments(self, limit: int = 100) -> list[RiskAssessment]:
-        newest = sorted(self.s.risk_assessments, key=lambda a: a.version, reverse=True)
-        return newest[:limit]
-
-    def __getattr__(self, figure: str) -> Any:
-        raise NotImplementedError(f"the in-memory store computes no risk figures ({figure})")
-
-
-class MemoryBanks(_Repository):
-    """``BankStore`` in memory, for a deployment with no hash banks: every read answers as an
-    empty set of banks does. Curating banks (versions, live hashes, the change log) is left to
-    the SQL stores: a write raises ``NotImplementedError``."""
-
-    def listed(self) -> list[Bank]:
-        return []
-
-    def get(self, name: str) -> Bank | None:
-        return None
-
-    def versions(self, name: str) -> list[BankVersion]:
-        return []
-
-    def hashes_live(self, name: str) -> dict[tuple[HashType, str], int]:
-        return {}
-
-    def hashes_at(self, name: str, version: int) -> set[tuple[HashType, str]]:
-        return set()
-
-    def entries_live(self) -> list[BankEntry]:
-        return []
-
-    def entries_chunks(self, size: int) -> Iterator[list[BankEntry]]:
-        yield from ()
-
-    def entries_touched(self, changes: Sequence[BankChange]) -> list[EntryState]:
-        return []
-
-    def entry_get(self, name: str, entry_id: int) -> BankEntry | None:
-        return None
-
-    def entries_switched_off(self) -> dict[int, int]:
-        return {}
-
-    def revision(self) -> int:
-        return 0
-
-    def revision_at(self) -> datetime | None:
-        return None
-
-    def changes_since(self, revision: int) -> list[BankChange]:
-        return []
-
-    def __getattr__(self, write: str) -> Any:
-        raise NotImplementedError(f"the in-memory store keeps no hash banks ({write})")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from safeguarding.adapters.storage.memory.repositories import _Repository
+from safeguarding.adapters.storage.memory.state import Repository
 from safeguarding.domain.sharing import PartnerAccount
 
 
-class MemoryPartnerAccounts(_Repository):
+class MemoryPartnerAccounts(Repository):
     """``PartnerAccountStore`` in memory."""
 
     def held(self, partner: str | None = None) -> list[PartnerAccount]:

@@ -11,58 +11,71 @@ import copy
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
+from safeguarding.adapters.storage.memory.banks import MemoryBanks
+from safeguarding.adapters.storage.memory.complaints import (
+    MemoryComplaints,
+    MemoryInformationRequests,
+    MemorySuperComplaints,
+)
+from safeguarding.adapters.storage.memory.evidence import (
+    MemoryEvidence,
+    MemoryReports,
+    MemoryRetention,
+)
 from safeguarding.adapters.storage.memory.people import MemoryAccounts, MemoryConversations
 from safeguarding.adapters.storage.memory.repositories import (
     MemoryAudit,
-    MemoryBanks,
     MemoryCases,
     MemoryEvents,
     MemoryFigures,
     MemoryKeys,
     MemoryOutbox,
     MemoryPolicy,
-    MemoryRisk,
     MemorySessions,
 )
+from safeguarding.adapters.storage.memory.risk import MemoryRisk
 from safeguarding.adapters.storage.memory.sharing import MemoryPartnerAccounts
 from safeguarding.adapters.storage.memory.state import MemoryState
+from safeguarding.adapters.storage.memory.transparency import MemoryTransparency
 from safeguarding.domain.domain_events import DomainEvent
 from safeguarding.domain.errors import StoreClosed
 from safeguarding.ports.domain_events import UnitOfWorkBase
 
 
-class NotKept:
-    """A repository the in-memory store does not keep: any use says so."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __getattr__(self, method: str) -> Any:
-        raise NotImplementedError(f"the in-memory store keeps no {self.name} ({method})")
-
-
 class MemoryUnitOfWork(UnitOfWorkBase):
-    """The repositories over one transaction's state."""
+    """Every repository of the unit of work, over one transaction's state."""
 
     def __init__(self, state: MemoryState) -> None:
         self.events = MemoryEvents(state)
+        self.retention = MemoryRetention(state)
         self.accounts = MemoryAccounts(state)
         self.conversations = MemoryConversations(state)
         self.outbox = MemoryOutbox(state)
         self.cases = MemoryCases(state)
+        self.evidence = MemoryEvidence(state)
+        self.reports = MemoryReports(state)
         self.audit = MemoryAudit(state)
         self.policy = MemoryPolicy(state)
         self.keys = MemoryKeys(state)
         self.sessions = MemorySessions(state)
-        self.figures = MemoryFigures(state)
-        self.risk = MemoryRisk(state)
         self.banks = MemoryBanks(state)
         self.partner_accounts = MemoryPartnerAccounts(state)
+        self.figures = MemoryFigures(state)
+        self.complaints = MemoryComplaints(state)
+        self.super_complaints = MemorySuperComplaints(state)
+        self.information_requests = MemoryInformationRequests(state)
+        self.transparency = MemoryTransparency(state)
+        self.risk = MemoryRisk(state)
 
-    def __getattr__(self, name: str) -> Any:
-        return NotKept(name)
+
+class Committed:
+    """The committed state and the lock its one writer holds, shared by every store opened
+    on it (``MemoryStore.another``)."""
+
+    def __init__(self) -> None:
+        self.state = MemoryState()
+        self.write_lock = threading.Lock()
 
 
 class MemoryStore:
@@ -71,9 +84,15 @@ class MemoryStore:
 
     def __init__(self, publish: Callable[[Iterable[DomainEvent]], None] | None = None) -> None:
         self.publish = publish
-        self._state = MemoryState()
-        self._write_lock = threading.Lock()
+        self._committed = Committed()
         self._closed = False
+
+    def another(self) -> MemoryStore:
+        """A second store over this one's state, as a second process opens the same database:
+        the same data and writer lock, its own ``publish`` and ``close``."""
+        other = MemoryStore()
+        other._committed = self._committed
+        return other
 
     def _check_open(self) -> None:
         if self._closed:
@@ -82,17 +101,17 @@ class MemoryStore:
     @contextmanager
     def write(self) -> Iterator[MemoryUnitOfWork]:
         self._check_open()
-        with self._write_lock:
-            working = copy.deepcopy(self._state)
+        with self._committed.write_lock:
+            working = copy.deepcopy(self._committed.state)
             uow = MemoryUnitOfWork(working)
             yield uow
-            self._state = working
+            self._committed.state = working
         self._published(uow)
 
     @contextmanager
     def read(self) -> Iterator[MemoryUnitOfWork]:
         self._check_open()
-        uow = MemoryUnitOfWork(copy.deepcopy(self._state))
+        uow = MemoryUnitOfWork(copy.deepcopy(self._committed.state))
         yield uow
         self._published(uow)
 
@@ -104,7 +123,7 @@ class MemoryStore:
     @contextmanager
     def scratch(self) -> Iterator[MemoryUnitOfWork]:
         self._check_open()
-        yield MemoryUnitOfWork(copy.deepcopy(self._state))
+        yield MemoryUnitOfWork(copy.deepcopy(self._committed.state))
 
     def compact(self, full: bool = False) -> None:
         """Nothing to compact: removed content is gone with its last reference."""
