@@ -83,11 +83,7 @@ class GroomingDetector(ConversationMemory):
     def configure(
         cls, options: Mapping[str, Any], resources: DetectorResources | None = None
     ) -> Self:
-        unknown = sorted(set(options) - {"flag", "high"})
-        if unknown:
-            raise ValueError(
-                f"detector {cls.get_name()} takes only 'flag' and 'high', got {unknown}"
-            )
+        cls.refuse_unknown_options(options, "flag", "high")
         found = {k: float(v) for k, v in options.items()}
         if any(not 0.0 < v < 1.0 for v in found.values()):
             raise ValueError(f"detector {cls.get_name()}: thresholds must be in (0, 1)")

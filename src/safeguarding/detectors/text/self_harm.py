@@ -44,9 +44,7 @@ class SelfHarmDetector(Detector):
     def configure(
         cls, options: Mapping[str, Any], resources: DetectorResources | None = None
     ) -> Self:
-        unknown = sorted(set(options) - {"threshold"})
-        if unknown:
-            raise ValueError(f"detector {cls.get_name()} takes only 'threshold', got {unknown}")
+        cls.refuse_unknown_options(options, "threshold")
         threshold = options.get("threshold")
         if threshold is not None and not 0.0 < float(threshold) < 1.0:
             raise ValueError(f"detector {cls.get_name()}: threshold must be in (0, 1)")
