@@ -110,6 +110,12 @@ class Container:
     streamed: StreamedIngest | None = None
     event_stream: NatsEventStream | None = None
 
+    def __enter__(self) -> Container:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         if self.event_stream is not None:
             self.event_stream.close()

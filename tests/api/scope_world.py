@@ -20,13 +20,14 @@ from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.bootstrap import Container, build
 from safeguarding.demo import demo_events, known_hash_list
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.cases import Case, CaseDecision, Outcome
+from safeguarding.domain.cases import Case, Outcome
 from safeguarding.domain.complaints import ComplaintKind
 from safeguarding.domain.events import EVENT_ADAPTER
 from safeguarding.services.complaints import EvidenceFile, NewComplaint
 from safeguarding.services.keys import principal_of
 from tests.conftest import make_settings
 from tests.factories import report
+from tests.reviewing import claim_and_decide
 
 GROOMING_EVENT = "demo-msg-023"  # reached high: opened a case, drafted a report, kept evidence
 KNOWN_IMAGE = "demo-upload-known"  # blocked by the known-abuse-image rule
@@ -57,17 +58,7 @@ def case_of(container: Container, event_id: str) -> Case:
 
 
 def decide(container: Container, case: Case, who: Principal, outcome: Outcome, code: str) -> None:
-    container.review.claim(case.case_id, who)
-    container.review.decide(
-        CaseDecision(
-            case_id=case.case_id,
-            outcome=outcome,
-            reason_code=code,
-            by=who.audit_name,
-            at=container.clock.now(),
-        ),
-        who,
-    )
+    claim_and_decide(container, case.case_id, who, code, outcome)
 
 
 def build_world(database_url: str, tmp_path: Path) -> World:

@@ -5,7 +5,6 @@ out of the data folder (an existing install's key is moved there, still verifyin
 from __future__ import annotations
 
 import json
-import os
 import re
 import stat
 from pathlib import Path
@@ -18,8 +17,8 @@ from sqlalchemy import create_engine, text
 
 from safeguarding.adapters.audit_signing import public_hex
 from tests import factories as f
-from tests.cli.test_cli import run, set_width, words, write_jsonl
-from tests.conftest import TEST_KEY
+from tests.cli.cli_env import cli_environment
+from tests.cli.test_cli import run, words, write_jsonl
 
 EVENTS = 10
 CHECKPOINT_EVERY = 5
@@ -28,16 +27,13 @@ CHECKPOINT_EVERY = 5
 @pytest.fixture
 def audit_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The CLI over this backend, checkpoints every 5 records into data/audit-checkpoints."""
-    for name in list(os.environ):
-        if name.startswith("SAFEGUARDING_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SAFEGUARDING_DATABASE_URL", database_url)
-    monkeypatch.setenv("SAFEGUARDING_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SAFEGUARDING_CONTENT_KEY", TEST_KEY)
-    monkeypatch.setenv("SAFEGUARDING_AUDIT_CHECKPOINT_RECORDS", str(CHECKPOINT_EVERY))
-    set_width(monkeypatch, 200)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return cli_environment(
+        monkeypatch,
+        tmp_path,
+        database_url=database_url,
+        width=200,
+        audit_checkpoint_records=str(CHECKPOINT_EVERY),
+    )
 
 
 def ingest_one_per_record() -> None:

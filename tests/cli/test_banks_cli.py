@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from click.testing import Result
-from typer.testing import CliRunner
 
-from safeguarding.adapters.cli import common
-from safeguarding.adapters.cli.main import app
-from tests.conftest import TEST_KEY
+from tests.cli import cli_env
+from tests.cli.cli_env import cli_environment
 
 PDQ_A = "a" * 64
 PDQ_B = "5" * 64
@@ -20,25 +17,11 @@ PDQ_B = "5" * 64
 @pytest.fixture(autouse=True)
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Only our SAFEGUARDING_ variables, pointing at a SQLite file in tmp_path; a wide console."""
-    for name in list(os.environ):
-        if name.startswith("SAFEGUARDING_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SAFEGUARDING_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("SAFEGUARDING_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SAFEGUARDING_CONTENT_KEY", TEST_KEY)
-    monkeypatch.setenv("COLUMNS", "160")
-    for console in (common.console, common.err):
-        monkeypatch.setattr(console, "_width", 160)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return cli_environment(monkeypatch, tmp_path, width=160)
 
 
 def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(app, ["--create", "banks", *args], prog_name="safeguarding")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"
-    return result
+    return cli_env.run("banks", *args, code=code)
 
 
 def test_create_import_list_and_roll_back(workdir: Path) -> None:

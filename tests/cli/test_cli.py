@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -20,12 +19,9 @@ from typing import Any
 
 import click
 import pytest
-from click.testing import Result
 from sqlalchemy import create_engine
 from typer.main import get_command
-from typer.testing import CliRunner
 
-from safeguarding.adapters.cli import common
 from safeguarding.adapters.cli.main import app
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.bootstrap import Container, build
@@ -36,6 +32,7 @@ from safeguarding.services.policy import default_policy_source
 from safeguarding.settings import load_settings
 from safeguarding.settings_doc import settings_table
 from tests import factories as f
+from tests.cli.cli_env import cli_environment, run, set_width
 from tests.conftest import TEST_KEY
 
 DEFAULT_RULES = len(check_policy(default_policy_source()).document.rules)
@@ -50,36 +47,7 @@ Check = Callable[[str, str], None]
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean environment: only our SAFEGUARDING_ variables, a fixed width, cwd in tmp_path."""
-    for name in list(os.environ):
-        # The suite's own SAFEGUARDING_TEST_POSTGRES_URL would be refused as an unknown setting.
-        if name.startswith("SAFEGUARDING_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SAFEGUARDING_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("SAFEGUARDING_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SAFEGUARDING_CONTENT_KEY", TEST_KEY)
-    set_width(monkeypatch, 100)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def set_width(monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
-    """Give the command a terminal this wide.
-
-    Rich fixes a console's width from COLUMNS when it is created, at import, and pytest-xdist
-    workers run with COLUMNS=80; so the consoles themselves are set, and COLUMNS for Typer's help.
-    """
-    monkeypatch.setenv("COLUMNS", str(columns))
-    for console in (common.console, common.err):
-        monkeypatch.setattr(console, "_width", columns)
-
-
-def run(*args: str, code: int = 0) -> Result:
-    """Run `safeguarding ARGS`; fail with its output unless it exits with ``code``."""
-    result = CliRunner().invoke(app, ["--create", *args], prog_name="safeguarding")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"
-    return result
+    return cli_environment(monkeypatch, tmp_path, width=100)
 
 
 def plain(text: str) -> str:

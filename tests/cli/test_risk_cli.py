@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from safeguarding.adapters.cli import common
-from safeguarding.adapters.cli.main import app
 from safeguarding.services.policy import default_policy_source
-from tests.conftest import TEST_KEY
+from tests.cli.cli_env import cli_environment, run
 
 MANAGER = "Sam Patel, Chief Safety Officer"
 
@@ -21,26 +16,7 @@ MANAGER = "Sam Patel, Chief Safety Officer"
 @pytest.fixture(autouse=True)
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Only our SAFEGUARDING_ variables, pointing at a SQLite file in tmp_path; a wide console."""
-    for name in list(os.environ):
-        if name.startswith("SAFEGUARDING_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SAFEGUARDING_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("SAFEGUARDING_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SAFEGUARDING_CONTENT_KEY", TEST_KEY)
-    monkeypatch.setenv("SAFEGUARDING_SENIOR_MANAGER", MANAGER)
-    monkeypatch.setenv("COLUMNS", "200")
-    for console in (common.console, common.err):
-        monkeypatch.setattr(console, "_width", 200)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(app, ["--create", *args], prog_name="safeguarding")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"
-    return result
+    return cli_environment(monkeypatch, tmp_path, width=200, senior_manager=MANAGER)
 
 
 def test_show_before_any_assessment_says_how_to_make_one() -> None:

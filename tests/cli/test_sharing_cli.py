@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import pytest
 
-from safeguarding.adapters.cli import common
 from safeguarding.bootstrap import build
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.banks import Trust
 from safeguarding.domain.cases import CaseDecision, Outcome
 from safeguarding.settings import load_settings
 from tests import factories as f
+from tests.cli.cli_env import cli_environment
 from tests.cli.test_cli import run
-from tests.conftest import TEST_KEY
 
 PDQ = "3c" * 32
 PARTNER = f"signal_type,signal_str,harm\npdq,{PDQ},abuse_imagery\nvideo_md5,{'d' * 32},terrorism\n"
@@ -30,17 +28,9 @@ PARTNER = f"signal_type,signal_str,harm\npdq,{PDQ},abuse_imagery\nvideo_md5,{'d'
 
 @pytest.fixture(autouse=True)
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
-    for name in list(os.environ):
-        if name.startswith("SAFEGUARDING_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SAFEGUARDING_DATABASE_URL", database_url)
-    monkeypatch.setenv("SAFEGUARDING_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SAFEGUARDING_CONTENT_KEY", TEST_KEY)
-    monkeypatch.setenv("SAFEGUARDING_SHARING_SALT", "cli-salt")
-    for console in (common.console, common.err):
-        monkeypatch.setattr(console, "_width", 160)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return cli_environment(
+        monkeypatch, tmp_path, database_url=database_url, width=160, sharing_salt="cli-salt"
+    )
 
 
 def partner_banks() -> dict[str, tuple[str | None, Trust | None, int]]:

@@ -7,21 +7,18 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import Result
-from typer.testing import CliRunner
 
-from safeguarding.adapters.cli import common
-from safeguarding.adapters.cli.main import app
 from safeguarding.bootstrap import Container, build
 from safeguarding.domain.transparency import TransparencyReport
 from safeguarding.settings import load_settings
-from tests.conftest import TEST_KEY
+from tests.cli import cli_env
+from tests.cli.cli_env import cli_environment
 from tests.services.test_transparency import (
     Clock,
     first_message,
@@ -37,18 +34,7 @@ DAY = datetime(2021, 2, 10, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Only our SAFEGUARDING_ variables, a wide terminal, and the working directory in tmp."""
-    for name in list(os.environ):
-        if name.startswith("SAFEGUARDING_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SAFEGUARDING_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("SAFEGUARDING_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SAFEGUARDING_CONTENT_KEY", TEST_KEY)
-    monkeypatch.setenv("SAFEGUARDING_ORGANISATION", "Example Chat Ltd")
-    monkeypatch.setenv("COLUMNS", "160")
-    for console in (common.console, common.err):
-        monkeypatch.setattr(console, "_width", 160)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return cli_environment(monkeypatch, tmp_path, width=160, organisation="Example Chat Ltd")
 
 
 @pytest.fixture
@@ -73,11 +59,7 @@ def stored(workdir: Path) -> Iterator[Container]:
 
 
 def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(app, ["--create", "report", *args], prog_name="safeguarding")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"
-    return result
+    return cli_env.run("report", *args, code=code)
 
 
 def words(text: str) -> str:

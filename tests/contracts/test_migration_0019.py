@@ -8,12 +8,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from safeguarding.adapters.storage.crypto import ContentCipher, parse_key_ring
-from safeguarding.adapters.storage.sqlalchemy import migrate
-from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
 from safeguarding.domain.accounts import AgeBand
 from safeguarding.domain.relationships import ConnectionLink
-from tests.conftest import TEST_KEY
+from tests.contracts.migrating import engine_at, store_over, upgrade_to_head
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -21,10 +18,7 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 def test_existing_connections_and_accounts_read_back_with_nothing_known(
     database_url: str,
 ) -> None:
-    cipher = ContentCipher(*parse_key_ring(TEST_KEY))
-    engine = sa.create_engine(database_url)
-    try:
-        migrate.upgrade(engine, "0018", cipher=cipher)
+    with engine_at(database_url, "0018") as engine:
         meta = sa.MetaData()
         accounts = sa.Table("accounts", meta, autoload_with=engine)
         connections = sa.Table("connections", meta, autoload_with=engine)
@@ -36,17 +30,11 @@ def test_existing_connections_and_accounts_read_back_with_nothing_known(
                  "declared_ages": declared, "assurance": None, "stated_ages": []},
             )  # fmt: skip
             conn.execute(connections.insert(), {"account_a": "gran", "account_b": "kid"})
-        migrate.upgrade(engine, cipher=cipher)
-    finally:
-        engine.dispose()
-    store = SqlStore(database_url, cipher)
-    try:
-        with store.read() as uow:
-            kid = uow.accounts.get(["kid"])["kid"]
-            links = uow.accounts.connection_links_among([("kid", "gran")])
-            connected = uow.accounts.connections_among([("gran", "kid")])
-    finally:
-        store.close()
+        upgrade_to_head(engine)
+    with store_over(database_url) as store, store.read() as uow:
+        kid = uow.accounts.get(["kid"])["kid"]
+        links = uow.accounts.connection_links_among([("kid", "gran")])
+        connected = uow.accounts.connections_among([("gran", "kid")])
     assert (kid.guardian_of, kid.guardians, kid.age_band) == ((), (), AgeBand.UNDER_13)
     assert links == {("kid", "gran"): ConnectionLink("kid", "gran", None, None)}
     assert connected == {("gran", "kid")}

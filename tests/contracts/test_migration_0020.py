@@ -7,10 +7,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from safeguarding.adapters.storage.crypto import ContentCipher, parse_key_ring
-from safeguarding.adapters.storage.sqlalchemy import migrate
-from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
-from tests.conftest import TEST_KEY
+from tests.contracts.migrating import engine_at, store_over, upgrade_to_head
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -29,22 +26,13 @@ def insert_old_bank(conn: sa.Connection) -> None:
 
 
 def test_banked_hashes_stay_switched_on(database_url: str) -> None:
-    cipher = ContentCipher(*parse_key_ring(TEST_KEY))
-    engine = sa.create_engine(database_url)
-    try:
-        migrate.upgrade(engine, "0018", cipher=cipher)
+    with engine_at(database_url, "0018") as engine:
         with engine.begin() as conn:
             insert_old_bank(conn)
-        migrate.upgrade(engine, cipher=cipher)
+        upgrade_to_head(engine)
         with engine.connect() as conn:
             switches = conn.execute(sa.text("SELECT disable_until_ts FROM bank_hashes")).all()
-    finally:
-        engine.dispose()
-    store = SqlStore(database_url, cipher)
-    try:
-        with store.read() as uow:
-            assert uow.banks.entries_switched_off() == {}
-            assert [e.value for e in uow.banks.entries_live()] == [PDQ]
-    finally:
-        store.close()
+    with store_over(database_url) as store, store.read() as uow:
+        assert uow.banks.entries_switched_off() == {}
+        assert [e.value for e in uow.banks.entries_live()] == [PDQ]
     assert switches == [(1,)]

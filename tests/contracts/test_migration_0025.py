@@ -7,11 +7,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from safeguarding.adapters.storage.crypto import ContentCipher, parse_key_ring
-from safeguarding.adapters.storage.sqlalchemy import migrate
-from safeguarding.adapters.storage.sqlalchemy.store import SqlStore
 from safeguarding.domain.conversations import LiveStream
-from tests.conftest import TEST_KEY
+from tests.contracts.migrating import engine_at, store_over, upgrade_to_head
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -19,20 +16,14 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 def test_old_conversations_read_back_without_a_stream_and_new_ones_keep_it(
     database_url: str,
 ) -> None:
-    cipher = ContentCipher(*parse_key_ring(TEST_KEY))
-    engine = sa.create_engine(database_url)
-    try:
-        migrate.upgrade(engine, "0022", cipher=cipher)
+    with engine_at(database_url, "0022") as engine:
         table = sa.Table("conversations", sa.MetaData(), autoload_with=engine)
         with engine.begin() as conn:
             old = {"conversation_id": "dm-old", "kind": "direct", "started_at": T0}
             old |= {"participants": ["a", "b"], "message_count": 2, "detector_state": {}}
             conn.execute(table.insert(), old)
-        migrate.upgrade(engine, cipher=cipher)
-    finally:
-        engine.dispose()
-    store = SqlStore(database_url, cipher)
-    try:
+        upgrade_to_head(engine)
+    with store_over(database_url) as store:
         with store.write() as uow:
             (held,) = uow.conversations.get(["dm-old"]).values()
             assert (held.stream, held.message_count) == (None, 2)
@@ -40,5 +31,3 @@ def test_old_conversations_read_back_without_a_stream_and_new_ones_keep_it(
             uow.conversations.put([held.model_copy(update={"stream": stream})])
         with store.read() as uow:
             assert uow.conversations.get(["dm-old"])["dm-old"].stream == stream
-    finally:
-        store.close()

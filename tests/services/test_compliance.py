@@ -14,7 +14,7 @@ import pytest
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.banks import Bank, HashType
-from safeguarding.domain.cases import Case, CaseDecision, Outcome
+from safeguarding.domain.cases import Case
 from safeguarding.domain.complaints import ComplaintKind
 from safeguarding.domain.compliance import Measure
 from safeguarding.services.complaints import NewComplaint
@@ -22,6 +22,7 @@ from safeguarding.services.policy import default_policy_source
 from tests.conftest import another_process, build_container, make_settings
 from tests.detectors.test_grooming import _seed_events
 from tests.factories import event, report
+from tests.reviewing import claim_and_decide
 from tests.services.test_risk import MovableClock
 
 MANAGER = "Sam Patel, Chief Safety Officer"
@@ -155,15 +156,7 @@ def open_report_case(container: Container, reported: str) -> Case:
 
 
 def decide(container: Container, case: Case) -> None:
-    container.review.claim(case.case_id, MODERATOR)
-    decision = CaseDecision(
-        case_id=case.case_id,
-        outcome=Outcome.CONFIRM,
-        reason_code="policy_violation",
-        by=MODERATOR.audit_name,
-        at=container.clock.now(),
-    )
-    container.review.decide(decision, MODERATOR)
+    claim_and_decide(container, case.case_id, MODERATOR, "policy_violation")
 
 
 def test_moderation_deadlines_count_overdue_and_late_decisions(make, clock) -> None:

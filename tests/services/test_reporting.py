@@ -15,13 +15,13 @@ import pytest
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.banks import Bank, HashType
-from safeguarding.domain.cases import CaseDecision, Outcome
 from safeguarding.domain.errors import AccessDenied, Conflict
 from safeguarding.domain.reports import NcaReferral, NcmecReport, ReportStatus, as_nca
 from safeguarding.services.access import OPERATOR
 from tests.conftest import build_container, make_settings
 from tests.detectors.test_grooming import _seed_events
 from tests.factories import BASE, benign_png, event, media
+from tests.reviewing import claim_and_decide
 
 MODERATOR = Principal(key_id="k", name="sam", role=Role.MODERATOR)
 IMAGE = benign_png("reported")
@@ -30,17 +30,7 @@ IMAGE = benign_png("reported")
 def confirm_case_of(container: Container, event_id: str, by: Principal = MODERATOR) -> None:
     """Decide the case about ``event_id`` as confirmed: a report goes forward only after."""
     (case,) = [c for c in container.review.queue() if event_id in c.event_ids]
-    container.review.claim(case.case_id, by)
-    container.review.decide(
-        CaseDecision(
-            case_id=case.case_id,
-            outcome=Outcome.CONFIRM,
-            reason_code="grooming_confirmed",
-            by=by.audit_name,
-            at=container.clock.now(),
-        ),
-        by,
-    )
+    claim_and_decide(container, case.case_id, by, "grooming_confirmed")
 
 
 def a_confirmed_image_case(container: Container, image: bytes, event_id: str) -> None:

@@ -16,12 +16,12 @@ from sqlalchemy import create_engine, text
 from safeguarding.adapters.cli.retention import retention_service
 from safeguarding.adapters.storage.memory.store import MemoryStore
 from safeguarding.bootstrap import Container, build
-from safeguarding.domain.cases import CaseDecision, Outcome
 from safeguarding.services.access import OPERATOR
 from tests.cli.test_cli import run
 from tests.conftest import TEST_KEY, build_container, make_settings
 from tests.detectors.test_self_harm import ACTION_EXAMPLES
 from tests.factories import at, event, message, next_id
+from tests.reviewing import claim_and_decide
 from tests.services.test_risk import MovableClock
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -128,15 +128,7 @@ def test_an_undecided_case_preserved_evidence_and_a_legal_hold_keep_content(
     clock.advance(days=31)
     assert retention_service(container).run("test").events_tombstoned == 0  # the case is open
 
-    container.review.claim(case.case_id, OPERATOR)
-    decision = CaseDecision(
-        case_id=case.case_id,
-        outcome=Outcome.CONFIRM,
-        reason_code="self_harm_risk",
-        by=OPERATOR.audit_name,
-        at=clock.now(),
-    )
-    container.review.decide(decision, OPERATOR)
+    claim_and_decide(container, case.case_id, OPERATOR, "self_harm_risk")
     assert retention_service(container).run("test").events_tombstoned == 0  # evidence: 1 year
     clock.advance(days=400)
     container.evidence.hold(urgent, "police request 2026/113", "test")

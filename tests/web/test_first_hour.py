@@ -13,8 +13,8 @@ import pytest
 from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Principal, Role
-from safeguarding.domain.cases import CaseDecision, Outcome
 from tests.conftest import auth
+from tests.reviewing import claim_and_decide
 from tests.web.conftest import audit, case_in, key
 from tests.web.session import browser, ui_client
 
@@ -32,15 +32,7 @@ async def test_the_favicon_is_served_without_a_key(app: object) -> None:
 async def test_one_confirmed_case_is_one_case_not_one_cases(app: object, demo: Container) -> None:
     moderator = Principal(key_id="k", name="mod", role=Role.MODERATOR)
     case = case_in(demo, "abuse_imagery", "dan")
-    demo.review.claim(case.case_id, moderator)
-    decision = CaseDecision(
-        case_id=case.case_id,
-        outcome=Outcome.CONFIRM,
-        reason_code="known_abuse_image",
-        by=moderator.audit_name,
-        at=demo.clock.now(),
-    )
-    demo.review.decide(decision, moderator)
+    claim_and_decide(demo, case.case_id, moderator, "known_abuse_image")
     async with browser(app, key(demo, Role.MODERATOR)) as client:
         queue = (await client.get("/ui/queue")).text
     cards = re.sub(r"(<[^>]+>|\s)+", " ", queue.split('class="cards"')[1].split("<h2>")[0])

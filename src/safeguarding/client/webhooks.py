@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 DEFAULT_TOLERANCE = 300
@@ -63,11 +63,11 @@ def verify_safeguarding_signature(
     timestamp, given = _safeguarding_fields(header)
     _check_time(timestamp, tolerance, now)
     signed = f"{timestamp}.".encode() + body
-    for secret in _listed(secrets):
-        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-        if any(hmac.compare_digest(expected, g) for g in given):
-            return json.loads(body)
-    raise WebhookVerificationError("no signature matches a known secret")
+
+    def sign(secret: str) -> str:
+        return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+    return _signed_body(secrets, sign, given, body)
 
 
 def verify_standard_webhook(
@@ -93,12 +93,12 @@ def verify_standard_webhook(
         if version == "v1"
     ]
     signed = f"{msg_id}.{timestamp}.".encode() + body
-    for secret in _listed(secrets):
+
+    def sign(secret: str) -> str:
         digest = hmac.new(standard_key(secret), signed, hashlib.sha256).digest()
-        expected = base64.b64encode(digest).decode()
-        if any(hmac.compare_digest(expected, g) for g in given):
-            return json.loads(body)
-    raise WebhookVerificationError("no signature matches a known secret")
+        return base64.b64encode(digest).decode()
+
+    return _signed_body(secrets, sign, given, body)
 
 
 def standard_key(secret: str) -> bytes:
@@ -116,6 +116,17 @@ def standard_key(secret: str) -> bytes:
     if not key:
         raise WebhookVerificationError("the webhook secret is empty")
     return key
+
+
+def _signed_body(
+    secrets: str | Iterable[str], sign: Callable[[str], str], given: list[str], body: bytes
+) -> Any:
+    """The parsed body when a secret's signature (compared in constant time) is ``given``."""
+    for secret in _listed(secrets):
+        expected = sign(secret)
+        if any(hmac.compare_digest(expected, g) for g in given):
+            return json.loads(body)
+    raise WebhookVerificationError("no signature matches a known secret")
 
 
 def _safeguarding_fields(header: str) -> tuple[int, list[str]]:

@@ -52,12 +52,7 @@ class ContactPatternDetector(Detector):
     def configure(
         cls, options: Mapping[str, Any], resources: DetectorResources | None = None
     ) -> Self:
-        unknown = sorted(set(options) - {"many_children", "persistent"})
-        if unknown:
-            raise ValueError(
-                f"detector {cls.get_name()} takes only 'many_children' and 'persistent', "
-                f"got {unknown}"
-            )
+        cls.refuse_unknown_options(options, "many_children", "persistent")
         many = int(options.get("many_children", MANY_CHILDREN))
         if many < 2:
             raise ValueError(f"detector {cls.get_name()}: many_children must be at least 2")

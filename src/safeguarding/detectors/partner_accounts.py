@@ -42,9 +42,7 @@ class PartnerAccountDetector(BankReadingDetector):
         cls, options: Mapping[str, Any], resources: DetectorResources | None = None
     ) -> Self:
         """Takes the shared ``salt`` (none: nothing is stored to match, so nothing matches)."""
-        unknown = sorted(set(options) - {"salt"})
-        if unknown:
-            raise ValueError(f"detector {cls.get_name()} takes only 'salt', got {unknown}")
+        cls.refuse_unknown_options(options, "salt")
         if resources is None or resources.banks is None:
             raise InvalidInput(
                 f"detector {cls.get_name()} needs the banks' snapshot (resources.banks)"

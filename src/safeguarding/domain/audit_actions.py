@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from safeguarding.domain.transparency import Period
 
 
 class AuditAction(StrEnum):
@@ -160,3 +164,8 @@ class AuditSubject:
         """The transparency report (``channel``: api or ui) for a period, or an export."""
         what = f"transparency.{fmt}" if fmt else "transparency"
         return cls(f"{channel}:{what} {first_day}..{last_day}")
+
+    @classmethod
+    def transparency_of(cls, channel: str, period: Period, fmt: str | None = None) -> AuditSubject:
+        """``transparency`` for ``period``, named by its first and last day."""
+        return cls.transparency(channel, str(period.start.date()), str(period.last_day), fmt)

@@ -101,9 +101,19 @@ class Detector(ABC):
     ) -> Self:
         """Build the detector from its options (settings) and the engine's resources; the
         default takes no options and needs no resources."""
-        if options:
-            raise ValueError(f"detector {cls.get_name()} takes no options, got {sorted(options)}")
+        cls.refuse_unknown_options(options)
         return cls()
+
+    @classmethod
+    def refuse_unknown_options(cls, options: Mapping[str, Any], *known: str) -> None:
+        """Raise ``ValueError`` naming the options this detector does not take (``known``)."""
+        unknown = sorted(set(options) - set(known))
+        if not unknown:
+            return
+        if not known:
+            raise ValueError(f"detector {cls.get_name()} takes no options, got {unknown}")
+        names = " and ".join(repr(name) for name in known)
+        raise ValueError(f"detector {cls.get_name()} takes only {names}, got {unknown}")
 
     def reload(self) -> None:  # noqa: B027 - optional hook, a no-op unless overridden
         """Read again whatever this detector read from files (models, lists), because they

@@ -41,11 +41,8 @@ def verify(
     if given is not None and given.checkpoint is None:
         err.print(f"error: {checkpoint} {given.problem}")
         raise typer.Exit(2)
-    container = open_container()
-    try:
+    with open_container() as container:
         verified = check_chain(container, given)
-    finally:
-        container.close()
     if not verified:
         raise typer.Exit(1)
 
@@ -147,11 +144,8 @@ def checkpoint_now(
     to a third party: `audit verify --checkpoint FILE` then proves the chain up to it was
     neither rewritten (even with every hash recomputed) nor cut short.
     """
-    container = open_container()
-    try:
+    with open_container() as container:
         taken = container.checkpoints.take_now()
-    finally:
-        container.close()
     if taken is None:
         err.print("error: the audit log is empty; nothing to checkpoint")
         raise typer.Exit(2)

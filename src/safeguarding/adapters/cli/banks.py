@@ -41,11 +41,8 @@ _T = TypeVar("_T")
 
 
 def with_container(work: Callable[[Container], _T]) -> _T:
-    container = open_container()
-    try:
+    with open_container() as container:
         return work(container)
-    finally:
-        container.close()
 
 
 def valid(make: Callable[[], _T]) -> _T:

@@ -42,11 +42,8 @@ def compliance(
     ),
 ) -> None:
     """Each measure the engine can evidence, met or not from live figures (always exits 0)."""
-    container = open_container()
-    try:
+    with open_container() as container:
         checklist = container.compliance.checklist()
-    finally:
-        container.close()
     if fmt is ChecklistFormat.JSON:
         console.print(checklist.model_dump_json(indent=2), markup=False, highlight=False)
         return

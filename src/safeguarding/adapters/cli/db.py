@@ -30,11 +30,8 @@ app = typer.Typer(help="Database schema, backups and restores.", no_args_is_help
 @friendly_errors
 def upgrade() -> None:
     """Bring the schema to the newest revision and store the first policy if none is stored."""
-    container = open_container(create=True)
-    try:
+    with open_container(create=True) as container:
         revision = schema_revisions(container)[0]
-    finally:
-        container.close()
     console.print(f"Database schema is at revision {revision}.")
 
 

@@ -19,11 +19,8 @@ ACTOR = "cli"
 @friendly_errors
 def show(event_id: str = typer.Argument(..., help="The event whose evidence to show.")) -> None:
     """Show an evidence record (never its content)."""
-    container = open_container()
-    try:
+    with open_container() as container:
         record = container.evidence.record(event_id)
-    finally:
-        container.close()
     console.print(record_table([record]))
 
 
@@ -36,11 +33,8 @@ def hold(
     ),
 ) -> None:
     """Put evidence on legal hold: it is kept past its retention until released."""
-    container = open_container()
-    try:
+    with open_container() as container:
         record = container.evidence.hold(event_id, reason, ACTOR)
-    finally:
-        container.close()
     console.print(f"evidence for {record.event_id} is on legal hold")
 
 
@@ -48,11 +42,8 @@ def hold(
 @friendly_errors
 def release(event_id: str = typer.Argument(..., help="The event whose hold to lift.")) -> None:
     """Lift a legal hold; the evidence expires at its retention date again."""
-    container = open_container()
-    try:
+    with open_container() as container:
         record = container.evidence.hold(event_id, None, ACTOR)
-    finally:
-        container.close()
     until = f"{record.retain_until:%Y-%m-%d}"
     console.print(f"legal hold lifted; evidence for {record.event_id} kept until {until}")
 
@@ -65,13 +56,9 @@ def purge(
     """Purge evidence past its retention and not on hold, leaving audited tombstones."""
     if not yes:
         typer.confirm("Purge all expired evidence? This cannot be undone", abort=True)
-    container = open_container()
-    try:
-        with Progress(console=err, transient=True) as progress:
-            task = progress.add_task("purging", total=None)
-            purged = container.evidence.purge(ACTOR, progress=lambda n: progress.advance(task, n))
-    finally:
-        container.close()
+    with open_container() as container, Progress(console=err, transient=True) as progress:
+        task = progress.add_task("purging", total=None)
+        purged = container.evidence.purge(ACTOR, progress=lambda n: progress.advance(task, n))
     console.print(
         f"purged {len(purged)} expired evidence record(s); tombstones are in the audit log"
     )

@@ -33,13 +33,10 @@ def create(
     ),
 ) -> None:
     """Create a key and print it once. Store it now: it cannot be shown again."""
-    container = open_container()
-    try:
+    with open_container() as container:
         key, record = container.keys.create(
             name, role, by="cli", queues=queue or None, organisation=organisation
         )
-    finally:
-        container.close()
     works = f" (queues: {', '.join(record.queues)})" if record.queues else ""
     works += f" (organisation: {record.organisation})" if record.organisation else ""
     console.print(f"Created {record.role} key [bold]{record.key_id}[/] for {record.name}{works}:")
@@ -50,11 +47,8 @@ def create(
 @friendly_errors
 def list_keys(fmt: Listing = LISTING) -> None:
     """List keys: id, name, role, queues, created and revoked (secrets are never shown)."""
-    container = open_container()
-    try:
+    with open_container() as container:
         records = container.keys.list()
-    finally:
-        container.close()
     if fmt is Listing.JSON:
         print_json([{f: getattr(r, f) for f in KEY_FIELDS} for r in records])
         return
@@ -75,9 +69,6 @@ def list_keys(fmt: Listing = LISTING) -> None:
 @friendly_errors
 def revoke(key_id: str = typer.Argument(..., help="The id shown by `keys list`.")) -> None:
     """Revoke a key; it stops working within the key cache time (30 s by default)."""
-    container = open_container()
-    try:
+    with open_container() as container:
         container.keys.revoke(key_id, by="cli")
-    finally:
-        container.close()
     console.print(f"Revoked key {key_id}.")

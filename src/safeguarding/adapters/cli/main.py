@@ -266,13 +266,10 @@ def ingest(
             f"{len(problems)} invalid line(s); nothing ingested. Fix them or pass --skip-invalid."
         )
         raise typer.Exit(1)
-    container = open_container()
-    try:
+    with open_container() as container:
         verdicts = ingest_file(container, events, batch_size)
         container.outbox.run_once(limit=len(events) * 10 + 100)
         container.outbox.run_periodic()
-    finally:
-        container.close()
     print_summary(file, len(events), verdicts)
 
 

@@ -47,11 +47,8 @@ def check(
 @friendly_errors
 def show() -> None:
     """Print the policy in force with its version."""
-    container = open_container()
-    try:
+    with open_container() as container:
         policy = container.policies.current_readonly()
-    finally:
-        container.close()
     console.print(
         f"# version {policy.version} by {policy.created_by} "
         f"at {policy.created_at:%Y-%m-%d %H:%M} UTC",
@@ -72,11 +69,8 @@ def apply(
     ),
 ) -> None:
     """Store a policy file as the new version (recorded in the audit log as 'cli')."""
-    container = open_container()
-    try:
+    with open_container() as container:
         version = container.policies.replace(file.read_text(), by="cli", note=note)
-    finally:
-        container.close()
     console.print(
         f"Policy version {version.version} is in force ({len(version.document.rules)} rules)."
     )

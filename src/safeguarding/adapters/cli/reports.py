@@ -22,11 +22,8 @@ AUTHORITY = typer.Option("default", help="The authority the report is for (nca, 
 @friendly_errors
 def list_reports(fmt: Listing = LISTING) -> None:
     """Every drafted report with its status (metadata, never a package's content)."""
-    container = open_container()
-    try:
+    with open_container() as container:
         records = container.reports.list(OPERATOR)
-    finally:
-        container.close()
     if fmt is Listing.JSON:
         print_json([r.model_dump(mode="json") for r in records])
         return
@@ -47,11 +44,8 @@ def list_reports(fmt: Listing = LISTING) -> None:
 @friendly_errors
 def show(event_id: str = typer.Argument(...), authority: str = AUTHORITY) -> None:
     """Print the report package as it would be sent (JSON in the authority's format)."""
-    container = open_container()
-    try:
+    with open_container() as container:
         package = container.reports.package(event_id, authority, OPERATOR)
-    finally:
-        container.close()
     console.print(json.dumps(package, indent=2, sort_keys=True), markup=False, highlight=False)
 
 
@@ -63,12 +57,9 @@ def confirm(
     by: str = typer.Option(..., help="The moderator confirming (recorded in the audit log)."),
 ) -> None:
     """Confirm a drafted report: it is checked, frozen as confirmed, and may then be sent."""
-    container = open_container()
-    try:
+    with open_container() as container:
         who = Principal(key_id="cli", name=by, role=Role.MODERATOR)
         record = container.reports.confirm(event_id, authority, who)
-    finally:
-        container.close()
     console.print(f"report {record.authority}-{record.event_id} confirmed by {record.confirmed_by}")
 
 
@@ -76,11 +67,8 @@ def confirm(
 @friendly_errors
 def submit(event_id: str = typer.Argument(...), authority: str = AUTHORITY) -> None:
     """Send a confirmed report to the configured endpoint, or write it for manual upload."""
-    container = open_container()
-    try:
+    with open_container() as container:
         record = container.reports.submit(event_id, authority, OPERATOR)
-    finally:
-        container.close()
     console.print(f"report {record.authority}-{record.event_id} sent to {record.destination}")
 
 
@@ -88,9 +76,6 @@ def submit(event_id: str = typer.Argument(...), authority: str = AUTHORITY) -> N
 @friendly_errors
 def acknowledge(event_id: str = typer.Argument(...), authority: str = AUTHORITY) -> None:
     """Record that the authority acknowledged a submitted report."""
-    container = open_container()
-    try:
+    with open_container() as container:
         record = container.reports.acknowledge(event_id, authority, "cli")
-    finally:
-        container.close()
     console.print(f"report {record.authority}-{record.event_id} acknowledged")

@@ -25,15 +25,12 @@ def run(
     past their type's retention that nothing keeps (preserved evidence, a legal hold, an
     undecided case, an open complaint), in batches; then make the removed bytes unrecoverable
     from the database files. Every batch is audited (event ids, no content)."""
-    container = open_container()
-    try:
+    with open_container() as container:
         service = retention_service(container)
         columns = (TextColumn("removing"), BarColumn(), MofNCompleteColumn())
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("retention", total=service.due() or None)
             result = service.run(ACTOR, progress=lambda n: progress.advance(task, n), full=full)
-    finally:
-        container.close()
     console.print(
         f"purged {result.evidence_purged} evidence record(s); removed the content of "
         f"{result.events_tombstoned} event(s), leaving tombstones",

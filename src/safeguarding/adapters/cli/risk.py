@@ -47,11 +47,8 @@ def assess(
     by: str = typer.Option("cli", help="Who assesses (recorded in the audit log)."),
 ) -> None:
     """Assess every feature now, against the policy in force; store it as a new version."""
-    container = open_container()
-    try:
+    with open_container() as container:
         made = container.risk.assess(by)
-    finally:
-        container.close()
     print_summary(made)
     console.print(
         f"Risk assessment version {made.version} stored "
@@ -88,11 +85,8 @@ def show(
     ),
 ) -> None:
     """The latest assessment; says when a policy change has made it due for review."""
-    container = open_container()
-    try:
+    with open_container() as container:
         status = container.risk.status()
-    finally:
-        container.close()
     text = render(status, fmt)
     if output is None or is_stdout(output):
         console.print(text, markup=False, highlight=False)

@@ -73,11 +73,8 @@ def transparency(
     output = None if is_stdout(output) else output
     if fmt is Format.PDF and output is None:
         refuse_binary_on_terminal("a PDF")
-    container = open_container()
-    try:
+    with open_container() as container:
         report = container.transparency.report(period)
-    finally:
-        container.close()
     if fmt is Format.TEXT and output is None:
         print_report(report)
         return
@@ -104,8 +101,7 @@ def decisions(
     version. Never content. No row cap; memory stays flat however many decisions there are.
     """
     period = Period.parse(first, last)
-    container = open_container()
-    try:
+    with open_container() as container:
         total = container.transparency.decisions_count(period)
         with _progress() as progress:
             task = progress.add_task("decisions", total=total)
@@ -115,8 +111,6 @@ def decisions(
             else:
                 write_atomically(output, decisions_csv(rows))
             progress.update(task, completed=total)
-    finally:
-        container.close()
     err.print(f"{total:,} decisions from {period} written to {output}", highlight=False)
 
 

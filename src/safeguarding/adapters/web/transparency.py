@@ -70,8 +70,7 @@ def transparency_page(
         period = period_of(first, last, clock.now().date())
     except InvalidInput as exc:
         return _refused(request, who, exc)
-    dates = str(period.start.date()), str(period.last_day)
-    report = transparency.report(period, Read(who, AuditSubject.transparency("ui", *dates)))
+    report = transparency.report(period, Read(who, AuditSubject.transparency_of("ui", period)))
     harms, times = chart_images(report)
     dates = f"from={period.start.date()}&to={period.last_day}"
     return page(
@@ -106,8 +105,8 @@ def transparency_export(
             )
     except InvalidInput as exc:
         return _refused(request, who, exc)
-    dates = str(period.start.date()), str(period.last_day)
-    report = transparency.report(period, Read(who, AuditSubject.transparency("ui", *dates, fmt)))
+    read = Read(who, AuditSubject.transparency_of("ui", period, fmt))
+    report = transparency.report(period, read)
     disposition = f'attachment; filename="{filename(report, fmt)}"'
     return StreamingResponse(
         export.write(report),

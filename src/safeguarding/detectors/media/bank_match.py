@@ -39,8 +39,7 @@ class BankReadingDetector(Detector):
         cls, options: Mapping[str, Any], resources: DetectorResources | None = None
     ) -> Self:
         """Needs the banks' snapshot: without it everything would quietly match nothing."""
-        if options:
-            raise ValueError(f"detector {cls.get_name()} takes no options, got {sorted(options)}")
+        cls.refuse_unknown_options(options)
         if resources is None or resources.banks is None:
             raise InvalidInput(
                 f"detector {cls.get_name()} needs the hash banks' index (resources.banks) "

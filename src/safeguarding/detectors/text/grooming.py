@@ -38,6 +38,7 @@ from safeguarding.detectors.text.grooming_model import (
     Profile,
     shared_model,
 )
+from safeguarding.detectors.text.shipped import ShippedModel
 from safeguarding.domain.accounts import Account, AssuranceMethod
 from safeguarding.domain.detectors import ConversationMemory, DetectorContext, DetectorResources
 from safeguarding.domain.events import Event, EventType, LivestreamCommentEvent, MessageEvent
@@ -60,6 +61,12 @@ _READABLE = {
 }
 
 
+def _forget_shipped() -> None:
+    """Drop the shipped model and the cue lists it reads, to read their files again."""
+    shared_reader.cache_clear()
+    shared_model.cache_clear()
+
+
 class GroomingDetector(ConversationMemory):
     """Scores each message's conversation for grooming, incrementally, and explains the score."""
 
@@ -74,8 +81,7 @@ class GroomingDetector(ConversationMemory):
         flag: float | None = None,
         high: float | None = None,
     ) -> None:
-        self._model = model
-        self._given = model is not None  # a model the caller chose stays through reload()
+        self._slot = ShippedModel(model, shared_model, _forget_shipped)
         self.flag = flag
         self.high = high
 
@@ -83,11 +89,7 @@ class GroomingDetector(ConversationMemory):
     def configure(
         cls, options: Mapping[str, Any], resources: DetectorResources | None = None
     ) -> Self:
-        unknown = sorted(set(options) - {"flag", "high"})
-        if unknown:
-            raise ValueError(
-                f"detector {cls.get_name()} takes only 'flag' and 'high', got {unknown}"
-            )
+        cls.refuse_unknown_options(options, "flag", "high")
         found = {k: float(v) for k, v in options.items()}
         if any(not 0.0 < v < 1.0 for v in found.values()):
             raise ValueError(f"detector {cls.get_name()}: thresholds must be in (0, 1)")
@@ -95,19 +97,12 @@ class GroomingDetector(ConversationMemory):
 
     @property
     def model(self) -> GroomingModel:
-        if self._model is None:
-            self._model = shared_model()
-        return self._model
+        return self._slot.get()
 
     def reload(self) -> None:
         """Read the shipped model and cue lists again (their files changed); a model given to
         the constructor stays. If the new files do not load, the model in use stays too."""
-        if self._given:
-            return
-        shared_reader.cache_clear()
-        shared_model.cache_clear()
-        if self._model is not None:  # in use: read it now, so files that do not load raise here
-            self._model = shared_model()
+        self._slot.reload()
 
     def observe_in_conversation(
         self, event: Event, context: DetectorContext, state: Mapping[str, Any] | None

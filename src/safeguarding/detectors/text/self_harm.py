@@ -23,6 +23,7 @@ from safeguarding.detectors.text.self_harm_model import (
     forget_shared_model,
     shared_model,
 )
+from safeguarding.detectors.text.shipped import ShippedModel
 from safeguarding.domain.detectors import Detector, DetectorContext, DetectorResources
 from safeguarding.domain.events import Event, EventType, MessageEvent, PostEvent
 from safeguarding.domain.signals import Evidence, Signal, Span, SubjectKind
@@ -36,17 +37,14 @@ class SelfHarmDetector(Detector):
     event_types: ClassVar[frozenset[EventType]] = frozenset({EventType.MESSAGE, EventType.POST})
 
     def __init__(self, model: SelfHarmModel | None = None, threshold: float | None = None) -> None:
-        self._model = model
-        self._given = model is not None  # a model the caller chose stays through reload()
+        self._slot = ShippedModel(model, shared_model, forget_shared_model)
         self.threshold = threshold
 
     @classmethod
     def configure(
         cls, options: Mapping[str, Any], resources: DetectorResources | None = None
     ) -> Self:
-        unknown = sorted(set(options) - {"threshold"})
-        if unknown:
-            raise ValueError(f"detector {cls.get_name()} takes only 'threshold', got {unknown}")
+        cls.refuse_unknown_options(options, "threshold")
         threshold = options.get("threshold")
         if threshold is not None and not 0.0 < float(threshold) < 1.0:
             raise ValueError(f"detector {cls.get_name()}: threshold must be in (0, 1)")
@@ -54,18 +52,12 @@ class SelfHarmDetector(Detector):
 
     @property
     def model(self) -> SelfHarmModel:
-        if self._model is None:
-            self._model = shared_model()
-        return self._model
+        return self._slot.get()
 
     def reload(self) -> None:
         """Read the shipped model again (its files changed); a model given to the constructor
         stays. If the new files do not load, the model in use stays too."""
-        if self._given:
-            return
-        forget_shared_model()
-        if self._model is not None:  # in use: read it now, so files that do not load raise here
-            self._model = shared_model()
+        self._slot.reload()
 
     def observe(self, event: Event, context: DetectorContext) -> list[Signal]:
         if not isinstance(event, MessageEvent | PostEvent) or not event.text.strip():

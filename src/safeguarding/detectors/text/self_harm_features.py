@@ -14,11 +14,11 @@ from itertools import pairwise
 import numpy as np
 
 from safeguarding.detectors.text.normalise import Lexicon, Normalised
+from safeguarding.detectors.text.word_cache import WordCache
 
 NGRAM_SIZES = (2, 3, 4, 5)
 MAX_COUNT = 16  # cue counts above this are read as this (log1p flattens them anyway)
 Matches = list[tuple[int, int, int]]
-_CACHE_LIMIT = 100_000
 
 
 def word_grams(word: str) -> list[str]:
@@ -39,16 +39,10 @@ class WordPieces:
 
     def __init__(self, tokens: Sequence[str]) -> None:
         self.vocab = {token: at for at, token in enumerate(tokens)}
-        self._cache: dict[str, tuple[int, ...]] = {}
+        self._ids = WordCache(self._split)
 
     def ids(self, word: str) -> tuple[int, ...]:
-        cached = self._cache.get(word)
-        if cached is None:
-            cached = self._split(word)
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[word] = cached
-        return cached
+        return self._ids(word)
 
     def _split(self, word: str) -> tuple[int, ...]:
         if word in self.vocab:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 
 from safeguarding.detectors.text.normalise import Normalised, normalise
+from safeguarding.detectors.text.word_cache import WordCache
 
 MIN_COMPOUND = 7  # shorter hashtags are single words more often than compounds
 MAX_PARTS = 4
@@ -26,7 +27,6 @@ _SHORT_WORDS = frozenset(
     {"a", "i", "to", "me", "my", "of", "in", "on", "up", "so", "no", "be", "do", "go", "is"}
     | {"it", "am", "an", "at", "we", "us", "or", "if", "by", "he"}
 )
-_CACHE_LIMIT = 100_000
 # Three single letters in a row: the only text besides a hashtag that reading can change.
 _SPACED_RE = re.compile(r"\b[^\W\d_]\b\W+\b[^\W\d_]\b\W+\b[^\W\d_]\b")
 
@@ -40,7 +40,7 @@ class CompoundReader:
             for w in vocabulary
             if w.isascii() and w.isalpha() and (len(w) >= 3 or w in _SHORT_WORDS)
         )
-        self._parts: dict[str, tuple[str, ...]] = {}
+        self._parts = WordCache(self._segment)
 
     def read(self, text: str) -> Normalised:
         norm = normalise(text)
@@ -88,13 +88,7 @@ class CompoundReader:
 
     def split(self, word: str) -> tuple[str, ...]:
         """Known whole words that make up ``word``, or ``(word,)``; cached."""
-        cached = self._parts.get(word)
-        if cached is None:
-            cached = self._segment(word)
-            if len(self._parts) >= _CACHE_LIMIT:
-                self._parts.clear()
-            self._parts[word] = cached
-        return cached
+        return self._parts(word)
 
     def _segment(self, word: str) -> tuple[str, ...]:
         if len(word) < MIN_COMPOUND or word in self.words or not word.isalpha():

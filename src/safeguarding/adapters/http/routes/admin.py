@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import problems, require_json
+from safeguarding.adapters.http.routes.common import IdPath, problems, require_json
 from safeguarding.adapters.http.schemas import (
-    ID_PATTERN,
     CaseOut,
     Figures,
     KeyCreate,
@@ -74,7 +71,7 @@ def list_keys(keys: Keys, _p: Principal = Depends(Allow(Permission.MANAGE_KEYS))
 )
 def revoke_key(
     keys: Keys,
-    key_id: Annotated[str, Path(pattern=ID_PATTERN)],
+    key_id: IdPath,
     principal: Principal = Depends(Allow(Permission.MANAGE_KEYS)),
 ) -> Response:
     keys.revoke(key_id, by=principal.audit_name)

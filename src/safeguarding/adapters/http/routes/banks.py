@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import problems, require_json
+from safeguarding.adapters.http.routes.common import BankNamePath, problems, require_json
 from safeguarding.adapters.http.services import Banks, Now
 from safeguarding.detectors.media.hash_lists import (
     HashListError,
@@ -36,7 +36,6 @@ from safeguarding.services.auditor import Read
 from safeguarding.services.banks import BankService
 
 router = APIRouter(prefix="/v1/banks", tags=["hash banks"])
-NAME = Annotated[str, Path(min_length=1, max_length=64)]
 MAX_IMPORT_CHARS = 50_000_000  # the body limit bounds it first; this stops a raised limit
 _T = TypeVar("_T")
 
@@ -192,7 +191,7 @@ def create_bank(
 )
 def get_bank(
     banks: Banks,
-    name: NAME,
+    name: BankNamePath,
     principal: Principal = Depends(Allow(Permission.READ_BANKS)),
 ) -> BankDetail:
     bank, versions = banks.get(name, Read(principal, AuditSubject.bank_read(name)))
@@ -207,7 +206,7 @@ def get_bank(
 )
 def patch_bank(
     banks: Banks,
-    name: NAME,
+    name: BankNamePath,
     body: BankPatch,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
@@ -224,7 +223,7 @@ def patch_bank(
     summary="Delete a hash bank and everything in it (admin; audited)",
 )
 def delete_bank(
-    banks: Banks, name: NAME, principal: Principal = Depends(Allow(Permission.CHANGE_BANKS))
+    banks: Banks, name: BankNamePath, principal: Principal = Depends(Allow(Permission.CHANGE_BANKS))
 ) -> BankDeleted:
     removed = banks.delete(name, actor=principal.key_id)
     return BankDeleted(deleted=name, hashes=removed)
@@ -239,7 +238,7 @@ def delete_bank(
 )
 def import_list(
     banks: Banks,
-    name: NAME,
+    name: BankNamePath,
     body: BankImport,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
@@ -287,7 +286,7 @@ def list_refused(exc: HashListError) -> InvalidInput:
 )
 def rollback_bank(
     banks: Banks,
-    name: NAME,
+    name: BankNamePath,
     body: BankRollback,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),

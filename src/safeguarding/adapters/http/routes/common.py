@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Path, Request
 
-from safeguarding.adapters.http.schemas import Problem
+from safeguarding.adapters.http.schemas import ID_PATTERN, Problem
 from safeguarding.bootstrap import Container
+
+# Path parameters several routers read: an id (an event's, a key's, a complaint's…), a bank's name.
+IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
+BankNamePath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def container(request: Request) -> Container:

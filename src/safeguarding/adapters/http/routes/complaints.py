@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import problems, require_json
+from safeguarding.adapters.http.routes.common import IdPath, problems, require_json
 from safeguarding.adapters.http.schemas import ID_PATTERN
 from safeguarding.adapters.http.services import Complaints, SuperComplaints
 from safeguarding.domain.access import Principal
@@ -31,7 +30,6 @@ from safeguarding.services.complaints import ComplaintService, EvidenceFile, New
 
 router = APIRouter(prefix="/v1", tags=["complaints and advocacy"])
 TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-Id = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
 class ComplaintIn(BaseModel):
@@ -136,7 +134,7 @@ def list_complaints(
 )
 def get_complaint(
     complaints: Complaints,
-    complaint_id: Id,
+    complaint_id: IdPath,
     principal: Principal = Depends(Allow(Permission.READ_COMPLAINTS)),
 ) -> Complaint:
     return complaints.get(complaint_id, principal)
@@ -150,7 +148,7 @@ def get_complaint(
 )
 def decide_complaint(
     complaints: Complaints,
-    complaint_id: Id,
+    complaint_id: IdPath,
     body: ComplaintDecisionIn,
     principal: Principal = Depends(Allow(Permission.DECIDE_COMPLAINTS)),
     _json: None = Depends(require_json),
@@ -218,7 +216,7 @@ def list_super_complaints(
 )
 def get_super_complaint(
     super_complaints: SuperComplaints,
-    super_complaint_id: Id,
+    super_complaint_id: IdPath,
     principal: Principal = Depends(Allow(Permission.READ_SUPER_COMPLAINTS)),
 ) -> SuperComplaint:
     return super_complaints.get(super_complaint_id, principal)
@@ -231,8 +229,8 @@ def get_super_complaint(
 )
 def get_super_complaint_file(
     super_complaints: SuperComplaints,
-    super_complaint_id: Id,
-    attachment_id: Id,
+    super_complaint_id: IdPath,
+    attachment_id: IdPath,
     principal: Principal = Depends(Allow(Permission.READ_SUPER_COMPLAINTS)),
 ) -> Response:
     attachment, content = super_complaints.file_content(
@@ -249,7 +247,7 @@ def get_super_complaint_file(
 )
 def respond_super_complaint(
     super_complaints: SuperComplaints,
-    super_complaint_id: Id,
+    super_complaint_id: IdPath,
     body: ResponseIn,
     principal: Principal = Depends(Allow(Permission.RESPOND_SUPER_COMPLAINT)),
     _json: None = Depends(require_json),

@@ -5,14 +5,13 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.bodies import documented, parsed_json, validated
-from safeguarding.adapters.http.routes.common import problems, raw_json
+from safeguarding.adapters.http.routes.common import IdPath, problems, raw_json
 from safeguarding.adapters.http.schemas import (
     EVENTS_BODY,
-    ID_PATTERN,
     EventBatch,
     EventResult,
     EventResults,
@@ -104,7 +103,7 @@ def _answer(batch: bool, results: list[IngestResult]) -> str:
 )
 def get_decision(
     ingest: Ingest,
-    event_id: Annotated[str, Path(pattern=ID_PATTERN)],
+    event_id: IdPath,
     principal: Principal = Depends(Allow(Permission.READ_DECISION)),
 ) -> EventResult:
     decision = ingest.stored_decision(event_id, Read(principal, AuditSubject.decision(event_id)))

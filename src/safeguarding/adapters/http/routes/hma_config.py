@@ -7,12 +7,12 @@ exchanges: this service fetches from none; an exchange's export is imported into
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import problems
+from safeguarding.adapters.http.routes.common import BankNamePath, problems
 from safeguarding.adapters.http.routes.hma import (
     CONTENT_TYPES,
     SIGNAL_TYPES,
@@ -24,7 +24,6 @@ from safeguarding.domain.access import Principal
 from safeguarding.domain.permissions import Permission
 
 config = APIRouter(prefix="/c", tags=["HMA compatible"])
-NAME = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @config.get("/signal_type", responses=problems(), summary="Signal types (HMA compatible)")
@@ -80,6 +79,6 @@ def exchange_apis(_p: Principal = Depends(Allow(Permission.READ_BANKS))) -> list
     "/exchange/{exchange_name}", responses=problems(400, 404), summary="An exchange: none here"
 )
 def exchange(
-    exchange_name: NAME, _p: Principal = Depends(Allow(Permission.READ_BANKS))
+    exchange_name: BankNamePath, _p: Principal = Depends(Allow(Permission.READ_BANKS))
 ) -> dict[str, Any]:
     raise HTTPException(404, f"Exchange '{exchange_name}' not found")

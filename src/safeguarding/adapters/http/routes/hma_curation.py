@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.adapters.http.auth import Allow
 from safeguarding.adapters.http.routes.banks import checked
-from safeguarding.adapters.http.routes.common import problems, require_json
+from safeguarding.adapters.http.routes.common import BankNamePath, problems, require_json
 from safeguarding.adapters.http.routes.hma import (
     HMA_NAME,
     MULTIPART_BODY,
@@ -41,7 +41,6 @@ from safeguarding.services.auditor import Read
 from safeguarding.services.banks import BankService
 
 curation = APIRouter(prefix="/c", tags=["HMA compatible"])
-NAME = Annotated[str, Path(min_length=1, max_length=64)]
 CONTENT_ID = Annotated[int, Path(ge=1)]
 MAX_NOTE = 255
 
@@ -132,7 +131,7 @@ def create_bank(
 @curation.get("/bank/{bank_name}", responses=problems(400, 404), summary="A bank (HMA compatible)")
 def get_bank(
     banks: Banks,
-    bank_name: NAME,
+    bank_name: BankNamePath,
     principal: Principal = Depends(Allow(Permission.READ_BANKS)),
 ) -> dict[str, Any]:
     bank, _ = banks.get(bank_name, Read(principal, AuditSubject.bank_read(bank_name)))
@@ -146,7 +145,7 @@ def get_bank(
 )
 def update_bank(
     banks: Banks,
-    bank_name: NAME,
+    bank_name: BankNamePath,
     body: CurationBankUpdate,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
@@ -165,7 +164,7 @@ def update_bank(
 )
 def delete_bank(
     banks: Banks,
-    bank_name: NAME,
+    bank_name: BankNamePath,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
 ) -> dict[str, Any]:
     """As in HMA, deleting a bank that does not exist is done already."""
@@ -181,7 +180,7 @@ def delete_bank(
 )
 def get_content(
     banks: Banks,
-    bank_name: NAME,
+    bank_name: BankNamePath,
     content_id: CONTENT_ID,
     include_signals: bool = False,
     principal: Principal = Depends(Allow(Permission.READ_BANKS)),
@@ -225,7 +224,7 @@ class ContentUpdate(BaseModel):
 )
 def update_content(
     banks: Banks,
-    bank_name: NAME,
+    bank_name: BankNamePath,
     content_id: CONTENT_ID,
     body: ContentUpdate,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
@@ -246,7 +245,7 @@ def update_content(
 )
 def delete_content(
     banks: Banks,
-    bank_name: NAME,
+    bank_name: BankNamePath,
     content_id: CONTENT_ID,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
 ) -> dict[str, int]:
@@ -261,7 +260,7 @@ def delete_content(
 )
 async def add_signals(
     banks: Banks,
-    bank_name: NAME,
+    bank_name: BankNamePath,
     request: Request,
     principal: Principal = Depends(Allow(Permission.CHANGE_BANKS)),
     _json: None = Depends(require_json),
@@ -280,7 +279,7 @@ async def add_signals(
 async def add_file(
     banks: Banks,
     media: Media,
-    bank_name: NAME,
+    bank_name: BankNamePath,
     request: Request,
     types: TYPES = None,
     url: Annotated[str | None, Query(max_length=2000)] = None,

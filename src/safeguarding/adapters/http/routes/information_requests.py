@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import problems, require_json
+from safeguarding.adapters.http.routes.common import IdPath, problems, require_json
 from safeguarding.adapters.http.routes.complaints import FileIn, decoded_file, file_response
 from safeguarding.adapters.http.schemas import ID_PATTERN
 from safeguarding.adapters.http.services import InformationRequests
@@ -51,9 +51,6 @@ class AnswerIn(BaseModel):
 
     response: str = Field(min_length=1, max_length=50_000, pattern=TEXT)
     files: list[FileIn] = Field(default_factory=list, max_length=10)
-
-
-RequestId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
 @router.post(
@@ -100,7 +97,7 @@ def list_requests(
 )
 def get_request(
     information_requests: InformationRequests,
-    request_id: RequestId,
+    request_id: IdPath,
     principal: Principal = Depends(Allow(Permission.READ_INFORMATION_REQUESTS)),
 ) -> InformationRequest:
     return information_requests.get(request_id, principal)
@@ -114,7 +111,7 @@ def get_request(
 )
 def answer_request(
     information_requests: InformationRequests,
-    request_id: RequestId,
+    request_id: IdPath,
     body: AnswerIn,
     principal: Principal = Depends(Allow(Permission.ANSWER_INFORMATION_REQUEST)),
     _json: None = Depends(require_json),
@@ -130,8 +127,8 @@ def answer_request(
 )
 def get_file(
     information_requests: InformationRequests,
-    request_id: RequestId,
-    attachment_id: RequestId,
+    request_id: IdPath,
+    attachment_id: IdPath,
     principal: Principal = Depends(Allow(Permission.READ_INFORMATION_REQUESTS)),
 ) -> Response:
     attachment, content = information_requests.file_content(request_id, attachment_id, principal)

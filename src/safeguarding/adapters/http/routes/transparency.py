@@ -32,5 +32,5 @@ def transparency_report(
     principal: Principal = Depends(Allow(Permission.READ_TRANSPARENCY)),
 ) -> TransparencyReport:
     period = Period.parse(first, last)
-    dates = str(period.start.date()), str(period.last_day)
-    return transparency.report(period, Read(principal, AuditSubject.transparency("api", *dates)))
+    read = Read(principal, AuditSubject.transparency_of("api", period))
+    return transparency.report(period, read)

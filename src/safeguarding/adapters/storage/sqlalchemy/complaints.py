@@ -15,7 +15,9 @@ from sqlalchemy import func, select, update
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.rows import Rows
 from safeguarding.adapters.storage.sqlalchemy.sealed import (
+    open_file,
     open_super_complaint_text,
+    seal_file,
     seal_super_complaint_text,
 )
 from safeguarding.domain.complaints import Attachment, Complaint, ComplaintStatus, SuperComplaint
@@ -87,17 +89,11 @@ class SuperComplaintRows(Rows):
             self.cipher, complaint.super_complaint_id, complaint.title, complaint.description
         )
         self.conn.execute(t.super_complaints.insert(), [row])
-        sealed_files = []
-        for attachment_id, content in files.items():
-            key_id, sealed = self.cipher.seal(content, attachment_id.encode())
-            sealed_files.append(
-                {
-                    "attachment_id": attachment_id,
-                    "super_complaint_id": complaint.super_complaint_id,
-                    "key_id": key_id,
-                    "sealed": sealed,
-                }
-            )
+        parent = {"super_complaint_id": complaint.super_complaint_id}
+        sealed_files = [
+            seal_file(self.cipher, attachment_id, content) | parent
+            for attachment_id, content in files.items()
+        ]
         if sealed_files:
             self.conn.execute(t.super_complaint_files.insert(), sealed_files)
 
@@ -129,11 +125,7 @@ class SuperComplaintRows(Rows):
         return [self._super_complaint(row) for row in self.conn.execute(query.limit(limit))]
 
     def file(self, attachment_id: str) -> bytes | None:
-        f = t.super_complaint_files.c
-        row = self.conn.execute(
-            select(f.key_id, f.sealed).where(f.attachment_id == attachment_id)
-        ).first()
-        return self.cipher.open(row.key_id, row.sealed, attachment_id.encode()) if row else None
+        return open_file(self.conn, self.cipher, t.super_complaint_files, attachment_id)
 
     def outcomes(self, start: datetime, end: datetime) -> dict[str, int]:
         """How many super-complaints filed in [start, end) stand at each status."""

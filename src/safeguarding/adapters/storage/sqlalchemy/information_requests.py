@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.rows import Rows
+from safeguarding.adapters.storage.sqlalchemy.sealed import open_file, seal_file
 from safeguarding.domain.complaints import Attachment
 from safeguarding.domain.information_requests import InformationRequest, RequestStatus
 
@@ -35,18 +36,11 @@ class InformationRequestRows(Rows):
         return _request(row) if row else None
 
     def file_add(self, request_id: str, attachment_id: str, content: bytes) -> None:
-        key_id, sealed = self.cipher.seal(content, attachment_id.encode())
-        row = {"attachment_id": attachment_id, "request_id": request_id}
-        self.conn.execute(
-            t.information_request_files.insert(), [row | {"key_id": key_id, "sealed": sealed}]
-        )
+        row = seal_file(self.cipher, attachment_id, content) | {"request_id": request_id}
+        self.conn.execute(t.information_request_files.insert(), [row])
 
     def file(self, attachment_id: str) -> bytes | None:
-        f = t.information_request_files.c
-        row = self.conn.execute(
-            select(f.key_id, f.sealed).where(f.attachment_id == attachment_id)
-        ).first()
-        return self.cipher.open(row.key_id, row.sealed, attachment_id.encode()) if row else None
+        return open_file(self.conn, self.cipher, t.information_request_files, attachment_id)
 
     def listed(
         self, status: RequestStatus | None = None, limit: int = 500

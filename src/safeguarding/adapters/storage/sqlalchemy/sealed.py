@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import Connection, Table, select
+
 from safeguarding.adapters.storage.crypto import ContentCipher
 from safeguarding.domain.reports import ReportRecord
 
@@ -60,6 +62,22 @@ def seal_super_complaint_text(
     plain = json.dumps({"title": title, "description": description}).encode()
     key_id, sealed = cipher.seal(plain, super_complaint_binding(super_complaint_id))
     return {"key_id": key_id, "sealed_text": sealed}
+
+
+def seal_file(cipher: ContentCipher, attachment_id: str, content: bytes) -> dict[str, Any]:
+    """The ``attachment_id``, ``key_id`` and ``sealed`` columns of an attached file, bound to
+    its attachment id (a super-complaint's evidence, an information request's answer)."""
+    key_id, sealed = cipher.seal(content, attachment_id.encode())
+    return {"attachment_id": attachment_id, "key_id": key_id, "sealed": sealed}
+
+
+def open_file(
+    conn: Connection, cipher: ContentCipher, files: Table, attachment_id: str
+) -> bytes | None:
+    """The content of the file ``seal_file`` sealed into ``files``; None if there is none."""
+    f = files.c
+    row = conn.execute(select(f.key_id, f.sealed).where(f.attachment_id == attachment_id)).first()
+    return cipher.open(row.key_id, row.sealed, attachment_id.encode()) if row else None
 
 
 def open_super_complaint_text(cipher: ContentCipher, row: Any) -> dict[str, str]:
