@@ -207,3 +207,47 @@ def test_connected_days_under_holds_for_a_recent_connection_of_known_date() -> N
         return evaluate(policy(recent), "e1", (), related(None, days), T0).verdict
 
     assert [verdict(d) for d in (0, 6, 7, 400, None)] == [Verdict.HOLD] * 2 + [Verdict.ALLOW] * 3
+
+
+KINDS = ("hash_match", "grooming_risk", "self_harm")
+DETECTORS = ("d", "e")
+typed_rules = st.builds(
+    lambda i, acts, types, detector, kind: Rule(
+        name=f"r{i}",
+        then=tuple(Action(name=a) for a in acts),
+        when=Condition(
+            event_type=types,
+            signal=None
+            if (detector, kind) == (None, None)
+            else SignalCondition(detector=detector, kind=kind),
+        ),
+    ),
+    st.integers(0, 10_000),
+    actions,
+    st.one_of(
+        st.none(), st.lists(st.sampled_from(list(EventType)), min_size=1, unique=True).map(tuple)
+    ),
+    st.sampled_from([None, *DETECTORS]),
+    st.sampled_from([None, *KINDS, KINDS[:2]]),
+)
+typed_signals = st.lists(
+    st.builds(signal, st.sampled_from(KINDS), st.floats(0, 1), st.sampled_from(DETECTORS)),
+    max_size=3,
+).map(tuple)
+
+
+@given(
+    st.lists(typed_rules, min_size=1, max_size=8),
+    st.lists(st.tuples(st.sampled_from(list(EventType)), typed_signals), min_size=1, max_size=6),
+)
+def test_a_rule_matches_in_a_policy_exactly_when_it_matches_alone(rs, events) -> None:
+    """The engine tries only the rules an event's type and signals could match (and keeps
+    that choice per policy): it must never leave out one that would have matched."""
+    whole = policy(*unique_names(rs))
+    for event_type, signals in events:
+        f = facts(event_type=event_type)
+        matched = {o.rule for o in evaluate(whole, "e", signals, f, T0).rules}
+        alone = {
+            r.name for r in whole.document.rules if evaluate(policy(r), "e", signals, f, T0).rules
+        }
+        assert matched == alone

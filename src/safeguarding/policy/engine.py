@@ -76,7 +76,7 @@ def evaluate(
 ) -> Decision:
     enforced: list[RuleOutcome] = []
     shadow: list[RuleOutcome] = []
-    for rule in policy.document.rules:
+    for rule in _candidates(policy, facts.event_type, signals):
         matched = _match(rule, signals, facts)
         if matched is None:
             continue
@@ -95,6 +95,47 @@ def evaluate(
         shadow=tuple(shadow),
         policy_version=policy.version,
         decided_at=decided_at,
+    )
+
+
+def _candidates(
+    policy: PolicyVersion, event_type: EventType, signals: tuple[Signal, ...]
+) -> tuple[Rule, ...]:
+    """The rules, in order, that can match an event of this type with signals from these
+    detectors and of these kinds; the others cannot, whatever the facts, so they are not
+    tried. A policy has dozens of rules and most name an event type or a signal another
+    event lacks."""
+    index = _INDEXES.get(id(policy.document))
+    if index is None or index[0] is not policy.document:
+        if len(_INDEXES) >= _INDEXES_KEPT:
+            _INDEXES.clear()
+        index = _INDEXES[id(policy.document)] = (policy.document, {})
+    key = (event_type, frozenset((s.detector, s.kind) for s in signals))
+    found = index[1].get(key)
+    if found is None:
+        found = index[1][key] = tuple(
+            rule for rule in policy.document.rules if _could_match(rule, event_type, key[1])
+        )
+    return found
+
+
+# Candidate rules per policy document, by (event type, the signals' detectors and kinds).
+# The document is kept beside its entry, so an id reused after it is freed is not mistaken.
+_INDEXES: dict[int, tuple[object, dict]] = {}
+_INDEXES_KEPT = 8
+
+
+def _could_match(rule: Rule, event_type: EventType, present: frozenset[tuple[str, str]]) -> bool:
+    when = rule.when
+    if when.event_type is not None and event_type not in when.event_type:
+        return False
+    condition = when.signal
+    if condition is None:
+        return True
+    return any(
+        (condition.detector is None or condition.detector == detector)
+        and condition.names_kind(kind)
+        for detector, kind in present
     )
 
 

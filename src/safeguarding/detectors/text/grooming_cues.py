@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from safeguarding.detectors.text.normalise import Lexicon, normalise
+from safeguarding.detectors.text.normalise import RECENT_READINGS, Lexicon, normalise
 
 LEXICON_PATH = Path(__file__).parent / "models" / "grooming" / "lexicon.json"
 
@@ -156,6 +156,7 @@ def reports_speech(text: str) -> bool:
     return bool(_QUOTED.search(text) or _REPORTED.search(text.lower()))
 
 
+@lru_cache(maxsize=RECENT_READINGS)
 def words_of(text: str) -> tuple[str, ...]:
     """normalise() words with the chat spellings above spelt out."""
     out: list[str] = []

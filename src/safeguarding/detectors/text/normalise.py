@@ -64,8 +64,16 @@ class Normalised:
         return self.spans[first][0], self.spans[last][1]
 
 
+# One message is read by several detectors in a row (grooming's cues and its age reading,
+# the self-harm classifier): each gets the same reading. A few entries are enough for that,
+# and keep no more text than the batch being decided holds anyway.
+RECENT_READINGS = 32
+
+
+@lru_cache(maxsize=RECENT_READINGS)
 def normalise(text: str) -> Normalised:
-    """Read ``text`` into plain lowercase words with their original spans."""
+    """Read ``text`` into plain lowercase words with their original spans (immutable, so a
+    reading is shared by the detectors that read the same text)."""
     folded, index = _fold(text)
     words, spans = _expand(_pieces(folded, index))
     return Normalised(text, tuple(words), tuple(spans))
