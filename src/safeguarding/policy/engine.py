@@ -121,7 +121,8 @@ def _candidates(
 
 # Candidate rules per policy document, by (event type, the signals' detectors and kinds).
 # The document is kept beside its entry, so an id reused after it is freed is not mistaken.
-_INDEXES: dict[int, tuple[object, dict]] = {}
+_Key = tuple[EventType, frozenset[tuple[str, str]]]
+_INDEXES: dict[int, tuple[object, dict[_Key, tuple[Rule, ...]]]] = {}
 _INDEXES_KEPT = 8
 
 
