@@ -19,7 +19,7 @@ from safeguarding.domain.transparency import TransparencyReport
 from safeguarding.settings import load_settings
 from tests.cli import cli_env
 from tests.cli.cli_env import cli_environment
-from tests.services.test_transparency import (
+from tests.services.transparency.world import (
     Clock,
     first_message,
     grooming_report,

@@ -25,7 +25,7 @@ from safeguarding.domain.access import Role
 from safeguarding.domain.transparency import TransparencyReport
 from tests.conftest import auth, make_settings
 from tests.servers import running_server
-from tests.services.test_transparency import (
+from tests.services.transparency.world import (
     Clock,
     first_message,
     grooming_report,
