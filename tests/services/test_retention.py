@@ -18,11 +18,11 @@ from safeguarding.adapters.storage.memory.store import MemoryStore
 from safeguarding.bootstrap import Container, build
 from safeguarding.services.access import OPERATOR
 from tests.cli.cli_env import run
+from tests.clocks import MovableClock
 from tests.conftest import TEST_KEY, build_container, make_settings
 from tests.detectors.self_harm_data import ACTION_EXAMPLES
 from tests.factories import at, event, message, next_id
 from tests.reviewing import claim_and_decide
-from tests.services.test_risk import MovableClock
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

@@ -26,7 +26,7 @@ from safeguarding.domain.transparency import TransparencyReport
 from tests.conftest import auth, make_settings
 from tests.servers import running_server
 from tests.services.transparency.world import (
-    Clock,
+    MovableClock,
     first_message,
     grooming_report,
     ingest_at,
@@ -42,7 +42,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 
 @pytest.fixture
 def stored(database_url: str, tmp_path: Path) -> Iterator[Container]:
-    clock = Clock(DAY)
+    clock = MovableClock(DAY)
     built = build(
         make_settings(database_url, tmp_path, organisation="Example Chat Ltd"), clock=clock
     )

@@ -10,16 +10,16 @@ import pytest
 
 from safeguarding.bootstrap import Container, build
 from tests.conftest import make_settings
-from tests.services.transparency.world import KNOWN, Clock
+from tests.services.transparency.world import KNOWN, MovableClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2018, 1, 1, tzinfo=UTC))
+def clock() -> MovableClock:
+    return MovableClock(datetime(2018, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture
-def world(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Container]:
+def world(database_url: str, tmp_path: Path, clock: MovableClock) -> Iterator[Container]:
     """A container whose clock the test sets, with one listed image hash."""
     hashes = tmp_path / "known.txt"
     hashes.write_text(KNOWN + "\n")

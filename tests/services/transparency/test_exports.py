@@ -17,7 +17,7 @@ from safeguarding.domain.transparency import TransparencyReport
 from tests.services.transparency.world import (
     JANUARY,
     NOON,
-    Clock,
+    MovableClock,
     before,
     first_message,
     grooming_report,
@@ -32,7 +32,7 @@ def export(report: TransparencyReport, fmt: str) -> bytes:
     return b"".join(FORMATS[fmt].write(report))
 
 
-def test_every_export_parses_and_says_the_same(world: Container, clock: Clock) -> None:
+def test_every_export_parses_and_says_the_same(world: Container, clock: MovableClock) -> None:
     small_store(world, clock)
     report = world.transparency.report(JANUARY)
     rows = list(csv.DictReader(io.StringIO(export(report, "csv").decode())))
@@ -60,7 +60,7 @@ def test_every_export_parses_and_says_the_same(world: Container, clock: Clock) -
 
 
 # -- bounded memory -------------------------------------------------------------------------
-def templates(world: Container, clock: Clock) -> list[dict[str, Any]]:
+def templates(world: Container, clock: MovableClock) -> list[dict[str, Any]]:
     """Real stored rows to copy: an upload blocked, a report acted on, a message allowed."""
     ingest_at(
         world,
@@ -117,7 +117,7 @@ PEAK_BOUND = 16 * 1024 * 1024
 BULK_MAX = 40_000
 
 
-def test_exports_and_reports_run_in_bounded_memory(world: Container, clock: Clock) -> None:
+def test_exports_and_reports_run_in_bounded_memory(world: Container, clock: MovableClock) -> None:
     rows = templates(world, clock)
     service = world.transparency
     peaks = {}

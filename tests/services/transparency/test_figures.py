@@ -21,7 +21,7 @@ from tests.services.transparency.world import (
     JANUARY,
     NOON,
     QUARTER_2020,
-    Clock,
+    MovableClock,
     blocked_contacts,
     grooming_report,
     grooming_reports,
@@ -31,7 +31,7 @@ from tests.services.transparency.world import (
 
 
 # -- the published figures ------------------------------------------------------------------
-def test_kent_financial_years_read_as_published(world: Container, clock: Clock) -> None:
+def test_kent_financial_years_read_as_published(world: Container, clock: MovableClock) -> None:
     """Kent: 490 offences in 2018/19 and 735 in 2019/20, "up 50%" at 2.0 a day."""
     grooming_reports(world, clock, FINANCIAL_2019.year_before(), 490, "y1")
     grooming_reports(world, clock, FINANCIAL_2019, 735, "y2")
@@ -49,7 +49,7 @@ def test_kent_financial_years_read_as_published(world: Container, clock: Clock) 
     [("kent", 352, "3.9"), ("leicestershire", 174, "1.9"), ("northamptonshire", 200, "2.2")],
 )
 def test_first_quarter_of_2020_reads_as_published(
-    world: Container, clock: Clock, force: str, offences: int, per_day: str
+    world: Container, clock: MovableClock, force: str, offences: int, per_day: str
 ) -> None:
     blocked_contacts(world, clock, QUARTER_2020, offences, force)
     report = world.transparency.report(QUARTER_2020)
@@ -66,7 +66,7 @@ def values(report: TransparencyReport, *names: str) -> dict[str, Any]:
     return {name: report.figure(name).value for name in names}
 
 
-def test_each_figure_counts_what_its_definition_says(world: Container, clock: Clock) -> None:
+def test_each_figure_counts_what_its_definition_says(world: Container, clock: MovableClock) -> None:
     small_store(world, clock)
     report = world.transparency.report(JANUARY)
     # received in [start, end): the first batch counts, the one at the end does not
@@ -113,7 +113,7 @@ ACTIONS = (
 )
 
 
-def test_times_reports_complaints_and_children(world: Container, clock: Clock) -> None:
+def test_times_reports_complaints_and_children(world: Container, clock: MovableClock) -> None:
     small_store(world, clock)
     report = world.transparency.report(JANUARY)
     # actioned 10, 30 and 20 minutes after the events: nearest-rank median 20, p90 30
@@ -145,7 +145,7 @@ def test_times_reports_complaints_and_children(world: Container, clock: Clock) -
     assert report.figure("children_protected").value == 1
 
 
-def test_last_year_is_the_same_dates_a_year_earlier(world: Container, clock: Clock) -> None:
+def test_last_year_is_the_same_dates_a_year_earlier(world: Container, clock: MovableClock) -> None:
     last_year = NOON.replace(year=2020)
     ingest_at(world, clock, last_year, grooming_report("c1", "a1", last_year, "r-2020"))
     after = datetime(2020, 2, 1, tzinfo=UTC)  # just past last year's January
@@ -162,7 +162,7 @@ def test_last_year_is_the_same_dates_a_year_earlier(world: Container, clock: Clo
 
 
 def test_the_report_is_as_of_the_audit_head_and_names_the_policies(
-    world: Container, clock: Clock
+    world: Container, clock: MovableClock
 ) -> None:
     ingest_at(world, clock, NOON, grooming_report("c1", "a1", NOON, "r-1"))
     clock.at = NOON + timedelta(days=2)

@@ -18,6 +18,7 @@ from safeguarding.domain.complaints import ComplaintKind, ComplaintStatus
 from safeguarding.domain.events import EVENT_ADAPTER
 from safeguarding.domain.transparency import Period
 from safeguarding.services.complaints import NewComplaint
+from tests.clocks import MovableClock
 
 KNOWN = hashlib.sha256(b"a benign stand-in for a listed image").hexdigest()
 MODERATOR = Principal(key_id="k-mod", name="sam", role=Role.MODERATOR)
@@ -25,16 +26,6 @@ PLATFORM = Principal(key_id="k-app", name="app", role=Role.PLATFORM)
 ADVOCATE = Principal(key_id="k-adv", name="voice", role=Role.ADVOCATE)
 FINANCIAL_2019 = Period.parse("2019-04-01", "2020-03-31")
 QUARTER_2020 = Period.parse("2020-01-01", "2020-03-31")
-
-
-class Clock:
-    """A clock the test moves: ingest stamps received_at and decided_at with it."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
 
 
 def event(kind: str, event_id: str, actor: str, at: datetime, **fields: Any) -> dict[str, Any]:
@@ -59,7 +50,7 @@ def known_upload(actor: str, at: datetime, event_id: str) -> dict[str, Any]:
     return event("media", event_id, actor, at, media_kind="image", hashes={"sha256": KNOWN})
 
 
-def ingest_at(world: Container, clock: Clock, at: datetime, *events: dict[str, Any]) -> None:
+def ingest_at(world: Container, clock: MovableClock, at: datetime, *events: dict[str, Any]) -> None:
     """Ingest events as received at ``at``."""
     clock.at = at
     world.ingest.ingest([EVENT_ADAPTER.validate_python(e) for e in events], source="test")
@@ -79,7 +70,9 @@ def by_day(moments: Iterator[tuple[int, datetime]]) -> dict[Any, list[tuple[int,
     return days
 
 
-def grooming_reports(world: Container, clock: Clock, period: Period, n: int, tag: str) -> None:
+def grooming_reports(
+    world: Container, clock: MovableClock, period: Period, n: int, tag: str
+) -> None:
     """``n`` children's reports of grooming over the period, one batch a day."""
     for day in by_day(spread(period, n)).values():
         events = [
@@ -88,7 +81,9 @@ def grooming_reports(world: Container, clock: Clock, period: Period, n: int, tag
         ingest_at(world, clock, day[-1][1] + timedelta(minutes=5), *events)
 
 
-def blocked_contacts(world: Container, clock: Clock, period: Period, n: int, tag: str) -> None:
+def blocked_contacts(
+    world: Container, clock: MovableClock, period: Period, n: int, tag: str
+) -> None:
     """``n`` adults each opening a chat with a different child they are not connected to."""
     for day in by_day(spread(period, n)).values():
         events = []
@@ -112,7 +107,7 @@ def before(minutes: float) -> datetime:
     return NOON - timedelta(minutes=minutes)
 
 
-def small_store(world: Container, clock: Clock) -> None:
+def small_store(world: Container, clock: MovableClock) -> None:
     """Three actioned decisions (one per way of finding harm), one allowed, edges of the period,
     a moderator's decision, an authority report, complaints and a super-complaint."""
     ingest_at(world, clock, JANUARY.start, profile("early", 30, JANUARY.start))
@@ -141,7 +136,7 @@ def small_store(world: Container, clock: Clock) -> None:
     _complain(world, clock)
 
 
-def _decide_case(world: Container, clock: Clock, event_id: str, reason_code: str) -> None:
+def _decide_case(world: Container, clock: MovableClock, event_id: str, reason_code: str) -> None:
     (case,) = [c for c in world.review.queue() if event_id in c.event_ids]
     at = clock.at
     clock.at = at + timedelta(minutes=60)
@@ -157,7 +152,7 @@ def _decide_case(world: Container, clock: Clock, event_id: str, reason_code: str
     world.review.decide(decision, MODERATOR)
 
 
-def _complain(world: Container, clock: Clock) -> None:
+def _complain(world: Container, clock: MovableClock) -> None:
     clock.at = NOON + timedelta(hours=3)
     appeal = world.complaints.file(
         NewComplaint(ComplaintKind.APPEAL, "uploader", "not_harmful", "It was mine.", "upload"),
