@@ -33,7 +33,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from safeguarding.bootstrap import Container, build
-from safeguarding.demo import demo_events
+from safeguarding.demo import demo_events, known_hash_list
 from safeguarding.domain.access import Role
 from safeguarding.domain.events import EVENT_ADAPTER
 from safeguarding.settings import PREFIX, load_settings
@@ -227,6 +227,14 @@ def live_server(
         tmp_path_factory.mktemp("server"), database_url=server_database_url
     ) as server:
         yield server
+
+
+def known_hashes(workdir: Path) -> dict[str, str]:
+    """Settings for ``running_server``: a SHA-256 list, written into ``workdir``, holding the
+    demo's known image."""
+    hashes = workdir / "known-hashes.txt"
+    hashes.write_text(known_hash_list())
+    return {"sha256_list_path": str(hashes)}
 
 
 def ingest_one_by_one(server: RunningServer) -> None:

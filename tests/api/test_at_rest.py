@@ -28,6 +28,7 @@ from safeguarding.domain.events import event_fingerprint
 from tests.conftest import TEST_KEY, auth
 from tests.detectors.test_grooming import _seed_events
 from tests.factories import event
+from tests.reviewing import claim_and_decide_over_http
 from tests.services.test_reporting import run_seed_case
 
 pytestmark = pytest.mark.anyio
@@ -43,13 +44,7 @@ async def confirmed_report(client: httpx.AsyncClient, keys: dict[Role, str], con
     event_id = run_seed_case(container)
     moderator = auth(keys[Role.MODERATOR])
     (case,) = (await client.get("/v1/cases", headers=moderator)).json()
-    await client.post(f"/v1/cases/{case['case_id']}/claim", headers=moderator)
-    decided = await client.post(
-        f"/v1/cases/{case['case_id']}/decision",
-        json={"outcome": "confirm", "reason_code": "grooming_confirmed"},
-        headers=moderator,
-    )
-    assert decided.status_code == 200, decided.text
+    await claim_and_decide_over_http(client, case["case_id"], moderator, "grooming_confirmed")
     confirmed = await client.post(f"/v1/reports/default/{event_id}/confirm", headers=moderator)
     assert confirmed.status_code == 200, confirmed.text
     return event_id

@@ -99,11 +99,6 @@ def case_about(container: Container, adult: str, conversation: str) -> str:
     return case.case_id
 
 
-def decide(moderator: Api, case_id: str, outcome: str, reason: str) -> None:
-    moderator.post(f"/v1/cases/{case_id}/claim", {})
-    moderator.post(f"/v1/cases/{case_id}/decision", {"outcome": outcome, "reason_code": reason})
-
-
 def test_after_a_flag_the_adults_messages_to_that_child_wait_for_the_moderator(
     api: Api, moderator: Api, container: Container
 ) -> None:
@@ -117,7 +112,9 @@ def test_after_a_flag_the_adults_messages_to_that_child_wait_for_the_moderator(
     assert all("grooming-case-undecided" in rules_of(d) for d in decisions)
     seen = api.visible("h-kid", [same["event_id"], elsewhere["event_id"]])
     assert set(seen.values()) == {False}
-    decide(moderator, case_about(container, "h-adult", "h-kid-g"), "dismiss", "false_positive")
+    moderator.claim_and_decide(
+        case_about(container, "h-adult", "h-kid-g"), "dismiss", "false_positive"
+    )
     after = message("h-adult", "h-kid", "see you at practice", conversation="h-new", minutes=DAY)
     (decision,) = api.send([after])
     assert decision["verdict"] == "allow"
@@ -128,7 +125,9 @@ def test_a_confirmed_flag_restricts_the_adult(
     api: Api, moderator: Api, container: Container
 ) -> None:
     flagged(api, "k-adult", "k-kid")
-    decide(moderator, case_about(container, "k-adult", "k-kid-g"), "confirm", "grooming_confirmed")
+    moderator.claim_and_decide(
+        case_about(container, "k-adult", "k-kid-g"), "confirm", "grooming_confirmed"
+    )
     (decision,) = api.send([message("k-adult", "k-kid", "hi", conversation="k-new", minutes=9)])
     assert decision["verdict"] == "block"
     assert "restricted-account-contacting-child" in rules_of(decision)

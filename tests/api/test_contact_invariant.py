@@ -55,6 +55,14 @@ class Api:
         assert answer.status_code == 200, answer.text
         return answer.json()
 
+    def claim_and_decide(
+        self, case_id: str, outcome: str, reason_code: str, headers: dict[str, str] | None = None
+    ) -> Any:
+        """Claim the case, then decide it (each call must answer 200); the decided case."""
+        self.post(f"/v1/cases/{case_id}/claim", {}, headers)
+        decision = {"outcome": outcome, "reason_code": reason_code}
+        return self.post(f"/v1/cases/{case_id}/decision", decision, headers)
+
     def send(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [r["decision"] for r in self.post("/v1/events", {"events": events})["results"]]
 

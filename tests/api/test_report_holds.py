@@ -102,12 +102,7 @@ def test_the_hold_is_the_reporters_own_and_ends_with_the_case(api: Api, containe
     container.outbox.run_once(1000)  # the report's case is opened as a side effect
     moderator = auth(keys[Role.MODERATOR])
     case = next(c for c in api.get("/v1/cases", moderator) if c["subject_account_id"] == adult)
-    api.post(f"/v1/cases/{case['case_id']}/claim", {}, moderator)
-    api.post(
-        f"/v1/cases/{case['case_id']}/decision",
-        {"outcome": "dismiss", "reason_code": "false_positive"},
-        moderator,
-    )
+    api.claim_and_decide(case["case_id"], "dismiss", "false_positive", moderator)
     after = message(adult, child, "see you tuesday", conversation=f"dm-{adult}", minutes=30)
     assert api.send([after])[0]["verdict"] == "allow"
     assert other_adult != adult

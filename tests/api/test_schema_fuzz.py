@@ -25,10 +25,9 @@ from schemathesis.checks import (
 
 from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import build
-from safeguarding.demo import known_hash_list
 from safeguarding.domain.access import Role
 from tests.conftest import make_settings, record_fuzz_calls
-from tests.servers import RunningServer, ingest_one_by_one, running_server
+from tests.servers import RunningServer, ingest_one_by_one, known_hashes, running_server
 
 pytestmark = pytest.mark.server
 CASES_PER_OPERATION = 12
@@ -39,11 +38,9 @@ GENERATED: list[str] = []
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     workdir = tmp_path_factory.mktemp("schema-fuzz")
-    hashes = workdir / "known.txt"
-    hashes.write_text(known_hash_list())
     # Keys are verified once and then cached, as in production: Argon2 on every call would
     # make the fuzzer measure the hash function.
-    settings = {"sha256_list_path": str(hashes), "key_cache_seconds": "30"}
+    settings = {**known_hashes(workdir), "key_cache_seconds": "30"}
     with running_server(workdir, settings=settings) as running:
         ingest_one_by_one(running)  # stored events, cases and reports give ids to find
         yield running

@@ -15,7 +15,7 @@ import pytest
 
 from safeguarding.domain.access import Role
 from tests.conftest import auth
-from tests.detectors.test_self_harm import ACTION_EXAMPLES, NO_ACTION_EXAMPLES
+from tests.detectors.self_harm_data import ACTION_EXAMPLES, NO_ACTION_EXAMPLES
 from tests.factories import message
 
 pytestmark = pytest.mark.anyio

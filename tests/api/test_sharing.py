@@ -26,6 +26,7 @@ from safeguarding.settings import Settings
 from tests.api.test_url_lists import decide
 from tests.conftest import auth, make_settings
 from tests.factories import at, message, next_id
+from tests.reviewing import claim_and_decide_over_http
 
 pytestmark = pytest.mark.anyio
 SALT = "shared-test-salt"
@@ -75,13 +76,7 @@ async def confirm_all(client: httpx.AsyncClient, keys: dict[Role, str], c: Conta
     moderator = auth(keys[Role.MODERATOR])
     cases = (await client.get("/v1/cases", headers=moderator)).json()
     for case in cases:
-        await client.post(f"/v1/cases/{case['case_id']}/claim", headers=moderator)
-        decided = await client.post(
-            f"/v1/cases/{case['case_id']}/decision",
-            json={"outcome": "confirm", "reason_code": "known_abuse_image"},
-            headers=moderator,
-        )
-        assert decided.status_code == 200, decided.text
+        await claim_and_decide_over_http(client, case["case_id"], moderator, "known_abuse_image")
     return [case["case_id"] for case in cases]
 
 

@@ -1,9 +1,14 @@
-"""What the in-process CLI tests share: a clean environment for the command, and running it."""
+"""What the in-process CLI tests share: a clean environment, the command, reading its output."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -11,6 +16,8 @@ from typer.testing import CliRunner
 
 from safeguarding.adapters.cli import common
 from safeguarding.adapters.cli.main import app
+from safeguarding.bootstrap import Container, build
+from safeguarding.settings import load_settings
 from tests.conftest import TEST_KEY
 
 
@@ -58,3 +65,46 @@ def run(*args: str, code: int = 0) -> Result:
         raise result.exception
     assert result.exit_code == code, f"exit {result.exit_code}, wanted {code}:\n{result.output}"
     return result
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+Check = Callable[[str, str], None]
+"""A golden-file check: ``check(name, text)`` compares text with tests/golden/NAME."""
+
+
+def plain(text: str) -> str:
+    """Output as a person reads it: no colour codes, no trailing spaces, one final newline."""
+    lines = [line.rstrip() for line in ANSI.sub("", text).splitlines()]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def words(text: str) -> str:
+    """Output with every run of whitespace made one space, for checks that ignore wrapping."""
+    return " ".join(ANSI.sub("", text).split())
+
+
+@contextmanager
+def opened() -> Iterator[Container]:
+    """A container over the same database the command used, built from the same environment."""
+    container = build(load_settings())
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+def transcript(*args: str, code: int) -> str:
+    """A command and everything it printed, as a section of a golden file."""
+    result = run(*args, code=code)
+    return f"$ safeguarding {' '.join(args)}\n[exit {code}]\n{plain(result.output)}"
+
+
+def write_jsonl(
+    path: Path, events: list[dict[str, Any]], bad: dict[int, str] | None = None
+) -> Path:
+    """Events one per line; ``bad`` puts a raw line at a 1-based line number."""
+    lines = [json.dumps(e) for e in events]
+    for number, raw in sorted((bad or {}).items()):
+        lines.insert(number - 1, raw)
+    path.write_text("\n".join(lines) + "\n")
+    return path

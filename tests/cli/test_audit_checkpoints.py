@@ -17,8 +17,7 @@ from sqlalchemy import create_engine, text
 
 from safeguarding.adapters.audit_signing import public_hex
 from tests import factories as f
-from tests.cli.cli_env import cli_environment
-from tests.cli.test_cli import run, words, write_jsonl
+from tests.cli.cli_env import cli_environment, run, words, write_jsonl
 
 EVENTS = 10
 CHECKPOINT_EVERY = 5

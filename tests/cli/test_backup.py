@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 from safeguarding.bootstrap import build
 from safeguarding.settings import load_settings
 from tests import factories as f
+from tests.cli.cli_env import run, words, write_jsonl
 from tests.cli.test_audit_checkpoints import audit_env, head_seq, ingest_one_per_record, sql
-from tests.cli.test_cli import run, words, write_jsonl
 
 __all__ = ["audit_env"]  # the fixture, used by name
 

@@ -19,8 +19,7 @@ from safeguarding.domain.banks import Trust
 from safeguarding.domain.cases import CaseDecision, Outcome
 from safeguarding.settings import load_settings
 from tests import factories as f
-from tests.cli.cli_env import cli_environment
-from tests.cli.test_cli import run
+from tests.cli.cli_env import cli_environment, run
 
 PDQ = "3c" * 32
 PARTNER = f"signal_type,signal_str,harm\npdq,{PDQ},abuse_imagery\nvideo_md5,{'d' * 32},terrorism\n"

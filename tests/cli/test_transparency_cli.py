@@ -19,8 +19,8 @@ from safeguarding.domain.transparency import TransparencyReport
 from safeguarding.settings import load_settings
 from tests.cli import cli_env
 from tests.cli.cli_env import cli_environment
-from tests.services.test_transparency import (
-    Clock,
+from tests.services.transparency.world import (
+    MovableClock,
     first_message,
     grooming_report,
     ingest_at,
@@ -40,7 +40,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def stored(workdir: Path) -> Iterator[Container]:
     """Two grooming reports and a blocked contact in February 2021, one report a year before."""
-    clock = Clock(DAY)
+    clock = MovableClock(DAY)
     container = build(load_settings(), clock=clock)
     year_before = DAY - timedelta(days=366)
     ingest_at(container, clock, year_before, grooming_report("c0", "a0", year_before, "r-0"))

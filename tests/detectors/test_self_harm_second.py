@@ -26,7 +26,7 @@ from safeguarding.detectors.text.self_harm_second_fit import (
     choose_stage,
     flagged,
 )
-from tests.detectors.test_self_harm import load_fit_script
+from tests.detectors.self_harm_data import load_fit_script
 
 UNSURE = "i dont know how much longer i can keep going like this"
 CLEAR = "this is my last post. ive written letters to everyone. goodbye tonight"

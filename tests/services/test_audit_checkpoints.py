@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,10 @@ import pytest
 from safeguarding.bootstrap import Container
 from safeguarding.domain.audit import CHECKPOINT_ACTION
 from safeguarding.wiring import checkpoint_folder
+from tests.clocks import MovableClock
 from tests.conftest import another_process, build_container, make_settings
-from tests.services.test_risk import MovableClock
 
 WAIT_SECONDS = 20.0
-
-
-@pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture

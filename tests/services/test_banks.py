@@ -21,6 +21,7 @@ from safeguarding.detectors.media.hashing import hash_image_bytes, pdq_distance
 from safeguarding.domain.banks import Bank, BankEntry, BankKind, HashType, ImportMode
 from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.errors import MediaRefused, NotFound
+from tests.clocks import MovableClock
 from tests.conftest import another_process, make_settings
 from tests.detectors.media.fixtures.media import encode, lossless, png_bomb, scene
 from tests.factories import BASE, event, media
@@ -270,16 +271,6 @@ def test_a_retried_upload_is_not_hashed_again(container) -> None:
     (again,) = container.ingest.ingest([upload], source="t")
     assert again.replayed
     assert again.decision == first.decision
-
-
-class MovableClock:
-    """A clock the test moves on."""
-
-    def __init__(self, start: datetime) -> None:
-        self.at = start
-
-    def now(self) -> datetime:
-        return self.at
 
 
 def test_an_entry_switched_off_for_a_while_matches_again_when_the_time_comes(container) -> None:

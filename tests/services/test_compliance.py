@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,11 @@ from safeguarding.domain.complaints import ComplaintKind
 from safeguarding.domain.compliance import Measure
 from safeguarding.services.complaints import NewComplaint
 from safeguarding.services.policy import default_policy_source
+from tests.clocks import MovableClock
 from tests.conftest import another_process, build_container, make_settings
 from tests.detectors.test_grooming import _seed_events
 from tests.factories import event, report
 from tests.reviewing import claim_and_decide
-from tests.services.test_risk import MovableClock
 
 MANAGER = "Sam Patel, Chief Safety Officer"
 MODERATOR = Principal(key_id="m", name="sam", role=Role.MODERATOR)
@@ -34,11 +33,6 @@ SELF_HARM_RULES = (
     "self-harm-ideation",
     "self-harm-disclosure",
 )
-
-
-@pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture

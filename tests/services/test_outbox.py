@@ -22,9 +22,9 @@ from safeguarding.domain.effects import SIDE_EFFECTS, SideEffect
 from safeguarding.domain.ids import Clock
 from safeguarding.ports.store import OutboxItem
 from safeguarding.settings import Settings
+from tests.clocks import MovableClock
 from tests.conftest import another_process, make_settings
 from tests.factories import BASE, benign_png, event, media, profile, report
-from tests.services.test_banks import MovableClock
 
 KNOWN = benign_png("outbox-known")
 

@@ -17,12 +17,12 @@ from safeguarding.adapters.cli.retention import retention_service
 from safeguarding.adapters.storage.memory.store import MemoryStore
 from safeguarding.bootstrap import Container, build
 from safeguarding.services.access import OPERATOR
-from tests.cli.test_cli import run
+from tests.cli.cli_env import run
+from tests.clocks import MovableClock
 from tests.conftest import TEST_KEY, build_container, make_settings
-from tests.detectors.test_self_harm import ACTION_EXAMPLES
+from tests.detectors.self_harm_data import ACTION_EXAMPLES
 from tests.factories import at, event, message, next_id
 from tests.reviewing import claim_and_decide
-from tests.services.test_risk import MovableClock
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,27 +15,10 @@ from safeguarding.domain.risk import Feature, RiskLevel
 from safeguarding.services.policy import default_policy_source
 from safeguarding.services.risk import markdown
 from safeguarding.settings import load_settings
+from tests.clocks import MovableClock
 from tests.conftest import build_container, make_settings
 from tests.detectors.test_grooming import _seed_events
 from tests.factories import contact_request, event, message, next_id, profile
-
-
-class MovableClock:
-    """A clock a test moves on, shared by every service of one container."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, **delta: float) -> None:
-        self.at += timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
 
 
 def timed(

@@ -9,7 +9,7 @@ from safeguarding.policy.validate import check_policy
 from safeguarding.services.policy import default_policy_source
 from tests.api.test_livestreams import comment, gift, in_stream, start
 from tests.factories import profile
-from tests.services.test_risk import clock, ingest, timed_container  # noqa: F401 (fixtures)
+from tests.services.test_risk import ingest, timed_container  # noqa: F401 (fixtures)
 
 STREAM_RULES = {
     "adult-livestream-interaction-with-unconnected-child",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from safeguarding.adapters.cli.demo import finish_demo
 from safeguarding.adapters.http.app import create_app
@@ -18,8 +18,14 @@ from safeguarding.domain.access import Role
 from safeguarding.domain.cases import Case
 from safeguarding.settings import load_settings
 from tests.conftest import make_settings
-from tests.servers import RunningServer, ingest_one_by_one, running_server, server_environment
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.servers import (
+    RunningServer,
+    ingest_one_by_one,
+    known_hashes,
+    running_server,
+    server_environment,
+)
+from tests.web.browsing import chromium_browser, tab
 
 
 @pytest.fixture
@@ -57,9 +63,7 @@ def audit(container: Container, action: str) -> list[tuple[str, str, dict]]:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[RunningServer, dict[str, str]]]:
     """The demo, sent event by event to a real server process; with its environment."""
-    hashes = tmp_path / "known-hashes.txt"
-    hashes.write_text(known_hash_list())
-    settings = {"sha256_list_path": str(hashes)}
+    settings = known_hashes(tmp_path)
     with running_server(tmp_path, settings=settings) as running:
         ingest_one_by_one(running)
         yield running, server_environment(tmp_path, None, settings)
@@ -70,9 +74,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
     """A real server loaded as ``safeguarding demo`` loads it: the demo's events, sent as a
     platform sends them, then the demo's finishing step (its risk assessment)."""
     workdir = tmp_path_factory.mktemp("demo-server")
-    hashes = workdir / "known-hashes.txt"
-    hashes.write_text(known_hash_list())
-    settings = {"sha256_list_path": str(hashes)}
+    settings = known_hashes(workdir)
     with running_server(workdir, settings=settings) as running:
         ingest_one_by_one(running)
         container = build(load_settings(server_environment(workdir, None, settings)))
@@ -85,21 +87,12 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium_browser() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def demo_page(chromium: Browser, demo_server: RunningServer) -> Iterator[Page]:
     """A fresh browser tab (no session) on ``demo_server``."""
-    context = chromium.new_context(
-        base_url=demo_server.base_url, viewport={"width": 1280, "height": 900}
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(10_000)
-    yield opened
-    context.close()
+    with tab(chromium, demo_server.base_url) as opened:
+        yield opened

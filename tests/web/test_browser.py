@@ -19,23 +19,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from safeguarding.demo import demo_events, known_hash_list
+from safeguarding.demo import demo_events
 from safeguarding.domain.access import Role
 from safeguarding.domain.events import EVENT_ADAPTER, Event
-from tests.servers import RunningServer, running_server
+from tests.servers import RunningServer, known_hashes, running_server
+from tests.web.browsing import tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CASES_SECONDS = 15.0
 FIGURES = {
@@ -70,9 +61,7 @@ def _ingest_demo(server: RunningServer) -> tuple[list[Event], list[dict[str, Any
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     workdir = tmp_path_factory.mktemp("browser")
-    hashes = workdir / "known-hashes.txt"
-    hashes.write_text(known_hash_list())
-    with running_server(workdir, settings={"sha256_list_path": str(hashes)}) as server:
+    with running_server(workdir, settings=known_hashes(workdir)) as server:
         events, decisions = _ingest_demo(server)
         policy = httpx.get(
             f"{server.base_url}/v1/policy", headers=server.auth(Role.ADMIN), timeout=10
@@ -88,13 +77,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 @pytest.fixture
 def page(chromium: Browser, demo: Demo) -> Iterator[Page]:
-    context = chromium.new_context(
-        base_url=demo.server.base_url, viewport={"width": 1280, "height": 800}
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(10_000)
-    yield opened
-    context.close()
+    with tab(chromium, demo.server.base_url, height=800) as opened:
+        yield opened
 
 
 def log_in(page: Page, key: str) -> None:

@@ -20,6 +20,7 @@ from safeguarding.domain.access import Role
 from safeguarding.domain.cases import CaseStatus
 from tests.conftest import auth
 from tests.factories import at, message, profile
+from tests.reviewing import claim_and_decide_over_http
 from tests.web.conftest import key
 from tests.web.session import browser
 
@@ -136,13 +137,7 @@ async def test_a_decided_case_leaves_the_next_signal_to_a_new_case(api, containe
     await send(api, container, [*events, first])
     (case,) = container.review.queue()
     moderator = auth(key(container, Role.MODERATOR))
-    assert (await api.post(f"/v1/cases/{case.case_id}/claim", headers=moderator)).is_success
-    decided = await api.post(
-        f"/v1/cases/{case.case_id}/decision",
-        json={"outcome": "confirm", "reason_code": "self_harm_risk"},
-        headers=moderator,
-    )
-    assert decided.status_code == 200, decided.text
+    await claim_and_decide_over_http(api, case.case_id, moderator, "self_harm_risk")
     await send(api, container, [message("kid", "friend", SELF_HARM[1], conversation="dm-x")])
     with container.store.read() as uow:
         cases = uow.cases.listed(list(CaseStatus), 10)

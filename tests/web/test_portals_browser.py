@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from safeguarding.demo import known_hash_list
 from safeguarding.domain.access import Role
-from tests.servers import RunningServer, ingest_one_by_one, running_server
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, log_in
+from tests.servers import RunningServer, ingest_one_by_one, known_hashes, running_server
+from tests.web.browsing import chromium_browser, tab
+from tests.web.test_browser import SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -22,26 +22,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     workdir = tmp_path_factory.mktemp("portals")
-    hashes = workdir / "known-hashes.txt"
-    hashes.write_text(known_hash_list())
-    with running_server(workdir, settings={"sha256_list_path": str(hashes)}) as running:
+    with running_server(workdir, settings=known_hashes(workdir)) as running:
         ingest_one_by_one(running)
         yield running
 
 
 @pytest.fixture
 def page(server: RunningServer) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(
-            base_url=server.base_url, viewport={"width": 1280, "height": 900}
-        )
-        opened = context.new_page()
-        opened.set_default_timeout(10_000)
+    with chromium_browser() as browser, tab(browser, server.base_url) as opened:
         yield opened
-        browser.close()
 
 
 def shot(page: Page, name: str) -> None:

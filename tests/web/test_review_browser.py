@@ -12,32 +12,22 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from safeguarding.bootstrap import build
 from safeguarding.domain.access import Role
 from safeguarding.settings import load_settings
-from tests.servers import (
-    RunningServer,
-)
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, log_in, wait_for_rows
+from tests.servers import RunningServer
+from tests.web.browsing import chromium_browser, tab
+from tests.web.test_browser import SCREENSHOTS, log_in, wait_for_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
 @pytest.fixture
 def page(server: tuple[RunningServer, dict[str, str]]) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(
-            base_url=server[0].base_url, viewport={"width": 1280, "height": 900}
-        )
-        opened = context.new_page()
-        opened.set_default_timeout(10_000)
+    with chromium_browser() as browser, tab(browser, server[0].base_url) as opened:
         yield opened
-        browser.close()
 
 
 def audit_actions(environment: dict[str, str], action: str) -> list[tuple[str, str]]:

@@ -8,12 +8,13 @@ import re
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from safeguarding.domain.access import Role
 from tests.conftest import auth
 from tests.servers import RunningServer
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.web.browsing import chromium_browser, tab
+from tests.web.test_browser import log_in
 from tests.web.test_review_browser import audit_actions
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -29,12 +30,7 @@ def test_a_moderator_of_another_queue_is_refused_a_grooming_case_in_the_browser(
             "/v1/keys", json={"name": "cy", "role": "moderator", "queues": ["self_harm"]}
         )
         grooming = next(c for c in api.get("/v1/cases").json() if c["queue"] == "grooming")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        page: Page = browser.new_page(base_url=running.base_url)
-        page.set_default_timeout(10_000)
+    with chromium_browser() as browser, tab(browser, running.base_url) as page:
         log_in(page, made.json()["key"])
         expect(page).to_have_url(re.compile(r"/ui/queue$"))
         answer = page.goto(f"/ui/cases/{grooming['case_id']}")
@@ -42,5 +38,4 @@ def test_a_moderator_of_another_queue_is_refused_a_grooming_case_in_the_browser(
         assert answer.status == 403
         expect(page.locator("body")).to_contain_text("grooming queue")
         expect(page.locator("body")).not_to_contain_text("how old")
-        browser.close()
     assert audit_actions(environment, "case.view") == []

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from safeguarding.adapters.exports import FORMATS
 from safeguarding.adapters.http.app import create_app
@@ -25,24 +25,24 @@ from safeguarding.domain.access import Role
 from safeguarding.domain.transparency import TransparencyReport
 from tests.conftest import auth, make_settings
 from tests.servers import running_server
-from tests.services.test_transparency import (
-    Clock,
+from tests.services.transparency.world import (
+    MovableClock,
     first_message,
     grooming_report,
     ingest_at,
     profile,
 )
+from tests.web.browsing import chromium_browser, tab
 from tests.web.session import ui_login
 
 DAY = datetime(2021, 2, 10, 9, 0, tzinfo=UTC)
 FEBRUARY = "from=2021-02-01&to=2021-02-28"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture
 def stored(database_url: str, tmp_path: Path) -> Iterator[Container]:
-    clock = Clock(DAY)
+    clock = MovableClock(DAY)
     built = build(
         make_settings(database_url, tmp_path, organisation="Example Chat Ltd"), clock=clock
     )
@@ -198,13 +198,7 @@ def test_the_page_in_a_browser(tmp_path: Path) -> None:
         assert posted.status_code == 200, posted.text
         today = now.date()
         query = f"from={today - timedelta(days=20)}&to={today}"
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-            )
-            page = browser.new_page(
-                base_url=server.base_url, viewport={"width": 1280, "height": 900}
-            )
+        with chromium_browser() as browser, tab(browser, server.base_url) as page:
             page.goto("/ui/login")
             page.get_by_label("API key").fill(server.keys[Role.REGULATOR])
             page.get_by_role("button", name="Log in").click()
@@ -223,4 +217,3 @@ def test_the_page_in_a_browser(tmp_path: Path) -> None:
             expect(page.locator("svg")).to_have_count(2)
             expect(page.locator("body")).to_contain_text("12")
             page.screenshot(path=str(SCREENSHOTS / "transparency-export.png"), full_page=True)
-            browser.close()

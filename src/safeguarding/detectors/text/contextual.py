@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from safeguarding.detectors.text.once import OncePerProcess
+
 __all__ = ["CONTEXTUAL_DIR", "DIMENSIONS", "ContextualEncoder", "shared_encoder"]
 
 CONTEXTUAL_DIR = Path(__file__).parent / "models" / "contextual"
@@ -77,14 +79,9 @@ class ContextualEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-_shared_lock = threading.Lock()
-_shared: ContextualEncoder | None = None
+_shared: OncePerProcess[ContextualEncoder] = OncePerProcess(ContextualEncoder)
 
 
 def shared_encoder() -> ContextualEncoder:
     """The shipped encoder, read once per process."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = ContextualEncoder()
-        return _shared
+    return _shared.get()

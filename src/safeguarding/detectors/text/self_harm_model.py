@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from safeguarding.detectors.text.normalise import Lexicon, Normalised, normalise
+from safeguarding.detectors.text.once import OncePerProcess
 from safeguarding.detectors.text.self_harm_features import (
     MAX_COUNT,
     Featuriser,
@@ -343,24 +344,17 @@ def load(model_dir: Path = MODEL_DIR) -> SelfHarmModel:
         )
 
 
-_lock = threading.Lock()
-_model: SelfHarmModel | None = None
+_shared: OncePerProcess[SelfHarmModel] = OncePerProcess(load)
 
 
 def shared_model() -> SelfHarmModel:
     """The shipped model, read once per process."""
-    global _model
-    with _lock:
-        if _model is None:
-            _model = load()
-        return _model
+    return _shared.get()
 
 
 def forget_shared_model() -> None:
     """Read the model afresh at next use (after its files changed)."""
-    global _model
-    with _lock:
-        _model = None
+    _shared.forget()
 
 
 def classify(texts: Iterable[str]) -> list[Prediction]:

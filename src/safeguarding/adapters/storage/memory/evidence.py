@@ -14,10 +14,11 @@ import hmac
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
+from safeguarding.adapters.storage.evidence_content import content_of, hashes_of
 from safeguarding.adapters.storage.memory.state import Repository, StoredRow
 from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.complaints import ComplaintStatus
-from safeguarding.domain.events import Event, MediaEvent, MessageEvent, PostEvent
+from safeguarding.domain.events import Event
 from safeguarding.domain.evidence import EvidenceRecord
 from safeguarding.domain.reports import ReportRecord, ReportStatus
 
@@ -33,7 +34,7 @@ class MemoryEvidence(Repository):
         if event_id in self.s.evidence:
             return False
         row = self.s.events.get(event_id)
-        content, kind = _content_of(row.event) if row else (None, None)
+        content, kind = content_of(row.event) if row else (None, None)
         address = self._address(content, kind) if content is not None else None
         if content is not None and address is not None:
             self.s.evidence_content.setdefault(address, content)
@@ -42,7 +43,7 @@ class MemoryEvidence(Repository):
             content_sha256=address,
             content_kind=kind,
             size=len(content) if content is not None else None,
-            hashes=_hashes_of(row.event) if row else {},
+            hashes=hashes_of(row.event) if row else {},
             preserved_at=at,
             preserved_by=by,
             retain_until=until,
@@ -162,19 +163,3 @@ class MemoryRetention(Repository):
     def content_removed_at(self, event_id: str) -> datetime | None:
         row: StoredRow | None = self.s.events.get(event_id)
         return row.content_removed_at if row else None
-
-
-def _content_of(event: Event) -> tuple[bytes | None, str | None]:
-    if isinstance(event, MediaEvent):
-        data = event.content()
-        return (data, "media") if data is not None else (None, None)
-    if isinstance(event, MessageEvent | PostEvent):
-        return event.text.encode(), "text"
-    return None, None
-
-
-def _hashes_of(event: Event) -> dict[str, str]:
-    if isinstance(event, MediaEvent) and event.hashes is not None:
-        found = event.hashes.model_dump(exclude_none=True, exclude={"vpdq"})
-        return {k: str(v) for k, v in found.items()}
-    return {}

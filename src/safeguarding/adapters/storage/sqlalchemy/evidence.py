@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from safeguarding.adapters.storage.crypto import EVIDENCE_TEXT
+from safeguarding.adapters.storage.evidence_content import content_of, hashes_of
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.events import read_event
 from safeguarding.adapters.storage.sqlalchemy.rows import Rows
-from safeguarding.domain.events import Event, MediaEvent, MessageEvent, PostEvent
 from safeguarding.domain.evidence import EvidenceRecord
 
 
@@ -27,7 +27,7 @@ class EvidenceRows(Rows):
         if self.get(event_id) is not None:
             return False
         event = read_event(self.conn, self.cipher, event_id)
-        content, kind = _content_of(event) if event is not None else (None, None)
+        content, kind = content_of(event) if event is not None else (None, None)
         digest = self._address(content, kind) if content is not None else None
         if content is not None and digest is not None:
             self._store_content(digest, content, at)
@@ -41,7 +41,7 @@ class EvidenceRows(Rows):
                 content_sha256=digest,
                 content_kind=kind,
                 size=len(content) if content is not None else None,
-                hashes=_hashes_of(event) if event is not None else {},
+                hashes=hashes_of(event) if event is not None else {},
             )
         )
         return True
@@ -115,22 +115,6 @@ class EvidenceRows(Rows):
             .values(legal_hold=reason is not None, hold_reason=reason)
         )
         return bool(done.rowcount)
-
-
-def _content_of(event: Event) -> tuple[bytes | None, str | None]:
-    if isinstance(event, MediaEvent):
-        data = event.content()
-        return (data, "media") if data is not None else (None, None)
-    if isinstance(event, MessageEvent | PostEvent):
-        return event.text.encode(), "text"
-    return None, None
-
-
-def _hashes_of(event: Event) -> dict[str, str]:
-    if isinstance(event, MediaEvent) and event.hashes is not None:
-        found = event.hashes.model_dump(exclude_none=True, exclude={"vpdq"})
-        return {k: str(v) for k, v in found.items()}
-    return {}
 
 
 def _record(row: Any) -> EvidenceRecord:
