@@ -25,6 +25,7 @@ from safeguarding.detectors.text.grooming_second import (
     SECOND_STAGE_FILE,
     SecondStage,
     load_second_stage,
+    pool,
     save_second_stage,
 )
 from safeguarding.detectors.text.grooming_second_fit import (
@@ -135,13 +136,16 @@ def test_the_first_stage_alone_flags_where_the_live_path_does(sources) -> None:
         assert [None if f == NEVER else int(f) for f in first] == live
 
 
-def test_windows_hold_only_the_senders_own_recent_messages(sources) -> None:
+def test_windows_hold_only_the_senders_own_recent_messages_and_then_the_others(sources) -> None:
     (chat,) = chats_of(Cascade(sources[:3], cache()).groups[sources[0].name][:1], cache())
-    pooled = pooled_windows(chat, 1)
-    for at, row in enumerate(pooled):
-        norm = float(np.linalg.norm(chat.vectors[at]))
-        if norm:
-            assert np.allclose(row, chat.vectors[at] / norm, atol=1e-6)
+    alone, both = pooled_windows(chat, 1), pooled_windows(chat, 2, others=True)
+    for at, sender in enumerate(chat.senders):
+        assert np.allclose(alone[at], pool(chat.vectors[at]), atol=1e-6)
+        mine = [j for j in range(at + 1) if chat.senders[j] == sender][-2:]
+        theirs = [j for j in range(at + 1) if chat.senders[j] != sender][-2:]
+        assert np.allclose(both[at, :DIMENSIONS], pool(chat.vectors[mine]), atol=1e-6)
+        wanted = pool(chat.vectors[theirs]) if theirs else np.zeros(DIMENSIONS)
+        assert np.allclose(both[at, DIMENSIONS:], wanted, atol=1e-6)
 
 
 # -- the live path, which no second stage reaches while none is shipped ---------------------

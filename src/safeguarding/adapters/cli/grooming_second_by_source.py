@@ -77,8 +77,9 @@ def _choice(fold: CascadeFold) -> str:
     c = fold.choice
     if not c.banded:
         return "none (first stage alone)"
+    window = f"{c.window}{' + others' if c.others else ''}"
     return (
-        f"{c.low:.2f}-{c.high:.2f}, {c.window}, {c.first_weight:.1f}, {c.threshold:.2f}, "
+        f"{c.low:.2f}-{c.high:.2f}, {window}, {c.first_weight:.1f}, {c.threshold:.2f}, "
         f"{fold.consulted:.1%}, {fold.encoded:.1%}"
     )
 

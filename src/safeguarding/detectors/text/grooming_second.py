@@ -4,7 +4,8 @@ The first stage (``grooming_model``) scores every ordered pair (writer, other)
 after each message from lexicon cue counts, ages, context and static
 embeddings. Only when the conversation's riskiest pair has a risk in the
 uncertain band ``[low, high)`` is it read again here: the writer's last
-``window`` messages are turned into vectors by the contextual encoder
+``window`` messages (and, where chosen, the others' last ``window`` beside
+them) are turned into vectors by the contextual encoder
 (``contextual.ContextualEncoder``, all-MiniLM-L6-v2), averaged and brought to
 unit length (``pool``), and a logistic regression over that vector gives
 P(grooming). The two stages are mixed, ``first_weight * first + (1 -
@@ -55,6 +56,7 @@ class SecondStage:
     first_weight: float
     threshold: float
     meta: dict[str, Any] = field(default_factory=dict)
+    others: bool = False  # the others' last ``window`` messages pooled beside the writer's
 
     def in_band(self, risk: float) -> bool:
         """Whether the first stage is unsure enough about this pair to read it again."""
@@ -85,6 +87,7 @@ def load_second_stage(model_dir: Path) -> SecondStage | None:
             first_weight=float(data["first_weight"]),
             threshold=float(data["threshold"]),
             meta=json.loads(str(data["meta"])),
+            others=bool(data["others"]),
         )
 
 
@@ -100,4 +103,5 @@ def save_second_stage(stage: SecondStage, model_dir: Path) -> None:
         first_weight=np.float64(stage.first_weight),
         threshold=np.float64(stage.threshold),
         meta=np.array(json.dumps(stage.meta, sort_keys=True)),
+        others=np.bool_(stage.others),
     )

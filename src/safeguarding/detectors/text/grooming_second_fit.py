@@ -64,6 +64,8 @@ from safeguarding.detectors.text.grooming_sources import Source
 
 SECOND_C = 1.0
 WINDOWS = (1, 3, 6)
+# (window, whether the others' messages are read too): each tried in every fold
+MODES = tuple((window, others) for others in (False, True) for window in WINDOWS)
 FIRST_WEIGHTS = (0.3, 0.5, 0.7)
 LOWS = np.round(np.arange(0.05, 0.81, 0.05), 2)
 HIGHS = np.round(np.arange(0.10, 0.96, 0.05), 2)
@@ -168,18 +170,20 @@ class Thresholds:
 
 
 def choose_stage(
-    readings: Sequence[Reading], seconds: dict[int, Sequence[np.ndarray]], found: Thresholds
+    readings: Sequence[Reading],
+    seconds: dict[tuple[int, bool], Sequence[np.ndarray]],
+    found: Thresholds,
 ) -> StageChoice:
     """The choice whose figures clear the targets by the most (worst and mean, half each).
 
-    ``seconds`` holds, per window, each reading's second-stage risks. The empty
+    ``seconds`` holds, per window mode (``MODES``), each reading's second-stage risks. The empty
     band always competes and wins ties; a band reading more than ``MAX_SHARE``
     of the messages is skipped; of equal choices, the one reading the fewest.
     """
     truth = Truth.of(readings)
     joined = _joined(readings)
     best = (_score(joined, np.zeros(joined.messages), truth, found, FIRST_ALONE), 0.0, FIRST_ALONE)
-    for window, second in seconds.items():
+    for (window, others), second in seconds.items():
         flat = np.concatenate(list(second))
         for low, high in _bands():
             band = StageChoice(float(low), float(high), window, 1.0, 1.0)
@@ -188,7 +192,9 @@ def choose_stage(
                 continue
             for weight in FIRST_WEIGHTS:
                 for threshold in THRESHOLDS:
-                    choice = StageChoice(band.low, band.high, window, weight, float(threshold))
+                    choice = StageChoice(
+                        band.low, band.high, window, weight, float(threshold), others
+                    )
                     key = (_score(joined, flat, truth, found, choice), -share)
                     if key > best[:2]:
                         best = (*key, choice)
@@ -248,12 +254,12 @@ class Cascade:
         self.chats = {name: chats_of(group, cache) for name, group in self.groups.items()}
         cache.save()
         self.pooled = {
-            (name, window): [pooled_windows(c, window) for c in chats]
+            (name, mode): [pooled_windows(c, *mode) for c in chats]
             for name, chats in self.chats.items()
-            for window in WINDOWS
+            for mode in MODES
         }
         self._first: dict[tuple[frozenset[str], float], GroomingModel] = {}
-        self._second: dict[tuple[frozenset[str], int], tuple[np.ndarray, float]] = {}
+        self._second: dict[tuple[frozenset[str], tuple[int, bool]], tuple[np.ndarray, float]] = {}
         self._readings: dict[tuple[frozenset[str], float, str], Reading] = {}
 
     def first(self, names: frozenset[str], c: float) -> GroomingModel:
@@ -263,13 +269,13 @@ class Cascade:
             self._first[names, c] = fitted(self.base, replays, c)
         return self._first[names, c]
 
-    def second(self, names: frozenset[str], window: int) -> tuple[np.ndarray, float]:
-        """The second stage fitted on ``names`` over windows of ``window`` messages."""
-        if (names, window) not in self._second:
+    def second(self, names: frozenset[str], mode: tuple[int, bool]) -> tuple[np.ndarray, float]:
+        """The second stage fitted on ``names`` over windows of ``mode`` (``MODES``)."""
+        if (names, mode) not in self._second:
             chats = [c for n in sorted(names) for c in self.chats[n]]
-            pooled = [p for n in sorted(names) for p in self.pooled[n, window]]
-            self._second[names, window] = fit_second(chats, pooled)
-        return self._second[names, window]
+            pooled = [p for n in sorted(names) for p in self.pooled[n, mode]]
+            self._second[names, mode] = fit_second(chats, pooled)
+        return self._second[names, mode]
 
     def read(self, name: str, model: GroomingModel) -> Reading:
         """Source ``name`` read message by message by ``model`` (timed, CPU seconds)."""
@@ -283,11 +289,11 @@ class Cascade:
             self._readings[names, c, name] = self.read(name, self.first(names, c))
         return self._readings[names, c, name]
 
-    def seconds(self, name: str, reading: Reading, names: frozenset[str], window: int):
+    def seconds(self, name: str, reading: Reading, names: frozenset[str], mode: tuple[int, bool]):
         """The second-stage risks of ``reading`` (source ``name``) by the stage fitted on
         ``names``."""
-        weights, bias = self.second(names, window)
-        pooled = np.concatenate(self.pooled[name, window])
+        weights, bias = self.second(names, mode)
+        pooled = np.concatenate(self.pooled[name, mode])
         return second_risks(reading, pooled, weights, bias)
 
     def choose(self, names: frozenset[str], found: Thresholds) -> StageChoice:
@@ -296,8 +302,8 @@ class Cascade:
         held = sorted(names)
         readings = [self.reading(n, names - {n}, found.c) for n in held]
         seconds = {
-            w: [self.seconds(n, r, names - {n}, w) for n, r in zip(held, readings, strict=True)]
-            for w in WINDOWS
+            m: [self.seconds(n, r, names - {n}, m) for n, r in zip(held, readings, strict=True)]
+            for m in MODES
         }
         return choose_stage(readings, seconds, found)
 
@@ -309,7 +315,7 @@ class Cascade:
         found = Thresholds(model.flag, model.high, float(model.meta["c"]))
         choice = self.choose(names, found)
         reading = self.read(held.name, model)
-        second = self.seconds(held.name, reading, names, choice.window)
+        second = self.seconds(held.name, reading, names, (choice.window, choice.others))
         first = decide(reading, second, found.flag, found.high, choice)
         band = in_band(reading, choice)
         return CascadeFold(
@@ -319,7 +325,7 @@ class Cascade:
             model,
             choice,
             float(band.mean()),
-            encoded(reading, band, choice.window) / reading.messages,
+            encoded(reading, band, choice.window, choice.others) / reading.messages,
             reading.seconds,
             reading.messages,
         )

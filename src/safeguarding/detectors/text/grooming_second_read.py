@@ -36,6 +36,7 @@ class StageChoice:
     window: int
     first_weight: float
     threshold: float
+    others: bool = False  # whether the others' last messages are read beside the writer's
 
     @property
     def banded(self) -> bool:
@@ -59,15 +60,24 @@ class Chat:
     vectors: np.ndarray  # messages x dimensions
 
 
-def pooled_windows(chat: Chat, window: int) -> np.ndarray:
-    """Row j: the pooled vector of the last ``window`` messages of message j's sender, to j."""
-    out = np.zeros(chat.vectors.shape, dtype=np.float32)
-    mine: dict[str, list[int]] = {}
-    for at, sender in enumerate(chat.senders):
-        held = mine.setdefault(sender, [])
-        held.append(at)
-        out[at] = pool(chat.vectors[held[-window:]])
+def pooled_windows(chat: Chat, window: int, others: bool = False) -> np.ndarray:
+    """Row j: the pooled vector of the last ``window`` messages of message j's sender, to j;
+    with ``others``, beside it the pooled last ``window`` messages of everyone else, to j."""
+    rows, dims = chat.vectors.shape
+    out = np.zeros((rows, 2 * dims if others else dims), dtype=np.float32)
+    for at in range(rows):
+        out[at, :dims] = pool(chat.vectors[window_members(chat.senders, at, window)])
+        if others:
+            theirs = window_members(chat.senders, at, window, theirs=True)
+            out[at, dims:] = pool(chat.vectors[theirs]) if theirs else 0.0
     return out
+
+
+def window_members(senders: Sequence[str], end: int, window: int, theirs: bool = False):
+    """The last ``window`` messages up to ``end`` by its sender (``theirs``: by anyone else)."""
+    writer = senders[end]
+    found = [j for j in range(end, -1, -1) if (senders[j] == writer) != theirs]
+    return found[:window]
 
 
 def window_ends(senders: Sequence[str], writers: Sequence[str | None]) -> list[int]:
@@ -214,18 +224,15 @@ def rescored(reading: Reading, first: np.ndarray) -> list[Scored]:
     ]
 
 
-def encoded(reading: Reading, band: np.ndarray, window: int) -> int:
+def encoded(reading: Reading, band: np.ndarray, window: int, others: bool = False) -> int:
     """How many messages the encoder reads: each message of a window read in the band, once."""
     needed: set[int] = set()
     for at in np.flatnonzero(band & (reading.ends >= 0)):
-        needed.update(_window_members(reading, int(reading.ends[at]), window))
+        end = int(reading.ends[at])
+        conversation = int(np.searchsorted(reading.starts, end, side="right")) - 1
+        start = int(reading.starts[conversation])
+        senders = reading.chats[conversation].senders
+        for theirs in (False, True) if others else (False,):
+            members = window_members(senders, end - start, window, theirs)
+            needed.update(start + j for j in members)
     return len(needed)
-
-
-def _window_members(reading: Reading, end: int, window: int) -> list[int]:
-    conversation = int(np.searchsorted(reading.starts, end, side="right")) - 1
-    start = int(reading.starts[conversation])
-    senders = reading.chats[conversation].senders
-    writer = senders[end - start]
-    members = [start + j for j in range(end - start, -1, -1) if senders[j] == writer]
-    return members[:window]
