@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,7 +171,7 @@ class Thresholds:
 
 def choose_stage(
     readings: Sequence[Reading],
-    seconds: dict[tuple[int, bool], Sequence[np.ndarray]],
+    seconds: Mapping[tuple[int, bool], Sequence[np.ndarray]],
     found: Thresholds,
 ) -> StageChoice:
     """The choice whose figures clear the targets by the most (worst and mean, half each).
@@ -289,7 +289,9 @@ class Cascade:
             self._readings[names, c, name] = self.read(name, self.first(names, c))
         return self._readings[names, c, name]
 
-    def seconds(self, name: str, reading: Reading, names: frozenset[str], mode: tuple[int, bool]):
+    def seconds(
+        self, name: str, reading: Reading, names: frozenset[str], mode: tuple[int, bool]
+    ) -> np.ndarray:
         """The second-stage risks of ``reading`` (source ``name``) by the stage fitted on
         ``names``."""
         weights, bias = self.second(names, mode)

@@ -73,7 +73,9 @@ def pooled_windows(chat: Chat, window: int, others: bool = False) -> np.ndarray:
     return out
 
 
-def window_members(senders: Sequence[str], end: int, window: int, theirs: bool = False):
+def window_members(
+    senders: Sequence[str], end: int, window: int, theirs: bool = False
+) -> list[int]:
     """The last ``window`` messages up to ``end`` by its sender (``theirs``: by anyone else)."""
     writer = senders[end]
     found = [j for j in range(end, -1, -1) if (senders[j] == writer) != theirs]
@@ -131,7 +133,9 @@ def reading_of(scored: Sequence[Scored], chats: Sequence[Chat], seconds: float) 
     )
 
 
-def second_risks(reading: Reading, pooled: np.ndarray, weights: np.ndarray, bias: float):
+def second_risks(
+    reading: Reading, pooled: np.ndarray, weights: np.ndarray, bias: float
+) -> np.ndarray:
     """P(grooming) of the riskiest pair's writer's window after each message (0: no writer)."""
     z = pooled.astype(np.float64) @ weights + bias
     p = 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
@@ -156,12 +160,14 @@ def _flags(
     reading: Reading, band: np.ndarray, mixed: np.ndarray, flag: float, high: float, thr: float
 ) -> np.ndarray:
     at_high = (reading.risks >= high) & reading.corroborated
-    return at_high | (reading.cued & np.where(band, mixed >= thr, reading.risks >= flag))
+    return np.asarray(
+        at_high | (reading.cued & np.where(band, mixed >= thr, reading.risks >= flag))
+    )
 
 
 def first_flags(reading: Reading, flags: np.ndarray) -> np.ndarray:
     """Each conversation's first message index whose flag is set (``NEVER`` where none is)."""
-    return np.minimum.reduceat(np.where(flags, reading.local, NEVER), reading.starts)
+    return np.asarray(np.minimum.reduceat(np.where(flags, reading.local, NEVER), reading.starts))
 
 
 @dataclass(frozen=True)
@@ -195,13 +201,15 @@ def margins(first: np.ndarray, truth: Truth, sources: int) -> np.ndarray:
         hits = np.bincount(truth.source, weights=hit & among, minlength=sources)
         return np.divide(hits, total, out=np.zeros(sources), where=total > 0)
 
-    return np.minimum.reduce(
-        [
-            share(flagged, truth.grooming) - TARGETS["recall"],
-            TARGETS["fpr"] - share(flagged, benign),
-            TARGETS["hard"] - share(flagged, truth.hard),
-            share(early, truth.grooming) - TARGETS["early"],
-        ]
+    return np.asarray(
+        np.minimum.reduce(
+            [
+                share(flagged, truth.grooming) - TARGETS["recall"],
+                TARGETS["fpr"] - share(flagged, benign),
+                TARGETS["hard"] - share(flagged, truth.hard),
+                share(early, truth.grooming) - TARGETS["early"],
+            ]
+        )
     )
 
 
