@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-memory faults lint bench self-harm-figures grooming-figures system-deps build-deps clean
+.PHONY: demo test test-memory faults lint bench self-harm-figures grooming-figures grooming-second-figures system-deps build-deps clean
 
 demo: $(STAMP)  ## Run the service with demo data on embedded SQLite (make demo PORT=8001 HOST=...)
 	$(BIN)/safeguarding demo $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
@@ -36,6 +36,9 @@ grooming-figures: $(STAMP)  ## docs/grooming.md's figures: leave-one-author-out,
 	$(BIN)/safeguarding eval grooming --conversations datasets/grooming/test.conversations.jsonl \
 		--labels datasets/grooming/test.labels.jsonl
 	$(BIN)/python bench/grooming.py
+
+grooming-second-figures: $(STAMP)  ## docs/grooming.md's second-stage table: LOAO with and without it
+	$(BIN)/safeguarding eval grooming --by-source --second-stage
 
 system-deps:
 	bash scripts/install-system-deps.sh

@@ -65,6 +65,14 @@ def eval_grooming(
             help="Leave one author out: fit on all sources but one, score the one left out.",
         ),
     ] = False,
+    second_stage: Annotated[
+        bool,
+        typer.Option(
+            "--second-stage",
+            help="With --by-source: measure the contextual second stage beside the first "
+            "(needs the contextual extra).",
+        ),
+    ] = False,
     data: Annotated[
         Path,
         typer.Option(
@@ -80,6 +88,14 @@ def eval_grooming(
     With --by-source, measure it leave one author out instead: fit on all sources but one,
     score the one left out, for each source in turn (needs scikit-learn).
     """
+    if second_stage and not by_source:
+        err.print("[bold red]error:[/] --second-stage goes with --by-source")
+        raise typer.Exit(2)
+    if by_source and second_stage:
+        from safeguarding.adapters.cli.grooming_second_by_source import print_second_stage
+
+        print_second_stage(data)
+        return
     if by_source:
         grooming_by_source.print_by_source(data)
         return

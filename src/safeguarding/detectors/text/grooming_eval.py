@@ -40,6 +40,7 @@ class Scored:
     corroborated: tuple[bool, ...] = ()  # per message: whether the high level was allowed
     reached_high: bool = False
     cued: tuple[bool, ...] = ()  # per message: whether the writer had shown a stage
+    writers: tuple[str | None, ...] = ()  # per message: the riskiest pair's writer
 
     def line(self) -> dict[str, Any]:
         return {
@@ -77,6 +78,7 @@ def score_conversation(model: GroomingModel, conversation: dict[str, Any]) -> Sc
     risks: list[float] = []
     corroborated: list[bool] = []
     cued: list[bool] = []
+    writers: list[str | None] = []
     reasons: tuple[str, ...] = ()
     peak, high = 0.0, False
     for at, message in enumerate(conversation["messages"]):
@@ -85,6 +87,7 @@ def score_conversation(model: GroomingModel, conversation: dict[str, Any]) -> Sc
         risks.append(found.risk)
         corroborated.append(found.corroborated)
         cued.append(found.cued)
+        writers.append(found.writer)
         high = high or found.level == "high"
         if found.risk >= peak:
             peak, reasons = found.risk, found.reasons
@@ -98,6 +101,7 @@ def score_conversation(model: GroomingModel, conversation: dict[str, Any]) -> Sc
         tuple(corroborated),
         high,
         tuple(cued),
+        tuple(writers),
     )
 
 
