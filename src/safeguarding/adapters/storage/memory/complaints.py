@@ -6,7 +6,6 @@ by attachment id, apart for each kind: one kind's id never reads another's file.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,10 +22,12 @@ def _insert(table: dict[str, Any], key: str, value: object) -> None:
     table[key] = value
 
 
-def _update(table: Mapping[str, Any], key: str, changes: dict[str, object]) -> Any | None:
-    """The row under ``key`` with ``changes``, or None when there is no such row."""
+def _put_fields(table: dict[str, Any], key: str, record: Any, fields: tuple[str, ...]) -> None:
+    """Store ``record``'s ``fields`` on the row under ``key`` (as an UPDATE of those columns
+    does); nothing when there is no such row."""
     row = table.get(key)
-    return row.model_copy(update=changes) if row is not None else None
+    if row is not None:
+        table[key] = row.model_copy(update={f: getattr(record, f) for f in fields})
 
 
 class MemoryComplaints(Repository):
@@ -37,10 +38,7 @@ class MemoryComplaints(Repository):
 
     def put(self, complaint: Complaint) -> None:
         fields = ("status", "outcome_reason", "decided_by", "decided_at")
-        changes = {f: getattr(complaint, f) for f in fields}
-        updated = _update(self.s.complaints, complaint.complaint_id, changes)
-        if updated is not None:
-            self.s.complaints[complaint.complaint_id] = updated
+        _put_fields(self.s.complaints, complaint.complaint_id, complaint, fields)
 
     def get(self, complaint_id: str) -> Complaint | None:
         return self.s.complaints.get(complaint_id)
@@ -65,10 +63,7 @@ class MemorySuperComplaints(Repository):
 
     def put(self, complaint: SuperComplaint) -> None:
         fields = ("status", "response", "responded_by", "responded_at")
-        changes = {f: getattr(complaint, f) for f in fields}
-        updated = _update(self.s.super_complaints, complaint.super_complaint_id, changes)
-        if updated is not None:
-            self.s.super_complaints[complaint.super_complaint_id] = updated
+        _put_fields(self.s.super_complaints, complaint.super_complaint_id, complaint, fields)
 
     def get(self, super_complaint_id: str) -> SuperComplaint | None:
         return self.s.super_complaints.get(super_complaint_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from safeguarding.adapters.storage.memory.state import MemoryState
+from safeguarding.adapters.storage.memory.state import Repository
 from safeguarding.domain.accounts import Account
 from safeguarding.domain.conversations import Conversation
 from safeguarding.domain.relationships import ConnectionLink
@@ -17,11 +17,8 @@ def _ordered(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
-class MemoryAccounts:
+class MemoryAccounts(Repository):
     """``AccountStore`` in memory."""
-
-    def __init__(self, state: MemoryState) -> None:
-        self.s = state
 
     def get(self, account_ids: Collection[str]) -> dict[str, Account]:
         return {i: self.s.accounts[i] for i in account_ids if i in self.s.accounts}
@@ -85,11 +82,8 @@ class MemoryAccounts:
         return len(gone)
 
 
-class MemoryConversations:
+class MemoryConversations(Repository):
     """``ConversationStore`` in memory."""
-
-    def __init__(self, state: MemoryState) -> None:
-        self.s = state
 
     def get(self, conversation_ids: Collection[str]) -> dict[str, Conversation]:
         return {i: self.s.conversations[i] for i in conversation_ids if i in self.s.conversations}
