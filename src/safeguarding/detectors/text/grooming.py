@@ -30,12 +30,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
-from safeguarding.detectors.text.grooming_cues import shared_reader
+from safeguarding.detectors.text.grooming_cues import forget_shared_reader
 from safeguarding.detectors.text.grooming_model import (
     Assessment,
     ConversationState,
     GroomingModel,
     Profile,
+    forget_shared_model,
     shared_model,
 )
 from safeguarding.detectors.text.shipped import ShippedModel
@@ -63,8 +64,8 @@ _READABLE = {
 
 def _forget_shipped() -> None:
     """Drop the shipped model and the cue lists it reads, to read their files again."""
-    shared_reader.cache_clear()
-    shared_model.cache_clear()
+    forget_shared_reader()
+    forget_shared_model()
 
 
 class GroomingDetector(ConversationMemory):

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from safeguarding.detectors.text.normalise import RECENT_READINGS, Lexicon, normalise
+from safeguarding.detectors.text.once import OncePerProcess
 
 LEXICON_PATH = Path(__file__).parent / "models" / "grooming" / "lexicon.json"
 
@@ -225,10 +226,17 @@ def _asked_number(words: tuple[str, ...]) -> int:
     return -1
 
 
-@lru_cache(maxsize=1)
+_shared_reader: OncePerProcess[CueReader] = OncePerProcess(CueReader.load)
+
+
 def shared_reader() -> CueReader:
     """The shipped lexicon, read once per process."""
-    return CueReader.load()
+    return _shared_reader.get()
+
+
+def forget_shared_reader() -> None:
+    """Read the lexicon afresh at next use (after its file changed)."""
+    _shared_reader.forget()
 
 
 _ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)$")

@@ -36,7 +36,6 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +63,7 @@ from safeguarding.detectors.text.grooming_state import (
     Step,
     refresh,
 )
+from safeguarding.detectors.text.once import OncePerProcess
 
 __all__ = [
     "Assessment",
@@ -342,7 +342,14 @@ def load(path: Path = MODEL_PATH, reader: CueReader | None = None) -> GroomingMo
     )
 
 
-@lru_cache(maxsize=1)
+_shared: OncePerProcess[GroomingModel] = OncePerProcess(load)
+
+
 def shared_model() -> GroomingModel:
     """The shipped model, read once per process."""
-    return load()
+    return _shared.get()
+
+
+def forget_shared_model() -> None:
+    """Read the model afresh at next use (after its files changed)."""
+    _shared.forget()
