@@ -1,5 +1,5 @@
-"""Shared by the API tests that attack access: the scope world (tests/api/scope_world.py),
-and a login throttle that lets deliberate wrong-key walks through."""
+"""Shared by the API tests: the scope world (tests/api/scope_world.py), a login throttle that
+lets deliberate wrong-key walks through, and the platform's calls (``api``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from safeguarding.bootstrap import Container
 from safeguarding.services.login_throttle import LoginThrottle
+from tests.api.platform_api import Api, api_over
 from tests.api.scope_world import World, build_world
 
 
@@ -31,3 +32,9 @@ def unthrottled(request: pytest.FixtureRequest) -> None:
     else:
         app = request.getfixturevalue("container")
     app.keys.throttle = LoginThrottle(max_failures=1_000_000)
+
+
+@pytest.fixture
+def api(container: Container) -> Iterator[Api]:
+    """The platform's calls to a fresh engine (``platform_api.Api``)."""
+    yield from api_over(container)

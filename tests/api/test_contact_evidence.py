@@ -7,7 +7,6 @@ attempts on a child across conversations land on one case.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,13 +15,8 @@ from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
 from safeguarding.domain.cases import CaseStatus
-from tests.api.test_contact_invariant import DAY, Api, api_over
+from tests.api.platform_api import DAY, Api
 from tests.factories import contact_request, message, profile
-
-
-@pytest.fixture
-def api(container: Container) -> Iterator[Api]:
-    yield from api_over(container)
 
 
 @pytest.fixture

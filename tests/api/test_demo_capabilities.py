@@ -13,7 +13,7 @@ import pytest
 from safeguarding.adapters.cli.demo import run_demo
 from safeguarding.bootstrap import Container
 from safeguarding.demo import image_bytes
-from tests.api.test_contact_invariant import Api, api_over
+from tests.api.platform_api import Api, api_over
 from tests.factories import media, message, profile
 
 

@@ -9,19 +9,12 @@ grooming detector reads the stream's comments as one conversation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from safeguarding.bootstrap import Container
-from tests.api.test_contact_invariant import Api, api_over
+from tests.api.platform_api import Api
 from tests.factories import at, next_id, profile
-
-
-@pytest.fixture
-def api(container: Container) -> Iterator[Api]:
-    yield from api_over(container)
 
 
 def start(owner: str, stream: str, audience: str = "public", minutes: float = 0) -> dict[str, Any]:

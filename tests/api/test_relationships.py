@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import Container
 from safeguarding.domain.relationships import Relationship
 from safeguarding.services.policy import default_policy_source
-from tests.api.test_contact_invariant import Api, api_over, grooming_to
+from tests.api.platform_api import Api, grooming_to
 from tests.conftest import auth
 from tests.factories import contact_request, message, profile
 
@@ -31,11 +30,6 @@ PICK_UP = [  # a grandparent on a new account arranging a pick-up (no explicit c
     "wait by the gate, don't walk home alone",
     "send me a pic of your costume for the play",
 ]
-
-
-@pytest.fixture
-def api(container: Container) -> Iterator[Api]:
-    yield from api_over(container)
 
 
 def accepted(kid: str, adult: str, **facts: Any) -> dict[str, Any]:
