@@ -111,3 +111,58 @@ def test_a_report_by_an_adult_or_for_another_reason_holds_nothing(
     api.send([report(child, adult, reason, minutes=10)])
     later = message(adult, child, "see you tuesday", conversation=f"dm-{adult}", minutes=20)
     assert api.send([later])[0]["verdict"] == "allow"
+
+
+def family(api: Api, confirmed: bool = True) -> tuple[str, str, str]:
+    """A connected adult and child, and the child's parent: the parent's account names the
+    child as its ward, and the child's names the parent as guardian only when ``confirmed``."""
+    adult, child = connected_pair(api)
+    parent = f"parent-of-{child}"
+    api.send(
+        [
+            {**profile(parent, 44), "guardian_of": [child]},
+            {**profile(child, 13), "guardians": [parent] if confirmed else []},
+        ]
+    )
+    return adult, child, parent
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tries=tries)
+def test_a_parents_report_holds_the_reported_account_from_the_parents_child(
+    api: Api, tries: list[tuple[str, float]]
+) -> None:
+    """Invariant: once a verified guardian reports an account for grooming, nothing that account
+    sends the guardian's child is delivered, by any event, however long after, until decided."""
+    adult, child, parent = family(api)
+    (reported,) = api.send([report(parent, adult, minutes=10)])
+    assert reported["verdict"] == "allow"
+    at = 10.0
+    for n, (kind, gap) in enumerate(tries):
+        at += gap
+        sent = reach(kind, adult, child, at, n)
+        (decision,) = api.send([sent])
+        assert decision["verdict"] != "allow", (kind, at)
+        assert api.visible(child, [sent["event_id"]]) == {sent["event_id"]: False}
+
+
+def test_a_guardian_link_the_child_does_not_confirm_holds_nothing(api: Api) -> None:
+    """An adult naming himself a child's guardian must not be able to hold anyone from her."""
+    adult, child, parent = family(api, confirmed=False)
+    api.send([report(parent, adult, minutes=10)])
+    later = message(adult, child, "see you tuesday", conversation=f"dm-{adult}", minutes=20)
+    assert api.send([later])[0]["verdict"] == "allow"
+
+
+def test_a_parents_report_holds_only_the_parents_own_child(api: Api) -> None:
+    adult, child, parent = family(api)
+    _, other_child = connected_pair(api)
+    accepted = {**contact_request(other_child, adult, minutes=5), "type": "contact_accepted"}
+    accepted["target_id"] = adult
+    api.send([contact_request(adult, other_child, minutes=5), accepted])
+    api.send([report(parent, adult, minutes=10)])
+    held = message(adult, child, "you there?", conversation=f"dm-{adult}", minutes=20)
+    free = message(adult, other_child, "good game", conversation="dm-free", minutes=21)
+    assert [d["verdict"] for d in api.send([held, free])] == ["hold", "allow"]

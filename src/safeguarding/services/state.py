@@ -1,16 +1,15 @@
 """The accounts, conversations and connections one batch reads and changes.
 
-Loaded once per batch and written back once, so a batch of a thousand events
-costs a handful of queries rather than thousands. What a decision changes applies at once,
-for the next event of the batch: a refused attempt is counted (and is no contact made), and a
-restriction the decision imposes holds before the outbox carries anything out; so does a hold
-for review that a flagged grooming risk puts on the adult and the child, and a child's age that
-an account states in a message.
+Loaded once per batch and written back once, so a batch of a thousand events costs a handful
+of queries rather than thousands. What a decision changes applies at once, for the next event
+of the batch: a refused attempt is counted (and is no contact made), and a restriction the
+decision imposes holds before the outbox carries anything out; so do a hold for review (a
+flagged grooming risk, a report of grooming) and a child's age stated in a message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -257,10 +256,15 @@ class BatchState:
 
     def _hold_for_review(self, event: Event, decision: Decision) -> None:
         """Hold the pairs the decision holds for review (``review_holds``)."""
-        reporter = self.account(event.actor_id, event.occurred_at).age_band
-        for suspect, child in held_pairs(event, decision, reporter):
+        reporter = self.account(event.actor_id, event.occurred_at)
+        for suspect, child in held_pairs(event, decision, reporter, self._stored_accounts):
             self.under_review.add((suspect, child))
             self._new_holds.append((suspect, child, event.event_id, event.occurred_at))
+
+    def _stored_accounts(self, account_ids: Collection[str]) -> dict[str, Account]:
+        """The batch's accounts, reading those of ``account_ids`` not loaded (none is created)."""
+        self.accounts |= self.uow.accounts.get(set(account_ids) - self.accounts.keys())
+        return self.accounts
 
     def _record_stated_age(self, event: MessageEvent) -> None:
         """Keep a child's age the writer gives for themself ("im 12"), with the message."""
@@ -274,9 +278,8 @@ class BatchState:
             self._changed_accounts.add(event.actor_id)
 
     def restrict(self, effects: Sequence[SideEffect], now: datetime) -> None:
-        """Apply the decision's restrictions on their subject now, inside this transaction, so
-        the next event is refused even while the outbox is behind (it applies them again,
-        which changes nothing)."""
+        """Apply the decision's restrictions now, in this transaction, so the next event is
+        refused even while the outbox is behind (which applies them again, changing nothing)."""
         for effect in effects:
             if effect.action in RESTRICTING:
                 self.restricted.add(effect.subject)
