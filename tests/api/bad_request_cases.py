@@ -314,4 +314,11 @@ ROUTING_CASES = [
         id="decision-nul-in-id",
     ),
     pytest.param(Bad("DELETE", "/v1/keys/a%00b"), id="revoke-nul-in-id"),
+    pytest.param(
+        Bad("GET", "/v1/evidence/a%20b", status=422, field="event_id"), id="evidence-bad-id"
+    ),
+    pytest.param(
+        Bad("GET", "/v1/reports/ncmec/a%00b", status=422, field="event_id"),
+        id="report-package-nul-in-id",
+    ),
 ]

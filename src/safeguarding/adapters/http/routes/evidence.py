@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import problems, require_json
+from safeguarding.adapters.http.routes.common import IdPath, problems, require_json
 from safeguarding.adapters.http.services import Evidence
 from safeguarding.domain.access import Principal
 from safeguarding.domain.evidence import EvidenceRecord
@@ -56,7 +56,7 @@ def record_out(record: EvidenceRecord) -> dict[str, Any]:
 @router.get(
     "/{event_id}",
     response_model=EvidenceOut,
-    responses=problems(404),
+    responses=problems(404, 422),
     summary=(
         "An evidence record; its content hashes (content_sha256, hashes) only to those who "
         "may read the content, else null and empty"
@@ -64,7 +64,7 @@ def record_out(record: EvidenceRecord) -> dict[str, Any]:
 )
 def get_record(
     evidence: Evidence,
-    event_id: str,
+    event_id: IdPath,
     principal: Principal = Depends(Allow(Permission.READ_EVIDENCE)),
 ) -> dict[str, Any]:
     return record_out(evidence.record(event_id, principal))
@@ -82,7 +82,7 @@ def get_record(
 )
 def read_content(
     evidence: Evidence,
-    event_id: str,
+    event_id: IdPath,
     body: ReasonIn,
     principal: Principal = Depends(Allow(Permission.READ_EVIDENCE)),
 ) -> dict[str, Any]:
@@ -100,7 +100,7 @@ def read_content(
 )
 def put_hold(
     evidence: Evidence,
-    event_id: str,
+    event_id: IdPath,
     body: ReasonIn,
     principal: Principal = Depends(Allow(Permission.HOLD_EVIDENCE)),
 ) -> dict[str, Any]:
@@ -116,7 +116,7 @@ def put_hold(
 )
 def delete_hold(
     evidence: Evidence,
-    event_id: str,
+    event_id: IdPath,
     principal: Principal = Depends(Allow(Permission.HOLD_EVIDENCE)),
 ) -> dict[str, Any]:
     return record_out(evidence.hold(event_id, None, principal.audit_name))

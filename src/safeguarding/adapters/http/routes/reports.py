@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from safeguarding.adapters.http.auth import Allow
-from safeguarding.adapters.http.routes.common import problems
+from safeguarding.adapters.http.routes.common import IdPath, problems
 from safeguarding.adapters.http.services import Reporting
 from safeguarding.domain.access import Principal
 from safeguarding.domain.permissions import Permission
@@ -33,7 +33,7 @@ def list_reports(
 
 @router.get(
     "/{authority}/{event_id}",
-    responses=problems(403, 404),
+    responses=problems(403, 404, 422),
     summary=(
         "The report package as it would be sent (audited): an admin; a moderator of its "
         "queue; a regulator under an open information request naming the event"
@@ -42,7 +42,7 @@ def list_reports(
 def get_package(
     reports: Reporting,
     authority: str,
-    event_id: str,
+    event_id: IdPath,
     principal: Principal = Depends(Allow(Permission.READ_REPORTS)),
 ) -> dict[str, Any]:
     return reports.package(event_id, authority, principal)
@@ -57,7 +57,7 @@ def get_package(
 def confirm(
     reports: Reporting,
     authority: str,
-    event_id: str,
+    event_id: IdPath,
     principal: Principal = Depends(Allow(Permission.CONFIRM_REPORTS)),
 ) -> ReportRecord:
     return reports.confirm(event_id, authority, principal)
@@ -66,13 +66,13 @@ def confirm(
 @router.post(
     "/{authority}/{event_id}/submit",
     response_model=ReportRecord,
-    responses=problems(403, 404, 409, 502),
+    responses=problems(403, 404, 409, 422, 502),
     summary="Send a confirmed report",
 )
 def submit(
     reports: Reporting,
     authority: str,
-    event_id: str,
+    event_id: IdPath,
     principal: Principal = Depends(Allow(Permission.CONFIRM_REPORTS)),
 ) -> ReportRecord:
     return reports.submit(event_id, authority, principal)
