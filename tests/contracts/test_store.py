@@ -105,6 +105,29 @@ def test_restrictions_and_contacts(container: Container) -> None:
         }
 
 
+def test_review_holds_stand_per_pair_until_every_case_holding_them_is_decided(
+    container: Container,
+) -> None:
+    """A pair held by two cases (a flag and a report) stays held until both are decided."""
+    with container.store.write() as uow:
+        uow.conversations.holds_add([("adult", "kid", "flag", T0), ("adult", "kid", "flag", T0)])
+        uow.conversations.holds_add(
+            [("adult", "kid", "report", T0), ("adult", "sib", "report", T0)]
+        )
+    pairs = [("adult", "kid"), ("adult", "sib"), ("kid", "adult"), ("adult", "other")]
+    with container.store.read() as uow:
+        assert uow.conversations.holds_among(pairs) == {("adult", "kid"), ("adult", "sib")}
+    with container.store.write() as uow:
+        assert uow.conversations.holds_remove(["report"]) == 2
+    with container.store.read() as uow:
+        assert uow.conversations.holds_among(pairs) == {("adult", "kid")}
+    with container.store.write() as uow:
+        assert uow.conversations.holds_remove(["flag", "missing"]) == 1
+        assert uow.conversations.holds_remove([]) == 0
+    with container.store.read() as uow:
+        assert uow.conversations.holds_among(pairs) == set()
+
+
 def test_outbox_leases_items_and_done_items_are_not_returned(container: Container) -> None:
     item = OutboxItem("obx_1", "open_case", "e1", {"actor_id": "a"}, T0)
     with container.store.write() as uow:
