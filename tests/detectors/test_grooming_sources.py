@@ -123,9 +123,9 @@ def test_hard_negatives_come_from_labels_then_the_readme(tmp_path: Path) -> None
     assert [labels[i]["hard_negative"] for i in sorted(labels)] == [True, False, True]
 
 
-def test_the_shipped_sources_are_the_project_fitting_part_and_seven_authors() -> None:
+def test_the_shipped_sources_are_the_project_fitting_part_and_ten_authors() -> None:
     sources = {s.name: s for s in read_sources(DATA)}
-    assert set(sources) == {"project", "a1", "a2", "a3", "a4", "a5", "a6", "a7"}
+    assert set(sources) == {"project", *(f"a{n}" for n in range(1, 11))}
     assert "seed_case" not in sources["project"].labels  # the test split stays held out
     a1_benign = [x for x in sources["a1"].labels.values() if x["label"] == "benign"]
     assert sum(x["hard_negative"] for x in a1_benign) == 38  # a1's README lists them

@@ -19,13 +19,14 @@ from safeguarding.adapters.cli.common import err
 from safeguarding.detectors.text.grooming_eval import Figures, invariance
 from safeguarding.detectors.text.grooming_sources import read_sources
 
-COLUMNS = ("recall", "FP", "hard FP", "early", "at high", "flag/high")
+COLUMNS = ("recall", "FP", "hard FP", "early", "grooming high", "at high", "flag/high")
 LEGEND = (
     "FP: benign conversations flagged; hard FP: of the hard negatives; early: grooming flagged"
-    " <= 3 messages after onset; at high: benign conversations that reached the high level"
+    " <= 3 messages after onset; grooming high: share of grooming conversations that reached the"
+    " high level; at high: benign conversations that reached the high level"
 )
 # Per column, whether a bigger figure is better (for the "worst" row).
-HIGHER_BETTER = (True, False, False, True, False)
+HIGHER_BETTER = (True, False, False, True, True, False)
 
 
 def print_by_source(data: Path) -> None:
@@ -82,6 +83,7 @@ def figure_values(found: Figures) -> list[float]:
         found.false_positive_rate,
         hard if hard is not None else found.false_positive_rate,
         found.early_share,
+        found.grooming_high,
         float(found.benign_high),
     ]
 

@@ -118,6 +118,7 @@ class Figures:
     by_category: dict[str, tuple[int, int]] = field(default_factory=dict)  # flagged, total
     hard_negative_rate: float | None = None  # None when no label marks hard negatives
     benign_high: int = 0
+    grooming_high: float = 0.0  # share of grooming conversations that reached the high level
 
     def row(self) -> list[str]:
         delay = "-" if self.median_delay is None else f"{self.median_delay:g}"
@@ -134,7 +135,7 @@ class Figures:
 
 def figures(scored: Sequence[Scored], labels: dict[str, dict[str, Any]]) -> Figures:
     """Precision, recall, F0.5, benign FPR, early share and delay, and per-category counts."""
-    tp = fp = fn = tn = early = hard = hard_fp = benign_high = 0
+    tp = fp = fn = tn = early = hard = hard_fp = benign_high = grooming_high = 0
     delays: list[int] = []
     by_category: dict[str, list[int]] = {}
     for s in scored:
@@ -144,6 +145,7 @@ def figures(scored: Sequence[Scored], labels: dict[str, dict[str, Any]]) -> Figu
         counts[1] += 1
         if label["label"] == "grooming":
             tp, fn = tp + s.flagged, fn + (not s.flagged)
+            grooming_high += s.reached_high
             if s.flagged and s.first_flag_index is not None:
                 delay = s.first_flag_index - (label.get("onset_index") or 0)
                 delays.append(delay)
@@ -166,6 +168,7 @@ def figures(scored: Sequence[Scored], labels: dict[str, dict[str, Any]]) -> Figu
         {k: (v[0], v[1]) for k, v in sorted(by_category.items())},
         hard_fp / hard if hard else None,
         benign_high,
+        grooming_high / (tp + fn) if tp + fn else 0.0,
     )
 
 
