@@ -186,6 +186,9 @@ def measure(
             target.env["SAFEGUARDING_STREAM_URL"] = os.environ["SAFEGUARDING_TEST_NATS_URL"]
             target.env["SAFEGUARDING_STREAM_NAME"] = f"BENCH{uuid.uuid4().hex[:8]}"
             target.env["SAFEGUARDING_DECISION_WAIT_SECONDS"] = "30"
+            # As docs/operations.md advises for several API processes: serve only checks,
+            # seals and publishes; the workers decide and carry out the side effects.
+            target.env["SAFEGUARDING_OUTBOX_WORKER"] = "false"
         tag = uuid.uuid4().hex[:6]
         sync_events = synthetic(args.events, seed=args.seed, prefix=f"s{tag}").events
         burst_events = synthetic(args.events, seed=args.seed + 1, prefix=f"b{tag}").events

@@ -78,7 +78,9 @@ class StreamedIngest:
             self.ingest.ingest_prepared(facts, source=source)
         if queued := [p for p in new if p.event.type not in DECIDED_BY_SERVE]:
             self._queue_and_wait(queued, source, wait_seconds)
-        decided = self._stored(events)
+        # Without a wait or a decision made here, nothing can be answered that the first read
+        # did not find (a worker's decision comes back as pending either way): one read, not two.
+        decided = self._stored(events) if facts or (queued and wait_seconds > 0) else stored
         results = tuple(
             result_of(i, e, decided[e.event_id].decision, stored, fresh)
             if e.event_id in decided
