@@ -15,12 +15,25 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
-from pathlib import Path
+import os
 
-from safeguarding.detectors.text.grooming_fit import C_GRID, base_model, fit_sources, replayed
-from safeguarding.detectors.text.grooming_model import MODEL_PATH
-from safeguarding.detectors.text.grooming_sources import read_sources
+# One BLAS thread each, set before numpy loads: the solver's sums then come in the same order
+# on any machine, so the weights agree to the last digit written (with threads they moved in
+# the sixth decimal between a quiet machine and CI).
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"
+
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from safeguarding.detectors.text.grooming_fit import (  # noqa: E402
+    C_GRID,
+    base_model,
+    fit_sources,
+    replayed,
+)
+from safeguarding.detectors.text.grooming_model import MODEL_PATH  # noqa: E402
+from safeguarding.detectors.text.grooming_sources import read_sources  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "datasets" / "grooming"

@@ -47,8 +47,9 @@ import argparse
 import json
 import os
 
+# One thread each, whatever the caller set: the same sums in the same order.
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "1")  # one thread each: the same sums in the same order
+    os.environ[_name] = "1"
 
 import random  # noqa: E402
 from collections.abc import Sequence  # noqa: E402

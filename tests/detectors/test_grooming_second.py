@@ -149,8 +149,9 @@ def test_windows_hold_only_the_senders_own_recent_messages_and_then_the_others(s
 
 
 # -- the live path, which no second stage reaches while none is shipped ---------------------
-# Recorded at commit bc43180, before the second stage existed.
-LIVE_DIGEST = "5e9ebe2cc9ae3847fdef5993da3222fa619166e8c41e03f422ffbfeac1f2eb02"
+# Recorded at commit bc43180, before the second stage existed, and again when model.json was
+# refitted on eleven sources (47f3937): a refit changes the signals, the second stage must not.
+LIVE_DIGEST = "dfc99b1ef58e6188042bd28ad8ec51dfc17ad171c096dd01e75b85f3a84f8fff"
 
 
 def _account(name: str, age: int | None, when: datetime) -> Account:
