@@ -50,6 +50,17 @@ def reach(kind: str, adult: str, child: str, minutes: float, n: int) -> dict[str
     return message(adult, child, "how was your day", conversation=conversation, minutes=minutes)
 
 
+def assert_every_try_held(api: Api, adult: str, child: str, tries: list[tuple[str, float]]) -> None:
+    """Each way the adult tries, after each gap, is refused and unseen by the child."""
+    at = 10.0
+    for n, (kind, gap) in enumerate(tries):
+        at += gap
+        sent = reach(kind, adult, child, at, n)
+        (decision,) = api.send([sent])
+        assert decision["verdict"] != "allow", (kind, at)
+        assert api.visible(child, [sent["event_id"]]) == {sent["event_id"]: False}
+
+
 tries = st.lists(
     st.tuples(
         st.sampled_from(["same_conversation", "new_conversation", "media", "contact_request"]),
@@ -70,13 +81,7 @@ def test_nothing_the_reported_account_sends_reaches_the_child_until_a_moderator_
     adult, child = connected_pair(api, child_age)
     (reported,) = api.send([report(child, adult, minutes=10)])
     assert reported["verdict"] == "allow"  # a report stands; it holds what comes after it
-    at = 10.0
-    for n, (kind, gap) in enumerate(tries):
-        at += gap
-        sent = reach(kind, adult, child, at, n)
-        (decision,) = api.send([sent])
-        assert decision["verdict"] != "allow", (kind, at)
-        assert api.visible(child, [sent["event_id"]]) == {sent["event_id"]: False}
+    assert_every_try_held(api, adult, child, tries)
 
 
 def test_the_hold_is_the_reporters_own_and_ends_with_the_case(api: Api, container, keys) -> None:
@@ -139,13 +144,7 @@ def test_a_parents_report_holds_the_reported_account_from_the_parents_child(
     adult, child, parent = family(api)
     (reported,) = api.send([report(parent, adult, minutes=10)])
     assert reported["verdict"] == "allow"
-    at = 10.0
-    for n, (kind, gap) in enumerate(tries):
-        at += gap
-        sent = reach(kind, adult, child, at, n)
-        (decision,) = api.send([sent])
-        assert decision["verdict"] != "allow", (kind, at)
-        assert api.visible(child, [sent["event_id"]]) == {sent["event_id"]: False}
+    assert_every_try_held(api, adult, child, tries)
 
 
 def test_a_guardian_link_the_child_does_not_confirm_holds_nothing(api: Api) -> None:
