@@ -118,14 +118,14 @@ def test_a_report_by_an_adult_or_for_another_reason_holds_nothing(
     assert api.send([later])[0]["verdict"] == "allow"
 
 
-def family(api: Api, confirmed: bool = True) -> tuple[str, str, str]:
+def family(api: Api, confirmed: bool = True, parent_age: int | None = 44) -> tuple[str, str, str]:
     """A connected adult and child, and the child's parent: the parent's account names the
     child as its ward, and the child's names the parent as guardian only when ``confirmed``."""
     adult, child = connected_pair(api)
     parent = f"parent-of-{child}"
     api.send(
         [
-            {**profile(parent, 44), "guardian_of": [child]},
+            {**profile(parent, parent_age), "guardian_of": [child]},
             {**profile(child, 13), "guardians": [parent] if confirmed else []},
         ]
     )
@@ -155,8 +155,12 @@ def test_a_guardian_link_the_child_does_not_confirm_holds_nothing(api: Api) -> N
     assert api.send([later])[0]["verdict"] == "allow"
 
 
-def test_a_parents_report_holds_only_the_parents_own_child(api: Api) -> None:
-    adult, child, parent = family(api)
+@pytest.mark.parametrize("parent_age", [44, None])
+def test_a_parents_report_holds_only_the_parents_own_child(
+    api: Api, parent_age: int | None
+) -> None:
+    """A guardian whose own age is not known holds her child as well."""
+    adult, child, parent = family(api, parent_age=parent_age)
     _, other_child = connected_pair(api)
     accepted = {**contact_request(other_child, adult, minutes=5), "type": "contact_accepted"}
     accepted["target_id"] = adult

@@ -63,9 +63,10 @@ def _reported(
     suspect = event.reported_account_id
     if not grooming or suspect == event.actor_id:
         return []
-    if reporter.age_band is not AgeBand.ADULT:
-        return [(suspect, event.actor_id)]
-    return [(suspect, ward) for ward in wards_of(reporter, accounts) if ward != suspect]
+    # A verified guardian whose own age is not known holds both: herself and her children.
+    reporters = [] if reporter.age_band is AgeBand.ADULT else [event.actor_id]
+    wards = [w for w in wards_of(reporter, accounts) if w not in (suspect, event.actor_id)]
+    return [(suspect, child) for child in reporters + wards]
 
 
 def wards_of(guardian: Account, accounts: AccountLoader) -> list[str]:
