@@ -157,11 +157,12 @@ def fill(folder: Path) -> Path:
     """Write one file until the file system is full; return it (delete it to free the disk)."""
     filler = folder / "filler"
     chunk = b"\0" * 65536
-    with filler.open("wb") as out:
+    # Unbuffered: a buffered file keeps the chunk that did not fit and fails again when it is
+    # closed, outside the ``except`` (a CI run raised ENOSPC from the ``with``'s close).
+    with filler.open("wb", buffering=0) as out:
         try:
             while True:
                 out.write(chunk)
-                out.flush()
         except OSError:
             pass
     return filler
