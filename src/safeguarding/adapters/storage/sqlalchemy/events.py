@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select, update
 from safeguarding.adapters.storage.crypto import EVENT_FINGERPRINT, ContentCipher
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.rows import Rows
-from safeguarding.adapters.storage.sqlalchemy.schema import expanding_ids
+from safeguarding.adapters.storage.sqlalchemy.schema import EncodedJson, expanding_ids
 from safeguarding.adapters.storage.sqlalchemy.sealed import open_report, seal_report
 from safeguarding.domain.decisions import Decision
 from safeguarding.domain.events import EVENT_ADAPTER, Event
@@ -158,5 +158,5 @@ def _decision_columns(decision: Decision) -> dict[str, Any]:
         "verdict": decision.verdict.value,
         "policy_version": decision.policy_version,
         "decided_at": decision.decided_at,
-        "decision": decision.model_dump(mode="json"),
+        "decision": EncodedJson(decision.model_dump_json()),
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pydantic_core
 from sqlalchemy import DateTime, Dialect, MetaData, String, TypeDecorator, bindparam
 
 NAMING = {
@@ -43,3 +44,23 @@ Id = String(128)
 def expanding_ids() -> Any:
     """The ``:ids`` parameter of a prepared ``IN`` query, expanded to the list given."""
     return bindparam("ids", expanding=True)
+
+
+class EncodedJson(str):
+    """JSON text already encoded (``model_dump_json``), written to a JSON column as it is:
+    a decision encoded by pydantic in one step costs a fifth of a dict built and dumped."""
+
+
+def json_text(value: Any) -> str:
+    """A JSON column's value as text, by pydantic's Rust encoder."""
+    if isinstance(value, EncodedJson):
+        return str(value)
+    return pydantic_core.to_json(value).decode()
+
+
+# The JSON columns (decisions, conversation state, account facts) are read and written for
+# every event; the json module's codec was a tenth of a batch's time.
+FAST_JSON: dict[str, Any] = {
+    "json_serializer": json_text,
+    "json_deserializer": pydantic_core.from_json,
+}

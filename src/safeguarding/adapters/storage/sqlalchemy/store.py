@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from safeguarding.adapters.private_files import narrow, private_file
 from safeguarding.adapters.storage.crypto import ContentCipher
+from safeguarding.adapters.storage.sqlalchemy.schema import FAST_JSON
 from safeguarding.adapters.storage.sqlalchemy.uow import SqlUnitOfWork
 from safeguarding.domain.domain_events import DomainEvent
 from safeguarding.domain.errors import (
@@ -64,6 +65,7 @@ class SqlStore:
                 max_overflow=pool_size,
                 pool_pre_ping=True,
                 connect_args=POSTGRES_SESSION,
+                **FAST_JSON,
             )
             self._reader = self._writer
 
@@ -206,7 +208,9 @@ def _sqlite_engine(url: str, *, begin: str, query_only: bool) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         _private_database(Path(parsed.database))
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, **FAST_JSON
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
