@@ -291,8 +291,13 @@ def _checked_organisation(role: Role, organisation: str | None, key_id: str) -> 
 
 
 def _checked_queues(role: Role, queues: Sequence[str] | None) -> tuple[str, ...] | None:
-    if not queues:
+    if queues is None:
         return None
+    if not queues:  # "no queues yet" must not become every queue: the scope fails closed
+        raise InvalidInput(
+            "name at least one queue, or leave queues out for a key that works every queue",
+            [FieldError(("queues",), "at least one queue, or leave it out")],
+        )
     if role is not Role.MODERATOR:
         raise InvalidInput(
             f"only moderator keys have queues; a {role.value} key works no queue or every one",
