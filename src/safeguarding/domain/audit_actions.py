@@ -45,8 +45,10 @@ class AuditAction(StrEnum):
     INFORMATION_REQUEST_ANSWER = "information_request.answer"
     INFORMATION_REQUEST_FILE_READ = "information_request.file_read"
     COMPLAINT_FILE = "complaint.file"
+    COMPLAINT_READ = "complaint.read"  # a user's words, read by anyone but the regulator
     COMPLAINT_DECIDE = "complaint.decide"
     SUPER_COMPLAINT_FILE = "super_complaint.file"
+    SUPER_COMPLAINT_READ = "super_complaint.read"  # a body's words, read by anyone but the regulator
     SUPER_COMPLAINT_FILE_READ = "super_complaint.file_read"
     SUPER_COMPLAINT_RESPOND = "super_complaint.respond"
     BANK_CREATE = "bank.create"

@@ -74,6 +74,22 @@ def regulator_read(
         record(uow, at, principal, AuditAction.REGULATOR_READ, subject, details)
 
 
+def content_read(
+    uow: HasAudit,
+    at: datetime,
+    principal: Principal,
+    action: AuditAction,
+    subject: AuditSubject,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record a read of words someone wrote (a complaint, a super-complaint), whoever reads:
+    the regulator's as ``regulator.read``, like all of its reads, anyone else's as ``action``."""
+    if principal.role is Role.REGULATOR:
+        regulator_read(uow, at, principal, subject, details)
+    else:
+        record(uow, at, principal, action, subject, details)
+
+
 @dataclass(frozen=True)
 class Read:
     """Who reads, and what, as the adapter names it (an API listing, a web page)."""

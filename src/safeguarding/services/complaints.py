@@ -42,6 +42,8 @@ from safeguarding.services.access import AccessWork, check_works_all, event_queu
 from safeguarding.services.review import OPEN_STATUSES, hash_matched
 from safeguarding.services.visibility import APPEAL_SOURCE
 
+COMPLAINT_READ = AuditAction.COMPLAINT_READ
+SUPER_READ = AuditAction.SUPER_COMPLAINT_READ
 MAX_FILES = 10
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -114,18 +116,17 @@ class ComplaintService:
             complaint = _existing(uow, complaint_id)
             if not _sees(uow, principal, complaint):
                 raise out_of_scope(principal, _scope_detail(uow, principal, complaint))
-            auditor.regulator_read(
-                uow, self.clock.now(), principal, AuditSubject.complaint(complaint_id)
-            )
+            subject = AuditSubject.complaint(complaint_id)
+            auditor.content_read(uow, self.clock.now(), principal, COMPLAINT_READ, subject)
         return complaint
 
     def list(self, principal: Principal, status: ComplaintStatus | None = None) -> list[Complaint]:
         """Every complaint; a moderator's list holds those about the queues they work."""
         with self.store.write() as uow:
             found = [c for c in uow.complaints.listed(status) if _sees(uow, principal, c)]
-            auditor.regulator_read(
-                uow, self.clock.now(), principal, AuditSubject.of(Listing.COMPLAINTS)
-            )
+            subject = AuditSubject.of(Listing.COMPLAINTS)
+            shown = {"complaints": len(found)}
+            auditor.content_read(uow, self.clock.now(), principal, COMPLAINT_READ, subject, shown)
         return found
 
     def decide(
@@ -278,17 +279,16 @@ class SuperComplaintService:
                 found = []  # a key that speaks for no body has filed nothing
             else:
                 found = uow.super_complaints.listed(principal.organisation if advocate else None)
-            auditor.regulator_read(
-                uow, self.clock.now(), principal, AuditSubject.of(Listing.SUPER_COMPLAINTS)
-            )
+            subject = AuditSubject.of(Listing.SUPER_COMPLAINTS)
+            shown = {"super_complaints": len(found)}
+            auditor.content_read(uow, self.clock.now(), principal, SUPER_READ, subject, shown)
         return found
 
     def get(self, super_complaint_id: str, principal: Principal) -> SuperComplaint:
         with self.store.write() as uow:
             complaint = self._visible(uow, super_complaint_id, principal)
-            auditor.regulator_read(
-                uow, self.clock.now(), principal, AuditSubject.super_complaint(super_complaint_id)
-            )
+            subject = AuditSubject.super_complaint(super_complaint_id)
+            auditor.content_read(uow, self.clock.now(), principal, SUPER_READ, subject)
         return complaint
 
     def file_content(
