@@ -48,7 +48,8 @@ class AuditAction(StrEnum):
     COMPLAINT_READ = "complaint.read"  # a user's words, read by anyone but the regulator
     COMPLAINT_DECIDE = "complaint.decide"
     SUPER_COMPLAINT_FILE = "super_complaint.file"
-    SUPER_COMPLAINT_READ = "super_complaint.read"  # a body's words, read by anyone but the regulator
+    # A body's words, read by anyone but the regulator.
+    SUPER_COMPLAINT_READ = "super_complaint.read"
     SUPER_COMPLAINT_FILE_READ = "super_complaint.file_read"
     SUPER_COMPLAINT_RESPOND = "super_complaint.respond"
     BANK_CREATE = "bank.create"

@@ -69,7 +69,11 @@ class ReviewService:
     ) -> list[Case]:
         """Open cases, most urgent first: all, or those ``principal`` works (of one harm)."""
         queues: set[str] | None = None
-        if principal is not None and principal.role is Role.MODERATOR and principal.queues is not None:
+        if (
+            principal is not None
+            and principal.role is Role.MODERATOR
+            and principal.queues is not None
+        ):
             queues = set(principal.queues)
         if harm is not None:
             queues = {harm} & queues if queues is not None else {harm}
