@@ -3,6 +3,7 @@ that read the same on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,5 +63,6 @@ def json_text(value: Any) -> str:
 # every event; the json module's codec was a tenth of a batch's time.
 FAST_JSON: dict[str, Any] = {
     "json_serializer": json_text,
-    "json_deserializer": pydantic_core.from_json,
+    # Keys only: a cache of values would keep every id and text it met alive (a leak).
+    "json_deserializer": functools.partial(pydantic_core.from_json, cache_strings="keys"),
 }
