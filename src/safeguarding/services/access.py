@@ -7,6 +7,7 @@ decides it. Regulator reads are recorded by the auditor (``services/auditor.py``
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Protocol
 
 from safeguarding.domain.access import Principal, Role
@@ -77,6 +78,49 @@ def content_grounds(
     if principal.role is not Role.MODERATOR or not principal.works_any(queues):
         raise out_of_scope(principal, _not_worked(principal, what, queues))
     return {"queue": next((q for q in sorted(queues) if principal.works(q)), "all")}
+
+
+def check_quoted(
+    uow: AccessWork, principal: Principal, event_id: str, quoted: Collection[str]
+) -> None:
+    """AccessDenied for a regulator when a package of ``event_id`` quotes events that no open
+    request names: a request for one message does not open the others its package quotes."""
+    if principal.role is not Role.REGULATOR:
+        return
+    missing = []
+    for other in dict.fromkeys(quoted):
+        try:
+            content_grounds(uow, principal, other, "content")
+        except AccessDenied:
+            missing.append(other)
+    if missing:
+        raise out_of_scope(
+            principal,
+            f"the package of {event_id!r} quotes events no open information request names "
+            f"({', '.join(repr(m) for m in missing)}); name them in a request to read it",
+        )
+
+
+def sees_content(uow: AccessWork, principal: Principal, event_id: str) -> bool:
+    """Whether ``principal`` may read what an event's decision quotes of its content: the
+    platform that sent it, and whoever ``content_grounds`` admits."""
+    if principal.role is Role.PLATFORM:
+        return True
+    try:
+        content_grounds(uow, principal, event_id, "content")
+    except AccessDenied:
+        return False
+    return True
+
+
+def check_own_queues(uow: AccessWork, principal: Principal, event_id: str, what: str) -> None:
+    """AccessDenied when ``event_id`` is in review queues of its own and ``principal`` works
+    none of them: a case of one queue whose page shows another queue's image (a report that
+    points at it, a conversation that holds it) does not open that image. An item in no
+    queue of its own is the case's, whose queue the caller was checked for."""
+    queues = event_queues(uow, event_id)
+    if queues and not principal.works_any(queues):
+        raise out_of_scope(principal, _not_worked(principal, what, queues))
 
 
 def check_works_all(principal: Principal, queues: frozenset[str], what: str) -> None:

@@ -10,7 +10,7 @@ involved, so a moderator can see the same adult reaching several children at a g
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from safeguarding.domain.access import Principal
@@ -18,7 +18,7 @@ from safeguarding.domain.accounts import Account
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.cases import Case
 from safeguarding.domain.decisions import Decision
-from safeguarding.domain.errors import NotFound
+from safeguarding.domain.errors import AccessDenied, NotFound
 from safeguarding.domain.events import Event, MediaEvent, UserReportEvent
 from safeguarding.domain.evidence import EvidenceRecord
 from safeguarding.domain.ids import Clock
@@ -26,7 +26,7 @@ from safeguarding.domain.reports import ReportRecord
 from safeguarding.domain.signals import Signal
 from safeguarding.ports.store import HasAccounts, HasEvidence, HasReports, Transactions
 from safeguarding.services import auditor
-from safeguarding.services.access import AccessWork
+from safeguarding.services.access import AccessWork, check_own_queues
 from safeguarding.services.review import check_works, existing_case
 
 REVEAL = AuditAction.EVIDENCE_REVEAL
@@ -81,10 +81,17 @@ class CaseView:
     related: tuple[RelatedCase, ...]
     reports: tuple[ReportRecord, ...]
     evidence: dict[str, EvidenceRecord] = field(default_factory=dict)
+    # Images of other queues than the viewer works: shown as withheld, never previewed.
+    withheld: frozenset[str] = frozenset()
 
     @property
     def media(self) -> tuple[TimelineItem, ...]:
-        return tuple(i for i in self.timeline if isinstance(i.event, MediaEvent))
+        """The images the viewer may preview and reveal."""
+        return tuple(
+            i
+            for i in self.timeline
+            if isinstance(i.event, MediaEvent) and i.event.event_id not in self.withheld
+        )
 
 
 class CaseViewService:
@@ -98,7 +105,7 @@ class CaseViewService:
         with self.store.write() as uow:
             case = existing_case(uow, case_id)
             check_works(principal, case)
-            built = _build(uow, case)
+            built = replace(_build(uow, case), withheld=_withheld(uow, case, principal))
             shown = {"events_shown": len(built.timeline)}
             subject = AuditSubject.case(case_id)
             auditor.record(uow, self.clock.now(), principal, AuditAction.CASE_VIEW, subject, shown)
@@ -112,6 +119,7 @@ class CaseViewService:
             event = uow.events.get(event_id)
             if not isinstance(event, MediaEvent) or event_id not in _shown(uow, case):
                 raise NotFound(f"case {case_id} shows no image {event_id!r}")
+            check_own_queues(uow, principal, event_id, f"image {event_id!r}")
             if event.content() is None:
                 raise NotFound(f"only hashes were received for {event_id!r}; there is no image")
             details = {"case_id": case_id}
@@ -125,8 +133,20 @@ class CaseViewService:
             return auditor.counts(uow, REVEAL, actors)
 
 
-def _shown(uow: CaseViewWork, case: Case) -> set[str]:
-    return {item.event.event_id for item in _timeline(uow, case, ())}
+def _withheld(uow: CaseViewWork, case: Case, principal: Principal) -> frozenset[str]:
+    """The images on the case's page that belong to queues ``principal`` does not work."""
+    withheld = set()
+    for event_id in _shown(uow, case, media_only=True):
+        try:
+            check_own_queues(uow, principal, event_id, "an image")
+        except AccessDenied:
+            withheld.add(event_id)
+    return frozenset(withheld)
+
+
+def _shown(uow: CaseViewWork, case: Case, media_only: bool = False) -> set[str]:
+    items = _timeline(uow, case, ())
+    return {i.event.event_id for i in items if not media_only or isinstance(i.event, MediaEvent)}
 
 
 def _build(uow: CaseViewWork, case: Case) -> CaseView:

@@ -1,4 +1,5 @@
-"""Evidence: reading it (a role and a reason, audited), legal holds, and purging what expired.
+"""Evidence: reading it (a role and a reason, audited), what a decision shows of it, legal
+holds, and purging what expired.
 
 Every read, hold, release and purge appends an audit record in the same transaction, so
 there is no access to evidence that the audit log does not show. A purge leaves the record
@@ -14,10 +15,12 @@ from typing import Any, Protocol
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
+from safeguarding.domain.decisions import Decision
 from safeguarding.domain.errors import AccessDenied, InvalidInput, NotFound
 from safeguarding.domain.evidence import EvidenceContent, EvidenceRecord
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.permissions import Permission
+from safeguarding.domain.redaction import content_free
 from safeguarding.ports.store import (
     HasAudit,
     HasCases,
@@ -27,7 +30,7 @@ from safeguarding.ports.store import (
     Transactions,
 )
 from safeguarding.services import auditor
-from safeguarding.services.access import OPERATOR, content_grounds
+from safeguarding.services.access import OPERATOR, content_grounds, sees_content
 
 READERS = Permission.READ_EVIDENCE
 MIN_REASON = 10
@@ -57,6 +60,17 @@ class EvidenceService:
             if _may_read(uow, event_id, principal):
                 return found
         return found.model_copy(update={"content_sha256": None, "hashes": {}})
+
+    def decision(self, event_id: str, principal: Principal) -> Decision:
+        """An event's stored decision as ``principal`` may see it: whole, or without the
+        words, links and hashes it quotes (``domain/redaction.py``) for a caller who may not
+        read the content. A regulator's read is recorded; NotFound (unrecorded) if none."""
+        read = auditor.Read(principal, AuditSubject.decision(event_id))
+        with auditor.reading(self.store, self.clock, read) as uow:
+            if (found := uow.events.find([event_id]).get(event_id)) is None:
+                raise NotFound(f"no event with event_id '{event_id}' is stored")
+            whole = sees_content(uow, principal, event_id)
+        return found.decision if whole else content_free(found.decision)
 
     def read(self, event_id: str, principal: Principal, reason: str) -> EvidenceContent:
         """The content itself, for someone entitled to it who says why; the read is audited.

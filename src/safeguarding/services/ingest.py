@@ -21,7 +21,7 @@ from safeguarding.domain.audit import AuditEntry
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.decisions import Decision, Verdict
 from safeguarding.domain.effects import SideEffect
-from safeguarding.domain.errors import ConcurrentWrite, EventIdReused, NotFound
+from safeguarding.domain.errors import ConcurrentWrite, EventIdReused
 from safeguarding.domain.events import Event, event_fingerprint
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.domain.support import DEFAULT_RESOURCES, notice
@@ -111,13 +111,6 @@ class IngestService:
     def stored_ids(self, event_ids: Collection[str]) -> set[str]:
         with self.store.read() as uow:
             return set(uow.events.find(event_ids))
-
-    def stored_decision(self, event_id: str, read: auditor.Read | None = None) -> Decision:
-        """The decision stored for an event; NotFound (and no record of the read) if none is."""
-        with auditor.reading(self.store, self.clock, read) as uow:
-            if (found := uow.events.find([event_id]).get(event_id)) is None:
-                raise NotFound(f"no event with event_id '{event_id}' is stored")
-        return found.decision
 
     def decide_within(
         self, uow: IngestWork, events: Sequence[Event], source: str

@@ -45,7 +45,13 @@ from safeguarding.domain.reports import (
 )
 from safeguarding.ports.store import HasAccounts, HasEvidence, HasReports, Transactions
 from safeguarding.services import auditor
-from safeguarding.services.access import AccessWork, content_grounds, event_queues, out_of_scope
+from safeguarding.services.access import (
+    AccessWork,
+    check_quoted,
+    content_grounds,
+    event_queues,
+    out_of_scope,
+)
 
 CONFIRMERS = Permission.CONFIRM_REPORTS
 # The audit actions that mean a person at the service saw a file's content.
@@ -107,6 +113,7 @@ class ReportingService:
         with self.store.write() as uow:
             _record(uow, event_id, authority)
             grounds = content_grounds(uow, principal, event_id, _what(event_id, authority))
+            check_quoted(uow, principal, event_id, _cited(uow, event_id))
             report = self._build(uow, event_id, authority)
             now = self.clock.now()
             _audit(
@@ -127,6 +134,7 @@ class ReportingService:
             with self.store.write() as uow:
                 what = _what(event_id, authority)
                 grounds = content_grounds(uow, principal, event_id, what)
+                check_quoted(uow, principal, event_id, _cited(uow, event_id))
                 now = self.clock.now()
                 actor = principal.audit_name
                 _audit(uow, now, actor, AuditAction.REPORT_READ, event_id, authority, grounds)
@@ -333,6 +341,13 @@ def _named(decision: Decision, key: str) -> Sequence[str]:
     return [
         value for s in decision.signals if isinstance(value := s.evidence.details.get(key), str)
     ]
+
+
+def _cited(uow: ReportingWork, event_id: str) -> list[str]:
+    """The other events a package of ``event_id`` quotes: those its decision's signals cite."""
+    found = uow.events.decisions([event_id]).get(event_id)
+    cited = [i for s in found[1].signals for i in s.evidence.event_ids] if found else []
+    return [i for i in cited if i != event_id]
 
 
 def _what(event_id: str, authority: str) -> str:

@@ -3,15 +3,14 @@
 A sample shows what was decided and why (the rules, the signals with their scores), with the
 age bands of the people involved, but no content and no real identifiers: accounts and
 events appear under pseudonyms (a keyed HMAC, stable within a deployment, so the regulator
-can see that two samples concern the same account without learning who it is). Text cues
-that a detector quotes are dropped from explanations.
+can see that two samples concern the same account without learning who it is). What a
+detector quotes of the content (cue words, links) is dropped (`domain/redaction.py`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -25,13 +24,13 @@ from safeguarding.domain.decisions import Decision
 from safeguarding.domain.errors import FieldError, InvalidInput
 from safeguarding.domain.events import Event
 from safeguarding.domain.ids import Clock
+from safeguarding.domain.redaction import content_free_signal
 from safeguarding.ports.store import HasAccounts, HasAudit, HasEvents, Transactions
 from safeguarding.services import auditor
 
 MAX_SAMPLES = 200
 # The audit subject of a regulator's sampling.
 SAMPLES_SUBJECT = AuditSubject.of(Listing.DECISION_SAMPLES)
-_QUOTED_CUES = re.compile(r"; cues: .*$")
 
 
 class SampleWork(HasAccounts, HasAudit, HasEvents, Protocol):
@@ -140,7 +139,7 @@ class DecisionSamples:
                     detector=s.detector,
                     kind=s.kind,
                     score=round(s.score, 3),
-                    explanation=_QUOTED_CUES.sub("", s.explanation),
+                    explanation=content_free_signal(s).explanation,
                 )
                 for s in decision.signals
             ),

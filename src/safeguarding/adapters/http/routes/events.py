@@ -18,12 +18,10 @@ from safeguarding.adapters.http.schemas import (
     EventsAccepted,
     batch_length,
 )
-from safeguarding.adapters.http.services import Config, Ingest, Streamed
+from safeguarding.adapters.http.services import Config, Evidence, Ingest, Streamed
 from safeguarding.domain.access import Principal
-from safeguarding.domain.audit_actions import AuditSubject
 from safeguarding.domain.errors import TooLarge
 from safeguarding.domain.permissions import Permission
-from safeguarding.services.auditor import Read
 from safeguarding.services.ingest import IngestResult
 from safeguarding.services.streamed import StreamedIngest
 from safeguarding.settings import Settings
@@ -102,11 +100,11 @@ def _answer(batch: bool, results: list[IngestResult]) -> str:
     summary="The stored decision for an event (a regulator's read is audited)",
 )
 def get_decision(
-    ingest: Ingest,
+    evidence: Evidence,
     event_id: IdPath,
     principal: Principal = Depends(Allow(Permission.READ_DECISION)),
 ) -> EventResult:
-    decision = ingest.stored_decision(event_id, Read(principal, AuditSubject.decision(event_id)))
+    decision = evidence.decision(event_id, principal)
     return EventResult(index=0, event_id=event_id, replayed=True, decision=decision)
 
 
