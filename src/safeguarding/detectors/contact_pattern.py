@@ -116,8 +116,10 @@ class ContactPatternDetector(Detector):
         )
 
     def _age_drop(self, event: ProfileUpdateEvent, context: DetectorContext) -> list[Signal]:
-        age = event.declared_age
-        if "declared_age" not in event.model_fields_set or age is None or age >= ADULT_AGE:
+        declared = "declared_age" in event.model_fields_set
+        check = event.age_assurance
+        age = event.declared_age if declared else check.claimed_age() if check else None
+        if age is None or age >= ADULT_AGE:
             return []  # an adult shaving years off is no one's risk; presenting as a child is
         drop = context.actor.age_drop(age)
         if not drop:

@@ -90,10 +90,22 @@ class AgeAssurance(BaseModel):
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
 
     def best_age(self) -> int | None:
-        """The age to band by: the exact age, else the range's lower end (the safer reading)."""
+        """The age to band by: the exact age, else the range's lower end (the safer reading
+        of a target: the youngest it may be)."""
         if self.age is not None:
             return self.age
         return self.age_min
+
+    def spans_adulthood(self) -> bool:
+        """Whether the check leaves open both a child and an adult (a range across 18): it
+        settles neither, so it neither lifts an adult's restrictions nor a child's care."""
+        if self.age is not None or self.age_min is None or self.age_max is None:
+            return False
+        return self.age_min < ADULT_AGE <= self.age_max
+
+    def claimed_age(self) -> int | None:
+        """The age a self-declared check claims: one more declaration, no stronger."""
+        return self.best_age() if self.method == AssuranceMethod.SELF_DECLARED else None
 
 
 class DeclaredAge(BaseModel):
@@ -146,7 +158,7 @@ class Account(BaseModel):
         the youngest the account has claimed to be."""
         band = self._band(youngest=True)
         stated = self.stated_child_age()
-        if stated is None or self._assured_band() is not None:
+        if stated is None or self._assured_band(youngest=True) is not None:
             return band
         return min(band, AgeBand.for_age(stated.age), key=_YOUNGEST_FIRST.index)
 
@@ -156,15 +168,20 @@ class Account(BaseModel):
         the account has claimed to be."""
         return self._band(youngest=False)
 
-    def _assured_band(self) -> AgeBand | None:
-        """The band an age check settles (an estimate or a verification), if any."""
+    def _assured_band(self, *, youngest: bool) -> AgeBand | None:
+        """The band an age check settles (an estimate or a verification), if any: none when
+        it gives no age, nor, for what the account may do, when its range spans 18."""
         assurance = self.assurance
-        if assurance is not None and assurance.method != AssuranceMethod.SELF_DECLARED:
-            return AgeBand.for_age(assurance.best_age())
-        return None
+        if assurance is None or assurance.method == AssuranceMethod.SELF_DECLARED:
+            return None
+        if (age := assurance.best_age()) is None:
+            return None
+        if not youngest and assurance.spans_adulthood():
+            return None
+        return AgeBand.for_age(age)
 
     def _band(self, *, youngest: bool) -> AgeBand:
-        assured = self._assured_band()
+        assured = self._assured_band(youngest=youngest)
         if assured is not None:
             return assured
         ages = self.claimed_ages()
@@ -176,7 +193,7 @@ class Account(BaseModel):
         """Every self-declared age, carried forward to the latest declaration's date."""
         dated = [(d.age, d.declared_at) for d in self.declared_ages if d.age is not None]
         assurance = self.assurance
-        if assurance is not None and (age := assurance.best_age()) is not None:
+        if assurance is not None and (age := assurance.claimed_age()) is not None:
             # A self-declared check is one more claim, undated: as of the latest declaration.
             dated.append((age, max((at for _, at in dated), default=self.first_seen_at)))
         if not dated:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from safeguarding.domain.accounts import Account
+from safeguarding.domain.accounts import Account, AgeBand
 
 
 class Relationship(StrEnum):
@@ -57,6 +57,17 @@ class ConnectionLink:
     account_b: str
     relationship: Relationship | None = None
     connected_since: datetime | None = None
+
+
+def acceptance_connects(acceptor: Account, other: Account) -> bool:
+    """Whether an acceptance connects the two. Between an adult and a child only the child's
+    own acceptance does (an adult cannot accept their way to a child); nor does an adult's
+    acceptance of an account whose age is not known yet, or an unknown-age account's of a
+    child, since the ages that arrive later may make it one."""
+    actor, target = acceptor.actor_band, other.age_band
+    if actor is AgeBand.ADULT:
+        return not target.is_child and target is not AgeBand.UNKNOWN
+    return actor is not AgeBand.UNKNOWN or not target.is_child
 
 
 def guardian_linked(a: Account, b: Account) -> bool:

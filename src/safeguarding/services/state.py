@@ -36,6 +36,7 @@ from safeguarding.domain.events import (
 from safeguarding.domain.relationships import (
     ConnectionLink,
     Relationship,
+    acceptance_connects,
     accepted_relationship,
     pair_relationship,
 )
@@ -289,11 +290,8 @@ class BatchState:
     def _connect(self, event: ContactAcceptedEvent) -> None:
         """Connect the two, keeping the relationship the acceptance establishes (a trusted one
         only from the child's side) and the earliest date they are known connected since."""
-        a, b = event.actor_id, event.target_id
-        accepting, requester = (
-            self.account(a, event.occurred_at),
-            self.account(b, event.occurred_at),
-        )
+        a, b, at = event.actor_id, event.target_id, event.occurred_at
+        accepting, requester = self.account(a, at), self.account(b, at)
         held = self.links.get((a, b))
         relationship = accepted_relationship(event.relationship, accepting, requester)
         since = event.connected_since or event.occurred_at
@@ -307,17 +305,18 @@ class BatchState:
         self.links[a, b] = self.links[b, a] = link
 
     def _consented(self, event: ContactAcceptedEvent) -> bool:
-        """Whether an acceptance connects the two: between an adult and a child, only the
-        child's own acceptance does (an adult cannot accept their way to a child)."""
-        actor = self.account(event.actor_id, event.occurred_at)
-        target = self.account(event.target_id, event.occurred_at)
-        return actor.actor_band is not AgeBand.ADULT or not target.age_band.is_child
+        at = event.occurred_at
+        return acceptance_connects(
+            self.account(event.actor_id, at), self.account(event.target_id, at)
+        )
 
     def _update_profile(self, event: ProfileUpdateEvent) -> None:
         account = before = self.account(event.actor_id, event.occurred_at)
         if "declared_age" in event.model_fields_set:
             account = account.declare_age(event.declared_age, event.occurred_at)
         if event.age_assurance is not None:
+            if (claimed := event.age_assurance.claimed_age()) is not None:
+                account = account.declare_age(claimed, event.occurred_at)  # one more claim
             account = account.assure_age(event.age_assurance)
         if event.account_created_at is not None:
             account = account.model_copy(update={"created_at": event.account_created_at})
@@ -326,12 +325,12 @@ class BatchState:
             account = account.model_copy(update={k: v for k, v in links.items() if v is not None})
         self.accounts[event.actor_id] = account
         self._changed_accounts.add(event.actor_id)
-        if before.actor_band.is_child and account.actor_band is AgeBand.ADULT:
+        if before.actor_band is not AgeBand.ADULT and account.actor_band is AgeBand.ADULT:
             self._recheck_connections(event.actor_id)
 
     def _recheck_connections(self, account_id: str) -> None:
         """An account now known as an adult keeps no connection with a child made while it
-        passed as a child: each child must accept it again."""
+        passed as a child or its age was unknown: each child must accept it again."""
 
         def with_child(pair: tuple[str, str]) -> bool:
             other = pair[1] if pair[0] == account_id else pair[0] if pair[1] == account_id else None
