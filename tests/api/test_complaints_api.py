@@ -12,7 +12,7 @@ import pytest
 from safeguarding.bootstrap import Container
 from safeguarding.domain.access import Role
 from tests.conftest import auth
-from tests.factories import event, message, profile
+from tests.factories import contact_request, event, message, profile
 
 pytestmark = pytest.mark.anyio
 
@@ -44,6 +44,8 @@ def audit(container: Container, action: str) -> list[tuple[str, str, dict]]:
 
 
 async def test_an_upheld_appeal_reinstates_the_content(client, keys, container) -> None:
+    """Upheld once the child has accepted the adult, the appeal shows her the message (without
+    her acceptance it stays back: tests/api/test_protection_invariants.py)."""
     event_id = blocked_first_message(container)
     platform = auth(keys[Role.PLATFORM])
     filed = await client.post("/v1/complaints", json=appeal(event_id), headers=platform)
@@ -55,6 +57,8 @@ async def test_an_upheld_appeal_reinstates_the_content(client, keys, container) 
     ask = {"viewer_id": "cara", "items": [event_id]}
     (before,) = (await client.post("/v1/visibility", json=ask, headers=platform)).json()["items"]
     assert before["visible"] is False
+    accepted = {**contact_request("cara", "adam"), "type": "contact_accepted"}
+    container.ingest.ingest([event(accepted)], source="test")
     moderator = auth(keys[Role.MODERATOR])
     decided = await client.post(
         f"/v1/complaints/{body['complaint_id']}/decision",

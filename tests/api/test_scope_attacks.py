@@ -23,8 +23,11 @@ from safeguarding.adapters.http.app import create_app
 from safeguarding.adapters.storage.crypto import cipher_from_file
 from safeguarding.adapters.storage.sqlalchemy import migrate
 from safeguarding.domain.cases import Outcome
+from safeguarding.domain.events import EVENT_ADAPTER
+from safeguarding.services.access import OPERATOR
 from tests.api.scope_world import GROOMING_EVENT, KNOWN_IMAGE, World, case_of, decide
 from tests.conftest import auth
+from tests.factories import contact_request
 from tests.web.session import browser
 
 pytestmark = pytest.mark.anyio
@@ -97,6 +100,10 @@ async def test_reinstating_a_hash_match_takes_an_admin_and_a_reason_both_audited
     moderator = await api.post(url, json=UPHOLD, headers=as_(world, "abuse moderator"))
     assert refused(moderator)
     assert "only an admin" in moderator.json()["detail"]
+    # Leo accepts Dan first: an appeal never shows a child an unconnected adult's upload
+    # (services/reinstatement.py; tests/api/test_protection_invariants.py).
+    accepted = {**contact_request("leo", "dan"), "type": "contact_accepted"}
+    app.ingest.ingest([EVENT_ADAPTER.validate_python(accepted)], source="test")
     upheld = await api.post(url, json=UPHOLD, headers=as_(world, "admin"))
     assert upheld.status_code == 200, upheld.text
     seen = await seen_by_a_child(api, world)
@@ -166,6 +173,12 @@ async def test_every_read_of_a_package_is_audited_with_who_and_why(api, world) -
 
 
 # -- 3 ----------------------------------------------------------------------------------------
+def quoted_by(world: World, event_id: str) -> list[str]:
+    """The event and every message its package quotes: a request must name them all."""
+    signals = world.container.evidence.decision(event_id, OPERATOR).signals
+    return sorted({event_id} | {e for s in signals for e in s.evidence.event_ids})
+
+
 async def test_the_regulator_sees_report_metadata_and_content_only_under_a_request(
     api, world
 ) -> None:
@@ -185,7 +198,7 @@ async def test_the_regulator_sees_report_metadata_and_content_only_under_a_reque
             "question": "Show us how this grooming report was made.",
             "legal_basis": "Online Safety Act s.100",
             "deadline": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
-            "event_ids": [GROOMING_EVENT],
+            "event_ids": quoted_by(world, GROOMING_EVENT),
         },
         headers=regulator,
     )

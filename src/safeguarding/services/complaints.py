@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from safeguarding.domain.access import Principal, Role
 from safeguarding.domain.accounts import AgeBand
@@ -28,19 +28,22 @@ from safeguarding.domain.complaints import (
 )
 from safeguarding.domain.decisions import Verdict
 from safeguarding.domain.domain_events import ContentReinstated
-from safeguarding.domain.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from safeguarding.domain.errors import AccessDenied, InvalidInput, NotFound
 from safeguarding.domain.ids import Clock, IdFactory
 from safeguarding.ports.store import (
-    HasAccounts,
     HasComplaints,
     HasSuperComplaints,
     RecordsDomainEvents,
     Transactions,
 )
 from safeguarding.services import auditor
-from safeguarding.services.access import AccessWork, check_works_all, event_queues, out_of_scope
-from safeguarding.services.review import OPEN_STATUSES, hash_matched
-from safeguarding.services.visibility import APPEAL_SOURCE
+from safeguarding.services.access import check_works_all, event_queues, out_of_scope
+from safeguarding.services.reinstatement import (
+    ReinstatementWork,
+    check_hash_reinstatement,
+    reverse,
+    reverses,
+)
 
 COMPLAINT_READ = AuditAction.COMPLAINT_READ
 SUPER_READ = AuditAction.SUPER_COMPLAINT_READ
@@ -49,7 +52,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 class ComplaintWork(
-    AccessWork, HasAccounts, HasComplaints, HasSuperComplaints, RecordsDomainEvents, Protocol
+    ReinstatementWork, HasComplaints, HasSuperComplaints, RecordsDomainEvents, Protocol
 ):
     """What complaints, appeals and super-complaints reads and writes in one transaction."""
 
@@ -137,9 +140,9 @@ class ComplaintService:
             complaint = _existing(uow, complaint_id)
             check_works_all(principal, _queues(uow, complaint), _what(complaint))
             decided = complaint.decided(status, reason, principal.audit_name, now)
-            guard = _check_hash_reinstatement(uow, decided, principal)
+            guard = check_hash_reinstatement(uow, decided, principal)
             uow.complaints.put(decided)
-            effects = _reverse(uow, decided, principal) if _reverses(decided) else {}
+            effects = reverse(uow, decided, principal) if reverses(decided) else {}
             details = {"status": status.value, "reason": decided.outcome_reason, **guard, **effects}
             subject = AuditSubject.complaint(complaint_id)
             auditor.record(uow, now, principal, AuditAction.COMPLAINT_DECIDE, subject, details)
@@ -191,47 +194,6 @@ def _what(complaint: Complaint) -> str:
 def _scope_detail(uow: ComplaintWork, principal: Principal, complaint: Complaint) -> str:
     queues = ", ".join(sorted(_queues(uow, complaint))) or "no review queue"
     return f"{_what(complaint)} is about {queues}, which {principal.name} does not work"
-
-
-def _check_hash_reinstatement(
-    uow: ComplaintWork, complaint: Complaint, principal: Principal
-) -> dict[str, Any]:
-    """Content that matched a known-abuse hash comes back on appeal only once its case is
-    closed, and only by an admin giving a reason (which the audit record keeps)."""
-    if not _reverses(complaint) or complaint.event_id is None:
-        return {}
-    if not hash_matched(uow, [complaint.event_id]):
-        return {}
-    cases = uow.cases.of_event(complaint.event_id)
-    still_open = [c.case_id for c in cases if c.status in OPEN_STATUSES]
-    if still_open or not cases:
-        case = still_open[0] if still_open else "(not opened yet)"
-        raise Conflict(
-            f"{complaint.event_id} matched a known-abuse hash and its case {case} is open; "
-            "an appeal cannot reinstate it until that case is decided"
-        )
-    if principal.role is not Role.ADMIN:
-        raise AccessDenied(
-            f"{complaint.event_id} matched a known-abuse hash: only an admin may reinstate it",
-            principal.role.value,
-            ("admin",),
-        )
-    return {"hash_match_reinstated_by_admin": True}
-
-
-def _reverses(complaint: Complaint) -> bool:
-    return complaint.kind is ComplaintKind.APPEAL and complaint.status is ComplaintStatus.UPHELD
-
-
-def _reverse(uow: ComplaintWork, complaint: Complaint, principal: Principal) -> dict[str, int]:
-    assert complaint.event_id is not None
-    assert complaint.decided_at is not None
-    events = [complaint.event_id]
-    restored = uow.events.reinstate(
-        events, APPEAL_SOURCE + complaint.complaint_id, complaint.decided_at, principal.audit_name
-    )
-    lifted = uow.accounts.restrictions_remove(complaint.account_id, events)
-    return {"content_reinstated": restored, "restrictions_lifted": lifted}
 
 
 class SuperComplaintService:
