@@ -22,10 +22,13 @@ class BytesDigest(Protocol):
 
 
 class ImageDigest(BytesDigest, Protocol):
-    """The hashes of one image the core reads: of the bytes, and PDQ of the pixels."""
+    """The hashes of one image the core reads: of the bytes, PDQ of the pixels, and PDQ of
+    an animated image's other frames."""
 
     @property
     def pdq(self) -> str: ...
+    @property
+    def frame_pdqs(self) -> Sequence[str]: ...
 
 
 class FrameDigest(Protocol):

@@ -78,7 +78,10 @@ def _has_bytes(event: Event) -> TypeGuard[MediaEvent]:
 
 
 def _image_hashes(found: ImageDigest) -> dict[str, object]:
-    return {"sha256": found.sha256, "md5": found.md5, "pdq": found.pdq}
+    digests: dict[str, object] = {"sha256": found.sha256, "md5": found.md5, "pdq": found.pdq}
+    if found.frame_pdqs:  # an animation: every frame is matched, as a video's are
+        digests["vpdq"] = (found.pdq, *found.frame_pdqs)
+    return digests
 
 
 def _video_hashes(found: VideoDigest) -> dict[str, object]:

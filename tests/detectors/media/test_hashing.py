@@ -13,6 +13,7 @@ import pytest
 from PIL import Image, ImageEnhance
 
 from safeguarding.detectors.media.hashing import (
+    MAX_IMAGE_FRAMES,
     ImageHashes,
     VideoHashes,
     hash_image_bytes,
@@ -177,13 +178,24 @@ def test_every_pixel_mode_hashes_close_to_its_rgb_original(
     assert 0 <= result.pdq_quality <= 100
 
 
-def test_an_animated_gif_is_hashed_by_its_first_frame() -> None:
+def test_an_animated_gif_is_hashed_by_its_first_frame_and_every_other() -> None:
     first, second = scene(1).convert("P"), scene(2).convert("P")
-    animated = encode(first, "GIF", save_all=True, append_images=[second])
+    animated = encode(first, "GIF", save_all=True, append_images=[second, first, second])
 
     result = hash_image_bytes(animated)
 
     assert result.pdq == hash_image_bytes(encode(first, "GIF")).pdq
+    # A picture hidden as a later frame is hashed too, each distinct frame once.
+    assert result.frame_pdqs == (hash_image_bytes(encode(second, "GIF")).pdq,)
+    assert hash_image_bytes(encode(first, "GIF")).frame_pdqs == ()
+
+
+def test_an_animation_too_long_to_check_frame_by_frame_is_refused() -> None:
+    frames = [scene(i % 3).convert("P").resize((16, 16)) for i in range(MAX_IMAGE_FRAMES + 1)]
+    animated = encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    with pytest.raises(MediaRejected) as refused:
+        hash_image_bytes(animated)
+    assert refused.value.reason is RejectReason.TOO_LONG
 
 
 # --- video ---------------------------------------------------------------------------------

@@ -135,11 +135,13 @@ class BankIndex:
             index = self.exact.get(kind)
             if value and index is not None and (kind, value) not in self.allowed:
                 found += [BankMatch(b, i, kind, value) for b, i in index.lookup(value)]
-        if upload.pdq and not self._pdq_allowed(upload.pdq):
-            found += self._pdq_matches(upload.pdq)
+        # A known still is matched in any frame: an animation's or a video's sampled frames.
+        for pdq in dict.fromkeys(p for p in (upload.pdq, *upload.vpdq) if p):
+            if not self._pdq_allowed(pdq):
+                found += self._pdq_matches(pdq)
         if upload.vpdq:
             found += self._video_matches(upload.vpdq)
-        return [replace(m, harm=self.banks[m.bank].harm) for m in found]
+        return [replace(m, harm=self.banks[m.bank].harm) for m in _closest(found)]
 
     def _pdq_allowed(self, pdq: str) -> bool:
         if (HashType.PDQ, pdq) in self.allowed:
@@ -231,3 +233,14 @@ class IndexHolder:
         with self._lock:
             if index.revision >= self.current.revision:
                 self.current = index
+
+
+def _closest(found: list[BankMatch]) -> list[BankMatch]:
+    """Each bank entry once, at its closest (several frames may match the same still)."""
+    best: dict[tuple[str, int, HashType], BankMatch] = {}
+    for match in found:
+        key = (match.bank, match.entry_id, match.hash_type)
+        held = best.get(key)
+        if held is None or (match.distance or 0) < (held.distance or 0):
+            best[key] = match
+    return list(best.values())

@@ -44,6 +44,7 @@ from safeguarding.domain.events import MediaKind
 _HEAD_BYTES = 1024  # enough for every magic and polyglot check that reads the start
 _CHUNK_BYTES = 1024 * 1024
 PDQ_MAX_SIDE = 1024
+MAX_IMAGE_FRAMES = 500  # frames of an animated image, each hashed (a GIF runs 10 to 200)
 """Images larger than this on either side are shrunk to fit before PDQ. On PDQ's reference
 images this changes no bit of the hash (512, the C++ tool's size, changes about 8)."""
 
@@ -59,6 +60,9 @@ class ImageHashes:
     format: MediaFormat
     width: int
     height: int
+    # An animated image's other frames (distinct PDQs): a known picture as frame 2 of an
+    # animation is matched as if it were sent alone.
+    frame_pdqs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +101,33 @@ def hash_image_bytes(
     with _memory_as_rejection(found):
         decoded = decode_image(data, found, limits, fit_within=PDQ_MAX_SIDE)
         pdq, quality = pdq_of(_pdq_input(decoded.image))
+        frames = _later_frames(decoded.image, pdq, found)
     sha256, md5 = _digests([data])
-    return ImageHashes(sha256, md5, pdq, quality, found, decoded.width, decoded.height)
+    return ImageHashes(sha256, md5, pdq, quality, found, decoded.width, decoded.height, frames)
+
+
+def _later_frames(image: Image.Image, first: str, found: MediaFormat) -> tuple[str, ...]:
+    """The PDQ of every other frame of an animated image (GIF, APNG, WebP), each distinct
+    one once. Every frame is hashed, not a sample, so no frame can hide between samples;
+    an animation longer than ``MAX_IMAGE_FRAMES`` is refused (it can be sent as a video)."""
+    count = int(getattr(image, "n_frames", 1))
+    if count > MAX_IMAGE_FRAMES:
+        raise MediaRejected(
+            RejectReason.TOO_LONG,
+            f"the {found.label} has {count} frames; an animated image may have at most "
+            f"{MAX_IMAGE_FRAMES} (send a longer one as a video)",
+        )
+    pdqs = []
+    for index in range(1, count):
+        try:
+            image.seek(index)
+            image.load()
+        except Exception as exc:  # decoders of hostile bytes raise many types
+            raise MediaRejected(
+                RejectReason.CORRUPT, f"frame {index} of the {found.label} is corrupt: {exc}"
+            ) from exc
+        pdqs.append(pdq_of(_pdq_input(image))[0])
+    return tuple(p for p in dict.fromkeys(pdqs) if p != first)
 
 
 def hash_video_bytes(
