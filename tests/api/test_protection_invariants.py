@@ -149,6 +149,33 @@ def test_only_a_childs_own_acceptance_connects_whatever_order_the_ages_arrive(
     refused(api, child, hello, decision, (order, child_age_by, adult_age_by, backdated, cuts))
 
 
+@pytest.mark.parametrize("acceptor", ["adult", "child"])
+@pytest.mark.parametrize("adult_age_first", [True, False])
+@pytest.mark.parametrize("child_age_by", ["declared", "stated_in_text"])
+def test_a_connection_made_before_either_age_was_known_does_not_stand_once_they_are(
+    api: Api, acceptor: str, adult_age_first: bool, child_age_by: str
+) -> None:
+    """Accepted while neither age was known, the connection cannot say who accepted whom:
+    once the ages say adult and child, it no longer stands, in whichever order they arrive
+    (the child accepts again, if it was hers)."""
+    ids = Ids()
+    adult, child, peer = ids.who("adult"), ids.who("child"), ids.who("peer")
+    accepted = ids.accept(adult, child, 0) if acceptor == "adult" else ids.accept(child, adult, 0)
+    adult_age = ids.profile(adult, 10, declared_age=40)
+    child_age = (
+        ids.profile(child, 11, declared_age=11)
+        if child_age_by == "declared"
+        else ids.message(child, peer, "im 11 and in year 6", 11, "homework")
+    )
+    ages = [adult_age, child_age] if adult_age_first else [child_age, adult_age]
+    api.send([accepted])
+    for update in ages:
+        api.send([update])
+    hello = ids.message(adult, child, "hey how was school today", 100, "dm")
+    (decision,) = api.send([hello])
+    refused(api, child, hello, decision, (acceptor, adult_age_first, child_age_by))
+
+
 @pytest.mark.parametrize(
     "says", ["im 13 btw", "i'm in year 8 lol", "its my 14th birthday next week"]
 )

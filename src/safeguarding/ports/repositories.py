@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from safeguarding.domain.accounts import Account
+from safeguarding.domain.accounts import Account, AgeBand
 from safeguarding.domain.audit import AuditEntry, AuditRecord
 from safeguarding.domain.banks import (
     Bank,
@@ -79,7 +79,9 @@ class AccountStore(Protocol):
         self, pairs: Collection[tuple[str, str]]
     ) -> dict[tuple[str, str], ConnectionLink]: ...
     def connection_links_put(self, links: Collection[ConnectionLink]) -> None: ...
-    def connections_remove_children(self, account_ids: Collection[str]) -> int: ...
+    def connections_remove_with(
+        self, account_ids: Collection[str], bands: Collection[AgeBand]
+    ) -> int: ...
 
 
 class ConversationStore(Protocol):

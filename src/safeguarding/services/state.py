@@ -33,6 +33,7 @@ from safeguarding.domain.events import (
     ProfileUpdateEvent,
     UserReportEvent,
 )
+from safeguarding.domain.profiles import profile_updated
 from safeguarding.domain.relationships import (
     ConnectionLink,
     Relationship,
@@ -46,6 +47,7 @@ from safeguarding.services import livestreams
 from safeguarding.services.review_holds import held_pairs
 
 CONTACT_WINDOW = timedelta(days=7)
+CHILD_BANDS = frozenset(b for b in AgeBand if b.is_child)
 RESTRICTING = (ActionName.RESTRICT_CONTACT_WITH_CHILDREN, ActionName.SUSPEND_ACCOUNT)
 
 
@@ -81,7 +83,7 @@ class BatchState:
         self._new_restrictions: list[Restriction] = []
         self._new_refusals: list[tuple[str, str, str, datetime]] = []
         self._new_holds: list[tuple[str, str, str, datetime]] = []
-        self._unconnected: set[str] = set()
+        self._unconnected: dict[frozenset[AgeBand], set[str]] = {}
 
     @staticmethod
     def _children_reached(
@@ -277,6 +279,7 @@ class BatchState:
         if stated is not account:
             self.accounts[event.actor_id] = stated
             self._changed_accounts.add(event.actor_id)
+            self._recheck_connections(event.actor_id, account, stated)
 
     def restrict(self, effects: Sequence[SideEffect], now: datetime) -> None:
         """Apply the decision's restrictions now, in this transaction, so the next event is
@@ -311,37 +314,33 @@ class BatchState:
         )
 
     def _update_profile(self, event: ProfileUpdateEvent) -> None:
-        account = before = self.account(event.actor_id, event.occurred_at)
-        if "declared_age" in event.model_fields_set:
-            account = account.declare_age(event.declared_age, event.occurred_at)
-        if event.age_assurance is not None:
-            if (claimed := event.age_assurance.claimed_age()) is not None:
-                account = account.declare_age(claimed, event.occurred_at)  # one more claim
-            account = account.assure_age(event.age_assurance)
-        if event.account_created_at is not None:
-            account = account.model_copy(update={"created_at": event.account_created_at})
-        links = {k: getattr(event, k) for k in ("guardian_of", "guardians")}
-        if any(v is not None for v in links.values()):
-            account = account.model_copy(update={k: v for k, v in links.items() if v is not None})
-        self.accounts[event.actor_id] = account
+        before = self.account(event.actor_id, event.occurred_at)
+        self.accounts[event.actor_id] = account = profile_updated(before, event)
         self._changed_accounts.add(event.actor_id)
-        if before.actor_band is not AgeBand.ADULT and account.actor_band is AgeBand.ADULT:
-            self._recheck_connections(event.actor_id)
+        self._recheck_connections(event.actor_id, before, account)
 
-    def _recheck_connections(self, account_id: str) -> None:
-        """An account now known as an adult keeps no connection with a child made while it
-        passed as a child or its age was unknown: each child must accept it again."""
+    def _recheck_connections(self, account_id: str, before: Account, after: Account) -> None:
+        """Connections made before the ages said adult and child no longer stand: an account
+        now read as an adult (it passed as a child, or was unknown) loses those with
+        children, one now read as a child (it was not) those with known adults. Each child
+        must accept again."""
+        if before.actor_band is not AgeBand.ADULT and after.actor_band is AgeBand.ADULT:
+            bands = CHILD_BANDS
+        elif not before.age_band.is_child and after.age_band.is_child:
+            bands = frozenset({AgeBand.ADULT})
+        else:
+            return
 
-        def with_child(pair: tuple[str, str]) -> bool:
+        def across(pair: tuple[str, str]) -> bool:
             other = pair[1] if pair[0] == account_id else pair[0] if pair[1] == account_id else None
             held = self.accounts.get(other) if other is not None else None
-            return held is not None and held.age_band.is_child
+            return held is not None and held.age_band in bands
 
-        self.connected = {p for p in self.connected if not with_child(p)}
-        self._new_connections = {p for p in self._new_connections if not with_child(p)}
-        self.links = {p: link for p, link in self.links.items() if not with_child(p)}
-        self._new_links = {p: link for p, link in self._new_links.items() if not with_child(p)}
-        self._unconnected.add(account_id)
+        self.connected = {p for p in self.connected if not across(p)}
+        self._new_connections = {p for p in self._new_connections if not across(p)}
+        self.links = {p: link for p, link in self.links.items() if not across(p)}
+        self._new_links = {p: link for p, link in self._new_links.items() if not across(p)}
+        self._unconnected.setdefault(bands, set()).add(account_id)
 
     def _record_message(
         self,
@@ -371,7 +370,8 @@ class BatchState:
         people.put([self.accounts[a] for a in sorted(self._changed_accounts)])
         talks.put([self.conversations[c] for c in sorted(self._changed_conversations)])
         # Connections that no longer stand go first; those made since are added back after.
-        people.connections_remove_children(sorted(self._unconnected))
+        for bands, ids in self._unconnected.items():
+            people.connections_remove_with(sorted(ids), bands)
         people.connections_add(sorted(self._new_connections))
         people.connection_links_put([self._new_links[p] for p in sorted(self._new_links)])
         talks.contacts_add(self._new_contacts)

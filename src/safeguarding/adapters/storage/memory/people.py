@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from safeguarding.adapters.storage.memory.state import Repository
-from safeguarding.domain.accounts import Account
+from safeguarding.domain.accounts import Account, AgeBand
 from safeguarding.domain.conversations import Conversation
 from safeguarding.domain.relationships import ConnectionLink
 from safeguarding.ports.records import Restriction
@@ -69,13 +69,15 @@ class MemoryAccounts(Repository):
         for link in links:
             self.s.connections[_ordered(link.account_a, link.account_b)] = link
 
-    def connections_remove_children(self, account_ids: Collection[str]) -> int:
+    def connections_remove_with(
+        self, account_ids: Collection[str], bands: Collection[AgeBand]
+    ) -> int:
         ids = set(account_ids)
-        children = {i for i, a in self.s.accounts.items() if a.age_band.is_child}
+        others = {i for i, a in self.s.accounts.items() if a.age_band in bands}
         gone = [
             (a, b)
             for a, b in self.s.connections
-            if (a in ids and b in children) or (b in ids and a in children)
+            if (a in ids and b in others) or (b in ids and a in others)
         ]
         for key in gone:
             del self.s.connections[key]

@@ -202,18 +202,20 @@ class ConnectionRows(Rows):
             }
         self._upsert(t.connections, list(rows.values()), ("account_a", "account_b"))
 
-    def connections_remove_children(self, account_ids: Collection[str]) -> int:
-        """Remove every connection between these accounts and an account known as a child."""
-        if not account_ids:
+    def connections_remove_with(
+        self, account_ids: Collection[str], bands: Collection[AgeBand]
+    ) -> int:
+        """Remove every connection between these accounts and an account of ``bands``."""
+        if not account_ids or not bands:
             return 0
         c, a = t.connections.c, t.accounts.c
         ids = sorted(account_ids)
-        children = select(a.account_id).where(a.age_band.in_(_CHILD_BANDS))
+        others = select(a.account_id).where(a.age_band.in_(sorted(b.value for b in bands)))
         done = self.conn.execute(
             delete(t.connections).where(
                 or_(
-                    c.account_a.in_(ids) & c.account_b.in_(children),
-                    c.account_b.in_(ids) & c.account_a.in_(children),
+                    c.account_a.in_(ids) & c.account_b.in_(others),
+                    c.account_b.in_(ids) & c.account_a.in_(others),
                 )
             )
         )
