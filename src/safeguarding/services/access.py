@@ -87,12 +87,7 @@ def check_quoted(
     request names: a request for one message does not open the others its package quotes."""
     if principal.role is not Role.REGULATOR:
         return
-    missing = []
-    for other in dict.fromkeys(quoted):
-        try:
-            content_grounds(uow, principal, other, "content")
-        except AccessDenied:
-            missing.append(other)
+    missing = [e for e in dict.fromkeys(quoted) if not reads_content(uow, principal, e)]
     if missing:
         raise out_of_scope(
             principal,
@@ -101,11 +96,8 @@ def check_quoted(
         )
 
 
-def sees_content(uow: AccessWork, principal: Principal, event_id: str) -> bool:
-    """Whether ``principal`` may read what an event's decision quotes of its content: the
-    platform that sent it, and whoever ``content_grounds`` admits."""
-    if principal.role is Role.PLATFORM:
-        return True
+def reads_content(uow: AccessWork, principal: Principal, event_id: str) -> bool:
+    """Whether ``content_grounds`` admits ``principal`` to the event's content."""
     try:
         content_grounds(uow, principal, event_id, "content")
     except AccessDenied:
@@ -113,14 +105,25 @@ def sees_content(uow: AccessWork, principal: Principal, event_id: str) -> bool:
     return True
 
 
-def check_own_queues(uow: AccessWork, principal: Principal, event_id: str, what: str) -> None:
-    """AccessDenied when ``event_id`` is in review queues of its own and ``principal`` works
-    none of them: a case of one queue whose page shows another queue's image (a report that
-    points at it, a conversation that holds it) does not open that image. An item in no
-    queue of its own is the case's, whose queue the caller was checked for."""
+def sees_content(uow: AccessWork, principal: Principal, event_id: str) -> bool:
+    """Whether ``principal`` may read what an event's decision quotes of its content: the
+    platform that sent it, and whoever ``content_grounds`` admits."""
+    return principal.role is Role.PLATFORM or reads_content(uow, principal, event_id)
+
+
+def works_own_queues(uow: AccessWork, principal: Principal, event_id: str) -> bool:
+    """Whether ``principal`` works one of the review queues the event is in, if it is in any:
+    a case of one queue whose page shows another queue's image (a report that points at it,
+    a conversation that holds it) does not open that image. An item in no queue of its own
+    is the case's, whose queue the caller was checked for."""
     queues = event_queues(uow, event_id)
-    if queues and not principal.works_any(queues):
-        raise out_of_scope(principal, _not_worked(principal, what, queues))
+    return not queues or principal.works_any(queues)
+
+
+def check_own_queues(uow: AccessWork, principal: Principal, event_id: str, what: str) -> None:
+    """AccessDenied unless ``works_own_queues``."""
+    if not works_own_queues(uow, principal, event_id):
+        raise out_of_scope(principal, _not_worked(principal, what, event_queues(uow, event_id)))
 
 
 def check_works_all(principal: Principal, queues: frozenset[str], what: str) -> None:

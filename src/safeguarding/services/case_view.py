@@ -18,7 +18,7 @@ from safeguarding.domain.accounts import Account
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.cases import Case
 from safeguarding.domain.decisions import Decision
-from safeguarding.domain.errors import AccessDenied, NotFound
+from safeguarding.domain.errors import NotFound
 from safeguarding.domain.events import Event, MediaEvent, UserReportEvent
 from safeguarding.domain.evidence import EvidenceRecord
 from safeguarding.domain.ids import Clock
@@ -26,7 +26,7 @@ from safeguarding.domain.reports import ReportRecord
 from safeguarding.domain.signals import Signal
 from safeguarding.ports.store import HasAccounts, HasEvidence, HasReports, Transactions
 from safeguarding.services import auditor
-from safeguarding.services.access import AccessWork, check_own_queues
+from safeguarding.services.access import AccessWork, check_own_queues, works_own_queues
 from safeguarding.services.review import check_works, existing_case
 
 REVEAL = AuditAction.EVIDENCE_REVEAL
@@ -105,7 +105,10 @@ class CaseViewService:
         with self.store.write() as uow:
             case = existing_case(uow, case_id)
             check_works(principal, case)
-            built = replace(_build(uow, case), withheld=_withheld(uow, case, principal))
+            built = _build(uow, case)
+            withheld = {i.event.event_id for i in built.media}
+            withheld -= {e for e in withheld if works_own_queues(uow, principal, e)}
+            built = replace(built, withheld=frozenset(withheld))
             shown = {"events_shown": len(built.timeline)}
             subject = AuditSubject.case(case_id)
             auditor.record(uow, self.clock.now(), principal, AuditAction.CASE_VIEW, subject, shown)
@@ -133,20 +136,8 @@ class CaseViewService:
             return auditor.counts(uow, REVEAL, actors)
 
 
-def _withheld(uow: CaseViewWork, case: Case, principal: Principal) -> frozenset[str]:
-    """The images on the case's page that belong to queues ``principal`` does not work."""
-    withheld = set()
-    for event_id in _shown(uow, case, media_only=True):
-        try:
-            check_own_queues(uow, principal, event_id, "an image")
-        except AccessDenied:
-            withheld.add(event_id)
-    return frozenset(withheld)
-
-
-def _shown(uow: CaseViewWork, case: Case, media_only: bool = False) -> set[str]:
-    items = _timeline(uow, case, ())
-    return {i.event.event_id for i in items if not media_only or isinstance(i.event, MediaEvent)}
+def _shown(uow: CaseViewWork, case: Case) -> set[str]:
+    return {item.event.event_id for item in _timeline(uow, case, ())}
 
 
 def _build(uow: CaseViewWork, case: Case) -> CaseView:

@@ -30,7 +30,12 @@ from safeguarding.ports.store import (
     Transactions,
 )
 from safeguarding.services import auditor
-from safeguarding.services.access import OPERATOR, content_grounds, sees_content
+from safeguarding.services.access import (
+    OPERATOR,
+    content_grounds,
+    reads_content,
+    sees_content,
+)
 
 READERS = Permission.READ_EVIDENCE
 MIN_REASON = 10
@@ -146,13 +151,7 @@ def _existing(uow: EvidenceWork, event_id: str) -> EvidenceRecord:
 
 
 def _may_read(uow: EvidenceWork, event_id: str, principal: Principal) -> bool:
-    if not READERS.admits(principal):
-        return False
-    try:
-        content_grounds(uow, principal, event_id, f"the evidence of {event_id!r}")
-    except AccessDenied:
-        return False
-    return True
+    return READERS.admits(principal) and reads_content(uow, principal, event_id)
 
 
 def _denied(principal: Principal, detail: str) -> AccessDenied:
