@@ -29,4 +29,5 @@ def retention_service(container: Container) -> RetentionService:
         container.evidence,
         settings.content_retention_days,
         settings.content_retention_by_type,
+        container.reports.sender,
     )

@@ -204,6 +204,9 @@ class CyberTiplineSender:
     def wants_files(self, package: dict[str, Any]) -> bool:
         return True  # each preserved file is uploaded with its details
 
+    def withdraw(self, name: str) -> bool:
+        return False  # submitted to the CyberTipline; nothing is kept here
+
     def send(
         self, name: str, package: dict[str, Any], files: Mapping[str, bytes] | None = None
     ) -> str:

@@ -63,9 +63,16 @@ def _where(record: logging.LogRecord) -> str:
 
 
 def configure(level: str = "INFO", stream: object = None) -> None:
+    """The engine's logger at ``level``, and every other (uvicorn's, asyncio's, nats') at
+    warnings and above, all through the same JSON lines: without a handler of its own, a
+    library's error went to Python's last resort, which writes the exception's message (and
+    so whatever input it quotes) to standard error."""
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("safeguarding")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+    engine = logging.getLogger("safeguarding")
+    engine.handlers[:] = [handler]
+    engine.setLevel(level.upper())
+    engine.propagate = False
+    everything = logging.getLogger()
+    everything.handlers[:] = [handler]
+    everything.setLevel(logging.WARNING)

@@ -41,6 +41,13 @@ class FileReportSender:
         os.replace(temporary, target)
         return str(target)
 
+    def withdraw(self, name: str) -> bool:
+        """Delete the package's file: the transcript in it goes at its content's retention."""
+        target = self._inside(name)
+        existed = target.exists()
+        target.unlink(missing_ok=True)
+        return existed
+
     def _inside(self, name: str) -> Path:
         """``folder/NAME.json``, refused unless it is a plain file name that stays in the folder
         (the policy validator keeps authority names closed; this is the second line)."""
@@ -82,6 +89,9 @@ class HttpReportSender:
         answer.raise_for_status()
         return self.url
 
+    def withdraw(self, name: str) -> bool:
+        return False  # the receiver holds it now; nothing is kept here
+
     def close(self) -> None:
         self.client.close()
 
@@ -108,6 +118,9 @@ class ReportRouter:
         self, name: str, package: dict[str, Any], files: Mapping[str, bytes] | None = None
     ) -> str:
         return self._for(package).send(name, package, files or {})
+
+    def withdraw(self, name: str) -> bool:
+        return self.default.withdraw(name)  # the CyberTipline keeps nothing here
 
     def close(self) -> None:
         self.cybertipline.close()

@@ -1,11 +1,11 @@
 """Content retention: how long each kind of event's content is kept, and what is left after.
 
-Content is what a person wrote or uploaded: message and post text, the comment on a user
-report, the bytes of an upload. It is kept for its event type's retention; preserved evidence
-(kept for its own retention, set per rule and so per harm by the policy), a legal hold on that
-evidence, and a case not yet decided keep it longer. What is left is a tombstone: the event
-with its content taken out, its keyed fingerprint and its decision, so the figures, the audit
-trail and later appeals still add up.
+Content is what a person wrote or uploaded: message, post and live-stream comment text, the
+comment on a user report, the bytes of an upload. It is kept for its event type's retention;
+preserved evidence (kept for its own retention, set per rule and so per harm by the policy), a
+legal hold on that evidence, and a case not yet decided keep it longer. What is left is a
+tombstone: the event with its content taken out, its keyed fingerprint and its decision, so
+the figures, the audit trail and later appeals still add up.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from safeguarding.domain.events import (
     Event,
     EventType,
+    LivestreamCommentEvent,
     MediaEvent,
     MediaHashes,
     MessageEvent,
@@ -25,7 +26,13 @@ from safeguarding.domain.events import (
 
 DEFAULT_CONTENT_DAYS = 30
 # The event types that carry content; every other type holds ids and facts only.
-CONTENT_TYPES = (EventType.MESSAGE, EventType.POST, EventType.USER_REPORT, EventType.MEDIA)
+CONTENT_TYPES = (
+    EventType.MESSAGE,
+    EventType.POST,
+    EventType.LIVESTREAM_COMMENT,
+    EventType.USER_REPORT,
+    EventType.MEDIA,
+)
 
 
 def without_content(event: Event) -> Event:
@@ -33,7 +40,7 @@ def without_content(event: Event) -> Event:
 
     An upload keeps the SHA-256 of its bytes, so a later match against a bank still names it.
     """
-    if isinstance(event, MessageEvent | PostEvent):
+    if isinstance(event, MessageEvent | PostEvent | LivestreamCommentEvent):
         return event.model_copy(update={"text": ""})
     if isinstance(event, UserReportEvent):
         return event.model_copy(update={"comment": None})

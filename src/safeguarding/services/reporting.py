@@ -75,6 +75,11 @@ class ReportSender(Protocol):
         """Send; ``files`` maps each preserved file's SHA-256 to its content."""
         ...
 
+    def withdraw(self, name: str) -> bool:
+        """Remove what this side keeps of a sent package (a file left for upload), at the
+        end of its content's retention; False when it kept nothing."""
+        ...
+
 
 def format_for(authority: str) -> str:
     """The wire format an authority takes: the NCA's for "nca", NCMEC's otherwise."""

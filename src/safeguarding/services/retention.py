@@ -17,14 +17,15 @@ from typing import Protocol
 from safeguarding.domain.audit_actions import AuditAction, AuditSubject
 from safeguarding.domain.ids import Clock
 from safeguarding.domain.retention import retention_cutoffs, without_content
-from safeguarding.ports.store import HasAudit, HasEvents, HasRetention, Transactions
+from safeguarding.ports.store import HasAudit, HasEvents, HasReports, HasRetention, Transactions
 from safeguarding.services import auditor
 from safeguarding.services.evidence import EvidenceService
+from safeguarding.services.reporting import ReportSender
 
 BATCH = 200
 
 
-class RetentionWork(HasAudit, HasEvents, HasRetention, Protocol):
+class RetentionWork(HasAudit, HasEvents, HasReports, HasRetention, Protocol):
     """What retention reads and writes in one transaction."""
 
 
@@ -52,12 +53,14 @@ class RetentionService:
         evidence: EvidenceService,
         content_days: int,
         days_by_type: Mapping[str, int] | None = None,
+        reports: ReportSender | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.evidence = evidence
         self.content_days = content_days
         self.days_by_type = dict(days_by_type or {})
+        self.reports = reports
 
     def due(self) -> int:
         """How many events' content the next run would remove (at most 100,000 counted)."""
@@ -82,6 +85,8 @@ class RetentionService:
                         uow.retention.remove_content(without_content(event), now)
                 if due:
                     _audit(uow, now, actor, due)
+                sent = [f"{r.authority}-{r.event_id}" for r in uow.reports.for_events(due)]
+            self._withdraw(sent)
             removed += len(due)
             if progress is not None and due:
                 progress(len(due))
@@ -89,6 +94,14 @@ class RetentionService:
                 break
         self.store.compact(full=full)
         return RetentionResult(evidence_purged=purged, events_tombstoned=removed)
+
+    def _withdraw(self, names: list[str]) -> None:
+        """The package files written for upload go with their content (the sealed package
+        went in the transaction just committed)."""
+        if self.reports is None:
+            return
+        for name in names:
+            self.reports.withdraw(name)
 
 
 def _audit(uow: RetentionWork, at: datetime, actor: str, event_ids: list[str]) -> None:

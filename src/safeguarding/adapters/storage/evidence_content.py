@@ -3,18 +3,25 @@ its kind, and the hashes recorded beside it."""
 
 from __future__ import annotations
 
-from safeguarding.domain.events import Event, MediaEvent, MessageEvent, PostEvent
+from safeguarding.domain.events import (
+    Event,
+    LivestreamCommentEvent,
+    MediaEvent,
+    MessageEvent,
+    PostEvent,
+)
 
 __all__ = ["content_of", "hashes_of"]
 
 
 def content_of(event: Event) -> tuple[bytes | None, str | None]:
-    """The bytes to keep and their kind: a media event's content ("media"), a message's or a
-    post's text ("text"); (None, None) for an event with no content or media sent without it."""
+    """The bytes to keep and their kind: a media event's content ("media"), a message's, a
+    post's or a live-stream comment's text ("text"); (None, None) for an event with no
+    content or media sent without it."""
     if isinstance(event, MediaEvent):
         data = event.content()
         return (data, "media") if data is not None else (None, None)
-    if isinstance(event, MessageEvent | PostEvent):
+    if isinstance(event, MessageEvent | PostEvent | LivestreamCommentEvent):
         return event.text.encode(), "text"
     return None, None
 

@@ -20,6 +20,7 @@ from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.complaints import ComplaintStatus
 from safeguarding.domain.events import Event
 from safeguarding.domain.evidence import EvidenceRecord
+from safeguarding.domain.redaction import content_free
 from safeguarding.domain.reports import ReportRecord, ReportStatus
 
 UNDECIDED = frozenset({CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.ESCALATED})
@@ -151,11 +152,12 @@ class MemoryRetention(Repository):
         return evidence | cased | complained
 
     def remove_content(self, tombstone: Event, at: datetime) -> None:
-        """Replace the event with its tombstone, and drop the report package made from it
-        (its status and dates stay)."""
+        """Replace the event with its tombstone, keep its decision without what it quoted of
+        the content, and drop the report package made from it (its status and dates stay)."""
         row = self.s.events.get(tombstone.event_id)
         if row is not None:
             row.event, row.content_removed_at = tombstone, at
+            row.decision = content_free(row.decision)
         for key, report in self.s.reports.items():
             if key[0] == tombstone.event_id:
                 self.s.reports[key] = report.model_copy(update={"package": None})

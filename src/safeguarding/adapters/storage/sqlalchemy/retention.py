@@ -10,9 +10,12 @@ from sqlalchemy import and_, exists, or_, select, update
 
 from safeguarding.adapters.storage.sqlalchemy import tables as t
 from safeguarding.adapters.storage.sqlalchemy.rows import Rows
+from safeguarding.adapters.storage.sqlalchemy.schema import EncodedJson
 from safeguarding.domain.cases import CaseStatus
 from safeguarding.domain.complaints import ComplaintStatus
+from safeguarding.domain.decisions import Decision
 from safeguarding.domain.events import Event
+from safeguarding.domain.redaction import content_free
 
 UNDECIDED = (CaseStatus.OPEN.value, CaseStatus.IN_REVIEW.value, CaseStatus.ESCALATED.value)
 
@@ -49,16 +52,18 @@ class RetentionRows(Rows):
         return list(self.conn.execute(query).scalars())
 
     def remove_content(self, tombstone: Event, at: datetime) -> None:
-        """Replace the event's sealed payload with its tombstone, and drop the report
-        package made from it (its status and dates stay)."""
+        """Replace the event's sealed payload with its tombstone, keep its decision without
+        what it quoted of the content (``domain/redaction.py``), and drop the report package
+        made from it (its status and dates stay)."""
         key_id, sealed = self.cipher.seal(
             tombstone.model_dump_json().encode(), tombstone.event_id.encode()
         )
-        self.conn.execute(
-            update(t.events)
-            .where(t.events.c.event_id == tombstone.event_id)
-            .values(key_id=key_id, payload=sealed, content_removed_at=at)
-        )
+        this = t.events.c.event_id == tombstone.event_id
+        values: dict[str, object] = {"key_id": key_id, "payload": sealed, "content_removed_at": at}
+        if (row := self.conn.execute(select(t.events.c.decision).where(this)).first()) is not None:
+            kept = content_free(Decision.model_validate(row.decision))
+            values["decision"] = EncodedJson(kept.model_dump_json())
+        self.conn.execute(update(t.events).where(this).values(**values))
         self.conn.execute(
             update(t.authority_reports)
             .where(t.authority_reports.c.event_id == tombstone.event_id)

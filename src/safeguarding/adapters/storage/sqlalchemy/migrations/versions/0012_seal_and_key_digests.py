@@ -42,14 +42,18 @@ _CHUNK = 1000
 
 def upgrade() -> None:
     conn = op.get_bind()
-    if conn.dialect.name == "sqlite":
+    sqlite = conn.dialect.name == "sqlite"
+    before = conn.exec_driver_sql("PRAGMA secure_delete").scalar() if sqlite else None
+    if sqlite:
         conn.exec_driver_sql("PRAGMA secure_delete=ON")  # freed pages are zeroed, not left
     _key_fingerprints(conn)
     _seal_packages(conn)
     _seal_super_complaints(conn)
     _key_text_evidence(conn)
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA secure_delete=OFF")  # the pool's connection, as it was
+    if sqlite:
+        # The pool's connection as it was: the store's own are ON, and one left OFF here
+        # would leave every later deletion on it readable in the file's free pages.
+        conn.exec_driver_sql(f"PRAGMA secure_delete={int(before or 0)}")
 
 
 def downgrade() -> None:
