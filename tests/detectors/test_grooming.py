@@ -140,7 +140,9 @@ def test_hard_benign_family_pickup_is_not_flagged() -> None:
 
 
 def test_fitting_is_reproducible(tmp_path: Path) -> None:
-    """The same sources give a byte-identical model file."""
+    """The same sources give the same model: every feature, threshold and choice, and the
+    weights to 1e-4. On one machine the file is byte-identical; on another CPU the solver's
+    last steps round differently (weights moved by up to 2e-5 between two 2-core VMs)."""
     out = tmp_path / "model.json"
     subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "fit_grooming.py"), "--out", str(out)],
@@ -148,7 +150,22 @@ def test_fitting_is_reproducible(tmp_path: Path) -> None:
         capture_output=True,
     )
     shipped = ROOT / "src/safeguarding/detectors/text/models/grooming/model.json"
-    assert out.read_bytes() == shipped.read_bytes()
+    assert_same_model(json.loads(out.read_text()), json.loads(shipped.read_text()))
+
+
+def assert_same_model(fitted: object, shipped: object, where: str = "model") -> None:
+    if isinstance(shipped, float) and isinstance(fitted, float):
+        assert abs(fitted - shipped) <= 1e-4, (where, fitted, shipped)
+    elif isinstance(shipped, dict) and isinstance(fitted, dict):
+        assert fitted.keys() == shipped.keys(), where
+        for key in shipped:
+            assert_same_model(fitted[key], shipped[key], f"{where}.{key}")
+    elif isinstance(shipped, list) and isinstance(fitted, list):
+        assert len(fitted) == len(shipped), where
+        for i, (a, b) in enumerate(zip(fitted, shipped, strict=True)):
+            assert_same_model(a, b, f"{where}[{i}]")
+    else:
+        assert fitted == shipped, (where, fitted, shipped)
 
 
 # -- the live path: events through ingest, policy and the outbox ------------------------------
