@@ -1,13 +1,17 @@
-"""Shared by the API tests: the scope world (tests/api/scope_world.py), a login throttle that
-lets deliberate wrong-key walks through, and the platform's calls (``api``)."""
+"""Shared by the API tests: the scope world (tests/api/scope_world.py) with its app and an
+HTTP client over it, a login throttle that lets deliberate wrong-key walks through, and the
+platform's calls (``api``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
+from safeguarding.adapters.http.app import create_app
 from safeguarding.bootstrap import Container
 from safeguarding.services.login_throttle import LoginThrottle
 from tests.api.platform_api import Api, api_over
@@ -19,6 +23,21 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
     built = build_world(database_url, tmp_path)
     yield built
     built.container.close()
+
+
+@pytest.fixture
+def world_app(world: World) -> Any:
+    """The scope world's app, in process, without the outbox worker."""
+    return create_app(world.container, run_outbox_worker=False)
+
+
+@pytest.fixture
+async def world_http(world_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client over the scope world's app."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=world_app), base_url="http://t"
+    ) as client:
+        yield client
 
 
 @pytest.fixture

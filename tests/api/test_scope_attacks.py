@@ -11,7 +11,6 @@ through the server: each was answered before, and must now be refused or told th
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,15 +35,6 @@ UPHOLD = {"status": "upheld", "reason": "The photo is the appellant's own holida
 GROOMING_PACKAGE = f"/v1/reports/default/{GROOMING_EVENT}"
 
 
-@pytest.fixture
-async def api(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(world.container, run_outbox_worker=False)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as client:
-        yield client
-
-
 def as_(world: World, label: str) -> dict[str, str]:
     return auth(world.keys[label])
 
@@ -54,9 +44,9 @@ def audit(world: World, action: str) -> list[tuple[str, str, dict]]:
         return [(r.actor, r.subject, r.details) for r in uow.audit.records() if r.action == action]
 
 
-async def seen_by_a_child(api: httpx.AsyncClient, world: World) -> dict:
+async def seen_by_a_child(world_http: httpx.AsyncClient, world: World) -> dict:
     ask = {"viewer_id": "leo", "items": [KNOWN_IMAGE]}
-    answer = await api.post("/v1/visibility", json=ask, headers=as_(world, "platform"))
+    answer = await world_http.post("/v1/visibility", json=ask, headers=as_(world, "platform"))
     (item,) = answer.json()["items"]
     return item
 
@@ -66,47 +56,47 @@ def refused(response: httpx.Response, status: int = 403) -> bool:
 
 
 # -- 1 ----------------------------------------------------------------------------------------
-async def test_an_appeal_is_decided_only_within_the_queue_of_its_harm(api, world) -> None:
+async def test_an_appeal_is_decided_only_within_the_queue_of_its_harm(world_http, world) -> None:
     url = f"/v1/complaints/{world.ids['appeal']}/decision"
-    attempt = await api.post(url, json=UPHOLD, headers=as_(world, "self_harm moderator"))
+    attempt = await world_http.post(url, json=UPHOLD, headers=as_(world, "self_harm moderator"))
     assert refused(attempt), attempt.text
     assert "abuse_imagery" in attempt.json()["detail"]
-    assert (await seen_by_a_child(api, world))["visible"] is False
-    listed = await api.get("/v1/complaints", headers=as_(world, "self_harm moderator"))
+    assert (await seen_by_a_child(world_http, world))["visible"] is False
+    listed = await world_http.get("/v1/complaints", headers=as_(world, "self_harm moderator"))
     assert listed.json() == [], "nor does it see appeals about other queues"
-    read = await api.get(
+    read = await world_http.get(
         f"/v1/complaints/{world.ids['appeal']}", headers=as_(world, "self_harm moderator")
     )
     assert refused(read)
 
 
-async def test_a_hash_match_is_never_reinstated_while_its_case_is_open(api, world) -> None:
+async def test_a_hash_match_is_never_reinstated_while_its_case_is_open(world_http, world) -> None:
     url = f"/v1/complaints/{world.ids['appeal']}/decision"
     for who in ("abuse moderator", "admin"):
-        attempt = await api.post(url, json=UPHOLD, headers=as_(world, who))
+        attempt = await world_http.post(url, json=UPHOLD, headers=as_(world, who))
         assert refused(attempt, 409), (who, attempt.text)
         assert "known-abuse hash" in attempt.json()["detail"]
-    seen = await seen_by_a_child(api, world)
+    seen = await seen_by_a_child(world_http, world)
     assert (seen["visible"], seen["rule"]) == (False, "known-abuse-image")
 
 
 async def test_reinstating_a_hash_match_takes_an_admin_and_a_reason_both_audited(
-    api, world
+    world_http, world
 ) -> None:
     app = world.container
     decide(app, case_of(app, KNOWN_IMAGE), world.principals["abuse moderator"], Outcome.CONFIRM,
            "known_abuse_image")  # fmt: skip
     url = f"/v1/complaints/{world.ids['appeal']}/decision"
-    moderator = await api.post(url, json=UPHOLD, headers=as_(world, "abuse moderator"))
+    moderator = await world_http.post(url, json=UPHOLD, headers=as_(world, "abuse moderator"))
     assert refused(moderator)
     assert "only an admin" in moderator.json()["detail"]
     # Leo accepts Dan first: an appeal never shows a child an unconnected adult's upload
     # (services/reinstatement.py; tests/api/test_protection_invariants.py).
     accepted = {**contact_request("leo", "dan"), "type": "contact_accepted"}
     app.ingest.ingest([EVENT_ADAPTER.validate_python(accepted)], source="test")
-    upheld = await api.post(url, json=UPHOLD, headers=as_(world, "admin"))
+    upheld = await world_http.post(url, json=UPHOLD, headers=as_(world, "admin"))
     assert upheld.status_code == 200, upheld.text
-    seen = await seen_by_a_child(api, world)
+    seen = await seen_by_a_child(world_http, world)
     assert seen["visible"] is True
     assert (
         seen["reason"]
@@ -119,27 +109,27 @@ async def test_reinstating_a_hash_match_takes_an_admin_and_a_reason_both_audited
 
 
 # -- 2 ----------------------------------------------------------------------------------------
-async def test_a_report_is_read_confirmed_and_sent_only_within_its_queue(api, world) -> None:
+async def test_a_report_is_read_confirmed_and_sent_only_within_its_queue(world_http, world) -> None:
     other = as_(world, "self_harm moderator")
-    before = (await api.get("/v1/reports", headers=as_(world, "admin"))).json()
-    assert refused(await api.get(GROOMING_PACKAGE, headers=other))
-    assert refused(await api.post(f"{GROOMING_PACKAGE}/submit", headers=other))
+    before = (await world_http.get("/v1/reports", headers=as_(world, "admin"))).json()
+    assert refused(await world_http.get(GROOMING_PACKAGE, headers=other))
+    assert refused(await world_http.post(f"{GROOMING_PACKAGE}/submit", headers=other))
     image = f"/v1/reports/default/{KNOWN_IMAGE}"
-    assert refused(await api.post(f"{image}/confirm", headers=other))
-    assert (await api.get("/v1/reports", headers=other)).json() == []
-    assert (await api.get("/v1/reports", headers=as_(world, "admin"))).json() == before
+    assert refused(await world_http.post(f"{image}/confirm", headers=other))
+    assert (await world_http.get("/v1/reports", headers=other)).json() == []
+    assert (await world_http.get("/v1/reports", headers=as_(world, "admin"))).json() == before
     assert audit(world, "report.read") == []
 
 
-async def test_a_report_is_confirmed_only_after_its_case_is_confirmed(api, world) -> None:
+async def test_a_report_is_confirmed_only_after_its_case_is_confirmed(world_http, world) -> None:
     image = f"/v1/reports/default/{KNOWN_IMAGE}/confirm"
-    early = await api.post(image, headers=as_(world, "abuse moderator"))
+    early = await world_http.post(image, headers=as_(world, "abuse moderator"))
     assert refused(early, 409)
     assert "as confirmed before its report" in early.json()["detail"]
     app = world.container
     decide(app, case_of(app, KNOWN_IMAGE), world.principals["abuse moderator"], Outcome.CONFIRM,
            "known_abuse_image")  # fmt: skip
-    confirmed = await api.post(image, headers=as_(world, "abuse moderator"))
+    confirmed = await world_http.post(image, headers=as_(world, "abuse moderator"))
     assert confirmed.json()["status"] == "confirmed"
 
 
@@ -163,8 +153,8 @@ async def test_the_web_ui_confirms_a_report_under_the_same_rule(world) -> None:
     assert record.status.value == "awaiting_confirmation"
 
 
-async def test_every_read_of_a_package_is_audited_with_who_and_why(api, world) -> None:
-    read = await api.get(GROOMING_PACKAGE, headers=as_(world, "grooming moderator"))
+async def test_every_read_of_a_package_is_audited_with_who_and_why(world_http, world) -> None:
+    read = await world_http.get(GROOMING_PACKAGE, headers=as_(world, "grooming moderator"))
     assert read.status_code == 200
     assert read.json()["chat_transcript"]
     ((actor, subject, details),) = audit(world, "report.read")
@@ -180,10 +170,10 @@ def quoted_by(world: World, event_id: str) -> list[str]:
 
 
 async def test_the_regulator_sees_report_metadata_and_content_only_under_a_request(
-    api, world
+    world_http, world
 ) -> None:
     regulator = as_(world, "regulator")
-    listed = (await api.get("/v1/reports", headers=regulator)).json()
+    listed = (await world_http.get("/v1/reports", headers=regulator)).json()
     assert listed
     assert all("package" not in r for r in listed)
     confirmed = next(r for r in listed if r["event_id"] == GROOMING_EVENT)
@@ -191,8 +181,8 @@ async def test_the_regulator_sees_report_metadata_and_content_only_under_a_reque
     assert confirmed["counts"]["messages"] >= 1
     assert confirmed["counts"]["accounts"] >= 1
     assert "how old" not in str(listed)
-    assert refused(await api.get(GROOMING_PACKAGE, headers=regulator))
-    filed = await api.post(
+    assert refused(await world_http.get(GROOMING_PACKAGE, headers=regulator))
+    filed = await world_http.post(
         "/v1/information-requests",
         json={
             "question": "Show us how this grooming report was made.",
@@ -203,7 +193,7 @@ async def test_the_regulator_sees_report_metadata_and_content_only_under_a_reque
         headers=regulator,
     )
     assert filed.status_code == 201
-    package = await api.get(GROOMING_PACKAGE, headers=regulator)
+    package = await world_http.get(GROOMING_PACKAGE, headers=regulator)
     assert package.status_code == 200
     assert package.json()["chat_transcript"]
     ((actor, _, details),) = audit(world, "report.read")
@@ -214,18 +204,20 @@ async def test_the_regulator_sees_report_metadata_and_content_only_under_a_reque
 
 
 # -- 14 ---------------------------------------------------------------------------------------
-async def test_a_super_complaint_belongs_to_its_body_not_to_a_key_name(api, world) -> None:
+async def test_a_super_complaint_belongs_to_its_body_not_to_a_key_name(world_http, world) -> None:
     url = f"/v1/super-complaints/{world.ids['super_complaint']}"
     same_name = as_(world, "voice again, other body")
-    assert refused(await api.get(url, headers=same_name))
-    assert refused(await api.get(f"{url}/files/{world.ids['attachment']}", headers=same_name))
-    assert (await api.get("/v1/super-complaints", headers=same_name)).json() == []
+    assert refused(await world_http.get(url, headers=same_name))
+    assert refused(
+        await world_http.get(f"{url}/files/{world.ids['attachment']}", headers=same_name)
+    )
+    assert (await world_http.get("/v1/super-complaints", headers=same_name)).json() == []
     colleague, _ = world.container.keys.create("voice-rotated", "advocate", organisation="body-a")
-    assert (await api.get(url, headers=auth(colleague))).status_code == 200
+    assert (await world_http.get(url, headers=auth(colleague))).status_code == 200
 
 
-async def test_advocate_keys_name_their_body_over_the_admin_api(api, world) -> None:
-    made = await api.post(
+async def test_advocate_keys_name_their_body_over_the_admin_api(world_http, world) -> None:
+    made = await world_http.post(
         "/v1/keys",
         json={"name": "helpline", "role": "advocate", "organisation": "body-a"},
         headers=as_(world, "admin"),
@@ -233,8 +225,8 @@ async def test_advocate_keys_name_their_body_over_the_admin_api(api, world) -> N
     assert made.status_code == 201
     assert made.json()["organisation"] == "body-a"
     url = f"/v1/super-complaints/{world.ids['super_complaint']}"
-    assert (await api.get(url, headers=auth(made.json()["key"]))).status_code == 200
-    wrong = await api.post(
+    assert (await world_http.get(url, headers=auth(made.json()["key"]))).status_code == 200
+    wrong = await world_http.post(
         "/v1/keys",
         json={"name": "m", "role": "moderator", "organisation": "body-a"},
         headers=as_(world, "admin"),

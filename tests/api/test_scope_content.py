@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from safeguarding.adapters.cli.demo import load_demo_banks
-from safeguarding.adapters.http.app import create_app
 from safeguarding.demo import LISTED_URL, image_bytes
 from safeguarding.domain.events import EVENT_ADAPTER
 from safeguarding.services.access import OPERATOR
@@ -31,19 +29,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("unthrottled")]
 REASON = {"reason": "checking the case for a review"}
 SELF_HARM_TEXT = ACTION_EXAMPLES["intent_or_plan"]
 KNOWN_SHA256 = hashlib.sha256(image_bytes("known_benign.png")).hexdigest()
-
-
-@pytest.fixture
-def app(world: World) -> object:
-    return create_app(world.container, run_outbox_worker=False)
-
-
-@pytest.fixture
-async def api(app: object) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as client:
-        yield client
 
 
 def as_(world: World, label: str) -> dict[str, str]:
@@ -66,7 +51,7 @@ def ingest(world: World, *raw: dict) -> None:
 
 # -- 1. a moderator of queue A reveals an image of queue B through a case of queue A -----------
 async def test_a_grooming_moderator_cannot_reveal_the_abuse_imagery_queues_image(
-    app, api, world
+    world_app, world_http, world
 ) -> None:
     """Invariant: a moderator may not read anything of another queue's case (security.md:
     "anything in another queue (403 naming the queue)"). The known-abuse image belongs to the
@@ -91,12 +76,12 @@ async def test_a_grooming_moderator_cannot_reveal_the_abuse_imagery_queues_image
     assert queues_of_image == {"abuse_imagery"}
 
     groomer = "grooming moderator"
-    over_api = await api.post(
+    over_api = await world_http.post(
         f"/v1/evidence/{KNOWN_IMAGE}/read", json=REASON, headers=as_(world, groomer)
     )
     assert over_api.status_code == 403, "the API refuses the image to this moderator"
 
-    async with browser(app, world.keys[groomer]) as ui:
+    async with browser(world_app, world.keys[groomer]) as ui:
         page = await ui.get(f"/ui/cases/{grooming_case.case_id}")
         assert page.status_code == 200
         assert 'data-testid="withheld"' in page.text, "the image is marked as withheld"
@@ -118,7 +103,7 @@ async def test_a_grooming_moderator_cannot_reveal_the_abuse_imagery_queues_image
 # -- 2. content hashes behind the decision endpoint --------------------------------------------
 @pytest.mark.parametrize("label", ["regulator", "self_harm moderator"])
 async def test_the_decision_shows_no_content_hash_to_who_may_not_read_the_content(
-    api, world, label
+    world_http, world, label
 ) -> None:
     """Invariant: "GET /v1/evidence/{id} shows content hashes only to callers who could read
     the content"; the regulator may not learn "content hashes it could not read the content
@@ -126,9 +111,9 @@ async def test_the_decision_shows_no_content_hash_to_who_may_not_read_the_conten
     without a request (and refuses a moderator of another queue), but GET
     /v1/events/{id}/decision hands it to both in the hash-match signal's evidence."""
     who = as_(world, label)
-    record = await api.get(f"/v1/evidence/{KNOWN_IMAGE}", headers=who)
+    record = await world_http.get(f"/v1/evidence/{KNOWN_IMAGE}", headers=who)
     assert KNOWN_SHA256 not in record.text  # hidden (regulator) or refused (moderator)
-    decision = await api.get(f"/v1/events/{KNOWN_IMAGE}/decision", headers=who)
+    decision = await world_http.get(f"/v1/events/{KNOWN_IMAGE}/decision", headers=who)
     assert decision.status_code == 200
     assert KNOWN_SHA256 not in decision.text, (
         f"{label} read the image's content SHA-256 from its decision"
@@ -137,7 +122,7 @@ async def test_the_decision_shows_no_content_hash_to_who_may_not_read_the_conten
 
 @pytest.mark.parametrize("label", ["regulator", "grooming moderator"])
 async def test_the_decision_quotes_no_message_text_to_who_may_not_read_it(
-    api, world, label
+    world_http, world, label
 ) -> None:
     """Invariant: the regulator reads content only under an open request naming the event, a
     moderator only that of its queues (security.md); cue words are content, which is why
@@ -147,9 +132,11 @@ async def test_the_decision_quotes_no_message_text_to_who_may_not_read_it(
     text = SELF_HARM_TEXT
     ingest(world, message("teen1", "teen2", text, event_id="scope-review-self-harm"))
     who = as_(world, label)
-    refused = await api.post("/v1/evidence/scope-review-self-harm/read", json=REASON, headers=who)
+    refused = await world_http.post(
+        "/v1/evidence/scope-review-self-harm/read", json=REASON, headers=who
+    )
     assert refused.status_code == 403, refused.text
-    decision = await api.get("/v1/events/scope-review-self-harm/decision", headers=who)
+    decision = await world_http.get("/v1/events/scope-review-self-harm/decision", headers=who)
     assert decision.status_code == 200
     explanations = [s["explanation"] for s in decision.json()["decision"]["signals"]]
     quoted = [q for e in explanations for q in re.findall(r"'([^']+)'", e) if q in text]
@@ -157,18 +144,20 @@ async def test_the_decision_quotes_no_message_text_to_who_may_not_read_it(
 
 
 @pytest.mark.parametrize("label", ["self_harm moderator", "admin", "platform"])
-async def test_the_decision_is_whole_for_who_may_read_the_content(api, world, label) -> None:
+async def test_the_decision_is_whole_for_who_may_read_the_content(world_http, world, label) -> None:
     """The same decision keeps its cue words for the moderator of the message's queue, an
     admin and the platform that sent it: only those refused the content lose them."""
     ingest(world, message("teen1", "teen2", SELF_HARM_TEXT, event_id="scope-whole-self-harm"))
-    decision = await api.get("/v1/events/scope-whole-self-harm/decision", headers=as_(world, label))
+    decision = await world_http.get(
+        "/v1/events/scope-whole-self-harm/decision", headers=as_(world, label)
+    )
     assert decision.status_code == 200
     explanations = [s["explanation"] for s in decision.json()["decision"]["signals"]]
     assert any("; cues: " in e for e in explanations), explanations
 
 
 # -- 3. anonymised samples quote content and real ids -------------------------------------------
-async def test_the_regulators_samples_quote_no_content(api, world) -> None:
+async def test_the_regulators_samples_quote_no_content(world_http, world) -> None:
     """Invariant: samples are "anonymised: pseudonyms for accounts and events, ... no content"
     (regulator.md; services/samples.py: "no content and no real identifiers"). The URL
     detector's explanation quotes the link from the post's text, so a sample shows the
@@ -183,7 +172,9 @@ async def test_the_regulators_samples_quote_no_content(api, world) -> None:
     }
     ingest(world, post)
     assert world.container.evidence.decision("scope-review-post", OPERATOR).verdict != "allow"
-    samples = await api.get("/v1/regulator/samples?n=200&days=1", headers=as_(world, "regulator"))
+    samples = await world_http.get(
+        "/v1/regulator/samples?n=200&days=1", headers=as_(world, "regulator")
+    )
     assert samples.status_code == 200
     listed = LISTED_URL.split("://", 1)[1].split("/", 1)[1]  # listed/demo-page.html
     assert any(s["event_type"] == "post" and s["signals"] for s in samples.json())
@@ -191,8 +182,8 @@ async def test_the_regulators_samples_quote_no_content(api, world) -> None:
 
 
 # -- 4. the regulator reads, through a package, the content of events no request names --------
-async def file_request(api: httpx.AsyncClient, world: World, *event_ids: str) -> None:
-    filed = await api.post(
+async def file_request(world_http: httpx.AsyncClient, world: World, *event_ids: str) -> None:
+    filed = await world_http.post(
         "/v1/information-requests",
         json={
             "question": "How were these messages handled?",
@@ -205,36 +196,38 @@ async def file_request(api: httpx.AsyncClient, world: World, *event_ids: str) ->
     assert filed.status_code == 201, filed.text
 
 
-async def test_a_request_for_one_event_opens_no_other_events_text(api, world) -> None:
+async def test_a_request_for_one_event_opens_no_other_events_text(world_http, world) -> None:
     """Invariant: the regulator reads "content only of events named by an open formal
     information request" (security.md). The package of the reported message quotes every
     message the grooming signal cited, so a request naming the one message is refused the
     package (403 naming the others) until a request names them too."""
     regulator = as_(world, "regulator")
-    await file_request(api, world, GROOMING_EVENT)
+    await file_request(world_http, world, GROOMING_EVENT)
     with world.container.store.read() as uow:
         other = uow.events.get("demo-msg-021")  # the age question, not named by the request
     assert other is not None
-    refused = await api.post("/v1/evidence/demo-msg-021/read", json=REASON, headers=regulator)
+    refused = await world_http.post(
+        "/v1/evidence/demo-msg-021/read", json=REASON, headers=regulator
+    )
     assert refused.status_code == 403
-    package = await api.get(f"/v1/reports/default/{GROOMING_EVENT}", headers=regulator)
+    package = await world_http.get(f"/v1/reports/default/{GROOMING_EVENT}", headers=regulator)
     assert package.status_code == 403, "a package quoting unnamed events is refused"
     assert "demo-msg-021" in package.json()["detail"], "naming the events to add"
     assert other.text not in package.text
 
     cited = world.container.evidence.decision(GROOMING_EVENT, OPERATOR).signals
-    await file_request(api, world, *{e for s in cited for e in s.evidence.event_ids})
-    package = await api.get(f"/v1/reports/default/{GROOMING_EVENT}", headers=regulator)
+    await file_request(world_http, world, *{e for s in cited for e in s.evidence.event_ids})
+    package = await world_http.get(f"/v1/reports/default/{GROOMING_EVENT}", headers=regulator)
     assert package.status_code == 200, package.text
     assert other.text in package.text, "with every quoted event named, the package is whole"
 
 
 # -- 5. an empty queue list is every queue ------------------------------------------------------
-async def test_a_moderator_key_made_with_no_queues_works_no_queue(api, world) -> None:
+async def test_a_moderator_key_made_with_no_queues_works_no_queue(world_http, world) -> None:
     """Invariant: the scope rule fails closed (domain/access.py: "Something in no known queue is
     for those who work every queue: the rule fails closed"). An admin who creates a moderator
     key with an empty list of queues gets a key that works every queue."""
-    made = await api.post(
+    made = await world_http.post(
         "/v1/keys",
         json={"name": "trainee", "role": "moderator", "queues": []},
         headers=as_(world, "admin"),
@@ -248,13 +241,13 @@ async def test_a_moderator_key_made_with_no_queues_works_no_queue(api, world) ->
 
 # -- 6. content reads that leave no audit record ------------------------------------------------
 @pytest.mark.parametrize("label", ["grooming moderator", "admin", "platform"])
-async def test_reading_a_users_complaint_is_audited(api, world, label) -> None:
+async def test_reading_a_users_complaint_is_audited(world_http, world, label) -> None:
     """Invariant: "an audit record of every access" (security.md, the four aims); a user's
     words are stored sealed. Reading a complaint's text leaves a record only when the
     regulator reads it."""
     complaint = world.ids["complaint"]
     before = len(audit(world))
-    read = await api.get(f"/v1/complaints/{complaint}", headers=as_(world, label))
+    read = await world_http.get(f"/v1/complaints/{complaint}", headers=as_(world, label))
     assert read.status_code == 200, read.text
     assert "Those messages are still there." in read.text
     new = audit(world)[before:]
@@ -263,12 +256,12 @@ async def test_reading_a_users_complaint_is_audited(api, world, label) -> None:
     )
 
 
-async def test_an_admin_reading_a_super_complaint_is_audited(api, world) -> None:
+async def test_an_admin_reading_a_super_complaint_is_audited(world_http, world) -> None:
     """Invariant: admin: "every action is audited" (security.md); super-complaint text is
     sealed content. The regulator's read is recorded; an admin's leaves no record."""
     scp = world.ids["super_complaint"]
     before = len(audit(world))
-    read = await api.get(f"/v1/super-complaints/{scp}", headers=as_(world, "admin"))
+    read = await world_http.get(f"/v1/super-complaints/{scp}", headers=as_(world, "admin"))
     assert read.status_code == 200
     assert "week after week" in read.text
     new = audit(world)[before:]

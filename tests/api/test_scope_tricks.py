@@ -3,34 +3,21 @@ closes the regulator's reads, and id tricks in a path open no other queue's evid
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
 
-from safeguarding.adapters.http.app import create_app
 from safeguarding.services.access import OPERATOR
-from tests.api.scope_world import GROOMING_EVENT, World
+from tests.api.scope_world import GROOMING_EVENT
 from tests.conftest import auth
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("unthrottled")]
 REASON = {"reason": "checking the case for a review"}
 
 
-@pytest.fixture
-async def api(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(world.container, run_outbox_worker=False)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as client:
-        yield client
-
-
-async def test_an_answered_request_closes_the_regulators_reads(api, world) -> None:
+async def test_an_answered_request_closes_the_regulators_reads(world_http, world) -> None:
     regulator = auth(world.keys["regulator"])
     signals = world.container.evidence.decision(GROOMING_EVENT, OPERATOR).signals
     quoted = {GROOMING_EVENT} | {e for s in signals for e in s.evidence.event_ids}
-    filed = await api.post(
+    filed = await world_http.post(
         "/v1/information-requests",
         json={
             "question": "How was this one message handled?",
@@ -43,17 +30,17 @@ async def test_an_answered_request_closes_the_regulators_reads(api, world) -> No
     assert filed.status_code == 201
     evidence = f"/v1/evidence/{GROOMING_EVENT}/read"
     package = f"/v1/reports/default/{GROOMING_EVENT}"
-    assert (await api.post(evidence, json=REASON, headers=regulator)).status_code == 200
-    assert (await api.get(package, headers=regulator)).status_code == 200
-    answered = await api.post(
+    assert (await world_http.post(evidence, json=REASON, headers=regulator)).status_code == 200
+    assert (await world_http.get(package, headers=regulator)).status_code == 200
+    answered = await world_http.post(
         f"/v1/information-requests/{filed.json()['request_id']}/answer",
         json={"response": "Here is what happened."},
         headers=auth(world.keys["admin"]),
     )
     assert answered.status_code == 200, answered.text
-    assert (await api.post(evidence, json=REASON, headers=regulator)).status_code == 403
-    assert (await api.get(package, headers=regulator)).status_code == 403
-    record = await api.get(f"/v1/evidence/{GROOMING_EVENT}", headers=regulator)
+    assert (await world_http.post(evidence, json=REASON, headers=regulator)).status_code == 403
+    assert (await world_http.get(package, headers=regulator)).status_code == 403
+    record = await world_http.get(f"/v1/evidence/{GROOMING_EVENT}", headers=regulator)
     assert record.json()["content_sha256"] is None
 
 
@@ -67,8 +54,8 @@ async def test_an_answered_request_closes_the_regulators_reads(api, world) -> No
         "/v1/evidence/./demo-msg-023/read",
     ],
 )
-async def test_id_tricks_do_not_open_another_queues_evidence(api, world, path) -> None:
+async def test_id_tricks_do_not_open_another_queues_evidence(world_http, world, path) -> None:
     who = auth(world.keys["self_harm moderator"])
-    answer = await api.post(path, json=REASON, headers=who, follow_redirects=True)
+    answer = await world_http.post(path, json=REASON, headers=who, follow_redirects=True)
     assert answer.status_code in (403, 404, 405, 422), (path, answer.status_code)
     assert "content_base64" not in answer.text
